@@ -1,0 +1,119 @@
+"""The project's errors: one base class, one leaf class per thing that can go wrong.
+
+Every layer (``lca``, ``supply_chain``, ``reports``) raises subclasses of :class:`PCFError`, so a
+caller (the CLI) can catch one class and print a one-line message. Each error names what is at
+fault (the product key, the method, the file and row, the node) and keeps it as attributes so
+programs need not parse the message. Leaf errors also subclass the matching builtin (``KeyError``,
+``ValueError``, ...) as pint does, so generic handlers keep working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+
+class PCFError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+class UnknownProduct(PCFError, KeyError):
+    """A product (activity) key that is not in the project."""
+
+    def __init__(self, key, hint: str = ""):
+        self.key = key
+        super().__init__(f"Unknown product {key!r}" + (f": {hint}" if hint else ""))
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.args[0]
+
+
+class UnknownMethod(PCFError, KeyError):
+    """An impact assessment method (alias or tuple) that is not registered or not installed."""
+
+    def __init__(self, method, known: Iterable[str] = ()):
+        self.method = method
+        known = sorted(known)
+        msg = f"Unknown method {method!r}"
+        if known:
+            msg += f"; known aliases: {', '.join(known)}"
+        super().__init__(msg)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class TechnosphereError(PCFError, ValueError):
+    """The technosphere matrix cannot be solved."""
+
+
+class NonSquareTechnosphere(TechnosphereError):
+    """More products than activities or the reverse: the system is not square."""
+
+    def __init__(self, n_products: int, n_activities: int, where: str = ""):
+        self.n_products, self.n_activities = n_products, n_activities
+        super().__init__(
+            f"Technosphere matrix is not square: {n_products} products x {n_activities} activities"
+            + (f" ({where})" if where else "")
+        )
+
+
+class SingularTechnosphere(TechnosphereError):
+    """The technosphere matrix is singular (e.g. an activity produces nothing)."""
+
+    def __init__(self, activities: Sequence = (), detail: str = ""):
+        self.activities = list(activities)
+        msg = "Technosphere matrix is singular"
+        if self.activities:
+            shown = ", ".join(repr(a) for a in self.activities[:10])
+            more = f" and {len(self.activities) - 10} more" if len(self.activities) > 10 else ""
+            msg += f"; activities with no production or zero diagonal: {shown}{more}"
+        if detail:
+            msg += f" ({detail})"
+        super().__init__(msg)
+
+
+class InventoryError(PCFError, ValueError):
+    """An inventory file or database that cannot be imported as it is."""
+
+
+class UnlinkedExchanges(InventoryError):
+    """Exchanges that link to no activity or elementary flow; nothing was written."""
+
+    def __init__(self, source: str, unlinked: Sequence[dict]):
+        self.source = source
+        self.unlinked = list(unlinked)
+        lines = [
+            f"  - {u.get('type', '?')}: {u.get('name')!r} [{u.get('unit', '?')}]"
+            + (f" {u.get('categories')}" if u.get("categories") else "")
+            + (f" @ {u.get('location')}" if u.get("location") else "")
+            + (f" (in activity {u['activity']!r})" if u.get("activity") else "")
+            for u in self.unlinked[:25]
+        ]
+        more = f"\n  ... and {len(self.unlinked) - 25} more" if len(self.unlinked) > 25 else ""
+        super().__init__(
+            f"{source}: {len(self.unlinked)} unlinked exchange(s); nothing was written:\n"
+            + "\n".join(lines)
+            + more
+        )
+
+
+class UnitMismatch(PCFError, ValueError):
+    """Two units that should agree do not (as in pint: expected, got, where)."""
+
+    def __init__(self, expected: str, got: str, where: str = ""):
+        self.expected, self.got, self.where = expected, got, where
+        super().__init__(
+            f"Unit mismatch{(' in ' + where) if where else ''}: expected {expected!r}, got {got!r}"
+        )
+
+
+class InvalidAmount(InventoryError):
+    """A missing, non-numeric or negative amount where none may be."""
+
+    def __init__(self, where: str, value, why: str = "must be a finite number"):
+        self.where, self.value = where, value
+        super().__init__(f"{where}: invalid amount {value!r} ({why})")
+
+
+class ProjectError(PCFError, RuntimeError):
+    """The Brightway project directory cannot be set up or used."""

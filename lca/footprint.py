@@ -1,0 +1,375 @@
+"""Product footprints on Brightway data: matrices from bw2calc, maths from :mod:`lca.maths`.
+
+:class:`FootprintEngine` builds the technosphere ``A`` and biosphere ``B`` of the databases a set
+of products needs (through ``bw2calc.LCA.load_lci_data``, so Brightway's own matrix assembly,
+sign conventions and datapackages are used), factorises ``A`` once, and answers:
+
+- :meth:`FootprintEngine.footprint` — one product, one method → :class:`FootprintResult`
+  (total; fossil / biogenic / land-use split; by gas; by life-cycle stage; top processes with a
+  "rest" row; biogenic CO2 emissions and removals);
+- :meth:`FootprintEngine.batch` — many products × many methods from one factorisation and one
+  adjoint solve per method (``H = λ F``, :func:`lca.maths.batch_scores`).
+
+Life-cycle stages come from the activities' ``stage`` field (one of :data:`STAGES`). Background
+activities without a stage count toward the stage of the tagged activity they supply
+(:func:`lca.maths.tag_contributions`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import maths, methods
+from .errors import PCFError, UnknownMethod, UnknownProduct
+from .project import Project, quiet
+from .solver import Factorization, factorize
+
+log = logging.getLogger(__name__)
+
+#: Life-cycle stages (GHG Protocol Product Standard; EU Battery Regulation Annex II names).
+STAGES = {
+    "raw_material_acquisition": "Raw material acquisition and pre-processing",
+    "production": "Main product production",
+    "distribution": "Distribution and storage",
+    "use": "Use",
+    "end_of_life": "End of life and recycling",
+}
+UNASSIGNED = "unassigned"
+
+Key = tuple[str, str]
+
+
+@dataclass
+class ProcessRow:
+    key: Key | None
+    name: str
+    location: str | None
+    value: float
+    share: float
+
+
+@dataclass
+class FootprintResult:
+    """A product's carbon footprint under one method. All values in the method's unit.
+
+    ``by_stage``, ``by_gas`` and ``top_processes`` (with its last "rest" row) each sum to
+    ``total``; so does ``fossil + biogenic + land_use``.
+    """
+
+    product: Key
+    product_name: str
+    product_unit: str
+    amount: float
+    method: tuple[str, ...]
+    method_alias: str | None
+    unit: str
+    total: float
+    fossil: float
+    biogenic: float
+    land_use: float
+    split_source: str  # "bundled" sub-methods or "derived" from flow names
+    biogenic_co2_emissions: float  # kg CO2 (not characterised by IPCC methods)
+    biogenic_co2_removals: float  # kg CO2, negative
+    by_gas: dict[str, float] = field(default_factory=dict)
+    by_stage: dict[str, float] = field(default_factory=dict)
+    top_processes: list[ProcessRow] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["product"] = list(self.product)
+        d["method"] = list(self.method)
+        for row in d["top_processes"]:
+            row["key"] = list(row["key"]) if row["key"] else None
+        return d
+
+    def to_json(self, **kw) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
+
+    def to_frame(self):
+        """Long table: one row per (breakdown, item) with value and share of the total."""
+        import pandas as pd
+
+        rows = [("total", "total", self.total)]
+        rows += [("split", k, getattr(self, k)) for k in methods.PARTS]
+        rows += [("stage", k, v) for k, v in self.by_stage.items()]
+        rows += [("gas", k, v) for k, v in self.by_gas.items()]
+        rows += [("process", r.name + (f" [{r.location}]" if r.location else ""), r.value)
+                 for r in self.top_processes]
+        df = pd.DataFrame(rows, columns=["breakdown", "item", "value"])
+        df["share"] = df["value"] / self.total if self.total else np.nan
+        df.insert(0, "product", f"{self.product[0]}|{self.product[1]}")
+        df.insert(1, "method", "|".join(self.method))
+        return df
+
+
+@dataclass
+class System:
+    """Technosphere and biosphere of a set of databases, with labels and one factorisation."""
+
+    A: sp.csr_matrix
+    B: sp.csr_matrix
+    activity_ids: np.ndarray  # column -> node id
+    product_index: dict[int, int]  # node id -> row of A
+    activity_index: dict[int, int]  # node id -> column of A
+    flow_ids: np.ndarray  # row of B -> flow id
+    keys: list[Key]
+    names: list[str]
+    locations: list[str | None]
+    units: list[str | None]
+    stages: np.ndarray
+    flow_names: list[str]
+    fact: Factorization
+    databases: frozenset[str]
+
+
+class FootprintEngine:
+    """Footprints of the products in one open project (see module doc)."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self._systems: dict[frozenset, System] = {}
+        self._cvec: dict[tuple, np.ndarray] = {}
+
+    # -- lookups -----------------------------------------------------------------------------
+    def node(self, product):
+        """The bw2data node for a ``(database, code)`` key, a node id, or a unique name."""
+        bd = self.project.bd
+        try:
+            if isinstance(product, (tuple, list)) and len(product) == 2:
+                if product[0] not in bd.databases:
+                    raise UnknownProduct(tuple(product), f"no database {product[0]!r}")
+                return bd.get_node(database=product[0], code=product[1])
+            if isinstance(product, int):
+                return bd.get_node(id=product)
+            if isinstance(product, str) and "|" in product:
+                db, code = product.split("|", 1)
+                return self.node((db, code))
+        except UnknownProduct:
+            raise
+        except Exception as exc:  # bw2data raises its own UnknownObject / DoesNotExist
+            if type(exc).__name__ in ("UnknownObject", "DoesNotExist", "MultipleResults"):
+                raise UnknownProduct(product) from None
+            raise
+        if isinstance(product, str):
+            hits = [a for db in self.products_databases() for a in bd.Database(db)
+                    if a["name"] == product]
+            if len(hits) == 1:
+                return hits[0]
+            hint = "ambiguous name; use database|code" if hits else "no activity of that name"
+            raise UnknownProduct(product, hint)
+        raise UnknownProduct(product)
+
+    def products_databases(self) -> list[str]:
+        bd = self.project.bd
+        return [d for d in sorted(bd.databases) if d != self.project.biosphere]
+
+    def method_unit(self, method) -> str:
+        return self.project.bd.methods.get(tuple(method), {}).get("unit", "")
+
+    # -- matrices ----------------------------------------------------------------------------
+    def system_for(self, nodes: Sequence) -> System:
+        dbs = frozenset(n["database"] for n in nodes)
+        for k, sysm in self._systems.items():
+            if dbs <= k:
+                return sysm
+        bd = self.project.bd
+        needed = set(dbs)
+        for db in dbs:
+            needed |= set(bd.Database(db).find_graph_dependents())
+        needed.discard(self.project.biosphere)
+        # bw2calc assembles the matrices of the demand's databases and all their dependents.
+        demand = {n.id: 1.0 for n in nodes}
+        sysm = self._build(demand, frozenset(needed))
+        self._systems[sysm.databases] = sysm
+        return sysm
+
+    def _build(self, demand: dict, databases: frozenset) -> System:
+        import bw2calc as bc
+
+        with quiet():
+            lca = bc.LCA(demand)
+            lca.load_lci_data()
+        A = sp.csr_matrix(lca.technosphere_matrix)
+        B = sp.csr_matrix(lca.biosphere_matrix)
+        act = dict(lca.dicts.activity)
+        prod = dict(lca.dicts.product)
+        activity_ids = np.empty(len(act), dtype=np.int64)
+        for nid, col in act.items():
+            activity_ids[col] = nid
+        flows = dict(lca.dicts.biosphere)
+        flow_ids = np.empty(len(flows), dtype=np.int64)
+        for fid, row in flows.items():
+            flow_ids[row] = fid
+        meta = _node_metadata(activity_ids)
+        fmeta = _node_metadata(flow_ids)
+        keys = [meta[i][0] for i in activity_ids]
+        labels = [f"{k[0]}|{k[1]}" for k in keys]
+        if A.shape[0] != A.shape[1] or any(act[i] != prod.get(i) for i in act):
+            # Not single-output square: bw2calc would fail too; name it precisely.
+            from .errors import NonSquareTechnosphere
+
+            if A.shape[0] != A.shape[1]:
+                raise NonSquareTechnosphere(*A.shape, where=", ".join(sorted(databases)))
+        fact = factorize(A, labels=labels)
+        log.info("system %s: %d activities, %d flows", sorted(databases), A.shape[1], B.shape[0])
+        return System(
+            A=A, B=B, activity_ids=activity_ids, product_index=prod, activity_index=act,
+            flow_ids=flow_ids, keys=keys,
+            names=[meta[i][1] for i in activity_ids],
+            locations=[meta[i][2] for i in activity_ids],
+            units=[meta[i][3] for i in activity_ids],
+            stages=np.array([meta[i][4] for i in activity_ids], dtype=object),
+            flow_names=[fmeta[i][1] for i in flow_ids],
+            fact=fact, databases=databases,
+        )
+
+    def characterization(self, sysm: System, method) -> np.ndarray:
+        """Characterisation factors of ``method`` aligned with the rows of ``B``."""
+        method = tuple(method)
+        ck = (sysm.databases, method)
+        if ck not in self._cvec:
+            bd = self.project.bd
+            if method not in bd.methods:
+                raise UnknownMethod(method, methods.ALIASES)
+            row = {int(f): i for i, f in enumerate(sysm.flow_ids)}
+            c = np.zeros(len(sysm.flow_ids))
+            for flow, cf, *_ in bd.Method(method).load():
+                fid = flow if isinstance(flow, int) else bd.get_id(tuple(flow))
+                if fid in row:
+                    c[row[fid]] += cf if not isinstance(cf, dict) else cf["amount"]
+            self._cvec[ck] = c
+        return self._cvec[ck]
+
+    def part_vectors(self, sysm: System, method) -> tuple[dict[str, np.ndarray], str]:
+        """Fossil / biogenic / land-use factor vectors: bundled sub-methods, else derived."""
+        parts = methods.bundled_parts(method)
+        if parts and all(m in self.project.bd.methods for m in parts.values()):
+            return {k: self.characterization(sysm, m) for k, m in parts.items()}, "bundled"
+        c = self.characterization(sysm, method)
+        kinds = np.array([methods.split_kind(n) for n in sysm.flow_names])
+        return {k: np.where(kinds == k, c, 0.0) for k in methods.PARTS}, "derived"
+
+    # -- results -----------------------------------------------------------------------------
+    def demand_vector(self, sysm: System, node, amount: float) -> np.ndarray:
+        f = np.zeros(sysm.A.shape[0])
+        try:
+            f[sysm.product_index[node.id]] = amount
+        except KeyError:
+            raise UnknownProduct(node.key, "not a product of the assembled system") from None
+        return f
+
+    def footprint(self, product, method=None, amount: float = 1.0, top: int = 10
+                  ) -> FootprintResult:
+        """The footprint of ``amount`` units of ``product`` (see :class:`FootprintResult`)."""
+        if not (isinstance(amount, (int, float)) and math.isfinite(amount)):
+            from .errors import InvalidAmount
+
+            raise InvalidAmount("footprint amount", amount)
+        method = methods.resolve(method)
+        node = self.node(product)
+        sysm = self.system_for([node])
+        c = self.characterization(sysm, method)
+        f = self.demand_vector(sysm, node, amount)
+        s = maths.supply(sysm.fact, f)
+        g = maths.inventory(sysm.B, s)
+        flow_contrib = maths.characterized_inventory(c, g)
+        total = float(flow_contrib.sum())
+        parts, split_source = self.part_vectors(sysm, method)
+        split = {k: float(maths.score(v, g)) for k, v in parts.items()}
+        bio = {}
+        for name, m in (("emissions", methods.BIOGENIC_CO2_EMISSIONS),
+                        ("removals", methods.BIOGENIC_CO2_REMOVALS)):
+            bio[name] = (float(maths.score(self.characterization(sysm, m), g))
+                         if m in self.project.bd.methods else 0.0)
+        nz = np.flatnonzero(flow_contrib)
+        by_gas = maths.group_sum(flow_contrib[nz], [methods.gas_of(sysm.flow_names[i]) for i in nz])
+        e = maths.direct_intensities(c, sysm.B)
+        stages_raw = maths.tag_contributions(sysm.A, e, s, f, sysm.stages)
+        by_stage = {(k if k is not None else UNASSIGNED): v for k, v in stages_raw.items()}
+        proc = maths.process_contributions(e, s)
+        idx, rest = maths.top_with_rest(proc, top)
+        rows = [ProcessRow(sysm.keys[j], sysm.names[j], sysm.locations[j], float(proc[j]),
+                           _share(proc[j], total)) for j in idx if proc[j] != 0]
+        rest += float(sum(proc[j] for j in idx if proc[j] == 0))
+        rows.append(ProcessRow(None, "rest", None, rest, _share(rest, total)))
+        return FootprintResult(
+            product=node.key, product_name=node["name"], product_unit=node.get("unit", ""),
+            amount=float(amount), method=method, method_alias=methods.alias_of(method),
+            unit=self.method_unit(method), total=total, split_source=split_source,
+            fossil=split["fossil"], biogenic=split["biogenic"], land_use=split["land_use"],
+            biogenic_co2_emissions=bio["emissions"], biogenic_co2_removals=bio["removals"],
+            by_gas=dict(sorted(by_gas.items(), key=lambda kv: -abs(kv[1]))),
+            by_stage=_order_stages(by_stage), top_processes=rows,
+        )
+
+    def intensities(self, sysm: System, method_list: Sequence) -> np.ndarray:
+        """Cradle-to-gate intensity of every activity, one row per method: ``λ = c B A⁻¹``."""
+        C = np.vstack([self.characterization(sysm, m) for m in method_list])
+        E = maths.direct_intensities(C, sysm.B)
+        return np.atleast_2d(maths.intensities(sysm.fact, E))
+
+    def batch(self, products: Iterable, method_list: Iterable | None = None,
+              amounts: Sequence[float] | None = None):
+        """Scores of many products under many methods from one factorisation.
+
+        Returns a DataFrame (products × methods, index ``database|code``, columns the method
+        aliases or ``A|B|C`` names).
+        """
+        import pandas as pd
+
+        method_list = [methods.resolve(m) for m in (method_list or [None])]
+        nodes = [self.node(p) for p in products]
+        if not nodes:
+            return pd.DataFrame()
+        sysm = self.system_for(nodes)
+        amounts = [1.0] * len(nodes) if amounts is None else list(amounts)
+        rows = [sysm.product_index[n.id] for n in nodes]
+        F = sp.csc_matrix((amounts, (rows, range(len(nodes)))),
+                          shape=(sysm.A.shape[0], len(nodes)))
+        lam = self.intensities(sysm, method_list)
+        H = maths.batch_scores(lam, F)
+        cols = [methods.alias_of(m) or "|".join(m) for m in method_list]
+        index = [f"{n['database']}|{n['code']}" for n in nodes]
+        return pd.DataFrame(np.asarray(H).T, index=index, columns=cols)
+
+
+def _share(v: float, total: float) -> float:
+    return float(v / total) if total else float("nan")
+
+
+def _order_stages(d: dict) -> dict:
+    order = list(STAGES) + [UNASSIGNED]
+    return {k: d[k] for k in sorted(d, key=lambda k: order.index(k) if k in order else 99)}
+
+
+def _node_metadata(ids: np.ndarray) -> dict[int, tuple]:
+    """id -> (key, name, location, unit, stage) for nodes, read in bulk from bw2data's SQLite."""
+    from bw2data.backends import ActivityDataset as AD
+
+    out: dict[int, tuple] = {}
+    ids = [int(i) for i in ids]
+    for chunk in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+        part = ids[chunk:chunk + 900]
+        for row in AD.select(AD.id, AD.database, AD.code, AD.name, AD.location, AD.data).where(
+            AD.id.in_(part)
+        ):
+            data = row.data or {}
+            stage = data.get("stage") or None
+            if stage is not None and stage not in STAGES:
+                raise PCFError(
+                    f"activity {(row.database, row.code)!r} has unknown stage {stage!r}; "
+                    f"expected one of {', '.join(STAGES)}"
+                )
+            out[row.id] = ((row.database, row.code), row.name, row.location,
+                           data.get("unit"), stage)
+    missing = set(ids) - set(out)
+    if missing:
+        raise PCFError(f"{len(missing)} matrix node(s) missing from the project database")
+    return out

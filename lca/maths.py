@@ -1,0 +1,192 @@
+"""Life-cycle inventory and impact maths as small pure functions (arrays in, arrays out).
+
+Notation (Heijungs & Suh 2002; ../shared/MATHS.md): ``A`` technosphere (products x activities,
+production positive, inputs negative), ``B`` biosphere (flows x activities), ``c`` one method's
+characterisation factors per flow (``C``: methods x flows), ``f`` final demand, ``s`` supply
+(scaling) vector, ``g`` inventory, ``h`` score, ``λ`` cradle-to-gate intensities.
+
+No Brightway import here: these functions only see numpy and scipy.sparse. Each formula lives in
+exactly one function; everything else in the project calls these.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .solver import Factorization, factorize
+
+
+def _fact(A_or_fact) -> Factorization:
+    return A_or_fact if isinstance(A_or_fact, Factorization) else factorize(A_or_fact)
+
+
+def supply(A_or_fact, f: np.ndarray) -> np.ndarray:
+    """Supply (scaling) vector ``s = A⁻¹ f`` (solved, never inverted).
+
+    ``f`` may be a vector or an (activities x demands) array; ``A_or_fact`` a matrix or a
+    :class:`~lca.solver.Factorization` reused across calls.
+
+    Examples
+    --------
+    Heijungs & Suh (2002): electricity makes 10 kWh from 2 l fuel; fuel makes 100 l.
+
+    >>> import numpy as np, scipy.sparse as sp
+    >>> A = sp.csr_matrix([[10.0, 0.0], [-2.0, 100.0]])
+    >>> supply(A, np.array([1000.0, 0.0])).round(12).tolist()
+    [100.0, 2.0]
+    """
+    return _fact(A_or_fact).solve(f)
+
+
+def inventory(B: sp.spmatrix, s: np.ndarray) -> np.ndarray:
+    """Life-cycle inventory ``g = B s`` (elementary flows; columns if ``s`` is 2-D)."""
+    return B @ s
+
+
+def characterized_inventory(c: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Contribution of each elementary flow to the score: ``cₖ gₖ`` (sums to ``h``)."""
+    return np.asarray(c) * np.asarray(g)
+
+
+def score(c: np.ndarray, g: np.ndarray) -> float | np.ndarray:
+    """Impact score ``h = c g`` (``c`` one method, or ``C`` methods x flows)."""
+    return np.asarray(c) @ np.asarray(g)
+
+
+def direct_intensities(C: np.ndarray | sp.spmatrix, B: sp.spmatrix) -> np.ndarray:
+    """Characterised direct emissions per unit of each activity: ``e = C B`` (methods x acts).
+
+    ``C`` may be one method's vector (result is a vector) or a methods x flows matrix.
+    """
+    C = np.asarray(C.toarray() if sp.issparse(C) else C, dtype=np.float64)
+    E = np.asarray(sp.csr_matrix(B).T @ np.atleast_2d(C).T).T
+    return E[0] if C.ndim == 1 else E
+
+
+def intensities(A_or_fact, e: np.ndarray) -> np.ndarray:
+    """Cradle-to-gate intensities ``λ = e A⁻¹``: solve ``Aᵀ λᵀ = eᵀ`` once per method.
+
+    ``λⱼ`` is the score of one unit of activity ``j``'s reference product, so the score of any
+    demand is ``λ f``. ``e`` (``= c B``) may be a vector or a methods x activities array.
+
+    >>> import numpy as np, scipy.sparse as sp
+    >>> A = sp.csr_matrix([[10.0, 0.0], [-2.0, 100.0]])
+    >>> e = np.array([1.0, 10.0])  # kg CO2 emitted per unit of each activity
+    >>> intensities(A, e).round(12).tolist()  # per kWh, per litre
+    [0.12, 0.1]
+    """
+    e = np.asarray(e, dtype=np.float64)
+    return _fact(A_or_fact).solve_transposed(e.T).T
+
+
+def batch_scores(lam: np.ndarray, F: np.ndarray | sp.spmatrix) -> np.ndarray:
+    """Scores of many demands under many methods: ``H = λ F`` (methods x demands).
+
+    ``F`` holds one demand per column. One factorisation and one adjoint solve per method
+    (:func:`intensities`) replace one forward solve per demand.
+    """
+    lam = np.atleast_2d(lam)
+    return np.asarray((sp.csc_matrix(F).T @ lam.T).T) if sp.issparse(F) else lam @ F
+
+
+def process_contributions(e: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Direct contribution of each activity to the score: ``eⱼ sⱼ`` (sums to ``h``)."""
+    return np.asarray(e) * np.asarray(s)
+
+
+def edge_contributions(A: sp.spmatrix, s: np.ndarray, lam: np.ndarray) -> sp.csr_matrix:
+    """Upstream contribution through every supplier edge ``i → j``: ``−Aᵢⱼ sⱼ λᵢ``.
+
+    Entry (i, j) is the whole cradle-to-gate score of the product ``i`` that activity ``j``
+    consumes for the demand. The diagonal (own production) is dropped.
+    """
+    A = sp.coo_matrix(A)
+    off = A.row != A.col
+    r, c, v = A.row[off], A.col[off], A.data[off]
+    return sp.csr_matrix((-v * s[c] * lam[r], (r, c)), shape=A.shape)
+
+
+def first_tier(
+    A: sp.spmatrix, e: np.ndarray, s: np.ndarray, lam: np.ndarray, j: int
+) -> tuple[float, np.ndarray]:
+    """First-tier contributions of activity ``j`` supplying ``sⱼ`` units.
+
+    Returns ``(direct, upstream)``: ``direct = eⱼ sⱼ`` and ``upstream[i] = −Aᵢⱼ sⱼ λᵢ`` for every
+    product ``i`` ≠ ``j`` (zero elsewhere). When the demand is ``fⱼ`` on ``j`` alone,
+    ``direct + Σ upstream = h``.
+    """
+    col = sp.csc_matrix(A)[:, j].toarray().ravel()
+    col[j] = 0.0
+    return float(e[j] * s[j]), -col * s[j] * lam
+
+
+def tag_contributions(
+    A: sp.spmatrix, e: np.ndarray, s: np.ndarray, f: np.ndarray, tags: np.ndarray
+) -> dict:
+    """Score by tag (e.g. life-cycle stage) when only some activities carry a tag.
+
+    Let ``T`` be the tagged activities and ``U`` the untagged ones (``tags[j]`` is ``None`` or
+    ``""``). Untagged activities (the background) belong to the tag of the tagged activity they
+    supply. With ``λᵁ = e_U A_UU⁻¹`` (intensities computed within ``U`` only)::
+
+        h = Σ_{j∈T} eⱼ sⱼ  +  Σ_{i∈U, j∈T} λᵁᵢ (−Aᵢⱼ) sⱼ  +  λᵁ f_U
+
+    The first two sums go to ``tags[j]``; the last term (demand placed directly on untagged
+    activities) goes to the key ``None``. Exact, including untagged activities that consume
+    tagged ones (``s_U = A_UU⁻¹ (f_U − A_UT s_T)``). The values sum to ``h``.
+    """
+    tags = np.asarray(tags, dtype=object)
+    tagged = np.array([t not in (None, "") for t in tags], dtype=bool)
+    U = np.flatnonzero(~tagged)
+    T = np.flatnonzero(tagged)
+    A = sp.csr_matrix(A)
+    out: dict = {}
+    lam_u = np.zeros(A.shape[1])
+    if len(U):
+        lam_u[U] = intensities(A[U][:, U], e[U])
+    for j in T:  # direct
+        out[tags[j]] = out.get(tags[j], 0.0) + float(e[j] * s[j])
+    if len(T) and len(U):
+        A_UT = sp.coo_matrix(A[U][:, T])
+        vals = lam_u[U][A_UT.row] * (-A_UT.data) * s[T][A_UT.col]
+        for col, v in zip(A_UT.col, vals):
+            out[tags[T[col]]] = out.get(tags[T[col]], 0.0) + float(v)
+    if len(U) and np.any(f[U] != 0):
+        out[None] = out.get(None, 0.0) + float(lam_u[U] @ f[U])
+    return out
+
+
+def group_sum(values: np.ndarray, groups) -> dict:
+    """Sum ``values`` by the label in ``groups`` (one label per value)."""
+    out: dict = {}
+    for g, v in zip(groups, np.asarray(values, dtype=np.float64)):
+        out[g] = out.get(g, 0.0) + float(v)
+    return out
+
+
+def sensitivity_technosphere(A: sp.spmatrix, s: np.ndarray, lam: np.ndarray) -> sp.csr_matrix:
+    """``∂h/∂Aᵢⱼ = −λᵢ sⱼ`` at every non-zero of ``A`` (one forward and one adjoint solve)."""
+    A = sp.coo_matrix(A)
+    return sp.csr_matrix((-lam[A.row] * s[A.col], (A.row, A.col)), shape=A.shape)
+
+
+def sensitivity_biosphere(B: sp.spmatrix, c: np.ndarray, s: np.ndarray) -> sp.csr_matrix:
+    """``∂h/∂Bₖⱼ = cₖ sⱼ`` at every non-zero of ``B``."""
+    B = sp.coo_matrix(B)
+    return sp.csr_matrix((c[B.row] * s[B.col], (B.row, B.col)), shape=B.shape)
+
+
+def top_with_rest(values: np.ndarray, n: int) -> tuple[np.ndarray, float]:
+    """Indices of the ``n`` largest ``|values|`` (descending) and the sum of all the others.
+
+    ``values[idx].sum() + rest == values.sum()``, so a table built from it adds up.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = min(n, len(values))
+    if n == 0:
+        return np.array([], dtype=int), float(values.sum())
+    idx = np.argpartition(-np.abs(values), n - 1)[:n]
+    idx = idx[np.argsort(-np.abs(values[idx]), kind="stable")]
+    rest = float(values.sum() - values[idx].sum())
+    return idx, rest

@@ -1,0 +1,80 @@
+"""Shared fixtures. Every test runs against a temporary Brightway directory, never the user's."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def bw_dir(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("brightway")
+    os.environ["PCF_DATA_DIR"] = str(d)
+    return d
+
+
+@pytest.fixture(scope="session")
+def project(bw_dir):
+    """The engine's project in a temporary directory, with biosphere and climate methods."""
+    from lca.project import open_project
+
+    return open_project(bw_dir)
+
+
+@pytest.fixture(scope="session")
+def hs_system(project):
+    """Heijungs & Suh (2002) textbook system written with bw2data.
+
+    Electricity production makes 10 kWh from 2 l fuel, emitting 1 kg CO2 and 0.1 kg SO2; fuel
+    production makes 100 l fuel, emitting 10 kg CO2 and 2 kg SO2 and extracting 50 l crude oil.
+    """
+    import bw2data as bd
+
+    bio = bd.Database("hs-biosphere")
+    bio.write(
+        {
+            ("hs-biosphere", "co2"): {"name": "Carbon dioxide", "unit": "kilogram",
+                                      "type": "emission", "categories": ("air",)},
+            ("hs-biosphere", "so2"): {"name": "Sulfur dioxide", "unit": "kilogram",
+                                      "type": "emission", "categories": ("air",)},
+            ("hs-biosphere", "crude"): {"name": "Crude oil", "unit": "litre",
+                                        "type": "natural resource",
+                                        "categories": ("natural resource",)},
+        }
+    )
+    db = bd.Database("hs")
+    db.write(
+        {
+            ("hs", "electricity"): {
+                "name": "electricity production", "unit": "kilowatt hour", "location": "GLO",
+                "stage": "production",
+                "exchanges": [
+                    {"input": ("hs", "electricity"), "amount": 10.0, "type": "production"},
+                    {"input": ("hs", "fuel"), "amount": 2.0, "type": "technosphere"},
+                    {"input": ("hs-biosphere", "co2"), "amount": 1.0, "type": "biosphere"},
+                    {"input": ("hs-biosphere", "so2"), "amount": 0.1, "type": "biosphere"},
+                ],
+            },
+            ("hs", "fuel"): {
+                "name": "fuel production", "unit": "litre", "location": "GLO",
+                "exchanges": [
+                    {"input": ("hs", "fuel"), "amount": 100.0, "type": "production"},
+                    {"input": ("hs-biosphere", "co2"), "amount": 10.0, "type": "biosphere"},
+                    {"input": ("hs-biosphere", "so2"), "amount": 2.0, "type": "biosphere"},
+                    {"input": ("hs-biosphere", "crude"), "amount": 50.0, "type": "biosphere"},
+                ],
+            },
+        }
+    )
+    m = bd.Method(("HS", "CO2"))
+    m.register(unit="kg CO2")
+    m.write([(("hs-biosphere", "co2"), 1.0)])
+    m = bd.Method(("HS", "SO2"))
+    m.register(unit="kg SO2")
+    m.write([(("hs-biosphere", "so2"), 1.0)])
+    return db
