@@ -30,7 +30,7 @@ from .project import Project, quiet
 log = logging.getLogger(__name__)
 
 BIOSPHERE_FIELDS = ("name", "categories", "unit")
-TECHNOSPHERE_FIELDS = ("name", "reference product", "unit", "location")
+TECHNOSPHERE_FIELDS = ("name", "unit", "location")
 
 
 @dataclass
@@ -75,10 +75,11 @@ def read_inventory(proj: Project, path: str | os.PathLike):
     _check_amounts(path, imp.data)
     with quiet():
         imp.apply_strategies()
-        imp.match_database(proj.biosphere, fields=BIOSPHERE_FIELDS, kind="biosphere")
+        imp.match_database(proj.biosphere, fields=BIOSPHERE_FIELDS, edge_kinds=["biosphere"])
         imp.match_database(fields=TECHNOSPHERE_FIELDS)
         for other in _linked_databases(imp, bd, proj.biosphere):
-            imp.match_database(other, fields=TECHNOSPHERE_FIELDS, kind="technosphere")
+            imp.match_database(other, fields=TECHNOSPHERE_FIELDS,
+                               edge_kinds=["technosphere", "substitution"])
     unlinked = [
         {**{k: exc.get(k) for k in ("type", "name", "unit", "categories", "location")},
          "activity": ds.get("name")}

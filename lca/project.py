@@ -41,10 +41,11 @@ ENV_DATA_DIR = "PCF_DATA_DIR"
 
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    """Run Brightway code with stdout captured; what it printed goes to the log (debug)."""
+    """Run Brightway code with stdout and stderr captured (its prints and tqdm progress bars);
+    what it wrote goes to the log (debug)."""
     buf = io.StringIO()
     try:
-        with contextlib.redirect_stdout(buf):
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
             yield
     finally:
         text = buf.getvalue().strip()

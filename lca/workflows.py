@@ -1,0 +1,153 @@
+"""Whole jobs built from the pieces: import the shipped inventories, footprint every product.
+
+Thin orchestration for the CLI and notebooks; the maths stays in :mod:`lca.maths`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import methods
+from .footprint import FootprintEngine
+from .importer import import_inventory, read_inventory, shipped_inventories
+from .project import Project
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def ensure_inventories(proj: Project, paths: Sequence[Path], progress: Progress | None = None
+                       ) -> list[str]:
+    """Import each file unless the database already holds exactly that file (by SHA-256).
+
+    Returns the database names, in order. Re-importing only what changed keeps warm runs fast.
+    """
+    bd = proj.bd
+    names = []
+    for i, path in enumerate(paths):
+        if progress:
+            progress(i, len(paths), f"Importing {Path(path).name}")
+        digest = file_sha256(path)
+        known = {n: meta for n, meta in bd.databases.items() if meta.get("pcf_source_sha256")}
+        hit = [n for n, meta in known.items() if meta["pcf_source_sha256"] == digest]
+        if hit:
+            names.append(hit[0])
+            continue
+        report = import_inventory(proj, path)
+        meta = bd.databases[report.database]
+        meta["pcf_source_sha256"] = digest
+        meta["pcf_source_path"] = str(path)
+        bd.databases[report.database] = meta
+        bd.databases.flush()
+        names.append(report.database)
+    if progress:
+        progress(len(paths), len(paths), "Inventories imported")
+    return names
+
+
+def final_products(proj: Project, database: str) -> list:
+    """Activities of ``database`` that no other activity of it consumes (its end products)."""
+    bd = proj.bd
+    acts = list(bd.Database(database))
+    consumed = set()
+    for a in acts:
+        for exc in a.technosphere():
+            if exc.input.key != a.key:
+                consumed.add(exc.input.key)
+    return [a for a in acts if a.key not in consumed]
+
+
+def list_products(proj: Project, final_only: bool = True) -> list[dict]:
+    bd = proj.bd
+    rows = []
+    for db in sorted(bd.databases):
+        if db == proj.biosphere or bd.databases[db].get("backend") == "iotable":
+            continue
+        if bd.Database(db).metadata.get("format") == "biosphere":
+            continue
+        acts = final_products(proj, db) if final_only else list(bd.Database(db))
+        for a in sorted(acts, key=lambda a: a["name"]):
+            if a.get("type", "process") not in ("process", "processwithreferenceproduct"):
+                continue
+            rows.append({"key": f"{a['database']}|{a['code']}", "name": a["name"],
+                         "unit": a.get("unit"), "location": a.get("location"),
+                         "stage": a.get("stage")})
+    return rows
+
+
+def shipped_product_keys(proj: Project, databases: Sequence[str]) -> list[tuple[str, str]]:
+    """Final products of the shipped *product* databases (those whose file is under products/)."""
+    bd = proj.bd
+    keys = []
+    for db in databases:
+        src = bd.databases[db].get("pcf_source_path", "")
+        if Path(src).parent.name == "products":
+            keys += [a.key for a in final_products(proj, db)]
+    return keys
+
+
+def uncertainty(engine: FootprintEngine, products: Sequence, method, iterations: int, seed: int
+                ) -> list[dict]:
+    """Monte Carlo percentiles of each product's score (see :mod:`lca.montecarlo`)."""
+    from .montecarlo import product_uncertainty
+
+    return product_uncertainty(engine, products, methods.resolve(method), iterations, seed)
+
+
+def run_demo(proj: Project, out: str | os.PathLike, method: str = "gwp100",
+             iterations: int = 1000, seed: int = 42, progress: Progress | None = None) -> dict:
+    """Import the shipped inventories, footprint every shipped product, write JSON + CSV.
+
+    Files are written to a temporary name and moved into place, so a failed run leaves no
+    half-written output.
+    """
+    import pandas as pd
+
+    dbs = ensure_inventories(proj, shipped_inventories(), progress)
+    keys = shipped_product_keys(proj, dbs)
+    eng = FootprintEngine(proj)
+    results = []
+    for i, key in enumerate(keys):
+        if progress:
+            progress(i, len(keys), f"Footprinting {key[1]}")
+        results.append(eng.footprint(key, method))
+    mc = []
+    if iterations and keys:
+        if progress:
+            progress(0, 1, f"Monte Carlo, {iterations} draws")
+        mc = uncertainty(eng, keys, method, iterations, seed)
+    products = []
+    for i, r in enumerate(results):
+        d = r.to_dict()
+        if mc:
+            d["uncertainty"] = mc[i]
+        products.append(d)
+    m = methods.resolve(method)
+    summary = {"method": list(m), "method_alias": methods.alias_of(m),
+               "unit": results[0].unit if results else "", "databases": dbs,
+               "data_dir": str(proj.base_dir), "products": products}
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    frame = pd.concat([r.to_frame() for r in results], ignore_index=True) if results else None
+    files = []
+    with tempfile.TemporaryDirectory(dir=out) as tmp:
+        (Path(tmp) / "footprints.json").write_text(
+            json.dumps(summary, ensure_ascii=False, indent=2))
+        if frame is not None:
+            frame.to_csv(Path(tmp) / "footprints.csv", index=False)
+        for f in sorted(Path(tmp).iterdir()):
+            f.replace(out / f.name)
+            files.append(str(out / f.name))
+    summary["files"] = files
+    return summary

@@ -1,0 +1,281 @@
+"""``pcf``: the command line on top of ``lca`` (and later ``supply_chain`` and ``reports``).
+
+Only this package talks to the terminal. Every command exits non-zero on failure with a one-line
+message (a traceback only with ``--debug``); ``--json`` writes machine-readable output to stdout
+and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(
+    name="pcf",
+    help="Product carbon footprints (ISO 14067 / GHG Protocol / PACT) on Brightway 2.5.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+err = Console(stderr=True)
+
+
+class _State:
+    data_dir: Optional[Path] = None
+    project: str = "pcf"
+    use_global: bool = False
+    debug: bool = False
+    stdout = sys.stdout  # the real stdout, kept for --json output
+
+
+state = _State()
+
+
+def _out(text: str) -> None:
+    state.stdout.write(text + "\n")
+    state.stdout.flush()
+
+
+def _console() -> Console:
+    return Console(file=state.stdout)
+
+
+@app.callback()
+def main_options(
+    data_dir: Annotated[
+        Optional[Path],
+        typer.Option("--data-dir", envvar="PCF_DATA_DIR",
+                     help="Brightway directory of the engine (default: ./.pcf/brightway)."),
+    ] = None,
+    project: Annotated[str, typer.Option(help="Brightway project name.")] = "pcf",
+    use_global: Annotated[
+        bool, typer.Option("--global", help="Use your own Brightway directory and project.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks and debug logs.")] = False,
+):
+    """Product carbon footprints (ISO 14067 / GHG Protocol / PACT) on Brightway 2.5."""
+    from rich.logging import RichHandler
+
+    state.data_dir, state.project, state.use_global, state.debug = (
+        data_dir, project, use_global, debug)
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(name)s: %(message)s",
+                        handlers=[RichHandler(console=err, show_time=False, show_path=False)])
+    # Brightway prints to stdout in places we do not control: keep stdout for our output only.
+    state.stdout = sys.stdout
+    sys.stdout = sys.stderr
+
+
+def _open(setup: bool = True):
+    from lca.project import open_project
+
+    return open_project(state.data_dir, state.project, use_global=state.use_global, setup=setup)
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                    console=err, transient=True)
+
+
+# ------------------------------------------------------------------------------------------------
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("pcf-output"),
+    method: Annotated[str, typer.Option(help="Method alias or A|B|C.")] = "gwp100",
+    iterations: Annotated[int, typer.Option(help="Monte Carlo iterations (0: none).")] = 1000,
+    seed: Annotated[int, typer.Option(help="Monte Carlo seed.")] = 42,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")] = False,
+):
+    """Set up the embedded project, import the shipped inventories, footprint every product."""
+    from lca import workflows
+
+    t0 = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task("Setting up the Brightway project", total=None)
+        proj = _open()
+        progress.update(task, description="Importing shipped inventories")
+
+        def step(done, total, what):
+            progress.update(task, total=total, completed=done, description=what)
+
+        summary = workflows.run_demo(proj, out, method=method, iterations=iterations, seed=seed,
+                                     progress=step)
+    summary["seconds"] = round(time.perf_counter() - t0, 2)
+    if as_json:
+        _out(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    con = _console()
+    table = Table(title=f"Product carbon footprints ({summary['method_alias'] or method})")
+    for col in ("product", "per", "total", "fossil", "biogenic", "dLUC", "p2.5", "p97.5",
+                "top stage"):
+        table.add_column(col, justify="left" if col in ("product", "per", "top stage") else "right")
+    for p in summary["products"]:
+        mc = p.get("uncertainty") or {}
+        stage = max(p["by_stage"].items(), key=lambda kv: abs(kv[1]))[0] if p["by_stage"] else ""
+        table.add_row(p["product_name"], f"{p['amount']:g} {p['product_unit']}",
+                      f"{p['total']:.4g}", f"{p['fossil']:.4g}", f"{p['biogenic']:.3g}",
+                      f"{p['land_use']:.3g}", _fmt(mc.get("p2_5")), _fmt(mc.get("p97_5")), stage)
+    con.print(table)
+    con.print(f"Unit: {summary['unit']}. Written: {', '.join(summary['files'])} "
+              f"({summary['seconds']} s).")
+
+
+def _fmt(v) -> str:
+    return "" if v is None else f"{v:.4g}"
+
+
+@app.command()
+def footprint(
+    product: Annotated[str, typer.Argument(help="database|code, or a unique activity name.")],
+    method: Annotated[str, typer.Option(help="Method alias (pcf methods) or A|B|C.")] = "gwp100",
+    amount: Annotated[float, typer.Option(help="Amount of the product.")] = 1.0,
+    top: Annotated[int, typer.Option(help="Top processes to list.")] = 10,
+    iterations: Annotated[int, typer.Option(help="Monte Carlo iterations (0: none).")] = 0,
+    seed: Annotated[int, typer.Option(help="Monte Carlo seed.")] = 42,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")] = False,
+):
+    """The carbon footprint of one product, with its splits and top contributors."""
+    from lca.footprint import FootprintEngine
+
+    eng = FootprintEngine(_open())
+    res = eng.footprint(product, method, amount=amount, top=top)
+    d = res.to_dict()
+    if iterations:
+        from lca import workflows
+
+        d["uncertainty"] = workflows.uncertainty(eng, [product], method, iterations, seed)[0]
+    if as_json:
+        _out(json.dumps(d, ensure_ascii=False, indent=2))
+        return
+    con = _console()
+    con.print(f"[bold]{res.product_name}[/] {res.amount:g} {res.product_unit}  "
+              f"({'|'.join(res.product)})")
+    con.print(f"{res.total:.6g} {res.unit}  [{'|'.join(res.method)}]")
+    con.print(f"  fossil {res.fossil:.6g}  biogenic {res.biogenic:.6g}  "
+              f"land use {res.land_use:.6g}  ({res.split_source})")
+    for title, items in (("stage", res.by_stage), ("gas", res.by_gas)):
+        t = Table(title=f"by {title}")
+        t.add_column(title)
+        t.add_column("value", justify="right")
+        t.add_column("share", justify="right")
+        for k, v in items.items():
+            t.add_row(k, f"{v:.6g}", f"{v / res.total:.1%}" if res.total else "")
+        con.print(t)
+    t = Table(title="top processes")
+    for c in ("process", "location", "value", "share"):
+        t.add_column(c, justify="right" if c in ("value", "share") else "left")
+    for r in res.top_processes:
+        t.add_row(r.name, r.location or "", f"{r.value:.6g}", f"{r.share:.1%}")
+    con.print(t)
+    if iterations:
+        u = d["uncertainty"]
+        con.print(f"Monte Carlo ({u['iterations']} draws, seed {seed}): mean {u['mean']:.6g}, "
+                  f"median {u['median']:.6g}, 95% interval {u['p2_5']:.6g} – {u['p97_5']:.6g}")
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Brightway CSV/Excel inventory files.")],
+    no_overwrite: Annotated[
+        bool, typer.Option("--no-overwrite", help="Fail if the database exists.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")] = False,
+):
+    """Import inventories (all-or-nothing: unlinked exchanges are listed, nothing is written)."""
+    from lca.importer import import_inventory
+
+    proj = _open()
+    reports = [import_inventory(proj, p, overwrite=not no_overwrite) for p in paths]
+    if as_json:
+        _out(json.dumps([r.__dict__ for r in reports], indent=2))
+        return
+    for r in reports:
+        _console().print(f"{r.database}: {r.activities} activities, {r.exchanges} exchanges "
+                         f"{'(replaced)' if r.replaced else ''} from {r.path}")
+
+
+@app.command()
+def methods(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
+    """The method aliases and the Brightway methods they stand for."""
+    from lca import methods as m
+
+    proj = _open()
+    rows = [{"alias": k, "method": list(v), "installed": v in proj.bd.methods,
+             "unit": proj.bd.methods.get(v, {}).get("unit"),
+             "parts": "bundled" if m.bundled_parts(v) else "derived"}
+            for k, v in m.ALIASES.items()]
+    if as_json:
+        _out(json.dumps(rows, indent=2))
+        return
+    t = Table(title="Climate methods (default: gwp100)")
+    for c in ("alias", "method", "unit", "fossil/biogenic/LUC"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(r["alias"], " | ".join(r["method"]), r["unit"] or "", r["parts"])
+    _console().print(t)
+
+
+@app.command()
+def products(
+    all_: Annotated[bool, typer.Option("--all", help="Include intermediate activities.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+):
+    """Products in the project (final products of each database unless --all)."""
+    from lca import workflows
+
+    rows = workflows.list_products(_open(), final_only=not all_)
+    if as_json:
+        _out(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    t = Table(title="Products")
+    t.add_column("key", no_wrap=True)
+    for c in ("name", "unit", "location", "stage"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(r["key"], r["name"], r["unit"] or "", r["location"] or "", r["stage"] or "")
+    _console().print(t)
+
+
+def main() -> None:
+    """Entry point: run the app, turning engine errors into one-line messages and exit codes."""
+    from lca.errors import PCFError
+
+    real_stdout = sys.stdout
+    try:
+        app(standalone_mode=False)
+    except PCFError as exc:
+        if state.debug:
+            raise
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(1)
+    except (typer.Exit, SystemExit) as exc:
+        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        sys.exit(code or 0)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:  # click usage errors carry their own exit codes
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if state.debug:
+            raise
+        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc} (rerun with --debug)")
+        sys.exit(2)
+    finally:
+        sys.stdout = real_stdout
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
