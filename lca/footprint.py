@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -27,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import maths, methods
-from .errors import PCFError, UnknownMethod, UnknownProduct
+from .errors import InventoryError, PCFError, UnknownMethod, UnknownProduct
 from .project import Project, quiet
 from .solver import Factorization, factorize
 
@@ -193,7 +194,9 @@ class FootprintEngine:
     def _build(self, demand: dict, databases: frozenset) -> System:
         import bw2calc as bc
 
-        with quiet():
+        with quiet(), warnings.catch_warnings():
+            # bw2calc warns when a system has no biosphere flows; a zero footprint is a result.
+            warnings.filterwarnings("ignore", "No valid biosphere flows", UserWarning)
             lca = bc.LCA(demand)
             lca.load_lci_data()
         A = sp.csr_matrix(lca.technosphere_matrix)
@@ -243,7 +246,10 @@ class FootprintEngine:
             for flow, cf, *_ in bd.Method(method).load():
                 fid = flow if isinstance(flow, int) else bd.get_id(tuple(flow))
                 if fid in row:
-                    c[row[fid]] += cf if not isinstance(cf, dict) else cf["amount"]
+                    cf = cf["amount"] if isinstance(cf, dict) else cf
+                    # bw2calc reads factors from the method's datapackage, stored as float32;
+                    # round the same way so our scores equal bw2calc's to the last digit.
+                    c[row[fid]] += float(np.float32(cf))
             self._cvec[ck] = c
         return self._cvec[ck]
 
@@ -363,7 +369,7 @@ def _node_metadata(ids: np.ndarray) -> dict[int, tuple]:
             data = row.data or {}
             stage = data.get("stage") or None
             if stage is not None and stage not in STAGES:
-                raise PCFError(
+                raise InventoryError(
                     f"activity {(row.database, row.code)!r} has unknown stage {stage!r}; "
                     f"expected one of {', '.join(STAGES)}"
                 )

@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +74,10 @@ def read_inventory(proj: Project, path: str | os.PathLike):
     if not getattr(imp, "data", None):
         raise InventoryError(f"{path}: no activities found")
     _check_amounts(path, imp.data)
-    with quiet():
+    with quiet(), warnings.catch_warnings():
+        # bw2io 0.9's own default strategy (link_technosphere_by_activity_hash) still passes the
+        # deprecated ``kind=`` to itself; the warning is upstream's, not the user's data.
+        warnings.filterwarnings("ignore", "`kind` is deprecated", DeprecationWarning)
         imp.apply_strategies()
         imp.match_database(proj.biosphere, fields=BIOSPHERE_FIELDS, edge_kinds=["biosphere"])
         imp.match_database(fields=TECHNOSPHERE_FIELDS)

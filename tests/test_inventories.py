@@ -1,0 +1,233 @@
+"""The shipped inventories import cleanly into Brightway and give a plausible cell footprint.
+
+Everything happens in a temporary Brightway directory (module-scoped, done once): the default
+biosphere is created with bw2io, both CSV files are imported with ``bw2io.CSVImporter``, linked,
+checked for unlinked exchanges and written; the cell's GWP100 is then computed twice, by hand from
+the IPCC 2021 factors read from bw2io's bundled LCIA file and with bw2calc, and compared with the
+published range cited in ``inventories/README.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import sys
+import uuid
+import warnings
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BACKGROUND_CSV = ROOT / "inventories" / "background" / "pcf-background.csv"
+PRODUCTS_CSV = ROOT / "inventories" / "products" / "li-ion-cell.csv"
+BACKGROUND = "pcf-background"
+PRODUCTS = "pcf-products"
+CELL_CODE = "lfp-cell-per-kwh"
+
+STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
+BIOSPHERE_FIELDS = ("name", "categories", "unit")
+TECHNOSPHERE_FIELDS = ("name", "reference product", "unit", "location")
+IPCC_GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
+
+# Xu et al. 2022, Resources, Conservation & Recycling 187:106606: 41-89 kg CO2-eq per kWh of
+# cell, cradle-to-gate, 2020, eight chemistries, CN/US/EU (FACTS-materials.md B1).
+PUBLISHED_RANGE = (41.0, 89.0)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """bw2data/bw2io print progress to stdout and may warn on import; keep the test output clean."""
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _import(bd, bi, path: Path, link_background: bool):
+    imp = bi.CSVImporter(str(path))
+    imp.apply_strategies()
+    imp.match_database(bd.config.biosphere, fields=BIOSPHERE_FIELDS)
+    if link_background:
+        imp.match_database(BACKGROUND, fields=TECHNOSPHERE_FIELDS)
+    return imp
+
+
+def _unlinked(imp) -> list[tuple[str, str]]:
+    return [
+        (ds["name"], exc["name"])
+        for ds in imp.data
+        for exc in ds.get("exchanges", [])
+        if not exc.get("input")
+    ]
+
+
+@pytest.fixture(scope="module")
+def bw(tmp_path_factory):
+    """A fresh Brightway project in a temporary directory with both inventories written."""
+    already_imported = "bw2data" in sys.modules
+    if not already_imported:
+        base = tmp_path_factory.mktemp("brightway")
+        os.environ["BRIGHTWAY2_DIR"] = str(base)  # must exist before bw2data is imported
+    with _quiet():
+        import bw2data as bd
+        import bw2io as bi
+
+        previous = bd.projects.current
+        project = f"test-inventories-{uuid.uuid4().hex[:8]}"
+        bd.projects.set_current(project)
+        bi.create_default_biosphere3()
+        bg = _import(bd, bi, BACKGROUND_CSV, link_background=False)
+    assert bg.db_name == BACKGROUND
+    assert _unlinked(bg) == []
+    with _quiet():
+        bg.write_database()
+        pr = _import(bd, bi, PRODUCTS_CSV, link_background=True)
+    assert pr.db_name == PRODUCTS
+    assert _unlinked(pr) == []
+    with _quiet():
+        pr.write_database()
+    yield {"bd": bd, "background": bg, "products": pr}
+    with _quiet():
+        bd.projects.set_current(previous)
+        bd.projects.delete_project(project, delete_dir=True)
+
+
+@pytest.fixture(scope="module")
+def gwp100_factors(bw) -> dict[tuple[str, tuple[str, ...]], float]:
+    """IPCC 2021 GWP100 factors from bw2io's bundled (LZMA-compressed) ecoinvent 3.9 LCIA file."""
+    import bw2io
+
+    path = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
+    with zipfile.ZipFile(path) as archive:
+        methods = json.loads(archive.read(archive.namelist()[0]))
+    (method,) = [m for m in methods if tuple(m["name"]) == IPCC_GWP100]
+    return {
+        (cf["name"], tuple(cf["categories"])): float(cf["amount"]) for cf in method["exchanges"]
+    }
+
+
+def _cell(bd):
+    return bd.get_node(database=PRODUCTS, code=CELL_CODE)
+
+
+def _footprint_by_hand(factors, node, scale=1.0, stage=None, out=None):
+    """Walk the (acyclic) supply chain; return {(stage, flow name): kg CO2e}.
+
+    An emission is booked to the stage of the first-level input of the product it belongs to.
+    """
+    out = {} if out is None else out
+    for exc in node.biosphere():
+        flow = exc.input
+        cf = factors[(flow["name"], tuple(flow["categories"]))]
+        key = (stage or node.get("stage", ""), flow["name"])
+        out[key] = out.get(key, 0.0) + scale * exc["amount"] * cf
+    for exc in node.technosphere():
+        child = exc.input
+        _footprint_by_hand(
+            factors, child, scale * exc["amount"], stage or child.get("stage", ""), out
+        )
+    return out
+
+
+def test_both_databases_written(bw):
+    bd = bw["bd"]
+    assert {BACKGROUND, PRODUCTS} <= set(bd.databases)
+    assert len(bd.Database(BACKGROUND)) == len(bw["background"].data) >= 10
+    assert len(bd.Database(PRODUCTS)) == len(bw["products"].data) >= 3
+
+
+def test_biosphere_flows_are_characterised_by_ipcc_2021(bw, gwp100_factors):
+    bd = bw["bd"]
+    for db in (BACKGROUND, PRODUCTS):
+        for act in bd.Database(db):
+            for exc in act.biosphere():
+                flow = exc.input
+                assert (flow["name"], tuple(flow["categories"])) in gwp100_factors, flow
+
+
+def test_every_product_activity_has_a_valid_stage(bw):
+    bd = bw["bd"]
+    for act in bd.Database(PRODUCTS):
+        assert act.get("stage") in STAGES, (act["name"], act.get("stage"))
+
+
+def test_every_activity_and_exchange_has_a_source_comment(bw):
+    bd = bw["bd"]
+    for db in (BACKGROUND, PRODUCTS):
+        for act in bd.Database(db):
+            assert str(act.get("comment", "")).strip(), act["name"]
+            for exc in act.exchanges():
+                comment = str(exc.get("comment", "")).strip()
+                assert comment, (act["name"], exc.input["name"])
+                if exc["type"] != "production":
+                    assert "Source:" in comment or "bookkeeping" in comment, (act["name"], comment)
+
+
+def test_amounts_are_positive_and_finite(bw):
+    bd = bw["bd"]
+    for db in (BACKGROUND, PRODUCTS):
+        for act in bd.Database(db):
+            for exc in act.exchanges():
+                amount = exc["amount"]
+                assert math.isfinite(amount) and amount > 0, (act["name"], exc.input["name"])
+
+
+def test_uncertainty_fields_are_consistent(bw):
+    bd = bw["bd"]
+    for db in (BACKGROUND, PRODUCTS):
+        for act in bd.Database(db):
+            for exc in act.exchanges():
+                kind = exc.get("uncertainty type", 0)
+                if exc["type"] == "production":
+                    continue
+                assert kind in (2, 4), (act["name"], exc.input["name"], kind)
+                if kind == 2:
+                    assert math.isclose(exc["loc"], math.log(exc["amount"]), abs_tol=1e-9)
+                    assert 0 < exc["scale"] < 1
+                else:
+                    assert exc["minimum"] <= exc["amount"] <= exc["maximum"]
+
+
+def test_cell_footprint_by_hand_is_in_published_range(bw, gwp100_factors):
+    bd = bw["bd"]
+    split = _footprint_by_hand(gwp100_factors, _cell(bd))
+    total = sum(split.values())
+    by_stage = {}
+    for (stage, _flow), value in split.items():
+        by_stage[stage] = by_stage.get(stage, 0.0) + value
+    assert set(by_stage) == {"raw_material_acquisition", "production"}
+    # 41.79 (GREET 2024 LFP materials aggregate) + 57.5 kWh x 0.5306 kg CO2/kWh (MEE 2023)
+    assert math.isclose(by_stage["raw_material_acquisition"], 41.79, rel_tol=1e-9)
+    assert math.isclose(by_stage["production"], 57.5 * 0.5306, rel_tol=1e-9)
+    assert PUBLISHED_RANGE[0] <= total <= PUBLISHED_RANGE[1], total
+
+
+def test_cell_footprint_with_bw2calc_matches_hand_calculation(bw, gwp100_factors):
+    bd = bw["bd"]
+    with _quiet():
+        import bw2calc as bc
+
+        flows = {
+            exc.input.key
+            for db in (BACKGROUND, PRODUCTS)
+            for act in bd.Database(db)
+            for exc in act.biosphere()
+        }
+        cfs = []
+        for key in sorted(flows):
+            flow = bd.get_node(database=key[0], code=key[1])
+            cfs.append((flow.id, gwp100_factors[(flow["name"], tuple(flow["categories"]))]))
+        name = ("test-inventories", *IPCC_GWP100)
+        method = bd.Method(name)
+        method.register(unit="kg CO2-Eq")
+        method.write(cfs)
+        lca = bc.LCA({_cell(bd).id: 1}, method=name)
+        lca.lci()
+        lca.lcia()
+    by_hand = sum(_footprint_by_hand(gwp100_factors, _cell(bd)).values())
+    assert math.isclose(lca.score, by_hand, rel_tol=1e-6)  # sparse solver round-off
+    assert PUBLISHED_RANGE[0] <= lca.score <= PUBLISHED_RANGE[1]
