@@ -28,7 +28,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import maths, methods
-from .errors import InventoryError, PCFError, UnknownMethod, UnknownProduct
+from .errors import (
+    InventoryError,
+    NonSquareTechnosphere,
+    PCFError,
+    UnknownMethod,
+    UnknownProduct,
+)
 from .project import Project, quiet
 from .solver import Factorization, factorize
 
@@ -101,8 +107,10 @@ class FootprintResult:
         rows += [("split", k, getattr(self, k)) for k in methods.PARTS]
         rows += [("stage", k, v) for k, v in self.by_stage.items()]
         rows += [("gas", k, v) for k, v in self.by_gas.items()]
-        rows += [("process", r.name + (f" [{r.location}]" if r.location else ""), r.value)
-                 for r in self.top_processes]
+        rows += [
+            ("process", r.name + (f" [{r.location}]" if r.location else ""), r.value)
+            for r in self.top_processes
+        ]
         df = pd.DataFrame(rows, columns=["breakdown", "item", "value"])
         df["share"] = df["value"] / self.total if self.total else np.nan
         df.insert(0, "product", f"{self.product[0]}|{self.product[1]}")
@@ -159,8 +167,12 @@ class FootprintEngine:
                 raise UnknownProduct(product) from None
             raise
         if isinstance(product, str):
-            hits = [a for db in self.products_databases() for a in bd.Database(db)
-                    if a["name"] == product]
+            hits = [
+                a
+                for db in self.products_databases()
+                for a in bd.Database(db)
+                if a["name"] == product
+            ]
             if len(hits) == 1:
                 return hits[0]
             hint = "ambiguous name; use database|code" if hits else "no activity of that name"
@@ -214,23 +226,37 @@ class FootprintEngine:
         fmeta = _node_metadata(flow_ids)
         keys = [meta[i][0] for i in activity_ids]
         labels = [f"{k[0]}|{k[1]}" for k in keys]
-        if A.shape[0] != A.shape[1] or any(act[i] != prod.get(i) for i in act):
-            # Not single-output square: bw2calc would fail too; name it precisely.
-            from .errors import NonSquareTechnosphere
-
-            if A.shape[0] != A.shape[1]:
-                raise NonSquareTechnosphere(*A.shape, where=", ".join(sorted(databases)))
+        if A.shape[0] != A.shape[1]:
+            raise NonSquareTechnosphere(*A.shape, where=", ".join(sorted(databases)))
+        # Put each activity's reference product on the diagonal (row j = product of column j):
+        # the contribution and stage maths read production from the diagonal.
+        missing = [labels[j] for j, a in enumerate(activity_ids) if int(a) not in prod]
+        if missing:
+            raise NonSquareTechnosphere(
+                *A.shape,
+                where="activities without a product of their own: " + ", ".join(missing[:5]),
+            )
+        perm = np.array([prod[int(a)] for a in activity_ids])
+        if np.any(perm != np.arange(len(perm))):
+            A = sp.csr_matrix(A[perm])
+        prod = {int(a): j for j, a in enumerate(activity_ids)}
         fact = factorize(A, labels=labels)
         log.info("system %s: %d activities, %d flows", sorted(databases), A.shape[1], B.shape[0])
         return System(
-            A=A, B=B, activity_ids=activity_ids, product_index=prod, activity_index=act,
-            flow_ids=flow_ids, keys=keys,
+            A=A,
+            B=B,
+            activity_ids=activity_ids,
+            product_index=prod,
+            activity_index=act,
+            flow_ids=flow_ids,
+            keys=keys,
             names=[meta[i][1] for i in activity_ids],
             locations=[meta[i][2] for i in activity_ids],
             units=[meta[i][3] for i in activity_ids],
             stages=np.array([meta[i][4] for i in activity_ids], dtype=object),
             flow_names=[fmeta[i][1] for i in flow_ids],
-            fact=fact, databases=databases,
+            fact=fact,
+            databases=databases,
         )
 
     def characterization(self, sysm: System, method) -> np.ndarray:
@@ -271,8 +297,9 @@ class FootprintEngine:
             raise UnknownProduct(node.key, "not a product of the assembled system") from None
         return f
 
-    def footprint(self, product, method=None, amount: float = 1.0, top: int = 10
-                  ) -> FootprintResult:
+    def footprint(
+        self, product, method=None, amount: float = 1.0, top: int = 10
+    ) -> FootprintResult:
         """The footprint of ``amount`` units of ``product`` (see :class:`FootprintResult`)."""
         if not (isinstance(amount, (int, float)) and math.isfinite(amount)):
             from .errors import InvalidAmount
@@ -290,10 +317,15 @@ class FootprintEngine:
         parts, split_source = self.part_vectors(sysm, method)
         split = {k: float(maths.score(v, g)) for k, v in parts.items()}
         bio = {}
-        for name, m in (("emissions", methods.BIOGENIC_CO2_EMISSIONS),
-                        ("removals", methods.BIOGENIC_CO2_REMOVALS)):
-            bio[name] = (float(maths.score(self.characterization(sysm, m), g))
-                         if m in self.project.bd.methods else 0.0)
+        for name, m in (
+            ("emissions", methods.BIOGENIC_CO2_EMISSIONS),
+            ("removals", methods.BIOGENIC_CO2_REMOVALS),
+        ):
+            bio[name] = (
+                float(maths.score(self.characterization(sysm, m), g))
+                if m in self.project.bd.methods
+                else 0.0
+            )
         nz = np.flatnonzero(flow_contrib)
         by_gas = maths.group_sum(flow_contrib[nz], [methods.gas_of(sysm.flow_names[i]) for i in nz])
         e = maths.direct_intensities(c, sysm.B)
@@ -301,18 +333,37 @@ class FootprintEngine:
         by_stage = {(k if k is not None else UNASSIGNED): v for k, v in stages_raw.items()}
         proc = maths.process_contributions(e, s)
         idx, rest = maths.top_with_rest(proc, top)
-        rows = [ProcessRow(sysm.keys[j], sysm.names[j], sysm.locations[j], float(proc[j]),
-                           _share(proc[j], total)) for j in idx if proc[j] != 0]
+        rows = [
+            ProcessRow(
+                sysm.keys[j],
+                sysm.names[j],
+                sysm.locations[j],
+                float(proc[j]),
+                _share(proc[j], total),
+            )
+            for j in idx
+            if proc[j] != 0
+        ]
         rest += float(sum(proc[j] for j in idx if proc[j] == 0))
         rows.append(ProcessRow(None, "rest", None, rest, _share(rest, total)))
         return FootprintResult(
-            product=node.key, product_name=node["name"], product_unit=node.get("unit", ""),
-            amount=float(amount), method=method, method_alias=methods.alias_of(method),
-            unit=self.method_unit(method), total=total, split_source=split_source,
-            fossil=split["fossil"], biogenic=split["biogenic"], land_use=split["land_use"],
-            biogenic_co2_emissions=bio["emissions"], biogenic_co2_removals=bio["removals"],
+            product=node.key,
+            product_name=node["name"],
+            product_unit=node.get("unit", ""),
+            amount=float(amount),
+            method=method,
+            method_alias=methods.alias_of(method),
+            unit=self.method_unit(method),
+            total=total,
+            split_source=split_source,
+            fossil=split["fossil"],
+            biogenic=split["biogenic"],
+            land_use=split["land_use"],
+            biogenic_co2_emissions=bio["emissions"],
+            biogenic_co2_removals=bio["removals"],
             by_gas=dict(sorted(by_gas.items(), key=lambda kv: -abs(kv[1]))),
-            by_stage=_order_stages(by_stage), top_processes=rows,
+            by_stage=_order_stages(by_stage),
+            top_processes=rows,
         )
 
     def intensities(self, sysm: System, method_list: Sequence) -> np.ndarray:
@@ -321,8 +372,12 @@ class FootprintEngine:
         E = maths.direct_intensities(C, sysm.B)
         return np.atleast_2d(maths.intensities(sysm.fact, E))
 
-    def batch(self, products: Iterable, method_list: Iterable | None = None,
-              amounts: Sequence[float] | None = None):
+    def batch(
+        self,
+        products: Iterable,
+        method_list: Iterable | None = None,
+        amounts: Sequence[float] | None = None,
+    ):
         """Scores of many products under many methods from one factorisation.
 
         Returns a DataFrame (products × methods, index ``database|code``, columns the method
@@ -337,8 +392,7 @@ class FootprintEngine:
         sysm = self.system_for(nodes)
         amounts = [1.0] * len(nodes) if amounts is None else list(amounts)
         rows = [sysm.product_index[n.id] for n in nodes]
-        F = sp.csc_matrix((amounts, (rows, range(len(nodes)))),
-                          shape=(sysm.A.shape[0], len(nodes)))
+        F = sp.csc_matrix((amounts, (rows, range(len(nodes)))), shape=(sysm.A.shape[0], len(nodes)))
         lam = self.intensities(sysm, method_list)
         H = maths.batch_scores(lam, F)
         cols = [methods.alias_of(m) or "|".join(m) for m in method_list]
@@ -362,7 +416,7 @@ def _node_metadata(ids: np.ndarray) -> dict[int, tuple]:
     out: dict[int, tuple] = {}
     ids = [int(i) for i in ids]
     for chunk in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-        part = ids[chunk:chunk + 900]
+        part = ids[chunk : chunk + 900]
         for row in AD.select(AD.id, AD.database, AD.code, AD.name, AD.location, AD.data).where(
             AD.id.in_(part)
         ):
@@ -373,8 +427,13 @@ def _node_metadata(ids: np.ndarray) -> dict[int, tuple]:
                     f"activity {(row.database, row.code)!r} has unknown stage {stage!r}; "
                     f"expected one of {', '.join(STAGES)}"
                 )
-            out[row.id] = ((row.database, row.code), row.name, row.location,
-                           data.get("unit"), stage)
+            out[row.id] = (
+                (row.database, row.code),
+                row.name,
+                row.location,
+                data.get("unit"),
+                stage,
+            )
     missing = set(ids) - set(out)
     if missing:
         raise PCFError(f"{len(missing)} matrix node(s) missing from the project database")

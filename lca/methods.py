@@ -2,15 +2,12 @@
 
 Aliases resolve to the method tuples of bw2io's bundled ecoinvent 3.9 LCIA implementation:
 
-========== =============================================================== =====================
-alias      Brightway method                                                metric
-========== =============================================================== =====================
-gwp100     ('IPCC 2021', 'climate change', 'global warming potential (GWP100)')  AR6 GWP100 (default)
-gwp20      ('IPCC 2021', 'climate change', 'global warming potential (GWP20)')   AR6 GWP20
-gwp100-ar5 ('IPCC 2013', 'climate change', 'global warming potential (GWP100)')  AR5 GWP100
-gwp20-ar5  ('IPCC 2013', 'climate change', 'global warming potential (GWP20)')   AR5 GWP20
-ef31       ('EF v3.1', 'climate change', 'global warming potential (GWP100)')    EF 3.1 (PEF/battery)
-========== =============================================================== =====================
+- ``gwp100``: ('IPCC 2021', 'climate change', 'global warming potential (GWP100)'), AR6 GWP100,
+  the default;
+- ``gwp20``: ('IPCC 2021', 'climate change', 'global warming potential (GWP20)'), AR6 GWP20;
+- ``gwp100-ar5`` / ``gwp20-ar5``: ('IPCC 2013', 'climate change', ...), AR5 GWP100 / GWP20;
+- ``ef31``: ('EF v3.1', 'climate change', 'global warming potential (GWP100)'), EF 3.1 (the
+  PEF method behind the EU battery rules).
 
 Sub-results (fossil, biogenic, land use) are the bundled sub-indicator methods where bw2io has
 them (IPCC 2021 and EF 3.1). For IPCC 2013 (AR5) bw2io bundles none, so they are *derived* from
@@ -182,7 +179,14 @@ def install_methods(methods: Iterable[Method], biosphere: str) -> list[Method]:
                 skipped += 1
         if skipped:
             log.warning("%s: %d factor(s) for flows not in %r skipped", name, skipped, biosphere)
-        _write_method(bd, name, data, raw.get("unit", "kg CO2-Eq"), "bw2io bundled LCIA (ecoinvent 3.9)", quiet)
+        _write_method(
+            bd,
+            name,
+            data,
+            raw.get("unit", "kg CO2-Eq"),
+            "bw2io bundled LCIA (ecoinvent 3.9)",
+            quiet,
+        )
         written.append(name)
     for name, flow_name, cats, cf in (
         (BIOGENIC_CO2_EMISSIONS, "Carbon dioxide, non-fossil", "air", 1.0),
@@ -195,7 +199,9 @@ def install_methods(methods: Iterable[Method], biosphere: str) -> list[Method]:
             for code, (n, c) in codes.items()
             if n == flow_name and c and c[0] == cats
         ]
-        _write_method(bd, name, data, "kg CO2", "PCF engine: biogenic CO2 inventory indicator", quiet)
+        _write_method(
+            bd, name, data, "kg CO2", "PCF engine: biogenic CO2 inventory indicator", quiet
+        )
         written.append(name)
     missing = wanted - set(written)
     if missing:

@@ -1,4 +1,4 @@
-"""The engine's embedded Brightway project: where it lives, how it is opened, what first use creates.
+"""The engine's embedded Brightway project: where it lives, how it opens, what first use creates.
 
 The engine keeps its Brightway data in a directory of its own, never the user's global Brightway
 directory unless asked. The directory is, in order of precedence: the ``data_dir`` argument (the

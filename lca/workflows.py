@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import methods
 from .footprint import FootprintEngine
-from .importer import import_inventory, read_inventory, shipped_inventories
+from .importer import import_inventory, shipped_inventories
 from .project import Project
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,9 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def ensure_inventories(proj: Project, paths: Sequence[Path], progress: Progress | None = None
-                       ) -> list[str]:
+def ensure_inventories(
+    proj: Project, paths: Sequence[Path], progress: Progress | None = None
+) -> list[str]:
     """Import each file unless the database already holds exactly that file (by SHA-256).
 
     Returns the database names, in order. Re-importing only what changed keeps warm runs fast.
@@ -80,9 +81,15 @@ def list_products(proj: Project, final_only: bool = True) -> list[dict]:
         for a in sorted(acts, key=lambda a: a["name"]):
             if a.get("type", "process") not in ("process", "processwithreferenceproduct"):
                 continue
-            rows.append({"key": f"{a['database']}|{a['code']}", "name": a["name"],
-                         "unit": a.get("unit"), "location": a.get("location"),
-                         "stage": a.get("stage")})
+            rows.append(
+                {
+                    "key": f"{a['database']}|{a['code']}",
+                    "name": a["name"],
+                    "unit": a.get("unit"),
+                    "location": a.get("location"),
+                    "stage": a.get("stage"),
+                }
+            )
     return rows
 
 
@@ -97,16 +104,23 @@ def shipped_product_keys(proj: Project, databases: Sequence[str]) -> list[tuple[
     return keys
 
 
-def uncertainty(engine: FootprintEngine, products: Sequence, method, iterations: int, seed: int
-                ) -> list[dict]:
+def uncertainty(
+    engine: FootprintEngine, products: Sequence, method, iterations: int, seed: int
+) -> list[dict]:
     """Monte Carlo percentiles of each product's score (see :mod:`lca.montecarlo`)."""
     from .montecarlo import product_uncertainty
 
     return product_uncertainty(engine, products, methods.resolve(method), iterations, seed)
 
 
-def run_demo(proj: Project, out: str | os.PathLike, method: str = "gwp100",
-             iterations: int = 1000, seed: int = 42, progress: Progress | None = None) -> dict:
+def run_demo(
+    proj: Project,
+    out: str | os.PathLike,
+    method: str = "gwp100",
+    iterations: int = 1000,
+    seed: int = 42,
+    progress: Progress | None = None,
+) -> dict:
     """Import the shipped inventories, footprint every shipped product, write JSON + CSV.
 
     Files are written to a temporary name and moved into place, so a failed run leaves no
@@ -134,16 +148,22 @@ def run_demo(proj: Project, out: str | os.PathLike, method: str = "gwp100",
             d["uncertainty"] = mc[i]
         products.append(d)
     m = methods.resolve(method)
-    summary = {"method": list(m), "method_alias": methods.alias_of(m),
-               "unit": results[0].unit if results else "", "databases": dbs,
-               "data_dir": str(proj.base_dir), "products": products}
+    summary = {
+        "method": list(m),
+        "method_alias": methods.alias_of(m),
+        "unit": results[0].unit if results else "",
+        "databases": dbs,
+        "data_dir": str(proj.base_dir),
+        "products": products,
+    }
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     frame = pd.concat([r.to_frame() for r in results], ignore_index=True) if results else None
     files = []
     with tempfile.TemporaryDirectory(dir=out) as tmp:
         (Path(tmp) / "footprints.json").write_text(
-            json.dumps(summary, ensure_ascii=False, indent=2))
+            json.dumps(summary, ensure_ascii=False, indent=2)
+        )
         if frame is not None:
             frame.to_csv(Path(tmp) / "footprints.csv", index=False)
         for f in sorted(Path(tmp).iterdir()):

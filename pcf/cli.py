@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -32,7 +32,7 @@ err = Console(stderr=True)
 
 
 class _State:
-    data_dir: Optional[Path] = None
+    data_dir: Path | None = None
     project: str = "pcf"
     use_global: bool = False
     debug: bool = False
@@ -54,9 +54,12 @@ def _console() -> Console:
 @app.callback()
 def main_options(
     data_dir: Annotated[
-        Optional[Path],
-        typer.Option("--data-dir", envvar="PCF_DATA_DIR",
-                     help="Brightway directory of the engine (default: ./.pcf/brightway)."),
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            envvar="PCF_DATA_DIR",
+            help="Brightway directory of the engine (default: ./.pcf/brightway).",
+        ),
     ] = None,
     project: Annotated[str, typer.Option(help="Brightway project name.")] = "pcf",
     use_global: Annotated[
@@ -69,10 +72,17 @@ def main_options(
     from rich.logging import RichHandler
 
     state.data_dir, state.project, state.use_global, state.debug = (
-        data_dir, project, use_global, debug)
+        data_dir,
+        project,
+        use_global,
+        debug,
+    )
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(name)s: %(message)s",
-                        handlers=[RichHandler(console=err, show_time=False, show_path=False)])
+    logging.basicConfig(
+        level=level,
+        format="%(name)s: %(message)s",
+        handlers=[RichHandler(console=err, show_time=False, show_path=False)],
+    )
     # Brightway prints to stdout in places we do not control: keep stdout for our output only.
     state.stdout = sys.stdout
     sys.stdout = sys.stderr
@@ -85,9 +95,15 @@ def _open(setup: bool = True):
 
 
 def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                    console=err, transient=True)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -111,26 +127,45 @@ def demo(
         def step(done, total, what):
             progress.update(task, total=total, completed=done, description=what)
 
-        summary = workflows.run_demo(proj, out, method=method, iterations=iterations, seed=seed,
-                                     progress=step)
+        summary = workflows.run_demo(
+            proj, out, method=method, iterations=iterations, seed=seed, progress=step
+        )
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     if as_json:
         _out(json.dumps(summary, ensure_ascii=False, indent=2))
         return
     con = _console()
     table = Table(title=f"Product carbon footprints ({summary['method_alias'] or method})")
-    for col in ("product", "per", "total", "fossil", "biogenic", "dLUC", "p2.5", "p97.5",
-                "top stage"):
+    for col in (
+        "product",
+        "per",
+        "total",
+        "fossil",
+        "biogenic",
+        "dLUC",
+        "p2.5",
+        "p97.5",
+        "top stage",
+    ):
         table.add_column(col, justify="left" if col in ("product", "per", "top stage") else "right")
     for p in summary["products"]:
         mc = p.get("uncertainty") or {}
         stage = max(p["by_stage"].items(), key=lambda kv: abs(kv[1]))[0] if p["by_stage"] else ""
-        table.add_row(p["product_name"], f"{p['amount']:g} {p['product_unit']}",
-                      f"{p['total']:.4g}", f"{p['fossil']:.4g}", f"{p['biogenic']:.3g}",
-                      f"{p['land_use']:.3g}", _fmt(mc.get("p2_5")), _fmt(mc.get("p97_5")), stage)
+        table.add_row(
+            p["product_name"],
+            f"{p['amount']:g} {p['product_unit']}",
+            f"{p['total']:.4g}",
+            f"{p['fossil']:.4g}",
+            f"{p['biogenic']:.3g}",
+            f"{p['land_use']:.3g}",
+            _fmt(mc.get("p2_5")),
+            _fmt(mc.get("p97_5")),
+            stage,
+        )
     con.print(table)
-    con.print(f"Unit: {summary['unit']}. Written: {', '.join(summary['files'])} "
-              f"({summary['seconds']} s).")
+    con.print(
+        f"Unit: {summary['unit']}. Written: {', '.join(summary['files'])} ({summary['seconds']} s)."
+    )
 
 
 def _fmt(v) -> str:
@@ -161,11 +196,14 @@ def footprint(
         _out(json.dumps(d, ensure_ascii=False, indent=2))
         return
     con = _console()
-    con.print(f"[bold]{res.product_name}[/] {res.amount:g} {res.product_unit}  "
-              f"({'|'.join(res.product)})")
+    con.print(
+        f"[bold]{res.product_name}[/] {res.amount:g} {res.product_unit}  ({'|'.join(res.product)})"
+    )
     con.print(f"{res.total:.6g} {res.unit}  [{'|'.join(res.method)}]")
-    con.print(f"  fossil {res.fossil:.6g}  biogenic {res.biogenic:.6g}  "
-              f"land use {res.land_use:.6g}  ({res.split_source})")
+    con.print(
+        f"  fossil {res.fossil:.6g}  biogenic {res.biogenic:.6g}  "
+        f"land use {res.land_use:.6g}  ({res.split_source})"
+    )
     for title, items in (("stage", res.by_stage), ("gas", res.by_gas)):
         t = Table(title=f"by {title}")
         t.add_column(title)
@@ -182,15 +220,18 @@ def footprint(
     con.print(t)
     if iterations:
         u = d["uncertainty"]
-        con.print(f"Monte Carlo ({u['iterations']} draws, seed {seed}): mean {u['mean']:.6g}, "
-                  f"median {u['median']:.6g}, 95% interval {u['p2_5']:.6g} – {u['p97_5']:.6g}")
+        con.print(
+            f"Monte Carlo ({u['iterations']} draws, seed {seed}): mean {u['mean']:.6g}, "
+            f"median {u['median']:.6g}, 95% interval {u['p2_5']:.6g} – {u['p97_5']:.6g}"
+        )
 
 
 @app.command("import")
 def import_(
     paths: Annotated[list[Path], typer.Argument(help="Brightway CSV/Excel inventory files.")],
     no_overwrite: Annotated[
-        bool, typer.Option("--no-overwrite", help="Fail if the database exists.")] = False,
+        bool, typer.Option("--no-overwrite", help="Fail if the database exists.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")] = False,
 ):
     """Import inventories (all-or-nothing: unlinked exchanges are listed, nothing is written)."""
@@ -202,8 +243,10 @@ def import_(
         _out(json.dumps([r.__dict__ for r in reports], indent=2))
         return
     for r in reports:
-        _console().print(f"{r.database}: {r.activities} activities, {r.exchanges} exchanges "
-                         f"{'(replaced)' if r.replaced else ''} from {r.path}")
+        _console().print(
+            f"{r.database}: {r.activities} activities, {r.exchanges} exchanges "
+            f"{'(replaced)' if r.replaced else ''} from {r.path}"
+        )
 
 
 @app.command()
@@ -212,10 +255,16 @@ def methods(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")]
     from lca import methods as m
 
     proj = _open()
-    rows = [{"alias": k, "method": list(v), "installed": v in proj.bd.methods,
-             "unit": proj.bd.methods.get(v, {}).get("unit"),
-             "parts": "bundled" if m.bundled_parts(v) else "derived"}
-            for k, v in m.ALIASES.items()]
+    rows = [
+        {
+            "alias": k,
+            "method": list(v),
+            "installed": v in proj.bd.methods,
+            "unit": proj.bd.methods.get(v, {}).get("unit"),
+            "parts": "bundled" if m.bundled_parts(v) else "derived",
+        }
+        for k, v in m.ALIASES.items()
+    ]
     if as_json:
         _out(json.dumps(rows, indent=2))
         return

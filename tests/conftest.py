@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -38,20 +37,33 @@ def hs_system(project):
     bio = bd.Database("hs-biosphere")
     bio.write(
         {
-            ("hs-biosphere", "co2"): {"name": "Carbon dioxide", "unit": "kilogram",
-                                      "type": "emission", "categories": ("air",)},
-            ("hs-biosphere", "so2"): {"name": "Sulfur dioxide", "unit": "kilogram",
-                                      "type": "emission", "categories": ("air",)},
-            ("hs-biosphere", "crude"): {"name": "Crude oil", "unit": "litre",
-                                        "type": "natural resource",
-                                        "categories": ("natural resource",)},
+            ("hs-biosphere", "co2"): {
+                "name": "Carbon dioxide",
+                "unit": "kilogram",
+                "type": "emission",
+                "categories": ("air",),
+            },
+            ("hs-biosphere", "so2"): {
+                "name": "Sulfur dioxide",
+                "unit": "kilogram",
+                "type": "emission",
+                "categories": ("air",),
+            },
+            ("hs-biosphere", "crude"): {
+                "name": "Crude oil",
+                "unit": "litre",
+                "type": "natural resource",
+                "categories": ("natural resource",),
+            },
         }
     )
     db = bd.Database("hs")
     db.write(
         {
             ("hs", "electricity"): {
-                "name": "electricity production", "unit": "kilowatt hour", "location": "GLO",
+                "name": "electricity production",
+                "unit": "kilowatt hour",
+                "location": "GLO",
                 "stage": "production",
                 "exchanges": [
                     {"input": ("hs", "electricity"), "amount": 10.0, "type": "production"},
@@ -61,7 +73,9 @@ def hs_system(project):
                 ],
             },
             ("hs", "fuel"): {
-                "name": "fuel production", "unit": "litre", "location": "GLO",
+                "name": "fuel production",
+                "unit": "litre",
+                "location": "GLO",
                 "exchanges": [
                     {"input": ("hs", "fuel"), "amount": 100.0, "type": "production"},
                     {"input": ("hs-biosphere", "co2"), "amount": 10.0, "type": "biosphere"},

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEADER = ("name,reference product,amount,unit,location,database,categories,type,"
-          "uncertainty type,loc,scale,minimum,maximum,comment")
+HEADER = (
+    "name,reference product,amount,unit,location,database,categories,type,"
+    "uncertainty type,loc,scale,minimum,maximum,comment"
+)
 
 
 def activity(name, code, unit, location, exchanges, stage=None, ref=None):
-    lines = [f'Activity,"{name}"', f"code,{code}", f'reference product,"{ref or name}"',
-             f"unit,{unit}", f"location,{location}"]
+    lines = [
+        f'Activity,"{name}"',
+        f"code,{code}",
+        f'reference product,"{ref or name}"',
+        f"unit,{unit}",
+        f"location,{location}",
+    ]
     if stage:
         lines.append(f"stage,{stage}")
     lines += ["Exchanges", HEADER]
@@ -21,13 +28,14 @@ def activity(name, code, unit, location, exchanges, stage=None, ref=None):
 
 
 def bio(name, amount, categories="air", unit="kilogram", unc=("", "", "")):
-    return (f'"{name}",,{amount},{unit},,biosphere3,{categories},biosphere,'
-            f"{unc[0]},{unc[1]},{unc[2]},,,test")
+    return (
+        f'"{name}",,{amount},{unit},,biosphere3,{categories},biosphere,'
+        f"{unc[0]},{unc[1]},{unc[2]},,,test"
+    )
 
 
 def tech(name, amount, unit, location, database="", ref=None):
-    return (f'"{name}","{ref or name}",{amount},{unit},{location},{database},,technosphere,'
-            ",,,,,test")
+    return f'"{name}","{ref or name}",{amount},{unit},{location},{database},,technosphere,,,,,,test'
 
 
 def database(name, *activities):
@@ -47,16 +55,28 @@ def background(db="t-bg"):
     """
     return database(
         db,
-        activity("grid electricity", "elec", "kilowatt hour", "CN", [
-            bio("Carbon dioxide, fossil", 0.5),
-            bio("Methane, fossil", 0.001),
-            bio("Dinitrogen monoxide", 0.0001),
-        ]),
-        activity("wood pellets", "pellets", "kilogram", "GLO", [
-            bio("Carbon dioxide, in air", 1.0, "natural resource::in air"),
-            bio("Methane, non-fossil", 0.002),
-            bio("Carbon dioxide, from soil or biomass stock", 0.01),
-        ]),
+        activity(
+            "grid electricity",
+            "elec",
+            "kilowatt hour",
+            "CN",
+            [
+                bio("Carbon dioxide, fossil", 0.5),
+                bio("Methane, fossil", 0.001),
+                bio("Dinitrogen monoxide", 0.0001),
+            ],
+        ),
+        activity(
+            "wood pellets",
+            "pellets",
+            "kilogram",
+            "GLO",
+            [
+                bio("Carbon dioxide, in air", 1.0, "natural resource::in air"),
+                bio("Methane, non-fossil", 0.002),
+                bio("Carbon dioxide, from soil or biomass stock", 0.01),
+            ],
+        ),
     )
 
 
@@ -70,17 +90,38 @@ def products(db="t-prod", bg="t-bg"):
     """
     return database(
         db,
-        activity("widget", "widget", "unit", "CN", [
-            tech("grid electricity", 2, "kilowatt hour", "CN", bg),
-            tech("part", 1, "unit", "CN"),
-            tech("delivery", 1, "unit", "CN"),
-        ], stage="production"),
-        activity("part", "part", "unit", "CN", [
-            tech("grid electricity", 3, "kilowatt hour", "CN", bg),
-            tech("wood pellets", 0.5, "kilogram", "GLO", bg),
-            bio("Carbon dioxide, fossil", 0.1),
-        ], stage="raw_material_acquisition"),
-        activity("delivery", "delivery", "unit", "CN", [
-            bio("Carbon dioxide, fossil", 0.2),
-        ], stage="distribution"),
+        activity(
+            "widget",
+            "widget",
+            "unit",
+            "CN",
+            [
+                tech("grid electricity", 2, "kilowatt hour", "CN", bg),
+                tech("part", 1, "unit", "CN"),
+                tech("delivery", 1, "unit", "CN"),
+            ],
+            stage="production",
+        ),
+        activity(
+            "part",
+            "part",
+            "unit",
+            "CN",
+            [
+                tech("grid electricity", 3, "kilowatt hour", "CN", bg),
+                tech("wood pellets", 0.5, "kilogram", "GLO", bg),
+                bio("Carbon dioxide, fossil", 0.1),
+            ],
+            stage="raw_material_acquisition",
+        ),
+        activity(
+            "delivery",
+            "delivery",
+            "unit",
+            "CN",
+            [
+                bio("Carbon dioxide, fossil", 0.2),
+            ],
+            stage="distribution",
+        ),
     )

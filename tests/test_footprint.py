@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
-
 from invfiles import background, products, write
+
 from lca.errors import InvalidAmount, UnknownMethod, UnknownProduct
 
 E = 0.5 + 0.001 * 29.8 + 0.0001 * 273  # kg CO2e per kWh, AR6 GWP100
@@ -32,16 +32,22 @@ def test_total_split_gas_stage_processes(engine):
     assert r.land_use == pytest.approx(0.5 * 0.01, rel=1e-6)
     assert r.fossil == pytest.approx(TOTAL - 0.5 * P, rel=1e-6)
     assert r.fossil + r.biogenic + r.land_use == pytest.approx(r.total, rel=1e-12)
-    assert r.by_gas == pytest.approx({
-        "CO2": 5 * 0.5 + 0.1 + 0.2 + 0.5 * 0.01,
-        "CH4": 5 * 0.001 * 29.8 + 0.5 * 0.002 * 27.0,
-        "N2O": 5 * 0.0001 * 273,
-    }, rel=1e-6)
-    assert r.by_stage == pytest.approx({
-        "raw_material_acquisition": 3 * E + 0.5 * P + 0.1,
-        "production": 2 * E,
-        "distribution": 0.2,
-    }, rel=1e-6)
+    assert r.by_gas == pytest.approx(
+        {
+            "CO2": 5 * 0.5 + 0.1 + 0.2 + 0.5 * 0.01,
+            "CH4": 5 * 0.001 * 29.8 + 0.5 * 0.002 * 27.0,
+            "N2O": 5 * 0.0001 * 273,
+        },
+        rel=1e-6,
+    )
+    assert r.by_stage == pytest.approx(
+        {
+            "raw_material_acquisition": 3 * E + 0.5 * P + 0.1,
+            "production": 2 * E,
+            "distribution": 0.2,
+        },
+        rel=1e-6,
+    )
     assert sum(r.by_stage.values()) == pytest.approx(r.total, rel=1e-12)
     assert sum(r.by_gas.values()) == pytest.approx(r.total, rel=1e-12)
     assert sum(p.value for p in r.top_processes) == pytest.approx(r.total, rel=1e-12)
@@ -85,8 +91,13 @@ def test_batch_equals_bw2calc_loop(engine):
 
     from lca import methods
 
-    keys = [("t-prod", "widget"), ("t-prod", "part"), ("t-prod", "delivery"),
-            ("t-bg", "elec"), ("t-bg", "pellets")]
+    keys = [
+        ("t-prod", "widget"),
+        ("t-prod", "part"),
+        ("t-prod", "delivery"),
+        ("t-bg", "elec"),
+        ("t-bg", "pellets"),
+    ]
     ms = ["gwp100", "gwp20", "gwp100-ar5"]
     df = engine.batch(keys, ms)
     assert list(df.columns) == ms
@@ -123,13 +134,23 @@ def test_singular_technosphere_names_the_activity(project):
     from lca.footprint import FootprintEngine
 
     db = bd.Database("t-singular")
-    db.write({
-        ("t-singular", "a"): {"name": "a", "unit": "kg", "exchanges": [
-            {"input": ("t-singular", "a"), "amount": 1.0, "type": "production"},
-            {"input": ("t-singular", "b"), "amount": 1.0, "type": "technosphere"}]},
-        ("t-singular", "b"): {"name": "b", "unit": "kg", "exchanges": [
-            {"input": ("t-singular", "b"), "amount": 0.0, "type": "production"}]},
-    })
+    db.write(
+        {
+            ("t-singular", "a"): {
+                "name": "a",
+                "unit": "kg",
+                "exchanges": [
+                    {"input": ("t-singular", "a"), "amount": 1.0, "type": "production"},
+                    {"input": ("t-singular", "b"), "amount": 1.0, "type": "technosphere"},
+                ],
+            },
+            ("t-singular", "b"): {
+                "name": "b",
+                "unit": "kg",
+                "exchanges": [{"input": ("t-singular", "b"), "amount": 0.0, "type": "production"}],
+            },
+        }
+    )
     with pytest.raises(SingularTechnosphere, match=r"t-singular\|b"):
         FootprintEngine(project).footprint(("t-singular", "a"))
 
@@ -141,9 +162,16 @@ def test_unknown_stage_is_rejected(project):
     from lca.footprint import FootprintEngine
 
     db = bd.Database("t-badstage")
-    db.write({("t-badstage", "a"): {"name": "a", "unit": "kg", "stage": "manufacture",
-                                     "exchanges": [{"input": ("t-badstage", "a"), "amount": 1.0,
-                                                    "type": "production"}]}})
+    db.write(
+        {
+            ("t-badstage", "a"): {
+                "name": "a",
+                "unit": "kg",
+                "stage": "manufacture",
+                "exchanges": [{"input": ("t-badstage", "a"), "amount": 1.0, "type": "production"}],
+            }
+        }
+    )
     with pytest.raises(InventoryError, match="unknown stage 'manufacture'"):
         FootprintEngine(project).footprint(("t-badstage", "a"))
 

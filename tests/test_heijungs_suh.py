@@ -1,4 +1,4 @@
-"""The textbook system of Heijungs & Suh (2002), reproduced by the pure maths and the Brightway path.
+"""The textbook system of Heijungs & Suh (2002), by the pure maths and by the Brightway path.
 
 For 1000 kWh of electricity: supply (electricity 100, fuel 2); inventory 120 kg CO2, 14 kg SO2,
 100 l crude oil extracted.
@@ -54,8 +54,10 @@ def test_brightway_bw2calc_reproduces_textbook(hs_system):
     lca.lci()
     lca.lcia()
     assert lca.score == pytest.approx(120.0, rel=1e-12)
-    inv = {bd.get_node(id=i)["code"]: lca.inventory[row].sum()
-           for i, row in lca.dicts.biosphere.items()}
+    inv = {
+        bd.get_node(id=i)["code"]: lca.inventory[row].sum()
+        for i, row in lca.dicts.biosphere.items()
+    }
     assert inv == pytest.approx({"co2": 120.0, "so2": SO2_BW, "crude": 100.0}, rel=1e-14)
     assert inv["so2"] == pytest.approx(14.0, rel=2e-8)
 
@@ -71,8 +73,9 @@ def test_engine_reproduces_textbook(project, hs_system):
     assert so2.total == pytest.approx(SO2_BW, rel=1e-14)
     # top processes: electricity direct 100, fuel 20, rest 0
     vals = {row.name: row.value for row in r.top_processes}
-    assert vals == pytest.approx({"electricity production": 100.0, "fuel production": 20.0,
-                                  "rest": 0.0})
+    assert vals == pytest.approx(
+        {"electricity production": 100.0, "fuel production": 20.0, "rest": 0.0}
+    )
     sysm = eng.system_for([eng.node(("hs", "electricity"))])
     s = maths.supply(sysm.fact, eng.demand_vector(sysm, eng.node(("hs", "electricity")), 1000.0))
     by_code = {k[1]: s[i] for i, k in enumerate(sysm.keys)}

@@ -1,8 +1,8 @@
 """The importer: all-or-nothing, with errors that name the file, activity and exchange."""
 
 import pytest
-
 from invfiles import activity, background, bio, database, tech, write
+
 from lca.errors import InvalidAmount, InventoryError, UnitMismatch, UnlinkedExchanges
 
 
@@ -24,10 +24,19 @@ def _dbs():
 def test_unlinked_exchanges_are_listed_and_nothing_is_written(project, bg, tmp_path):
     from lca.importer import import_inventory
 
-    text = database("i-bad", activity("thing", "thing", "kilogram", "CN", [
-        tech("grid electricity", 1, "kilowatt hour", "DE", bg),  # no DE electricity
-        bio("Unobtainium dioxide", 1.0),
-    ]))
+    text = database(
+        "i-bad",
+        activity(
+            "thing",
+            "thing",
+            "kilogram",
+            "CN",
+            [
+                tech("grid electricity", 1, "kilowatt hour", "DE", bg),  # no DE electricity
+                bio("Unobtainium dioxide", 1.0),
+            ],
+        ),
+    )
     before = _dbs()
     with pytest.raises(UnlinkedExchanges) as info:
         import_inventory(project, write(tmp_path / "bad.csv", text))
@@ -42,19 +51,26 @@ def test_unit_mismatch_names_the_exchange(project, bg, tmp_path):
     from lca.importer import import_inventory
 
     # links by name/location only if the unit also matches, so mismatch an internal link's unit
-    text = database("i-unit",
-                    activity("a", "a", "kilogram", "CN", [tech("b", 1, "kilogram", "CN")]),
-                    activity("b", "b", "kilogram", "CN", []))
+    text = database(
+        "i-unit",
+        activity("a", "a", "kilogram", "CN", [tech("b", 1, "kilogram", "CN")]),
+        activity("b", "b", "kilogram", "CN", []),
+    )
     from lca import importer
 
     old = importer.TECHNOSPHERE_FIELDS
     importer.TECHNOSPHERE_FIELDS = ("name", "location")
     try:
         import_inventory(project, write(tmp_path / "ok.csv", text))  # sanity: units agree
-        bad = text.replace('"b","b",1,kilogram,CN,,,technosphere', '"b","b",1,litre,CN,,,technosphere')
+        bad = text.replace(
+            '"b","b",1,kilogram,CN,,,technosphere', '"b","b",1,litre,CN,,,technosphere'
+        )
         assert bad != text
         before = _dbs()
-        with pytest.raises(UnitMismatch, match=r"unit.csv: activity 'a', input 'b'.*expected 'kilogram', got 'litre'"):
+        with pytest.raises(
+            UnitMismatch,
+            match=r"unit.csv: activity 'a', input 'b'.*expected 'kilogram', got 'litre'",
+        ):
             import_inventory(project, write(tmp_path / "unit.csv", bad))
         assert _dbs() == before
     finally:
@@ -65,8 +81,9 @@ def test_unit_mismatch_names_the_exchange(project, bg, tmp_path):
 def test_missing_or_bad_amount(project, bg, tmp_path, amount, why):
     from lca.importer import import_inventory
 
-    text = database("i-amount", activity("x", "x", "kilogram", "CN", [
-        bio("Carbon dioxide, fossil", amount)]))
+    text = database(
+        "i-amount", activity("x", "x", "kilogram", "CN", [bio("Carbon dioxide, fossil", amount)])
+    )
     with pytest.raises(InvalidAmount, match=f"activity 'x', exchange 2.*{why}"):
         import_inventory(project, write(tmp_path / "amount.csv", text))
     assert "i-amount" not in _dbs()
@@ -86,8 +103,16 @@ def test_missing_file_and_database(project, tmp_path):
 
     with pytest.raises(InventoryError, match="no such file"):
         import_inventory(project, tmp_path / "nope.csv")
-    text = database("i-orphan", activity("x", "x", "kilogram", "CN", [
-        tech("grid electricity", 1, "kilowatt hour", "CN", "not-installed")]))
+    text = database(
+        "i-orphan",
+        activity(
+            "x",
+            "x",
+            "kilogram",
+            "CN",
+            [tech("grid electricity", 1, "kilowatt hour", "CN", "not-installed")],
+        ),
+    )
     with pytest.raises(InventoryError, match="not-installed.*import those first"):
         import_inventory(project, write(tmp_path / "orphan.csv", text))
 
@@ -97,13 +122,14 @@ def test_reimport_replaces_and_failed_reimport_keeps_the_old(project, bg, tmp_pa
 
     from lca.importer import import_inventory
 
-    good = database("i-keep", activity("x", "x", "kilogram", "CN", [
-        bio("Carbon dioxide, fossil", 2.0)]))
+    good = database(
+        "i-keep", activity("x", "x", "kilogram", "CN", [bio("Carbon dioxide, fossil", 2.0)])
+    )
     r = import_inventory(project, write(tmp_path / "keep.csv", good))
     assert r.activities == 1 and not r.replaced
     r = import_inventory(project, write(tmp_path / "keep.csv", good.replace(",2.0,", ",3.0,")))
     assert r.replaced
-    amount = lambda: [e["amount"] for e in bd.get_node(database="i-keep", code="x").biosphere()]  # noqa: E731
+    amount = lambda: [e["amount"] for e in bd.get_node(database="i-keep", code="x").biosphere()]
     assert amount() == [3.0]
     bad = good.replace("Carbon dioxide, fossil", "Carbon dioxide, imaginary")
     with pytest.raises(UnlinkedExchanges):

@@ -10,8 +10,11 @@ from lca.errors import UnknownMethod
 def test_aliases_resolve_to_bundled_tuples(project):
     import bw2data as bd
 
-    assert methods.resolve(None) == ("IPCC 2021", "climate change",
-                                     "global warming potential (GWP100)")
+    assert methods.resolve(None) == (
+        "IPCC 2021",
+        "climate change",
+        "global warming potential (GWP100)",
+    )
     assert methods.resolve("gwp100-ar5")[0] == "IPCC 2013"
     assert methods.resolve("A|B|C") == ("A", "B", "C")
     for alias, m in methods.ALIASES.items():
@@ -65,12 +68,19 @@ def test_biogenic_co2_indicators(project):
     assert set(rm.values()) == {-1.0} and all(n == "Carbon dioxide, in air" for n, _ in rm)
 
 
-@pytest.mark.parametrize("name,gas", [
-    ("Carbon dioxide, fossil", "CO2"), ("Carbon dioxide, from soil or biomass stock", "CO2"),
-    ("Methane, non-fossil", "CH4"), ("Dinitrogen monoxide", "N2O"),
-    ("Methane, tetrafluoro-, R-14", "R-14"), ("Ethane, 1,1,1,2-tetrafluoro-, HFC-134a", "HFC-134a"),
-    ("Sulfur hexafluoride", "SF6"), ("Chloroform", "Chloroform"),
-])
+@pytest.mark.parametrize(
+    "name,gas",
+    [
+        ("Carbon dioxide, fossil", "CO2"),
+        ("Carbon dioxide, from soil or biomass stock", "CO2"),
+        ("Methane, non-fossil", "CH4"),
+        ("Dinitrogen monoxide", "N2O"),
+        ("Methane, tetrafluoro-, R-14", "R-14"),
+        ("Ethane, 1,1,1,2-tetrafluoro-, HFC-134a", "HFC-134a"),
+        ("Sulfur hexafluoride", "SF6"),
+        ("Chloroform", "Chloroform"),
+    ],
+)
 def test_gas_labels(name, gas):
     assert methods.gas_of(name) == gas
 
