@@ -231,3 +231,45 @@ def test_cell_footprint_with_bw2calc_matches_hand_calculation(bw, gwp100_factors
     by_hand = sum(_footprint_by_hand(gwp100_factors, _cell(bd)).values())
     assert math.isclose(lca.score, by_hand, rel_tol=1e-6)  # sparse solver round-off
     assert PUBLISHED_RANGE[0] <= lca.score <= PUBLISHED_RANGE[1]
+
+
+# -- documentation generated from the data (lca/inventory_docs.py) ---------------------------------
+
+def test_readme_dataset_table_is_up_to_date():
+    """The README's marked block must equal the table rendered from the shipped files."""
+    from lca.importer import shipped_inventories
+    from lca.inventory_docs import readme_block, render_readme_table
+
+    readme = (ROOT / "inventories" / "README.md").read_text(encoding="utf-8")
+    expected = render_readme_table(shipped_inventories())
+    assert readme_block(readme) == expected, (
+        "inventories/README.md dataset table is out of date: run "
+        "`python -m lca.inventory_docs --write`"
+    )
+
+
+def test_dataset_table_has_one_row_per_activity():
+    from lca.inventory_docs import COLUMNS, dataset_table
+
+    df = dataset_table([BACKGROUND_CSV, PRODUCTS_CSV])
+    assert list(df.columns) == COLUMNS
+    assert len(df) == BACKGROUND_CSV.read_text(encoding="utf-8").count("\nActivity,") + 3
+    assert df["code"].is_unique
+    cell = df.set_index("code").loc[CELL_CODE]
+    assert (cell["database"], cell["unit"], cell["stage"]) == (PRODUCTS, "kilowatt hour",
+                                                              "production")
+
+
+def test_every_background_dataset_names_its_source():
+    from lca.inventory_docs import dataset_table
+
+    paths = sorted((ROOT / "inventories" / "background").glob("*.csv"))
+    df = dataset_table(paths)
+    assert len(df) > 100
+    for rec in df.itertuples():
+        assert rec.comment.strip(), (rec.file, rec.code)
+        assert rec.source.strip(), (rec.file, rec.code)
+    ours = df[df["database"] == BACKGROUND]
+    missing = ours[~ours["comment"].str.contains("Source:")]
+    assert missing.empty, list(missing["code"])
+    assert not ours["location"].eq("").any()

@@ -1,0 +1,165 @@
+"""The dataset table of ``inventories/README.md``, generated from the inventory files themselves.
+
+:func:`dataset_table` reads Brightway CSV inventory files (the layout of ``inventories/``: a
+``Database,<name>`` row, then ``Activity,<name>`` blocks of metadata rows, an ``Exchanges`` row, a
+header row and exchange rows) with the standard library's :mod:`csv` module, so it needs neither a
+Brightway project nor bw2io, and returns one row per activity. :func:`render_readme_table` turns
+that into the markdown table kept between the markers :data:`START` and :data:`END` in
+``inventories/README.md``; the test suite fails when the README's block differs from the rendering,
+so the table cannot drift from the data. Regenerate it with::
+
+    python -m lca.inventory_docs --write      # rewrites the block in inventories/README.md
+    python -m lca.inventory_docs              # prints the table
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+START = "<!-- datasets:start -->"
+END = "<!-- datasets:end -->"
+COLUMNS = ["database", "code", "name", "location", "unit", "stage", "confidence", "source",
+           "comment", "file"]
+TABLE_COLUMNS = ["database", "code", "name", "location", "unit", "stage", "confidence", "source"]
+README = Path(__file__).resolve().parent.parent / "inventories" / "README.md"
+_SOURCE = re.compile(r"Source:\s*(.*?)(?=\s*Confidence:|\s*Uncertainty:|$)", re.DOTALL)
+_CONFIDENCE = re.compile(r"Confidence:\s*([A-Za-z/ -]+?)(?=[,.(;]|\s+\(|$)")
+_MAX_SOURCE = 400
+
+
+def _activities(path: Path) -> Iterable[dict]:
+    """Yield one dict per activity block of a Brightway CSV file (metadata only)."""
+    database = None
+    current: dict | None = None
+    in_exchanges = False
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for row in csv.reader(fh):
+            cells = [c.strip() for c in row]
+            if not any(cells):
+                continue
+            key = cells[0]
+            if key == "Database" and len(cells) > 1:
+                database = cells[1]
+                continue
+            if key == "Activity" and len(cells) > 1:
+                if current is not None:
+                    yield current
+                current = {"database": database, "name": cells[1], "file": path.name}
+                in_exchanges = False
+                continue
+            if current is None:
+                continue
+            if key == "Exchanges":
+                in_exchanges = True
+                continue
+            if not in_exchanges and len(cells) > 1:
+                current[key] = cells[1]
+    if current is not None:
+        yield current
+
+
+def source_of(comment: str) -> str:
+    """The 'Source: …' part of a comment (up to 'Confidence:'), else the comment itself."""
+    comment = " ".join(str(comment or "").split())
+    m = _SOURCE.search(comment)
+    text = m.group(1).strip() if m and m.group(1).strip() else comment
+    text = text.rstrip(" .")
+    if len(text) > _MAX_SOURCE:
+        text = text[: _MAX_SOURCE - 1].rstrip() + "…"
+    return text
+
+
+def confidence_of(comment: str) -> str:
+    m = _CONFIDENCE.search(" ".join(str(comment or "").split()))
+    return m.group(1).strip() if m else ""
+
+
+def dataset_table(paths: Iterable[str | os.PathLike]):
+    """One row per activity of the given inventory files (in file order).
+
+    Columns: database, code, name, location, unit, stage (empty for background datasets),
+    confidence (as stated in the comment), source (the comment's 'Source:' part), comment (full
+    activity comment) and file (base name).
+    """
+    import pandas as pd
+
+    rows = []
+    for path in paths:
+        for act in _activities(Path(path)):
+            comment = act.get("comment", "")
+            rows.append({
+                "database": act.get("database") or "",
+                "code": act.get("code", ""),
+                "name": act.get("name", ""),
+                "location": act.get("location", ""),
+                "unit": act.get("unit", ""),
+                "stage": act.get("stage", ""),
+                "confidence": confidence_of(comment),
+                "source": source_of(comment),
+                "comment": comment,
+                "file": act["file"],
+            })
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _cell(value) -> str:
+    text = " ".join(str(value if value is not None else "").split())
+    return text.replace("|", "\\|")
+
+
+def render_readme_table(paths: Iterable[str | os.PathLike]) -> str:
+    """The markdown table (header, separator, one line per activity), ending with a newline."""
+    df = dataset_table(paths)
+    lines = ["| " + " | ".join(TABLE_COLUMNS) + " |",
+             "|" + "|".join("---" for _ in TABLE_COLUMNS) + "|"]
+    for rec in df[TABLE_COLUMNS].itertuples(index=False):
+        cells = [_cell(v) for v in rec]
+        cells[1] = f"`{cells[1]}`"
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def readme_block(text: str) -> str:
+    """What stands between the markers in a README text (raises ValueError if they are missing)."""
+    try:
+        _, rest = text.split(START, 1)
+        body, _ = rest.split(END, 1)
+    except ValueError:
+        raise ValueError(f"README has no {START} … {END} block") from None
+    return body.strip("\n") + "\n"
+
+
+def write_readme(paths: Iterable[str | os.PathLike], readme: str | os.PathLike = README) -> bool:
+    """Replace the marked block of ``readme`` with the rendering; return True if it changed."""
+    readme = Path(readme)
+    text = readme.read_text(encoding="utf-8")
+    readme_block(text)  # markers must exist
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    new = f"{head}{START}\n{render_readme_table(paths)}{END}{tail}"
+    if new != text:
+        readme.write_text(new, encoding="utf-8")
+        return True
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .importer import shipped_inventories
+
+    argv = sys.argv[1:] if argv is None else argv
+    paths = shipped_inventories()
+    if "--write" in argv:
+        changed = write_readme(paths)
+        print(f"{README}: {'updated' if changed else 'already up to date'}")
+    else:
+        sys.stdout.write(render_readme_table(paths))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
