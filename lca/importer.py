@@ -160,30 +160,49 @@ def import_inventory(
     fully written; without it an existing database raises :class:`InventoryError`.
     """
     path = Path(path)
-    bd = proj.bd
     with proj.lock():
         imp = read_inventory(proj, path)
-        name = imp.db_name
-        exists = name in bd.databases
-        if exists and not overwrite:
-            raise InventoryError(f"{path}: database {name!r} already exists")
-        data = {(name, ds["code"]): _clean(ds) for ds in imp.data}
-        tmp = f"{name}.pcf-import-{uuid.uuid4().hex[:8]}"
-        try:
-            with quiet():
-                db = bd.Database(tmp)
-                db.register(**{k: v for k, v in (imp.metadata or {}).items() if k != "name"})
-                db.write(_retarget(data, name, tmp))
-                if exists:
-                    del bd.databases[name]
-                db.rename(name)
-        except Exception as exc:
-            if tmp in bd.databases:
-                del bd.databases[tmp]
-            raise InventoryError(f"{path}: writing database {name!r} failed: {exc}") from exc
+        data = {(imp.db_name, ds["code"]): ds for ds in imp.data}
+        return write_database(proj, imp.db_name, data, metadata=imp.metadata,
+                              overwrite=overwrite, source=str(path))
+
+
+def write_database(
+    proj: Project,
+    name: str,
+    data: dict,
+    metadata: dict | None = None,
+    overwrite: bool = True,
+    source: str = "",
+) -> ImportReport:
+    """Write ``data`` (bw2data's ``{(name, code): dataset}``) as database ``name``, atomically.
+
+    The data go to a temporary database that is renamed to ``name`` only when complete; an
+    existing ``name`` is deleted only then (``overwrite``; otherwise :class:`InventoryError`). A
+    failure deletes the temporary database and leaves the project as it was. Call it holding
+    ``proj.lock()``; links to ``(name, code)`` inside ``data`` are retargeted on the way.
+    """
+    bd = proj.bd
+    where = source or name
+    exists = name in bd.databases
+    if exists and not overwrite:
+        raise InventoryError(f"{where}: database {name!r} already exists")
+    tmp = f"{name}.pcf-import-{uuid.uuid4().hex[:8]}"
+    try:
+        with quiet():
+            db = bd.Database(tmp)
+            db.register(**{k: v for k, v in (metadata or {}).items() if k != "name"})
+            db.write(_retarget({k: _clean(v) for k, v in data.items()}, name, tmp))
+            if exists:
+                del bd.databases[name]
+            db.rename(name)
+    except Exception as exc:
+        if tmp in bd.databases:
+            del bd.databases[tmp]
+        raise InventoryError(f"{where}: writing database {name!r} failed: {exc}") from exc
     n_exc = sum(len(ds.get("exchanges", [])) for ds in data.values())
     log.info("imported %s: %d activities, %d exchanges", name, len(data), n_exc)
-    return ImportReport(name, str(path), len(data), n_exc, exists)
+    return ImportReport(name, str(source), len(data), n_exc, exists)
 
 
 def _clean(ds: dict) -> dict:

@@ -1,0 +1,442 @@
+"""Import users' own inventories in any supported format, all-or-nothing: :func:`import_any`.
+
+Formats (detected by :func:`detect_format`), all read through bw2io and offline:
+
+=============  ================================================================================
+format         what :func:`detect_format` looks for; importer
+=============  ================================================================================
+``ecospold2``  a folder holding ``.spold`` files (e.g. ecoinvent's ``datasets/``), or one
+               ``.spold`` file; ``bw2io.SingleOutputEcospold2Importer(..., use_mp=False)``.
+               Biosphere flows link by UUID to biosphere3; technosphere inputs link inside the
+               folder (activity + flow ids). bw2io's strategies that silently delete
+               technosphere inputs they cannot link are taken out: those inputs are reported.
+``simapro``    a ``.csv`` whose first line names SimaPro (``{SimaPro ...}``);
+               ``bw2io.SimaProCSVImporter`` (needs bw2io's core migrations: installed into the
+               project on first use, ~9 s). Technosphere inputs link inside the file, then to
+               installed databases by name + unit + location.
+``jsonld``     an openLCA JSON-LD export (a ``.zip`` or a folder with ``processes/``);
+               ``bw2io``'s ``JSONLDImporter``. Elementary flows link to biosphere3 by UUID
+               (openLCA's ecoinvent-compatible flow lists share ecoinvent's UUIDs), else by name
+               + compartment + unit. Products become product nodes, as bw2io makes them.
+``brightway``  a Brightway ``.csv``/``.xlsx`` (the layout of ``inventories/``):
+               :func:`lca.importer.import_inventory`.
+``useeio``     a USEEIO model folder (USEEIO API layout): :func:`lca.useeio.import_useeio`.
+=============  ================================================================================
+
+Nothing is written until every exchange links: :class:`UnlinkedExchanges` lists all the
+unlinked ones. Two explicit options say how to handle them:
+
+* ``link_biosphere_by_name=True``: an unlinked elementary flow links to the biosphere3 flow of
+  the same name (case-insensitive) and unit, preferring the same top compartment and then the
+  unspecified sub-compartment; only a unique best match links. Each such link is logged.
+* ``drop_unlinked=True``: whatever is still unlinked is dropped; the list is logged (warning).
+
+A file that cannot be read (truncated XML/JSON/CSV, not the format it claims) raises
+:class:`InventoryError` naming the file. The write goes through
+:func:`lca.importer.write_database` (temporary database, renamed when complete).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import logging
+import math
+import os
+import shutil
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .errors import InventoryError, UnlinkedExchanges
+from .importer import ImportReport, import_inventory, write_database
+from .project import Project, quiet
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("ecospold2", "simapro", "jsonld", "brightway", "useeio")
+TECHNOSPHERE_FIELDS = ("name", "unit", "location")
+# openLCA elementary-flow compartments → biosphere3 top categories
+_OLCA_COMPARTMENTS = {
+    "emission to air": "air",
+    "emission to water": "water",
+    "emission to soil": "soil",
+    "resource": "natural resource",
+    "resources": "natural resource",
+}
+# bw2io ecoSpold2 strategies that delete technosphere inputs they could not link
+_SILENT_DROPS = {"delete_exchanges_missing_activity", "delete_ghost_exchanges"}
+# what a truncated or malformed file raises inside bw2io's extractors
+_READ_ERRORS = (ValueError, KeyError, IndexError, AttributeError, TypeError, AssertionError,
+                OSError, UnicodeDecodeError, zipfile.BadZipFile)
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """The format of ``path``: one of :data:`FORMATS`.
+
+    Raises
+    ------
+    InventoryError
+        If the path does not exist or is in no supported format.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InventoryError(f"{path}: no such file or folder")
+    if path.is_dir():
+        from .useeio import is_useeio_folder
+
+        if is_useeio_folder(path):
+            return "useeio"
+        if any(p.suffix.lower() == ".spold" for p in path.iterdir() if p.is_file()):
+            return "ecospold2"
+        if (path / "processes").is_dir():
+            return "jsonld"
+        raise InventoryError(
+            f"{path}: folder holds no .spold files, no openLCA JSON-LD (processes/) and no "
+            "USEEIO model (matrix/A.json)"
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".spold":
+        return "ecospold2"
+    if suffix == ".zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+        except zipfile.BadZipFile as exc:
+            raise InventoryError(f"{path}: not a readable zip archive ({exc})") from exc
+        if any(n.startswith("processes/") or "/processes/" in n for n in names):
+            return "jsonld"
+        raise InventoryError(f"{path}: zip archive holds no openLCA JSON-LD processes/ folder")
+    if suffix in (".xlsx", ".xls"):
+        return "brightway"
+    if suffix == ".csv":
+        with open(path, encoding="latin-1") as fh:
+            first = fh.readline()
+        if "SimaPro" in first or "CSV separator" in first:
+            return "simapro"
+        return "brightway"
+    raise InventoryError(f"{path}: unsupported inventory format {suffix!r}")
+
+
+def import_any(
+    proj: Project,
+    path: str | os.PathLike,
+    name: str | None = None,
+    overwrite: bool = True,
+    link_biosphere_by_name: bool = False,
+    drop_unlinked: bool = False,
+) -> ImportReport:
+    """Detect the format of ``path`` and import it into the project, all-or-nothing.
+
+    Parameters
+    ----------
+    proj
+        The open project.
+    path
+        A file or folder (see :func:`detect_format`).
+    name
+        Database name. Default: the file's own (Brightway CSV/Excel, SimaPro project name), else
+        the file or folder name (``"useeio"`` for USEEIO).
+    overwrite
+        Replace an existing database of that name (only once the new one is complete).
+    link_biosphere_by_name, drop_unlinked
+        How to handle exchanges that do not link (module doc); both off by default.
+
+    Raises
+    ------
+    UnlinkedExchanges
+        Listing every unlinked exchange; nothing was written.
+    InventoryError
+        Unreadable or unsupported file (named), or the write failed (project unchanged).
+    """
+    path = Path(path)
+    fmt = detect_format(path)
+    if fmt == "brightway":
+        if name or link_biosphere_by_name or drop_unlinked:
+            raise InventoryError(
+                f"{path}: Brightway CSV/Excel takes its database name from the file and links "
+                "strictly; name/link_biosphere_by_name/drop_unlinked do not apply"
+            )
+        return import_inventory(proj, path, overwrite=overwrite)
+    if fmt == "useeio":
+        from .useeio import DEFAULT_DATABASE, import_useeio
+
+        return import_useeio(proj, path, name=name or DEFAULT_DATABASE,
+                             drop_unlinked=drop_unlinked, overwrite=overwrite)
+    with proj.lock():
+        db_name, data, metadata = read_any(
+            proj, path, name=name, link_biosphere_by_name=link_biosphere_by_name,
+            drop_unlinked=drop_unlinked, fmt=fmt,
+        )
+        return write_database(proj, db_name, data, metadata=metadata, overwrite=overwrite,
+                              source=str(path))
+
+
+def read_any(
+    proj: Project,
+    path: str | os.PathLike,
+    name: str | None = None,
+    link_biosphere_by_name: bool = False,
+    drop_unlinked: bool = False,
+    fmt: str | None = None,
+) -> tuple[str, dict, dict]:
+    """Read, apply strategies and link an ecoSpold2 / SimaPro / JSON-LD inventory; write nothing.
+
+    Returns ``(database name, {(name, code): dataset}, metadata)`` ready for
+    :func:`lca.importer.write_database`. Raises as :func:`import_any`.
+    """
+    path = Path(path)
+    fmt = fmt or detect_format(path)
+    readers: dict[str, Callable] = {
+        "ecospold2": _read_ecospold2, "simapro": _read_simapro, "jsonld": _read_jsonld}
+    if fmt not in readers:
+        raise InventoryError(f"{path}: read_any handles ecospold2, simapro and jsonld, not {fmt}")
+    db_name = name if (name or fmt == "simapro") else _default_name(path)
+    imp = readers[fmt](proj, path, db_name)
+    if not imp.data:
+        raise InventoryError(f"{path}: no activities found")
+    _link_other_databases(proj, imp)
+    if link_biosphere_by_name:
+        _link_biosphere_by_name(proj, imp, path)
+    unlinked = _unlinked(imp)
+    if unlinked and not drop_unlinked:
+        raise UnlinkedExchanges(str(path), [u for _, _, u in unlinked])
+    if unlinked:
+        log.warning("%s: dropped %d unlinked exchange(s) (drop_unlinked):\n%s", path,
+                    len(unlinked), "\n".join(f"  - {u}" for _, _, u in unlinked))
+        for ds, exc, _ in unlinked:
+            ds["exchanges"] = [e for e in ds["exchanges"] if e is not exc]
+    _check_production(path, imp.data)
+    data = {(imp.db_name, ds["code"]): _strip(ds) for ds in imp.data}
+    metadata = {"format": imp.format if hasattr(imp, "format") else fmt, "source": str(path)}
+    return imp.db_name, data, metadata
+
+
+def _default_name(path: Path) -> str:
+    return path.stem if path.is_file() else path.name
+
+
+def _unreadable(path: Path, exc: Exception) -> InventoryError:
+    return InventoryError(f"{path}: cannot read ({type(exc).__name__}: {exc})")
+
+
+@contextlib.contextmanager
+def _bw2io() -> Iterator[None]:
+    """Run bw2io quietly, silencing only the upstream warnings its own code triggers."""
+    with quiet(), warnings.catch_warnings():
+        # bw2io 0.9 passes its own deprecated ``kind=`` argument internally
+        warnings.filterwarnings("ignore", "`kind` is deprecated", DeprecationWarning)
+        # ecoSpold2: the fix for ecoinvent < 3.5 flows needs bw2io's core migrations; absent
+        # them bw2io skips it with a warning (irrelevant to ecoinvent >= 3.5 and own data)
+        warnings.filterwarnings("ignore", "Skipping migration 'fix-ecoinvent-flows-pre-35'",
+                                UserWarning)
+        # bw2io's extractors leave their log files (SimaPro) and JSON files (JSON-LD) open
+        warnings.filterwarnings("ignore", "unclosed file", ResourceWarning)
+        try:
+            yield
+        finally:
+            gc.collect()  # close them here, under the filter
+
+
+def _apply(imp, path: Path) -> None:
+    try:
+        with _bw2io():
+            imp.apply_strategies()
+    except _READ_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
+
+
+def _read_ecospold2(proj: Project, path: Path, db_name: str):
+    import bw2io
+    from lxml import etree
+
+    folder = path if path.is_dir() else path.parent
+    files = sorted(folder.glob("*.spold")) if path.is_dir() else [path]
+    for fp in files:  # name the truncated / malformed file (bw2io's extractor does not)
+        try:
+            etree.parse(str(fp))
+        except (etree.XMLSyntaxError, OSError) as exc:
+            raise InventoryError(f"{fp}: not a readable ecoSpold2 file ({exc})") from exc
+    if path.is_file():
+        tmp = Path(tempfile.mkdtemp(prefix="pcf-spold-"))
+        shutil.copy(path, tmp / path.name)
+        folder = tmp
+    try:
+        with _bw2io():
+            imp = bw2io.SingleOutputEcospold2Importer(
+                str(folder), db_name, biosphere_database_name=proj.biosphere, use_mp=False,
+                add_product_information=False)
+    except _READ_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
+    finally:
+        if path.is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+    imp.strategies = [s for s in imp.strategies
+                      if getattr(s, "__name__", "") not in _SILENT_DROPS]
+    _apply(imp, path)
+    return imp
+
+
+def _read_simapro(proj: Project, path: Path, db_name: str | None):
+    import bw2io
+
+    with _bw2io():
+        if "default-units" not in bw2io.migrations:
+            log.info("installing bw2io's core migrations (first SimaPro import, ~10 s)")
+            bw2io.create_core_migrations()
+        try:
+            imp = bw2io.SimaProCSVImporter(str(path), name=db_name,
+                                           biosphere_db=proj.biosphere)
+        except _READ_ERRORS as exc:
+            raise _unreadable(path, exc) from exc
+    _apply(imp, path)
+    return imp
+
+
+def _read_jsonld(proj: Project, path: Path, db_name: str):
+    from bw2io.importers.json_ld import JSONLDImporter
+
+    tmp = None
+    folder = path
+    if path.is_file():
+        tmp = Path(tempfile.mkdtemp(prefix="pcf-jsonld-"))
+        try:
+            with zipfile.ZipFile(path) as zf:
+                zf.extractall(tmp)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise _unreadable(path, exc) from exc
+        folder = tmp
+        if not (folder / "processes").is_dir():  # archive with one top folder
+            folder = next(p.parent for p in tmp.rglob("processes") if p.is_dir())
+    try:
+        for fp in sorted(folder.rglob("*.json")):  # name the truncated file (bw2io does not)
+            try:
+                with open(fp, encoding="utf-8") as fh:
+                    json.load(fh)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise InventoryError(
+                    f"{path}: {fp.relative_to(folder)} is not readable JSON ({exc})") from None
+        with _bw2io():
+            imp = JSONLDImporter(str(folder), db_name)
+            imp.apply_strategies(no_warning=True)
+    except InventoryError:
+        raise
+    except _READ_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    _relink_jsonld_biosphere(proj, imp)
+    # product nodes: give them the unit of the process that makes them
+    units = {exc["input"][1]: exc.get("unit") for ds in imp.data
+             for exc in ds.get("exchanges", []) if exc.get("type") == "production"}
+    for ds in imp.data:
+        if ds.get("type") == "product" and not ds.get("unit"):
+            ds["unit"] = units.get(ds["code"], "")
+        if isinstance(ds.get("categories"), list):
+            ds["categories"] = tuple(ds["categories"])
+    return imp
+
+
+def _relink_jsonld_biosphere(proj: Project, imp) -> None:
+    """Point JSON-LD elementary flows at biosphere3: same UUID, else name + compartment + unit."""
+    bd = proj.bd
+    flows = {f["code"]: f for f in imp.biosphere_database}
+    bio_codes = {n["code"] for n in bd.Database(proj.biosphere)}
+    for ds in imp.data:
+        for exc in ds.get("exchanges", []):
+            if exc.get("type") != "biosphere":
+                continue
+            code = exc.pop("input", (None, exc.get("code")))[1]
+            if code in bio_codes:
+                exc["input"] = (proj.biosphere, code)
+                continue
+            path = [c for c in flows.get(code, {}).get("categories", []) if c]
+            if path and path[0].lower() == "elementary flows":
+                path = path[1:]
+            cats = []
+            if path:
+                cats.append(_OLCA_COMPARTMENTS.get(path[0].lower(), path[0].lower()))
+                cats += [c for c in path[1:] if c.lower() != "unspecified"]
+            exc["categories"] = tuple(cats)
+    with quiet():
+        imp.match_database(proj.biosphere, fields=("name", "categories", "unit"),
+                           edge_kinds=["biosphere"])
+    imp.biosphere_database = []
+
+
+def _link_other_databases(proj: Project, imp) -> None:
+    """Link still-unlinked technosphere inputs to installed databases by name, unit, location."""
+    bd = proj.bd
+    if not any(not e.get("input") and e.get("type") in ("technosphere", "substitution")
+               for ds in imp.data for e in ds.get("exchanges", [])):
+        return
+    others = sorted(d for d in bd.databases if d not in (proj.biosphere, imp.db_name)
+                    and ".pcf-import-" not in d)
+    with quiet(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "`kind` is deprecated", DeprecationWarning)
+        for other in others:
+            imp.match_database(other, fields=TECHNOSPHERE_FIELDS,
+                               edge_kinds=["technosphere", "substitution"])
+
+
+def _link_biosphere_by_name(proj: Project, imp, path: Path) -> None:
+    """Link unlinked elementary flows by name (+ unit): see the module doc."""
+    by_name: dict[str, list] = {}
+    for node in proj.bd.Database(proj.biosphere):
+        by_name.setdefault(node["name"].lower(), []).append(node)
+    for ds in imp.data:
+        for exc in ds.get("exchanges", []):
+            if exc.get("input") or exc.get("type") != "biosphere":
+                continue
+            cands = by_name.get(str(exc.get("name", "")).lower(), [])
+            if exc.get("unit"):
+                cands = [c for c in cands if c.get("unit") == exc["unit"]]
+            top = tuple(exc.get("categories") or ())[:1]
+            if top and any(tuple(c["categories"])[:1] == top for c in cands):
+                cands = [c for c in cands if tuple(c["categories"])[:1] == top]
+            shortest = min((len(c["categories"]) for c in cands), default=0)
+            cands = [c for c in cands if len(c["categories"]) == shortest]
+            if len(cands) == 1:
+                exc["input"] = cands[0].key
+                log.info("%s: %r in %r linked by name to %s %s", path, exc.get("name"),
+                         ds.get("name"), cands[0].key, tuple(cands[0]["categories"]))
+
+
+def _unlinked(imp) -> list[tuple[dict, dict, dict]]:
+    out = []
+    for ds in imp.data:
+        for exc in ds.get("exchanges", []):
+            if not exc.get("input"):
+                cats = exc.get("categories")
+                out.append((ds, exc, {
+                    "type": exc.get("type"), "name": exc.get("name"), "unit": exc.get("unit"),
+                    "categories": tuple(cats) if isinstance(cats, list) else cats,
+                    "location": exc.get("location"), "activity": ds.get("name"),
+                }))
+    return out
+
+
+def _check_production(path: Path, data: list[dict]) -> None:
+    from .errors import InvalidAmount
+
+    for ds in data:
+        for exc in ds.get("exchanges", []):
+            amount = exc.get("amount")
+            where = f"{path}: activity {ds.get('name')!r}, exchange {exc.get('name')!r}"
+            if not isinstance(amount, (int, float)) or not math.isfinite(amount):
+                raise InvalidAmount(where, amount, "missing or not a finite number")
+            if exc.get("type") == "production" and amount <= 0:
+                raise InvalidAmount(where, amount, "a production amount must be positive")
+
+
+def _strip(ds: dict) -> dict:
+    """Drop bw2io working fields that bw2data need not store."""
+    ds = {k: v for k, v in ds.items() if k not in ("database",)}
+    ds["exchanges"] = [{k: v for k, v in e.items() if k not in ("database", "code")}
+                       for e in ds.get("exchanges", [])]
+    return ds
