@@ -228,24 +228,51 @@ def footprint(
 
 @app.command("import")
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="Brightway CSV/Excel inventory files.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Inventories: Brightway CSV/Excel, ecoSpold2 folder, SimaPro CSV, "
+            "openLCA JSON-LD (zip/folder) or a USEEIO model folder."
+        ),
+    ],
+    name: Annotated[
+        Optional[str], typer.Option(help="Database name (formats without their own).")
+    ] = None,
     no_overwrite: Annotated[
         bool, typer.Option("--no-overwrite", help="Fail if the database exists.")
     ] = False,
+    link_biosphere_by_name: Annotated[
+        bool,
+        typer.Option(help="Link unlinked elementary flows to a unique same-name biosphere flow."),
+    ] = False,
+    drop_unlinked: Annotated[
+        bool, typer.Option(help="Drop what stays unlinked (listed in the log) instead of failing.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")] = False,
 ):
-    """Import inventories (all-or-nothing: unlinked exchanges are listed, nothing is written)."""
-    from lca.importer import import_inventory
+    """Import inventories, all-or-nothing: unlinked exchanges are listed and nothing is written
+    unless you say how to handle them."""
+    from lca.import_formats import detect_format, import_any
 
     proj = _open()
-    reports = [import_inventory(proj, p, overwrite=not no_overwrite) for p in paths]
+    reports = []
+    with _progress() as progress:
+        task = progress.add_task("Importing", total=len(paths))
+        for p in paths:
+            progress.update(task, description=f"Importing {p.name} ({detect_format(p)})")
+            options = {"overwrite": not no_overwrite}
+            if detect_format(p) != "brightway":
+                options.update(name=name, link_biosphere_by_name=link_biosphere_by_name,
+                               drop_unlinked=drop_unlinked)
+            reports.append(import_any(proj, p, **options))
+            progress.advance(task)
     if as_json:
         _out(json.dumps([r.__dict__ for r in reports], indent=2))
         return
     for r in reports:
         _console().print(
             f"{r.database}: {r.activities} activities, {r.exchanges} exchanges "
-            f"{'(replaced)' if r.replaced else ''} from {r.path}"
+            f"{'(replaced) ' if r.replaced else ''}from {r.path}"
         )
 
 
@@ -295,6 +322,15 @@ def products(
     for r in rows:
         t.add_row(r["key"], r["name"], r["unit"] or "", r["location"] or "", r["stage"] or "")
     _console().print(t)
+
+
+def _register_subcommands() -> None:
+    from pcf import factory_cmds
+
+    app.add_typer(factory_cmds.app, name="factory")
+
+
+_register_subcommands()
 
 
 def main() -> None:

@@ -1,0 +1,172 @@
+"""``pcf factory ...``: a plant's GHG inventory, allocation to products, gap to zero.
+
+Registered by ``pcf/cli.py`` with ``app.add_typer(factory_cmds.app, name="factory")``. Every
+command reads a plant activity-data file (layout: ``inventories/factory/README.md``), imports the
+factor databases if they are missing or stale, and prints a table, or JSON with ``--json``
+(stdout holds nothing else). ``--csv FILE`` also writes the long table. Input errors are
+``PCFError``s naming file, row and column; ``pcf`` prints them as one line and exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+app = typer.Typer(help="Factory carbon accounting: plant inventory, allocation, zero-carbon gap.",
+                  no_args_is_help=True)
+
+PathArg = Annotated[Path, typer.Argument(help="Plant activity-data file (CSV or Excel).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")]
+CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Also write a CSV table here.")]
+MethodOpt = Annotated[str, typer.Option(help="Method alias (pcf methods) or A|B|C.")]
+PeriodOpt = Annotated[str | None, typer.Option(help="Period (default: the latest).")]
+
+
+def _cli():
+    from pcf import cli
+
+    return cli
+
+
+def _plant(path: Path, method: str):
+    from lca import factory
+
+    proj = _cli()._open()
+    factory.ensure_factor_databases(proj)
+    return proj, factory.plant_inventory(proj, path, method)
+
+
+def _dump(obj) -> None:
+    from lca.factory import _jsonable
+
+    _cli()._out(json.dumps(obj, ensure_ascii=False, indent=2, default=_jsonable))
+
+
+def _n(v, digits: int = 6) -> str:
+    return "" if v is None else f"{v:,.{digits}g}"
+
+
+def _t(kg) -> str:
+    """kg CO2e shown as tonnes, thousands separated (tables only; JSON stays in kg)."""
+    return "" if kg is None else f"{kg / 1000:,.0f}"
+
+
+@app.command()
+def inventory(path: PathArg, method: MethodOpt = "gwp100", as_json: JsonOpt = False,
+              csv: CsvOpt = None):
+    """Scope 1 by source and gas, scope 2 location- and market-based, green share, scope 3."""
+    _, plant = _plant(path, method)
+    if csv:
+        plant.to_frame().to_csv(csv, index=False)
+    if as_json:
+        _dump(plant.to_dict())
+        return
+    con = _cli()._console()
+    for p, inv in plant.periods.items():
+        s = inv.summary()
+        t = Table(title=f"{plant.plant} {p} (t CO2e; {inv.unit} / 1000)")
+        t.add_column("item")
+        t.add_column("value", justify="right")
+        rows = [("scope 1", s["scope1"])]
+        rows += [(f"  {k}", v) for k, v in s["scope1_by_gas"].items()]
+        rows += [("scope 2 location-based", s["scope2_location"]),
+                 ("scope 2 market-based", s["scope2_market"])]
+        rows += [(f"  {k}", v) for k, v in s["scope2_market_by_category"].items()]
+        rows += [("scope 3 purchased goods", s["scope3_purchased_goods"]),
+                 ("scope 1+2 location", s["scope1_2_location"]),
+                 ("scope 1+2 market", s["scope1_2_market"])]
+        for k, v in rows:
+            t.add_row(k, _t(v))
+        t.add_row("green-power share", f"{s['green_share']:.1%}")
+        t.add_row("offsets retired (outside footprints)", _t(s["offsets_retired"]))
+        con.print(t)
+        for note in inv.notes:
+            con.print(f"[yellow]note:[/] {note}")
+
+
+@app.command()
+def allocate(path: PathArg, period: PeriodOpt = None,
+             key: Annotated[str | None, typer.Option(
+                 help="Allocation key name in the file, or 'production' (default: physical).")
+             ] = None,
+             scope2: Annotated[str, typer.Option(help="market or location.")] = "market",
+             write: Annotated[bool, typer.Option(
+                 "--write", help="Write pcf-factory-<plant> product activities.")] = False,
+             method: MethodOpt = "gwp100", as_json: JsonOpt = False, csv: CsvOpt = None):
+    """Per-product gate-to-gate kg CO2e per unit (ISO 14067 hierarchy; offsets beside)."""
+    from lca import factory
+
+    proj, plant = _plant(path, method)
+    res = factory.allocate(plant.get(period), key, scope2)
+    d = res.to_dict()
+    if write:
+        d["database"] = factory.write_product_activities(proj, path, period, key, scope2,
+                                                         method=method)
+    if csv:
+        res.to_frame().to_csv(csv, index=False)
+    if as_json:
+        _dump(d)
+        return
+    con = _cli()._console()
+    t = Table(title=f"{res.plant} {res.period}: gate-to-gate per product "
+                    f"(scope 1 + scope 2 {scope2}-based)")
+    for c in ("product", "amount", "share", "total t CO2e", f"{res.unit} per unit",
+              "offsets beside t CO2e"):
+        t.add_column(c, justify="left" if c == "product" else "right")
+    for p in res.products:
+        t.add_row(p.product, f"{_n(p.amount)} {p.unit}", f"{p.share:.4g}", _t(p.total_kg),
+                  _n(p.per_unit), _t(p.offsets_beside_kg))
+    con.print(t)
+    con.print(f"Key: {res.key} ({res.basis}). {res.hierarchy}.")
+    if write:
+        con.print(f"Written: database {d['database']}")
+
+
+@app.command()
+def gap(path: PathArg, period: PeriodOpt = None,
+        green_share: Annotated[float | None, typer.Option(
+            help="What-if: green-power share of electricity (0-1).")] = None,
+        electrify: Annotated[float | None, typer.Option(
+            help="What-if: fraction of fuel heat electrified (0-1).")] = None,
+        kwh_per_mj: Annotated[float | None, typer.Option(
+            help="kWh of electricity per MJ of fuel replaced (needed with --electrify).")] = None,
+        efficiency: Annotated[float | None, typer.Option(
+            help="What-if: energy saved by efficiency (0-1).")] = None,
+        method: MethodOpt = "gwp100", as_json: JsonOpt = False, csv: CsvOpt = None):
+    """Residual emissions, offsets needed for net zero, trajectory and what-if levers."""
+    from lca import factory
+
+    _, plant = _plant(path, method)
+    d = factory.gap_report(plant, period, green=green_share, electrify=electrify,
+                           kwh_per_mj=kwh_per_mj, efficiency=efficiency)
+    if csv:
+        import pandas as pd
+
+        pd.DataFrame(d["trajectory"]).to_csv(csv, index=False)
+    if as_json:
+        _dump(d)
+        return
+    con = _cli()._console()
+    t = Table(title=f"{d['plant']}: trajectory (t CO2e)")
+    for c in ("period", "scope 1", "scope 2 loc", "scope 2 mkt", "green", "residual",
+              "offsets", "gap to zero", "vs previous"):
+        t.add_column(c, justify="right")
+    for r in d["trajectory"]:
+        chg = "" if r["change_vs_previous_pct"] is None else f"{r['change_vs_previous_pct']:+.1%}"
+        t.add_row(r["period"], _t(r["scope1"]), _t(r["scope2_location"]),
+                  _t(r["scope2_market"]), f"{r['green_share']:.1%}", _t(r["residual"]),
+                  _t(r["offsets_retired"]), _t(r["gap_to_zero"]), chg)
+    con.print(t)
+    if len(d["levers"]) > 1:
+        t = Table(title=f"What-if levers, {d['period']} (t CO2e)")
+        for c in ("lever", "residual", "change", "green", "offsets needed"):
+            t.add_column(c, justify="left" if c == "lever" else "right")
+        for r in d["levers"]:
+            t.add_row(r["lever"], _t(r["residual_kg"]), _t(r["change_kg"]),
+                      f"{r['green_share']:.1%}", _t(r["offsets_needed"]))
+        con.print(t)
+    con.print(d["note"])
