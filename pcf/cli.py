@@ -236,7 +236,7 @@ def import_(
         ),
     ],
     name: Annotated[
-        Optional[str], typer.Option(help="Database name (formats without their own).")
+        str | None, typer.Option(help="Database name (formats without their own).")
     ] = None,
     no_overwrite: Annotated[
         bool, typer.Option("--no-overwrite", help="Fail if the database exists.")
