@@ -78,6 +78,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FACTORY_DIR = ROOT / "inventories" / "factory"
 FACTOR_MAP = FACTORY_DIR / "factor-map.csv"
 EXAMPLE_PLANT = FACTORY_DIR / "example-lfp-cell-plant.csv"
+# pcf-background holds every grid, residual-mix proxy and fuel factor the map uses (one source of
+# truth); pcf-factory-factors holds only what pcf-background lacks (the renewable-instrument rate).
 FACTOR_FILES = (ROOT / "inventories" / "background" / "pcf-background.csv",
                 ROOT / "inventories" / "background" / "pcf-factory-factors.csv")
 SCOPE2 = ("market", "location")
@@ -406,7 +408,8 @@ def plant_inventory(project: Project, path: str | os.PathLike | PlantData, metho
     Parameters
     ----------
     project
-        Open project holding the factor databases (``pcf-background``, ``pcf-factory-factors``).
+        Open project holding the factor databases (``pcf-background`` for grids, the residual-mix
+        proxy and fuels; ``pcf-factory-factors`` for the renewable-instrument rate).
     path
         The plant's activity-data file (CSV/Excel), or data already read by
         :func:`lca.factory_input.read_plant`.

@@ -18,10 +18,14 @@ from lca.factory_levers import LeverState, electrify_heat, emissions, green_shar
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "period,section,item,amount,unit,region,product,vintage,retired,comment\n"
 
-# Factors as published (pcf-background / pcf-factory-factors) and AR6 GWP100 (IPCC 2021):
+# Factors as published (all in pcf-background; pcf-factory-factors holds only the zero-emission
+# renewable-instrument rate) and AR6 GWP100 (IPCC 2021):
 NG = 0.0561 + 1e-6 * 29.8 + 1e-7 * 273  # kg CO2e / MJ natural gas (IPCC 2006)
 DIESEL = 0.0741 + 3e-6 * 29.8 + 6e-7 * 273  # kg CO2e / MJ gas/diesel oil (IPCC 2006)
 DIESEL_NCV = 43.0  # MJ/kg (IPCC 2006 Table 1.2)
+# other bituminous coal: CO2 Table 1.4; CH4/N2O 1 / 1.5 kg/TJ (Table 2.2, energy industries)
+COAL = 0.0946 + 1e-6 * 29.8 + 1.5e-6 * 273  # kg CO2e / MJ
+COAL_NCV = 25.8  # MJ/kg (IPCC 2006 Table 1.2)
 HFC134A = 1530.0
 JS, RESIDUAL = 0.5827, 0.6096  # MEE 2023 Jiangsu; national excl. market-traded non-fossil
 
@@ -78,6 +82,42 @@ def test_small_plant_equals_hand_calculation(proj, small):
     assert sum(inv.by("2-market", "category").values()) == pytest.approx(inv.scope2_market)
     df = inv.to_frame()
     assert df.groupby("scope").kg_co2e.sum()["2-location"] == pytest.approx(inv.scope2_location)
+
+
+def test_factor_map_points_at_one_source_of_truth(proj):
+    """Grids, the residual proxy and fuels resolve to pcf-background; pcf-factory-factors only
+    holds datasets pcf-background lacks (no activity with the same unit, location and flows)."""
+    bd = proj.bd
+    fmap = factory.load_factor_map()
+    for (kind, ident), row in fmap.items():
+        if kind in ("grid", "fuel"):
+            assert row["database"] == "pcf-background", (kind, ident)
+            assert row["residual_database"] in ("", "pcf-background"), (kind, ident)
+        for db, code in ((row["database"], row["code"]),
+                         (row["residual_database"], row["residual_code"])):
+            if code:
+                assert bd.get_node(database=db, code=code)["code"] == code
+
+    def signature(act):
+        return (act["unit"], act["location"], frozenset(
+            (exc.input["name"], round(float(exc["amount"]), 15)) for exc in act.biosphere()))
+
+    background = list(bd.Database("pcf-background"))
+    sigs = {signature(a) for a in background}
+    names = {a["name"] for a in background}
+    extra = list(bd.Database("pcf-factory-factors"))
+    assert [a["code"] for a in extra] == ["electricity-renewable-instrument-scope2"]
+    for act in extra:
+        assert act["name"] not in names and signature(act) not in sigs
+
+
+def test_coal_by_mass_includes_ch4_and_n2o(proj, tmp_path):
+    p = plant_csv(tmp_path, "2024,fuel,bituminous_coal,10,t,,,,,\n")
+    inv = factory.plant_inventory(proj, p).get("2024")
+    mj = 10 * 1000 * COAL_NCV
+    assert inv.scope1 == pytest.approx(mj * COAL, rel=1e-12)
+    assert inv.by("1")["CH4"] == pytest.approx(mj * 1e-6 * 29.8)
+    assert inv.by("1")["N2O"] == pytest.approx(mj * 1.5e-6 * 273)
 
 
 def test_allocation_shares_sum_to_plant_total(proj, small):
