@@ -1,0 +1,81 @@
+"""Errors of the supply-chain layer: leaves of :class:`lca.errors.PCFError`.
+
+Each names what is at fault (the BOM file and row, the node, the edge, the PACT field) and keeps
+it as attributes, and also subclasses the matching builtin (``ValueError``, ``KeyError``) as
+:mod:`lca.errors` does, so generic handlers keep working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lca.errors import PCFError, UnitMismatch
+
+
+class BOMError(PCFError, ValueError):
+    """A bill of materials that cannot be used as it is."""
+
+
+class BOMFormatError(BOMError):
+    """A BOM file or record with a missing or invalid field (names the file, row and column)."""
+
+    def __init__(self, where: str, field: str, value=None, why: str = ""):
+        self.where, self.field, self.value = where, field, value
+        msg = f"{where}: field {field!r}"
+        if value is not None:
+            msg += f" = {value!r}"
+        super().__init__(msg + (f": {why}" if why else ""))
+
+
+class BOMCycle(BOMError):
+    """The BOM has a cycle (a part that, through its components, contains itself)."""
+
+    def __init__(self, cycle: Sequence):
+        self.cycle = list(cycle)
+        shown = " -> ".join(repr(n) for n in self.cycle + self.cycle[:1])
+        super().__init__(f"The bill of materials has a cycle: {shown}")
+
+
+class UnknownPart(PCFError, KeyError):
+    """A part (BOM node) that is not in the bill of materials."""
+
+    def __init__(self, part, where: str = ""):
+        self.part = part
+        super().__init__(f"Unknown part {part!r}" + (f" in {where}" if where else ""))
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.args[0]
+
+
+class UnknownUnit(PCFError, ValueError):
+    """A unit name that is not in the explicit unit table (:mod:`supply_chain.units`)."""
+
+    def __init__(self, unit, where: str = ""):
+        self.unit, self.where = unit, where
+        super().__init__(
+            f"Unknown unit {unit!r}" + (f" in {where}" if where else "")
+            + "; see supply_chain.units.UNITS for the accepted names"
+        )
+
+
+class BOMUnitMismatch(UnitMismatch):
+    """Two units of a BOM edge, node, activity or PCF that cannot be converted into each other."""
+
+
+class InvalidPCF(PCFError, ValueError):
+    """A supplier PCF that fails validation (names the source and the failing field)."""
+
+    def __init__(self, source: str, field: str, why: str):
+        self.source, self.field, self.why = source, field, why
+        super().__init__(f"{source}: invalid supplier PCF, field {field!r}: {why}")
+
+
+class MissingFootprint(BOMError):
+    """BOM leaves with no usable footprint source (no valid PCF, activity or spend factor)."""
+
+    def __init__(self, parts: Sequence, reasons: dict | None = None):
+        self.parts = list(parts)
+        self.reasons = dict(reasons or {})
+        shown = "; ".join(f"{p!r} ({self.reasons.get(p, 'no source')})" for p in self.parts[:10])
+        more = f" and {len(self.parts) - 10} more" if len(self.parts) > 10 else ""
+        super().__init__(f"{len(self.parts)} BOM part(s) have no footprint source: {shown}{more}")

@@ -1,0 +1,276 @@
+"""Hotspots of a rolled-up BOM: contributions, edge sensitivities, rank stability.
+
+A rolled-up BOM is a technosphere ``A = I − Qᵀ`` with intensities ``x`` and own footprints ``d``
+(:mod:`supply_chain.rollup`), so the contribution formulas of :mod:`lca.maths` apply as they are.
+For one unit of product ``r`` the amounts of every part are ``m = A⁻¹ e_r``
+(:func:`~supply_chain.rollup.supply_vector`) and
+
+- by part: ``dₙ mₙ`` (:func:`lca.maths.process_contributions`);
+- by supplier / by country: the same, summed by the part's ``supplier`` / ``country``;
+- by first-tier input: ``Q_rc x_c`` for each component ``c`` of ``r``, plus ``r``'s own ``d_r``
+  (:func:`lca.maths.first_tier`);
+- by life-cycle stage: parts without a stage count toward the stage of the part that consumes
+  them (:func:`lca.maths.tag_contributions`);
+- sensitivity to each BOM edge: ``∂x_r/∂Q_pc = m_p x_c`` (``= −∂h/∂A_cp``,
+  :func:`lca.maths.sensitivity_technosphere`): one forward and one adjoint solve rank every
+  supplier link.
+
+Every table ends with a "rest" row, so its ``value`` column sums to the product's footprint.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from lca import maths
+from lca.footprint import UNASSIGNED
+
+from .errors import UnknownPart
+from .rollup import RollupResult, supply_vector
+
+log = logging.getLogger(__name__)
+
+BREAKDOWNS = ("node", "supplier", "first_tier", "country", "stage")
+NO_SUPPLIER = "(own or unspecified)"
+NO_COUNTRY = "(unspecified)"
+DIRECT = "(direct)"
+
+
+def _part(result: RollupResult, part):
+    part = result.root if part is None else part
+    if part not in result.index:
+        raise UnknownPart(part, "the rolled-up BOM")
+    return part
+
+
+def bom_technosphere(result: RollupResult) -> sp.csr_matrix:
+    """The BOM as a technosphere: ``A = I − Qᵀ`` (components x parents)."""
+    n = len(result.nodes)
+    return sp.csr_matrix(sp.identity(n) - result.Q.T)
+
+
+def part_amounts(result: RollupResult, part=None) -> np.ndarray:
+    """``m``: units of every part in one unit of ``part`` (``m = (I − Qᵀ)⁻¹ e_part``)."""
+    f = np.zeros(len(result.nodes))
+    f[result.index[_part(result, part)]] = 1.0
+    return supply_vector(result.Q, f)
+
+
+def _table(items, values, total: float, top: int):
+    import pandas as pd
+
+    values = np.asarray(values, dtype=np.float64)
+    idx, rest = maths.top_with_rest(values, top)
+    idx = [i for i in idx if values[i] != 0]
+    rest = float(total - values[idx].sum()) if len(idx) else float(total)
+    df = pd.DataFrame({"item": [str(items[i]) for i in idx] + ["rest"],
+                       "value": [float(values[i]) for i in idx] + [rest]})
+    df["share"] = df["value"] / total if total else np.nan
+    return df
+
+
+def contributions(result: RollupResult, part=None, by: str = "node", top: int = 10):
+    """Contributions to the footprint of one unit of ``part`` (default: the product).
+
+    Parameters
+    ----------
+    by
+        One of :data:`BREAKDOWNS`.
+    top
+        Rows before the "rest" row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``item``, ``value``, ``share``; the last row is ``rest`` and ``value`` sums to
+        the footprint.
+
+    Examples
+    --------
+    >>> from supply_chain.bom import new_bom, add_part
+    >>> from supply_chain.rollup import rollup
+    >>> G = new_bom("bike")
+    >>> add_part(G, "frame", "bike", 1, "piece", direct=2.0, supplier="F Ltd")
+    >>> add_part(G, "steel", "frame", 4.0, "kg", direct=2.0, supplier="S AG")
+    >>> contributions(rollup(G), by="supplier").values.tolist()
+    [['S AG', 8.0, 0.8], ['F Ltd', 2.0, 0.2], ['rest', 0.0, 0.0]]
+    """
+    part = _part(result, part)
+    total = result.footprint(part)
+    m = part_amounts(result, part)
+    c = maths.process_contributions(result.own, m)
+    tab = result.table
+    if by == "node":
+        return _table(result.nodes, c, total, top)
+    if by in ("supplier", "country"):
+        blank = NO_SUPPLIER if by == "supplier" else NO_COUNTRY
+        keys = [v if isinstance(v, str) and v else blank for v in tab[by]]
+        g = maths.group_sum(c, keys)
+        return _table(list(g), list(g.values()), total, top)
+    if by == "first_tier":
+        j = result.index[part]
+        direct, upstream = maths.first_tier(bom_technosphere(result), result.own, m, result.x, j)
+        items = [DIRECT] + list(result.nodes)
+        return _table(items, np.r_[direct, upstream], total, top)
+    if by == "stage":
+        f = np.zeros(len(result.nodes))
+        f[result.index[part]] = 1.0
+        stages = np.array([s if isinstance(s, str) and s else None for s in tab["stage"]],
+                          dtype=object)
+        raw = maths.tag_contributions(bom_technosphere(result), result.own, m, f, stages)
+        g = {(k if k is not None else UNASSIGNED): v for k, v in raw.items()}
+        return _table(list(g), list(g.values()), total, top)
+    raise ValueError(f"unknown breakdown {by!r}; expected one of {', '.join(BREAKDOWNS)}")
+
+
+def hotspots(result: RollupResult, part=None, top: int = 10) -> dict:
+    """Every breakdown of :data:`BREAKDOWNS` for ``part``: ``{by: DataFrame}``."""
+    return {by: contributions(result, part, by, top) for by in BREAKDOWNS}
+
+
+def edge_sensitivities(result: RollupResult, part=None):
+    """Sensitivity of the footprint of ``part`` to every BOM edge that was rolled up.
+
+    Returns a DataFrame sorted by ``|elasticity|``: ``parent``, ``component``, ``q`` (effective
+    quantity), ``dfootprint_dq`` (``m_p x_c``), ``elasticity`` (``q m_p x_c / x_part``: the
+    relative change of the footprint per relative change of the quantity).
+    """
+    import pandas as pd
+
+    part = _part(result, part)
+    m = part_amounts(result, part)
+    # ∂h/∂A_cp = −x_c m_p on A = I − Qᵀ; Q_pc = −A_cp
+    S = sp.coo_matrix(maths.sensitivity_technosphere(bom_technosphere(result), m, result.x))
+    off = S.row != S.col
+    comp, par, dA = S.row[off], S.col[off], S.data[off]
+    q = np.asarray(result.Q[par, comp]).ravel()
+    dq = -dA
+    total = result.footprint(part)
+    df = pd.DataFrame({"parent": [result.nodes[i] for i in par],
+                       "component": [result.nodes[i] for i in comp], "q": q,
+                       "dfootprint_dq": dq, "elasticity": q * dq / total if total else np.nan})
+    df = df[df["dfootprint_dq"] != 0]
+    return df.reindex(df["elasticity"].abs().sort_values(ascending=False).index
+                      ).reset_index(drop=True)
+
+
+def rank_stability(result: RollupResult, part=None, iterations: int = 1000, seed: int = 0,
+                   top: int = 5, sigma_quantity: float = 0.1, sigma_footprint: float = 0.2):
+    """How often each of the ``top`` hotspot parts keeps its rank under Monte Carlo.
+
+    Each draw multiplies every rolled-up quantity ``Q_pc`` by a lognormal factor (median 1, σ
+    from the edge's ``sigma`` attribute, else ``sigma_quantity``) and every own footprint ``dₙ``
+    by one (σ from the part's ``sigma`` attribute, else ``sigma_footprint``), rolls up again
+    and ranks the parts by ``|dₙ mₙ|``. Seeded: the same seed gives the same table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``part``, ``rank`` (deterministic, 1 = largest), ``value``, ``p_same_rank``,
+        ``p_in_top`` (probability of staying among the ``top``), ``p05``/``p95`` of the
+        contribution.
+    """
+    import pandas as pd
+
+    part = _part(result, part)
+    G, nodes = result.graph, result.nodes
+    r0 = result.index[part]
+    m0 = part_amounts(result, part)
+    c0 = result.own * m0
+    k = min(top, int(np.count_nonzero(c0)))
+    order0 = np.argsort(-np.abs(c0), kind="stable")[:k]
+    Q = sp.csr_matrix(result.Q)
+    rows = np.repeat(np.arange(Q.shape[0]), np.diff(Q.indptr))
+    s_q = np.array([G.edges[nodes[p], nodes[c]].get("sigma", sigma_quantity)
+                    for p, c in zip(rows, Q.indices)], dtype=np.float64)
+    s_d = np.array([G.nodes[n].get("sigma", sigma_footprint) for n in nodes], dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    same = np.zeros(k)
+    intop = np.zeros(k)
+    draws = np.empty((iterations, k))
+    f = np.zeros(len(nodes))
+    f[r0] = 1.0
+    for t in range(iterations):
+        Qt = sp.csr_matrix((Q.data * rng.lognormal(0.0, s_q), Q.indices, Q.indptr),
+                           shape=Q.shape)
+        own = result.own * rng.lognormal(0.0, s_d)
+        c = own * supply_vector(Qt, f)
+        rank = np.empty(len(c), dtype=np.int64)
+        rank[np.argsort(-np.abs(c), kind="stable")] = np.arange(len(c))
+        same += rank[order0] == np.arange(k)
+        intop += rank[order0] < k
+        draws[t] = c[order0]
+    return pd.DataFrame({
+        "part": [nodes[i] for i in order0], "rank": np.arange(1, k + 1), "value": c0[order0],
+        "p_same_rank": same / iterations, "p_in_top": intop / iterations,
+        "p05": np.percentile(draws, 5, axis=0), "p95": np.percentile(draws, 95, axis=0),
+    })
+
+
+def write_hotspots(result: RollupResult, out_dir: str | os.PathLike, part=None, top: int = 10,
+                   prefix: str = "bom", paths_cutoff: float = 0.005) -> dict:
+    """Write the roll-up and its hotspots for ``part`` into ``out_dir``.
+
+    Files: ``<prefix>-rollup.csv`` (one row per part), ``<prefix>-hotspots.csv`` (long table:
+    ``breakdown, item, value, share``, every breakdown with its "rest" row; plus the top supply
+    paths), ``<prefix>-sensitivities.csv`` and ``<prefix>-hotspots.json`` (all of it, plus the
+    summary and the path coverage). Returns ``{kind: path}``.
+    """
+    import pandas as pd
+
+    from .paths import bom_paths
+
+    part = _part(result, part)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = hotspots(result, part, top)
+    spa = bom_paths(result, part, cutoff=paths_cutoff, top=top)
+    paths_df = spa.to_frame()
+    long = pd.concat(
+        [t.assign(breakdown=by) for by, t in tables.items()]
+        + [paths_df.rename(columns={"path": "item"})[["item", "value", "share"]]
+           .assign(breakdown="path")],
+        ignore_index=True,
+    )[["breakdown", "item", "value", "share"]]
+    sens = edge_sensitivities(result, part)
+    files = {
+        "rollup_csv": out / f"{prefix}-rollup.csv",
+        "hotspots_csv": out / f"{prefix}-hotspots.csv",
+        "sensitivities_csv": out / f"{prefix}-sensitivities.csv",
+        "hotspots_json": out / f"{prefix}-hotspots.json",
+    }
+    result.table.to_csv(files["rollup_csv"])
+    long.to_csv(files["hotspots_csv"], index=False)
+    sens.to_csv(files["sensitivities_csv"], index=False)
+    doc = {
+        "summary": result.summary(part),
+        "hotspots": {by: t.to_dict("records") for by, t in tables.items()},
+        "paths": {"coverage": spa.coverage, "cutoff": spa.cutoff,
+                  "n_enumerated": spa.n_enumerated, "rows": paths_df.to_dict("records")},
+        "sensitivities": sens.head(top).to_dict("records"),
+    }
+    files["hotspots_json"].write_text(json.dumps(_clean(doc), indent=2, ensure_ascii=False,
+                                                 allow_nan=False))
+    return {k: str(v) for k, v in files.items()}
+
+
+def _clean(o):
+    """JSON-ready: numpy scalars to Python, NaN to null, tuples to lists, keys to str."""
+    if isinstance(o, dict):
+        return {str(k): _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    if isinstance(o, (np.floating, float)):
+        return None if not np.isfinite(o) else float(o)
+    if isinstance(o, (np.integer, np.bool_)):
+        return o.item()
+    if o is None or isinstance(o, (str, int, bool)):
+        return o
+    return str(o)
+
