@@ -325,9 +325,12 @@ def products(
 
 
 def _register_subcommands() -> None:
-    from pcf import factory_cmds
+    from pcf import factory_cmds, report_cmds, supply_cmds
 
     app.add_typer(factory_cmds.app, name="factory")
+    app.add_typer(report_cmds.app, name="report")
+    app.add_typer(supply_cmds.bom_app, name="bom")
+    app.command("hotspots")(supply_cmds.hotspots_cmd)
 
 
 _register_subcommands()
