@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -83,8 +84,15 @@ def main_options(
         format="%(name)s: %(message)s",
         handlers=[RichHandler(console=err, show_time=False, show_path=False)],
     )
-    # Brightway prints to stdout in places we do not control: keep stdout for our output only.
-    state.stdout = sys.stdout
+    # Brightway and HiGHS print to stdout in places we do not control, HiGHS straight to file
+    # descriptor 1: keep fd 1 for our output only and send everything else to stderr.
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+        state.stdout = os.fdopen(saved, "w", encoding="utf-8")
+    except (OSError, ValueError):  # no real file descriptors (e.g. an embedding host)
+        state.stdout = sys.stdout
     sys.stdout = sys.stderr
 
 
