@@ -63,11 +63,21 @@ class BOMUnitMismatch(UnitMismatch):
 
 
 class InvalidPCF(PCFError, ValueError):
-    """A supplier PCF that fails validation (names the source and the failing field)."""
+    """A PCF that fails validation: a supplier table row or a PACT ProductFootprint.
 
-    def __init__(self, source: str, field: str, why: str):
+    ``field`` names the first failing field (a column, or a JSON path such as
+    ``pcf.dqi.temporalDQR``); ``errors`` lists every violation found (``"field: why"``).
+    :class:`reports.errors.PactValidationError` subclasses it.
+    """
+
+    def __init__(self, source: str, field: str, why: str, errors: Sequence[str] | None = None):
         self.source, self.field, self.why = source, field, why
-        super().__init__(f"{source}: invalid supplier PCF, field {field!r}: {why}")
+        self.errors = list(errors or [f"{field}: {why}"])
+        more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+        super().__init__(self._message() + more)
+
+    def _message(self) -> str:
+        return f"{self.source}: invalid supplier PCF, field {self.field!r}: {self.why}"
 
 
 class MissingFootprint(BOMError):

@@ -5,13 +5,12 @@ together with the data-quality facts PACT carries: the primary-data share (perce
 data-quality ratings (technological, geographical, temporal DQR, 1 best .. 5; PACT v2 allowed
 1..3) and the reference period.
 
-PACT documents are validated with ``jsonschema`` against ``#/components/schemas/ProductFootprint``
-inside the PACT OpenAPI document of the matching major version (OpenAPI 3.1 schemas are JSON
-Schema 2020-12), plus the rules the specification states in prose that the schema cannot
-express (DQR between 1 and 5, primary-data share between 0 and 100). The OpenAPI documents are
-WBCSD's and are not shipped with the engine: they are read from ``spec_dir``, else
-``$PCF_PACT_SPEC_DIR``, else ``../shared/reference/pact`` next to the repository
-(``<dir>/v2/openapi.yaml``, ``<dir>/v3/openapi.yaml``).
+PACT documents are validated by :func:`validate_pact` (:mod:`supply_chain.pact_spec`, the
+engine's one PACT validator, re-exported here): against the official PACT OpenAPI schema when
+it is available (read from ``spec_dir_path``, else ``$PCF_PACT_SPEC_DIR``, else
+``../shared/reference/pact`` next to the repository; WBCSD's documents are not shipped with the
+engine) and always against the engine's own data-model rules. Supplier documents are read
+leniently (``strict=False``): figures that contradict each other are logged, not refused.
 
 Footprint per unit. PACT v3 states ``pcfExcludingBiogenicUptake`` per *declared unit*, i.e. per
 ``declaredUnitAmount`` x ``declaredUnitOfMeasurement``; PACT v2 states ``pCfExcludingBiogenic``
@@ -24,23 +23,21 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import json
 import logging
 import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from lca.errors import PCFError
 
 from .errors import InvalidPCF
+from .pact_spec import ENV_SPEC_DIR, pact_major, spec_dir, validate_pact  # noqa: F401
 from .units import canonical
 
 log = logging.getLogger(__name__)
 
-ENV_SPEC_DIR = "PCF_PACT_SPEC_DIR"
 DQR_FIELDS = ("technological", "geographical", "temporal")
 
 #: PACT declared units -> the engine's unit table names (supply_chain.units.UNITS).
@@ -106,130 +103,8 @@ class SupplierPCF:
         return True, "valid"
 
 
-# -- PACT schema ---------------------------------------------------------------------------------
-def spec_dir(path: str | os.PathLike | None = None) -> Path:
-    """Directory holding ``v2/openapi.yaml`` and ``v3/openapi.yaml`` (see module doc)."""
-    candidates = [path, os.environ.get(ENV_SPEC_DIR),
-                  Path(__file__).resolve().parents[2] / "shared" / "reference" / "pact"]
-    for c in candidates:
-        if c and (Path(c) / "v3" / "openapi.yaml").exists():
-            return Path(c)
-    raise PCFError(
-        "PACT OpenAPI documents not found: pass spec_dir or set "
-        f"{ENV_SPEC_DIR} to a directory with v2/openapi.yaml and v3/openapi.yaml"
-    )
-
-
-def _major(version) -> str:
-    v = str(version).lstrip("vV")
-    major = v.split(".", 1)[0]
-    if major not in ("2", "3"):
-        raise PCFError(f"PACT version {version!r} is not supported (2.x or 3.x)")
-    return major
-
-
-@functools.cache
-def _validator(major: str, directory: str):
-    import yaml
-    from jsonschema import Draft202012Validator, FormatChecker
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
-
-    with open(Path(directory) / f"v{major}" / "openapi.yaml", encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
-    uri = f"urn:pcf-engine:pact:v{major}:openapi"
-    registry = Registry().with_resource(uri, Resource(contents=doc, specification=DRAFT202012))
-    checker = FormatChecker()
-
-    @checker.checks("date-time", raises=ValueError)
-    def _date_time(value) -> bool:  # jsonschema needs an extra package for this otherwise
-        if not isinstance(value, str):
-            return True
-        parsed = dt.datetime.fromisoformat(value)
-        if parsed.tzinfo is None:
-            raise ValueError("date-time needs a time zone (RFC 3339)")
-        return True
-
-    schema = {"$ref": f"{uri}#/components/schemas/ProductFootprint"}
-    return Draft202012Validator(schema, registry=registry, format_checker=checker)
-
-
-def _field_of(err) -> str:
-    path = [str(p) for p in err.absolute_path]
-    if err.validator == "required" and isinstance(err.instance, dict):
-        missing = [r for r in err.validator_value if r not in err.instance]
-        path += missing[:1]
-    return ".".join(path) or "(document)"
-
-
-def validate_pact(doc: Mapping, version: str | int | None = None, *, source: str = "PACT",
-                  spec_dir_path: str | os.PathLike | None = None) -> str:
-    """Validate one PACT ProductFootprint against the PACT schema of ``version``.
-
-    Parameters
-    ----------
-    doc
-        One ProductFootprint object (not an API response wrapper).
-    version
-        ``"2"``/``"3"`` or a full version (``"2.3.0"``, ``"3.0.0"``); by default the document's
-        own ``specVersion``.
-    source
-        What to call the document in an error (a file name).
-    spec_dir_path
-        Directory of the PACT OpenAPI documents (see :func:`spec_dir`).
-
-    Returns
-    -------
-    str
-        The major version validated against (``"2"`` or ``"3"``).
-
-    Raises
-    ------
-    InvalidPCF
-        Naming the failing field (dotted path, e.g. ``pcf.declaredUnitOfMeasurement``).
-
-    Examples
-    --------
-    >>> import json
-    >>> d = json.loads((spec_dir() / "v3" / "examples" / "example-1.json").read_text())
-    >>> validate_pact(d)
-    '3'
-    >>> d["pcf"]["declaredUnitOfMeasurement"] = "bucket"
-    >>> validate_pact(d)
-    Traceback (most recent call last):
-    ...
-    supply_chain.errors.InvalidPCF: PACT: invalid supplier PCF, field 'pcf.declaredUnitOfMeasurement': 'bucket' is not one of [...]
-    """
-    if not isinstance(doc, Mapping):
-        raise InvalidPCF(source, "(document)", "not a JSON object")
-    version = version if version is not None else doc.get("specVersion")
-    if version is None:
-        raise InvalidPCF(source, "specVersion", "missing, and no version given")
-    major = _major(version)
-    validator = _validator(major, str(spec_dir(spec_dir_path)))
-    errors = sorted(validator.iter_errors(doc), key=lambda e: (len(e.absolute_path), str(e.path)))
-    if errors:
-        from jsonschema.exceptions import best_match
-
-        err = best_match(errors)
-        raise InvalidPCF(source, _field_of(err), err.message)
-    _check_prose_rules(doc, major, source)
-    return major
-
-
-def _check_prose_rules(doc: Mapping, major: str, source: str) -> None:
-    """Rules of the PACT text that the schema leaves to prose."""
-    pcf = doc.get("pcf", {})
-    share = pcf.get("primaryDataShare")
-    if share is not None:
-        v = float(share)
-        if not 0.0 <= v <= 100.0:
-            raise InvalidPCF(source, "pcf.primaryDataShare", f"{share!r} is not within 0..100")
-    dqi = pcf.get("dqi") or {}
-    hi = 5.0 if major == "3" else 3.0
-    for name in ("technologicalDQR", "geographicalDQR", "temporalDQR"):
-        if name in dqi and not 1.0 <= float(dqi[name]) <= hi:
-            raise InvalidPCF(source, f"pcf.dqi.{name}", f"{dqi[name]!r} is not within 1..{hi:g}")
+# -- PACT validation: the one validator lives in supply_chain.pact_spec ---------------------------
+_major = pact_major
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -244,8 +119,8 @@ def _num(value) -> float | None:
 def from_pact(doc: Mapping, *, source: str = "PACT", validate: bool = True,
               spec_dir_path: str | os.PathLike | None = None) -> SupplierPCF:
     """One PACT ProductFootprint (v2.x or v3) as a :class:`SupplierPCF` (validated first)."""
-    major = (validate_pact(doc, source=source, spec_dir_path=spec_dir_path) if validate
-             else _major(doc.get("specVersion", "3")))
+    major = (validate_pact(doc, source=source, spec_dir_path=spec_dir_path, strict=False)
+             if validate else _major(doc.get("specVersion", "3")))
     pcf = doc["pcf"]
     if major == "3":
         per = float(pcf["declaredUnitAmount"])

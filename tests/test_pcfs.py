@@ -1,29 +1,165 @@
-"""Supplier PCFs: PACT v2/v3 examples accepted, mutated ones rejected naming the field."""
+"""Supplier PCFs and the one PACT validator (supply_chain.pact_spec).
+
+The official PACT documents (WBCSD's, read in tests only) come from ../shared/reference/pact;
+tests that need them skip when they are absent. "Rules only" means the spec directory points at
+an empty directory, as on a user's machine: then only our own data-model rules run.
+"""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
 import json
+import logging
+from pathlib import Path
 
 import pytest
 
+from supply_chain import pact_spec
 from supply_chain.errors import InvalidPCF
-from supply_chain.pcfs import SupplierPCF, read_pact, read_pcf_table, spec_dir, validate_pact
+from supply_chain.pcfs import SupplierPCF, read_pact, read_pcf_table, validate_pact
 
-SPEC = spec_dir()
+SPEC = pact_spec.DEFAULT_SPEC_DIR
+HAVE_SPEC = (SPEC / "v3" / "openapi.yaml").is_file() and (SPEC / "v2" / "openapi.yaml").is_file()
+needs_spec = pytest.mark.skipif(
+    not HAVE_SPEC, reason=f"official PACT spec not available in {SPEC} (shared/reference)"
+)
+
+
+@pytest.fixture(autouse=True)
+def _spec_from_default(monkeypatch):
+    monkeypatch.delenv(pact_spec.ENV_SPEC_DIR, raising=False)
+
+
+@pytest.fixture
+def no_spec(tmp_path) -> Path:
+    """An empty spec directory: only our own rules run."""
+    d = tmp_path / "no-spec"
+    d.mkdir()
+    return d
 
 
 def _load(rel):
     return json.loads((SPEC / rel).read_text())
 
 
+def example_docs(version: int) -> list[tuple[str, dict]]:
+    """Every ProductFootprint in the spec's example files (responses unwrapped)."""
+    out = []
+    for f in sorted((SPEC / f"v{version}" / "examples").glob("*.json")):
+        d = json.loads(f.read_text())
+        data = d.get("data", d) if isinstance(d, dict) else d
+        if isinstance(data, dict) and "pfs" in data:
+            data = data["pfs"]
+        for i, doc in enumerate(data if isinstance(data, list) else [data]):
+            if isinstance(doc, dict) and "pcf" in doc:
+                out.append((f"v{version}/{f.name}[{i}]", doc))
+    return out
+
+
+#: Examples the official schema rejects, with the field (the spec names them "invalid").
+INVALID_EXAMPLES = {"v2/invalid-response-all-properties.json[0]": "updated"}
+#: Examples whose figures contradict pcfIncluding = pcfExcluding + biogenicCO2Uptake
+#: (1.63 != 1.85 - 1.5): accepted when reading others' documents, refused when strict.
+INCONSISTENT_EXAMPLES = {
+    "v3/invalid-response-all-properties.json[0]",
+    "v3/list-footprints-response.json[0]",
+    "v3/pf-response-event.json[0]",
+}
+
+
+def _set(doc, path, value):
+    obj = doc
+    for k in path[:-1]:
+        obj = obj[k]
+    if value is _DELETE:
+        del obj[path[-1]]
+    else:
+        obj[path[-1]] = value
+
+
+_DELETE = object()
+
+# (version, path, new value, field named, the official schema can express the rule)
+MUTATIONS = [
+    (3, ("pcf", "declaredUnitOfMeasurement"), "bucket", "pcf.declaredUnitOfMeasurement", True),
+    (3, ("id",), "not-a-uuid", "id", True),
+    (3, ("status",), "Draft", "status", True),
+    (3, ("created",), "yesterday", "created", True),
+    (3, ("companyName",), _DELETE, "companyName", True),
+    (3, ("pcf", "pcfExcludingBiogenicUptake"), _DELETE, "pcf.pcfExcludingBiogenicUptake", True),
+    (3, ("companyIds",), ["not a urn"], "companyIds[0]", True),
+    (3, ("productIds",), [], "productIds", True),
+    (3, ("pcf", "fossilGhgEmissions"), 1.5, "pcf.fossilGhgEmissions", True),
+    (3, ("pcf", "fossilGhgEmissions"), "1,5", "pcf.fossilGhgEmissions", True),
+    (3, ("pcf", "biogenicCO2Uptake"), "1.5", "pcf.biogenicCO2Uptake", True),
+    (3, ("pcf", "declaredUnitAmount"), "0", "pcf.declaredUnitAmount", True),
+    (3, ("pcf", "geographyCountry"), "US", "pcf.geographyCountry", True),  # a second geography
+    (3, ("pcf", "ipccCharacterizationFactors"), [], "pcf.ipccCharacterizationFactors", True),
+    (3, ("pcf", "dqi", "temporalDQR"), 3, "pcf.dqi.temporalDQR", True),  # not a decimal string
+    # rules the spec states in prose only: the official schema accepts these
+    (3, ("pcf", "primaryDataShare"), "140", "pcf.primaryDataShare", False),
+    (3, ("pcf", "dqi", "temporalDQR"), "7", "pcf.dqi.temporalDQR", False),
+    (3, ("pcf", "dqi", "technologicalDQR"), "0.5", "pcf.dqi.technologicalDQR", False),
+    (3, ("pcf", "exemptedEmissionsPercent"), "101", "pcf.exemptedEmissionsPercent", False),
+    (3, ("pcf", "pcfIncludingBiogenicUptake"), "1", "pcf.pcfIncludingBiogenicUptake", False),
+    (2, ("pcf", "declaredUnit"), "piece", "pcf.declaredUnit", True),
+    (2, ("version",), _DELETE, "version", True),
+    (2, ("pcf", "exemptedEmissionsPercent"), 6, "pcf.exemptedEmissionsPercent", True),
+    (2, ("pcf", "dqi", "temporalDQR"), 4, "pcf.dqi.temporalDQR", True),
+    (2, ("pcf", "primaryDataShare"), "12.9", "pcf.primaryDataShare", True),
+    (2, ("pcf", "crossSectoralStandardsUsed"), ["ISO 14067"], "pcf.crossSectoralStandardsUsed[0]",
+     True),
+    (2, ("pcf", "pCfExcludingBiogenic"), "-1", "pcf.pCfExcludingBiogenic", True),
+    (2, ("pcf", "geographyRegionOrSubregion"), "Atlantis", "pcf.geographyRegionOrSubregion",
+     True),
+]
+MUTATION_IDS = [f"v{m[0]}-{m[3]}={m[2]!r}"[:60] for m in MUTATIONS]
+
+
+def mutated(version, path, value) -> dict:
+    doc = copy.deepcopy(
+        _load("v3/examples/example-1.json") if version == 3
+        else _load("v2/examples/get-footprint-response.json")["data"]
+    )
+    _set(doc, path, value)
+    return doc
+
+
+# -- the spec's examples --------------------------------------------------------------------------
+@needs_spec
 @pytest.mark.parametrize("name", ["example-1.json", "example-2.json", "example-3.json",
                                   "example-4.json"])
 def test_v3_examples_are_accepted(name):
     assert validate_pact(_load(f"v3/examples/{name}")) == "3"
 
 
+@needs_spec
+@pytest.mark.parametrize("version", [3, 2])
+def test_our_rules_alone_accept_the_official_examples(no_spec, version):
+    """Rules only: every example the official schema accepts is accepted when read; strictly,
+    only the examples with contradicting figures are refused, naming that figure."""
+    docs = example_docs(version)
+    assert docs
+    for name, doc in docs:
+        official = pact_spec.schema_errors(doc, str(version), SPEC / f"v{version}/openapi.yaml")
+        if name in INVALID_EXAMPLES:
+            assert official and official[0][0] == INVALID_EXAMPLES[name], name
+            with pytest.raises(InvalidPCF) as e:
+                validate_pact(doc, spec_dir_path=no_spec, strict=False)
+            assert e.value.field == INVALID_EXAMPLES[name]
+            continue
+        assert not official, name
+        assert validate_pact(doc, spec_dir_path=no_spec, strict=False) == str(version), name
+        if name in INCONSISTENT_EXAMPLES:
+            with pytest.raises(InvalidPCF) as e:
+                validate_pact(doc, spec_dir_path=no_spec)
+            assert e.value.field == "pcf.pcfIncludingBiogenicUptake", name
+        else:
+            validate_pact(doc, spec_dir_path=no_spec)
+
+
+@needs_spec
 def test_v2_response_is_accepted_and_read():
     (p,) = read_pact(SPEC / "v2/examples/get-footprint-response.json")
     doc = _load("v2/examples/get-footprint-response.json")["data"]
@@ -31,6 +167,7 @@ def test_v2_response_is_accepted_and_read():
     assert p.value == float(doc["pcf"]["pCfExcludingBiogenic"])  # v2: per one declared unit
 
 
+@needs_spec
 def test_v3_value_is_per_one_unit_and_carries_quality():
     (p,) = read_pact(SPEC / "v3/examples/example-1.json")
     assert p.value == pytest.approx(0.384)  # declaredUnitAmount 1 kg
@@ -43,39 +180,127 @@ def test_v3_value_is_per_one_unit_and_carries_quality():
     assert p2.value == pytest.approx(0.384 / 12.5)
 
 
-@pytest.mark.parametrize("path,value,field", [
-    (("pcf", "declaredUnitOfMeasurement"), "bucket", "pcf.declaredUnitOfMeasurement"),
-    (("id",), "not-a-uuid", "id"),
-    (("status",), "Draft", "status"),
-    (("created",), "yesterday", "created"),
-    (("pcf", "primaryDataShare"), "140", "pcf.primaryDataShare"),
-    (("pcf", "dqi", "temporalDQR"), "7", "pcf.dqi.temporalDQR"),
-])
-def test_mutated_v3_is_rejected_naming_the_field(path, value, field):
-    doc = copy.deepcopy(_load("v3/examples/example-1.json"))
-    obj = doc
-    for k in path[:-1]:
-        obj = obj[k]
-    obj[path[-1]] = value
+@needs_spec
+def test_supplier_documents_with_contradicting_figures_are_read_with_a_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="supply_chain.pact_spec"):
+        pcfs = read_pact(SPEC / "v3/examples/list-footprints-response.json")
+    assert len(pcfs) == 1 and pcfs[0].value == pytest.approx(1.85)
+    assert "pcf.pcfIncludingBiogenicUptake" in caplog.text
+
+
+# -- mutated documents ------------------------------------------------------------------------------
+@needs_spec
+@pytest.mark.parametrize("rules_only", [False, True], ids=["with-spec", "rules-only"])
+@pytest.mark.parametrize("version,path,value,field,in_schema", MUTATIONS, ids=MUTATION_IDS)
+def test_mutated_document_is_rejected_naming_the_field(
+    no_spec, rules_only, version, path, value, field, in_schema
+):
+    doc = mutated(version, path, value)
     with pytest.raises(InvalidPCF) as e:
-        validate_pact(doc, "3.0.0", source="mutated.json")
-    assert e.value.field == field
-    assert field in str(e.value) and "mutated.json" in str(e.value)
-
-
-def test_missing_required_field_is_named():
-    doc = _load("v3/examples/example-1.json")
-    del doc["pcf"]["pcfExcludingBiogenicUptake"]
-    with pytest.raises(InvalidPCF, match="pcf.pcfExcludingBiogenicUptake") as e:
-        validate_pact(doc)
+        validate_pact(doc, f"{version}.0.0", source="mutated.json",
+                      spec_dir_path=no_spec if rules_only else None)
+    if rules_only or not in_schema:
+        assert e.value.field == field
+    else:  # the official schema reports the enclosing object for "exactly one geography"
+        assert field.startswith(e.value.field)
+    assert e.value.field in str(e.value) and "mutated.json" in str(e.value)
     assert isinstance(e.value, ValueError)
 
 
-def test_v3_document_fails_v2_schema():
+@needs_spec
+@pytest.mark.parametrize("version,path,value,field,in_schema", MUTATIONS, ids=MUTATION_IDS)
+def test_official_schema_and_our_rules_agree(version, path, value, field, in_schema):
+    """Where the schema can express a rule, both reject the mutation at the same field (the
+    schema names ``pcf`` for the geography one-of); prose-only rules pass the schema."""
+    doc = mutated(version, path, value)
+    official = pact_spec.schema_errors(doc, str(version), SPEC / f"v{version}/openapi.yaml")
+    ours, inconsistent = pact_spec.rule_errors(doc, str(version))
+    ours_fields = [f for f, _ in ours + inconsistent]
+    assert ours_fields and ours_fields[0] == field
+    if in_schema:
+        assert official, "official schema accepted it"
+        assert field.startswith(official[0][0])
+    else:
+        assert official == []
+
+
+@needs_spec
+def test_v3_document_fails_v2_schema(no_spec):
+    doc = _load("v3/examples/example-1.json")
     with pytest.raises(InvalidPCF):
-        validate_pact(_load("v3/examples/example-1.json"), "2")
+        validate_pact(doc, "2")
+    with pytest.raises(InvalidPCF):
+        validate_pact(doc, "2", spec_dir_path=no_spec)
 
 
+# -- without the official spec ---------------------------------------------------------------------
+def _minimal_v3() -> dict:
+    """A small valid v3 footprint written here (no spec needed)."""
+    return {
+        "id": "3893bb5d-da16-4dc1-9185-351a8c4e3c7e", "specVersion": "3.0.0",
+        "created": "2024-01-01T00:00:00Z", "status": "Active", "companyName": "Co",
+        "companyIds": ["urn:example:co"], "productDescription": "p",
+        "productIds": ["urn:example:p"], "productNameCompany": "P",
+        "pcf": {
+            "declaredUnitOfMeasurement": "kilogram", "declaredUnitAmount": "1",
+            "productMassPerDeclaredUnit": "1", "referencePeriodStart": "2023-01-01T00:00:00Z",
+            "referencePeriodEnd": "2024-01-01T00:00:00Z", "geographyCountry": "DE",
+            "pcfExcludingBiogenicUptake": "2.5", "pcfIncludingBiogenicUptake": "2",
+            "biogenicCO2Uptake": "-0.5", "fossilGhgEmissions": "2.5", "fossilCarbonContent": "0",
+            "ipccCharacterizationFactors": ["AR6"], "crossSectoralStandards": ["ISO14067"],
+            "exemptedEmissionsPercent": "0", "primaryDataShare": "40",
+            "dqi": {"technologicalDQR": "2", "geographicalDQR": "1", "temporalDQR": "5"},
+        },
+    }
+
+
+def test_without_spec_rules_run_and_a_warning_names_the_variable(no_spec, monkeypatch, caplog):
+    monkeypatch.setattr(pact_spec, "_warned", set())
+    monkeypatch.setenv(pact_spec.ENV_SPEC_DIR, str(no_spec))
+    with caplog.at_level(logging.WARNING, logger="supply_chain.pact_spec"):
+        assert validate_pact(_minimal_v3()) == "3"
+        assert validate_pact(_minimal_v3()) == "3"
+    skipped = [r for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(skipped) == 1 and skipped[0].levelno == logging.WARNING  # once
+    assert pact_spec.ENV_SPEC_DIR in skipped[0].getMessage()
+    doc = _minimal_v3()
+    doc["pcf"]["dqi"]["temporalDQR"] = "6"
+    with pytest.raises(InvalidPCF, match="pcf.dqi.temporalDQR"):
+        validate_pact(doc)
+
+
+def test_identity_holds_to_the_stated_precision(no_spec):
+    doc = _minimal_v3()
+    doc["pcf"].update(pcfExcludingBiogenicUptake="0.384", biogenicCO2Uptake="-1.61",
+                      pcfIncludingBiogenicUptake="-1.23")  # -1.226 stated to 2 decimals
+    validate_pact(doc, spec_dir_path=no_spec)
+    doc["pcf"]["pcfIncludingBiogenicUptake"] = "-1.25"
+    with pytest.raises(InvalidPCF) as e:
+        validate_pact(doc, spec_dir_path=no_spec)
+    assert e.value.field == "pcf.pcfIncludingBiogenicUptake"
+    assert validate_pact(doc, spec_dir_path=no_spec, strict=False) == "3"
+    del doc["pcf"]["biogenicCO2Uptake"]  # unknown uptake: nothing to check
+    validate_pact(doc, spec_dir_path=no_spec)
+
+
+def test_every_violation_is_listed(no_spec):
+    doc = _minimal_v3()
+    doc["status"] = "Draft"
+    doc["pcf"]["primaryDataShare"] = "-1"
+    with pytest.raises(InvalidPCF) as e:
+        validate_pact(doc, spec_dir_path=no_spec)
+    assert e.value.field == "status"
+    assert len(e.value.errors) == 2 and "(and 1 more)" in str(e.value)
+
+
+def test_unsupported_spec_version_is_named(no_spec):
+    doc = {**_minimal_v3(), "specVersion": "9.0.0"}
+    with pytest.raises(InvalidPCF) as e:
+        validate_pact(doc, spec_dir_path=no_spec)
+    assert e.value.field == "specVersion"
+
+
+# -- the simple table and validity ------------------------------------------------------------------
 def test_validity_status_and_period():
     p = SupplierPCF("x", 1.0, "kilogram", reference_period=(None, dt.datetime(2023, 12, 31)))
     assert p.validity(dt.date(2026, 12, 31)) == (True, "valid")

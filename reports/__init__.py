@@ -1,0 +1,37 @@
+"""Reports and declarations, every one generated from one computed
+:class:`lca.footprint.FootprintResult` so all of them agree.
+
+Public API::
+
+    from reports import (Declaration, pact_footprint, validate_pact, read_pact, write_pact,
+                         reissue, BatteryInfo, battery_declaration, write_battery_declaration,
+                         StudyInfo, write_iso14067_report, supplier_workbook, write_demo_reports)
+"""
+
+from .battery import (  # noqa: F401
+    BatteryDeclaration,
+    BatteryInfo,
+    ServiceLife,
+    battery_declaration,
+    write_battery_declaration,
+)
+from .demo import load_meta, write_demo_reports  # noqa: F401
+from .errors import (  # noqa: F401
+    InvalidDeclaration,
+    PactValidationError,
+    ReportError,
+    ReportInputError,
+    UnsupportedUnit,
+)
+from .iso14067 import StudyInfo, data_sources, write_iso14067_report  # noqa: F401
+from .pact import (  # noqa: F401
+    DataQuality,
+    Declaration,
+    ProductFootprint,
+    pact_footprint,
+    read_pact,
+    reissue,
+    validate_pact,
+    write_pact,
+)
+from .suppliers import supplier_workbook  # noqa: F401

@@ -1,0 +1,256 @@
+"""ISO 14067:2018 CFP study report (HTML + PDF) from one :class:`FootprintResult`.
+
+Sections: goal; scope (declared/functional unit, system boundary, reference period); data
+sources (the Brightway ``comment`` of each top-contributing activity) and quality (DQR);
+allocation; cut-offs; electricity; results (total; fossil, biogenic, dLUC, aircraft; by stage,
+gas, process; supply-chain Sankey); uncertainty (Monte Carlo summary); sensitivity; reduction
+plan (MACC, when given); limitations.
+
+``uncertainty`` is a dict with ``mean, median, p2_5, p97_5, iterations`` (and optionally
+``samples``), e.g. one entry of :func:`lca.workflows.uncertainty`. ``sensitivity`` is a
+DataFrame with columns ``scenario, change, total`` (default: ±10 % on each top contributor's
+direct emissions, computed from the result). ``macc`` is a DataFrame with ``lever, abatement``
+and ``mac`` or ``cost`` (e.g. :func:`supply_chain.levers.macc`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import charts
+from ._io import staged
+from .pact import DataQuality, Declaration, parse_model
+
+log = logging.getLogger(__name__)
+
+
+class StudyInfo(BaseModel):
+    """The study's goal and scope choices (ISO 14067 6.3); what the engine cannot know."""
+
+    model_config = ConfigDict(extra="forbid")
+    goal: str = Field(min_length=1)
+    intended_application: str = ""
+    audience: str = ""
+    cfp_type: Literal["partial", "full"] = "partial"
+    practitioner: str = ""
+    study_id: str = ""
+    cut_off: str = ""
+    allocation: str = ""
+    electricity: str = ""
+    limitations: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def parse(cls, data, where: str = "study") -> StudyInfo:
+        return parse_model(cls, data, where)
+
+
+def data_sources(project, result) -> list[dict]:
+    """Source notes of the result's top contributors: each activity's ``comment`` in bw2data.
+
+    ``project`` is a :class:`lca.project.Project` (or anything with ``.bd``, the bw2data module).
+    """
+    from bw2data.errors import MultipleResults, UnknownObject
+
+    bd = project.bd
+    rows = []
+    for r in result.top_processes:
+        if r.key is None:
+            continue
+        try:
+            act = bd.get_node(database=r.key[0], code=r.key[1])
+            comment = act.get("comment") or ""
+        except (UnknownObject, MultipleResults) as exc:  # a source note is not worth a crash
+            log.warning("no activity %s for its comment: %s", r.key, exc)
+            comment = ""
+        rows.append(
+            {
+                "key": f"{r.key[0]}|{r.key[1]}",
+                "name": r.name,
+                "location": r.location,
+                "value": r.value,
+                "share": r.share,
+                "comment": comment,
+            }
+        )
+    return rows
+
+
+def default_sensitivity(result, change: float = 0.10):
+    """±``change`` on each top contributor's direct emissions (the score is linear in them)."""
+    import pandas as pd
+
+    rows = []
+    for r in result.top_processes:
+        if r.key is None or not r.value:
+            continue
+        for sign in (+1, -1):
+            rows.append(
+                {
+                    "scenario": r.name,
+                    "change": sign * change,
+                    "total": result.total + sign * change * r.value,
+                }
+            )
+    return pd.DataFrame(rows, columns=["scenario", "change", "total"])
+
+
+def _aircraft(result) -> str:
+    names = [r.name.lower() for r in result.top_processes]
+    return (
+        "part.aircraft_flows"
+        if any("aircraft" in n or "air freight" in n for n in names)
+        else "part.aircraft_note"
+    )
+
+
+def report_context(
+    result,
+    decl: Declaration,
+    study: StudyInfo,
+    lang: str,
+    medium: str,
+    uncertainty: dict | None = None,
+    sensitivity=None,
+    macc=None,
+    sources: list[dict] | None = None,
+    flows=None,
+) -> dict:
+    """Everything the template shows, charts included (static or interactive by ``medium``)."""
+    from .render import translate
+
+    def t(k, **kw):
+        return translate(k, lang, **kw)
+
+    stage_labels = {k: t(f"stage.{k}") for k in result.by_stage}
+    unit = result.unit or "kg CO2e"
+    procs = [r for r in result.top_processes if r.value or r.key]
+    proc_labels = [
+        (r.name + (f" [{r.location}]" if r.location else "")) if r.key else t("stage.rest")
+        for r in procs
+    ]
+    proc_values = [r.value for r in procs]
+    charts_ctx: dict[str, str | None] = {}
+    static = medium == "pdf"
+    if static:
+        charts_ctx["waterfall"] = charts.static_waterfall(
+            stage_labels, result.by_stage, result.total, t("field.total"), unit, lang
+        )
+        charts_ctx["top"] = charts.static_bars(proc_labels, proc_values, unit, lang)
+    else:
+        charts_ctx["waterfall"] = charts.interactive_waterfall(
+            stage_labels, result.by_stage, result.total, t("field.total"), unit
+        )
+        charts_ctx["top"] = charts.interactive_bars(proc_labels, proc_values, unit)
+    charts_ctx["sankey"] = None
+    if flows:
+        charts_ctx["sankey"] = (
+            charts.static_sankey(flows, lang) if static else charts.interactive_sankey(flows)
+        )
+    charts_ctx["uncertainty"] = None
+    if uncertainty:
+        charts_ctx["uncertainty"] = (
+            charts.static_uncertainty(uncertainty, result.total, unit, t("chart.frequency"), lang)
+            if static
+            else charts.interactive_uncertainty(uncertainty, result.total, unit)
+        )
+    macc_rows = None
+    charts_ctx["macc"] = None
+    if macc is not None and len(macc):
+        bars = charts.macc_bars(macc)
+        macc_rows = bars
+        charts_ctx["macc"] = (
+            charts.static_macc(bars, t("chart.cost_axis"), t("chart.abatement_axis"), lang)
+            if static
+            else charts.interactive_macc(bars, t("chart.cost_axis"), t("chart.abatement_axis"))
+        )
+    if sensitivity is None:
+        sensitivity = default_sensitivity(result)
+        sens_note = "text.sensitivity_default"
+    else:
+        sens_note = None
+    limitations = list(study.limitations) + [t("text.limit_default_1"), t("text.limit_default_2")]
+    if study.cfp_type == "partial":
+        limitations.append(t("text.limit_default_3"))
+    dq: DataQuality | None = decl.dqi
+    return {
+        "r": result,
+        "decl": decl,
+        "study": study,
+        "unit": unit,
+        "date": dt.date.today().isoformat(),
+        "stages": [(k, stage_labels[k], v) for k, v in result.by_stage.items()],
+        "gases": list(result.by_gas.items()),
+        "processes": list(zip(proc_labels, procs)),
+        "sources": sources,
+        "dq": dq,
+        "aircraft_key": _aircraft(result),
+        "uncertainty": uncertainty,
+        "sensitivity": sensitivity.to_dict("records"),
+        "sensitivity_note": sens_note,
+        "macc": macc_rows,
+        "charts": charts_ctx,
+        "limitations": limitations,
+        "plotly_js": None,
+    }
+
+
+def write_iso14067_report(
+    result,
+    decl: Declaration | dict,
+    study: StudyInfo | dict,
+    out_dir: str | os.PathLike,
+    lang: str = "en",
+    uncertainty: dict | None = None,
+    sensitivity=None,
+    macc=None,
+    project=None,
+    engine=None,
+    formats=("html", "pdf"),
+    stem: str | None = None,
+) -> list[Path]:
+    """Write the study report as HTML (interactive charts) and PDF (static charts).
+
+    ``engine`` (a :class:`lca.footprint.FootprintEngine`) adds the data sources and the
+    supply-chain Sankey; ``project`` alone adds the data sources. All files or none.
+    """
+    from . import render
+
+    lang = render.normalize_lang(lang)
+    decl = decl if isinstance(decl, Declaration) else Declaration.parse(decl)
+    study = study if isinstance(study, StudyInfo) else StudyInfo.parse(study)
+    project = project or (engine.project if engine is not None else None)
+    sources = data_sources(project, result) if project is not None else None
+    flows = charts.supply_chain_flows(engine, result) if engine is not None else None
+    stem = stem or f"iso14067-{result.product[1]}"
+    written = []
+    with staged(out_dir) as tmp:
+        for medium in formats:
+            ctx = report_context(
+                result,
+                decl,
+                study,
+                lang,
+                "pdf" if medium == "pdf" else "html",
+                uncertainty,
+                sensitivity,
+                macc,
+                sources,
+                flows,
+            )
+            if medium == "html":
+                ctx["plotly_js"] = render.plotly_js()
+            html = render.render("iso14067.html.j2", ctx, lang=lang, medium=medium)
+            name = f"{stem}.{lang}.{medium}"
+            if medium == "pdf":
+                (tmp / name).write_bytes(render.html_to_pdf(html, lang))
+            else:
+                (tmp / name).write_text(html, encoding="utf-8")
+            written.append(name)
+    log.info("ISO 14067 report written: %s", ", ".join(written))
+    return [Path(out_dir) / n for n in written]

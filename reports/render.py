@@ -1,0 +1,217 @@
+"""HTML and PDF rendering: one set of jinja2 templates, one translation table, weasyprint.
+
+- Templates live in ``reports/templates``; every visible word goes through ``t("key")``, looked
+  up in ``reports/i18n.yaml`` (``key: {en: ..., zh: ...}``). A missing key or language is an
+  error, not a silent fallback.
+- ``medium="html"`` renders interactive plotly charts (plotly.js inlined from the plotly
+  package: no CDN, no network); ``medium="pdf"`` renders static matplotlib PNGs.
+- Chinese (``lang="zh"``) needs a CJK font. :func:`cjk_font` looks for one, in order: the
+  ``PCF_CJK_FONT`` environment variable; the PyPI package ``pylopdf-fonts-zh-cn`` (Noto Sans SC,
+  SIL OFL); the PyPI package ``mplfonts`` (Noto Sans CJK SC); a system font fontconfig lists
+  for ``:lang=zh-cn``. Without one the PDF is still written, but Chinese glyphs show as boxes
+  (logged as a warning).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import math
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from .errors import ReportError
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+LANGS = ("en", "zh")
+LANG_TAGS = {"en": "en", "zh": "zh-CN"}
+
+
+def normalize_lang(lang: str) -> str:
+    """``"zh-CN"``, ``"zh_cn"``, ``"zh"`` -> ``"zh"``; ``"en-GB"`` -> ``"en"``."""
+    code = (lang or "en").lower().replace("_", "-").split("-")[0]
+    if code not in LANGS:
+        raise ReportError(f"report language {lang!r} is not supported; use one of {LANGS}")
+    return code
+
+
+@functools.cache
+def translations() -> dict[str, dict[str, str]]:
+    """The translation table (``reports/i18n.yaml``)."""
+    return yaml.safe_load((HERE / "i18n.yaml").read_text(encoding="utf-8"))
+
+
+def translate(key: str, lang: str, **kw) -> str:
+    """The text for ``key`` in ``lang``, ``str.format``-ed with ``kw``."""
+    try:
+        text = translations()[key][lang]
+    except KeyError:
+        raise ReportError(f"reports/i18n.yaml: no {lang!r} text for key {key!r}") from None
+    return text.format(**kw) if kw else text
+
+
+def num(x, sig: int = 4) -> str:
+    """A number for people: ``sig`` significant digits, thousands separators, no exponent.
+
+    >>> num(72.299501568079), num(0.0301248), num(41790.0), num(0), num(None)
+    ('72.30', '0.03012', '41,790', '0', '–')
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    x = float(x)
+    if x == 0:
+        return "0"
+    decimals = max(0, sig - 1 - math.floor(math.log10(abs(x))))
+    return f"{x:,.{decimals}f}"
+
+
+def pct(x, digits: int = 1) -> str:
+    """A share as a percentage: ``pct(0.578) == '57.8 %'``."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{100 * x:.{digits}f} %"
+
+
+# -- fonts -------------------------------------------------------------------------------------
+@functools.cache
+def cjk_font() -> Path | None:
+    """A font file with Simplified Chinese glyphs, or None (see module doc for the order)."""
+    env = os.environ.get("PCF_CJK_FONT")
+    if env and Path(env).is_file():
+        return Path(env)
+    if importlib.util.find_spec("pylopdf_fonts_zh_cn"):
+        import pylopdf_fonts_zh_cn
+
+        p = Path(pylopdf_fonts_zh_cn.sans_path())
+        if p.is_file():
+            return p
+    spec = importlib.util.find_spec("mplfonts")
+    if spec and spec.submodule_search_locations:
+        p = (
+            Path(next(iter(spec.submodule_search_locations)))
+            / "fonts"
+            / "NotoSansCJKsc-Regular.otf"
+        )
+        if p.is_file():
+            return p
+    if shutil.which("fc-list"):
+        try:
+            out = subprocess.run(
+                ["fc-list", ":lang=zh-cn", "file"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        files = sorted(line.split(":")[0].strip() for line in out.splitlines() if line.strip())
+        if files:
+            return Path(files[0])
+    return None
+
+
+def font_css(lang: str, cjk_text: bool = False) -> str:
+    """``@font-face`` rules and the font stack for ``lang`` (CJK too if ``cjk_text``)."""
+    stack = '"DejaVu Sans", "Helvetica", "Arial", sans-serif'
+    if lang != "zh" and not cjk_text:
+        return f"body {{ font-family: {stack}; }}"
+    font = cjk_font()
+    cjk = (
+        '"PCF CJK", "Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", '
+        '"WenQuanYi Micro Hei", '
+    )
+    face = ""
+    if font:
+        face = f'@font-face {{ font-family: "PCF CJK"; src: url("{font.as_uri()}"); }}\n'
+    else:
+        log.warning(
+            "no CJK font found (install the PyPI package pylopdf-fonts-zh-cn or set "
+            "PCF_CJK_FONT): Chinese text in the PDF will not display"
+        )
+    if lang != "zh":  # Latin text keeps its (bold-capable) font; CJK characters fall back
+        return face + f"body {{ font-family: {stack.replace('sans-serif', cjk + 'sans-serif')}; }}"
+    return face + f"body {{ font-family: {cjk}{stack}; }}"
+
+
+# -- rendering ---------------------------------------------------------------------------------
+@functools.cache
+def _env():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = num
+    env.filters["pct"] = pct
+    env.filters["qty"] = lambda x: f"{float(x):g}"
+    return env
+
+
+def render(template: str, context: dict, lang: str = "en", medium: str = "html") -> str:
+    """Render ``template`` with ``context`` plus ``t`` (translate), ``lang``, ``medium``, CSS."""
+    from lca.footprint import STAGES
+
+    lang = normalize_lang(lang)
+
+    def t(key: str, **kw) -> str:
+        return translate(key, lang, **kw)
+
+    def stage(key: str) -> str:
+        k = f"stage.{key}"
+        return translate(k, lang) if k in translations() else STAGES.get(key, key)
+
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    html = (
+        _env()
+        .get_template(template)
+        .render(
+            **context,
+            t=t,
+            stage=stage,
+            lang=lang,
+            lang_tag=LANG_TAGS[lang],
+            medium=medium,
+            css=css,
+            font_css=_FONT_SLOT,
+        )
+    )
+    # Source notes may quote Chinese titles in an English report: add the CJK font then too.
+    body = html.replace(context.get("plotly_js") or "\0", "")
+    return html.replace(_FONT_SLOT, font_css(lang, bool(_CJK.search(body))), 1)
+
+
+_FONT_SLOT = "/*pcf-fonts*/"
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def html_to_pdf(html: str, lang: str = "en") -> bytes:
+    """PDF bytes from self-contained HTML (images as data URIs)."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    # weasyprint and fontTools log every font subset at INFO/WARNING; keep them quiet.
+    for name in ("weasyprint", "fontTools"):
+        logging.getLogger(name).setLevel(max(logging.getLogger(name).level, logging.ERROR))
+    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf(font_config=FontConfiguration())
+
+
+@functools.cache
+def plotly_js() -> str:
+    """plotly.js from the installed plotly package (inlined into the HTML; no CDN)."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()

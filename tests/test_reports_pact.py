@@ -1,0 +1,372 @@
+"""PACT ProductFootprint: written documents validate against the official v3 and v2 specs; the
+spec's examples round-trip through our reader and writer; invalid payloads name the field, with
+and without the official spec (reports.pact uses the one validator, supply_chain.pact_spec)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from lca.footprint import FootprintResult, ProcessRow
+from reports import pact
+from reports.errors import InvalidDeclaration, PactValidationError, ReportError, UnsupportedUnit
+from supply_chain import pact_spec
+from supply_chain.errors import InvalidPCF
+
+SPEC = pact_spec.DEFAULT_SPEC_DIR  # ../shared/reference/pact: official documents, tests only
+HAVE_SPEC = (SPEC / "v3" / "openapi.yaml").is_file() and (SPEC / "v2" / "openapi.yaml").is_file()
+needs_spec = pytest.mark.skipif(
+    not HAVE_SPEC, reason=f"official PACT spec not available in {SPEC} (shared/reference)"
+)
+
+
+@pytest.fixture(autouse=True)
+def _spec_from_default(monkeypatch):
+    monkeypatch.delenv(pact_spec.ENV_SPEC_DIR, raising=False)
+
+
+@pytest.fixture
+def no_spec(tmp_path, monkeypatch) -> Path:
+    """A user's machine: $PCF_PACT_SPEC_DIR points at an empty directory, so only our rules run."""
+    d = tmp_path / "no-spec"
+    d.mkdir()
+    monkeypatch.setenv(pact_spec.ENV_SPEC_DIR, str(d))
+    return d
+
+
+@pytest.fixture(scope="module")
+def official():
+    """Validators over the official OpenAPI documents (read in tests only)."""
+    if not HAVE_SPEC:
+        pytest.skip(f"official PACT spec not available in {SPEC}")
+    return {v: pact_spec.official_validator(str(SPEC / f"v{v}" / "openapi.yaml")) for v in (2, 3)}
+
+
+def example_docs(version: int) -> list[tuple[str, dict]]:
+    out = []
+    for f in sorted((SPEC / f"v{version}" / "examples").glob("*.json")):
+        d = json.loads(f.read_text())
+        data = d.get("data", d)
+        if isinstance(data, dict) and "pfs" in data:
+            data = data["pfs"]
+        for i, doc in enumerate(data if isinstance(data, list) else [data]):
+            if isinstance(doc, dict) and "pcf" in doc:
+                out.append((f"{f.name}[{i}]", doc))
+    return out
+
+
+def result(**kw) -> FootprintResult:
+    base = {
+        "product": ("db", "cell"),
+        "product_name": "cell",
+        "product_unit": "kilowatt hour",
+        "amount": 1.0,
+        "method": ("IPCC 2021", "climate change", "global warming potential (GWP100)"),
+        "method_alias": "gwp100",
+        "unit": "kg CO2-Eq",
+        "total": 72.299501568079,
+        "fossil": 70.299501568079,
+        "biogenic": 1.5,
+        "land_use": 0.5,
+        "split_source": "bundled",
+        "biogenic_co2_emissions": 0.25,
+        "biogenic_co2_removals": -3.0,
+        "by_gas": {"CO2": 72.299501568079},
+        "by_stage": {"raw_material_acquisition": 41.79, "production": 30.509501568079},
+        "top_processes": [
+            ProcessRow(("db", "a"), "a", "CN", 72.299501568079, 1.0),
+            ProcessRow(None, "rest", None, 0.0, 0.0),
+        ],
+    }
+    base.update(kw)
+    return FootprintResult(**base)
+
+
+DECL = {
+    "company_name": "Example Co.",
+    "company_ids": ["urn:example:company:1"],
+    "product_name": "Cell",
+    "product_description": "LFP cell per kWh",
+    "product_ids": ["urn:example:product:cell"],
+    "product_category_cpc": "46410",
+    "product_mass_per_declared_unit": 5.2,
+    "reference_period_start": "2023-01-01",
+    "reference_period_end": "2024-01-01",
+    "geography": "CN",
+    "fossil_carbon_content": 0.4,
+    "biogenic_carbon_content": 0.0,
+    "primary_data_share": 12.5,
+    "dqi": {
+        "technological": 1.6,
+        "geographical": 1.0,
+        "temporal": 1.4,
+        "reliability": 2.6,
+        "completeness": 2.4,
+        "coverage_percent": 95,
+    },
+}
+
+
+# -- the spec's own examples ------------------------------------------------------------------------
+@needs_spec
+@pytest.mark.parametrize("version", [3, 2])
+def test_reader_accepts_exactly_what_the_official_spec_accepts(official, version):
+    docs = example_docs(version)
+    assert docs
+    for name, doc in docs:
+        official_ok = not list(official[version].iter_errors(doc))
+        try:
+            pact.read_pact(doc)
+            ours_ok = True
+        except PactValidationError:
+            ours_ok = False
+        assert ours_ok == official_ok, name
+
+
+@needs_spec
+@pytest.mark.parametrize("version", [3, 2])
+def test_spec_examples_round_trip_unchanged_in_meaning(official, version):
+    for name, doc in example_docs(version):
+        if list(official[version].iter_errors(doc)):
+            with pytest.raises(PactValidationError):
+                pact.read_pact(doc)
+            continue
+        pf = pact.read_pact(doc)
+        back = pf.to_json()
+        assert not list(official[version].iter_errors(back)), name
+        again = pact.read_pact(back)
+        assert again.data == pf.data, name  # Decimal / datetime equality: same meaning
+        assert set(back) == set(doc) and set(back["pcf"]) == set(doc["pcf"])
+
+
+@needs_spec
+def test_invalid_spec_example_names_the_field():
+    doc = json.loads(
+        (SPEC / "v2" / "examples" / "invalid-response-all-properties.json").read_text()
+    )["data"][0]
+    with pytest.raises(PactValidationError) as e:
+        pact.read_pact(doc)
+    assert e.value.field == "updated"
+
+
+# -- what we write --------------------------------------------------------------------------------
+@pytest.mark.parametrize("version", [3, 2])
+def test_written_document_validates_against_official_spec(official, version):
+    r = result()
+    doc = pact.pact_footprint(r, DECL, version)
+    assert not list(official[version].iter_errors(doc))
+    p = doc["pcf"]
+    if version == 3:
+        assert doc["specVersion"].startswith("3.")
+        assert Decimal(p["pcfExcludingBiogenicUptake"]) == Decimal("72.54950157")  # total+bio CO2
+        assert Decimal(p["pcfIncludingBiogenicUptake"]) == Decimal(
+            p["pcfExcludingBiogenicUptake"]
+        ) + Decimal(p["biogenicCO2Uptake"])
+        assert p["fossilGhgEmissions"] == "70.29950157"
+        assert p["landUseChangeGhgEmissions"] == "0.5"
+        assert p["biogenicNonCO2Emissions"] == "1.5"
+        assert p["biogenicCO2Uptake"] == "-3"
+        assert p["ipccCharacterizationFactors"] == ["AR6"]
+        assert p["declaredUnitOfMeasurement"] == "kilowatt hour"
+        assert p["geographyCountry"] == "CN"
+        assert p["dqi"] == {"technologicalDQR": "1.6", "geographicalDQR": "1", "temporalDQR": "1.4"}
+        assert p["primaryDataShare"] == "12.5"
+    else:
+        assert p["pCfExcludingBiogenic"] == "72.29950157"
+        assert Decimal(p["pCfIncludingBiogenic"]) == Decimal("69.54950157")
+        assert p["characterizationFactors"] == "AR6"
+        assert p["dqi"]["coveragePercent"] == 95
+        assert "ISO Standard 14067" in p["crossSectoralStandardsUsed"]
+
+
+def test_v2_figures_are_per_declared_unit():
+    doc = pact.pact_footprint(
+        result(
+            amount=2.0,
+            total=10.0,
+            fossil=10.0,
+            biogenic=0.0,
+            land_use=0.0,
+            biogenic_co2_emissions=0.0,
+            biogenic_co2_removals=0.0,
+        ),
+        DECL,
+        2,
+    )
+    assert doc["pcf"]["unitaryProductAmount"] == "2"
+    assert doc["pcf"]["pCfExcludingBiogenic"] == "5"
+    v3 = pact.pact_footprint(
+        result(
+            amount=2.0,
+            total=10.0,
+            fossil=10.0,
+            biogenic=0.0,
+            land_use=0.0,
+            biogenic_co2_emissions=0.0,
+            biogenic_co2_removals=0.0,
+        ),
+        DECL,
+        3,
+    )
+    assert v3["pcf"]["declaredUnitAmount"] == "2"
+    assert v3["pcf"]["pcfExcludingBiogenicUptake"] == "10"
+
+
+def test_units_map_from_brightway_names():
+    assert pact.declared_unit("unit") == ("piece", 1.0)
+    assert pact.declared_unit("kilogram") == ("kilogram", 1.0)
+    doc = pact.pact_footprint(result(product_unit="unit"), DECL, 3)
+    assert doc["pcf"]["declaredUnitOfMeasurement"] == "piece"
+    with pytest.raises(UnsupportedUnit) as e:
+        pact.pact_footprint(result(product_unit="unit"), DECL, 2)  # v2 has no "piece"
+    assert e.value.field == "declared_unit"
+
+
+def test_unknown_biogenic_is_absent_not_zero(official):
+    doc = pact.pact_footprint(result(), {**DECL, "biogenic_reporting": "unknown"}, 3)
+    assert "biogenicCO2Uptake" not in doc["pcf"] and "landUseChangeGhgEmissions" not in doc["pcf"]
+    assert not list(official[3].iter_errors(doc))
+    doc2 = pact.pact_footprint(result(), {**DECL, "biogenic_reporting": "unknown"}, 2)
+    assert "dLucGhgEmissions" not in doc2["pcf"]
+    assert not list(official[2].iter_errors(doc2))
+
+
+@pytest.mark.parametrize("version", [3, 2])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"geography": "Western Europe"},
+        {"geography": "CN-GD"},
+        {"geography": None, "primary_data_share": None, "dqi": None},
+        {"declared_unit": "megajoule", "exempted_emissions_percent": 2.5},
+        {"packaging_emissions_included": True, "packaging_ghg_emissions": 0.3},
+    ],
+    ids=["region", "subdivision", "global-no-quality", "unit-exempted", "packaging"],
+)
+def test_document_variants_validate_against_official_spec(official, version, change):
+    doc = pact.pact_footprint(result(), {**DECL, **change}, version)
+    assert not list(official[version].iter_errors(doc))
+
+
+# -- errors name the field ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "mutate, field",
+    [
+        (
+            lambda d: d["pcf"].update(declaredUnitOfMeasurement="bananas"),
+            "pcf.declaredUnitOfMeasurement",
+        ),
+        (lambda d: d.pop("companyName"), "companyName"),
+        (lambda d: d.update(companyIds=["not a urn"]), "companyIds[0]"),
+        (lambda d: d["pcf"].update(fossilGhgEmissions=1.5), "pcf.fossilGhgEmissions"),
+        (
+            lambda d: d["pcf"].update(pcfIncludingBiogenicUptake="1"),
+            "pcf.pcfIncludingBiogenicUptake",
+        ),
+        (lambda d: d["pcf"]["dqi"].update(temporalDQR="7"), "pcf.dqi.temporalDQR"),
+        (lambda d: d.update(id="nope"), "id"),
+    ],
+)
+@pytest.mark.parametrize("spec", ["official", "rules-only"])
+def test_invalid_payload_names_failing_field(request, spec, mutate, field):
+    if spec == "rules-only":
+        request.getfixturevalue("no_spec")
+    elif not HAVE_SPEC:
+        pytest.skip(f"official PACT spec not available in {SPEC}")
+    doc = pact.pact_footprint(result(), DECL, 3)
+    mutate(doc)
+    with pytest.raises(PactValidationError) as e:
+        pact.validate_pact(doc)
+    assert e.value.field == field
+    assert field in str(e.value)
+    # one error class: callers of either layer catch it
+    assert isinstance(e.value, InvalidPCF) and isinstance(e.value, ReportError)
+
+
+@pytest.mark.parametrize("version", [3, 2])
+def test_documents_are_written_without_the_official_spec(
+    no_spec, tmp_path, caplog, monkeypatch, version
+):
+    """On a user's machine our own rules still check every document, with a warning once."""
+    monkeypatch.setattr(pact_spec, "_warned", set())
+    with caplog.at_level(logging.WARNING, logger="supply_chain.pact_spec"):
+        doc = pact.pact_footprint(result(), DECL, version)
+        path = pact.write_pact(doc, tmp_path / "doc.json")
+        assert pact.read_pact(path).to_json() == doc
+    skipped = [r for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(skipped) == 1 and pact_spec.ENV_SPEC_DIR in skipped[0].getMessage()
+    bad = {**doc, "status": "Maybe"}
+    with pytest.raises(PactValidationError) as e:
+        pact.write_pact(bad, tmp_path / "bad.json")
+    assert e.value.field == "status"
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"company_ids": ["acme"]}, "declaration.company_ids"),
+        ({"product_mass_per_declared_unit": -1}, "declaration.product_mass_per_declared_unit"),
+        ({"geography": "Atlantis"}, "declaration.geography"),
+        ({"reference_period_end": "2022-01-01"}, "declaration"),
+        (
+            {"dqi": {"technological": 9, "geographical": 1, "temporal": 1}},
+            "declaration.dqi.technological",
+        ),
+    ],
+)
+def test_invalid_declaration_names_field(change, field):
+    with pytest.raises(InvalidDeclaration) as e:
+        pact.pact_footprint(result(), {**DECL, **change}, 3)
+    assert e.value.field.startswith(field)
+
+
+def test_non_ipcc_method_is_refused():
+    r = result(
+        method=("EF v3.1", "climate change", "global warming potential (GWP100)"),
+        method_alias="ef31",
+    )
+    with pytest.raises(InvalidDeclaration) as e:
+        pact.pact_footprint(r, DECL, 3)
+    assert e.value.field == "method"
+
+
+def test_failed_write_leaves_no_file(tmp_path):
+    doc = pact.pact_footprint(result(), DECL, 3)
+    doc["status"] = "Maybe"
+    with pytest.raises(PactValidationError):
+        pact.write_pact(doc, tmp_path / "x.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- lifecycle ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("version", [3, 2])
+def test_reissue_deprecates_and_links(official, tmp_path, version):
+    first = pact.pact_footprint(result(), DECL, version)
+    second = pact.pact_footprint(result(total=70.0, fossil=68.0), DECL, version)
+    old, new = pact.reissue(first, second, reason="new grid factor")
+    assert old["status"] == "Deprecated" and old["id"] == first["id"]
+    assert new["status"] == "Active" and new["id"] != first["id"]
+    assert new["precedingPfIds"] == [first["id"]]
+    if version == 2:
+        assert new["version"] == first["version"] + 1
+    for d in (old, new):
+        assert not list(official[version].iter_errors(d))
+    third = pact.pact_footprint(result(total=69.0, fossil=67.0), DECL, version)
+    _, newer = pact.reissue(new, third)
+    assert newer["precedingPfIds"] == [first["id"], new["id"]]
+    with pytest.raises(PactValidationError):
+        pact.reissue(first, {**first})  # same id is not a re-issue
+    path = pact.write_pact(new, tmp_path / "new.json")
+    assert pact.read_pact(path).id == new["id"]
+
+
+def test_ids_and_dates():
+    doc = pact.pact_footprint(result(), {**DECL, "id": str(uuid.UUID(int=7))}, 3)
+    assert doc["id"] == "00000000-0000-0000-0000-000000000007"
+    assert doc["pcf"]["referencePeriodStart"] == "2023-01-01T00:00:00Z"
+    assert doc["created"].endswith("Z")
