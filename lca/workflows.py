@@ -161,17 +161,19 @@ def run_demo(
     iterations: int = 1000,
     seed: int = 42,
     progress: Progress | None = None,
+    engine: FootprintEngine | None = None,
 ) -> dict:
     """Import the shipped inventories, footprint every shipped product, write JSON + CSV.
 
     Files are written to a temporary name and moved into place, so a failed run leaves no
-    half-written output.
+    half-written output. Returns the summary (``products``: one dict per product with its
+    footprint and, with ``iterations``, its Monte Carlo ``uncertainty``).
     """
     import pandas as pd
 
     dbs = ensure_inventories(proj, shipped_inventories(), progress)
     keys = shipped_product_keys(proj, dbs)
-    eng = FootprintEngine(proj)
+    eng = engine or FootprintEngine(proj)
     results = []
     for i, key in enumerate(keys):
         if progress:
@@ -198,17 +200,24 @@ def run_demo(
         "products": products,
     }
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     frame = pd.concat([r.to_frame() for r in results], ignore_index=True) if results else None
-    files = []
-    with tempfile.TemporaryDirectory(dir=out) as tmp:
-        (Path(tmp) / "footprints.json").write_text(
-            json.dumps(summary, ensure_ascii=False, indent=2)
-        )
-        if frame is not None:
-            frame.to_csv(Path(tmp) / "footprints.csv", index=False)
-        for f in sorted(Path(tmp).iterdir()):
-            f.replace(out / f.name)
-            files.append(str(out / f.name))
-    summary["files"] = files
+    files = {"footprints.json": json.dumps(summary, ensure_ascii=False, indent=2)}
+    written = write_files_atomically(out, files)
+    if frame is not None:
+        written += write_files_atomically(out, {"footprints.csv": frame.to_csv(index=False)})
+    summary["files"] = [str(f) for f in written]
     return summary
+
+
+def write_files_atomically(out: str | os.PathLike, files: dict[str, str]) -> list[Path]:
+    """Write ``{name: text}`` into ``out``: each to a temporary file first, then renamed."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory(dir=out) as tmp:
+        for name, text in files.items():
+            (Path(tmp) / name).write_text(text, encoding="utf-8")
+        for name in files:
+            (Path(tmp) / name).replace(out / name)
+            written.append(out / name)
+    return written

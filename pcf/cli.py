@@ -121,59 +121,91 @@ def demo(
     method: Annotated[str, typer.Option(help="Method alias or A|B|C.")] = "gwp100",
     iterations: Annotated[int, typer.Option(help="Monte Carlo iterations (0: none).")] = 1000,
     seed: Annotated[int, typer.Option(help="Monte Carlo seed.")] = 42,
+    lang: Annotated[str, typer.Option(help="Report language: en or zh.")] = "en",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")] = False,
 ):
-    """Set up the embedded project, import the shipped inventories, footprint every product."""
+    """The main job on the shipped examples: set up the embedded project, import inventories/,
+    footprint every product (with Monte Carlo), roll up the example supply chain, write the
+    declarations and reports, and show the example plant's gap to zero."""
     from lca import workflows
+    from lca.factory import demo_plant_summary
+    from lca.footprint import FootprintEngine
+    from reports import write_demo_reports
+    from supply_chain import demo as sc_demo
 
     t0 = time.perf_counter()
     with _progress() as progress:
         task = progress.add_task("Setting up the Brightway project", total=None)
         proj = _open()
-        progress.update(task, description="Importing shipped inventories")
 
         def step(done, total, what):
             progress.update(task, total=total, completed=done, description=what)
 
-        summary = workflows.run_demo(
-            proj, out, method=method, iterations=iterations, seed=seed, progress=step
-        )
+        eng = FootprintEngine(proj)
+        summary = workflows.run_demo(proj, out, method=method, iterations=iterations, seed=seed,
+                                     progress=step, engine=eng)
+        step(0, 3, "Supply chain: roll-up, hotspots, reduction plan")
+        summary["supply_chain"] = sc_demo.demo_bom_summary(eng, out / "supply-chain", method)
+        if hasattr(sc_demo, "demo_supply_chain"):
+            summary["supply_chain_pack"] = sc_demo.demo_supply_chain(
+                eng, out / "supply-chain", method)
+        step(1, 3, "Declarations and reports (PACT, battery, ISO 14067, workbook)")
+        products = {tuple(p["product"]): p for p in summary["products"]}
+        cell = ("pcf-products", "lfp-cell-per-kwh")
+        reports_written = write_demo_reports(
+            eng, cell, out / "reports", uncertainty=products.get(cell, {}).get("uncertainty"),
+            method=method, lang=lang)
+        summary["reports"] = [str(p) for p in reports_written]
+        step(2, 3, "Example plant: inventory and gap to zero")
+        summary["factory"] = demo_plant_summary(proj, out / "factory")
+        step(3, 3, "Done")
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     if as_json:
-        _out(json.dumps(summary, ensure_ascii=False, indent=2))
+        _out(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
+    _print_demo(summary, method)
+
+
+def _print_demo(summary: dict, method: str) -> None:
     con = _console()
-    table = Table(title=f"Product carbon footprints ({summary['method_alias'] or method})")
-    for col in (
-        "product",
-        "per",
-        "total",
-        "fossil",
-        "biogenic",
-        "dLUC",
-        "p2.5",
-        "p97.5",
-        "top stage",
-    ):
-        table.add_column(col, justify="left" if col in ("product", "per", "top stage") else "right")
+    unit = summary["unit"]
+    table = Table(title=f"Product carbon footprints, {unit} ({summary['method_alias'] or method})")
+    table.add_column("product", ratio=3)
+    for col in ("total", "fossil", "bio", "dLUC", "95% interval"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("largest stage", ratio=1)
     for p in summary["products"]:
         mc = p.get("uncertainty") or {}
         stage = max(p["by_stage"].items(), key=lambda kv: abs(kv[1]))[0] if p["by_stage"] else ""
-        table.add_row(
-            p["product_name"],
-            f"{p['amount']:g} {p['product_unit']}",
-            f"{p['total']:.4g}",
-            f"{p['fossil']:.4g}",
-            f"{p['biogenic']:.3g}",
-            f"{p['land_use']:.3g}",
-            _fmt(mc.get("p2_5")),
-            _fmt(mc.get("p97_5")),
-            stage,
-        )
+        interval = f"{mc['p2_5']:.4g}–{mc['p97_5']:.4g}" if mc else ""
+        table.add_row(f"{p['product_name']} (per {p['amount']:g} {p['product_unit']})",
+                      f"{p['total']:.4g}", f"{p['fossil']:.4g}", f"{p['biogenic']:.3g}",
+                      f"{p['land_use']:.3g}", interval, stage.replace("_", " "))
     con.print(table)
-    con.print(
-        f"Unit: {summary['unit']}. Written: {', '.join(summary['files'])} ({summary['seconds']} s)."
-    )
+    sc = summary.get("supply_chain") or {}
+    if sc:
+        parts = [h["part"] for h in sc.get("top_hotspots", []) if h.get("part") != "rest"]
+        con.print(f"[bold]Supply chain[/] {Path(str(sc.get('bom'))).name}: "
+                  f"{sc.get('total', 0):.4g} {sc.get('unit', '')}; hotspots: {', '.join(parts)}")
+    pack = summary.get("supply_chain_pack") or {}
+    plan = pack.get("plan") or {}
+    if plan:
+        con.print(f"[bold]Reduction plan[/] ({'met' if plan.get('met') else 'not met'}): "
+                  f"{', '.join(plan.get('chosen', []))}; cost {plan.get('cost', 0):,.0f}")
+    fac = summary.get("factory") or {}
+    if fac:
+        gap = fac.get("gap", {})
+        con.print(f"[bold]Example plant[/] {fac.get('plant')} (illustrative): "
+                  + ", ".join(f"{k.replace('_', ' ')} {v:,.0f}" for k, v in gap.items()
+                              if isinstance(v, (int, float)) and k in GAP_KEYS)
+                  + f" {gap.get('unit', '')}")
+    if summary.get("reports"):
+        con.print(f"Reports: {len(summary['reports'])} files in "
+                  f"{Path(summary['reports'][0]).parent}")
+    con.print(f"Written: {', '.join(summary['files'])} ({summary['seconds']} s).")
+
+
+GAP_KEYS = ("residual", "offsets_retired", "offsets_needed", "gap_to_zero")
 
 
 def _fmt(v) -> str:
