@@ -22,7 +22,10 @@ from .errors import (  # noqa: F401
     BOMFormatError,
     BOMUnitMismatch,
     InvalidPCF,
+    LeverError,
     MissingFootprint,
+    ScenarioError,
+    ScoringError,
     UnknownPart,
     UnknownUnit,
 )
@@ -32,6 +35,18 @@ from .hotspots import (  # noqa: F401
     hotspots,
     rank_stability,
     write_hotspots,
+)
+from .levers import (  # noqa: F401
+    Lever,
+    ReductionPlan,
+    ReductionProblem,
+    Target,
+    greedy_plan,
+    macc,
+    read_problem,
+    solve_budget,
+    solve_target,
+    verify_plan,
 )
 from .paths import (  # noqa: F401
     activity_paths,
@@ -47,5 +62,7 @@ from .rollup import (  # noqa: F401
     rollup,
     rollup_edges,
 )
+from .scenarios import ReplaceSupplier, ScaleExchange, Scenario, load_scenarios, run_scenarios  # noqa: F401
+from .scoring import supplier_scores  # noqa: F401
 from .spend import useeio_spend_factors  # noqa: F401
 from .units import conversion_factor, convert  # noqa: F401

@@ -89,3 +89,49 @@ class MissingFootprint(BOMError):
         shown = "; ".join(f"{p!r} ({self.reasons.get(p, 'no source')})" for p in self.parts[:10])
         more = f" and {len(self.parts) - 10} more" if len(self.parts) > 10 else ""
         super().__init__(f"{len(self.parts)} BOM part(s) have no footprint source: {shown}{more}")
+
+
+class LeverError(PCFError, ValueError):
+    """Malformed lever input: names the lever, product or constraint at fault.
+
+    Attributes ``lever``, ``product`` and ``constraint`` hold what is at fault (``None`` when it
+    does not apply).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        lever: str | None = None,
+        product: str | None = None,
+        constraint: str | None = None,
+    ):
+        self.lever, self.product, self.constraint = lever, product, constraint
+        super().__init__(message)
+
+
+# --------------------------------------------------------------------------------------------
+# user input (pydantic)
+# --------------------------------------------------------------------------------------------
+
+
+class ScenarioError(PCFError, ValueError):
+    """A scenario that cannot be applied: names the scenario, activity and input at fault.
+
+   
+    """
+
+    def __init__(self, message: str, *, scenario: str | None = None, activity=None, input=None):
+        self.scenario, self.activity, self.input = scenario, activity, input
+        super().__init__(message)
+
+
+class ScoringError(PCFError, ValueError):
+    """Malformed scoring input; names the supplier (or weight) at fault.
+
+   
+    """
+
+    def __init__(self, message: str, *, supplier: str | None = None):
+        self.supplier = supplier
+        super().__init__(message)

@@ -68,6 +68,8 @@ from lca import maths
 from lca.errors import PCFError
 from lca.solver import Factorization, factorize
 
+from .errors import LeverError
+
 log = logging.getLogger(__name__)
 
 LeverKind = Literal[
@@ -83,28 +85,6 @@ LeverKind = Literal[
 TOL = 1e-7
 
 
-class LeverError(PCFError, ValueError):
-    """Malformed lever input: names the lever, product or constraint at fault.
-
-    Attributes ``lever``, ``product`` and ``constraint`` hold what is at fault (``None`` when it
-    does not apply). (To be moved into ``supply_chain/errors.py``.)
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        lever: str | None = None,
-        product: str | None = None,
-        constraint: str | None = None,
-    ):
-        self.lever, self.product, self.constraint = lever, product, constraint
-        super().__init__(message)
-
-
-# --------------------------------------------------------------------------------------------
-# user input (pydantic)
-# --------------------------------------------------------------------------------------------
 class _Input(BaseModel):
     """Frozen, strict-keys input model whose validation errors are :class:`LeverError`."""
 

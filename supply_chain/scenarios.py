@@ -29,26 +29,16 @@ import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from lca import maths, methods
-from lca.errors import PCFError, UnitMismatch
+from lca.errors import UnitMismatch
 from lca.solver import factorize
 
+from .errors import ScenarioError
 from .levers import ExchangeChange, apply_changes
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]
 BASELINE = "baseline"
-
-
-class ScenarioError(PCFError, ValueError):
-    """A scenario that cannot be applied: names the scenario, activity and input at fault.
-
-    (To be moved into ``supply_chain/errors.py``.)
-    """
-
-    def __init__(self, message: str, *, scenario: str | None = None, activity=None, input=None):
-        self.scenario, self.activity, self.input = scenario, activity, input
-        super().__init__(message)
 
 
 def _key(v) -> Key:

@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lca.errors import PCFError
+from .errors import ScoringError
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +70,6 @@ COLUMNS = [
     "score",
     "push_on",
 ]
-
-
-class ScoringError(PCFError, ValueError):
-    """Malformed scoring input; names the supplier (or weight) at fault.
-
-    (To be moved into ``supply_chain/errors.py``.)
-    """
-
-    def __init__(self, message: str, *, supplier: str | None = None):
-        self.supplier = supplier
-        super().__init__(message)
 
 
 def dqr(ter: float, ger: float, tir: float, p: float) -> float:
