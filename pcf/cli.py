@@ -146,9 +146,8 @@ def demo(
                                      progress=step, engine=eng)
         step(0, 3, "Supply chain: roll-up, hotspots, reduction plan")
         summary["supply_chain"] = sc_demo.demo_bom_summary(eng, out / "supply-chain", method)
-        if hasattr(sc_demo, "demo_supply_chain"):
-            summary["supply_chain_pack"] = sc_demo.demo_supply_chain(
-                eng, out / "supply-chain", method)
+        summary["supply_chain_pack"] = sc_demo.demo_supply_chain(
+            eng, out / "supply-chain", method)
         step(1, 3, "Declarations and reports (PACT, battery, ISO 14067, workbook)")
         products = {tuple(p["product"]): p for p in summary["products"]}
         cell = ("pcf-products", "lfp-cell-per-kwh")
@@ -371,6 +370,11 @@ def _register_subcommands() -> None:
     app.add_typer(report_cmds.app, name="report")
     app.add_typer(supply_cmds.bom_app, name="bom")
     app.command("hotspots")(supply_cmds.hotspots_cmd)
+    app.command("reduce")(supply_cmds.reduce_cmd)
+    app.command("macc")(supply_cmds.macc_cmd)
+    app.add_typer(supply_cmds.suppliers_app, name="suppliers")
+    app.add_typer(supply_cmds.scenario_app, name="scenario")
+    app.command("supply-demo")(supply_cmds.supply_demo_cmd)
 
 
 _register_subcommands()
