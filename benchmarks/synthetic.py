@@ -63,7 +63,7 @@ class SyntheticSpec:
     window: int = 60
     n_hubs: int = 60
     hub_inputs: int = 3
-    far_inputs: int = 1
+    far_share: float = 0.06
     input_share: tuple[float, float] = (0.2, 0.6)
     uncertain_share_technosphere: float = 0.6
     uncertain_share_biosphere: float = 0.8
@@ -121,6 +121,12 @@ class SyntheticSystem:
         return [f"a{j:06d}" for j in range(self.n)]
 
 
+def _f32(x: np.ndarray) -> np.ndarray:
+    """Round to float32 precision: bw_processing stores amounts as float32, so the plain arrays
+    and the Brightway database then hold exactly the same numbers."""
+    return np.asarray(x, dtype=np.float32).astype(np.float64)
+
+
 def _params(amount: np.ndarray, uncertain: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     p = np.zeros(len(amount), dtype=UNCERTAINTY_DTYPE)
     p["uncertainty_type"] = UndefinedUncertainty.id
@@ -137,8 +143,11 @@ def generate(spec: SyntheticSpec | None = None) -> SyntheticSystem:
     spec = spec or SyntheticSpec()
     rng = np.random.default_rng(spec.seed)
     n = spec.n_activities
-    hubs = rng.choice(n, size=spec.n_hubs, replace=False)
-    n_local = spec.inputs_per_activity - spec.hub_inputs - spec.far_inputs
+    # hubs (electricity, transport, ...) and far suppliers sit upstream (lower index), so the
+    # system is block triangular apart from local loops, as supply chains are; this is what keeps
+    # LU fill-in at ecoinvent's level
+    hubs = rng.choice(max(spec.n_hubs, n // 20), size=spec.n_hubs, replace=False)
+    n_local = spec.inputs_per_activity - spec.hub_inputs
     rows, cols = [], []
     for j in range(n):
         block_start = (j // spec.block) * spec.block
@@ -147,7 +156,8 @@ def generate(spec: SyntheticSpec | None = None) -> SyntheticSystem:
         near = rng.choice(np.arange(lo, hi), size=min(n_local + 1, hi - lo), replace=False)
         chosen = set(near[near != j][:n_local].tolist())
         chosen.update(int(h) for h in rng.choice(hubs, size=spec.hub_inputs, replace=False))
-        chosen.update(int(x) for x in rng.integers(0, n, size=spec.far_inputs))
+        if j and rng.random() < spec.far_share:
+            chosen.add(int(rng.integers(0, j)))
         chosen.discard(j)
         ins = np.fromiter(sorted(chosen), dtype=np.int64)
         rows.append(ins)
@@ -157,7 +167,7 @@ def generate(spec: SyntheticSpec | None = None) -> SyntheticSystem:
     w = rng.lognormal(0.0, 1.0, size=len(in_row))
     share = rng.uniform(*spec.input_share, size=n)
     colsum = np.bincount(in_col, weights=w, minlength=n)
-    in_amount = -w / colsum[in_col] * share[in_col]
+    in_amount = _f32(-w / colsum[in_col] * share[in_col])
 
     diag = np.arange(n, dtype=np.int64)
     tech_row = np.concatenate([diag, in_row])
@@ -178,12 +188,13 @@ def generate(spec: SyntheticSpec | None = None) -> SyntheticSystem:
         b_cols.append(sel)
         b_amt.append(scale * rng.lognormal(0.0, 1.2, size=len(sel)))
     bio_row, bio_col, bio_amount = map(np.concatenate, (b_rows, b_cols, b_amt))
+    bio_amount = _f32(bio_amount)
     order = np.lexsort((bio_row, bio_col))
     bio_row, bio_col, bio_amount = bio_row[order], bio_col[order], bio_amount[order]
     bunc = rng.random(len(bio_row)) < spec.uncertain_share_biosphere
     bsig = rng.uniform(*spec.sigma_biosphere, size=len(bio_row))
     bio_params = _params(bio_amount, bunc, bsig)
-    cf = np.array([g[2] for g in GHG_FLOWS])
+    cf = _f32(np.array([g[2] for g in GHG_FLOWS]))  # CFs are stored as float32 too
     return SyntheticSystem(
         spec, tech_row, tech_col, tech_amount, tech_flip, tech_params,
         bio_row, bio_col, bio_amount, bio_params, cf,

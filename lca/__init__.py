@@ -16,6 +16,7 @@ from .errors import (  # noqa: F401
     ProjectError,
     SingularTechnosphere,
     TechnosphereError,
+    UncertaintyError,
     UnitMismatch,
     UnknownMethod,
     UnknownProduct,

@@ -117,3 +117,7 @@ class InvalidAmount(InventoryError):
 
 class ProjectError(PCFError, RuntimeError):
     """The Brightway project directory cannot be set up or used."""
+
+
+class UncertaintyError(PCFError, ValueError):
+    """Distribution parameters that cannot be drawn (bad dtype, lengths, or stats_arrays)."""
