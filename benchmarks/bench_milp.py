@@ -20,8 +20,10 @@ Also reported (not timed in the BENCH line): the harder variant where *every* pr
 ``TARGET_PCT`` % (scope ``"each"``: 500 covering rows). HiGHS does not prove optimality of
 that one within 30 s; the gap it reaches within the budget is printed, honestly.
 
-``BENCH milp: ours=<s> baseline=<s> ratio=<ours/baseline> target=<30 s / baseline>``: ``ratio ≤
-target`` means the MILP ran within the 30 s budget.
+``BENCH milp: ours=<s> baseline=<s> ratio=<baseline/ours> target=<baseline/30 s>``, read like every
+other BENCH line (``ratio = baseline / ours``, pass when ``ratio ≥ target``): with the greedy MACC
+order as the baseline, ``ratio ≥ target`` holds exactly when the MILP is solved to optimality
+within the 30 s budget (the MILP is slower than greedy; the gap it closes is printed above).
 """
 
 from __future__ import annotations
@@ -200,8 +202,8 @@ def main() -> None:
         f"{gap:.1%} of the greedy cost; LP relaxation bound {bound:,.0f} ({t_lp:.2f} s)"
     )
     print(
-        f"BENCH milp: ours={t_ours:.3f} baseline={t_base:.3f} ratio={t_ours / t_base:.1f} "
-        f"target={TIME_BUDGET_S / t_base:.1f}"
+        f"BENCH milp: ours={t_ours:.3f} baseline={t_base:.3f} ratio={t_base / t_ours:.4f} "
+        f"target={t_base / TIME_BUDGET_S:.4f}"
     )
 
 
