@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from bw_processing import UNCERTAINTY_DTYPE  # stats_arrays records, float32 as Brightway stores
 from stats_arrays import LognormalUncertainty, UndefinedUncertainty
 
 #: The three greenhouse gases: (biosphere3 name, categories), GWP100 (IPCC AR6, as bw2io's
@@ -40,17 +41,6 @@ GHG_FLOWS = (
 )
 METHOD = ("synthetic", "IPCC 2021", "climate change", "GWP100")
 
-UNCERTAINTY_DTYPE = [
-    ("uncertainty_type", np.uint8),
-    ("loc", np.float32),
-    ("scale", np.float32),
-    ("shape", np.float32),
-    ("minimum", np.float32),
-    ("maximum", np.float32),
-    ("negative", bool),
-]
-# Same field names and order as bw_processing.UNCERTAINTY_DTYPE (which uses float32 too);
-# stats_arrays works on any such record array.
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import logging
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from bw_processing import UNCERTAINTY_DTYPE
 from stats_arrays import MCRandomNumberGenerator
 
 from lca.errors import NonSquareTechnosphere, PCFError
@@ -21,15 +22,7 @@ from lca.montecarlo import (
 )
 from lca.solver import factorize
 
-DTYPE = [
-    ("uncertainty_type", np.uint8),
-    ("loc", np.float32),
-    ("scale", np.float32),
-    ("shape", np.float32),
-    ("minimum", np.float32),
-    ("maximum", np.float32),
-    ("negative", bool),
-]
+DTYPE = UNCERTAINTY_DTYPE  # stats_arrays parameter records, as bw_processing stores them
 
 
 def params(amount, sigma):
