@@ -107,7 +107,12 @@ def shipped_product_keys(proj: Project, databases: Sequence[str]) -> list[tuple[
 
 
 def uncertainty(
-    engine: FootprintEngine, products: Sequence, method, iterations: int, seed: int
+    engine: FootprintEngine,
+    products: Sequence,
+    method,
+    iterations: int,
+    seed: int,
+    keep_samples: bool = False,
 ) -> list[dict]:
     """Monte Carlo percentiles of each product's score, seeded and reproducible.
 
@@ -115,7 +120,8 @@ def uncertainty(
     (``use_distributions=True``) and drawn by :func:`lca.montecarlo.monte_carlo`, which reuses
     one factorisation of the static technosphere for every draw. Returns one dict per product:
     ``iterations, seed, deterministic, mean, median, std, p2_5, p97_5`` (the deterministic score
-    is not the mean: lognormal inputs skew the distribution).
+    is not the mean: lognormal inputs skew the distribution); with ``keep_samples`` also
+    ``samples``, the score of every draw (a numpy array).
     """
     import warnings
 
@@ -149,6 +155,8 @@ def uncertainty(
             "mean": float(x.mean()), "median": float(median), "std": float(x.std(ddof=1)),
             "p2_5": float(p2_5), "p97_5": float(p97_5),
         })
+        if keep_samples:
+            out[-1]["samples"] = x.copy()
     log.info("Monte Carlo: %d draws x %d products in %.2f s (%d fallbacks)", iterations,
              len(nodes), result.seconds, len(result.fallbacks))
     return out
@@ -183,12 +191,12 @@ def run_demo(
     if iterations and keys:
         if progress:
             progress(0, 1, f"Monte Carlo, {iterations} draws")
-        mc = uncertainty(eng, keys, method, iterations, seed)
+        mc = uncertainty(eng, keys, method, iterations, seed, keep_samples=True)
     products = []
     for i, r in enumerate(results):
         d = r.to_dict()
         if mc:
-            d["uncertainty"] = mc[i]
+            d["uncertainty"] = {k: v for k, v in mc[i].items() if k != "samples"}
         products.append(d)
     m = methods.resolve(method)
     summary = {
@@ -202,6 +210,10 @@ def run_demo(
     out = Path(out)
     frame = pd.concat([r.to_frame() for r in results], ignore_index=True) if results else None
     files = {"footprints.json": json.dumps(summary, ensure_ascii=False, indent=2)}
+    if mc:  # every draw, one column per product, for researchers and the report's histogram
+        draws = pd.DataFrame({f"{k[0]}|{k[1]}": u["samples"] for k, u in zip(keys, mc)})
+        files["montecarlo-draws.csv"] = draws.to_csv(index_label="draw")
+    summary["samples"] = {f"{k[0]}|{k[1]}": u["samples"] for k, u in zip(keys, mc)}
     written = write_files_atomically(out, files)
     if frame is not None:
         written += write_files_atomically(out, {"footprints.csv": frame.to_csv(index=False)})

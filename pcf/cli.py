@@ -151,9 +151,12 @@ def demo(
         step(1, 3, "Declarations and reports (PACT, battery, ISO 14067, workbook)")
         products = {tuple(p["product"]): p for p in summary["products"]}
         cell = ("pcf-products", "lfp-cell-per-kwh")
+        unc = products.get(cell, {}).get("uncertainty")
+        samples = summary.pop("samples", {}).get("|".join(cell))
+        if unc and samples is not None:
+            unc = {**unc, "samples": samples}  # the report draws the distribution
         reports_written = write_demo_reports(
-            eng, cell, out / "reports", uncertainty=products.get(cell, {}).get("uncertainty"),
-            method=method, lang=lang)
+            eng, cell, out / "reports", uncertainty=unc, method=method, lang=lang)
         summary["reports"] = [str(p) for p in reports_written]
         step(2, 3, "Example plant: inventory and gap to zero")
         summary["factory"] = demo_plant_summary(proj, out / "factory")

@@ -284,13 +284,22 @@ def static_sankey(flows: list[Flow], lang: str) -> str:
                     bbox={"facecolor": "white", "alpha": 0.75, "lw": 0, "pad": 0.5},
                 )
                 y -= h + gap
-        for i, f in enumerate(sorted(flows, key=lambda f: -f.value)):
+        # Stack bands so they do not cross: cursors run bottom-up, so a node's incoming bands
+        # go in the order of their sources' heights and its outgoing ones in their targets'.
+        centre = {n: p[1] + size[n] * scale / 2 for n, p in pos.items()}
+        ends: dict[int, list[float]] = {}
+        for k, f in sorted(enumerate(flows), key=lambda kf: (centre[kf[1].target],
+                                                             centre[kf[1].source])):
+            ends.setdefault(k, [0.0, 0.0])[0] = pos[f.source][1]
+            pos[f.source][1] += f.value * scale
+        for k, f in sorted(enumerate(flows), key=lambda kf: (centre[kf[1].source],
+                                                             centre[kf[1].target])):
+            ends[k][1] = pos[f.target][2]
+            pos[f.target][2] += f.value * scale
+        for i, (k, f) in enumerate(sorted(enumerate(flows), key=lambda kf: -kf[1].value)):
             h = f.value * scale
-            s, t = pos[f.source], pos[f.target]
-            x0, x1 = s[0] + 0.005, t[0] - 0.005
-            y0, y1 = s[1], t[2]
-            s[1] += h
-            t[2] += h
+            x0, x1 = pos[f.source][0] + 0.005, pos[f.target][0] - 0.005
+            y0, y1 = ends[k]
             xm = (x0 + x1) / 2
             verts = [
                 (x0, y0),
