@@ -5,6 +5,8 @@ command reads a plant activity-data file (layout: ``inventories/factory/README.m
 factor databases if they are missing or stale, and prints a table, or JSON with ``--json``
 (stdout holds nothing else). ``--csv FILE`` also writes the long table. Input errors are
 ``PCFError``s naming file, row and column; ``pcf`` prints them as one line and exits 1.
+``pcf factory sheet`` writes the plant sheet (HTML + PDF, :mod:`reports.plant`); nothing is
+written when the input is refused.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")]
 CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Also write a CSV table here.")]
 MethodOpt = Annotated[str, typer.Option(help="Method alias (pcf methods) or A|B|C.")]
 PeriodOpt = Annotated[str | None, typer.Option(help="Period (default: the latest).")]
+GreenOpt = Annotated[float | None, typer.Option(
+    help="What-if: green-power share of electricity (0-1).")]
+ElectrifyOpt = Annotated[float | None, typer.Option(
+    help="What-if: fraction of fuel heat electrified (0-1).")]
+KwhPerMjOpt = Annotated[float | None, typer.Option(
+    help="kWh of electricity per MJ of fuel replaced (needed with --electrify).")]
+EfficiencyOpt = Annotated[float | None, typer.Option(
+    help="What-if: energy saved by efficiency (0-1).")]
 
 
 def _cli():
@@ -127,16 +137,9 @@ def allocate(path: PathArg, period: PeriodOpt = None,
 
 
 @app.command()
-def gap(path: PathArg, period: PeriodOpt = None,
-        green_share: Annotated[float | None, typer.Option(
-            help="What-if: green-power share of electricity (0-1).")] = None,
-        electrify: Annotated[float | None, typer.Option(
-            help="What-if: fraction of fuel heat electrified (0-1).")] = None,
-        kwh_per_mj: Annotated[float | None, typer.Option(
-            help="kWh of electricity per MJ of fuel replaced (needed with --electrify).")] = None,
-        efficiency: Annotated[float | None, typer.Option(
-            help="What-if: energy saved by efficiency (0-1).")] = None,
-        method: MethodOpt = "gwp100", as_json: JsonOpt = False, csv: CsvOpt = None):
+def gap(path: PathArg, period: PeriodOpt = None, green_share: GreenOpt = None,
+        electrify: ElectrifyOpt = None, kwh_per_mj: KwhPerMjOpt = None,
+        efficiency: EfficiencyOpt = None, method: MethodOpt = "gwp100", as_json: JsonOpt = False, csv: CsvOpt = None):
     """Residual emissions, offsets needed for net zero, trajectory and what-if levers."""
     from lca import factory
 
@@ -170,3 +173,34 @@ def gap(path: PathArg, period: PeriodOpt = None,
                       f"{r['green_share']:.1%}", _t(r["offsets_needed"]))
         con.print(t)
     con.print(d["note"])
+
+
+@app.command()
+def sheet(path: PathArg,
+          out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
+              "pcf-output/factory"),
+          lang: Annotated[str, typer.Option("--lang", help="Sheet language: en or zh.")] = "en",
+          period: PeriodOpt = None,
+          key: Annotated[str | None, typer.Option(
+              help="Allocation key name in the file, or 'production' (default: physical).")
+          ] = None,
+          green_share: GreenOpt = None, electrify: ElectrifyOpt = None,
+          kwh_per_mj: KwhPerMjOpt = None, efficiency: EfficiencyOpt = None,
+          method: MethodOpt = "gwp100",
+          as_json: Annotated[bool, typer.Option(
+              "--json", help="Print the written files as JSON.")] = False):
+    """Plant sheet (HTML + PDF): scopes 1-3, instruments, products, gap to zero, trajectory."""
+    from reports.plant import write_plant_sheet
+
+    _, plant = _plant(path, method)
+    levers = {k: v for k, v in (("green", green_share), ("electrify", electrify),
+                                ("kwh_per_mj", kwh_per_mj), ("efficiency", efficiency))
+              if v is not None}
+    files = write_plant_sheet(plant, out, lang=lang, period=period, what_if=levers or None,
+                              key=key)
+    if as_json:
+        _dump({"files": [str(f) for f in files]})
+        return
+    con = _cli()._console()
+    for f in files:
+        con.print(f"written: {f}")

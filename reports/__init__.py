@@ -5,7 +5,8 @@ Public API::
 
     from reports import (Declaration, pact_footprint, validate_pact, read_pact, write_pact,
                          reissue, BatteryInfo, battery_declaration, write_battery_declaration,
-                         StudyInfo, write_iso14067_report, supplier_workbook, write_demo_reports)
+                         StudyInfo, write_iso14067_report, supplier_workbook, write_demo_reports,
+                         write_plant_sheet, write_demo_plant_sheet)
 """
 
 from .battery import (  # noqa: F401
@@ -34,4 +35,5 @@ from .pact import (  # noqa: F401
     validate_pact,
     write_pact,
 )
+from .plant import write_demo_plant_sheet, write_plant_sheet  # noqa: F401
 from .suppliers import supplier_workbook  # noqa: F401

@@ -1,0 +1,474 @@
+"""The plant sheet: one plant period's GHG inventory on one or two pages (HTML and PDF).
+
+Every figure comes from one computed :class:`lca.factory.PlantInventory` (the numbers of
+``pcf factory inventory --json``), through :func:`lca.factory.allocate`,
+:func:`lca.factory.trajectory` and :func:`lca.factory.gap_report`; the sheet computes nothing of
+its own. Contents:
+
+- plant identity, and the "illustrative example" disclaimer when the plant's data file says so
+  (its ``plant`` row comment contains "illustrative");
+- scope 1 by source and by gas; scope 2 location- and market-based with the green-power share
+  and every contractual instrument, accepted or rejected (with the reasons); scope 3 purchased
+  goods;
+- the allocation to products: per-unit gate-to-gate kg CO2e, the key used and the ISO 14067
+  hierarchy statement;
+- the zero-carbon view (residual, offsets retired, offsets still needed) shown beside the
+  product footprints, never inside them;
+- the multi-period trajectory with year-on-year change (a static matplotlib chart in the PDF, an
+  interactive plotly chart with plotly.js inlined in the HTML: no CDN);
+- the what-if levers, when asked for.
+
+Emissions are shown in t CO2e (:func:`tonnes`: kg / 1000, five significant digits, every integer
+digit kept) and per-unit footprints in kg CO2e per declared unit (:func:`reports.render.num`).
+The exact kg values are in the HTML (``title`` attributes) and, with ``formats`` including
+``"json"``, in ``<stem>.json`` (the same ``PlantInventory.to_dict()`` as the CLI prints).
+
+Dependencies point one way: ``pcf → reports → lca``; :mod:`lca.factory` never imports this.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from ._io import staged
+
+log = logging.getLogger(__name__)
+
+#: Brightway unit names -> short display units, and the display scale (kWh -> MWh, MJ -> GJ).
+_UNITS = {
+    "kilowatt hour": ("MWh", 1e-3),
+    "megajoule": ("GJ", 1e-3),
+    "kilogram": ("kg", 1.0),
+    "ton": ("t", 1.0),
+    "cubic meter": ("m³", 1.0),
+    "unit": ("unit", 1.0),
+}
+#: What-if defaults of the shipped demo (the same as :func:`lca.factory.demo_plant_summary`).
+DEMO_WHAT_IF = {"green": 0.6, "efficiency": 0.10}
+WHAT_IF_KEYS = ("green", "electrify", "kwh_per_mj", "efficiency")
+
+
+def tonnes(kg) -> str:
+    """kg CO2e shown as t CO2e, thousands separated: whole tonnes from 1,000 t, else five
+    significant digits.
+
+    >>> tonnes(246_888_000.0), tonnes(6_000_000.0), tonnes(-3_048_000.0), tonnes(96_309.4)
+    ('246,888', '6,000', '-3,048', '96.309')
+    >>> tonnes(0.0), tonnes(None)
+    ('0', '–')
+    """
+    from .render import num
+
+    if kg is None:
+        return num(None)
+    t = kg / 1000.0
+    return f"{t:,.0f}" if abs(t) >= 999.5 else num(t, 5)
+
+
+def qty(amount, unit: str) -> str:
+    """An activity amount in a readable unit (kWh as MWh, MJ as GJ).
+
+    >>> qty(555_000_000.0, "kilowatt hour"), qty(1_000_000.0, "megajoule")
+    ('555,000 MWh', '1,000 GJ')
+    """
+    from .render import num
+
+    short, k = _UNITS.get(unit, (unit, 1.0))
+    return f"{num(amount * k)} {short}"
+
+
+def is_illustrative(plant) -> tuple[bool, str]:
+    """Whether the plant's data file marks it illustrative (its ``plant`` row comment)."""
+    comment = _plant_comment(plant.path)
+    return "illustrative" in comment.lower(), comment
+
+
+def _plant_comment(path) -> str:
+    from lca import factory_input as fi
+
+    p = Path(path)
+    try:
+        rows = fi._rows_csv(p) if p.suffix.lower() == ".csv" else fi._rows_xlsx(p)
+    except (OSError, ValueError):  # file gone or changed: the sheet renders without it
+        return ""
+    if not rows:
+        return ""
+    header = [str(h or "").strip().lower() for h in rows[0]]
+    if "section" not in header or "comment" not in header:
+        return ""
+    s, c = header.index("section"), header.index("comment")
+    for r in rows[1:]:
+        if len(r) > max(s, c) and str(r[s] or "").strip().lower() == "plant":
+            return str(r[c] or "").strip()
+    return ""
+
+
+def check_claims(plant) -> None:
+    """Refuse a plant whose instruments claim more MWh than it bought in a market.
+
+    :func:`lca.factory.plant_inventory` already refuses such input; this re-checks a
+    ``PlantInventory`` given directly (e.g. built or edited in code) so a sheet never shows a
+    double-counted green claim. Raises :class:`lca.factory.CertificateOverclaim`.
+    """
+    from lca.factory import CertificateOverclaim
+
+    for period, inv in plant.periods.items():
+        bought = inv.electricity.get("purchased_kwh_by_market", {})
+        claimed: dict[str, float] = defaultdict(float)
+        for ins in inv.instruments:
+            m = ins["market"]
+            if m not in bought:
+                continue
+            claimed[m] += ins["kwh"]
+            if claimed[m] > bought[m] * (1 + 1e-9):
+                raise CertificateOverclaim(
+                    plant.path,
+                    ins.get("row"),
+                    "amount",
+                    f"{period}: {claimed[m] / 1000:g} MWh of contractual instruments claimed in "
+                    f"market {m} but only {bought[m] / 1000:g} MWh of grid electricity bought "
+                    "there (double counting)",
+                )
+        if inv.electricity.get("instrument_kwh_qualifying", 0.0) > (
+            inv.electricity.get("purchased_kwh", 0.0) * (1 + 1e-9)
+        ):
+            raise CertificateOverclaim(
+                plant.path,
+                None,
+                "amount",
+                f"{period}: qualifying instruments exceed the grid electricity bought",
+            )
+
+
+# ------------------------------------------------------------------------------------------------
+# context
+def _rows_by(lines, *fields) -> list[dict]:
+    """Lines grouped by ``fields`` (order kept): amount, unit and kg CO2e summed."""
+    out: dict[tuple, dict] = {}
+    for ln in lines:
+        k = tuple(getattr(ln, f) for f in fields) + (ln.unit,)
+        row = out.setdefault(
+            k, {**{f: getattr(ln, f) for f in fields}, "unit": ln.unit, "amount": 0.0, "kg": 0.0}
+        )
+        row["amount"] += ln.amount
+        row["kg"] += ln.total
+    return list(out.values())
+
+
+_LEVER = [
+    (re.compile(r"^baseline$"), "lever.baseline"),
+    (re.compile(r"^all levers$"), "lever.all"),
+    (re.compile(r"^efficiency (?P<p>.+)$"), "lever.efficiency"),
+    (re.compile(r"^electrify (?P<p>.+) of fuel heat$"), "lever.electrify"),
+    (re.compile(r"^green power share (?P<p>.+)$"), "lever.green"),
+]
+
+
+def _lever_label(label: str, t) -> str:
+    for rx, key in _LEVER:
+        m = rx.match(label)
+        if m:
+            return t(key, **m.groupdict())
+    return label
+
+
+def _what_if_rows(plant, period, what_if):
+    """Lever rows from ``what_if``: a dict of :func:`lca.factory.gap_report` lever arguments
+    (``green``, ``electrify``, ``kwh_per_mj``, ``efficiency``), or rows already computed
+    (``gap_report(...)["levers"]``)."""
+    from lca.factory import gap_report
+
+    if not what_if:
+        return None, gap_report(plant, period)
+    if isinstance(what_if, dict):
+        unknown = set(what_if) - set(WHAT_IF_KEYS)
+        if unknown:
+            from .errors import ReportError
+
+            raise ReportError(f"what_if: unknown lever(s) {sorted(unknown)}; use {WHAT_IF_KEYS}")
+        gap = gap_report(plant, period, **what_if)
+        return gap["levers"], gap
+    gap = gap_report(plant, period)
+    retired = gap["offsets_retired"]
+    rows = [dict(r) for r in what_if]
+    for r in rows:
+        r.setdefault("offsets_needed", max(r["residual_kg"] - retired, 0.0))
+    return rows, gap
+
+
+def sheet_context(
+    plant,
+    period: str | None = None,
+    what_if=None,
+    lang: str = "en",
+    medium: str = "html",
+    key: str | None = None,
+    scope2: str = "market",
+) -> dict:
+    """Everything the template shows, taken from the computed inventory (no new figures)."""
+    from lca.factory import allocate
+
+    from . import render
+
+    lang = render.normalize_lang(lang)
+    inv = plant.get(period)
+
+    def t(k: str, **kw) -> str:
+        return render.translate(k, lang, **kw)
+
+    def cat(c: str) -> str:
+        k = f"cat.{c}"
+        return t(k) if k in render.translations() else c.replace("_", " ")
+
+    levers, gap = _what_if_rows(plant, inv.period, what_if)
+    alloc = allocate(inv, key, scope2) if inv.production else None
+    illustrative, comment = is_illustrative(plant)
+    traj = gap["trajectory"]
+    s1 = inv.by("1", "gas")
+    scope2_rows = []
+    for scope in ("2-location", "2-market"):
+        for r in _rows_by([ln for ln in inv.lines if ln.scope == scope], "category", "item"):
+            scope2_rows.append({**r, "scope": scope, "category_label": cat(r["category"])})
+    chart_labels = {
+        "scope1": t("field.scope1"),
+        "scope2": t("field.scope2_market"),
+        "location": t("field.scope12_location"),
+        "offsets": t("field.offsets_retired"),
+        "axis": "t CO2e",
+    }
+    if medium == "pdf":
+        chart = static_trajectory(traj, chart_labels, lang)
+    else:
+        chart = interactive_trajectory(traj, chart_labels)
+    return {
+        "plant": plant,
+        "inv": inv,
+        "unit": inv.unit,
+        "method": " | ".join(inv.method),
+        "date": dt.date.today().isoformat(),
+        "file": Path(plant.path).name,
+        "illustrative": illustrative,
+        "plant_comment": comment,
+        "s": inv.summary(),
+        "scope1_sources": [
+            {**r, "category_label": cat(r["category"])}
+            for r in _rows_by([ln for ln in inv.lines if ln.scope == "1"], "category", "item")
+        ],
+        "scope1_gas": sorted(s1.items(), key=lambda kv: -abs(kv[1])),
+        "scope2_rows": scope2_rows,
+        "scope3_rows": _rows_by([ln for ln in inv.lines if ln.scope == "3"], "item"),
+        "e": inv.electricity,
+        "instruments": inv.instruments,
+        "alloc": alloc,
+        "gap": gap,
+        "trajectory": traj,
+        "levers": (
+            [{**r, "label": _lever_label(r["lever"], t)} for r in levers]
+            if levers and len(levers) > 1
+            else None
+        ),  # baseline alone: nothing to show
+        "notes": inv.notes,
+        "chart": chart,
+        "plotly_js": None,
+        "tonnes": tonnes,
+        "qty": qty,
+        "cat": cat,
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# charts (same style as reports.charts: static PNG for the PDF, plotly for the HTML)
+def static_trajectory(traj: list[dict], labels: dict, lang: str) -> str:
+    """Stacked bars per period (scope 1 + market-based scope 2 = residual), the location-based
+    scope 1+2 as a marker, retired offsets as a bar beside; year-on-year change above."""
+    from .charts import COLORS, NEG, _mpl, _png
+
+    with _mpl(lang) as plt:
+        import numpy as np
+
+        x = np.arange(len(traj))
+        s1 = np.array([r["scope1"] for r in traj]) / 1000
+        s2 = np.array([r["scope2_market"] for r in traj]) / 1000
+        loc = np.array([r["scope1_2_location"] for r in traj]) / 1000
+        off = np.array([r["offsets_retired"] for r in traj]) / 1000
+        fig, ax = plt.subplots(figsize=(6.4, 2.3))
+        w = 0.36
+        ax.bar(x - w / 2, s1, w, color=COLORS[1], label=labels["scope1"])
+        ax.bar(x - w / 2, s2, w, bottom=s1, color=COLORS[0], label=labels["scope2"])
+        ax.scatter(
+            x - w / 2, loc, marker="_", s=400, color="#333333", zorder=3, label=labels["location"]
+        )
+        ax.bar(x + w / 2, off, w, color=NEG, label=labels["offsets"])
+        top = max(float(np.max(loc)), float(np.max(s1 + s2)), 1e-9)
+        for i, r in enumerate(traj):
+            txt = tonnes(r["residual"])
+            if r["change_vs_previous_pct"] is not None:
+                txt += f"\n{r['change_vs_previous_pct']:+.1%}"
+            ax.text(
+                x[i] - w / 2,
+                max(s1[i] + s2[i], loc[i]) + 0.02 * top,
+                txt,
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
+        ax.set_ylim(0, top * 1.3)
+        ax.set_xticks(x, [r["period"] for r in traj])
+        ax.set_ylabel(labels["axis"])
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.6g}"))
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        return _png(fig)
+
+
+def interactive_trajectory(traj: list[dict], labels: dict) -> str:
+    import plotly.graph_objects as go
+
+    from .charts import COLORS, NEG, _div
+
+    periods = [r["period"] for r in traj]
+    fig = go.Figure()
+    fig.add_bar(
+        x=periods,
+        y=[r["scope1"] / 1000 for r in traj],
+        name=labels["scope1"],
+        marker_color=COLORS[1],
+        offsetgroup="residual",
+    )
+    fig.add_bar(
+        x=periods,
+        y=[r["scope2_market"] / 1000 for r in traj],
+        name=labels["scope2"],
+        marker_color=COLORS[0],
+        offsetgroup="residual",
+        base=[r["scope1"] / 1000 for r in traj],
+        customdata=[
+            ("" if r["change_vs_previous_pct"] is None else f"{r['change_vs_previous_pct']:+.1%}")
+            for r in traj
+        ],
+        hovertemplate="%{x}: %{y:,.0f} t<br>%{customdata}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=periods,
+        y=[r["scope1_2_location"] / 1000 for r in traj],
+        name=labels["location"],
+        mode="markers",
+        marker={"symbol": "line-ew-open", "size": 28, "color": "#333333"},
+    )
+    fig.add_bar(
+        x=periods,
+        y=[r["offsets_retired"] / 1000 for r in traj],
+        name=labels["offsets"],
+        marker_color=NEG,
+        offsetgroup="offsets",
+    )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text=labels["axis"])
+    return _div(fig)
+
+
+# ------------------------------------------------------------------------------------------------
+# writing
+def write_plant_sheet(
+    plant,
+    out_dir: str | os.PathLike,
+    lang: str = "en",
+    period: str | None = None,
+    formats=("html", "pdf"),
+    stem: str | None = None,
+    what_if=None,
+    *,
+    key: str | None = None,
+    scope2: str = "market",
+) -> list[Path]:
+    """Write the plant sheet of ``period`` (default: the latest) as HTML and/or PDF.
+
+    Parameters
+    ----------
+    plant
+        A :class:`lca.factory.PlantInventory` (``lca.factory.plant_inventory``).
+    what_if
+        Optional levers: a dict of :func:`lca.factory.gap_report` arguments (``green``,
+        ``electrify``, ``kwh_per_mj``, ``efficiency``), or lever rows already computed
+        (``gap_report(...)["levers"]``).
+    formats
+        Any of ``"html"`` (interactive chart, plotly.js inlined), ``"pdf"`` (static chart) and
+        ``"json"`` (``plant.to_dict()``, the allocation and the gap report, exact kg).
+    key, scope2
+        Allocation key and scope 2 basis for the products (as :func:`lca.factory.allocate`).
+
+    Files: ``<stem>.<lang>.html``, ``<stem>.<lang>.pdf``, ``<stem>.json``; default stem
+    ``plant-sheet-<plant>-<period>``. All files or none (:func:`reports._io.staged`); an
+    over-claimed plant (:func:`check_claims`) or an unknown period raises before anything is
+    written.
+    """
+    from lca.factory import _jsonable
+
+    from . import render
+
+    lang = render.normalize_lang(lang)
+    check_claims(plant)
+    inv = plant.get(period)
+    stem = stem or "plant-sheet-" + re.sub(
+        r"[^A-Za-z0-9._-]+", "-", f"{plant.plant}-{inv.period}"
+    ).strip("-")
+    # compute every medium's context before anything touches the output folder
+    pages = {
+        m: sheet_context(plant, inv.period, what_if, lang, m, key, scope2)
+        for m in formats
+        if m in ("html", "pdf")
+    }
+    unknown = set(formats) - {"html", "pdf", "json"}
+    if unknown:
+        from .errors import ReportError
+
+        raise ReportError(f"unknown sheet format(s) {sorted(unknown)}; use html, pdf, json")
+    written = []
+    with staged(out_dir) as tmp:
+        for medium in formats:
+            if medium == "json":
+                ctx = (
+                    pages.get("html")
+                    or pages.get("pdf")
+                    or sheet_context(plant, inv.period, what_if, lang, "html", key, scope2)
+                )
+                doc = {
+                    "period": inv.period,
+                    "inventory": plant.to_dict(),
+                    "allocation": ctx["alloc"].to_dict() if ctx["alloc"] else None,
+                    "gap": ctx["gap"],
+                    "levers": ctx["levers"],
+                }
+                (tmp / f"{stem}.json").write_text(
+                    json.dumps(doc, ensure_ascii=False, indent=2, default=_jsonable) + "\n",
+                    encoding="utf-8",
+                )
+                written.append(f"{stem}.json")
+                continue
+            ctx = dict(pages[medium])
+            if medium == "html":
+                ctx["plotly_js"] = render.plotly_js()
+            html = render.render("plant.html.j2", ctx, lang=lang, medium=medium)
+            name = f"{stem}.{lang}.{medium}"
+            if medium == "pdf":
+                (tmp / name).write_bytes(render.html_to_pdf(html, lang))
+            else:
+                (tmp / name).write_text(html, encoding="utf-8")
+            written.append(name)
+    log.info("plant sheet written: %s", ", ".join(written))
+    return [Path(out_dir) / n for n in written]
+
+
+def write_demo_plant_sheet(project, out_dir: str | os.PathLike, lang: str = "en") -> list[Path]:
+    """The shipped example plant's sheet (latest period, the demo's what-if levers), for
+    ``pcf demo``. Imports the factor databases if missing."""
+    from lca import factory
+
+    factory.ensure_factor_databases(project)
+    plant = factory.plant_inventory(project, factory.EXAMPLE_PLANT)
+    return write_plant_sheet(plant, out_dir, lang=lang, what_if=DEMO_WHAT_IF)
