@@ -131,6 +131,7 @@ def demo(
     from lca.factory import demo_plant_summary
     from lca.footprint import FootprintEngine
     from reports import write_demo_reports
+    from reports.plant import write_demo_plant_sheet
     from supply_chain import demo as sc_demo
 
     t0 = time.perf_counter()
@@ -160,6 +161,7 @@ def demo(
         summary["reports"] = [str(p) for p in reports_written]
         step(2, 3, "Example plant: inventory and gap to zero")
         summary["factory"] = demo_plant_summary(proj, out / "factory")
+        summary["reports"] += [str(p) for p in write_demo_plant_sheet(proj, out / "reports", lang)]
         step(3, 3, "Done")
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     if as_json:
