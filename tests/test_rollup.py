@@ -223,3 +223,27 @@ def test_useeio_spend_factors_solve_the_model():
     lam = np.array([f[s["id"]] for s in sorted(sectors, key=lambda s: s["index"])])
     np.testing.assert_allclose(lam - A.T @ lam, e, rtol=1e-9, atol=1e-12)  # λ(I − A) = CB
     assert all(v >= 0 for v in lam) and f[sectors[0]["code"]] == lam[0]
+
+
+def test_rollup_csr_fallback_without_private_scipy_kernels(monkeypatch):
+    """The public-scipy path (used if scipy moves its private kernels) gives the same roll-up."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    import importlib
+
+    r = importlib.import_module("supply_chain.rollup")  # the module, not the function
+    rng = np.random.default_rng(3)
+    n = 400
+    child = np.arange(1, n)
+    parent = (rng.random(n - 1) * child).astype(np.int64)
+    perm = rng.permutation(n)
+    Q = sp.csr_matrix((rng.uniform(0.1, 1.0, n - 1), (perm[parent], perm[child])), shape=(n, n))
+    d = rng.random((n, 2))
+    fast = r.rollup_csr(Q, d)
+    monkeypatch.setattr(r, "_csr_row_index", None)
+    monkeypatch.setattr(r, "_csr_matvec", None)
+    monkeypatch.setattr(r, "_csr_matvecs", None)
+    slow = r.rollup_csr(Q, d)
+    exact = np.linalg.solve(np.eye(n) - Q.toarray(), d)
+    assert np.allclose(fast, exact, rtol=1e-12) and np.allclose(slow, exact, rtol=1e-12)
