@@ -2,15 +2,22 @@
 
 Functional unit: 1 kWh of the total energy the battery delivers over its service life::
 
-    E = amount × capacity_kwh × cycles × depth_of_discharge × capacity_retention
-    cycles = cycles, or cycles_per_year × service_life_years
+    E = amount × lifetime_energy(capacity_kwh, full_equivalent_cycles, capacity_retention)
+      = amount × capacity_kwh × full_equivalent_cycles × capacity_retention
 
     declared stage value = stage footprint / E      [kg CO2e per kWh delivered]
 
+Full equivalent cycles (FEC) already include the depth of discharge: 3000 cycles at 80 % DoD are
+2400 FEC. So the DoD is never a separate factor; cycles counted at a given DoD are converted
+explicitly (``cycles_at_dod``: FEC = cycles × DoD).
+
 Stages (Annex II): raw material acquisition and pre-processing; main product production;
 distribution; end of life and recycling. The use stage is excluded (its footprint, if the
-product system has one, is shown as excluded, not added). The declared total is the sum of the
-four stages, so the split always adds up.
+product system has one, is shown as excluded, not added). A stage the product system does not
+model (absent from ``result.by_stage``, e.g. distribution and end of life of a cradle-to-gate
+system) is reported as not modelled (``None``), never as 0, and the declaration is then marked
+partial: Annex II requires all four stages (``require_complete=True`` refuses it instead). The
+declared total is the sum of the modelled stages, so the split always adds up.
 """
 
 from __future__ import annotations
@@ -39,42 +46,141 @@ DECLARED_STAGES = {
 EXCLUDED_STAGES = ("use",)
 
 
+def lifetime_energy(
+    capacity_kwh: float,
+    full_equivalent_cycles: float | None = None,
+    retention: float = 1.0,
+    *,
+    cycles_at_dod: tuple[float, float] | None = None,
+) -> float:
+    """Energy delivered over the service life, kWh (per unit of rated capacity ``capacity_kwh``).
+
+    ``E = rated capacity × full equivalent cycles × average capacity retention``.
+
+    Full equivalent cycles (FEC) are cycles of the full usable capacity: they already include
+    the depth of discharge (DoD), so the DoD is not multiplied in again. ``retention`` is the
+    average share of the rated capacity still available over the life (e.g. 0.9 for a linear
+    fade to 80 %); use 1.0 when the FEC figure already counts energy throughput against the
+    rated capacity. If the cycle figure is for partial cycles at a given DoD, pass
+    ``cycles_at_dod=(cycles, dod)`` instead of ``full_equivalent_cycles``: FEC = cycles × DoD.
+
+    >>> lifetime_energy(1.0, 2400)
+    2400.0
+    >>> lifetime_energy(2.0, 3000, 0.9)
+    5400.0
+    >>> lifetime_energy(1.0, cycles_at_dod=(3000, 0.8))  # 3000 cycles at 80 % DoD = 2400 FEC
+    2400.0
+    """
+    if (full_equivalent_cycles is None) == (cycles_at_dod is None):
+        raise ValueError("give full_equivalent_cycles or cycles_at_dod=(cycles, dod), not both")
+    if cycles_at_dod is not None:
+        cycles, dod = cycles_at_dod
+        if not 0 < dod <= 1:
+            raise ValueError(f"depth of discharge {dod!r} must be in (0, 1]")
+        full_equivalent_cycles = cycles * dod
+    for name, v in (
+        ("capacity_kwh", capacity_kwh),
+        ("full equivalent cycles", full_equivalent_cycles),
+    ):
+        if not v > 0:
+            raise ValueError(f"{name} {v!r} must be > 0")
+    if not 0 < retention <= 1:
+        raise ValueError(f"capacity retention {retention!r} must be in (0, 1]")
+    return float(capacity_kwh) * float(full_equivalent_cycles) * float(retention)
+
+
+class CyclesAtDoD(BaseModel):
+    """Cycles counted at a depth of discharge: ``cycles × depth_of_discharge`` FEC."""
+
+    model_config = ConfigDict(extra="forbid")
+    cycles: float = Field(gt=0)
+    depth_of_discharge: float = Field(gt=0, le=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pair(cls, data):
+        if isinstance(data, (list, tuple)) and len(data) == 2:
+            return {"cycles": data[0], "depth_of_discharge": data[1]}
+        return data
+
+
+_LEGACY = {
+    "cycles": "full_equivalent_cycles (they already include the depth of discharge)",
+    "depth_of_discharge": "cycles_at_dod: {cycles, depth_of_discharge} (FEC = cycles × DoD)",
+    "cycles_per_year": "full_equivalent_cycles_per_year",
+}
+
+
 class ServiceLife(BaseModel):
-    """What the energy delivered over the service life is computed from (user-supplied)."""
+    """What the energy delivered over the service life is computed from (user-supplied).
+
+    Give exactly one of ``full_equivalent_cycles``; ``cycles_at_dod`` (cycles at a depth of
+    discharge, converted: FEC = cycles × DoD); or ``full_equivalent_cycles_per_year`` and
+    ``service_life_years``. See :func:`lifetime_energy`.
+    """
 
     model_config = ConfigDict(extra="forbid")
     capacity_kwh: float = Field(gt=0, description="rated capacity per unit of the product, kWh")
-    cycles: float | None = Field(default=None, gt=0, description="full equivalent cycles")
-    cycles_per_year: float | None = Field(default=None, gt=0)
+    full_equivalent_cycles: float | None = Field(
+        default=None, gt=0, description="full equivalent cycles over the service life"
+    )
+    cycles_at_dod: CyclesAtDoD | None = None
+    full_equivalent_cycles_per_year: float | None = Field(default=None, gt=0)
     service_life_years: float | None = Field(default=None, gt=0)
-    depth_of_discharge: float = Field(gt=0, le=1)
     capacity_retention: float = Field(
         default=1.0, gt=0, le=1, description="average usable share of rated capacity"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy(cls, data):
+        # the old fields multiplied full equivalent cycles by the DoD again: refuse, don't guess
+        if isinstance(data, dict):
+            old = [k for k in _LEGACY if k in data]
+            if old:
+                raise ValueError(
+                    "; ".join(f"{k!r} is no longer accepted: use {_LEGACY[k]}" for k in old)
+                )
+        return data
+
     @model_validator(mode="after")
     def _cycles(self):
-        if self.cycles is None and (
-            self.cycles_per_year is None or self.service_life_years is None
-        ):
-            raise ValueError("give cycles, or cycles_per_year and service_life_years")
+        per_year = (self.full_equivalent_cycles_per_year, self.service_life_years)
+        given = [
+            self.full_equivalent_cycles is not None,
+            self.cycles_at_dod is not None,
+            any(v is not None for v in per_year),
+        ]
+        if sum(given) != 1 or (given[2] and None in per_year):
+            raise ValueError(
+                "give exactly one of: full_equivalent_cycles; cycles_at_dod "
+                "{cycles, depth_of_discharge}; full_equivalent_cycles_per_year and "
+                "service_life_years"
+            )
         return self
 
     @property
-    def total_cycles(self) -> float:
-        if self.cycles is not None:
-            return self.cycles
-        return self.cycles_per_year * self.service_life_years
+    def total_full_equivalent_cycles(self) -> float:
+        if self.full_equivalent_cycles is not None:
+            return self.full_equivalent_cycles
+        if self.cycles_at_dod is not None:
+            return self.cycles_at_dod.cycles * self.cycles_at_dod.depth_of_discharge
+        return self.full_equivalent_cycles_per_year * self.service_life_years
 
     def energy_delivered_kwh(self, units: float = 1.0) -> float:
         """Total energy delivered over the service life by ``units`` of the product."""
-        return (
-            units
-            * self.capacity_kwh
-            * self.total_cycles
-            * self.depth_of_discharge
-            * self.capacity_retention
-        )
+        if self.cycles_at_dod is not None:
+            c = self.cycles_at_dod
+            e = lifetime_energy(
+                self.capacity_kwh,
+                retention=self.capacity_retention,
+                cycles_at_dod=(c.cycles, c.depth_of_discharge),
+            )
+        else:
+            e = lifetime_energy(
+                self.capacity_kwh, self.total_full_equivalent_cycles, self.capacity_retention
+            )
+        return units * e
 
 
 class BatteryInfo(BaseModel):
@@ -115,10 +221,13 @@ class BatteryDeclaration:
     functional_unit: str
     energy_delivered_kwh: float
     service_life: dict
-    total: float
-    stages: dict[str, float] = field(default_factory=dict)
+    total: float  # sum of the modelled stages
+    #: Annex II stage -> kg CO2e/kWh; None when the product system does not model the stage
+    stages: dict[str, float | None] = field(default_factory=dict)
     excluded: dict[str, float] = field(default_factory=dict)
     footprint_total: float = 0.0  # the result's total for the product amount (incl. excluded)
+    complete: bool = False  # all four Annex II stages modelled
+    missing_stages: list[str] = field(default_factory=list)  # the stages not modelled
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,15 +236,31 @@ class BatteryDeclaration:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
 
 
-def battery_declaration(result, info: BatteryInfo | dict) -> BatteryDeclaration:
+def battery_declaration(
+    result, info: BatteryInfo | dict, *, require_complete: bool = False
+) -> BatteryDeclaration:
     """Build the declaration from a footprint of a battery product system.
+
+    Stages absent from ``result.by_stage`` are not modelled: reported as ``None`` (never 0)
+    and the declaration is partial (``complete`` False, ``missing_stages``); with
+    ``require_complete=True`` that raises :class:`InvalidDeclaration` naming them.
 
     Raises :class:`InvalidDeclaration` when part of the footprint has no life-cycle stage
     (``by_stage["unassigned"]``): the regulation needs every kg in a declared stage.
     """
     info = BatteryInfo.parse(info)
     energy = info.service_life.energy_delivered_kwh(result.amount)
-    stages = {k: 0.0 for k in DECLARED_STAGES}
+    modelled = {DECLARED_STAGES[k] for k in result.by_stage if k in DECLARED_STAGES}
+    missing = [s for s in DECLARED_STAGES.values() if s not in modelled]
+    if missing and require_complete:
+        raise InvalidDeclaration(
+            "result.by_stage",
+            missing,
+            "Annex II requires all four life-cycle stages; not modelled: " + ", ".join(missing),
+        )
+    stages: dict[str, float | None] = {
+        k: (0.0 if k in modelled else None) for k in DECLARED_STAGES.values()
+    }
     excluded: dict[str, float] = {}
     for k, v in result.by_stage.items():
         if k in DECLARED_STAGES:
@@ -150,7 +275,9 @@ def battery_declaration(result, info: BatteryInfo | dict) -> BatteryDeclaration:
                 "foreground activities (raw_material_acquisition, production, distribution, "
                 "use, end_of_life)",
             )
-    total = sum(stages.values())
+    total = sum(v for v in stages.values() if v is not None)
+    if missing:  # the document says so in a visible note
+        log.info("battery declaration is partial: stages not modelled: %s", ", ".join(missing))
     unit = f"{result.unit}/kWh" if result.unit else "kg CO2-Eq/kWh"
     sl = info.service_life
     return BatteryDeclaration(
@@ -169,11 +296,16 @@ def battery_declaration(result, info: BatteryInfo | dict) -> BatteryDeclaration:
         unit=unit,
         functional_unit="1 kWh of the total energy delivered by the battery over its service life",
         energy_delivered_kwh=energy,
-        service_life={**sl.model_dump(), "total_cycles": sl.total_cycles},
+        service_life={
+            **sl.model_dump(),
+            "total_full_equivalent_cycles": sl.total_full_equivalent_cycles,
+        },
         total=total,
         stages=stages,
         excluded=excluded,
         footprint_total=result.total,
+        complete=not missing,
+        missing_stages=missing,
     )
 
 
@@ -193,7 +325,10 @@ def write_battery_declaration(
         if "json" in formats:
             (tmp / f"{stem}.json").write_text(decl.to_json(indent=2) + "\n", encoding="utf-8")
             written.append(f"{stem}.json")
-        ctx = {"d": decl}
+        # stages not modelled, by name, for the partial-declaration note
+        code = render.normalize_lang(lang)
+        missing = [render.translate(f"stage.{k}", code) for k in decl.missing_stages]
+        ctx = {"d": decl, "missing": missing}
         if "html" in formats:
             html = render.render("battery.html.j2", ctx, lang=lang, medium="html")
             (tmp / f"{stem}.{lang}.html").write_text(html, encoding="utf-8")

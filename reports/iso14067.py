@@ -7,7 +7,9 @@ gas, process; supply-chain Sankey); uncertainty (Monte Carlo summary); sensitivi
 plan (MACC, when given); limitations.
 
 ``uncertainty`` is a dict with ``mean, median, p2_5, p97_5, iterations`` (and optionally
-``samples``), e.g. one entry of :func:`lca.workflows.uncertainty`. ``sensitivity`` is a
+``samples``), e.g. one entry of :func:`lca.workflows.uncertainty`; the table shows the
+deterministic score beside them (it is not the Monte Carlo mean). Aircraft emissions: every
+activity supplying the product system is searched (:func:`aircraft_search`). ``sensitivity`` is a
 DataFrame with columns ``scenario, change, total`` (default: ±10 % on each top contributor's
 direct emissions, computed from the result). ``macc`` is a DataFrame with ``lever, abatement``
 and ``mac`` or ``cost`` (e.g. :func:`supply_chain.levers.macc`).
@@ -100,13 +102,44 @@ def default_sensitivity(result, change: float = 0.10):
     return pd.DataFrame(rows, columns=["scenario", "change", "total"])
 
 
-def _aircraft(result) -> str:
-    names = [r.name.lower() for r in result.top_processes]
-    return (
-        "part.aircraft_flows"
-        if any("aircraft" in n or "air freight" in n for n in names)
-        else "part.aircraft_note"
-    )
+#: Lower-case name fragments of aircraft transport activities (ecoinvent: "transport, freight,
+#: aircraft, ..."; also "air freight", "flight").
+AIRCRAFT_TERMS = ("air freight", "aircraft", "flight")
+
+
+def _is_aircraft(name: str | None) -> bool:
+    n = (name or "").lower()
+    return any(term in n for term in AIRCRAFT_TERMS)
+
+
+def aircraft_search(result, engine=None) -> dict:
+    """What the report can state about aircraft emissions (ISO 14067 asks for them apart).
+
+    With ``engine`` (a :class:`lca.footprint.FootprintEngine`), every activity with non-zero
+    supply in the assembled product system is searched by name (``s = A⁻¹ f``), not just the
+    top contributors. Returns ``{"key", "searched", "activities"}``: ``key`` is the i18n text,
+    ``part.aircraft_flows`` (aircraft transport found: included in the total, not split out),
+    ``part.aircraft_note`` (the whole system searched, none found) or
+    ``part.aircraft_unsearched`` (no engine: the system could not be searched, so absence is
+    never claimed); ``searched`` is the number of activities searched (None without engine).
+    """
+    from lca import maths
+
+    if engine is None:
+        found = sorted({r.name for r in result.top_processes if r.key and _is_aircraft(r.name)})
+        key = "part.aircraft_flows" if found else "part.aircraft_unsearched"
+        return {"key": key, "searched": None, "activities": found}
+    node = engine.node(result.product)
+    sysm = engine.system_for([node])
+    f = engine.demand_vector(sysm, node, result.amount if result.amount else 1.0)
+    s = maths.supply(sysm.fact, f)
+    active = [j for j in range(len(sysm.names)) if s[j] != 0]
+    found = sorted({sysm.names[j] for j in active if _is_aircraft(sysm.names[j])})
+    return {
+        "key": "part.aircraft_flows" if found else "part.aircraft_note",
+        "searched": len(active),
+        "activities": found,
+    }
 
 
 def report_context(
@@ -120,8 +153,13 @@ def report_context(
     macc=None,
     sources: list[dict] | None = None,
     flows=None,
+    aircraft: dict | None = None,
 ) -> dict:
-    """Everything the template shows, charts included (static or interactive by ``medium``)."""
+    """Everything the template shows, charts included (static or interactive by ``medium``).
+
+    ``aircraft`` is :func:`aircraft_search` (default: without an engine, which never claims
+    that the system has no aircraft transport).
+    """
     from .render import translate
 
     def t(k, **kw):
@@ -189,7 +227,7 @@ def report_context(
         "processes": list(zip(proc_labels, procs)),
         "sources": sources,
         "dq": dq,
-        "aircraft_key": _aircraft(result),
+        "aircraft": aircraft if aircraft is not None else aircraft_search(result),
         "uncertainty": uncertainty,
         "sensitivity": sensitivity.to_dict("records"),
         "sensitivity_note": sens_note,
@@ -227,6 +265,7 @@ def write_iso14067_report(
     project = project or (engine.project if engine is not None else None)
     sources = data_sources(project, result) if project is not None else None
     flows = charts.supply_chain_flows(engine, result) if engine is not None else None
+    aircraft = aircraft_search(result, engine)
     stem = stem or f"iso14067-{result.product[1]}"
     written = []
     with staged(out_dir) as tmp:
@@ -242,6 +281,7 @@ def write_iso14067_report(
                 macc,
                 sources,
                 flows,
+                aircraft,
             )
             if medium == "html":
                 ctx["plotly_js"] = render.plotly_js()

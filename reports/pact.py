@@ -53,7 +53,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from lca import methods as lca_methods
 from supply_chain import pact_spec
-from supply_chain.errors import InvalidPCF
+from supply_chain import units as sc_units
+from supply_chain.errors import BOMUnitMismatch, InvalidPCF, UnknownUnit
+from supply_chain.scoring import dqr as pef_dqr
 
 from ._io import write_atomic
 from .errors import InvalidDeclaration, PactValidationError, ReportInputError, UnsupportedUnit
@@ -141,7 +143,7 @@ class DataQuality(BaseModel):
         """PEF DQR = (TeR + GeR + TiR + P) / 4 when reliability (P) is known."""
         if self.reliability is None:
             return None
-        return (self.technological + self.geographical + self.temporal + self.reliability) / 4
+        return pef_dqr(self.technological, self.geographical, self.temporal, self.reliability)
 
 
 class Declaration(BaseModel):
@@ -159,7 +161,9 @@ class Declaration(BaseModel):
     product_ids: list[str] = Field(min_length=1)
     product_classifications: list[str] = Field(default_factory=list)
     product_category_cpc: str | None = None  # required by PACT v2 only
-    declared_unit: str | None = None  # PACT unit; default: mapped from the activity's unit
+    # PACT unit; default: mapped from the activity's unit. Another unit is converted to (1 kWh
+    # declared in megajoule is declaredUnitAmount 3.6), never just relabelled.
+    declared_unit: str | None = None
     product_mass_per_declared_unit: float = Field(ge=0)
     reference_period_start: dt.datetime
     reference_period_end: dt.datetime
@@ -285,6 +289,35 @@ def declared_unit(unit: str, version: int = 3) -> tuple[str, float]:
     return name, factor
 
 
+def unit_factor(product_unit: str, unit_name: str, version: int = 3) -> float:
+    """How many ``unit_name`` (a PACT declared unit) one ``product_unit`` (Brightway) is.
+
+    :func:`supply_chain.units.conversion_factor` (pint with the engine's unit table; Brightway's
+    ``ton`` is the metric tonne), falling back to :data:`UNITS` for Brightway names that table
+    lacks. Raises :class:`UnsupportedUnit` naming both units when they measure different
+    things (``kilogram`` declared as ``megajoule``) or the product unit is unknown.
+
+    >>> unit_factor("kilowatt hour", "megajoule"), unit_factor("ton", "kilogram")
+    (3.6, 1000.0)
+    """
+    if product_unit == unit_name:
+        return 1.0
+    try:
+        return sc_units.conversion_factor(product_unit, unit_name, "PACT declared unit")
+    except UnknownUnit:
+        mapped = UNITS.get(product_unit)
+        if mapped and mapped[0] == unit_name:
+            return mapped[1]
+        why = "is not a known unit"
+    except BOMUnitMismatch:
+        why = "measures something else"
+    raise UnsupportedUnit(
+        unit_name,
+        f"PACT v{version} for a result in {product_unit!r}: {product_unit!r} {why}, "
+        f"so it cannot be converted to {unit_name!r}",
+    )
+
+
 def geography_fields(geo: str | None, version: int = 3) -> dict[str, str]:
     """The one PACT geography field for a region name or an ISO 3166 code (none if global)."""
     if geo is None or geo.strip().upper() in ("", "GLO", "GLOBAL"):
@@ -347,11 +380,15 @@ def pact_footprint(
     decl = Declaration.parse(decl) if not isinstance(decl, Declaration) else decl
     if version not in (2, 3):
         raise InvalidDeclaration("pact_version", version, "must be 3 or 2")
-    unit_name, factor = (
-        declared_unit(decl.declared_unit, version)
-        if decl.declared_unit
-        else declared_unit(result.product_unit, version)
-    )
+    if decl.declared_unit:
+        # an override is a different unit for the same product: convert, never just relabel
+        unit_name, _ = declared_unit(decl.declared_unit, version)
+        factor = unit_factor(result.product_unit, unit_name, version)
+    else:
+        unit_name, factor = declared_unit(result.product_unit, version)
+    # the figures stay those of the result's amount; that amount, in declared units, is the
+    # v3 declaredUnitAmount (figures are per declaredUnitAmount declared units) and the v2
+    # unitaryProductAmount (figures are scaled to one declared unit below)
     amount = result.amount * factor
     if not amount > 0:
         raise InvalidDeclaration("result.amount", result.amount, "must be > 0 to be declared")

@@ -72,6 +72,29 @@ def pdf_text(path) -> str:
 
 
 # -- battery --------------------------------------------------------------------------------------
+# demo_meta.yaml: 1 kWh capacity × 3000 full equivalent cycles × 0.9 average retention = 2700 kWh
+DELIVERED = 1.0 * 3000 * 0.9
+
+
+def test_lifetime_energy_by_hand():
+    from reports.battery import lifetime_energy
+
+    assert lifetime_energy(1.0, 3000, 0.9) == pytest.approx(2700.0)
+    assert lifetime_energy(2.5, 2000) == pytest.approx(5000.0)  # retention 1 by default
+    # 3000 cycles at 80 % depth of discharge are 2400 full equivalent cycles: DoD counted once
+    assert lifetime_energy(1.0, cycles_at_dod=(3000, 0.8)) == pytest.approx(2400.0)
+    assert lifetime_energy(1.0, cycles_at_dod=(3000, 0.8), retention=0.9) == pytest.approx(2160.0)
+    for bad in (
+        {"full_equivalent_cycles": 3000, "cycles_at_dod": (3000, 0.8)},  # both
+        {},  # neither
+        {"cycles_at_dod": (3000, 1.5)},
+        {"full_equivalent_cycles": 3000, "retention": 1.2},
+        {"full_equivalent_cycles": -1},
+    ):
+        with pytest.raises(ValueError):
+            lifetime_energy(1.0, **bad)
+
+
 def test_battery_stage_split_sums_to_total(res, meta):
     d = battery_declaration(res, meta["battery"])
     assert set(d.stages) == {
@@ -80,11 +103,43 @@ def test_battery_stage_split_sums_to_total(res, meta):
         "distribution",
         "end_of_life",
     }
-    assert sum(d.stages.values()) == pytest.approx(d.total, rel=1e-12)
-    assert d.energy_delivered_kwh == pytest.approx(1.0 * 3000 * 0.8)
-    assert d.total == pytest.approx(res.total / 2400, rel=1e-12)
+    assert d.energy_delivered_kwh == pytest.approx(2700.0)
+    assert d.service_life["total_full_equivalent_cycles"] == 3000
+    # cradle to gate: distribution and end of life are not modelled, never declared as 0
+    assert d.stages["distribution"] is None and d.stages["end_of_life"] is None
+    assert not d.complete and d.missing_stages == ["distribution", "end_of_life"]
+    modelled = [v for v in d.stages.values() if v is not None]
+    assert sum(modelled) == pytest.approx(d.total, rel=1e-12)
+    assert d.total == pytest.approx(res.total / DELIVERED, rel=1e-12)
     assert d.stages["raw_material_acquisition"] == pytest.approx(
-        res.by_stage["raw_material_acquisition"] / 2400
+        res.by_stage["raw_material_acquisition"] / DELIVERED
+    )
+
+
+def test_battery_complete_declaration_and_require_complete(res, meta, tmp_path):
+    from dataclasses import replace
+
+    with pytest.raises(InvalidDeclaration) as e:
+        battery_declaration(res, meta["battery"], require_complete=True)
+    assert e.value.field == "result.by_stage"
+    assert "distribution" in str(e.value) and "end_of_life" in str(e.value)
+    assert "raw_material_acquisition" not in str(e.value)
+    # all four stages modelled (a stage modelled at 0 is modelled): complete, no partial note
+    full = replace(
+        res,
+        by_stage={**res.by_stage, "distribution": 2.7, "end_of_life": 0.0},
+        total=res.total + 2.7,
+    )
+    d = battery_declaration(full, meta["battery"], require_complete=True)
+    assert d.complete and d.missing_stages == []
+    assert d.stages["end_of_life"] == 0.0
+    assert d.stages["distribution"] == pytest.approx(2.7 / DELIVERED)
+    assert sum(d.stages.values()) == pytest.approx(d.total, rel=1e-12)
+    (html,) = write_battery_declaration(d, tmp_path, formats=("html",))
+    text = html.read_text(encoding="utf-8")
+    assert (
+        "Partial declaration" not in text
+        and render.translate("field.not_modelled", "en") not in text
     )
 
 
@@ -93,8 +148,8 @@ def test_battery_use_stage_excluded_and_unassigned_refused(res, meta):
 
     with_use = replace(res, by_stage={**res.by_stage, "use": 5.0}, total=res.total + 5.0)
     d = battery_declaration(with_use, meta["battery"])
-    assert d.excluded == {"use": pytest.approx(5.0 / 2400)}
-    assert d.total == pytest.approx(res.total / 2400)
+    assert d.excluded == {"use": pytest.approx(5.0 / DELIVERED)}
+    assert d.total == pytest.approx(res.total / DELIVERED)
     untagged = replace(res, by_stage={"unassigned": res.total})
     with pytest.raises(InvalidDeclaration) as e:
         battery_declaration(untagged, meta["battery"])
@@ -102,32 +157,61 @@ def test_battery_use_stage_excluded_and_unassigned_refused(res, meta):
 
 
 def test_battery_service_life_needs_cycles(res, meta):
-    bad = {**meta["battery"], "service_life": {"capacity_kwh": 1, "depth_of_discharge": 0.8}}
+    def with_life(**life):
+        return {**meta["battery"], "service_life": {"capacity_kwh": 1, **life}}
+
+    for life in (
+        {},  # no cycles at all
+        {"full_equivalent_cycles": 3000, "cycles_at_dod": [3000, 0.8]},  # two answers
+        {"full_equivalent_cycles_per_year": 300},  # years missing
+    ):
+        with pytest.raises(InvalidDeclaration) as e:
+            battery_declaration(res, with_life(**life))
+        assert e.value.field.startswith("battery.service_life")
+    # the old fields multiplied full equivalent cycles by the DoD again: refused with a hint
     with pytest.raises(InvalidDeclaration) as e:
-        battery_declaration(res, bad)
-    assert e.value.field.startswith("battery.service_life")
-    alt = {
-        **meta["battery"],
-        "service_life": {
-            "capacity_kwh": 1,
-            "depth_of_discharge": 0.8,
-            "cycles_per_year": 300,
-            "service_life_years": 10,
-        },
-    }
-    assert battery_declaration(res, alt).energy_delivered_kwh == pytest.approx(2400)
+        battery_declaration(res, with_life(cycles=3000, depth_of_discharge=0.8))
+    assert "full_equivalent_cycles" in str(e.value) and "cycles_at_dod" in str(e.value)
+    # by hand: 300 FEC/year × 10 years × 1 kWh = 3000 kWh; 3000 cycles × 0.8 DoD = 2400 FEC
+    per_year = with_life(full_equivalent_cycles_per_year=300, service_life_years=10)
+    assert battery_declaration(res, per_year).energy_delivered_kwh == pytest.approx(3000)
+    at_dod = with_life(cycles_at_dod={"cycles": 3000, "depth_of_discharge": 0.8})
+    d = battery_declaration(res, at_dod)
+    assert d.energy_delivered_kwh == pytest.approx(2400)
+    assert d.service_life["total_full_equivalent_cycles"] == pytest.approx(2400)
+    pair = with_life(cycles_at_dod=[3000, 0.8], capacity_retention=0.9)
+    assert battery_declaration(res, pair).energy_delivered_kwh == pytest.approx(2160)
+    # two units of the product deliver twice the energy
+    two = replace_amount(res, 2.0)
+    assert battery_declaration(two, at_dod).energy_delivered_kwh == pytest.approx(4800)
+
+
+def replace_amount(res, amount):
+    from dataclasses import replace
+
+    return replace(res, amount=amount)
 
 
 def test_battery_pdf_shows_total_and_each_stage(demo_files, res, meta):
     d = battery_declaration(res, meta["battery"])
     stem = "battery-declaration-lfp-cell-per-kwh"
     js = json.loads(demo_files[f"{stem}.json"].read_text())
-    assert js["total"] == pytest.approx(d.total) and js["stages"] == pytest.approx(d.stages)
+    assert js["total"] == pytest.approx(d.total)
+    assert js["stages"]["distribution"] is None and js["stages"]["end_of_life"] is None
+    assert js["complete"] is False and js["missing_stages"] == ["distribution", "end_of_life"]
     text = pdf_text(demo_files[f"{stem}.en.pdf"])
+    flat = " ".join(text.split())
     assert render.num(d.total) in text
     for k, v in d.stages.items():
         assert render.translate(f"stage.{k}", "en") in text
-        assert render.num(v) in text
+        if v is not None:
+            assert render.num(v) in text
+    assert "Distribution not modelled" in flat  # a stage row, never "0"
+    assert "End of life and recycling not modelled" in flat
+    # the partial-declaration note is visible
+    assert "Partial declaration" in flat and "for demonstration only" in flat
+    assert "requires all four life-cycle stages" in flat
+    assert "Distribution; End of life and recycling" in flat
     from pypdf import PdfReader
 
     assert len(PdfReader(str(demo_files[f"{stem}.en.pdf"])).pages) == 1  # one page
@@ -138,15 +222,17 @@ def test_battery_zh(res, meta, tmp_path):
         battery_declaration(res, meta["battery"]), tmp_path, lang="zh", formats=("html", "pdf")
     )
     html = files[0].read_text(encoding="utf-8")
-    assert 'lang="zh-CN"' in html and render.translate("field.total", "zh") in html
+    assert 'lang="zh-CN"' in html and render.translate("field.total_modelled", "zh") in html
+    assert html.count("未建模") >= 3  # two stages and the partial note
+    assert render.translate("stage.end_of_life", "zh") in html
     text = pdf_text(files[1])
-    assert render.num(res.total / 2400) in text
+    assert render.num(res.total / DELIVERED) in text
     if render.cjk_font():  # glyphs (and so extractable text) need a CJK font
-        assert render.translate("field.total", "zh") in text
+        assert "未建模" in text
 
 
 # -- ISO 14067 ------------------------------------------------------------------------------------
-def test_iso_pdf_contains_total_stages_and_sources(demo_files, res):
+def test_iso_pdf_contains_total_stages_and_sources(demo_files, res, engine):
     text = pdf_text(demo_files["iso14067-lfp-cell-per-kwh.en.pdf"])
     assert render.num(res.total) in text
     for k, v in res.by_stage.items():
@@ -157,6 +243,88 @@ def test_iso_pdf_contains_total_stages_and_sources(demo_files, res):
     # data sources are the top contributors' Brightway comments
     assert "Argonne National Laboratory" in text and "MEE" in text
     assert "Monte Carlo" in text
+    flat = " ".join(text.split())
+    # the deterministic score beside the Monte Carlo summary, and that it is not their mean
+    assert render.translate("field.deterministic", "en") in flat
+    assert "is not the mean of the Monte Carlo distribution" in flat
+    assert "right-skewed" in flat
+    # aircraft: the whole supplied system was searched (engine given), not the top 10
+    from reports.iso14067 import aircraft_search
+
+    air = aircraft_search(res, engine)
+    assert air["key"] == "part.aircraft_note" and air["searched"] >= 2
+    assert render.translate("part.aircraft_note", "en", n=air["searched"]) in flat
+
+
+AIR_DB, AIR_BIO = "reports-air-test", "reports-air-test-bio"
+
+
+@pytest.fixture(scope="module")
+def air_system(project):
+    """A product with 12 suppliers: the aircraft freight is the smallest, outside the top 10;
+    an unconnected "flight" activity has zero supply and must not count."""
+    import bw2data as bd
+
+    bd.Database(AIR_BIO).write(
+        {
+            (AIR_BIO, "co2"): {
+                "name": "Carbon dioxide",
+                "unit": "kilogram",
+                "type": "emission",
+                "categories": ("air",),
+            }
+        }
+    )
+
+    def act(code, name, co2, inputs=()):
+        return {
+            "name": name,
+            "unit": "kilogram",
+            "location": "GLO",
+            "stage": "production",
+            "exchanges": [
+                {"input": (AIR_DB, code), "amount": 1.0, "type": "production"},
+                {"input": (AIR_BIO, "co2"), "amount": co2, "type": "biosphere"},
+                *({"input": (AIR_DB, c), "amount": 1.0, "type": "technosphere"} for c in inputs),
+            ],
+        }
+
+    parts = [f"part-{i}" for i in range(11)]
+    data = {(AIR_DB, c): act(c, f"component {c}", 10.0 + i) for i, c in enumerate(parts)}
+    data[(AIR_DB, "air")] = act("air", "transport, freight, aircraft, long haul", 0.001)
+    data[(AIR_DB, "other-flight")] = act("other-flight", "passenger flight, unrelated", 5.0)
+    data[(AIR_DB, "product")] = act("product", "assembled product", 1.0, [*parts, "air"])
+    bd.Database(AIR_DB).write(data)
+    yield (AIR_DB, "product")
+    for name in (AIR_DB, AIR_BIO):
+        del bd.databases[name]
+
+
+def test_aircraft_found_beyond_the_top_10(air_system, project, res):
+    from dataclasses import replace
+
+    from lca.footprint import FootprintEngine, ProcessRow
+    from reports.iso14067 import aircraft_search
+
+    eng = FootprintEngine(project)
+    top = [
+        ProcessRow((AIR_DB, f"part-{i}"), f"component part-{i}", "GLO", 1.0, 0.1) for i in range(10)
+    ]
+    r = replace(res, product=air_system, amount=1.0, top_processes=top)
+    air = aircraft_search(r, eng)  # the top 10 hold no aircraft; the system does
+    assert air["key"] == "part.aircraft_flows"
+    assert air["activities"] == ["transport, freight, aircraft, long haul"]
+    assert air["searched"] == 13  # product, 11 components, aircraft; not the unrelated flight
+    # without the system the report claims nothing either way
+    none = aircraft_search(r)
+    assert none == {"key": "part.aircraft_unsearched", "searched": None, "activities": []}
+    assert "not searched" in render.translate(none["key"], "en")
+    # a searched system without aircraft transport: 0, saying how many activities were searched
+    assert aircraft_search(replace(r, product=(AIR_DB, "part-3")), eng) == {
+        "key": "part.aircraft_note",
+        "searched": 1,
+        "activities": [],
+    }
 
 
 def test_iso_html_is_offline_and_interactive(demo_files):
@@ -179,9 +347,19 @@ def test_iso_report_zh_and_macc(res, meta, tmp_path, uncertainty):
         }
     )
     files = write_iso14067_report(
-        res, meta["declaration"], meta["study"], tmp_path, lang="zh", macc=macc, formats=("html",)
+        res,
+        meta["declaration"],
+        meta["study"],
+        tmp_path,
+        lang="zh",
+        macc=macc,
+        uncertainty=uncertainty,
+        formats=("html",),
     )
     html = files[0].read_text(encoding="utf-8")
+    assert render.translate("field.deterministic", "zh") in html
+    assert render.translate("text.deterministic_not_mean", "zh") in html
+    assert render.translate("part.aircraft_unsearched", "zh") in html  # no engine given
     assert render.translate("sec.macc", "zh") in html and "Sichuan grid" in html
     assert render.translate("text.no_sources", "zh") in html  # no project given
     assert "Plotly.newPlot" in html

@@ -251,6 +251,62 @@ def test_unknown_biogenic_is_absent_not_zero(official):
 def test_document_variants_validate_against_official_spec(official, version, change):
     doc = pact.pact_footprint(result(), {**DECL, **change}, version)
     assert not list(official[version].iter_errors(doc))
+    if "declared_unit" in change:  # 1 kWh declared in megajoule: 1 kWh = 3.6 MJ, converted
+        p = doc["pcf"]
+        if version == 3:  # figures for declaredUnitAmount MJ: the same kg as for 1 kWh
+            assert (p["declaredUnitOfMeasurement"], p["declaredUnitAmount"]) == ("megajoule", "3.6")
+            assert p["pcfExcludingBiogenicUptake"] == "72.54950157"
+        else:  # figures per one MJ: 72.299501568079 / 3.6
+            assert (p["declaredUnit"], p["unitaryProductAmount"]) == ("megajoule", "3.6")
+            assert p["pCfExcludingBiogenic"] == "20.08319488"
+
+
+def test_declared_unit_override_converts_the_amount():
+    """A declared unit other than the result's converts; the figures keep meaning the result."""
+    # 2 kWh -> 7.2 MJ; the v3 figures are for those 7.2 MJ, the v2 figures per 1 MJ
+    r = result(
+        amount=2.0,
+        total=10.0,
+        fossil=10.0,
+        biogenic=0.0,
+        land_use=0.0,
+        biogenic_co2_emissions=0.0,
+        biogenic_co2_removals=0.0,
+    )
+    v3 = pact.pact_footprint(r, {**DECL, "declared_unit": "megajoule"}, 3)["pcf"]
+    assert (v3["declaredUnitAmount"], v3["pcfExcludingBiogenicUptake"]) == ("7.2", "10")
+    v2 = pact.pact_footprint(r, {**DECL, "declared_unit": "megajoule"}, 2)["pcf"]
+    assert (v2["unitaryProductAmount"], v2["pCfExcludingBiogenic"]) == ("7.2", "1.388888889")
+    # Brightway's "ton" is the metric tonne: 0.5 t declared in kilogram is 500 kg
+    t = result(product_unit="ton", amount=0.5)
+    doc = pact.pact_footprint(t, {**DECL, "declared_unit": "kilogram"}, 3)["pcf"]
+    assert (doc["declaredUnitOfMeasurement"], doc["declaredUnitAmount"]) == ("kilogram", "500")
+    assert pact.pact_footprint(t, DECL, 3)["pcf"]["declaredUnitAmount"] == "500"  # default map
+    # the same unit as the result's is factor 1
+    same = pact.pact_footprint(result(), {**DECL, "declared_unit": "kilowatt hour"}, 3)["pcf"]
+    assert same["declaredUnitAmount"] == "1"
+    assert pact.unit_factor("kilojoule", "megajoule") == 0.001  # pact.UNITS fallback
+
+
+@pytest.mark.parametrize("version", [3, 2])
+def test_declared_unit_of_another_dimension_is_refused(version):
+    with pytest.raises(UnsupportedUnit) as e:
+        pact.pact_footprint(
+            result(product_unit="kilogram"), {**DECL, "declared_unit": "megajoule"}, version
+        )
+    assert e.value.field == "declared_unit"
+    assert "'kilogram'" in str(e.value) and "'megajoule'" in str(e.value)
+    with pytest.raises(UnsupportedUnit) as e:
+        pact.pact_footprint(result(), {**DECL, "declared_unit": "kilogram"}, version)
+    assert "'kilowatt hour'" in str(e.value) and "'kilogram'" in str(e.value)
+
+
+def test_dqr_is_the_pef_formula_from_scoring():
+    from supply_chain.scoring import dqr
+
+    q = pact.DataQuality(technological=1.6, geographical=1.0, temporal=1.4, reliability=2.6)
+    assert q.dqr == dqr(1.6, 1.0, 1.4, 2.6) == pytest.approx(1.65)
+    assert pact.DataQuality(technological=1, geographical=1, temporal=1).dqr is None
 
 
 # -- errors name the field ----------------------------------------------------------------------
