@@ -96,6 +96,10 @@ def battery(
     meta: Meta = None,
     method: Method = "gwp100",
     lang: Lang = "en",
+    require_complete: Annotated[
+        bool,
+        typer.Option(help="Refuse unless all four Annex II stages are modelled."),
+    ] = False,
     as_json: AsJson = False,
 ):
     """EU Battery Regulation carbon footprint declaration: JSON + one-page HTML and PDF."""
@@ -103,7 +107,9 @@ def battery(
     from reports.demo import section
 
     _, res = _footprint(product, method)
-    decl = battery_declaration(res, section(_meta(meta, res), "battery"))
+    decl = battery_declaration(
+        res, section(_meta(meta, res), "battery"), require_complete=require_complete
+    )
     _done(write_battery_declaration(decl, out, lang=lang), as_json)
 
 
