@@ -227,10 +227,10 @@ def test_useeio_spend_factors_solve_the_model():
 
 def test_rollup_csr_fallback_without_private_scipy_kernels(monkeypatch):
     """The public-scipy path (used if scipy moves its private kernels) gives the same roll-up."""
+    import importlib
+
     import numpy as np
     import scipy.sparse as sp
-
-    import importlib
 
     r = importlib.import_module("supply_chain.rollup")  # the module, not the function
     rng = np.random.default_rng(3)
