@@ -44,8 +44,6 @@ import logging
 import math
 import os
 import re
-import tempfile
-import uuid
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -70,7 +68,7 @@ from .factory_input import (  # noqa: F401  (re-exported: the module's public er
     read_plant,
 )
 from .factory_levers import LeverState, what_if
-from .project import Project, quiet
+from .project import Project
 
 log = logging.getLogger(__name__)
 
@@ -813,11 +811,11 @@ def write_product_activities(project: Project, path, period: str | None = None,
     factor datasets) and process gases (biosphere flows), so ``FootprintEngine`` gives the same
     per-unit result as :func:`allocate` and a product system can consume the activity.
 
-    The write is all-or-nothing: everything is computed first, written to a temporary database
-    and renamed into place; an existing database of that name is replaced only then. Re-running
+    The write is all-or-nothing: everything is computed first, then written by
+    :func:`lca.importer.write_database` (temporary database renamed into place, the previous
+    version kept aside until then and restored on failure). Re-running
     with a new period's data replaces the activities with that period's values.
     """
-    bd = project.bd
     plant = plant_inventory(project, path, method)
     inv = plant.get(period)
     alloc = allocate(inv, key, scope2)
@@ -839,23 +837,13 @@ def write_product_activities(project: Project, path, period: str | None = None,
             "reference_period": inv.period, "allocation_key": alloc.key,
             "allocation_basis": alloc.basis, "scope2_method": scope2,
         }
-    tmp = f"{name}.pcf-factory-{uuid.uuid4().hex[:8]}"
+    from .importer import write_database
+
     with project.lock():
-        try:
-            with quiet():
-                db = bd.Database(tmp)
-                db.register(description=f"Plant {plant.plant}, {inv.period}: gate-to-gate per "
-                                        "product (lca.factory)", pcf_source_path=plant.path)
-                db.write({(tmp, k[1]): dict(v, exchanges=[
-                    dict(e, input=(tmp, e["input"][1])) if e["input"][0] == name else e
-                    for e in v["exchanges"]]) for k, v in data.items()})
-                if name in bd.databases:
-                    del bd.databases[name]
-                db.rename(name)
-        except Exception as exc:
-            if tmp in bd.databases:
-                del bd.databases[tmp]
-            raise PCFError(f"{plant.path}: writing database {name!r} failed: {exc}") from exc
+        write_database(
+            project, name, data, overwrite=True, source=str(plant.path),
+            metadata={"description": f"Plant {plant.plant}, {inv.period}: gate-to-gate per "
+                                     "product (lca.factory)", "pcf_source_path": plant.path})
     log.info("wrote %s: %d product activities for %s", name, len(data), inv.period)
     return name
 
@@ -951,11 +939,10 @@ def demo_plant_summary(project: Project, out_dir: str | os.PathLike, *,
         "products": alloc.to_dict(),
         "generic_cell_production_per_kwh": generic,
     }
+    from ._io import staged
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    files = []
-    with tempfile.TemporaryDirectory(dir=out) as tmp:
-        t = Path(tmp)
+    with staged(out) as t:
         (t / "factory-inventory.json").write_text(
             json.dumps(plant.to_dict(), ensure_ascii=False, indent=2, default=_jsonable))
         plant.to_frame().to_csv(t / "factory-inventory.csv", index=False)
@@ -965,9 +952,7 @@ def demo_plant_summary(project: Project, out_dir: str | os.PathLike, *,
 
         pd.DataFrame(gap["trajectory"]).to_csv(t / "factory-gap.csv", index=False)
         alloc.to_frame().to_csv(t / "factory-products.csv", index=False)
-        for f in sorted(t.iterdir()):
-            f.replace(out / f.name)
-            files.append(str(out / f.name))
+        files = [str(out / f.name) for f in sorted(t.iterdir())]
     summary["files"] = files
     return summary
 

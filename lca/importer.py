@@ -11,8 +11,9 @@ The path for Brightway CSV/Excel inventories (the layout of ``inventories/``):
    all), every amount present and finite, every production amount positive
    (:class:`InvalidAmount`), every technosphere input's unit equal to the unit of the activity it
    links to (:class:`UnitMismatch`);
-4. the write goes to a temporary database that is renamed into place only when complete, so a
-   failure leaves neither a half-written database nor a damaged previous version.
+4. the write goes to a temporary database that is renamed into place only when complete, the
+   previous version being moved aside (not deleted) until then, so a failure leaves neither a
+   half-written database nor a damaged previous version (:func:`write_database`).
 """
 
 from __future__ import annotations
@@ -167,6 +168,10 @@ def import_inventory(
                               overwrite=overwrite, source=str(path))
 
 
+TEMP_MARK = ".pcf-import-"
+BACKUP_MARK = ".pcf-backup-"
+
+
 def write_database(
     proj: Project,
     name: str,
@@ -177,32 +182,92 @@ def write_database(
 ) -> ImportReport:
     """Write ``data`` (bw2data's ``{(name, code): dataset}``) as database ``name``, atomically.
 
-    The data go to a temporary database that is renamed to ``name`` only when complete; an
-    existing ``name`` is deleted only then (``overwrite``; otherwise :class:`InventoryError`). A
-    failure deletes the temporary database and leaves the project as it was. Call it holding
-    ``proj.lock()``; links to ``(name, code)`` inside ``data`` are retargeted on the way.
+    The one implementation of "replace a database all-or-nothing" (the importers and
+    :func:`lca.factory.write_product_activities` use it):
+
+    1. the data go to a temporary database ``<name>.pcf-import-<id>`` (a failure here never
+       touches an existing ``name``);
+    2. an existing ``name`` (only with ``overwrite``; otherwise :class:`InventoryError`) is
+       renamed aside to ``<name>.pcf-backup-<id>``, intact;
+    3. the temporary database is renamed to ``name``;
+    4. the backup is deleted.
+
+    A failure in 1-3 deletes the temporary and any partial ``name``/backup database and restores
+    the previous ``name`` from its backup, then raises :class:`InventoryError`. Should even the
+    restore fail, the backup is kept and the error names it. Call it holding ``proj.lock()``;
+    links to ``(name, code)`` inside ``data`` are retargeted on the way.
     """
     bd = proj.bd
     where = source or name
     exists = name in bd.databases
     if exists and not overwrite:
         raise InventoryError(f"{where}: database {name!r} already exists")
-    tmp = f"{name}.pcf-import-{uuid.uuid4().hex[:8]}"
+    tag = uuid.uuid4().hex[:8]
+    tmp, backup = f"{name}{TEMP_MARK}{tag}", f"{name}{BACKUP_MARK}{tag}"
+    stage = "write"
     try:
         with quiet():
             db = bd.Database(tmp)
             db.register(**{k: v for k, v in (metadata or {}).items() if k != "name"})
             db.write(_retarget({k: _clean(v) for k, v in data.items()}, name, tmp))
             if exists:
-                del bd.databases[name]
+                stage = "backup"
+                bd.Database(name).rename(backup)
+            stage = "swap"
             db.rename(name)
     except Exception as exc:
-        if tmp in bd.databases:
-            del bd.databases[tmp]
-        raise InventoryError(f"{where}: writing database {name!r} failed: {exc}") from exc
+        kept = _roll_back(bd, name, tmp, backup if exists else None, stage)
+        raise InventoryError(f"{where}: writing database {name!r} failed: {exc}{kept}") from exc
+    if exists:
+        _drop(bd, backup, "the backup of the previous version")
     n_exc = sum(len(ds.get("exchanges", [])) for ds in data.values())
     log.info("imported %s: %d activities, %d exchanges", name, len(data), n_exc)
     return ImportReport(name, str(source), len(data), n_exc, exists)
+
+
+def _roll_back(bd, name: str, tmp: str, backup: str | None, stage: str) -> str:
+    """Undo a failed :func:`write_database` at ``stage``; return a note for the error message.
+
+    ``write``: only the temporary database exists. ``backup``: ``name`` is still intact, a
+    partial backup may exist. ``swap``: the backup is complete, ``name`` may be partial.
+    """
+    note = ""
+    if backup is None:
+        if stage == "swap":  # name did not exist before: whatever is there now is partial
+            _drop(bd, name, "the partial database")
+    elif stage == "backup":
+        if name in bd.databases:
+            _drop(bd, backup, "the partial backup")
+        else:  # pragma: no cover - bw2data deletes the old name last, after a complete copy
+            note = _restore(bd, name, backup)
+    elif stage == "swap":
+        _drop(bd, name, "the partial database")
+        note = _restore(bd, name, backup)
+    _drop(bd, tmp, "the temporary database")
+    return note
+
+
+def _restore(bd, name: str, backup: str) -> str:
+    try:
+        with quiet():
+            bd.Database(backup).rename(name)
+    except Exception as exc:
+        log.exception("could not restore %r from its backup %r", name, backup)
+        _drop(bd, name, "the partial database")
+        return f"; restoring the previous version failed too ({exc}): it is kept as {backup!r}"
+    log.info("restored the previous version of %r", name)
+    return "; the previous version was restored"
+
+
+def _drop(bd, name: str, what: str) -> None:
+    """Delete database ``name`` if registered; a failure is logged, not raised."""
+    if name not in bd.databases:
+        return
+    try:
+        with quiet():
+            del bd.databases[name]
+    except Exception:
+        log.warning("could not delete %s %r", what, name, exc_info=True)
 
 
 def _clean(ds: dict) -> dict:
@@ -219,7 +284,7 @@ def _retarget(data: dict, name: str, tmp: str) -> dict:
     for (_, code), ds in data.items():
         ds = dict(ds, database=tmp)
         ds["exchanges"] = [
-            dict(e, input=(tmp, e["input"][1])) if tuple(e["input"])[0] == name else e
+            dict(e, input=(tmp, e["input"][1])) if next(iter(e["input"])) == name else e
             for e in ds["exchanges"]
         ]
         out[(tmp, code)] = ds

@@ -9,13 +9,12 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from . import methods
+from . import _io, methods
 from .footprint import FootprintEngine
 from .importer import import_inventory, shipped_inventories
 from .project import Project
@@ -222,14 +221,5 @@ def run_demo(
 
 
 def write_files_atomically(out: str | os.PathLike, files: dict[str, str]) -> list[Path]:
-    """Write ``{name: text}`` into ``out``: each to a temporary file first, then renamed."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    with tempfile.TemporaryDirectory(dir=out) as tmp:
-        for name, text in files.items():
-            (Path(tmp) / name).write_text(text, encoding="utf-8")
-        for name in files:
-            (Path(tmp) / name).replace(out / name)
-            written.append(out / name)
-    return written
+    """Write ``{name: text}`` into ``out``, all files or none (:func:`lca._io.staged`)."""
+    return _io.write_files_atomically(out, files)

@@ -1,60 +1,13 @@
-"""Atomic writes: every file is written under a temporary name and renamed into place.
+"""Atomic writes for reports, re-exported from :mod:`lca._io` (the one implementation).
 
-A failed run therefore leaves either the previous file or nothing, never half a report.
-:func:`staged` writes a *set* of files and moves them only when all of them were written.
+A failed run leaves either the previous file or nothing, never half a report:
+:func:`write_atomic` writes one file through a temporary name; :func:`staged` writes a *set* of
+files in a temporary folder and moves them only when all of them were written;
+:func:`write_files_atomically` does that for ``{name: text}``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
+from lca._io import staged, write_atomic, write_files_atomically
 
-
-def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def staged(out_dir: str | os.PathLike) -> Iterator[Path]:
-    """A temporary folder inside ``out_dir``; on success its files are moved into ``out_dir``.
-
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> with staged(d) as tmp:
-    ...     _ = (tmp / "a.txt").write_text("x")
-    >>> sorted(p.name for p in d.iterdir())
-    ['a.txt']
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".pcf-report-", dir=out))
-    try:
-        yield tmp
-        for f in sorted(tmp.iterdir()):
-            os.replace(f, out / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+__all__ = ["staged", "write_atomic", "write_files_atomically"]

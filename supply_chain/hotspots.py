@@ -220,15 +220,18 @@ def write_hotspots(result: RollupResult, out_dir: str | os.PathLike, part=None, 
     Files: ``<prefix>-rollup.csv`` (one row per part), ``<prefix>-hotspots.csv`` (long table:
     ``breakdown, item, value, share``, every breakdown with its "rest" row; plus the top supply
     paths), ``<prefix>-sensitivities.csv`` and ``<prefix>-hotspots.json`` (all of it, plus the
-    summary and the path coverage). Returns ``{kind: path}``.
+    summary and the path coverage). Every file is built in memory first and the four are
+    written together, all or none (:func:`lca._io.write_files_atomically`). Returns
+    ``{kind: path}``.
     """
     import pandas as pd
+
+    from lca._io import write_files_atomically
 
     from .paths import bom_paths
 
     part = _part(result, part)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     tables = hotspots(result, part, top)
     spa = bom_paths(result, part, cutoff=paths_cutoff, top=top)
     paths_df = spa.to_frame()
@@ -239,15 +242,6 @@ def write_hotspots(result: RollupResult, out_dir: str | os.PathLike, part=None, 
         ignore_index=True,
     )[["breakdown", "item", "value", "share"]]
     sens = edge_sensitivities(result, part)
-    files = {
-        "rollup_csv": out / f"{prefix}-rollup.csv",
-        "hotspots_csv": out / f"{prefix}-hotspots.csv",
-        "sensitivities_csv": out / f"{prefix}-sensitivities.csv",
-        "hotspots_json": out / f"{prefix}-hotspots.json",
-    }
-    result.table.to_csv(files["rollup_csv"])
-    long.to_csv(files["hotspots_csv"], index=False)
-    sens.to_csv(files["sensitivities_csv"], index=False)
     doc = {
         "summary": result.summary(part),
         "hotspots": {by: t.to_dict("records") for by, t in tables.items()},
@@ -255,9 +249,15 @@ def write_hotspots(result: RollupResult, out_dir: str | os.PathLike, part=None, 
                   "n_enumerated": spa.n_enumerated, "rows": paths_df.to_dict("records")},
         "sensitivities": sens.head(top).to_dict("records"),
     }
-    files["hotspots_json"].write_text(json.dumps(_clean(doc), indent=2, ensure_ascii=False,
-                                                 allow_nan=False))
-    return {k: str(v) for k, v in files.items()}
+    texts = {
+        "rollup_csv": (f"{prefix}-rollup.csv", result.table.to_csv()),
+        "hotspots_csv": (f"{prefix}-hotspots.csv", long.to_csv(index=False)),
+        "sensitivities_csv": (f"{prefix}-sensitivities.csv", sens.to_csv(index=False)),
+        "hotspots_json": (f"{prefix}-hotspots.json",
+                          json.dumps(_clean(doc), indent=2, ensure_ascii=False, allow_nan=False)),
+    }
+    paths = write_files_atomically(out, dict(texts.values()))
+    return {k: str(p) for k, p in zip(texts, paths)}
 
 
 def _clean(o):

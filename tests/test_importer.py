@@ -138,3 +138,115 @@ def test_reimport_replaces_and_failed_reimport_keeps_the_old(project, bg, tmp_pa
     with pytest.raises(InventoryError, match="already exists"):
         import_inventory(project, write(tmp_path / "keep.csv", good), overwrite=False)
     assert not [d for d in bd.databases if ".pcf-import-" in d]
+
+
+# -- atomic replace (lca.importer.write_database) ------------------------------------------------
+def _leftovers(name):
+    import bw2data as bd
+
+    return [d for d in bd.databases if d.startswith(f"{name}.pcf-")]
+
+
+def _fail_writing(monkeypatch, name, times):
+    """Make bw2data's SQLiteBackend.write raise when it writes database ``name`` (the final
+    name, i.e. inside ``rename``), ``times`` times (None: always). Returns the names written."""
+    from bw2data.backends import SQLiteBackend
+
+    original = SQLiteBackend.write
+    written, left = [], [times]
+
+    def write(self, data, *args, **kwargs):
+        written.append(self.name)
+        if self.name == name and (left[0] is None or left[0] > 0):
+            if left[0] is not None:
+                left[0] -= 1
+            raise OSError("disk full (test)")
+        return original(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(SQLiteBackend, "write", write)
+    return written
+
+
+def _co2(db, amount):
+    return database(db, activity("x", "x", "kilogram", "CN", [bio("Carbon dioxide, fossil", amount)]))
+
+
+def test_failed_rename_restores_the_old_database(project, tmp_path, monkeypatch):
+    """The write of the final name fails (inside ``rename``): the old data survive under their
+    name, and no temporary, backup or partial database is left."""
+    import bw2data as bd
+
+    from lca.importer import import_inventory
+
+    name = "i-atomic"
+    import_inventory(project, write(tmp_path / "a.csv", _co2(name, 2.0)))
+    amount = lambda: [e["amount"] for e in bd.get_node(database=name, code="x").biosphere()]
+    before = set(bd.databases)
+    written = _fail_writing(monkeypatch, name, times=1)
+    with pytest.raises(InventoryError, match=r"writing database 'i-atomic' failed: disk full.*"
+                                             r"previous version was restored"):
+        import_inventory(project, write(tmp_path / "a.csv", _co2(name, 3.0)))
+    # the new data went to a temporary database, the old was moved aside before the swap
+    assert any(".pcf-import-" in w for w in written) and any(".pcf-backup-" in w for w in written)
+    assert set(bd.databases) == before and not _leftovers(name)
+    assert amount() == [2.0] and len(bd.Database(name)) == 1
+    monkeypatch.undo()
+    r = import_inventory(project, write(tmp_path / "a.csv", _co2(name, 3.0)))  # works again
+    assert r.replaced and amount() == [3.0] and not _leftovers(name)
+    del bd.databases[name]
+
+
+def test_failed_restore_keeps_the_backup_and_names_it(project, tmp_path, monkeypatch):
+    """If even the restore fails, the old data are kept (as the backup the error names)."""
+    import bw2data as bd
+
+    from lca.importer import import_inventory
+
+    name = "i-atomic2"
+    import_inventory(project, write(tmp_path / "b.csv", _co2(name, 2.0)))
+    _fail_writing(monkeypatch, name, times=None)
+    with pytest.raises(InventoryError, match=r"restoring the previous version failed too") as ei:
+        import_inventory(project, write(tmp_path / "b.csv", _co2(name, 3.0)))
+    monkeypatch.undo()
+    backup = str(ei.value).rsplit("kept as ", 1)[1].strip("'")
+    assert _leftovers(name) == [backup] and name not in bd.databases  # no partial database
+    node = bd.get_node(database=backup, code="x")
+    assert [e["amount"] for e in node.biosphere()] == [2.0]
+    bd.Database(backup).rename(name)  # what a user would do; tidy the session project
+    del bd.databases[name]
+
+
+def test_new_database_write_failure_leaves_nothing(project, tmp_path, monkeypatch):
+    """A first import whose final write fails leaves no database of that name at all."""
+    import bw2data as bd
+
+    from lca.importer import import_inventory
+
+    before = set(bd.databases)
+    _fail_writing(monkeypatch, "i-atomic3", times=None)
+    with pytest.raises(InventoryError, match="disk full"):
+        import_inventory(project, write(tmp_path / "c.csv", _co2("i-atomic3", 2.0)))
+    assert set(bd.databases) == before
+
+
+# -- inventories/README.md generator (lca.inventory_docs) -----------------------------------------
+def test_inventory_docs_main_logs_and_returns_an_exit_code(tmp_path, monkeypatch, caplog, capsys):
+    import io
+    import logging
+
+    from lca import inventory_docs
+
+    readme = tmp_path / "README.md"
+    readme.write_text(inventory_docs.README.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(inventory_docs, "README", readme)
+    with caplog.at_level(logging.INFO, logger="lca.inventory_docs"):
+        assert inventory_docs.main(["--write"]) == 0
+    assert "already up to date" in caplog.text
+    out = io.StringIO()
+    assert inventory_docs.main([], out=out) == 0
+    assert out.getvalue().startswith("| database |")
+    readme.write_text("no markers\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="lca.inventory_docs"):
+        assert inventory_docs.main(["--write"]) == 1
+    assert "no <!-- datasets:start -->" in caplog.text
+    assert capsys.readouterr().out == ""  # library code does not print
