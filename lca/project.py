@@ -25,6 +25,7 @@ import io
 import json
 import logging
 import os
+import sqlite3
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -63,11 +64,18 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     return DEFAULT_DATA_DIR.resolve()
 
 
+_ENV = "BRIGHTWAY2_DIR"
+#: ``BRIGHTWAY2_DIR`` as we set it (pointing bw2data at the engine's directory), and as it was
+#: before we first did: the user's own directory is the latter, not our value.
+_env_state: dict[str, str | None] = {}
+
+
 def _import_bw2data(base_dir: Path | None):
     """Import bw2data pointing at ``base_dir`` (None: leave the user's setting alone)."""
     if base_dir is not None:
         base_dir.mkdir(parents=True, exist_ok=True)
-        os.environ["BRIGHTWAY2_DIR"] = str(base_dir)
+        _env_state.setdefault("before", os.environ.get(_ENV))
+        os.environ[_ENV] = _env_state["ours"] = str(base_dir)
     with quiet():
         import bw2data as bd
     _route_brightway_feedback()
@@ -77,6 +85,54 @@ def _import_bw2data(base_dir: Path | None):
             bd.projects.change_base_directories(
                 base_dir, project_name=DEFAULT_PROJECT, update=False
             )
+    return bd
+
+
+def global_data_dir() -> Path:
+    """The user's own Brightway directory: ``$BRIGHTWAY2_DIR`` (unless it is the value this module
+    set for the engine's directory: then the value it had before), else bw2data's default."""
+    env = os.environ.get(_ENV)
+    if env and env == _env_state.get("ours"):
+        env = _env_state.get("before")
+    if env:
+        return Path(env).expanduser().resolve()
+    from platformdirs import PlatformDirs
+
+    return Path(PlatformDirs("Brightway3", "pylca").user_data_dir).resolve()
+
+
+def _global_project_names(base_dir: Path) -> list[str]:
+    """Project names in a Brightway directory, read without bw2data (which creates what it
+    opens); raises :class:`ProjectError` if it holds no Brightway projects database."""
+    path = base_dir / "projects.db"
+    if not path.is_file():
+        raise ProjectError(f"No Brightway projects in {base_dir} (no projects.db)")
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as con:
+            return sorted(r[0] for r in con.execute("SELECT name FROM projectdataset"))
+    except sqlite3.Error as exc:
+        raise ProjectError(f"Cannot read Brightway projects in {path}: {exc}") from exc
+
+
+def _open_global(project: str):
+    """Point bw2data at the user's own directory and its existing ``project``; create nothing.
+
+    The project is checked before bw2data touches the directory (its import and its switch of
+    directory both create the project they open if it is missing).
+    """
+    base = global_data_dir()
+    names = _global_project_names(base)
+    if project not in names:
+        raise ProjectError(
+            f"Brightway project {project!r} does not exist in {base}; "
+            f"known: {', '.join(names) or 'none'}"
+        )
+    with quiet():  # a first import reads the same directory (``$BRIGHTWAY2_DIR`` or default)
+        import bw2data as bd
+    _route_brightway_feedback()
+    if Path(bd.projects._base_data_dir).resolve() != base:
+        with quiet():
+            bd.projects.change_base_directories(base, project_name=project, update=False)
     return bd
 
 
@@ -145,7 +201,7 @@ def open_project(
     data_dir: str | os.PathLike | None = None,
     project: str = DEFAULT_PROJECT,
     use_global: bool = False,
-    setup: bool = True,
+    setup: bool | None = None,
 ) -> Project:
     """Open (and on first use create) the engine's Brightway project.
 
@@ -156,37 +212,129 @@ def open_project(
     project
         Brightway project name inside it (default ``"pcf"``).
     use_global
-        Use the user's own Brightway directory (``BRIGHTWAY2_DIR`` or bw2data's default) and an
-        existing project there. Nothing is created in it unless ``setup`` is true.
+        Use the user's own Brightway directory (:func:`global_data_dir`) and an existing project
+        there. Nothing is created in it unless ``setup`` is true: the project must already hold
+        a biosphere database and the registry's climate methods.
     setup
         Create the biosphere flows and the registry's climate methods if they are missing.
+        Default: true for the engine's own directory, false with ``use_global``.
+
+    The project's biosphere database is the one it actually uses (:func:`detect_biosphere`),
+    e.g. ``ecoinvent-3.10-biosphere``, not necessarily ``bw2data.config.biosphere``.
 
     Raises
     ------
     ProjectError
-        If the directory cannot be used, or ``use_global`` names a project that does not exist.
+        If the directory cannot be used; or with ``use_global``, if the project does not exist,
+        or (without ``setup``) it lacks a biosphere database or climate methods (named).
     """
-    base = None if use_global else resolve_data_dir(data_dir)
-    try:
-        bd = _import_bw2data(base)
-    except OSError as exc:
-        raise ProjectError(f"Cannot use Brightway directory {base}: {exc}") from exc
-    if use_global and project not in bd.projects:
-        raise ProjectError(
-            f"Brightway project {project!r} does not exist in {bd.projects._base_data_dir}; "
-            f"known: {', '.join(sorted(p.name for p in bd.projects)) or 'none'}"
-        )
+    if setup is None:
+        setup = not use_global
+    if use_global:
+        bd = _open_global(project)
+    else:
+        base = resolve_data_dir(data_dir)
+        try:
+            bd = _import_bw2data(base)
+        except OSError as exc:
+            raise ProjectError(f"Cannot use Brightway directory {base}: {exc}") from exc
     with quiet():
         bd.projects.set_current(project)
-    biosphere = bd.config.biosphere
-    proj = Project(project, Path(bd.projects._base_data_dir), biosphere)
+    proj = Project(project, Path(bd.projects._base_data_dir), detect_biosphere(bd))
     if setup:
         ensure_setup(proj)
+    elif use_global:
+        check_setup(proj)
     return proj
 
 
+def detect_biosphere(bd) -> str:
+    """The biosphere database the current project uses.
+
+    In order: the only database holding elementary flows; else the database the installed
+    climate methods of the registry link to; else ``bw2data.config.biosphere`` if it is one of
+    several candidates (or if there is none yet: what first use creates).
+
+    Raises
+    ------
+    ProjectError
+        Several biosphere databases and nothing to tell which one the project uses.
+    """
+    candidates = [d for d in sorted(bd.databases) if _is_biosphere(bd, d)]
+    if len(candidates) == 1:
+        return candidates[0]
+    linked = _method_biosphere(bd)
+    if linked:
+        return linked
+    default = bd.config.biosphere
+    if not candidates or default in candidates:
+        return default
+    raise ProjectError(
+        f"Brightway project {bd.projects.current!r} has several biosphere databases "
+        f"({', '.join(candidates)}) and no installed climate method telling which one it uses"
+    )
+
+
+def _is_biosphere(bd, name: str) -> bool:
+    """Whether database ``name`` holds elementary flows (by its metadata, else its nodes)."""
+    meta = bd.databases[name]
+    if "biosphere" in (meta.get("type"), meta.get("format")):
+        return True
+    if meta.get("backend", "sqlite") != "sqlite":
+        return False
+    from bw2data.backends import ActivityDataset as AD
+
+    kind = AD.select(AD.type).where(AD.database == name).limit(1).scalar()
+    labels = bd.labels
+    return kind is not None and kind not in (*labels.lci_node_types, *labels.other_node_types)
+
+
+def _method_biosphere(bd) -> str | None:
+    """The database the first installed registry method's first factor links to."""
+    from .methods import REQUIRED_METHODS
+
+    for m in REQUIRED_METHODS:
+        if m not in bd.methods:
+            continue
+        for flow, *_ in bd.Method(m).load():
+            try:
+                node = bd.get_node(id=flow) if isinstance(flow, int) else bd.get_node(
+                    database=flow[0], code=flow[1])
+            except Exception:  # a dangling factor: try the next one
+                log.debug("method %s: factor for unknown flow %r", m, flow, exc_info=True)
+                continue
+            return node["database"]
+    return None
+
+
+def missing_setup(proj: Project) -> list[str]:
+    """What :func:`ensure_setup` would create: the biosphere database and/or methods."""
+    from .methods import REQUIRED_METHODS
+
+    bd = proj.bd
+    missing = [] if proj.biosphere in bd.databases else [f"biosphere database {proj.biosphere!r}"]
+    return missing + ["|".join(m) for m in REQUIRED_METHODS if m not in bd.methods]
+
+
+def check_setup(proj: Project) -> None:
+    """Raise :class:`ProjectError` naming what the engine needs and ``proj`` lacks."""
+    missing = missing_setup(proj)
+    if missing:
+        raise ProjectError(
+            f"Brightway project {proj.name!r} in {proj.base_dir} lacks what the engine needs "
+            f"(biosphere {proj.biosphere!r}): {'; '.join(missing)}. Nothing was created in it. "
+            "Install them into that project (offline, a few seconds) by running with setup: "
+            f"lca.project.open_project(project={proj.name!r}, use_global=True, setup=True), or "
+            "use the engine's own directory (without --global)"
+        )
+
+
 def ensure_setup(proj: Project) -> None:
-    """Create the biosphere database and the registry's methods if missing (idempotent)."""
+    """Create the biosphere database and the registry's methods if missing (idempotent).
+
+    A biosphere database is created only if the project has none (:func:`detect_biosphere`);
+    methods are installed against the project's own biosphere.
+    """
     from .methods import REQUIRED_METHODS, install_methods
 
     bd = proj.bd

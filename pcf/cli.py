@@ -97,9 +97,12 @@ def main_options(
 
 
 def _open(setup: bool = True):
+    """Open the project. ``setup`` (first-use creation) applies to the engine's own directory
+    only: with ``--global`` nothing is created in the user's project (missing methods raise)."""
     from lca.project import open_project
 
-    return open_project(state.data_dir, state.project, use_global=state.use_global, setup=setup)
+    return open_project(state.data_dir, state.project, use_global=state.use_global,
+                        setup=setup and not state.use_global)
 
 
 def _progress() -> Progress:

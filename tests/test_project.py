@@ -1,0 +1,138 @@
+"""lca.project with ``use_global``: the user's own Brightway directory is used, never written to
+unless asked, and its own biosphere database is the one the engine uses.
+
+The "global" directory here is a temporary one (``BRIGHTWAY2_DIR``), never the user's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lca.errors import ProjectError
+
+EI_BIO = "ecoinvent-3.10-biosphere"
+CO2_FOSSIL = "349b29d1-3e58-4c66-98b9-9d1a076efd2e"  # biosphere3 / ecoinvent code
+GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
+
+
+def _flows(db):
+    return {
+        (db, CO2_FOSSIL): {"name": "Carbon dioxide, fossil", "unit": "kilogram",
+                           "type": "emission", "categories": ("air",)},
+        (db, "ch4"): {"name": "Methane, fossil", "unit": "kilogram", "type": "emission",
+                      "categories": ("air",)},
+    }  # fmt: skip
+
+
+@pytest.fixture
+def global_dir(project, tmp_path, monkeypatch):
+    """A 'global' Brightway directory holding project ``mine`` with an ecoinvent-named
+    biosphere and no methods; ``BRIGHTWAY2_DIR`` points at it. The session project is reopened
+    afterwards."""
+    import lca.project
+    from lca.project import open_project
+
+    g = tmp_path / "global-bw"
+    try:
+        open_project(g, project="mine", setup=False)
+        import bw2data as bd
+
+        from lca.project import quiet
+
+        with quiet():
+            bd.Database(EI_BIO).write(_flows(EI_BIO))
+        open_project(project.base_dir)  # back to the engine's directory
+        monkeypatch.setenv("BRIGHTWAY2_DIR", str(g))
+        # reopening the engine's directory resets BRIGHTWAY2_DIR to it; the user's own value is
+        # then the one saved before: make that the temporary dir too, never the real user dir
+        monkeypatch.setattr(lca.project, "_env_state", {"before": str(g)})
+        assert lca.project.global_data_dir() == g.resolve()
+        yield g.resolve()
+    finally:
+        open_project(project.base_dir)
+
+
+def _state(g: Path):
+    """Projects of the global directory, and databases and methods of its project ``mine``
+    (bw2data is pointed at it for the reading, then left there)."""
+    import bw2data as bd
+
+    from lca.project import _global_project_names, quiet
+
+    names = _global_project_names(g)
+    with quiet():
+        if Path(bd.projects._base_data_dir).resolve() != g:
+            bd.projects.change_base_directories(g, project_name="mine", update=False)
+        bd.projects.set_current("mine", update=False)
+    return names, sorted(bd.databases), len(bd.methods)
+
+
+def test_global_without_methods_raises_and_creates_nothing(project, global_dir):
+    import bw2data as bd
+
+    from lca.project import global_data_dir, open_project
+
+    before = _state(global_dir)
+    for kwargs in ({}, {"setup": False}):
+        open_project(project.base_dir)  # bw2data on the engine's directory: --global switches
+        assert global_data_dir() == global_dir
+        with pytest.raises(ProjectError) as ei:
+            open_project(project="mine", use_global=True, **kwargs)
+        msg = str(ei.value)
+        assert "IPCC 2021|climate change|global warming potential (GWP100)" in msg
+        assert f"biosphere {EI_BIO!r}" in msg and "setup=True" in msg
+        assert "Nothing was created" in msg
+        assert Path(bd.projects._base_data_dir).resolve() == global_dir
+        assert _state(global_dir) == before  # no project, database (biosphere3!) or method
+    assert before[1] == [EI_BIO] and before[2] == 0
+
+
+def test_global_unknown_project_is_not_created(global_dir, tmp_path, monkeypatch):
+    from lca.project import _global_project_names, open_project
+
+    names = _global_project_names(global_dir)
+    with pytest.raises(ProjectError, match=r"'nope' does not exist.*known: mine, pcf"):
+        open_project(project="nope", use_global=True)
+    assert _global_project_names(global_dir) == names
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("BRIGHTWAY2_DIR", str(empty))
+    with pytest.raises(ProjectError, match="No Brightway projects"):
+        open_project(project="mine", use_global=True)
+    assert list(empty.iterdir()) == []
+
+
+def test_global_setup_uses_the_projects_own_biosphere(global_dir):
+    import bw2data as bd
+
+    from lca import methods
+    from lca.project import detect_biosphere, open_project, quiet
+
+    proj = open_project(project="mine", use_global=True, setup=True)  # explicitly asked
+    assert proj.biosphere == EI_BIO and proj.base_dir.resolve() == global_dir
+    assert sorted(bd.databases) == [EI_BIO]  # no second biosphere (biosphere3) created
+    assert all(m in bd.methods for m in methods.REQUIRED_METHODS)
+    linked = {bd.get_node(id=f)["database"] for f, *_ in bd.Method(GWP100).load()}
+    assert linked == {EI_BIO}
+    # another database of elementary flows: the methods tell which one the project uses
+    with quiet():
+        bd.Database("other-flows").write(_flows("other-flows"))
+    assert detect_biosphere(bd) == EI_BIO
+    again = open_project(project="mine", use_global=True)  # default: no setup, nothing missing
+    assert again.biosphere == EI_BIO
+    assert sorted(bd.databases) == [EI_BIO, "other-flows"]
+
+
+def test_cli_open_does_not_set_up_a_global_project(monkeypatch):
+    import lca.project
+    from pcf import cli
+
+    calls = []
+    monkeypatch.setattr(lca.project, "open_project", lambda *a, **k: calls.append(k))
+    monkeypatch.setattr(cli.state, "use_global", True)
+    cli._open()
+    monkeypatch.setattr(cli.state, "use_global", False)
+    cli._open()
+    assert [(c["use_global"], c["setup"]) for c in calls] == [(True, False), (False, True)]
