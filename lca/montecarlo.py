@@ -74,6 +74,9 @@ class UncertainMatrix:
     ``groups`` holds the boundaries of the resource groups: entries ``groups[g]:groups[g+1]`` are
     drawn by one generator. ``params`` is a stats_arrays parameter array (``loc``, ``scale``,
     ``shape``, ``minimum``, ``maximum``, ``negative``, ``uncertainty_type``).
+
+    ``ids`` (optional, entries x 2): the Brightway node ids of each entry's input (row) and
+    output (column), as :func:`from_bw2calc` reads them; used only to name an entry in errors.
     """
 
     shape: tuple[int, int]
@@ -83,6 +86,7 @@ class UncertainMatrix:
     params: np.ndarray
     flip: np.ndarray
     groups: tuple[int, ...]
+    ids: np.ndarray | None = None
 
     @classmethod
     def from_arrays(
@@ -94,8 +98,10 @@ class UncertainMatrix:
         shape: tuple[int, int],
         flip=None,
         groups: Sequence[int] | None = None,
+        ids=None,
     ) -> UncertainMatrix:
-        """Check and build; ``flip`` defaults to all false, ``groups`` to a single group."""
+        """Check and build; ``flip`` defaults to all false, ``groups`` to a single group,
+        ``ids`` (Brightway ids of input and output per entry) to none."""
         row = np.asarray(row, dtype=np.int64)
         col = np.asarray(col, dtype=np.int64)
         amount = np.asarray(amount, dtype=np.float64)
@@ -116,7 +122,19 @@ class UncertainMatrix:
         groups = (0, n) if groups is None else tuple(int(g) for g in groups)
         if groups[0] != 0 or groups[-1] != n or any(np.diff(groups) < 0):
             raise UncertaintyError(f"groups {groups} do not partition {n} entries")
-        return cls(tuple(shape), row, col, amount, params, flip, groups)
+        if ids is not None:
+            ids = np.asarray(ids, dtype=np.int64)
+            if ids.shape != (n, 2):
+                raise UncertaintyError(f"ids must have shape ({n}, 2), got {ids.shape}")
+        return cls(tuple(shape), row, col, amount, params, flip, groups, ids)
+
+    def describe(self, i: int) -> str:
+        """Where entry ``i`` is: its matrix indices and, with ``ids``, the Brightway keys."""
+        where = f"entry {i} (row {int(self.row[i])}, col {int(self.col[i])}"
+        if self.ids is not None:
+            inp, out = (_node_key(int(x)) for x in self.ids[i])
+            where += f"; input {inp} -> output {out}"
+        return where + ")"
 
     @property
     def sign(self) -> np.ndarray:
@@ -203,6 +221,50 @@ def _batchable(p: np.ndarray) -> bool:
     return not (np.any(np.isfinite(p["minimum"][logn])) or np.any(np.isfinite(p["maximum"][logn])))
 
 
+def _first_invalid(p: np.ndarray) -> tuple[int, str] | None:
+    """The first record of ``p`` that stats_arrays rejects, and why (None if all are valid).
+
+    Each distribution validates its records at once (as ``MCRandomNumberGenerator`` does);
+    only when that fails are its records checked one by one to find the offending one.
+    """
+    types = p["uncertainty_type"]
+    for t in np.unique(types):
+        idx = np.flatnonzero(types == t)
+        try:
+            dist = uncertainty_choices[int(t)]
+        except KeyError:
+            return int(idx[0]), f"unknown uncertainty type {int(t)}"
+        try:
+            dist.validate(p[idx])
+        except Exception as exc:  # noqa: BLE001 - stats_arrays raises several types
+            for i in idx:
+                try:
+                    dist.validate(p[i : i + 1])
+                except Exception as one:  # noqa: BLE001
+                    why = str(one).split(" Failing row")[0]  # its row within the 1-record array
+                    return int(i), f"{type(one).__name__}: {why}"
+            return int(idx[0]), f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _param_text(rec) -> str:
+    fields = ("uncertainty_type", "loc", "scale", "shape", "minimum", "maximum")
+    return ", ".join(
+        f"{f}={rec[f]:g}" for f in fields
+        if f in rec.dtype.names and (f == "uncertainty_type" or np.isfinite(rec[f]))
+    )
+
+
+def _node_key(node_id: int) -> str:
+    """``(database, code)`` of a Brightway node id, or the id itself if it cannot be read."""
+    try:
+        import bw2data
+
+        return repr(bw2data.get_node(id=node_id).key)
+    except Exception:  # noqa: BLE001 - only names an entry in an error message
+        return f"node id {node_id}"
+
+
 def sample_blocks(
     matrix: UncertainMatrix,
     seed: int | None = None,
@@ -228,7 +290,8 @@ def sample_blocks(
     Raises
     ------
     UncertaintyError
-        If stats_arrays rejects the parameters.
+        If stats_arrays rejects the parameters; the message names the offending entry (matrix
+        indices, parameters and, where known, the Brightway keys of its input and output).
     """
     g = matrix.groups
     seeds = _group_seeds(seed, tag, len(g) - 1, bw2calc_seeds)
@@ -238,6 +301,13 @@ def sample_blocks(
         if len(p) == 0 or np.all(np.isin(p["uncertainty_type"], (0, 1))):
             gens.append(None)
             continue
+        bad = _first_invalid(p)
+        if bad is not None:
+            i, why = bad
+            raise UncertaintyError(
+                f"cannot draw from group {k}: {matrix.describe(g[k] + i)}: {_param_text(p[i])}: "
+                f"{why}"
+            )
         try:
             gens.append((MCRandomNumberGenerator(p, seed=s), _batchable(p)))
         except Exception as exc:  # stats_arrays raises several types
@@ -804,7 +874,7 @@ def _uncertain_matrix(mm, shape: tuple[int, int], diagonal: bool = False) -> Unc
     """Concatenate a matrix_utils ``MappedMatrix``'s resource groups as one UncertainMatrix."""
     from bw_processing import UNCERTAINTY_DTYPE
 
-    rows, cols, amounts, params, flips, bounds = [], [], [], [], [], [0]
+    rows, cols, amounts, params, flips, ids, bounds = [], [], [], [], [], [], [0]
     for group in mm.groups:
         if group.empty:
             continue
@@ -834,10 +904,12 @@ def _uncertain_matrix(mm, shape: tuple[int, int], diagonal: bool = False) -> Unc
         flip = group.get_resource_by_suffix("flip") if group.has_flip else np.zeros(n, bool)
         rows.append(row), cols.append(col), amounts.append(amount), params.append(p)
         flips.append(np.asarray(flip, dtype=bool))
+        ids.append(np.column_stack([indices["row"], indices["row" if diagonal else "col"]]))
         bounds.append(bounds[-1] + n)
     return UncertainMatrix.from_arrays(
         np.concatenate(rows), np.concatenate(cols), np.concatenate(amounts),
         np.concatenate(params), shape, flip=np.concatenate(flips), groups=bounds,
+        ids=np.concatenate(ids).reshape(-1, 2),
     )  # fmt: skip
 
 

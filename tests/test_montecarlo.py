@@ -301,3 +301,78 @@ def test_workers_give_the_same_scores(system):
     two = monte_carlo(tech, bio, C2, F, iterations=40, seed=6, batch=8, workers=2)
     np.testing.assert_array_equal(one.scores, two.scores)
     np.testing.assert_array_equal(one.iterations, two.iterations)
+
+
+def test_bad_distribution_names_the_entry():
+    """A lognormal with a negative scale: the error names the entry (index, row, col, params)."""
+    amount = np.array([1.0, 0.5, 1.0, 0.2])
+    p = params(amount, [0, 0.1, 0, 0.2])
+    p["scale"][3] = -0.2  # entry 3: input 0 -> activity 1
+    tech = UncertainMatrix.from_arrays(
+        [0, 1, 1, 0], [0, 0, 1, 1], amount, p, (2, 2), flip=[False, True, False, True]
+    )
+    bio = UncertainMatrix.from_arrays([0, 0], [0, 1], [1.0, 2.0], params([1.0, 2.0], [0, 0]), (1, 2))
+    with pytest.raises(UncertaintyError, match=r"group 0: entry 3 \(row 0, col 1\).*scale=-0\.2"
+                                               r".*positive scale"):
+        monte_carlo(tech, bio, [1.0], np.array([1.0, 0.0]), iterations=2)
+    with pytest.raises(UncertaintyError, match="unknown uncertainty type 99"):
+        p["scale"][3] = 0.2
+        p["uncertainty_type"][1] = 99
+        next(sample(tech, 1))
+    with pytest.raises(UncertaintyError, match=r"ids must have shape"):
+        UncertainMatrix.from_arrays([0], [0], [1.0], params([1.0], [0]), (1, 1), ids=[1, 2])
+
+
+def test_bad_distribution_from_bw2calc_names_the_brightway_keys(hs_system):
+    """Where from_bw2calc built the matrix, the error gives the (database, code) keys."""
+    import bw2calc as bc
+    import bw2data as bd
+
+    db = bd.Database("mc-bad")
+    db.write(
+        {
+            ("mc-bad", "elec"): {
+                "name": "electricity", "unit": "kilowatt hour", "location": "GLO",
+                "exchanges": [
+                    {"input": ("mc-bad", "elec"), "amount": 10.0, "type": "production"},
+                    {"input": ("mc-bad", "fuel"), "amount": 2.0, "type": "technosphere",
+                     "uncertainty type": 2, "loc": np.log(2.0), "scale": 0.2},
+                    {"input": ("hs-biosphere", "co2"), "amount": 1.0, "type": "biosphere"},
+                ],
+            },
+            ("mc-bad", "fuel"): {
+                "name": "fuel", "unit": "litre", "location": "GLO",
+                "exchanges": [
+                    {"input": ("mc-bad", "fuel"), "amount": 100.0, "type": "production"},
+                    {"input": ("hs-biosphere", "co2"), "amount": 10.0, "type": "biosphere",
+                     "uncertainty type": 2, "loc": np.log(10.0), "scale": 0.1},
+                ],
+            },
+        }
+    )  # fmt: skip
+    try:
+        elec = bd.get_node(database="mc-bad", code="elec")
+        lca = bc.LCA({elec.id: 1.0}, ("HS", "CO2"), use_distributions=True, seed_override=3)
+        lca.lci()
+        lca.lcia()
+        stoch = from_bw2calc(lca)
+        for m in (stoch.technosphere, stoch.biosphere):
+            assert m.ids is not None and len(m.ids) == len(m.row)
+        # corrupt the drawn parameters after bw2calc accepted them (stats_arrays would refuse
+        # them in bw2calc's own lci() as well, with only "Failing row: [0]")
+        tech = stoch.technosphere
+        i = int(np.flatnonzero(tech.params["uncertainty_type"] == 2)[0])
+        tech.params["scale"][i] = -0.2
+        f = stoch.demand_vector({elec.id: 1.0})
+        with pytest.raises(UncertaintyError, match=r"input \('mc-bad', 'fuel'\) -> output "
+                                                   r"\('mc-bad', 'elec'\).*scale=-0\.2"):
+            monte_carlo(tech, stoch.biosphere, stoch.characterization, f, iterations=2)
+        bio = stoch.biosphere
+        j = int(np.flatnonzero(bio.params["uncertainty_type"] == 2)[0])
+        bio.params["scale"][j] = -0.1
+        tech.params["scale"][i] = 0.2
+        with pytest.raises(UncertaintyError, match=r"input \('hs-biosphere', 'co2'\) -> output "
+                                                   r"\('mc-bad', 'fuel'\)"):
+            monte_carlo(tech, bio, stoch.characterization, f, iterations=2)
+    finally:  # leave the shared session project as we found it
+        del bd.databases["mc-bad"]
