@@ -15,11 +15,15 @@ so the table cannot drift from the data. Regenerate it with::
 from __future__ import annotations
 
 import csv
+import logging
 import os
 import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
+
+log = logging.getLogger(__name__)
 
 START = "<!-- datasets:start -->"
 END = "<!-- datasets:end -->"
@@ -148,18 +152,31 @@ def write_readme(paths: Iterable[str | os.PathLike], readme: str | os.PathLike =
     return False
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
+    """The command ``python -m lca.inventory_docs [--write]``; returns its exit code.
+
+    With ``--write`` the README block is rewritten and the outcome logged (INFO). Without it the
+    table is written to ``out`` (the command's output; the ``__main__`` entry passes stdout).
+    A README without the markers, or one that cannot be read/written, is logged (ERROR), exit 1.
+    """
     from .importer import shipped_inventories
 
     argv = sys.argv[1:] if argv is None else argv
     paths = shipped_inventories()
-    if "--write" in argv:
-        changed = write_readme(paths)
-        print(f"{README}: {'updated' if changed else 'already up to date'}")
-    else:
-        sys.stdout.write(render_readme_table(paths))
+    try:
+        if "--write" in argv:
+            changed = write_readme(paths, README)
+            log.info("%s: %s", README, "updated" if changed else "already up to date")
+        else:
+            table = render_readme_table(paths)
+            if out is not None:
+                out.write(table)
+    except (OSError, ValueError) as exc:
+        log.error("%s: %s", README, exc)
+        return 1
     return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    raise SystemExit(main(out=sys.stdout))

@@ -58,7 +58,7 @@ import scipy.sparse as sp
 
 from .errors import InventoryError, UnlinkedExchanges
 from .importer import ImportReport, write_database
-from .maths import direct_intensities, intensities
+from .maths import direct_intensities, intensities, inventory, score, supply
 from .project import Project
 from .solver import factorize
 
@@ -282,12 +282,11 @@ def _unlinked_share(model: USEEIOModel, unlinked: dict) -> float:
     if not model.demands:
         return float("nan")
     y = next(iter(model.demands.values()))
-    x = factorize(model.technosphere).solve(y)
-    g = model.B @ x
-    c = model.C[0]
-    total = float(c @ g)
+    g = inventory(model.B, supply(model.technosphere, y))
+    c = np.asarray(model.C[0], dtype=np.float64)
+    total = float(score(c, g))
     idx = [k for k, f in enumerate(model.flows) if f["flowable"] in unlinked]
-    return float(c[idx] @ g[idx]) / total if total else float("nan")
+    return float(score(c[idx], g[idx])) / total if total else float("nan")
 
 
 def import_useeio(
