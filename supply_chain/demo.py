@@ -52,6 +52,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import io
 import json
 import logging
 import math
@@ -402,15 +403,13 @@ class SupplyChainModel:
                     raise LeverError(f"{ch.where}: part {ch.part!r} is not linked to "
                                      f"{'|'.join(ch.old)} (source {tab.iloc[i]['source']} "
                                      f"{tab.iloc[i]['source_ref']})", lever=lid)
-                lam = self.intensities([ch.old, ch.new])
-                f_old = self._factor(part_unit, ch.old, ch.where)
-                f_new = self._factor(part_unit, ch.new, ch.where)
-                out[lid] = float(self.m[i] * ch.share * (f_old * lam[ch.old]
-                                                         - f_new * lam[ch.new]))
+                # the part (m_p units per product) takes share of its input from new
+                out[lid] = self._input_switch(ch.old, ch.new, part_unit, 1.0, ch.share,
+                                              self.m[i], ch.where)
             elif ch.change == "pcf_electricity":
                 p = self._used_pcf(ch, i)
-                out[lid] = float(self.m[i] * self._pcf_factor(part_unit, p, ch)
-                                 * self._pcf_cut(ch))
+                f = self._pcf_factor(part_unit, p, ch)
+                out[lid] = self._pcf_effect(f * p.value, f * (p.value - self._pcf_cut(ch)), i)
             else:  # pcf_switch
                 from .units import conversion_factor
 
@@ -422,8 +421,37 @@ class SupplyChainModel:
                                      lever=lid)
                 f_old = conversion_factor(part_unit, p_old.unit, ch.where)
                 f_new = conversion_factor(part_unit, p_new.unit, ch.where)
-                out[lid] = float(self.m[i] * (f_old * p_old.value - f_new * p_new.value))
+                out[lid] = self._pcf_effect(f_old * p_old.value, f_new * p_new.value, i)
         return {lid: out[lid] for lid in changes}
+
+    def _pcf_effect(self, old: float, new: float, i: int) -> float:
+        """Exact effect on the product of part ``i``'s supplier value going from ``old`` to
+        ``new`` per unit of the part (:func:`supply_chain.levers.effects_from_supplier_pcf`)."""
+        from .levers import effects_from_supplier_pcf
+
+        return float(effects_from_supplier_pcf(old, new, {self.product: self.m[i]})[self.product])
+
+    def _input_switch(self, old: tuple, new: tuple, unit: str, amount: float, share: float,
+                      supply: float, where: str) -> float:
+        """Cut when a consumer (``supply`` units of it) takes ``share`` of its ``amount``
+        ``unit`` of input from activity ``new`` instead of ``old``.
+
+        As a technosphere change of the consumer's column ``j``: ``δA[old, j] = +share·amount·
+        f_old``, ``δA[new, j] = −share·amount·f_new`` (inputs are negative), ``s_j = supply``,
+        evaluated by :func:`supply_chain.levers.lever_effects` (``λ·s·δA``). The consumer (a BOM
+        part, a supplier's process) is outside the background, so ``λ`` does not move and the
+        first-order effect is exact.
+        """
+        from .levers import ExchangeChange, lever_effects
+
+        lam = self.intensities([old, new])
+        f_old = self._factor(unit, old, where)
+        f_new = self._factor(unit, new, where)
+        delta = [ExchangeChange(matrix="technosphere", row=0, col=0, delta=share * amount * f_old),
+                 ExchangeChange(matrix="technosphere", row=1, col=0,
+                                delta=-share * amount * f_new)]
+        return float(lever_effects(delta, np.array([lam[old], lam[new]]),
+                                   np.array([[float(supply)]]), np.zeros(0))[0])
 
     def _used_pcf(self, ch: LeverChange, i: int):
         from .levers import LeverError
@@ -445,10 +473,8 @@ class SupplyChainModel:
 
     def _pcf_cut(self, ch: LeverChange) -> float:
         """Fall of a supplier's PCF per declared unit when it buys ``amount`` kWh elsewhere."""
-        lam = self.intensities([ch.old, ch.new])
-        f_old = self._factor("kilowatt hour", ch.old, ch.where)
-        f_new = self._factor("kilowatt hour", ch.new, ch.where)
-        return ch.amount * ch.share * (f_old * lam[ch.old] - f_new * lam[ch.new])
+        return self._input_switch(ch.old, ch.new, "kilowatt hour", ch.amount, ch.share, 1.0,
+                                  ch.where)
 
     def with_effects(self, levers: Sequence, changes: Mapping[str, LeverChange]) -> list:
         """``levers`` with ``effects = {product: Δ}`` computed for those that have a change."""
@@ -577,12 +603,18 @@ def pack_problem(model: SupplyChainModel, levers_csv=PACK_LEVERS, baseline_csv=P
     return problem, changes, shipped
 
 
-def write_levers_csv(problem, src: str | os.PathLike, dst: str | os.PathLike,
-                     digits: int = 10) -> Path:
-    """Copy the levers CSV ``src`` to ``dst`` with ``delta`` = the problem's lever effects."""
-    src, dst = Path(src), Path(dst)
+def _csv_text(header, rows) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def levers_csv_text(problem, src: str | os.PathLike, digits: int = 10) -> str:
+    """The levers CSV ``src`` with ``delta`` = the problem's lever effects, as text."""
     effects = {lv.id: lv.effects for lv in problem.levers}
-    with src.open(newline="", encoding="utf-8-sig") as fh:
+    with Path(src).open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         fields = list(reader.fieldnames or [])
         rows = list(reader)
@@ -590,23 +622,96 @@ def write_levers_csv(problem, src: str | os.PathLike, dst: str | os.PathLike,
         p, lid = (row.get("product") or "").strip(), (row.get("lever") or "").strip()
         if p and p in effects.get(lid, {}):
             row["delta"] = f"{effects[lid][p]:.{digits}g}"
-    tmp = dst.with_suffix(dst.suffix + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    tmp.replace(dst)
-    return dst
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def baseline_csv_text(problem, digits: int = 10) -> str:
+    """``product,footprint,volume`` of the problem, as text."""
+    return _csv_text(["product", "footprint", "volume"],
+                     ([p, f"{h:.{digits}g}", f"{problem.volumes.get(p, 1.0):g}"]
+                      for p, h in problem.baseline.items()))
+
+
+def _write(out: str | os.PathLike, files: Mapping[str, str]) -> list[Path]:
+    """All of one step's files (``{name: text}``) into ``out`` at once, all or none."""
+    from lca._io import write_files_atomically
+
+    return write_files_atomically(out, dict(files))
+
+
+def write_levers_csv(problem, src: str | os.PathLike, dst: str | os.PathLike,
+                     digits: int = 10) -> Path:
+    """Copy the levers CSV ``src`` to ``dst`` with ``delta`` = the problem's lever effects."""
+    dst = Path(dst)
+    return _write(dst.parent, {dst.name: levers_csv_text(problem, src, digits)})[0]
 
 
 def write_baseline_csv(problem, dst: str | os.PathLike, digits: int = 10) -> Path:
     dst = Path(dst)
-    with dst.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["product", "footprint", "volume"])
-        for p, h in problem.baseline.items():
-            w.writerow([p, f"{h:.{digits}g}", f"{problem.volumes.get(p, 1.0):g}"])
-    return dst
+    return _write(dst.parent, {dst.name: baseline_csv_text(problem, digits)})[0]
+
+
+def supplier_quality(result, part=None) -> tuple[dict[str, float], dict[str, dict]]:
+    """Contribution and data quality of every supplier to one unit of ``part`` (default: the
+    product), from a :class:`~supply_chain.rollup.RollupResult`.
+
+    Returns ``(contributions, quality)``: ``contributions`` ``{supplier: Σ d_n m_n}`` over the
+    supplier's parts with a non-zero contribution; ``quality`` ``{supplier: {primary_share
+    (0-1), ter, ger, tir}}``: the emission-weighted means of the roll-up (PACT methodology 4.2,
+    :mod:`supply_chain.rollup`) over the supplier's *own* emissions ``d_n m_n``. DQRs only when
+    they are known for all of them (PACT gives no precision rating, so the PEF DQR stays
+    unknown).
+
+    The roll-up solves ``X = (I − Q)⁻¹ [d, d ⊙ v_d, ...]`` and reports node values
+    ``v = X₁ / x``, which mix in everything below a node. A part's own right-hand sides are
+    therefore taken back from its outputs, ``d ⊙ v_d = (I − Q)(x ⊙ v)``, and summed per
+    supplier weighted by the amounts ``m`` (:func:`supply_chain.rollup.supply_vector`):
+    ``Σₙ mₙ rₙ``, the same weighted mean the roll-up gives a part, restricted to the supplier's
+    own emissions. DQRs use the roll-up's ``dqr_coverage``, which it states for the three
+    ratings alike.
+    """
+    import scipy.sparse as sp
+
+    from .pcfs import DQR_FIELDS
+    from .rollup import supply_vector
+
+    tab, x = result.table, np.asarray(result.x, dtype=float)
+    n = len(result.nodes)
+    root = result.index[result.root if part is None else part]
+    IQ = sp.identity(n, format="csr") - sp.csr_matrix(result.Q)
+
+    def own(v):  # own right-hand side of a rolled-up node quantity x ⊙ v
+        return np.asarray(IQ @ (x * np.nan_to_num(np.asarray(v, dtype=float)))).ravel()
+
+    cov = np.nan_to_num(tab["dqr_coverage"].to_numpy(dtype=float))
+    rhs = [np.asarray(result.own, dtype=float), own(tab["primary_data_share"]), own(cov)]
+    for f in DQR_FIELDS:
+        rhs.append(own(cov * np.nan_to_num(tab[f"dqr_{f}"].to_numpy(dtype=float))))
+    rhs = np.column_stack(rhs)
+    rhs[np.asarray(result.own) == 0] = 0.0  # no own emissions: only round-off is left
+    e = np.zeros(n)
+    e[root] = 1.0
+    m = supply_vector(result.Q, e)  # units of every part in one unit of `part`
+    contributes = (np.asarray(result.own, dtype=float) * m) != 0
+    suppliers = [v if isinstance(v, str) and v else None for v in tab["supplier"]]
+    names = list(dict.fromkeys(v for v, c in zip(suppliers, contributes) if v and c))
+    code = {s: k for k, s in enumerate(names)}
+    rows = np.array([code.get(v, -1) if v else -1 for v in suppliers], dtype=np.int64)
+    keep = rows >= 0
+    at_root = np.zeros((len(names), rhs.shape[1]))
+    np.add.at(at_root, rows[keep], m[keep, None] * rhs[keep])  # Σₙ mₙ rₙ per supplier
+    contrib, quality = {}, {}
+    for s, (c, pds, known, *dqr) in zip(names, at_root):
+        contrib[s] = float(c)
+        q = {"primary_share": float(pds / c) / 100.0 if c else None}
+        if known and abs(known - c) <= 1e-7 * abs(c):  # (I − Q)(x ⊙ v) rounds
+            q.update(zip(("ter", "ger", "tir"), (float(v / known) for v in dqr)))
+        quality[s] = q
+    return contrib, quality
 
 
 def supplier_inputs(model: SupplyChainModel, suppliers_csv=PACK_SUPPLIERS):
@@ -616,32 +721,10 @@ def supplier_inputs(model: SupplyChainModel, suppliers_csv=PACK_SUPPLIERS):
     Returns ``(contributions, intensity, benchmark_keys, data_quality)``: ``contributions`` is
     ``{supplier: {product: kg per unit}}`` (``d_n m_n`` summed over the supplier's parts);
     ``data_quality`` ``{supplier: {primary_share (0-1), ter, ger, tir}}``, emission-weighted
-    over the supplier's parts (PACT gives no precision rating, so the PEF DQR stays unknown).
+    over the supplier's own emissions (:func:`supplier_quality`).
     """
-    base, tab = model.base, model.base.table
-    own = base.own * model.m
-    contrib: dict[str, float] = {}
-    pds_num: dict[str, float] = {}
-    dqr_num: dict[str, np.ndarray] = {}
-    dqr_den: dict[str, float] = {}
-    for i, part in enumerate(base.nodes):
-        s = tab.iloc[i]["supplier"]
-        if not isinstance(s, str) or not s or own[i] == 0:
-            continue
-        contrib[s] = contrib.get(s, 0.0) + float(own[i])
-        pds_num[s] = pds_num.get(s, 0.0) + float(own[i]) * float(
-            np.nan_to_num(tab.iloc[i]["primary_data_share"]))
-        d = np.array([tab.iloc[i][f"dqr_{k}"] for k in ("technological", "geographical",
-                                                        "temporal")], dtype=float)
-        if not np.isnan(d).any():
-            dqr_num[s] = dqr_num.get(s, np.zeros(3)) + float(own[i]) * d
-            dqr_den[s] = dqr_den.get(s, 0.0) + float(own[i])
-    quality = {}
-    for s, c in contrib.items():
-        q = {"primary_share": (pds_num[s] / c) / 100.0 if c else None}
-        if dqr_den.get(s) and abs(dqr_den[s] - c) <= 1e-9 * abs(c):
-            q.update(zip(("ter", "ger", "tir"), (dqr_num[s] / dqr_den[s]).tolist()))
-        quality[s] = q
+    base = model.base
+    contrib, quality = supplier_quality(base)
     intensity, bench = {}, {}
     with Path(suppliers_csv).open(newline="", encoding="utf-8-sig") as fh:
         for row in csv.DictReader(fh):
@@ -655,11 +738,62 @@ def supplier_inputs(model: SupplyChainModel, suppliers_csv=PACK_SUPPLIERS):
     return contributions, intensity, bench, quality
 
 
-def _target_cut_met(plan, verification, volumes) -> bool:
-    if plan.target_value is None:
-        return plan.met
-    w = volumes.get(verification["product"], 1.0)
-    return w * verification["footprint_exact"] <= plan.target_value * (1 + 1e-9) + 1e-9
+def solve_verified(problem, target, verify: Callable[[list[str]], dict], product: str, *,
+                   max_solves: int = 5) -> tuple:
+    """Least-cost plan for ``target`` (:func:`supply_chain.levers.solve_target`) whose exact
+    footprint meets the *stated* cap.
+
+    ``verify(chosen)`` is the exact check of a plan (:meth:`SupplyChainModel.verify`: at least
+    ``footprint_linear`` and ``footprint_exact`` per unit of ``product``). While the exact
+    footprint misses the stated cap (the first-order effects overstated the cut), the plan is
+    re-solved for a portfolio cap tightened by the volume-weighted gap ``exact − linear``, at
+    most ``max_solves`` solves in all. The stated cap stays the yardstick: the tightened one is
+    only a means to reach it.
+
+    Returns ``(plan, verification, caps)``. ``verification`` is the last ``verify`` result plus
+    ``product``, ``target_met_exact`` (exact footprint ≤ stated cap; ``None`` when the target
+    gives no cap per unit of ``product``) and ``solves``. ``caps``: ``cap_per_unit`` and
+    ``cap_portfolio`` (the stated target), ``solved_cap_per_unit`` / ``solved_cap_portfolio``
+    (the cap of the last solve) and ``tightening_per_unit`` (stated − solved, 0 when no
+    re-solve was needed).
+    """
+    from .levers import Target, parse_target, solve_target
+
+    if isinstance(target, str):
+        target = parse_target(target)
+    plan = solve_target(problem, target)
+    volume = problem.volumes.get(product, 1.0)
+    stated = plan.target_value  # portfolio cap of the stated target (None for scope "each")
+    cap_unit = plan.targets.get(product)
+    if cap_unit is None and stated is not None and volume and len(problem.baseline) == 1:
+        cap_unit = stated / volume
+
+    def met(v) -> bool | None:
+        if cap_unit is None:
+            return None
+        return bool(v["footprint_exact"] <= cap_unit * (1 + 1e-9) + 1e-12)
+
+    ver = dict(verify(plan.chosen))
+    solves, solved = 1, stated
+    while (plan.met and stated is not None and met(ver) is False and solves < max_solves
+           and ver["footprint_exact"] > ver["footprint_linear"]):
+        # the first-order estimate overstated the cut: tighten the cap by the gap and re-solve
+        solved -= volume * (ver["footprint_exact"] - ver["footprint_linear"])
+        solved -= 1e-9 * abs(solved)
+        solved = max(solved, 0.0)
+        plan = solve_target(problem, Target(kind="absolute", value=solved, scope="portfolio",
+                                            year=target.year, products=target.products))
+        ver = dict(verify(plan.chosen))
+        solves += 1
+    ver.update(product=product, target_met_exact=met(ver), solves=solves)
+    solved_unit = plan.targets.get(product)
+    if solved_unit is None and solved is not None and cap_unit is not None and volume:
+        solved_unit = solved / volume
+    caps = {"cap_per_unit": cap_unit, "cap_portfolio": stated,
+            "solved_cap_per_unit": solved_unit, "solved_cap_portfolio": solved,
+            "tightening_per_unit": (cap_unit - solved_unit
+                                    if None not in (cap_unit, solved_unit) else None)}
+    return plan, ver, caps
 
 
 def demo_supply_chain(engine, out_dir: str | os.PathLike, method: str = "gwp100", *,
@@ -670,9 +804,11 @@ def demo_supply_chain(engine, out_dir: str | os.PathLike, method: str = "gwp100"
     Steps: roll up the pack (supplier PCFs for the cathode material and the BMS, Brightway
     background datasets for materials and electricity, the shipped ``pcf-products`` cell
     manufacturing); hotspots; lever effects from the model; the least-cost plan for ``target``
-    by ``year`` (MILP); exact re-solve of the plan (re-solved again with the target tightened
-    by the linearisation error if the exact footprint misses it); MACC; greedy-MACC plan for
-    comparison; supplier scorecard.
+    by ``year`` (MILP); exact re-solve of the plan (re-solved again with the cap tightened by
+    the linearisation error if the exact footprint misses the stated target,
+    :func:`solve_verified`); MACC; greedy-MACC plan for comparison; supplier scorecard. Each
+    step's files are built in memory and written together, all or none
+    (:func:`lca._io.write_files_atomically`).
 
     Needs ``pcf-background`` and ``pcf-products`` (``inventories/background/pcf-background.csv``,
     ``inventories/products/li-ion-cell.csv``) in the engine's project.
@@ -682,24 +818,29 @@ def demo_supply_chain(engine, out_dir: str | os.PathLike, method: str = "gwp100"
     dict
         ``product``, ``unit``, ``per``, ``volume``, ``before`` / ``after`` (per pack: the
         baseline, the linear and the exact footprint after the plan), ``target`` (text, year,
-        cap per pack), ``plan`` (chosen levers, cost, status, met, binding), ``verification``
-        (linear vs exact), ``greedy`` (the MACC walk), ``sources``, ``primary_data_share``,
+        ``cap_per_unit`` / ``cap_portfolio`` of the stated target, ``solved_cap_per_unit`` /
+        ``solved_cap_portfolio`` the cap of the last solve and ``tightening_per_unit`` the
+        difference), ``plan`` (chosen levers, cost, status, met, binding), ``verification``
+        (linear vs exact; ``target_met_exact`` against the stated cap), ``greedy`` (the MACC
+        walk), ``sources``, ``primary_data_share``,
         ``top_hotspots``, ``scorecard`` (ranked suppliers), ``shipped_files_current`` (do the
         shipped ``delta``/``footprint`` columns equal the model's), ``illustrative`` (what is
         not data) and ``files``.
     """
+    from .hotspots import _clean, write_hotspots
     from .hotspots import contributions as contrib_table
-    from .hotspots import write_hotspots
-    from .levers import Target, greedy_plan, macc, parse_target, plan_frame, solve_target
+    from .levers import greedy_plan, macc, parse_target, plan_frame
     from .scoring import background_benchmarks, supplier_scores
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     steps = 6
 
     def step(i, what):
         if progress:
             progress(i, steps, what)
+
+    def written(paths: list[Path], keys: Sequence[str]) -> dict:
+        return {k: str(p) for k, p in zip(keys, paths)}
 
     step(0, "Rolling up the battery pack")
     model = load_pack(engine, method)
@@ -708,37 +849,23 @@ def demo_supply_chain(engine, out_dir: str | os.PathLike, method: str = "gwp100"
 
     step(1, "Computing lever effects from the model")
     problem, changes, shipped = pack_problem(model)
-    files["levers_csv"] = str(write_levers_csv(problem, PACK_LEVERS, out / "battery-pack-levers.csv"))
-    files["baseline_csv"] = str(write_baseline_csv(problem, out / "battery-pack-baseline.csv"))
+    files.update(written(_write(out, {
+        "battery-pack-levers.csv": levers_csv_text(problem, PACK_LEVERS),
+        "battery-pack-baseline.csv": baseline_csv_text(problem),
+    }), ("levers_csv", "baseline_csv")))
     effects = {lv.id: lv.effects.get(model.product, 0.0) for lv in problem.levers}
     current = _shipped_current(problem, shipped)
 
     step(2, f"Solving for a {target} cut by {year}")
     tgt = parse_target(target, year=year)
-    plan = solve_target(problem, tgt)
     volume = problem.volumes.get(model.product, 1.0)
-    ver = model.verify(plan.chosen, changes, effects)
-    ver["product"] = model.product
-    resolves = 1
-    while plan.met and not _target_cut_met(plan, ver, problem.volumes) and resolves < 5:
-        # the first-order estimate overstated the cut: tighten the cap by the gap and re-solve
-        cap = plan.target_value - volume * (ver["footprint_exact"] - ver["footprint_linear"])
-        cap -= 1e-9 * abs(cap)
-        plan = solve_target(problem, Target(kind="absolute", value=max(cap, 0.0),
-                                            scope="portfolio", year=year))
-        ver = model.verify(plan.chosen, changes, effects)
-        ver["product"] = model.product
-        resolves += 1
-    cap_per_unit = (plan.target_value / volume) if plan.target_value is not None and volume \
-        else None
-    ver["target_met_exact"] = bool(cap_per_unit is not None
-                                   and ver["footprint_exact"] <= cap_per_unit * (1 + 1e-9))
-    ver["solves"] = resolves
+    plan, ver, caps = solve_verified(
+        problem, tgt, lambda chosen: model.verify(chosen, changes, effects), model.product)
 
     step(3, "Writing the MACC and the greedy comparison")
     curve = macc(problem)
-    curve.to_csv(out / "battery-pack-macc.csv", index=False)
-    files["macc_csv"] = str(out / "battery-pack-macc.csv")
+    files.update(written(_write(out, {"battery-pack-macc.csv": curve.to_csv(index=False)}),
+                         ("macc_csv",)))
     greedy = greedy_plan(problem, tgt)
 
     step(4, "Scoring suppliers")
@@ -747,14 +874,15 @@ def demo_supply_chain(engine, out_dir: str | os.PathLike, method: str = "gwp100"
     card = supplier_scores(contributions, volumes=problem.volumes,
                            product_totals={model.product: model.total}, intensity=intensity,
                            benchmark=benchmark, data_quality=quality, problem=problem)
-    card.to_csv(out / "battery-pack-scorecard.csv", index=False)
-    files["scorecard_csv"] = str(out / "battery-pack-scorecard.csv")
-    files.update(_write_supplier_inputs(out, contributions, intensity, benchmark, quality))
+    texts = {"battery-pack-scorecard.csv": card.to_csv(index=False),
+             **_supplier_input_texts(contributions, intensity, benchmark, quality)}
+    files.update(written(_write(out, texts), ("scorecard_csv", "supplier_contributions_csv",
+                                              "supplier_data_csv")))
 
     step(5, "Writing the plan")
     pf = plan_frame(problem, plan)
-    pf.to_csv(out / "battery-pack-plan.csv", index=False)
     files["plan_csv"] = str(out / "battery-pack-plan.csv")
+    files["summary_json"] = str(out / "battery-pack-summary.json")
     nodes = contrib_table(base, by="node", top=5)
     summary = base.summary()
     result = {
@@ -766,8 +894,8 @@ def demo_supply_chain(engine, out_dir: str | os.PathLike, method: str = "gwp100"
         "study_date": str(model.on),
         "before": model.total,
         "after": {"linear": ver["footprint_linear"], "exact": ver["footprint_exact"]},
-        "target": {"text": target, "year": year, "cap_per_unit": cap_per_unit,
-                   "cap_portfolio": plan.target_value},
+        # cap_per_unit / cap_portfolio: the stated target; solved_*: the cap of the last solve
+        "target": {"text": target, "year": year, **caps},
         "plan": {"status": plan.status, "met": plan.met, "chosen": plan.chosen,
                  "cost": plan.cost, "cost_by_actor": plan.cost_by_actor,
                  "reduction_per_unit": plan.reduction.get(model.product),
@@ -788,13 +916,12 @@ def demo_supply_chain(engine, out_dir: str | os.PathLike, method: str = "gwp100"
         "illustrative": ILLUSTRATIVE_NOTE,
         "files": files,
     }
-    from .hotspots import _clean
-
-    path = out / "battery-pack-summary.json"
-    path.write_text(json.dumps(_clean(result), indent=2, ensure_ascii=False, allow_nan=False))
-    result["files"]["summary_json"] = str(path)
+    result = _clean(result)
+    _write(out, {"battery-pack-plan.csv": pf.to_csv(index=False),
+                 "battery-pack-summary.json": json.dumps(result, indent=2, ensure_ascii=False,
+                                                         allow_nan=False)})
     step(6, "Supply-chain demo done")
-    return _clean(result)
+    return result
 
 
 ILLUSTRATIVE_NOTE = (
@@ -820,26 +947,20 @@ def _shipped_current(problem, shipped, rel: float = 1e-6) -> dict:
     return {"baseline": base_ok, "levers": not stale, "stale_levers": stale}
 
 
-def _write_supplier_inputs(out: Path, contributions, intensity, benchmark, quality) -> dict:
-    """The scorecard inputs as the CSVs ``pcf suppliers score`` reads."""
-    c = out / "battery-pack-supplier-contributions.csv"
-    with c.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["supplier", "product", "contribution"])
-        for s, per in contributions.items():
-            for p, v in per.items():
-                w.writerow([s, p, repr(float(v))])
-    q = out / "battery-pack-supplier-data.csv"
+def _supplier_input_texts(contributions, intensity, benchmark, quality) -> dict[str, str]:
+    """The scorecard inputs as the CSVs ``pcf suppliers score`` reads: ``{name: text}``."""
+    contrib = _csv_text(["supplier", "product", "contribution"],
+                        ([s, p, repr(float(v))] for s, per in contributions.items()
+                         for p, v in per.items()))
     cols = ["supplier", "intensity", "benchmark", "primary_share", "ter", "ger", "tir", "p"]
-    with q.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(cols)
-        for s in contributions:
-            qq = quality.get(s, {})
-            vals = [intensity.get(s), benchmark.get(s), qq.get("primary_share"), qq.get("ter"),
-                    qq.get("ger"), qq.get("tir"), qq.get("p")]
-            w.writerow([s] + ["" if v is None else repr(float(v)) for v in vals])
-    return {"supplier_contributions_csv": str(c), "supplier_data_csv": str(q)}
+    rows = []
+    for s in contributions:
+        qq = quality.get(s, {})
+        vals = [intensity.get(s), benchmark.get(s), qq.get("primary_share"), qq.get("ter"),
+                qq.get("ger"), qq.get("tir"), qq.get("p")]
+        rows.append([s] + ["" if v is None else repr(float(v)) for v in vals])
+    return {"battery-pack-supplier-contributions.csv": contrib,
+            "battery-pack-supplier-data.csv": _csv_text(cols, rows)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

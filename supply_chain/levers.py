@@ -488,13 +488,20 @@ def _milp(c, integrality, ub, constraints, time_limit, gap):
     return res, dt
 
 
-def _status(res) -> str:
+def _status(res, time_limit: float | None = None) -> str:
     if res.status == 0:
         return "optimal"
     if res.status == 1 and res.x is not None:
         return "time_limit"
     if res.status == 2:
         return "infeasible"
+    if res.status == 1:  # the limit struck before HiGHS had any feasible plan
+        limit = f" of {float(time_limit):g} s" if time_limit is not None else ""
+        raise LeverError(
+            f"no reduction plan was found within the MILP time limit{limit} (HiGHS: "
+            f"{res.message}); allow more time (time_limit, pcf reduce --time-limit)",
+            constraint="time_limit",
+        )
     raise PCFError(f"MILP solver failed: {res.message}")
 
 
@@ -556,7 +563,7 @@ def _min_shortfall(comp, tr, side, avail, time_limit, gap, min_cost=True):
     integ = np.concatenate([np.ones(L), np.zeros(m)])
     c = np.concatenate([np.zeros(L), tr.weight])
     res, dt = _milp(c, integ, ub, [rows, sidec], time_limit, gap)
-    status = _status(res)
+    status = _status(res, time_limit)
     if status == "infeasible":  # cannot happen: x = 0, u = R⁺ is always feasible
         raise PCFError("elastic reduction problem reported infeasible")
     best = float(res.fun)
@@ -623,7 +630,7 @@ def solve_target(
         time_limit,
         mip_rel_gap,
     )
-    status = _status(res)
+    status = _status(res, time_limit)
     if status != "infeasible":
         x = (res.x > 0.5).astype(float)
         gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
@@ -681,7 +688,7 @@ def solve_budget(
     avail = _available(comp, year).astype(float)
     sidec = _side_matrix(comp, side)
     res, _ = _milp(-a, np.ones(L), avail, [sidec], time_limit, mip_rel_gap)
-    status = _status(res)
+    status = _status(res, time_limit)
     x = (res.x > 0.5).astype(float)
     if cheapest and status == "optimal" and float(a @ x) > 0:
         best = float(a @ x)

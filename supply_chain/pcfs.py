@@ -12,11 +12,40 @@ it is available (read from ``spec_dir_path``, else ``$PCF_PACT_SPEC_DIR``, else
 engine) and always against the engine's own data-model rules. Supplier documents are read
 leniently (``strict=False``): figures that contradict each other are logged, not refused.
 
-Footprint per unit. PACT v3 states ``pcfExcludingBiogenicUptake`` per *declared unit*, i.e. per
-``declaredUnitAmount`` x ``declaredUnitOfMeasurement``; PACT v2 states ``pCfExcludingBiogenic``
-per one ``declaredUnit``. :attr:`SupplierPCF.value` is always per one unit of
-:attr:`SupplierPCF.unit`. The headline value is the PCF *excluding* biogenic uptake, as PACT
-prescribes for roll-ups and for the data-quality weighting.
+Footprint per unit. PACT v3 states its figures per *declared unit*, i.e. per
+``declaredUnitAmount`` x ``declaredUnitOfMeasurement``; PACT v2 per one ``declaredUnit``.
+:attr:`SupplierPCF.value` is always per one unit of :attr:`SupplierPCF.unit`.
+
+Boundary of :attr:`SupplierPCF.value`. A supplier PCF replaces a background value inside the
+roll-up, so it must be on the engine's boundary: the IPCC-characterised total (GWP100), i.e.
+fossil GHG + biogenic non-CO2 GHG (e.g. biogenic CH4) + direct land-use change, with biogenic
+CO2 emissions and removals at 0 (IPCC methods give them a factor of 0, :mod:`lca.methods`).
+
+======  =====================================================================================
+PACT    ``SupplierPCF.value`` (per declared unit, then divided by its amount)
+======  =====================================================================================
+v2.x    ``pCfExcludingBiogenic``: by definition the PCF *excluding biogenic CO2 emissions*
+        (fossil, dLUC, land management, other biogenic non-CO2); already the engine's boundary.
+        ``iLucGhgEmissions`` and ``biogenicCarbonWithdrawal`` stay out, as in the v2 total.
+v3      ``fossilGhgEmissions + landUseChangeGhgEmissions + biogenicNonCO2Emissions`` (the last
+        two when stated; ``landUseChangeGhgEmissions`` replaces v2's ``dLucGhgEmissions``).
+        ``landManagementFossilGhgEmissions``, ``aircraftGhgEmissions`` and
+        ``packagingGhgEmissions`` are inside ``fossilGhgEmissions`` already and are not added.
+        Left out: ``landManagementBiogenicCO2Emissions`` and ``...Removals`` (biogenic CO2),
+        ``biogenicCO2Uptake``, ``technologicalCO2Removals`` and ``ccsTechnologicalCO2Capture``
+        (CO2 removals and captures, whose fossil or biogenic origin is free text: not credited,
+        the conservative reading) and ``landCarbonLeakage`` (iLUC placeholder).
+======  =====================================================================================
+
+v3's headline ``pcfExcludingBiogenicUptake`` is *not* used: by the spec it also holds biogenic
+CO2 emissions and removals (``fossilGhgEmissions + landUseChangeGhgEmissions +
+landManagementBiogenicCO2Emissions + landManagementBiogenicCO2Removals +
+technologicalCO2Removals + ccsTechnologicalCO2Capture + biogenicNonCO2Emissions``), which a v2
+``pCfExcludingBiogenic`` and the background leave out. A warning is logged when a v3 document
+states non-zero figures that are thus left out, and when its ``pcfExcludingBiogenicUptake``
+is not the sum of those parts (to the precision stated): then some of it is not itemised, and
+only the itemised parts above are counted. The stated headline is kept in
+:attr:`SupplierPCF.value_stated`.
 """
 
 from __future__ import annotations
@@ -53,7 +82,9 @@ PACT_UNITS = {
 class SupplierPCF:
     """One supplier footprint, as the roll-up uses it.
 
-    ``value`` is kg CO2e per one ``unit`` (excluding biogenic uptake). ``primary_data_share`` is
+    ``value`` is kg CO2e per one ``unit`` on the engine's boundary (fossil + biogenic non-CO2 +
+    dLUC, biogenic CO2 at 0; module doc); ``value_stated`` is the document's headline PCF
+    excluding biogenic uptake per one ``unit`` (``None`` for a table row). ``primary_data_share`` is
     a percentage (0-100) or ``None`` when not stated; ``dqr`` maps ``technological``,
     ``geographical``, ``temporal`` to ratings (1 best .. 5), empty when not stated.
     """
@@ -73,6 +104,7 @@ class SupplierPCF:
     fossil: float | None = None
     spec_version: str = ""
     source: str = ""
+    value_stated: float | None = None
 
     def validity(self, on: dt.date | dt.datetime | None = None) -> tuple[bool, str]:
         """``(usable, reason)`` on date ``on`` (today when ``None``).
@@ -116,6 +148,55 @@ def _num(value) -> float | None:
     return None if value is None or value == "" else float(value)
 
 
+#: v3 parts that make up :attr:`SupplierPCF.value` (module doc), per declared unit.
+V3_VALUE_PARTS = ("fossilGhgEmissions", "landUseChangeGhgEmissions", "biogenicNonCO2Emissions")
+#: v3 parts of ``pcfExcludingBiogenicUptake`` left out of the value: biogenic CO2 emissions and
+#: removals, technological removals and CCS captures.
+V3_EXCLUDED_PARTS = ("landManagementBiogenicCO2Emissions", "landManagementBiogenicCO2Removals",
+                     "technologicalCO2Removals", "ccsTechnologicalCO2Capture")
+
+
+def _v3_value(pcf: Mapping, source: str) -> float:
+    """``fossilGhgEmissions + landUseChangeGhgEmissions + biogenicNonCO2Emissions`` of a v3
+    CarbonFootprint, per declared unit (module doc); logs what is left out."""
+    from decimal import Decimal, InvalidOperation
+
+    from .pact_spec import _rounding
+
+    def dec(name):
+        raw = pcf.get(name)
+        if raw is None or raw == "":
+            return None
+        try:
+            return Decimal(str(raw))
+        except InvalidOperation:
+            raise InvalidPCF(source, f"pcf.{name}", f"{raw!r} is not a decimal") from None
+
+    parts = {k: dec(k) for k in V3_VALUE_PARTS}
+    if parts["fossilGhgEmissions"] is None:
+        raise InvalidPCF(source, "pcf.fossilGhgEmissions",
+                         "required: the footprint is valued from its parts")
+    left_out = {k: dec(k) for k in V3_EXCLUDED_PARTS}
+    value = sum((v for v in parts.values() if v is not None), Decimal(0))
+    nonzero = {k: v for k, v in left_out.items() if v}
+    if nonzero:
+        log.warning(
+            "%s: biogenic CO2 emissions/removals and CO2 captures are left out of the supplier "
+            "PCF (IPCC GWP100 gives biogenic CO2 a factor of 0): %s; value used %s kg CO2e per "
+            "declared unit (fossil + land-use change + biogenic non-CO2)", source,
+            ", ".join(f"{k} {v}" for k, v in nonzero.items()), value)
+    stated = dec("pcfExcludingBiogenicUptake")
+    if stated is not None:
+        known = [v for v in (*parts.values(), *left_out.values()) if v is not None]
+        itemised = sum(known, Decimal(0))
+        if abs(stated - itemised) > _rounding(*(v for v in (stated, *known) if v)):  # 0 is exact
+            log.warning(
+                "%s: pcfExcludingBiogenicUptake %s is not the sum of its stated parts (%s); "
+                "only the itemised fossil, land-use-change and biogenic non-CO2 parts are "
+                "counted: %s kg CO2e per declared unit", source, stated, itemised, value)
+    return float(value)
+
+
 def from_pact(doc: Mapping, *, source: str = "PACT", validate: bool = True,
               spec_dir_path: str | os.PathLike | None = None) -> SupplierPCF:
     """One PACT ProductFootprint (v2.x or v3) as a :class:`SupplierPCF` (validated first)."""
@@ -125,14 +206,15 @@ def from_pact(doc: Mapping, *, source: str = "PACT", validate: bool = True,
     if major == "3":
         per = float(pcf["declaredUnitAmount"])
         unit = PACT_UNITS[pcf["declaredUnitOfMeasurement"]]
-        value = float(pcf["pcfExcludingBiogenicUptake"]) / per
+        value = _v3_value(pcf, source) / per
+        stated = float(pcf["pcfExcludingBiogenicUptake"]) / per
         incl = _num(pcf.get("pcfIncludingBiogenicUptake"))
         incl = incl / per if incl is not None else None
         fossil = _num(pcf.get("fossilGhgEmissions"))
         fossil = fossil / per if fossil is not None else None
     else:
         unit = PACT_UNITS[pcf["declaredUnit"]]
-        value = float(pcf["pCfExcludingBiogenic"])
+        value = stated = float(pcf["pCfExcludingBiogenic"])
         incl = _num(pcf.get("pCfIncludingBiogenic"))
         fossil = _num(pcf.get("fossilGhgEmissions"))
     dqi = pcf.get("dqi") or {}
@@ -146,7 +228,7 @@ def from_pact(doc: Mapping, *, source: str = "PACT", validate: bool = True,
         validity_period=(_date(doc.get("validityPeriodStart")),
                          _date(doc.get("validityPeriodEnd"))),
         status=doc.get("status", "Active"), value_including_biogenic=incl, fossil=fossil,
-        spec_version=str(doc.get("specVersion", "")), source=source,
+        spec_version=str(doc.get("specVersion", "")), source=source, value_stated=stated,
     )
 
 

@@ -170,21 +170,26 @@ def test_v2_response_is_accepted_and_read():
 @needs_spec
 def test_v3_value_is_per_one_unit_and_carries_quality():
     (p,) = read_pact(SPEC / "v3/examples/example-1.json")
-    assert p.value == pytest.approx(0.384)  # declaredUnitAmount 1 kg
+    # declaredUnitAmount 1 kg; fossil 0.35 + LUC 0 + biogenic non-CO2 0.002 (engine boundary:
+    # the land-management biogenic CO2 0.004 is left out); the stated headline is kept
+    assert p.value == pytest.approx(0.352)
+    assert p.value_stated == pytest.approx(0.384)
     assert p.primary_data_share == 12.9
     assert p.dqr == {"technological": 1.5, "geographical": 3.2, "temporal": 2.4}
     assert p.reference_period[0] == dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     doc = _load("v3/examples/example-1.json")
     doc["pcf"]["declaredUnitAmount"] = "12.5"
     (p2,) = read_pact(doc)
-    assert p2.value == pytest.approx(0.384 / 12.5)
+    assert p2.value == pytest.approx(0.352 / 12.5)
 
 
 @needs_spec
 def test_supplier_documents_with_contradicting_figures_are_read_with_a_warning(caplog):
     with caplog.at_level(logging.WARNING, logger="supply_chain.pact_spec"):
         pcfs = read_pact(SPEC / "v3/examples/list-footprints-response.json")
-    assert len(pcfs) == 1 and pcfs[0].value == pytest.approx(1.85)
+    # fossil 1.5; the land-management biogenic CO2 (0.6 emitted, -0.4 removed) is left out
+    assert len(pcfs) == 1 and pcfs[0].value == pytest.approx(1.5)
+    assert pcfs[0].value_stated == pytest.approx(1.85)
     assert "pcf.pcfIncludingBiogenicUptake" in caplog.text
 
 
@@ -321,3 +326,81 @@ def test_table_reader(tmp_path):
     f.write_text("id,value,unit\nsteel-1,2.1,bushel\n")
     with pytest.raises(InvalidPCF, match="'unit'"):
         read_pcf_table(f)
+
+
+# -- the value's boundary: IPCC-characterised, biogenic CO2 at 0 ------------------------------------
+def _v3_with_parts() -> dict:
+    """A v3 footprint whose parts are known (per declared unit of 2 kg):
+
+    fossil 2.0 (of which land-management fossil 0.1), land-use change 0.3, land-management
+    biogenic CO2 emissions 0.4 and removals -0.1, biogenic non-CO2 0.05, biogenic uptake -0.5.
+    pcfExcludingBiogenicUptake = 2.0 + 0.3 + 0.4 - 0.1 + 0.05 = 2.65 (the spec's sum),
+    pcfIncludingBiogenicUptake = 2.65 - 0.5 = 2.15.
+    """
+    doc = _minimal_v3()
+    doc["pcf"].update(
+        declaredUnitAmount="2", productMassPerDeclaredUnit="2",
+        pcfExcludingBiogenicUptake="2.65", pcfIncludingBiogenicUptake="2.15",
+        fossilGhgEmissions="2.0", landManagementFossilGhgEmissions="0.1",
+        landUseChangeGhgEmissions="0.3", landManagementBiogenicCO2Emissions="0.4",
+        landManagementBiogenicCO2Removals="-0.1", biogenicNonCO2Emissions="0.05",
+        biogenicCO2Uptake="-0.5",
+    )
+    return doc
+
+
+@pytest.mark.parametrize("rules_only", [False, True], ids=["with-spec", "rules-only"])
+def test_v3_value_is_fossil_plus_luc_plus_biogenic_non_co2(no_spec, rules_only, caplog):
+    if not rules_only and not HAVE_SPEC:
+        pytest.skip("official PACT spec not available")
+    with caplog.at_level(logging.WARNING, logger="supply_chain.pcfs"):
+        (p,) = read_pact(_v3_with_parts(), spec_dir_path=no_spec if rules_only else None)
+    # (2.0 + 0.3 + 0.05) / 2 kg: the land-management fossil 0.1 is inside the 2.0 already;
+    # biogenic CO2 (0.4 emitted, -0.1 removed) and the uptake count 0, as in IPCC GWP100
+    assert p.value == pytest.approx(2.35 / 2)
+    assert p.value_stated == pytest.approx(2.65 / 2)
+    assert p.value_including_biogenic == pytest.approx(2.15 / 2)
+    assert p.fossil == pytest.approx(1.0)
+    (rec,) = [r for r in caplog.records if r.name == "supply_chain.pcfs"]
+    assert rec.levelno == logging.WARNING
+    msg = rec.getMessage()
+    assert "landManagementBiogenicCO2Emissions 0.4" in msg
+    assert "landManagementBiogenicCO2Removals -0.1" in msg and "2.35" in msg
+
+
+def test_v3_without_biogenic_co2_reads_silently(no_spec, caplog):
+    with caplog.at_level(logging.WARNING, logger="supply_chain.pcfs"):
+        (p,) = read_pact(_minimal_v3(), spec_dir_path=no_spec)
+    assert p.value == pytest.approx(2.5) == p.value_stated
+    assert not [r for r in caplog.records if r.name == "supply_chain.pcfs"]
+
+
+def test_v3_total_not_itemised_counts_only_the_parts(no_spec, caplog):
+    doc = _v3_with_parts()
+    for k in ("landManagementBiogenicCO2Emissions", "landManagementBiogenicCO2Removals"):
+        del doc["pcf"][k]  # the biogenic CO2 is in the total but not itemised
+    with caplog.at_level(logging.WARNING, logger="supply_chain.pcfs"):
+        (p,) = read_pact(doc, spec_dir_path=no_spec)
+    assert p.value == pytest.approx(2.35 / 2)
+    msg = " ".join(r.getMessage() for r in caplog.records if r.name == "supply_chain.pcfs")
+    assert "pcfExcludingBiogenicUptake 2.65 is not the sum of its stated parts (2.35)" in msg
+
+
+def test_v3_without_fossil_figure_is_refused(no_spec):
+    doc = _minimal_v3()
+    del doc["pcf"]["fossilGhgEmissions"]
+    with pytest.raises(InvalidPCF) as e:
+        read_pact(doc, validate=False)
+    assert e.value.field == "pcf.fossilGhgEmissions"
+
+
+def test_v2_value_is_pcf_excluding_biogenic(no_spec):
+    """v2's pCfExcludingBiogenic excludes biogenic CO2 by definition: taken as it is."""
+    from supply_chain.pcfs import from_pact
+
+    doc = {"specVersion": "2.2.0", "id": "x", "pcf": {
+        "declaredUnit": "kilogram", "pCfExcludingBiogenic": "1.7", "pCfIncludingBiogenic": "1.2",
+        "fossilGhgEmissions": "1.5", "dLucGhgEmissions": "0.1",
+        "otherBiogenicGhgEmissions": "0.1"}}
+    p = from_pact(doc, validate=False)
+    assert p.value == p.value_stated == pytest.approx(1.7) and p.fossil == pytest.approx(1.5)

@@ -69,6 +69,11 @@ def test_budget_and_macc(data_dir, tmp_path):
                        "--json", data_dir=data_dir).stdout)
     macs = [r["mac"] for r in m["levers"]]
     assert macs == sorted(macs) and out.exists()
+    import csv
+
+    with out.open(newline="") as fh:
+        assert [r["lever"] for r in csv.DictReader(fh)] == [r["lever"] for r in m["levers"]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["macc.csv"]  # nothing staged left
 
 
 @pytest.mark.parametrize(
@@ -112,8 +117,11 @@ def test_reduce_verifies_with_bom_scenarios_and_suppliers(data_dir, tmp_path):
     assert v["target_met_exact"] and not v["stale_levers"]
     assert v["exact_reduction"] == pytest.approx(v["linear_reduction"], rel=1e-7)
 
+    scen_csv = tmp_path / "tables" / "scenarios.csv"
     rows = json.loads(pcf("scenario", "run", BOM / "battery-pack-scenarios.yaml",
-                          "pcf-products|lfp-cell-per-kwh", "--json", data_dir=data_dir).stdout)
+                          "pcf-products|lfp-cell-per-kwh", "--csv", scen_csv, "--json",
+                          data_dir=data_dir).stdout)
+    assert len(scen_csv.read_text().splitlines()) == len(rows) + 1
     by = {r["scenario"]: r for r in rows}
     assert by["baseline"]["score"] == pytest.approx(41.79 + 57.5 * 0.5306, rel=1e-6)
     assert by["cell-factory-wind-100"]["delta"] == pytest.approx(-57.5 * (0.5306 - 0.0324),
@@ -125,9 +133,13 @@ def test_reduce_verifies_with_bom_scenarios_and_suppliers(data_dir, tmp_path):
     quality = tmp_path / "suppliers.csv"
     quality.write_text("supplier,intensity,benchmark,primary_share,ter,ger,tir,p\n"
                        "A,12,10,0.2,2,2,2,2\nB,,,0.9,,,,\n")
+    card_csv = tmp_path / "tables" / "scorecard.csv"
     card = json.loads(pcf("suppliers", "score", contrib, "--suppliers", quality, "--baseline",
-                          BASELINE, "--json", data_dir=data_dir).stdout)
+                          BASELINE, "--csv", card_csv, "--json", data_dir=data_dir).stdout)
     assert [r["supplier"] for r in card] == ["A", "B"]
+    assert card_csv.read_text().splitlines()[1].split(",")[1] == "A"
+    assert sorted(p.name for p in card_csv.parent.iterdir()) == ["scenarios.csv",
+                                                                 "scorecard.csv"]
     assert card[0]["intensity_ratio"] == pytest.approx(1.2) and card[0]["dqr"] == 2.0
     quality.write_text("supplier,primary_share\nA,1.5\n")
     p = pcf("suppliers", "score", contrib, "--suppliers", quality, data_dir=data_dir,
