@@ -22,7 +22,7 @@ import logging
 import math
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -136,6 +136,17 @@ class System:
     flow_names: list[str]
     fact: Factorization
     databases: frozenset[str]
+
+    def changed(self, A: sp.spmatrix, B: sp.spmatrix) -> System:
+        """A copy with technosphere ``A`` and biosphere ``B`` (same shapes and labels);
+        ``A`` is factorised again only if it differs. The Brightway database is not touched."""
+        A, B = sp.csr_matrix(A), sp.csr_matrix(B)
+        if A.shape != self.A.shape or B.shape != self.B.shape:
+            raise ValueError(f"changed matrices {A.shape}, {B.shape} do not match the system's "
+                             f"{self.A.shape}, {self.B.shape}")
+        same_a = (A != self.A).nnz == 0
+        fact = self.fact if same_a else factorize(A, labels=[f"{k[0]}|{k[1]}" for k in self.keys])
+        return replace(self, A=A, B=B, fact=fact)
 
 
 class FootprintEngine:
@@ -298,16 +309,20 @@ class FootprintEngine:
         return f
 
     def footprint(
-        self, product, method=None, amount: float = 1.0, top: int = 10
+        self, product, method=None, amount: float = 1.0, top: int = 10, system: System | None = None
     ) -> FootprintResult:
-        """The footprint of ``amount`` units of ``product`` (see :class:`FootprintResult`)."""
+        """The footprint of ``amount`` units of ``product`` (see :class:`FootprintResult`).
+
+        ``system``: a changed copy of the product's system (:meth:`System.changed`, e.g. with a
+        parameter or scenario applied) to compute in instead of the stored one.
+        """
         if not (isinstance(amount, (int, float)) and math.isfinite(amount)):
             from .errors import InvalidAmount
 
             raise InvalidAmount("footprint amount", amount)
         method = methods.resolve(method)
         node = self.node(product)
-        sysm = self.system_for([node])
+        sysm = self.system_for([node]) if system is None else system
         c = self.characterization(sysm, method)
         f = self.demand_vector(sysm, node, amount)
         s = maths.supply(sysm.fact, f)

@@ -227,14 +227,40 @@ def footprint(
     top: Annotated[int, typer.Option(help="Top processes to list.")] = 10,
     iterations: Annotated[int, typer.Option(help="Monte Carlo iterations (0: none).")] = 0,
     seed: Annotated[int, typer.Option(help="Monte Carlo seed.")] = 42,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="NAME=VALUE",
+                     help="Change a product parameter (repeatable; see pcf parameters)."),
+    ] = None,
+    params: Annotated[
+        Path | None, typer.Option(help="A .params.yaml file of parameters (besides the shipped).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")] = False,
 ):
     """The carbon footprint of one product, with its splits and top contributors."""
     from lca.footprint import FootprintEngine
 
     eng = FootprintEngine(_open())
-    res = eng.footprint(product, method, amount=amount, top=top)
-    d = res.to_dict()
+    changed = None
+    if set_:
+        from supply_chain.parameters import (
+            footprint_with,
+            load_parameters,
+            parameters_for,
+            parse_assignments,
+        )
+
+        if iterations:
+            raise typer.BadParameter("--iterations with --set is not supported: run them apart")
+        node = eng.node(product)
+        extra = load_parameters(params) if params else ()
+        changed = footprint_with(eng, node.key, parse_assignments(set_), method, amount=amount,
+                                 top=top, params=parameters_for(node.key, extra=extra))
+        res = changed.result
+        d = changed.to_dict()
+    else:
+        res = eng.footprint(product, method, amount=amount, top=top)
+        d = res.to_dict()
     if iterations:
         from lca import workflows
 
@@ -247,6 +273,9 @@ def footprint(
         f"[bold]{res.product_name}[/] {res.amount:g} {res.product_unit}  ({'|'.join(res.product)})"
     )
     con.print(f"{res.total:.6g} {res.unit}  [{'|'.join(res.method)}]")
+    if changed is not None:
+        shown = ", ".join(f"{k}={v}" for k, v in changed.values.items())
+        con.print(f"  with {shown}: {changed.delta:+.6g} vs the stored {changed.baseline:.6g}")
     con.print(
         f"  fossil {res.fossil:.6g}  biogenic {res.biogenic:.6g}  "
         f"land use {res.land_use:.6g}  ({res.split_source})"
@@ -368,6 +397,34 @@ def products(
         t.add_column(c)
     for r in rows:
         t.add_row(r["key"], r["name"], r["unit"] or "", r["location"] or "", r["stage"] or "")
+    _console().print(t)
+
+
+@app.command()
+def parameters(
+    product: Annotated[str, typer.Argument(help="database|code of a product.")],
+    params: Annotated[
+        Path | None, typer.Option(help="A .params.yaml file of parameters (besides the shipped).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+):
+    """The parameters of a product that `pcf footprint --set NAME=VALUE` changes."""
+    from supply_chain.parameters import load_parameters, parameters_for
+
+    key = tuple(product.split("|", 1)) if "|" in product else None
+    if key is None:
+        raise typer.BadParameter("give the product as database|code")
+    extra = load_parameters(params) if params else ()
+    rows = [p.model_dump(exclude={"where"}) | {"file": p.where}
+            for p in parameters_for(key, extra=extra).values()]
+    if as_json:
+        _out(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    t = Table(title=f"Parameters of {product}")
+    for c in ("name", "kind", "default", "unit", "description"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(r["name"], r["kind"], str(r["default"]), r["unit"], r["description"])
     _console().print(t)
 
 

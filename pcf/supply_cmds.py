@@ -31,6 +31,7 @@ def _pcfs(paths: list[Path]):
     return out
 
 
+@bom_app.command("roll-up", hidden=True)  # the spelling of the issue and the docs
 @bom_app.command("rollup")
 def rollup_cmd(
     path: Annotated[Path, typer.Argument(help="BOM file (CSV/xlsx; inventories/bom/README.md).")],

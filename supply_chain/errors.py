@@ -135,3 +135,12 @@ class ScoringError(PCFError, ValueError):
     def __init__(self, message: str, *, supplier: str | None = None):
         self.supplier = supplier
         super().__init__(message)
+
+
+class ParameterError(PCFError, ValueError):
+    """A product parameter file, name or value that cannot be used (names the file and the
+    parameter; :mod:`supply_chain.parameters`)."""
+
+    def __init__(self, msg: str, parameter: str | None = None, where: str | None = None):
+        self.parameter, self.where = parameter, where
+        super().__init__(f"{where}: {msg}" if where else msg)
