@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from lca.importer import shipped_inventories
+
 ROOT = Path(__file__).resolve().parents[1]
-BACKGROUND_CSV = ROOT / "inventories" / "background" / "pcf-background.csv"
-PRODUCT_FILES = [ROOT / "inventories" / "products" / "li-ion-cell.csv",
-                 ROOT / "inventories" / "products" / "nmc811-battery.csv"]
 STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
 
 # product key -> (low, high, citation); the range every shipped product must fall in.
@@ -23,6 +22,32 @@ PUBLISHED = {
     ("pcf-products-nmc811", "nmc811-pack-per-kwh"): (
         59.0, 115.0, ("Peiseler et al. 2024, Nat. Commun.: NMC811 59/74/115 kg CO2/kWh "
                       "(5th/50th/95th pct); IVL C444 61-106 (FACTS B1)")),
+    ("pcf-products-nmc811", "nmc811-pack-per-kwh-delivered"): (
+        59.0 / 480, 115.0 / 480, "the pack range above over E_total = 60 FEqC/yr x 8 yr = 480 "
+                                 "kWh delivered per kWh capacity [derived]"),
+    ("pcf-products-pv-module", "pv-module-per-kwp"): (
+        400.0, 810.0, ("Trina Solar / TUEV Rheinland and UL CFP verification: Vertex modules "
+                       "'as low as 400'; Fraunhofer ISE 2021 (Mueller et al. 2021) China "
+                       "glass-glass 750, glass-foil 810 kg CO2e/kWp (FACTS B2)")),
+    ("pcf-products-pv-module", "pv-module-per-m2"): (
+        80.0, 162.0, "the per-kWp range x 0.2 kWp/m2 (PV_ICE 2020 module efficiency) [derived]"),
+    ("pcf-products-tshirt", "tshirt-cotton-cn"): (
+        1.37 * (1 - 0.1381), 9.18, ("Olugbemi & Bolson (PMC12936201) 1.37 kg CO2e +/-13.81 %; "
+                                    "CRI CAAS China multi-site study 9.18 (FACTS B4)")),
+    ("pcf-products-server", "server-r740-life-cycle-eu"): (
+        2410.0, 25144.2, ("manufacturer server PCFs, Boavizta environmental-footprint-data "
+                          "(n=55, FACTS B3); Dell PowerEdge R740 8640 kg CO2e, 4 y EU")),
+    ("pcf-products-server", "server-r740-manufacture"): (
+        0.104 * 4780, 0.152 * 8640, ("manufacture share x life-cycle total of HPE DL380 Gen10 "
+                                     "(0.104 x 4780), Dell R640 (0.166 x 7730), Dell R740 "
+                                     "(0.152 x 8640), FACTS B3 [derived]")),
+    ("pcf-products-laptop", "laptop-life-cycle-eu"): (
+        62.0, 937.0, "manufacturer laptop PCFs, Boavizta data (n=452, median 307, FACTS B3)"),
+    ("pcf-products-laptop", "laptop-manufacture"): (
+        62.0 * 0.76, 937.0 * 0.85, ("the laptop band x the manufacturing shares 0.76-0.85 "
+                                    "of the published PCFs, FACTS B3 [derived]")),
+    ("pcf-products-laptop", "laptop-archetype-manufacture"): (
+        62.0 * 0.76, 937.0 * 0.85, "as laptop-manufacture"),
 }
 # EU Battery Regulation FU: E_total = capacity x 60 FEqC/yr (M1/N1, draft DA 2024) x 8 yr warranty
 DELIVERED_PER_CAPACITY = 60 * 8
@@ -33,10 +58,39 @@ def engine(project):
     from lca.footprint import FootprintEngine
     from lca.importer import import_inventory
 
-    import_inventory(project, BACKGROUND_CSV)
-    for path in PRODUCT_FILES:
-        import_inventory(project, path)
+    for path in shipped_inventories():
+        import_inventory(project, path, overwrite=True)
     return FootprintEngine(project)
+
+
+def _product_databases() -> list[str]:
+    from supply_chain.parameters import _database_of
+
+    return [_database_of(p) for p in shipped_inventories() if p.parent.name == "products"]
+
+
+def test_every_shipped_product_has_a_published_range(engine):
+    """Every final product of every file in inventories/products/ is checked below."""
+    from lca.workflows import final_products
+
+    keys = {a.key for db in _product_databases() for a in final_products(engine.project, db)}
+    assert keys <= set(PUBLISHED), keys - set(PUBLISHED)
+
+
+def test_every_shipped_exchange_names_its_source_and_uncertainty(engine):
+    bd = engine.project.bd
+    for db in _product_databases() + ["pcf-background"]:
+        for act in bd.Database(db):
+            assert len(str(act.get("comment", "")).strip()) > 40, (db, act["code"])
+            for exc in act.exchanges():
+                if exc["type"] == "production":
+                    continue
+                comment = str(exc.get("comment", ""))
+                assert "Source" in comment or "bookkeeping" in comment \
+                    or "[derived]" in comment, (db, act["code"], exc.input["code"])
+                assert math.isfinite(exc["amount"]) and exc["amount"] >= 0, (db, act["code"])
+                assert exc.get("uncertainty type", 0) in (2, 4) or exc["amount"] == 0, (
+                    db, act["code"], exc.input["code"])
 
 
 @pytest.mark.parametrize("key", sorted(PUBLISHED))
@@ -67,7 +121,7 @@ def test_battery_regulation_variant_is_pack_over_lifetime_energy(engine):
 
 def test_every_product_activity_has_a_stage(engine):
     bd = engine.project.bd
-    for db in {k[0] for k in PUBLISHED}:
+    for db in _product_databases():
         for act in bd.Database(db):
             assert act.get("stage") in STAGES, (db, act["code"], act.get("stage"))
 

@@ -1,0 +1,111 @@
+"""Crystalline-silicon PV module made in China (inventories/products/pv-module.csv): per m2 and per
+kWp. Each total lies inside the cited published range, equals the hand calculation from the
+sourced amounts x background factors, its stages add up, and each parameter of
+pv-module.params.yaml moves the result by the hand-computed amount.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BACKGROUND_CSV = ROOT / "inventories" / "background" / "pcf-background.csv"
+PRODUCT_CSV = ROOT / "inventories" / "products" / "pv-module.csv"
+PARAMS_YAML = ROOT / "inventories" / "products" / "pv-module.params.yaml"
+DB = "pcf-products-pv-module"
+PER_M2, PER_KWP = (DB, "pv-module-per-m2"), (DB, "pv-module-per-kwp")
+STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
+
+# Published ranges, kg CO2e per kWp, module made in China, cradle to gate: Trina Solar Vertex
+# (TUEV Rheinland LCA / UL CFP verification) 'as low as 400'; Trina's stated China average ~550;
+# Fraunhofer ISE 2021 / Mueller et al. 2021 (SOLMAT 230:111277) CN glass-glass 750, glass-foil 810.
+KWP_RANGE = (400.0, 810.0)
+EFF = 0.200                                          # PV_ICE baseline_modules_mass_US 2020 mod_eff
+M2_RANGE = (KWP_RANGE[0] * EFF, KWP_RANGE[1] * EFF)  # [derived] 80-162 kg CO2e/m2
+
+# Background factors (pcf-background), kg CO2e per unit, IPCC 2021 GWP100
+GRID_CN = 0.5306                      # MEE 2023 national average
+GRID_XJ = 0.6021                      # MEE 2023 Xinjiang
+AL_PRIMARY_CN, AL_RECYCLED = 20.0, 0.5
+GAS_PER_MJ = 0.0561 + 1e-6 * 29.8 + 1e-7 * 273   # IPCC 2006 natural gas, CO2 + CH4 + N2O
+SHIP_PER_TKM = 0.01612 + 0.00365      # DESNZ 2024 container ship, TTW + WTT
+
+# Sourced amounts (PV_ICE 2020 rows, CPIA via cnstandards.net, Chen et al. 2017, Mueller 2021,
+# IEA PVPS 2020, Port Economics Management and Policy)
+SI_IN = 0.400588 / 0.6672675976       # kg silicon entering manufacturing per m2
+GLASS_IN = 8.7641 / 0.966             # kg glass per m2
+AL_IN = 1.57996 / 0.99                # kg aluminium frame per m2
+GLASS_KWH, GLASS_FUEL = 3.512723628, 0.8679874429
+POLY_KWH, MGSI_KWH = 70.0, 13.1       # per kg polysilicon / MG-Si
+INGOT_KWH, WAFER_KWH, CELL_KWH = 38.4, 2.85, 29.0   # per kg silicon
+MODULE_KWH = 3.362                    # per m2
+MASS_T = (8.7641 + 1.57996 + 0.400588 + 0.849445 + 0.4325328) / 1000
+DIST_KM = 10600 * 1.852
+
+ELEC_M2 = (POLY_KWH + MGSI_KWH + INGOT_KWH + WAFER_KWH + CELL_KWH) * SI_IN + MODULE_KWH
+GLASS_PER_KG = GLASS_KWH * (1 - GLASS_FUEL) * GRID_CN + GLASS_KWH * GLASS_FUEL * 3.6 * GAS_PER_MJ
+RAW_M2 = (POLY_KWH + MGSI_KWH) * SI_IN * GRID_CN + GLASS_IN * GLASS_PER_KG + AL_IN * AL_PRIMARY_CN
+PROD_M2 = ((INGOT_KWH + WAFER_KWH + CELL_KWH) * SI_IN + MODULE_KWH) * GRID_CN
+DIST_M2 = MASS_T * DIST_KM * SHIP_PER_TKM
+TOTAL_M2 = RAW_M2 + PROD_M2 + DIST_M2
+
+
+@pytest.fixture(scope="module")
+def engine(project):
+    from lca.footprint import FootprintEngine
+    from lca.importer import import_inventory
+
+    import_inventory(project, BACKGROUND_CSV)
+    import_inventory(project, PRODUCT_CSV)
+    return FootprintEngine(project)
+
+
+@pytest.mark.parametrize("key, rng", [(PER_M2, M2_RANGE), (PER_KWP, KWP_RANGE)])
+def test_in_published_range_and_stages_add_up(engine, key, rng):
+    r = engine.footprint(key, "gwp100")
+    assert rng[0] <= r.total <= rng[1], (key, r.total, rng)
+    assert math.isclose(sum(r.by_stage.values()), r.total, rel_tol=1e-9)
+    assert set(r.by_stage) <= STAGES
+    assert math.isclose(r.fossil, r.total, rel_tol=1e-9)
+
+
+def test_per_m2_equals_hand_calculation(engine):
+    r = engine.footprint(PER_M2, "gwp100")
+    assert r.by_stage["raw_material_acquisition"] == pytest.approx(RAW_M2, rel=1e-6)
+    assert r.by_stage["production"] == pytest.approx(PROD_M2, rel=1e-6)
+    assert r.by_stage["distribution"] == pytest.approx(DIST_M2, rel=1e-6)
+    assert r.total == pytest.approx(TOTAL_M2, rel=1e-6)
+
+
+def test_per_kwp_is_per_m2_over_efficiency(engine):
+    m2 = engine.footprint(PER_M2, "gwp100")
+    kwp = engine.footprint(PER_KWP, "gwp100")
+    assert kwp.total == pytest.approx(TOTAL_M2 / EFF, rel=1e-6)
+    for stage, v in m2.by_stage.items():
+        assert kwp.by_stage[stage] == pytest.approx(v / EFF, rel=1e-6, abs=1e-9)
+
+
+def test_every_activity_has_a_stage(engine):
+    for act in engine.project.bd.Database(DB):
+        assert act.get("stage") in STAGES, act["code"]
+
+
+@pytest.mark.parametrize("values, expected", [
+    ({"grid": "pcf-background|electricity-cn-xj-2023"},
+     (TOTAL_M2 + (GRID_XJ - GRID_CN) * ELEC_M2) / EFF),
+    ({"recycled_aluminium": 0.5},
+     (TOTAL_M2 + 0.5 * AL_IN * (AL_RECYCLED - AL_PRIMARY_CN)) / EFF),
+    ({"transport_distance": 13800 * 1.852},
+     (TOTAL_M2 + DIST_M2 * (13800 * 1.852 / DIST_KM - 1)) / EFF),
+    ({"module_efficiency": 0.22}, TOTAL_M2 / 0.22),
+])
+def test_parameters_move_the_result_by_the_hand_computed_amount(engine, values, expected):
+    from supply_chain.parameters import footprint_with, load_parameters
+
+    params = load_parameters(PARAMS_YAML)
+    r = footprint_with(engine, PER_KWP, values, "gwp100", params=params)
+    assert r.baseline == pytest.approx(TOTAL_M2 / EFF, rel=1e-6)
+    assert r.total == pytest.approx(expected, rel=1e-6)
