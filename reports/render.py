@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import logging
 import math
@@ -198,15 +199,60 @@ _FONT_SLOT = "/*pcf-fonts*/"
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
-def html_to_pdf(html: str, lang: str = "en") -> bytes:
-    """PDF bytes from self-contained HTML (images as data URIs)."""
+#: Rendered PDFs are kept here, named by the hash of what they were rendered from.
+PDF_CACHE_ENV = "PCF_CACHE_DIR"
+PDF_CACHE_KEEP = 64
+
+
+def pdf_cache_dir() -> Path:
+    """``$PCF_CACHE_DIR/pdf``, else ``./.pcf/cache/pdf`` (beside the default Brightway data)."""
+    return Path(os.environ.get(PDF_CACHE_ENV) or Path(".pcf") / "cache") / "pdf"
+
+
+def html_to_pdf(html: str, lang: str = "en", cache: bool = True) -> bytes:
+    """PDF bytes from self-contained HTML (images as data URIs).
+
+    A PDF is a pure function of its HTML, the language and the renderer's version, so it is
+    cached under the SHA-256 of the three (:func:`pdf_cache_dir`, the newest
+    ``PDF_CACHE_KEEP`` kept): an unchanged report is not rendered again. WeasyPrint spends
+    most of a render subsetting the embedded Noto fonts (several seconds per document).
+    """
+    from importlib.metadata import version
+
+    # the version from the package metadata: importing weasyprint alone takes ~1 s
+    key = hashlib.sha256(f"{version('weasyprint')}\0{lang}\0".encode() + html.encode()).hexdigest()
+    path = pdf_cache_dir() / f"{key}.pdf"
+    if cache and path.is_file():
+        try:
+            data = path.read_bytes()
+            os.utime(path)
+            log.debug("PDF from the cache: %s", path)
+            return data
+        except OSError:
+            log.debug("PDF cache entry %s unreadable; rendering", path, exc_info=True)
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     # weasyprint and fontTools log every font subset at INFO/WARNING; keep them quiet.
     for name in ("weasyprint", "fontTools"):
         logging.getLogger(name).setLevel(max(logging.getLogger(name).level, logging.ERROR))
-    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf(font_config=FontConfiguration())
+    data = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(font_config=FontConfiguration())
+    if cache:
+        _cache_pdf(path, data)
+    return data
+
+
+def _cache_pdf(path: Path, data: bytes) -> None:
+    """Store a rendered PDF (atomically) and prune the oldest; a failure only loses the cache."""
+    from lca._io import write_atomic
+
+    try:
+        write_atomic(path, data)
+        entries = sorted(path.parent.glob("*.pdf"), key=lambda p: p.stat().st_mtime)
+        for old in entries[:-PDF_CACHE_KEEP]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        log.warning("could not cache the PDF in %s", path.parent, exc_info=True)
 
 
 @functools.cache

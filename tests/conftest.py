@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Rendered-PDF cache (reports.render.html_to_pdf): a fresh one per test session, never ./.pcf.
+os.environ["PCF_CACHE_DIR"] = tempfile.mkdtemp(prefix="pcf-test-cache-")
 
 
 @pytest.fixture(scope="session")

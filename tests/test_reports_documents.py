@@ -488,3 +488,30 @@ def test_cli_report_commands(engine, tmp_path, monkeypatch):
     new = json.loads((tmp_path / "v2" / "pact-v2-lfp-cell-per-kwh.json").read_text())
     old = json.loads((tmp_path / "v2" / f"{first['id']}.json").read_text())
     assert new["precedingPfIds"] == [first["id"]] and old["status"] == "Deprecated"
+
+
+def test_pdf_cache_renders_once_per_distinct_html(monkeypatch, tmp_path):
+    """A PDF is a function of its HTML: the same HTML comes from the cache without WeasyPrint,
+    a changed one is rendered again; cache=False always renders."""
+    import weasyprint
+
+    from reports import render
+
+    monkeypatch.setenv("PCF_CACHE_DIR", str(tmp_path))
+    calls = []
+    real = weasyprint.HTML.write_pdf
+
+    def counting(self, *a, **kw):
+        calls.append(1)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", counting)
+    html = "<html><body><p>42.5 kg CO2e</p></body></html>"
+    first = render.html_to_pdf(html)
+    assert first.startswith(b"%PDF") and len(calls) == 1
+    assert render.html_to_pdf(html) == first and len(calls) == 1
+    assert len(list((tmp_path / "pdf").glob("*.pdf"))) == 1
+    render.html_to_pdf(html.replace("42.5", "42.6"))
+    assert len(calls) == 2
+    render.html_to_pdf(html, cache=False)
+    assert len(calls) == 3
