@@ -1,0 +1,118 @@
+"""LFP EV battery, cell -> module -> pack (inventories/products/lfp-pack.csv): per kWh of pack
+capacity and the EU Battery Regulation variant per kWh delivered over the service life. Each total
+lies in the cited published range, equals the hand calculation from the sourced amounts x
+background factors, its stages add up, the chain passes through cell, module and pack, and each
+parameter of lfp-pack.params.yaml moves the result by the hand-computed amount.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BACKGROUND_CSV = ROOT / "inventories" / "background" / "pcf-background.csv"
+PRODUCT_CSV = ROOT / "inventories" / "products" / "lfp-pack.csv"
+PARAMS_YAML = ROOT / "inventories" / "products" / "lfp-pack.params.yaml"
+DB = "pcf-products-lfp-pack"
+CELL, MODULE = (DB, "lfp-pack-cell"), (DB, "lfp-pack-module")
+PACK, DELIVERED = (DB, "lfp-pack-per-kwh"), (DB, "lfp-pack-per-kwh-delivered")
+STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
+
+# Published ranges, kg CO2e per kWh, cradle to gate.
+PACK_RANGE = (70.0, 175.0)   # Aichberger & Jungmeier 2020, Energies: pack median 120, IQR 70-175
+CELL_RANGE = (41.0, 89.0)    # Xu et al. 2022, RCR 187:106606: 41-89 per kWh cell (2020)
+
+# Background factors (pcf-background), kg CO2e per unit, IPCC 2021 GWP100
+GREET_LFP = 41.79            # GREET 2024 LFP pack materials per kWh (upstream_libmaterial.csv)
+GRID_CN, GRID_JS = 0.5306, 0.5827   # MEE 2023 national / Jiangsu
+ELEC = 57.5                  # Kurland 2020, midpoint of 50-65 kWh per kWh
+
+# Split of the GREET aggregate by BatPaC 5 masses (jbaars/Batt_Sust_Model notebook @65b7a81)
+CELL_SHARE = 288 * 1.336 / 618                 # LFP-G design: cells / pack mass
+MOD_HW = 12 * (25.46 - 24 * 0.956)             # NMC622 design, same layout: module hardware
+PACK_HW = 468.9 - 12 * 25.46                   # and pack hardware
+MOD_SHARE = (1 - CELL_SHARE) * MOD_HW / (MOD_HW + PACK_HW)
+PACK_SHARE = (1 - CELL_SHARE) * PACK_HW / (MOD_HW + PACK_HW)
+
+CELL_MAT = GREET_LFP * CELL_SHARE              # 26.02
+CELL_MFG = ELEC * GRID_CN                      # 30.51
+MODULE_PARTS = GREET_LFP * MOD_SHARE           # 2.46
+PACK_PARTS = GREET_LFP * PACK_SHARE            # 13.31
+CELL_TOTAL = CELL_MAT + CELL_MFG
+MODULE_TOTAL = CELL_TOTAL + MODULE_PARTS
+PACK_TOTAL = MODULE_TOTAL + PACK_PARTS         # = GREET_LFP + ELEC * GRID_CN = 72.30
+LIFE_KWH = 60 * 8                              # FEqC per year x years (draft delegated act; warranty)
+
+
+@pytest.fixture(scope="module")
+def engine(project):
+    from lca.footprint import FootprintEngine
+    from lca.importer import import_inventory
+
+    import_inventory(project, BACKGROUND_CSV)
+    import_inventory(project, PRODUCT_CSV)
+    return FootprintEngine(project)
+
+
+def test_shares_split_the_whole_aggregate():
+    assert CELL_SHARE + MOD_SHARE + PACK_SHARE == pytest.approx(1.0, rel=1e-12)
+    assert PACK_TOTAL == pytest.approx(GREET_LFP + ELEC * GRID_CN, rel=1e-12)
+
+
+def test_pack_in_published_range_and_equals_hand_calculation(engine):
+    r = engine.footprint(PACK, "gwp100")
+    assert PACK_RANGE[0] <= r.total <= PACK_RANGE[1], r.total
+    assert r.total == pytest.approx(PACK_TOTAL, rel=1e-6)
+    assert math.isclose(sum(r.by_stage.values()), r.total, rel_tol=1e-9)
+    assert set(r.by_stage) <= STAGES
+    assert r.by_stage["raw_material_acquisition"] == pytest.approx(GREET_LFP, rel=1e-6)
+    assert r.by_stage["production"] == pytest.approx(CELL_MFG, rel=1e-6)
+
+
+def test_cell_and_module_equal_hand_calculation(engine):
+    cell = engine.footprint(CELL, "gwp100")
+    assert CELL_RANGE[0] <= cell.total <= CELL_RANGE[1], cell.total
+    assert cell.total == pytest.approx(CELL_TOTAL, rel=1e-6)
+    module = engine.footprint(MODULE, "gwp100")
+    assert module.total == pytest.approx(MODULE_TOTAL, rel=1e-6)
+    assert CELL_TOTAL < MODULE_TOTAL < PACK_TOTAL
+
+
+def test_delivered_is_pack_over_lifetime_energy(engine):
+    r = engine.footprint(DELIVERED, "gwp100")
+    assert r.total == pytest.approx(PACK_TOTAL / LIFE_KWH, rel=1e-6)
+    assert math.isclose(sum(r.by_stage.values()), r.total, rel_tol=1e-9)
+
+
+def test_chain_cell_module_pack_each_its_own_activity_with_a_stage(engine):
+    bd = engine.project.bd
+    acts = {a["code"]: a for a in bd.Database(DB)}
+    for act in acts.values():
+        assert act.get("stage") in STAGES, act["code"]
+    inputs = {code: {e.input["code"] for e in a.technosphere()} for code, a in acts.items()}
+    assert "lfp-pack-cell" in inputs["lfp-pack-module"]
+    assert "lfp-pack-module" in inputs["lfp-pack-per-kwh"]
+    assert "lfp-pack-per-kwh" in inputs["lfp-pack-per-kwh-delivered"]
+    for code in ("lfp-pack-cell", "lfp-pack-module", "lfp-pack-per-kwh"):
+        assert acts[code]["stage"] == "production"
+
+
+@pytest.mark.parametrize("key, values, expected", [
+    (PACK, {"grid": "pcf-background|electricity-cn-js-2023"},
+     PACK_TOTAL + ELEC * (GRID_JS - GRID_CN)),
+    (PACK, {"factory_electricity": 50.0}, PACK_TOTAL + (50.0 - ELEC) * GRID_CN),
+    (DELIVERED, {"cycles_per_year": 100}, PACK_TOTAL / (100 * 8)),
+    (DELIVERED, {"service_life_years": 10}, PACK_TOTAL / (60 * 10)),
+    (DELIVERED, {"cycles_per_year": 100, "service_life_years": 10}, PACK_TOTAL / (100 * 10)),
+])
+def test_parameters_move_the_result_by_the_hand_computed_amount(engine, key, values, expected):
+    from supply_chain.parameters import footprint_with, load_parameters
+
+    params = load_parameters(PARAMS_YAML)
+    r = footprint_with(engine, key, values, "gwp100", params=params)
+    base = PACK_TOTAL if key == PACK else PACK_TOTAL / LIFE_KWH
+    assert r.baseline == pytest.approx(base, rel=1e-6)
+    assert r.total == pytest.approx(expected, rel=1e-6)
