@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _io, methods
+from .errors import InventoryError
 from .footprint import FootprintEngine
 from .importer import import_inventory, shipped_inventories
 from .project import Project
@@ -94,14 +95,28 @@ def list_products(proj: Project, final_only: bool = True) -> list[dict]:
     return rows
 
 
+def key_products(proj: Project, database: str) -> list[tuple[str, str]]:
+    """The products a database declares (its metadata row ``pcf_key_products``: codes separated
+    by spaces, e.g. a pack per kWh *and* its battery-regulation variant that consumes it), else
+    its final products (:func:`final_products`)."""
+    declared = str(proj.bd.databases[database].get("pcf_key_products", "")).split()
+    if not declared:
+        return [a.key for a in final_products(proj, database)]
+    codes = {a["code"] for a in proj.bd.Database(database)}
+    missing = [c for c in declared if c not in codes]
+    if missing:
+        raise InventoryError(f"{database}: pcf_key_products names unknown activities {missing}")
+    return [(database, c) for c in declared]
+
+
 def shipped_product_keys(proj: Project, databases: Sequence[str]) -> list[tuple[str, str]]:
-    """Final products of the shipped *product* databases (those whose file is under products/)."""
+    """Key products of the shipped *product* databases (those whose file is under products/)."""
     bd = proj.bd
     keys = []
     for db in databases:
         src = bd.databases[db].get("pcf_source_path", "")
         if Path(src).parent.name == "products":
-            keys += [a.key for a in final_products(proj, db)]
+            keys += key_products(proj, db)
     return keys
 
 

@@ -177,17 +177,24 @@ def _print_demo(summary: dict, method: str) -> None:
     con = _console()
     unit = summary["unit"]
     table = Table(title=f"Product carbon footprints, {unit} ({summary['method_alias'] or method})")
-    table.add_column("product", ratio=3)
-    for col in ("total", "fossil", "bio", "dLUC", "95% interval"):
+    products = summary["products"]
+    # biogenic and dLUC columns only when some product has them (the shipped ones are fossil)
+    parts = [(k, h) for k, h in (("biogenic", "bio"), ("land_use", "dLUC"))
+             if any(p[k] for p in products)]
+    table.add_column("product (code, per unit)", min_width=26, overflow="fold")
+    for col in ("total", "fossil", *(h for _, h in parts), "95% interval"):
         table.add_column(col, justify="right", no_wrap=True)
-    table.add_column("largest stage", ratio=1)
-    for p in summary["products"]:
+    table.add_column("largest stage")
+    short = {"raw_material_acquisition": "materials", "end_of_life": "end of life"}
+    for p in products:
         mc = p.get("uncertainty") or {}
         stage = max(p["by_stage"].items(), key=lambda kv: abs(kv[1]))[0] if p["by_stage"] else ""
         interval = f"{mc['p2_5']:.4g}–{mc['p97_5']:.4g}" if mc else ""
-        table.add_row(f"{p['product_name']} (per {p['amount']:g} {p['product_unit']})",
-                      f"{p['total']:.4g}", f"{p['fossil']:.4g}", f"{p['biogenic']:.3g}",
-                      f"{p['land_use']:.3g}", interval, stage.replace("_", " "))
+        # the code is short and unique; the full names are in footprints.csv/json
+        table.add_row(f"{p['product'][1]} [{p['amount']:g} {p['product_unit']}]",
+                      f"{p['total']:.4g}", f"{p['fossil']:.4g}",
+                      *(f"{p[k]:.3g}" for k, _ in parts), interval,
+                      short.get(stage, stage.replace("_", " ")))
     con.print(table)
     sc = summary.get("supply_chain") or {}
     if sc:
