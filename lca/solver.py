@@ -7,8 +7,9 @@ arrays of ``A`` read as CSC): on ecoinvent-like matrices this gives ~10x fewer f
 than factorising ``A`` in CSC. SuperLU's ``trans='T'`` then solves the forward system with the
 same factors, so one LU serves both directions exactly.
 
-pypardiso (MKL) is used for forward solves of large batches when installed: it factorises in
-parallel and solves many right-hand sides in one call.
+pypardiso is not used here (bw2calc uses it, where installed, for its own solves): the batch
+and adjoint paths need both directions from one factorisation, which SuperLU's factors give
+(``BENCH batch`` measures the result against bw2calc with pypardiso).
 """
 
 from __future__ import annotations
@@ -22,14 +23,6 @@ from scipy.sparse.linalg import splu
 from .errors import NonSquareTechnosphere, SingularTechnosphere
 
 log = logging.getLogger(__name__)
-
-try:  # pragma: no cover - depends on the platform
-    import pypardiso  # noqa: F401
-
-    HAVE_PARDISO = True
-except ImportError:  # pragma: no cover
-    HAVE_PARDISO = False
-
 
 def check_square(A: sp.spmatrix, labels=None) -> None:
     """Raise :class:`NonSquareTechnosphere` unless ``A`` is square."""
