@@ -125,12 +125,21 @@ def test_archetype_comparison_is_the_aggregate(engine):
     assert lo <= r.total <= hi
 
 
+def test_archetype_life_cycle_is_archetype_plus_dell_use_phase(engine):
+    r = engine.footprint((DB, "laptop-archetype-life-cycle-eu"), "gwp100")
+    assert r.total == pytest.approx(ARCHETYPE_GWP + USE_KWH * EU27, rel=1e-6)  # 199.19
+    assert r.by_stage["use"] == pytest.approx(USE_KWH * EU27, rel=1e-6)
+    assert sum(r.by_stage.values()) == pytest.approx(r.total, rel=1e-9)
+    lo, hi = LIFE_RANGE
+    assert lo <= r.total <= hi
+
+
 def test_every_activity_has_a_stage_and_every_exchange_a_source_and_uncertainty(engine):
     for act in engine.project.bd.Database(DB):
         assert act.get("stage") in STAGES, (act["code"], act.get("stage"))
     with LAPTOP_CSV.open(newline="", encoding="utf-8") as fh:
         rows = [r for r in csv.reader(fh) if len(r) == 14 and r[7] in {"technosphere", "biosphere"}]
-    assert len(rows) == 17
+    assert len(rows) == 19  # 17 exchanges + the archetype life cycle's two
     for r in rows:
         comment, utype = r[13], r[8]
         assert "Source:" in comment or "functional-unit bookkeeping" in comment, r[0]

@@ -54,6 +54,8 @@ PUBLISHED = {
                                     "of the published PCFs, FACTS B3 [derived]")),
     ("pcf-products-laptop", "laptop-archetype-manufacture"): (
         62.0 * 0.76, 937.0 * 0.85, "as laptop-manufacture"),
+    ("pcf-products-laptop", "laptop-archetype-life-cycle-eu"): (
+        62.0, 937.0, "as laptop-life-cycle-eu"),
 }
 # EU Battery Regulation FU: E_total = capacity x 60 FEqC/yr (M1/N1, draft DA 2024) x 8 yr warranty
 DELIVERED_PER_CAPACITY = 60 * 8
