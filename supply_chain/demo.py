@@ -963,9 +963,11 @@ def _supplier_input_texts(contributions, intensity, benchmark, quality) -> dict[
             "battery-pack-supplier-data.csv": _csv_text(cols, rows)}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, out=None) -> int:
     """``python -m supply_chain.demo [--write]``: run the pack demo in a temporary project;
-    with ``--write``, rewrite the ``delta`` and ``footprint`` columns of the shipped files."""
+    with ``--write``, rewrite the ``delta`` and ``footprint`` columns of the shipped files.
+    The summary (JSON) goes to ``out`` (the ``__main__`` entry passes stdout; library code
+    does not write to the terminal)."""
     import argparse
     import tempfile
 
@@ -989,9 +991,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_baseline_csv(problem, PACK_BASELINE)
         summary = demo_supply_chain(eng, Path(d) / "out")
     summary.pop("files", None)
-    print(json.dumps(summary, indent=2, ensure_ascii=False))
+    if out is not None:
+        out.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    import sys
+
+    raise SystemExit(main(out=sys.stdout))
