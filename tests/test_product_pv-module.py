@@ -13,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKGROUND_CSV = ROOT / "inventories" / "background" / "pcf-background.csv"
+BACKGROUND_PV_CSV = ROOT / "inventories" / "background" / "pcf-background-pv.csv"
 PRODUCT_CSV = ROOT / "inventories" / "products" / "pv-module.csv"
 PARAMS_YAML = ROOT / "inventories" / "products" / "pv-module.params.yaml"
 DB = "pcf-products-pv-module"
@@ -32,6 +33,10 @@ GRID_XJ = 0.6021                      # MEE 2023 Xinjiang
 AL_PRIMARY_CN, AL_RECYCLED = 20.0, 0.5
 GAS_PER_MJ = 0.0561 + 1e-6 * 29.8 + 1e-7 * 273   # IPCC 2006 natural gas, CO2 + CH4 + N2O
 SHIP_PER_TKM = 0.01612 + 0.00365      # DESNZ 2024 container ship, TTW + WTT
+# pcf-background-pv: Nuss & Eckelman 2014 (silver, copper), PlasticsEurope via Hopewell et al. 2009
+# (LDPE as encapsulant proxy, PET as backsheet proxy), IPCC 2006 float-glass carbonate CO2
+SILVER, COPPER, LDPE, PET = 196.0, 2.8, 2.1, 3.4
+GLASS_CARBONATE = 0.21 * (1 - 0.175)  # kg CO2 per kg glass melted
 
 # Sourced amounts (PV_ICE 2020 rows, CPIA via cnstandards.net, Chen et al. 2017, Mueller 2021,
 # IEA PVPS 2020, Port Economics Management and Policy)
@@ -44,10 +49,18 @@ INGOT_KWH, WAFER_KWH, CELL_KWH = 38.4, 2.85, 29.0   # per kg silicon
 MODULE_KWH = 3.362                    # per m2
 MASS_T = (8.7641 + 1.57996 + 0.400588 + 0.849445 + 0.4325328) / 1000
 DIST_KM = 10600 * 1.852
+AG_IN = 3.392034742 / 0.80 / 1000      # kg silver per m2 (PV_ICE 2020)
+CU_IN = 8.22528 / 0.90 / 1000          # kg copper per m2
+ENC_IN = 0.849445 / 0.99               # kg encapsulant per m2
+BS_IN = 0.4325328 / 0.965              # kg backsheet per m2
+POLY_HEAT_MJ = 70.0                    # MJ natural gas per kg polysilicon (Mueller 2021)
 
 ELEC_M2 = (POLY_KWH + MGSI_KWH + INGOT_KWH + WAFER_KWH + CELL_KWH) * SI_IN + MODULE_KWH
-GLASS_PER_KG = GLASS_KWH * (1 - GLASS_FUEL) * GRID_CN + GLASS_KWH * GLASS_FUEL * 3.6 * GAS_PER_MJ
-RAW_M2 = (POLY_KWH + MGSI_KWH) * SI_IN * GRID_CN + GLASS_IN * GLASS_PER_KG + AL_IN * AL_PRIMARY_CN
+GLASS_PER_KG = (GLASS_KWH * (1 - GLASS_FUEL) * GRID_CN + GLASS_KWH * GLASS_FUEL * 3.6 * GAS_PER_MJ
+                + GLASS_CARBONATE)
+POLY_PER_KG = (POLY_KWH + MGSI_KWH) * GRID_CN + POLY_HEAT_MJ * GAS_PER_MJ
+OTHER_M2 = AG_IN * SILVER + CU_IN * COPPER + ENC_IN * LDPE + BS_IN * PET
+RAW_M2 = SI_IN * POLY_PER_KG + GLASS_IN * GLASS_PER_KG + AL_IN * AL_PRIMARY_CN + OTHER_M2
 PROD_M2 = ((INGOT_KWH + WAFER_KWH + CELL_KWH) * SI_IN + MODULE_KWH) * GRID_CN
 DIST_M2 = MASS_T * DIST_KM * SHIP_PER_TKM
 TOTAL_M2 = RAW_M2 + PROD_M2 + DIST_M2
@@ -59,6 +72,7 @@ def engine(project):
     from lca.importer import import_inventory
 
     import_inventory(project, BACKGROUND_CSV)
+    import_inventory(project, BACKGROUND_PV_CSV)
     import_inventory(project, PRODUCT_CSV)
     return FootprintEngine(project)
 
