@@ -36,6 +36,17 @@ _CONFIDENCE = re.compile(r"Confidence:\s*([A-Za-z/ -]+?)(?=[,.(;]|\s+\(|$)")
 _MAX_SOURCE = 400
 
 
+def database_of(path: str | os.PathLike) -> str | None:
+    """The database a Brightway CSV inventory declares in its first row (``Database,<name>``),
+    or None if the file cannot be read or does not start so."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            row = [c.strip() for c in next(csv.reader(fh), [])]
+    except OSError:
+        return None
+    return row[1] if len(row) >= 2 and row[0] == "Database" else None
+
+
 def _activities(path: Path) -> Iterable[dict]:
     """Yield one dict per activity block of a Brightway CSV file (metadata only)."""
     database = None

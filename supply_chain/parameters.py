@@ -33,7 +33,6 @@ one left, so that e.g. a lower yield followed by a grid switch moves the *scaled
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
 import os
@@ -44,8 +43,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from lca.inventory_docs import database_of
+
 from .errors import ParameterError, ScenarioError
-from .scenarios import ReplaceSupplier, ScaleExchange, Scenario, _flow_rows, _key, scenario_changes
+from .scenarios import ReplaceSupplier, ScaleExchange, Scenario, _key, flow_rows, scenario_changes
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +101,10 @@ class Parameter(BaseModel):
 
     # -- values --------------------------------------------------------------------------------
     def bounds(self) -> tuple[float, float]:
-        lo = 0.0 if self.kind == "share" else (self.min if self.min is not None else 0.0)
-        hi = 1.0 if self.kind == "share" else (self.max if self.max is not None else math.inf)
-        if self.kind == "share":
-            lo = max(lo, self.min) if self.min is not None else lo
-            hi = min(hi, self.max) if self.max is not None else hi
-        return lo, hi
+        """``[min, max]`` as declared, within ``[0, 1]`` for a share and ``[0, ∞)`` otherwise."""
+        hi = 1.0 if self.kind == "share" else math.inf
+        lo = 0.0 if self.min is None else max(0.0, self.min)
+        return lo, (hi if self.max is None else min(hi, self.max))
 
     def parse(self, value) -> str | float:
         """Check ``value`` (a string from the command line is converted); return it."""
@@ -166,16 +165,6 @@ def load_parameters(path: str | os.PathLike) -> list[Parameter]:
     return out
 
 
-def _database_of(csv_path: Path) -> str | None:
-    """The ``Database,<name>`` of a Brightway CSV inventory (its first row)."""
-    try:
-        with csv_path.open(encoding="utf-8", newline="") as fh:
-            row = next(csv.reader(fh), [])
-    except OSError:
-        return None
-    return row[1] if len(row) >= 2 and row[0] == "Database" else None
-
-
 def shipped_parameters(root: str | os.PathLike | None = None) -> dict[str, list[Parameter]]:
     """``{database: parameters}`` from the ``*.params.yaml`` files beside the product inventories
     (``<name>.params.yaml`` belongs to ``<name>.csv``, i.e. to that file's database)."""
@@ -183,7 +172,7 @@ def shipped_parameters(root: str | os.PathLike | None = None) -> dict[str, list[
     out: dict[str, list[Parameter]] = {}
     for f in sorted((root / "products").glob(f"*{SUFFIX}")):
         inv = f.with_name(f.name[: -len(SUFFIX)] + ".csv")
-        db = _database_of(inv)
+        db = database_of(inv)
         if db is None:
             raise ParameterError(f"no inventory {inv.name} (with a 'Database' row) beside it",
                                  where=str(f))
@@ -228,7 +217,7 @@ class ParameterResult:
                 "delta": self.delta, **self.result.to_dict()}
 
 
-def _scenario(p: Parameter, value, system, flow_rows) -> Scenario:
+def _scenario(p: Parameter, value, system, rows_b) -> Scenario:
     """The scenario changes of parameter ``p`` at ``value`` on ``system`` (current matrices)."""
     col = {tuple(k): j for j, k in enumerate(system.keys)}
     name = f"{p.name}={value}"
@@ -242,8 +231,8 @@ def _scenario(p: Parameter, value, system, flow_rows) -> Scenario:
         if inp in col:
             i = system.product_index[int(system.activity_ids[col[inp]])]
             return float(system.A[i, j])
-        if inp in flow_rows:
-            return float(system.B[flow_rows[inp], j])
+        if inp in rows_b:
+            return float(system.B[rows_b[inp], j])
         raise p._error(f"input {'|'.join(inp)!r} is neither an activity nor an elementary flow "
                        "of the product's system")
 
@@ -299,16 +288,14 @@ def apply_parameters(engine, system, params: Mapping[str, Parameter], values: Ma
         raise ParameterError(f"unknown parameter(s) {unknown}; this product has: {known}")
     parsed = {n: params[n].parse(v) for n, v in values.items()}
     order = sorted(parsed, key=lambda n: (_ORDER[params[n].kind], n))
-    scen = [Scenario(name=n, changes=tuple(
-        ScaleExchange(activity=c, input=i, factor=1.0)
-        for c in params[n].consumers for i in params[n].inputs)) for n in order]
-    flow_rows = _flow_rows(engine, system, scen)  # rows of B for flows named as inputs
+    # rows of B for the elementary flows named as inputs of scale parameters
+    rows_b = flow_rows(engine, system, [_key(i) for n in order for i in params[n].inputs])
     cur = system
     for n in order:
-        s = _scenario(params[n], parsed[n], cur, flow_rows)
+        s = _scenario(params[n], parsed[n], cur, rows_b)
         if s.changes:
             try:
-                changes = scenario_changes(cur, s, flow_rows)
+                changes = scenario_changes(cur, s, rows_b)
             except ScenarioError as exc:
                 raise params[n]._error(str(exc).split(": ", 1)[-1]) from None
             A1, B1 = apply_changes(cur.A, cur.B, changes)

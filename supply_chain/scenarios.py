@@ -30,7 +30,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from lca import maths, methods
 from lca.errors import UnitMismatch
-from lca.solver import factorize
 
 from .errors import ScenarioError
 from .levers import ExchangeChange, apply_changes
@@ -208,13 +207,16 @@ def scenario_changes(
 
 def _flow_rows(engine, system, scenarios: Sequence[Scenario]) -> dict[Key, int]:
     """Rows of ``B`` for the elementary flows the scenarios name (looked up in bw2data)."""
+    return flow_rows(engine, system,
+                     [ch.input for s in scenarios for ch in s.changes
+                      if isinstance(ch, ScaleExchange)])
+
+
+def flow_rows(engine, system, keys) -> dict[Key, int]:
+    """Rows of ``B`` for those of ``keys`` that are elementary flows of ``system`` (looked up in
+    bw2data); activities of the system and unknown keys are left out."""
     col = {tuple(k) for k in system.keys}
-    wanted = {
-        ch.input
-        for s in scenarios
-        for ch in s.changes
-        if isinstance(ch, ScaleExchange) and ch.input not in col
-    }
+    wanted = {tuple(k) for k in keys} - col
     if not wanted:
         return {}
     rows = {int(f): r for r, f in enumerate(system.flow_ids)}
@@ -271,8 +273,7 @@ def run_scenarios(
     rows = [system.product_index[n.id] for n in nodes]
     F = np.zeros((system.A.shape[0], len(nodes)))
     F[rows, np.arange(len(nodes))] = amounts
-    labels = [f"{k[0]}|{k[1]}" for k in system.keys]
-    flow_rows = _flow_rows(engine, system, scenarios)
+    rows_b = _flow_rows(engine, system, scenarios)
 
     def scores(fact, B):
         lam = maths.intensities(fact, maths.direct_intensities(c, B))
@@ -281,16 +282,14 @@ def run_scenarios(
     h0 = scores(system.fact, system.B)
     results = {BASELINE: h0}
     for s in scenarios:
-        changes = scenario_changes(system, s, flow_rows)
-        A1, B1 = apply_changes(system.A, system.B, changes)
-        touches_a = any(ch.matrix == "technosphere" for ch in changes)
-        fact = factorize(A1, labels=labels) if touches_a else system.fact
-        results[s.name] = scores(fact, B1)
+        changes = scenario_changes(system, s, rows_b)
+        changed = system.changed(*apply_changes(system.A, system.B, changes))
+        results[s.name] = scores(changed.fact, changed.B)
         log.info(
             "scenario %r: %d matrix change(s)%s",
             s.name,
             len(changes),
-            ", refactorised" if touches_a else "",
+            "" if changed.fact is system.fact else ", refactorised",
         )
     keys = [f"{n['database']}|{n['code']}" for n in nodes]
     out = []

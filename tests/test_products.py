@@ -72,9 +72,9 @@ def engine(project):
 
 
 def _product_databases() -> list[str]:
-    from supply_chain.parameters import _database_of
+    from lca.inventory_docs import database_of
 
-    return [_database_of(p) for p in shipped_inventories() if p.parent.name == "products"]
+    return [database_of(p) for p in shipped_inventories() if p.parent.name == "products"]
 
 
 def test_every_shipped_product_has_a_published_range(engine):
