@@ -30,6 +30,17 @@ def project(bw_dir):
 
 
 @pytest.fixture(scope="session")
+def shipped(project):
+    """The temporary project with every shipped inventory imported, once per session
+    (``lca.importer.shipped_inventories``: background files first, then products)."""
+    from lca.importer import import_inventory, shipped_inventories
+
+    for path in shipped_inventories():
+        import_inventory(project, path)
+    return project
+
+
+@pytest.fixture(scope="session")
 def hs_system(project):
     """Heijungs & Suh (2002) textbook system written with bw2data.
 

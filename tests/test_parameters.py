@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-INV = ROOT / "inventories"
 PACK = ("pcf-products-nmc811", "nmc811-pack-per-kwh")
 DELIVERED = ("pcf-products-nmc811", "nmc811-pack-per-kwh-delivered")
 MATERIALS = 49.9744227617603
@@ -27,13 +26,10 @@ F32 = lambda x: float(np.float32(x))  # noqa: E731  Brightway stores amounts as 
 
 
 @pytest.fixture(scope="module")
-def engine(project):
+def engine(shipped):
     from lca.footprint import FootprintEngine
-    from lca.importer import import_inventory
 
-    import_inventory(project, INV / "background" / "pcf-background.csv", overwrite=True)
-    import_inventory(project, INV / "products" / "nmc811-battery.csv", overwrite=True)
-    return FootprintEngine(project)
+    return FootprintEngine(shipped)
 
 
 def test_shipped_parameter_files_load_and_name_their_database():

@@ -13,8 +13,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BACKGROUND_CSV = ROOT / "inventories" / "background" / "pcf-background.csv"
-ELECTRONICS_CSV = ROOT / "inventories" / "background" / "pcf-background-electronics.csv"
 LAPTOP_CSV = ROOT / "inventories" / "products" / "laptop.csv"
 PARAMS = ROOT / "inventories" / "products" / "laptop.params.yaml"
 DB = "pcf-products-laptop"
@@ -67,14 +65,10 @@ DELL_5420_MANUFACTURE = 364 * 0.848  # the reference laptop's own PCF, manufactu
 
 
 @pytest.fixture(scope="module")
-def engine(project):
+def engine(shipped):
     from lca.footprint import FootprintEngine
-    from lca.importer import import_inventory
 
-    import_inventory(project, BACKGROUND_CSV)
-    import_inventory(project, ELECTRONICS_CSV)
-    import_inventory(project, LAPTOP_CSV)
-    return FootprintEngine(project)
+    return FootprintEngine(shipped)
 
 
 def test_hand_calculation_inputs():

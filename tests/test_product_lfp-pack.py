@@ -13,8 +13,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BACKGROUND_CSV = ROOT / "inventories" / "background" / "pcf-background.csv"
-PRODUCT_CSV = ROOT / "inventories" / "products" / "lfp-pack.csv"
 PARAMS_YAML = ROOT / "inventories" / "products" / "lfp-pack.params.yaml"
 DB = "pcf-products-lfp-pack"
 CELL, MODULE = (DB, "lfp-pack-cell"), (DB, "lfp-pack-module")
@@ -48,13 +46,10 @@ LIFE_KWH = 60 * 8                              # FEqC per year x years (draft de
 
 
 @pytest.fixture(scope="module")
-def engine(project):
+def engine(shipped):
     from lca.footprint import FootprintEngine
-    from lca.importer import import_inventory
 
-    import_inventory(project, BACKGROUND_CSV)
-    import_inventory(project, PRODUCT_CSV)
-    return FootprintEngine(project)
+    return FootprintEngine(shipped)
 
 
 def test_shares_split_the_whole_aggregate():

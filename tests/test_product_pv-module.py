@@ -12,9 +12,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BACKGROUND_CSV = ROOT / "inventories" / "background" / "pcf-background.csv"
-BACKGROUND_PV_CSV = ROOT / "inventories" / "background" / "pcf-background-pv.csv"
-PRODUCT_CSV = ROOT / "inventories" / "products" / "pv-module.csv"
 PARAMS_YAML = ROOT / "inventories" / "products" / "pv-module.params.yaml"
 DB = "pcf-products-pv-module"
 PER_M2, PER_KWP = (DB, "pv-module-per-m2"), (DB, "pv-module-per-kwp")
@@ -67,14 +64,10 @@ TOTAL_M2 = RAW_M2 + PROD_M2 + DIST_M2
 
 
 @pytest.fixture(scope="module")
-def engine(project):
+def engine(shipped):
     from lca.footprint import FootprintEngine
-    from lca.importer import import_inventory
 
-    import_inventory(project, BACKGROUND_CSV)
-    import_inventory(project, BACKGROUND_PV_CSV)
-    import_inventory(project, PRODUCT_CSV)
-    return FootprintEngine(project)
+    return FootprintEngine(shipped)
 
 
 @pytest.mark.parametrize("key, rng", [(PER_M2, M2_RANGE), (PER_KWP, KWP_RANGE)])

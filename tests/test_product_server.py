@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BACKGROUND_CSV = ROOT / "inventories" / "background" / "pcf-background.csv"
-SERVER_CSV = ROOT / "inventories" / "products" / "server.csv"
 PARAMS = ROOT / "inventories" / "products" / "server.params.yaml"
 DB = "pcf-products-server"
 LIFE = (DB, "server-r740-life-cycle-eu")
@@ -49,13 +47,10 @@ GATE_RANGE = (0.104 * 4780, 0.152 * 8640)
 
 
 @pytest.fixture(scope="module")
-def engine(project):
+def engine(shipped):
     from lca.footprint import FootprintEngine
-    from lca.importer import import_inventory
 
-    import_inventory(project, BACKGROUND_CSV)
-    import_inventory(project, SERVER_CSV)
-    return FootprintEngine(project)
+    return FootprintEngine(shipped)
 
 
 def test_hand_calculation_inputs():

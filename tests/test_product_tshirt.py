@@ -14,12 +14,9 @@ GWP100 29.8 / 273.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-INV = ROOT / "inventories"
 TSHIRT = ("pcf-products-tshirt", "tshirt-cotton-cn")
 STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
 # Olugbemi & Bolson (PMC12936201) 1.37 kg CO2e -13.81 %; China multi-site study 9.18 (FACTS B4)
@@ -41,14 +38,10 @@ TOTAL = RAW + PROD                              # 5.318
 
 
 @pytest.fixture(scope="module")
-def engine(project):
+def engine(shipped):
     from lca.footprint import FootprintEngine
-    from lca.importer import import_inventory
 
-    import_inventory(project, INV / "background" / "pcf-background.csv", overwrite=True)
-    import_inventory(project, INV / "background" / "pcf-background-textile.csv", overwrite=True)
-    import_inventory(project, INV / "products" / "tshirt.csv", overwrite=True)
-    return FootprintEngine(project)
+    return FootprintEngine(shipped)
 
 
 def test_tshirt_is_in_published_range(engine):

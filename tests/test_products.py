@@ -6,13 +6,11 @@ activity comment); stage tables add up; the background factors come through unch
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
 from lca.importer import shipped_inventories
 
-ROOT = Path(__file__).resolve().parents[1]
 STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
 
 # product key -> (low, high, citation); the range every shipped product must fall in.
@@ -62,13 +60,10 @@ DELIVERED_PER_CAPACITY = 60 * 8
 
 
 @pytest.fixture(scope="module")
-def engine(project):
+def engine(shipped):
     from lca.footprint import FootprintEngine
-    from lca.importer import import_inventory
 
-    for path in shipped_inventories():
-        import_inventory(project, path, overwrite=True)
-    return FootprintEngine(project)
+    return FootprintEngine(shipped)
 
 
 def _product_databases() -> list[str]:
