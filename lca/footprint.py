@@ -384,8 +384,7 @@ class FootprintEngine:
     def intensities(self, sysm: System, method_list: Sequence) -> np.ndarray:
         """Cradle-to-gate intensity of every activity, one row per method: ``λ = c B A⁻¹``."""
         C = np.vstack([self.characterization(sysm, m) for m in method_list])
-        E = maths.direct_intensities(C, sysm.B)
-        return np.atleast_2d(maths.intensities(sysm.fact, E))
+        return np.atleast_2d(maths.lcia_intensities(sysm.fact, C, sysm.B))
 
     def batch(
         self,

@@ -26,6 +26,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from .data import inventories_dir
 from .errors import InvalidAmount, InventoryError, UnitMismatch, UnlinkedExchanges
 from .project import Project, quiet
 
@@ -183,7 +184,7 @@ def write_database(
     """Write ``data`` (bw2data's ``{(name, code): dataset}``) as database ``name``, atomically.
 
     The one implementation of "replace a database all-or-nothing" (the importers and
-    :func:`lca.factory.write_product_activities` use it):
+    :func:`factory.plant.write_product_activities` use it):
 
     1. the data go to a temporary database ``<name>.pcf-import-<id>`` (a failure here never
        touches an existing ``name``);
@@ -293,7 +294,7 @@ def _retarget(data: dict, name: str, tmp: str) -> dict:
 
 def shipped_inventories(root: str | os.PathLike | None = None) -> list[Path]:
     """The inventory files shipped in ``inventories/``: background first, then products."""
-    root = Path(root) if root else Path(__file__).resolve().parent.parent / "inventories"
+    root = Path(root) if root else inventories_dir()
     files = []
     for sub in ("background", "products"):
         files += sorted((root / sub).glob("*.csv")) + sorted((root / sub).glob("*.xlsx"))

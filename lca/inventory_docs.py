@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from .data import inventories_dir
+
 log = logging.getLogger(__name__)
 
 START = "<!-- datasets:start -->"
@@ -30,7 +32,7 @@ END = "<!-- datasets:end -->"
 COLUMNS = ["database", "code", "name", "location", "unit", "stage", "confidence", "source",
            "comment", "file"]
 TABLE_COLUMNS = ["database", "code", "name", "location", "unit", "stage", "confidence", "source"]
-README = Path(__file__).resolve().parent.parent / "inventories" / "README.md"
+README = inventories_dir() / "README.md"
 _SOURCE = re.compile(r"Source:\s*(.*?)(?=\s*Confidence:|\s*Uncertainty:|$)", re.DOTALL)
 _CONFIDENCE = re.compile(r"Confidence:\s*([A-Za-z/ -]+?)(?=[,.(;]|\s+\(|$)")
 _MAX_SOURCE = 400

@@ -80,6 +80,20 @@ def intensities(A_or_fact, e: np.ndarray) -> np.ndarray:
     return _fact(A_or_fact).solve_transposed(e.T).T
 
 
+def lcia_intensities(A_or_fact, C: np.ndarray | sp.spmatrix, B: sp.spmatrix) -> np.ndarray:
+    """Cradle-to-gate intensities from the characterisation and the biosphere:
+    ``λ = C B A⁻¹`` (:func:`direct_intensities`, then :func:`intensities`): the one place this
+    composition is written.
+
+    >>> import numpy as np, scipy.sparse as sp
+    >>> A = sp.csr_matrix([[10.0, 0.0], [-2.0, 100.0]])
+    >>> B = sp.csr_matrix([[1.0, 10.0]])  # kg CO2 per unit of each activity
+    >>> lcia_intensities(A, np.array([1.0]), B).round(12).tolist()
+    [0.12, 0.1]
+    """
+    return intensities(A_or_fact, direct_intensities(C, B))
+
+
 def batch_scores(lam: np.ndarray, F: np.ndarray | sp.spmatrix) -> np.ndarray:
     """Scores of many demands under many methods: ``H = λ F`` (methods x demands).
 

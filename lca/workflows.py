@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _io, methods
+from . import files as _io
+from . import methods
 from .errors import InventoryError
 from .footprint import FootprintEngine
 from .importer import import_inventory, shipped_inventories
@@ -176,65 +177,6 @@ def uncertainty(
     return out
 
 
-def run_demo(
-    proj: Project,
-    out: str | os.PathLike,
-    method: str = "gwp100",
-    iterations: int = 1000,
-    seed: int = 42,
-    progress: Progress | None = None,
-    engine: FootprintEngine | None = None,
-) -> dict:
-    """Import the shipped inventories, footprint every shipped product, write JSON + CSV.
-
-    Files are written to a temporary name and moved into place, so a failed run leaves no
-    half-written output. Returns the summary (``products``: one dict per product with its
-    footprint and, with ``iterations``, its Monte Carlo ``uncertainty``).
-    """
-    import pandas as pd
-
-    dbs = ensure_inventories(proj, shipped_inventories(), progress)
-    keys = shipped_product_keys(proj, dbs)
-    eng = engine or FootprintEngine(proj)
-    results = []
-    for i, key in enumerate(keys):
-        if progress:
-            progress(i, len(keys), f"Footprinting {key[1]}")
-        results.append(eng.footprint(key, method))
-    mc = []
-    if iterations and keys:
-        if progress:
-            progress(0, 1, f"Monte Carlo, {iterations} draws")
-        mc = uncertainty(eng, keys, method, iterations, seed, keep_samples=True)
-    products = []
-    for i, r in enumerate(results):
-        d = r.to_dict()
-        if mc:
-            d["uncertainty"] = {k: v for k, v in mc[i].items() if k != "samples"}
-        products.append(d)
-    m = methods.resolve(method)
-    summary = {
-        "method": list(m),
-        "method_alias": methods.alias_of(m),
-        "unit": results[0].unit if results else "",
-        "databases": dbs,
-        "data_dir": str(proj.base_dir),
-        "products": products,
-    }
-    out = Path(out)
-    frame = pd.concat([r.to_frame() for r in results], ignore_index=True) if results else None
-    files = {"footprints.json": json.dumps(summary, ensure_ascii=False, indent=2)}
-    if mc:  # every draw, one column per product, for researchers and the report's histogram
-        draws = pd.DataFrame({f"{k[0]}|{k[1]}": u["samples"] for k, u in zip(keys, mc)})
-        files["montecarlo-draws.csv"] = draws.to_csv(index_label="draw")
-    summary["samples"] = {f"{k[0]}|{k[1]}": u["samples"] for k, u in zip(keys, mc)}
-    written = write_files_atomically(out, files)
-    if frame is not None:
-        written += write_files_atomically(out, {"footprints.csv": frame.to_csv(index=False)})
-    summary["files"] = [str(f) for f in written]
-    return summary
-
-
 def write_files_atomically(out: str | os.PathLike, files: dict[str, str]) -> list[Path]:
-    """Write ``{name: text}`` into ``out``, all files or none (:func:`lca._io.staged`)."""
+    """Write ``{name: text}`` into ``out``, all files or none (:func:`lca.files.staged`)."""
     return _io.write_files_atomically(out, files)

@@ -5,8 +5,8 @@ Public API::
 
     from reports import (Declaration, pact_footprint, validate_pact, read_pact, write_pact,
                          reissue, BatteryInfo, battery_declaration, write_battery_declaration,
-                         StudyInfo, write_iso14067_report, supplier_workbook, write_demo_reports,
-                         write_plant_sheet, write_demo_plant_sheet)
+                         StudyInfo, write_iso14067_report, supplier_workbook,
+                         write_plant_sheet)
 """
 
 from .battery import (  # noqa: F401
@@ -16,7 +16,6 @@ from .battery import (  # noqa: F401
     battery_declaration,
     write_battery_declaration,
 )
-from .demo import load_meta, write_demo_reports  # noqa: F401
 from .errors import (  # noqa: F401
     InvalidDeclaration,
     PactValidationError,
@@ -35,5 +34,5 @@ from .pact import (  # noqa: F401
     validate_pact,
     write_pact,
 )
-from .plant import write_demo_plant_sheet, write_plant_sheet  # noqa: F401
+from .plant import write_plant_sheet  # noqa: F401
 from .suppliers import supplier_workbook  # noqa: F401

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ._io import staged
+from lca.files import staged
 from .errors import InvalidDeclaration
 from .pact import parse_model
 

@@ -26,7 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import charts
-from ._io import staged
+from lca.files import staged
 from .pact import DataQuality, Declaration, parse_model
 
 log = logging.getLogger(__name__)

@@ -57,7 +57,7 @@ from supply_chain import units as sc_units
 from supply_chain.errors import BOMUnitMismatch, InvalidPCF, UnknownUnit
 from supply_chain.scoring import dqr as pef_dqr
 
-from ._io import write_atomic
+from lca.files import write_atomic
 from .errors import InvalidDeclaration, PactValidationError, ReportInputError, UnsupportedUnit
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,8 @@
 """The plant sheet: one plant period's GHG inventory on one or two pages (HTML and PDF).
 
-Every figure comes from one computed :class:`lca.factory.PlantInventory` (the numbers of
-``pcf factory inventory --json``), through :func:`lca.factory.allocate`,
-:func:`lca.factory.trajectory` and :func:`lca.factory.gap_report`; the sheet computes nothing of
+Every figure comes from one computed :class:`factory.plant.PlantInventory` (the numbers of
+``pcf factory inventory --json``), through :func:`factory.plant.allocate`,
+:func:`factory.plant.trajectory` and :func:`factory.plant.gap_report`; the sheet computes nothing of
 its own. Contents:
 
 - plant identity, and the "illustrative example" disclaimer when the plant's data file says so
@@ -23,7 +23,7 @@ digit kept) and per-unit footprints in kg CO2e per declared unit (:func:`reports
 The exact kg values are in the HTML (``title`` attributes) and, with ``formats`` including
 ``"json"``, in ``<stem>.json`` (the same ``PlantInventory.to_dict()`` as the CLI prints).
 
-Dependencies point one way: ``pcf → reports → lca``; :mod:`lca.factory` never imports this.
+Dependencies point one way: ``pcf → reports → lca``; :mod:`factory.plant` never imports this.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from ._io import staged
+from lca.files import staged
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,6 @@ _UNITS = {
     "cubic meter": ("m³", 1.0),
     "unit": ("unit", 1.0),
 }
-#: What-if defaults of the shipped demo (the same as :func:`lca.factory.demo_plant_summary`).
-DEMO_WHAT_IF = {"green": 0.6, "efficiency": 0.10}
 WHAT_IF_KEYS = ("green", "electrify", "kwh_per_mj", "efficiency")
 
 
@@ -90,7 +88,7 @@ def is_illustrative(plant) -> tuple[bool, str]:
 
 
 def _plant_comment(path) -> str:
-    from lca import factory_input as fi
+    from factory import inputs as fi
 
     p = Path(path)
     try:
@@ -112,11 +110,11 @@ def _plant_comment(path) -> str:
 def check_claims(plant) -> None:
     """Refuse a plant whose instruments claim more MWh than it bought in a market.
 
-    :func:`lca.factory.plant_inventory` already refuses such input; this re-checks a
+    :func:`factory.plant.plant_inventory` already refuses such input; this re-checks a
     ``PlantInventory`` given directly (e.g. built or edited in code) so a sheet never shows a
-    double-counted green claim. Raises :class:`lca.factory.CertificateOverclaim`.
+    double-counted green claim. Raises :class:`factory.plant.CertificateOverclaim`.
     """
-    from lca.factory import CertificateOverclaim
+    from factory.plant import CertificateOverclaim
 
     for period, inv in plant.periods.items():
         bought = inv.electricity.get("purchased_kwh_by_market", {})
@@ -179,10 +177,10 @@ def _lever_label(label: str, t) -> str:
 
 
 def _what_if_rows(plant, period, what_if):
-    """Lever rows from ``what_if``: a dict of :func:`lca.factory.gap_report` lever arguments
+    """Lever rows from ``what_if``: a dict of :func:`factory.plant.gap_report` lever arguments
     (``green``, ``electrify``, ``kwh_per_mj``, ``efficiency``), or rows already computed
     (``gap_report(...)["levers"]``)."""
-    from lca.factory import gap_report
+    from factory.plant import gap_report
 
     if not what_if:
         return None, gap_report(plant, period)
@@ -212,7 +210,7 @@ def sheet_context(
     scope2: str = "market",
 ) -> dict:
     """Everything the template shows, taken from the computed inventory (no new figures)."""
-    from lca.factory import allocate
+    from factory.plant import allocate
 
     from . import render
 
@@ -391,23 +389,23 @@ def write_plant_sheet(
     Parameters
     ----------
     plant
-        A :class:`lca.factory.PlantInventory` (``lca.factory.plant_inventory``).
+        A :class:`factory.plant.PlantInventory` (``factory.plant.plant_inventory``).
     what_if
-        Optional levers: a dict of :func:`lca.factory.gap_report` arguments (``green``,
+        Optional levers: a dict of :func:`factory.plant.gap_report` arguments (``green``,
         ``electrify``, ``kwh_per_mj``, ``efficiency``), or lever rows already computed
         (``gap_report(...)["levers"]``).
     formats
         Any of ``"html"`` (interactive chart, plotly.js inlined), ``"pdf"`` (static chart) and
         ``"json"`` (``plant.to_dict()``, the allocation and the gap report, exact kg).
     key, scope2
-        Allocation key and scope 2 basis for the products (as :func:`lca.factory.allocate`).
+        Allocation key and scope 2 basis for the products (as :func:`factory.plant.allocate`).
 
     Files: ``<stem>.<lang>.html``, ``<stem>.<lang>.pdf``, ``<stem>.json``; default stem
     ``plant-sheet-<plant>-<period>``. All files or none (:func:`reports._io.staged`); an
     over-claimed plant (:func:`check_claims`) or an unknown period raises before anything is
     written.
     """
-    from lca.factory import _jsonable
+    from lca.files import jsonable
 
     from . import render
 
@@ -445,7 +443,7 @@ def write_plant_sheet(
                     "levers": ctx["levers"],
                 }
                 (tmp / f"{stem}.json").write_text(
-                    json.dumps(doc, ensure_ascii=False, indent=2, default=_jsonable) + "\n",
+                    json.dumps(doc, ensure_ascii=False, indent=2, default=jsonable) + "\n",
                     encoding="utf-8",
                 )
                 written.append(f"{stem}.json")
@@ -462,13 +460,3 @@ def write_plant_sheet(
             written.append(name)
     log.info("plant sheet written: %s", ", ".join(written))
     return [Path(out_dir) / n for n in written]
-
-
-def write_demo_plant_sheet(project, out_dir: str | os.PathLike, lang: str = "en") -> list[Path]:
-    """The shipped example plant's sheet (latest period, the demo's what-if levers), for
-    ``pcf demo``. Imports the factor databases if missing."""
-    from lca import factory
-
-    factory.ensure_factor_databases(project)
-    plant = factory.plant_inventory(project, factory.EXAMPLE_PLANT)
-    return write_plant_sheet(plant, out_dir, lang=lang, what_if=DEMO_WHAT_IF)

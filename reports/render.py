@@ -244,7 +244,7 @@ def html_to_pdf(html: str, lang: str = "en", cache: bool = True) -> bytes:
 
 def _cache_pdf(path: Path, data: bytes) -> None:
     """Store a rendered PDF (atomically) and prune the oldest; a failure only loses the cache."""
-    from lca._io import write_atomic
+    from lca.files import write_atomic
 
     try:
         write_atomic(path, data)

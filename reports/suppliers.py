@@ -26,7 +26,7 @@ import math
 import os
 from pathlib import Path
 
-from ._io import write_atomic
+from lca.files import write_atomic
 from .errors import InvalidDeclaration
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,6 @@ data (dataclasses, DataFrames). The formulas are in the docstrings of :mod:`.rol
 """
 
 from .bom import add_part, bom_from_records, check_acyclic, new_bom, read_bom, roots  # noqa: F401
-from .demo import demo_bom_summary  # noqa: F401
 from .errors import (  # noqa: F401
     BOMCycle,
     BOMError,

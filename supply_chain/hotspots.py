@@ -29,6 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from lca import maths
+from lca.files import jsonable, write_files_atomically
 from lca.footprint import UNASSIGNED
 
 from .errors import UnknownPart
@@ -221,12 +222,11 @@ def write_hotspots(result: RollupResult, out_dir: str | os.PathLike, part=None, 
     ``breakdown, item, value, share``, every breakdown with its "rest" row; plus the top supply
     paths), ``<prefix>-sensitivities.csv`` and ``<prefix>-hotspots.json`` (all of it, plus the
     summary and the path coverage). Every file is built in memory first and the four are
-    written together, all or none (:func:`lca._io.write_files_atomically`). Returns
+    written together, all or none (:func:`lca.files.write_files_atomically`). Returns
     ``{kind: path}``.
     """
     import pandas as pd
 
-    from lca._io import write_files_atomically
 
     from .paths import bom_paths
 
@@ -254,23 +254,8 @@ def write_hotspots(result: RollupResult, out_dir: str | os.PathLike, part=None, 
         "hotspots_csv": (f"{prefix}-hotspots.csv", long.to_csv(index=False)),
         "sensitivities_csv": (f"{prefix}-sensitivities.csv", sens.to_csv(index=False)),
         "hotspots_json": (f"{prefix}-hotspots.json",
-                          json.dumps(_clean(doc), indent=2, ensure_ascii=False, allow_nan=False)),
+                          json.dumps(jsonable(doc), indent=2, ensure_ascii=False, allow_nan=False)),
     }
     paths = write_files_atomically(out, dict(texts.values()))
     return {k: str(p) for k, p in zip(texts, paths)}
-
-
-def _clean(o):
-    """JSON-ready: numpy scalars to Python, NaN to null, tuples to lists, keys to str."""
-    if isinstance(o, dict):
-        return {str(k): _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    if isinstance(o, (np.floating, float)):
-        return None if not np.isfinite(o) else float(o)
-    if isinstance(o, (np.integer, np.bool_)):
-        return o.item()
-    if o is None or isinstance(o, (str, int, bool)):
-        return o
-    return str(o)
 

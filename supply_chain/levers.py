@@ -943,7 +943,7 @@ def system_sensitivities(
     ``F`` holds one demand per column (a vector is one demand). One factorisation serves both.
     """
     fact = A_or_fact if isinstance(A_or_fact, Factorization) else factorize(A_or_fact)
-    lam = maths.intensities(fact, maths.direct_intensities(c, B))
+    lam = maths.lcia_intensities(fact, c, B)
     F = F.toarray() if sp.issparse(F) else np.asarray(F, dtype=np.float64)
     S = maths.supply(fact, F.reshape(F.shape[0], -1))
     return np.asarray(lam).ravel(), np.asarray(S).reshape(F.shape[0], -1)
@@ -1075,10 +1075,10 @@ def verify_changes(
     F = F.toarray() if sp.issparse(F) else np.asarray(F, dtype=np.float64)
     F = F.reshape(F.shape[0], -1)
     changes = [ch for lv in levers for ch in lv.changes]
-    lam0 = maths.intensities(factorize(A), maths.direct_intensities(c, B))
+    lam0 = maths.lcia_intensities(factorize(A), c, B)
     h0 = np.asarray(maths.batch_scores(lam0, F)).ravel()
     A1, B1 = apply_changes(A, B, changes)
-    lam1 = maths.intensities(factorize(A1), maths.direct_intensities(c, B1))
+    lam1 = maths.lcia_intensities(factorize(A1), c, B1)
     h1 = np.asarray(maths.batch_scores(lam1, F)).ravel()
     lin = np.array([sum(lv.effects.get(p, 0.0) for lv in levers) for p in products])
     return Verification(list(products), h0, lin, h0 - h1, h1)

@@ -43,6 +43,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from lca.data import inventories_dir
 from lca.inventory_docs import database_of
 
 from .errors import ParameterError, ScenarioError
@@ -168,7 +169,7 @@ def load_parameters(path: str | os.PathLike) -> list[Parameter]:
 def shipped_parameters(root: str | os.PathLike | None = None) -> dict[str, list[Parameter]]:
     """``{database: parameters}`` from the ``*.params.yaml`` files beside the product inventories
     (``<name>.params.yaml`` belongs to ``<name>.csv``, i.e. to that file's database)."""
-    root = Path(root) if root else Path(__file__).resolve().parent.parent / "inventories"
+    root = Path(root) if root else inventories_dir()
     out: dict[str, list[Parameter]] = {}
     for f in sorted((root / "products").glob(f"*{SUFFIX}")):
         inv = f.with_name(f.name[: -len(SUFFIX)] + ".csv")

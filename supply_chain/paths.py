@@ -242,7 +242,7 @@ def activity_paths(engine, product, method=None, amount: float = 1.0, cutoff: fl
     node = engine.node(product)
     sysm = engine.system_for([node])
     e = maths.direct_intensities(engine.characterization(sysm, method), sysm.B)
-    lam = maths.intensities(sysm.fact, e)
+    lam = maths.intensities(sysm.fact, e)  # e is kept for the path analysis
     T, et = normalized_technosphere(_aligned(sysm), e)
     f = engine.demand_vector(sysm, node, amount)
     labels = [f"{k[0]}|{k[1]}" for k in _row_keys(sysm)]

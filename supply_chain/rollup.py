@@ -396,7 +396,7 @@ def background_intensities(engine, keys: Iterable, method=None,
     sysm = engine.system_for(nodes + list(ex_nodes.values()))
     # as FootprintEngine.intensities (λ = c B A⁻¹), keeping e = c B for path analysis
     e = maths.direct_intensities(engine.characterization(sysm, method), sysm.B)
-    lam = maths.intensities(sysm.fact, e)
+    lam = maths.intensities(sysm.fact, e)  # e is kept for the path analysis
     exchanged = {}
     if exchange:
         repl = {}

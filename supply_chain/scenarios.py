@@ -276,7 +276,7 @@ def run_scenarios(
     rows_b = _flow_rows(engine, system, scenarios)
 
     def scores(fact, B):
-        lam = maths.intensities(fact, maths.direct_intensities(c, B))
+        lam = maths.lcia_intensities(fact, c, B)
         return np.asarray(maths.batch_scores(lam, F)).ravel()
 
     h0 = scores(system.fact, system.B)

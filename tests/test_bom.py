@@ -120,7 +120,7 @@ def test_records_need_a_root():
 
 
 def test_shipped_example_bom_reads():
-    from supply_chain.demo import DEMO_BOM
+    from pcf.demo.supply_chain import DEMO_BOM
 
     G = read_bom(DEMO_BOM)
     assert G.graph["roots"] == ["lfp-cell"]

@@ -1,4 +1,4 @@
-"""Factory carbon accounting (lca.factory): a small plant computed by hand, allocation, bad input,
+"""Factory carbon accounting (factory.plant): a small plant computed by hand, allocation, bad input,
 the written product activities, the levers, the example plant and the CLI."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from lca import factory
+import factory
+from pcf.demo.plant import demo_plant_summary
 from lca.errors import PCFError
-from lca.factory_levers import LeverState, electrify_heat, emissions, green_share
+from factory.levers import LeverState, electrify_heat, emissions, green_share
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "period,section,item,amount,unit,region,product,vintage,retired,comment\n"
@@ -255,7 +256,7 @@ def test_levers(proj, small):
 
 
 def test_demo_plant_summary(proj, tmp_path):
-    d = factory.demo_plant_summary(proj, tmp_path / "out")
+    d = demo_plant_summary(proj, tmp_path / "out")
     assert d["illustrative"] and d["periods"] == ["2023", "2024"]
     plant = factory.plant_inventory(proj, factory.EXAMPLE_PLANT)
     for inv in plant.periods.values():
@@ -280,7 +281,7 @@ def test_demo_plant_summary(proj, tmp_path):
 
 
 def _pcf(*args, data_dir):
-    code = ("import sys; from pcf import cli, factory_cmds; "
+    code = ("import sys; from pcf import app as cli; from pcf.commands import factory as factory_cmds; "
             "cli.app.add_typer(factory_cmds.app, name='factory'); sys.argv[0] = 'pcf'; cli.main()")
     env = dict(os.environ, PCF_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
     return subprocess.run([sys.executable, "-c", code, *args], check=False, capture_output=True,

@@ -142,7 +142,7 @@ def test_demo_bom_summary(project, tmp_path):
     from lca.footprint import FootprintEngine
     from lca.importer import shipped_inventories
     from lca.workflows import ensure_inventories
-    from supply_chain import demo_bom_summary
+    from pcf.demo.supply_chain import demo_bom_summary
 
     ensure_inventories(project, shipped_inventories())
     s = demo_bom_summary(FootprintEngine(project), tmp_path)

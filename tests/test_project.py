@@ -127,7 +127,7 @@ def test_global_setup_uses_the_projects_own_biosphere(global_dir):
 
 def test_cli_open_does_not_set_up_a_global_project(monkeypatch):
     import lca.project
-    from pcf import cli
+    from pcf import app as cli
 
     calls = []
     monkeypatch.setattr(lca.project, "open_project", lambda *a, **k: calls.append(k))

@@ -11,13 +11,12 @@ import pytest
 
 from reports import (
     battery_declaration,
-    load_meta,
     render,
     supplier_workbook,
     write_battery_declaration,
-    write_demo_reports,
     write_iso14067_report,
 )
+from pcf.demo.reports import load_meta, write_demo_reports
 from reports.errors import InvalidDeclaration, ReportError
 
 KEY = ("pcf-products", "lfp-cell-per-kwh")
@@ -453,7 +452,8 @@ def test_cli_report_commands(engine, tmp_path, monkeypatch):
     import typer
     from typer.testing import CliRunner
 
-    from pcf import cli, report_cmds
+    from pcf import app as cli
+    from pcf.commands import report as report_cmds
 
     monkeypatch.setattr(cli.state, "stdout", io.StringIO())  # where pcf writes its output
 

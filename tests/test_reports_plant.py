@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from lca import factory
+import factory
+from lca.files import jsonable
+from pcf.demo.plant import write_demo_plant_sheet
 from reports import plant as sheet
 from reports import render
 
@@ -122,7 +124,7 @@ def test_html_is_offline_and_json_is_the_inventory(plant, en_files):
     assert f'title="{plant.latest().scope2_market} kg CO2e"' in rest  # exact value kept
     doc = json.loads(en_files[".json"].read_text())
     # the same numbers as `pcf factory inventory --json` (PlantInventory.to_dict())
-    assert doc["inventory"] == json.loads(json.dumps(plant.to_dict(), default=factory._jsonable))
+    assert doc["inventory"] == json.loads(json.dumps(plant.to_dict(), default=jsonable))
     assert doc["gap"]["offsets_needed"] == factory.gap_report(plant)["offsets_needed"]
 
 
@@ -170,7 +172,7 @@ def test_failed_render_leaves_nothing(plant, tmp_path, monkeypatch):
 
 
 def test_demo_sheet_is_illustrative(proj, tmp_path):
-    files = sheet.write_demo_plant_sheet(proj, tmp_path)
+    files = write_demo_plant_sheet(proj, tmp_path)
     assert [p.suffix for p in files] == [".html", ".pdf"]
     text = pdf_text(files[1])
     assert "Illustrative example plant — not measured data." in text
@@ -222,7 +224,7 @@ def test_lca_does_not_import_reports():
 
 def _pcf(*args, data_dir):
     code = (
-        "import sys; from pcf import cli, factory_cmds; "
+        "import sys; from pcf import app as cli; from pcf.commands import factory as factory_cmds; "
         "cli.app.add_typer(factory_cmds.app, name='factory'); sys.argv[0] = 'pcf'; cli.main()"
     )
     env = dict(os.environ, PCF_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))

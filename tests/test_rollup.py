@@ -148,7 +148,7 @@ def engine(project):
 
 
 def test_demo_bom_equals_the_product_system(engine):
-    from supply_chain.demo import DEMO_BOM
+    from pcf.demo.supply_chain import DEMO_BOM
 
     r = rollup(read_bom(DEMO_BOM), engine, "gwp100")
     product = engine.footprint(("pcf-products", "lfp-cell-per-kwh"), "gwp100").total
@@ -160,7 +160,7 @@ def test_demo_bom_equals_the_product_system(engine):
 
 
 def test_illustrative_supplier_pcf_replaces_the_grid(engine):
-    from supply_chain.demo import DEMO_BOM, ILLUSTRATIVE_PCF
+    from pcf.demo.supply_chain import DEMO_BOM, ILLUSTRATIVE_PCF
     from supply_chain.pcfs import read_pact
 
     pcfs = read_pact(ILLUSTRATIVE_PCF)

@@ -27,7 +27,7 @@ def engine(project):
 
 @pytest.fixture(scope="module")
 def demo(engine, tmp_path_factory):
-    from supply_chain.demo import demo_supply_chain
+    from pcf.demo.supply_chain import demo_supply_chain
 
     out = tmp_path_factory.mktemp("supply-demo")
     return demo_supply_chain(engine, out), out
@@ -35,7 +35,7 @@ def demo(engine, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def model(engine):
-    from supply_chain.demo import load_pack
+    from pcf.demo.supply_chain import load_pack
 
     return load_pack(engine)
 
@@ -61,7 +61,7 @@ def test_rollup_equals_hand_computation(model):
 
 
 def test_lever_effects_come_from_the_model(model):
-    from supply_chain.demo import PACK_LEVERS, read_lever_changes
+    from pcf.demo.supply_chain import PACK_LEVERS, read_lever_changes
 
     d = model.effects(read_lever_changes(PACK_LEVERS))
     assert d["cell-wind-50"] == pytest.approx(60 * 57.5 * 0.5 * (GRID - WIND), rel=1e-6)
@@ -103,7 +103,7 @@ def test_demo_plan_meets_target_and_exact_resolve_confirms(demo):
 def test_plan_is_the_brute_force_optimum(demo, model):
     import itertools
 
-    from supply_chain.demo import pack_problem
+    from pcf.demo.supply_chain import pack_problem
 
     s, _ = demo
     problem, _c, _ = pack_problem(model)
@@ -135,7 +135,7 @@ def test_scorecard_and_hotspots(demo):
 
 
 def test_bad_lever_change_is_located(model, tmp_path):
-    from supply_chain.demo import PACK_LEVERS, read_lever_changes
+    from pcf.demo.supply_chain import PACK_LEVERS, read_lever_changes
     from supply_chain.levers import LeverError
 
     text = PACK_LEVERS.read_text().replace(",bom_replace,housing-aluminium,",
@@ -159,7 +159,7 @@ def test_supplier_quality_weights_each_supplier_by_its_own_emissions():
     technological DQR of 2.6; Asm's own parts are (2·100 + 1·0)/3 % primary, TeR (2·1 + 1·2)/3.
     """
     from supply_chain.bom import add_part, new_bom
-    from supply_chain.demo import supplier_quality
+    from pcf.demo.supply_chain import supplier_quality
     from supply_chain.pcfs import SupplierPCF
     from supply_chain.rollup import rollup
 
@@ -190,7 +190,7 @@ def test_supplier_quality_weights_each_supplier_by_its_own_emissions():
 
 
 def test_supplier_inputs_of_the_pack(model):
-    from supply_chain.demo import supplier_inputs
+    from pcf.demo.supply_chain import supplier_inputs
 
     contributions, intensity, _bench, quality = supplier_inputs(model)
     assert sum(v["battery-pack"] for v in contributions.values()) == pytest.approx(model.total)
@@ -226,7 +226,7 @@ def test_resolve_is_checked_against_the_stated_target():
     the gap to 68 and B (cut 35, really 31) is chosen: 69 meets the stated 70 and the loop stops
     there, though 69 is above the tightened cap. The stated cap is reported, the tightening
     beside it."""
-    from supply_chain.demo import solve_verified
+    from pcf.demo.supply_chain import solve_verified
 
     plan, ver, caps = solve_verified(_toy_problem(), "30%", _verify_with_gaps({"A": 2.0,
                                                                                 "B": 4.0}), "p")
@@ -240,7 +240,7 @@ def test_resolve_is_checked_against_the_stated_target():
 
 
 def test_exact_footprint_missing_the_stated_target_is_reported():
-    from supply_chain.demo import solve_verified
+    from pcf.demo.supply_chain import solve_verified
 
     # every plan misses by 25: no lever set meets 70 exactly within the solves allowed
     plan, ver, caps = solve_verified(_toy_problem(), "30%",
@@ -259,7 +259,7 @@ def test_effects_use_the_levers_formulas(model, monkeypatch):
     """BOM relinks and supplier electricity go through λ·s·δA (levers.lever_effects), PCF
     changes through levers.effects_from_supplier_pcf; the numbers are checked above."""
     import supply_chain.levers as levers_mod
-    from supply_chain.demo import PACK_LEVERS, read_lever_changes
+    from pcf.demo.supply_chain import PACK_LEVERS, read_lever_changes
 
     calls = []
     for name in ("lever_effects", "effects_from_supplier_pcf"):
@@ -301,7 +301,7 @@ def test_write_hotspots_writes_all_files_or_none(tmp_path, monkeypatch):
     def broken(o):
         raise RuntimeError("JSON could not be built")
 
-    monkeypatch.setattr(hotspots, "_clean", broken)  # fails after the CSV texts exist
+    monkeypatch.setattr(hotspots, "jsonable", broken)  # fails after the CSV texts exist
     out = tmp_path / "failed"
     with pytest.raises(RuntimeError):
         hotspots.write_hotspots(r, out, prefix="bike")
@@ -311,7 +311,7 @@ def test_write_hotspots_writes_all_files_or_none(tmp_path, monkeypatch):
 def test_demo_step_failing_leaves_no_partial_step(engine, tmp_path, monkeypatch):
     """A step that fails writes none of its files; the earlier steps' files are whole."""
     from supply_chain import scoring
-    from supply_chain.demo import demo_supply_chain
+    from pcf.demo.supply_chain import demo_supply_chain
 
     def broken(*a, **k):
         raise RuntimeError("scoring failed")

@@ -1,4 +1,4 @@
-"""Atomic file output, the one implementation (``reports._io`` re-exports it).
+"""File output, the one implementation: atomic writes and JSON-ready data.
 
 Every file is written under a temporary name and renamed into place, so a failed run leaves
 either the previous file or nothing, never half a file. :func:`staged` writes a *set* of files in
@@ -15,7 +15,9 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-__all__ = ["staged", "write_atomic", "write_files_atomically"]
+import numpy as np
+
+__all__ = ["jsonable", "staged", "write_atomic", "write_files_atomically"]
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
@@ -76,3 +78,23 @@ def write_files_atomically(out: str | os.PathLike, files: Mapping[str, str]) -> 
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
     return [out / name for name in files]
+
+
+def jsonable(o):
+    """JSON-ready data: numpy scalars to Python, NaN/inf to null, tuples to lists, keys to str,
+    anything else to its ``str``.
+
+    >>> jsonable({("a", "b"): (np.float64(1.5), float("nan"), np.int64(2))})
+    {"('a', 'b')": [1.5, None, 2]}
+    """
+    if isinstance(o, dict):
+        return {str(k): jsonable(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [jsonable(v) for v in o]
+    if isinstance(o, (np.floating, float)):
+        return None if not np.isfinite(o) else float(o)
+    if isinstance(o, (np.integer, np.bool_)):
+        return o.item()
+    if o is None or isinstance(o, (str, int, bool)):
+        return o
+    return str(o)

@@ -46,7 +46,7 @@ class LeverState:
 
 
 def _fraction(name: str, v: float) -> float:
-    from .factory_input import FactoryInputError
+    from .inputs import FactoryInputError
 
     if not (0.0 <= v <= 1.0):
         raise FactoryInputError("lever", None, name, f"{name} must be between 0 and 1, got {v!r}")
@@ -65,7 +65,7 @@ def electrify_heat(state: LeverState, fraction: float, kwh_per_mj: float) -> Lev
     """Replace ``fraction`` of fuel with electricity, ``kwh_per_mj`` kWh per MJ of fuel replaced."""
     x = _fraction("electrify_heat", fraction)
     if x and not (kwh_per_mj is not None and kwh_per_mj > 0):
-        from .factory_input import FactoryInputError
+        from .inputs import FactoryInputError
 
         raise FactoryInputError("lever", None, "kwh_per_mj",
                                 "electrifying heat needs kWh of electricity per MJ of fuel "

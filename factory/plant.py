@@ -2,7 +2,7 @@
 allocation to products, and the zero-carbon-factory gap.
 
 Input: one plant's activity data in the layout of ``inventories/factory/README.md`` (read by
-:mod:`lca.factory_input`). Factors are never typed into code: every fuel, grid region,
+:mod:`factory.inputs`). Factors are never typed into code: every fuel, grid region,
 instrument and material is resolved, through the factor map ``inventories/factory/factor-map.csv``
 (or a ``database|code`` key given directly), to a Brightway activity in the project, and its
 emissions are characterised with the chosen method (default IPCC 2021 GWP100):
@@ -48,9 +48,10 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import methods
-from .errors import PCFError
-from .factory_input import (  # noqa: F401  (re-exported: the module's public errors)
+from lca import methods
+from lca.data import inventories_dir
+from lca.errors import PCFError
+from .inputs import (  # noqa: F401  (re-exported: the module's public errors)
     BRIGHTWAY_UNITS,
     CO2E_UNITS,
     TOTAL,
@@ -67,19 +68,18 @@ from .factory_input import (  # noqa: F401  (re-exported: the module's public er
     pint_unit,
     read_plant,
 )
-from .factory_levers import LeverState, what_if
-from .project import Project
+from .levers import LeverState, what_if
+from lca.project import Project
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
-FACTORY_DIR = ROOT / "inventories" / "factory"
+FACTORY_DIR = inventories_dir() / "factory"
 FACTOR_MAP = FACTORY_DIR / "factor-map.csv"
 EXAMPLE_PLANT = FACTORY_DIR / "example-lfp-cell-plant.csv"
 # pcf-background holds every grid, residual-mix proxy and fuel factor the map uses (one source of
 # truth); pcf-factory-factors holds only what pcf-background lacks (the renewable-instrument rate).
-FACTOR_FILES = (ROOT / "inventories" / "background" / "pcf-background.csv",
-                ROOT / "inventories" / "background" / "pcf-factory-factors.csv")
+FACTOR_FILES = (inventories_dir() / "background" / "pcf-background.csv",
+                inventories_dir() / "background" / "pcf-factory-factors.csv")
 SCOPE2 = ("market", "location")
 HIERARCHY = ("ISO 14067:2018 6.4.6: avoid allocation (subdivision: rows naming a product are "
              "attributed to it whole), else physical relationships, else economic values")
@@ -128,7 +128,7 @@ class FactorResolver:
         self.method = methods.resolve(method)
         bd = project.bd
         if self.method not in bd.methods:
-            from .errors import UnknownMethod
+            from lca.errors import UnknownMethod
 
             raise UnknownMethod(self.method, methods.ALIASES)
         self.map = factor_map if isinstance(factor_map, dict) else load_factor_map(factor_map)
@@ -198,7 +198,7 @@ class FactorResolver:
 
     def cradle_to_gate(self, key: Key, amount: float, rec: Record) -> Factor:
         """Cradle-to-gate footprint of ``amount`` of an activity (FootprintEngine), by gas."""
-        from .footprint import FootprintEngine
+        from lca.footprint import FootprintEngine
 
         node = self.node(key, rec, "item")
         if self._engine is None:
@@ -410,7 +410,7 @@ def plant_inventory(project: Project, path: str | os.PathLike | PlantData, metho
         proxy and fuels; ``pcf-factory-factors`` for the renewable-instrument rate).
     path
         The plant's activity-data file (CSV/Excel), or data already read by
-        :func:`lca.factory_input.read_plant`.
+        :func:`factory.inputs.read_plant`.
     method
         Method alias or tuple (default ``gwp100``, IPCC 2021 GWP100).
     factor_map
@@ -837,13 +837,13 @@ def write_product_activities(project: Project, path, period: str | None = None,
             "reference_period": inv.period, "allocation_key": alloc.key,
             "allocation_basis": alloc.basis, "scope2_method": scope2,
         }
-    from .importer import write_database
+    from lca.importer import write_database
 
     with project.lock():
         write_database(
             project, name, data, overwrite=True, source=str(plant.path),
             metadata={"description": f"Plant {plant.plant}, {inv.period}: gate-to-gate per "
-                                     "product (lca.factory)", "pcf_source_path": plant.path})
+                                     "product (factory.plant)", "pcf_source_path": plant.path})
     log.info("wrote %s: %d product activities for %s", name, len(data), inv.period)
     return name
 
@@ -883,7 +883,7 @@ def gap_report(plant: PlantInventory, period: str | None = None, *, green: float
                efficiency: float | None = None) -> dict:
     """The zero-carbon-factory view: trajectory over all periods, the gap of ``period``
     (default latest), the offsets still needed, and the levers' what-if (see
-    :mod:`lca.factory_levers`)."""
+    :mod:`factory.levers`)."""
     inv = plant.get(period)
     levers = what_if(inv.lever_state, green=green, electrify=electrify, kwh_per_mj=kwh_per_mj,
                      eff=efficiency)
@@ -908,72 +908,6 @@ def gap_report(plant: PlantInventory, period: str | None = None, *, green: float
 # demo
 def ensure_factor_databases(project: Project) -> list[str]:
     """Import the factor databases the factory module needs, unless already current."""
-    from .workflows import ensure_inventories
+    from lca.workflows import ensure_inventories
 
     return ensure_inventories(project, list(FACTOR_FILES))
-
-
-def demo_plant_summary(project: Project, out_dir: str | os.PathLike, *,
-                       path: str | os.PathLike | None = None) -> dict:
-    """The example plant's inventory, gap to zero and product footprints; writes JSON + CSV.
-
-    Files (written to a temporary folder and moved into place): ``factory-inventory.json``,
-    ``factory-inventory.csv`` (one row per source and gas), ``factory-gap.json``,
-    ``factory-gap.csv`` (trajectory) and ``factory-products.csv`` (allocation, latest period).
-    The example plant is illustrative, not measured data (see inventories/factory/README.md).
-    """
-    ensure_factor_databases(project)
-    plant = plant_inventory(project, path or EXAMPLE_PLANT)
-    gap = gap_report(plant, green=0.6, efficiency=0.10)
-    alloc = allocate(plant.latest())
-    generic = _generic_cell_production(project)
-    summary = {
-        "plant": plant.plant, "illustrative": True,
-        "disclaimer": ("Illustrative example plant, not measured data: electricity = 57.5 kWh per "
-                       "kWh of cell capacity (Kurland 2020, as in inventories/products/"
-                       "li-ion-cell.csv) x an illustrative annual volume; contracts and offsets "
-                       "are illustrative."),
-        "unit": gap["unit"], "periods": list(plant.periods),
-        "inventory": {p: inv.summary() for p, inv in plant.periods.items()},
-        "gap": gap,
-        "products": alloc.to_dict(),
-        "generic_cell_production_per_kwh": generic,
-    }
-    from ._io import staged
-
-    out = Path(out_dir)
-    with staged(out) as t:
-        (t / "factory-inventory.json").write_text(
-            json.dumps(plant.to_dict(), ensure_ascii=False, indent=2, default=_jsonable))
-        plant.to_frame().to_csv(t / "factory-inventory.csv", index=False)
-        (t / "factory-gap.json").write_text(
-            json.dumps(summary, ensure_ascii=False, indent=2, default=_jsonable))
-        import pandas as pd
-
-        pd.DataFrame(gap["trajectory"]).to_csv(t / "factory-gap.csv", index=False)
-        alloc.to_frame().to_csv(t / "factory-products.csv", index=False)
-        files = [str(out / f.name) for f in sorted(t.iterdir())]
-    summary["files"] = files
-    return summary
-
-
-def _generic_cell_production(project: Project) -> float | None:
-    """The demo cell's generic 'production' stage per kWh, for comparison (None if absent)."""
-    bd = project.bd
-    if "pcf-products" not in bd.databases:
-        return None
-    from .footprint import FootprintEngine
-
-    try:
-        r = FootprintEngine(project).footprint(("pcf-products", "lfp-cell-manufacturing-cn"))
-    except PCFError:
-        return None
-    return r.total
-
-
-def _jsonable(o):
-    if isinstance(o, tuple):
-        return list(o)
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    return str(o)

@@ -39,7 +39,7 @@ carries, besides the solver columns, one *change* per lever in the columns
 
 ``activity``, ``old`` and ``new`` are ``database|code`` keys (PCF ids for ``pcf_switch``).
 The ``delta`` column of the shipped file is *written* by this module from the model
-(``python -m supply_chain.demo --write``; a test fails when it is out of date), so ``pcf reduce``
+(``python -m pcf.demo.supply_chain --write``; a test fails when it is out of date), so ``pcf reduce``
 on the shipped files solves the same problem as the demo.
 
 Every quantity of the pack, every supplier PCF value, lever cost, year and volume in the pack
@@ -62,11 +62,12 @@ from pathlib import Path
 
 import numpy as np
 
+from lca.data import inventories_dir
 from lca.errors import PCFError
 
 log = logging.getLogger(__name__)
 
-BOM_DIR = Path(__file__).resolve().parent.parent / "inventories" / "bom"
+BOM_DIR = inventories_dir() / "bom"
 DEMO_BOM = BOM_DIR / "lfp-cell-bom.csv"
 ILLUSTRATIVE_PCF = BOM_DIR / "illustrative-supplier-pcf.json"
 DEMO_PRODUCT = ("pcf-products", "lfp-cell-per-kwh")
@@ -109,11 +110,11 @@ def demo_bom_summary(engine, out_dir: str | os.PathLike, method: str = "gwp100",
         ``files``, and ``illustrative_supplier_pcf``: the total when the illustrative supplier
         PCF (not data) replaces the factory grid electricity.
     """
-    from .bom import read_bom
-    from .hotspots import contributions, write_hotspots
-    from .paths import bom_paths
-    from .pcfs import read_pact
-    from .rollup import rollup
+    from supply_chain.bom import read_bom
+    from supply_chain.hotspots import contributions, write_hotspots
+    from supply_chain.paths import bom_paths
+    from supply_chain.pcfs import read_pact
+    from supply_chain.rollup import rollup
 
     bom_path = Path(bom_path) if bom_path else DEMO_BOM
     G = read_bom(bom_path)
@@ -170,7 +171,7 @@ class LeverChange:
 
 
 def _key(value: str, where: str, column: str) -> tuple[str, str]:
-    from .levers import LeverError
+    from supply_chain.levers import LeverError
 
     if "|" not in value or not all(value.split("|", 1)):
         raise LeverError(f"{where}: {column} {value!r} is not a 'database|code' key")
@@ -179,7 +180,7 @@ def _key(value: str, where: str, column: str) -> tuple[str, str]:
 
 
 def _num(row, col, default, where, lid):
-    from .levers import LeverError
+    from supply_chain.levers import LeverError
 
     raw = row.get(col, "")
     if not raw:
@@ -200,7 +201,7 @@ def read_lever_changes(path: str | os.PathLike) -> dict[str, LeverChange]:
     :class:`supply_chain.levers.LeverError` naming the file and row for an unknown change kind,
     a missing or malformed field, or a share outside (0, 1].
     """
-    from .levers import LeverError
+    from supply_chain.levers import LeverError
 
     path = Path(path)
     out: dict[str, LeverChange] = {}
@@ -282,14 +283,14 @@ class SupplyChainModel:
     def __init__(self, G, engine, method="gwp100", pcfs: Iterable = (), on: dt.date | None = None):
         from lca import methods
 
-        from .rollup import rollup
+        from supply_chain.rollup import rollup
 
         self.G, self.engine, self.on = G, engine, on
         self.method = methods.resolve(method)
         self.pcfs = list(pcfs)
         self.base = rollup(G, engine, self.method, pcfs=self.pcfs, on=on, strict=True)
         self.product = self.base.root
-        from .hotspots import part_amounts
+        from supply_chain.hotspots import part_amounts
 
         self.m = part_amounts(self.base)  # units of every part per unit of product
         self._lam: dict[tuple, float] = {}
@@ -301,7 +302,7 @@ class SupplyChainModel:
         return self.base.total
 
     def _part(self, ch: LeverChange) -> int:
-        from .levers import LeverError
+        from supply_chain.levers import LeverError
 
         if ch.part not in self.base.index:
             raise LeverError(f"{ch.where}: part {ch.part!r} is not in the BOM", lever=ch.lever)
@@ -309,7 +310,7 @@ class SupplyChainModel:
 
     def intensities(self, keys: Iterable[tuple]) -> dict[tuple, float]:
         """Cradle-to-gate ``λ`` per unit of each activity's product (one solve, cached)."""
-        from .rollup import background_intensities
+        from supply_chain.rollup import background_intensities
 
         keys = [tuple(k) for k in keys]
         want = [k for k in keys if k not in self._lam]
@@ -323,14 +324,14 @@ class SupplyChainModel:
         return {k: self._lam[k] for k in keys}
 
     def _factor(self, part_unit: str, key: tuple, where: str) -> float:
-        from .units import conversion_factor
+        from supply_chain.units import conversion_factor
 
         self.intensities([key])
         return conversion_factor(part_unit, self._units[key], where)
 
     def _pcf(self, pcf_id):
-        from .levers import LeverError
-        from .pcfs import pcf_index
+        from supply_chain.levers import LeverError
+        from supply_chain.pcfs import pcf_index
 
         p = pcf_index(self.pcfs).get(pcf_id)
         if p is None:
@@ -339,8 +340,8 @@ class SupplyChainModel:
 
     def _system_changes(self, changes: Sequence[LeverChange]):
         """Technosphere/biosphere :class:`ExchangeChange` s on the background system."""
-        from .levers import LeverError
-        from .scenarios import (
+        from supply_chain.levers import LeverError
+        from supply_chain.scenarios import (
             ReplaceSupplier,
             ScaleExchange,
             Scenario,
@@ -374,7 +375,7 @@ class SupplyChainModel:
         """
         from lca import maths
 
-        from .levers import LeverError, lever_effects
+        from supply_chain.levers import LeverError, lever_effects
 
         out: dict[str, float] = {}
         tab = self.base.table
@@ -411,7 +412,7 @@ class SupplyChainModel:
                 f = self._pcf_factor(part_unit, p, ch)
                 out[lid] = self._pcf_effect(f * p.value, f * (p.value - self._pcf_cut(ch)), i)
             else:  # pcf_switch
-                from .units import conversion_factor
+                from supply_chain.units import conversion_factor
 
                 p_old = self._used_pcf(ch, i)
                 p_new = self._pcf(ch.new)
@@ -427,7 +428,7 @@ class SupplyChainModel:
     def _pcf_effect(self, old: float, new: float, i: int) -> float:
         """Exact effect on the product of part ``i``'s supplier value going from ``old`` to
         ``new`` per unit of the part (:func:`supply_chain.levers.effects_from_supplier_pcf`)."""
-        from .levers import effects_from_supplier_pcf
+        from supply_chain.levers import effects_from_supplier_pcf
 
         return float(effects_from_supplier_pcf(old, new, {self.product: self.m[i]})[self.product])
 
@@ -442,7 +443,7 @@ class SupplyChainModel:
         part, a supplier's process) is outside the background, so ``λ`` does not move and the
         first-order effect is exact.
         """
-        from .levers import ExchangeChange, lever_effects
+        from supply_chain.levers import ExchangeChange, lever_effects
 
         lam = self.intensities([old, new])
         f_old = self._factor(unit, old, where)
@@ -454,7 +455,7 @@ class SupplyChainModel:
                                    np.array([[float(supply)]]), np.zeros(0))[0])
 
     def _used_pcf(self, ch: LeverChange, i: int):
-        from .levers import LeverError
+        from supply_chain.levers import LeverError
 
         tab = self.base.table
         if tab.iloc[i]["source"] != "supplier_pcf":
@@ -467,7 +468,7 @@ class SupplyChainModel:
         return p
 
     def _pcf_factor(self, part_unit, p, ch) -> float:
-        from .units import conversion_factor
+        from supply_chain.units import conversion_factor
 
         return conversion_factor(part_unit, p.unit, ch.where)
 
@@ -478,7 +479,7 @@ class SupplyChainModel:
 
     def with_effects(self, levers: Sequence, changes: Mapping[str, LeverChange]) -> list:
         """``levers`` with ``effects = {product: Δ}`` computed for those that have a change."""
-        from .levers import LeverError
+        from supply_chain.levers import LeverError
 
         known = {lv.id for lv in levers}
         for lid in changes:
@@ -495,8 +496,8 @@ class SupplyChainModel:
         from lca import maths
         from lca.solver import factorize
 
-        from .levers import LeverError, apply_changes
-        from .rollup import rollup
+        from supply_chain.levers import LeverError, apply_changes
+        from supply_chain.rollup import rollup
 
         G = self.G.copy()
         pcfs = {p.id: p for p in self.pcfs}
@@ -524,7 +525,7 @@ class SupplyChainModel:
             ex = self._system_changes(tech)
             A1, B1 = apply_changes(sysm.A, sysm.B, ex)
             c = self.engine.characterization(sysm, self.method)
-            lam1 = maths.intensities(factorize(A1), maths.direct_intensities(c, B1))
+            lam1 = maths.lcia_intensities(factorize(A1), c, B1)
             exchange = {}
             for _n, a in G.nodes(data=True):
                 key = a.get("activity")
@@ -578,8 +579,8 @@ class SupplyChainModel:
 def load_pack(engine, method="gwp100", *, bom=PACK_BOM, pact=PACK_PACT, pcf_table=PACK_PCF_TABLE,
               on: dt.date = STUDY_DATE) -> SupplyChainModel:
     """The illustrative battery pack as a :class:`SupplyChainModel` (shipped files)."""
-    from .bom import read_bom
-    from .pcfs import read_pact, read_pcf_table
+    from supply_chain.bom import read_bom
+    from supply_chain.pcfs import read_pact, read_pcf_table
 
     pcfs = (read_pact(pact) if pact else []) + (read_pcf_table(pcf_table) if pcf_table else [])
     return SupplyChainModel(read_bom(bom), engine, method, pcfs, on)
@@ -589,7 +590,7 @@ def pack_problem(model: SupplyChainModel, levers_csv=PACK_LEVERS, baseline_csv=P
     """The reduction problem of the pack: levers with model-computed effects, the model's
     baseline footprint and the (illustrative) volume. Returns ``(problem, changes, shipped)``
     where ``shipped`` holds the baseline and deltas written in the files (to check them)."""
-    from .levers import ReductionProblem, _read_pairs, load_levers_csv
+    from supply_chain.levers import ReductionProblem, _read_pairs, load_levers_csv
 
     levers = load_levers_csv(levers_csv)
     changes = read_lever_changes(levers_csv)
@@ -638,7 +639,7 @@ def baseline_csv_text(problem, digits: int = 10) -> str:
 
 def _write(out: str | os.PathLike, files: Mapping[str, str]) -> list[Path]:
     """All of one step's files (``{name: text}``) into ``out`` at once, all or none."""
-    from lca._io import write_files_atomically
+    from lca.files import write_files_atomically
 
     return write_files_atomically(out, dict(files))
 
@@ -676,8 +677,8 @@ def supplier_quality(result, part=None) -> tuple[dict[str, float], dict[str, dic
     """
     import scipy.sparse as sp
 
-    from .pcfs import DQR_FIELDS
-    from .rollup import supply_vector
+    from supply_chain.pcfs import DQR_FIELDS
+    from supply_chain.rollup import supply_vector
 
     tab, x = result.table, np.asarray(result.x, dtype=float)
     n = len(result.nodes)
@@ -757,7 +758,7 @@ def solve_verified(problem, target, verify: Callable[[list[str]], dict], product
     (the cap of the last solve) and ``tightening_per_unit`` (stated − solved, 0 when no
     re-solve was needed).
     """
-    from .levers import Target, parse_target, solve_target
+    from supply_chain.levers import Target, parse_target, solve_target
 
     if isinstance(target, str):
         target = parse_target(target)
@@ -808,7 +809,7 @@ def demo_supply_chain(engine, out_dir: str | os.PathLike, method: str = "gwp100"
     the linearisation error if the exact footprint misses the stated target,
     :func:`solve_verified`); MACC; greedy-MACC plan for comparison; supplier scorecard. Each
     step's files are built in memory and written together, all or none
-    (:func:`lca._io.write_files_atomically`).
+    (:func:`lca.files.write_files_atomically`).
 
     Needs ``pcf-background`` and ``pcf-products`` (``inventories/background/pcf-background.csv``,
     ``inventories/products/li-ion-cell.csv``) in the engine's project.
@@ -827,10 +828,11 @@ def demo_supply_chain(engine, out_dir: str | os.PathLike, method: str = "gwp100"
         shipped ``delta``/``footprint`` columns equal the model's), ``illustrative`` (what is
         not data) and ``files``.
     """
-    from .hotspots import _clean, write_hotspots
-    from .hotspots import contributions as contrib_table
-    from .levers import greedy_plan, macc, parse_target, plan_frame
-    from .scoring import background_benchmarks, supplier_scores
+    from supply_chain.hotspots import write_hotspots
+    from lca.files import jsonable as _clean
+    from supply_chain.hotspots import contributions as contrib_table
+    from supply_chain.levers import greedy_plan, macc, parse_target, plan_frame
+    from supply_chain.scoring import background_benchmarks, supplier_scores
 
     out = Path(out_dir)
     steps = 6
@@ -964,7 +966,7 @@ def _supplier_input_texts(contributions, intensity, benchmark, quality) -> dict[
 
 
 def main(argv: Sequence[str] | None = None, out=None) -> int:
-    """``python -m supply_chain.demo [--write]``: run the pack demo in a temporary project;
+    """``python -m pcf.demo.supply_chain [--write]``: run the pack demo in a temporary project;
     with ``--write``, rewrite the ``delta`` and ``footprint`` columns of the shipped files.
     The summary (JSON) goes to ``out`` (the ``__main__`` entry passes stdout; library code
     does not write to the terminal)."""

@@ -1,6 +1,6 @@
 """``pcf report``: documents generated from one computed footprint (see :mod:`reports`).
 
-Registered in :mod:`pcf.cli` with ``app.add_typer(report_cmds.app, name="report")``.
+Registered in :mod:`pcf.app` with ``app.add_typer(report_cmds.app, name="report")``.
 Declaration metadata (company and product ids, battery service life, study goal and scope) comes
 from ``--meta FILE`` (YAML/JSON with sections ``declaration``, ``battery``, ``study``); the
 shipped demo product ``pcf-products|lfp-cell-per-kwh`` uses ``reports/demo_meta.yaml``.
@@ -35,20 +35,20 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print the written files as
 
 def _footprint(product: str, method: str):
     from lca.footprint import FootprintEngine
-    from pcf.cli import _open
+    from pcf.app import _open
 
     eng = FootprintEngine(_open())
     return eng, eng.footprint(product, method)
 
 
 def _meta(meta: Path | None, result) -> dict:
-    from reports.demo import load_meta
+    from pcf.demo.reports import load_meta
 
     return load_meta(meta, result.product)
 
 
 def _done(files, as_json: bool) -> None:
-    from pcf.cli import _console, _out
+    from pcf.app import _console, _out
 
     paths = [str(f) for f in files]
     if as_json:
@@ -76,7 +76,7 @@ def pact(
     as_json: AsJson = False,
 ):
     """PACT ProductFootprint JSON (validated against the PACT schema)."""
-    from reports.demo import section
+    from pcf.demo.reports import section
     from reports.pact import pact_footprint, read_pact, reissue, write_pact
 
     _, res = _footprint(product, method)
@@ -104,7 +104,7 @@ def battery(
 ):
     """EU Battery Regulation carbon footprint declaration: JSON + one-page HTML and PDF."""
     from reports.battery import battery_declaration, write_battery_declaration
-    from reports.demo import section
+    from pcf.demo.reports import section
 
     _, res = _footprint(product, method)
     decl = battery_declaration(
@@ -125,7 +125,7 @@ def iso14067(
     as_json: AsJson = False,
 ):
     """ISO 14067 CFP study report: HTML (interactive charts) and PDF."""
-    from reports.demo import section
+    from pcf.demo.reports import section
     from reports.iso14067 import write_iso14067_report
 
     eng, res = _footprint(product, method)

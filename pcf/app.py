@@ -130,12 +130,7 @@ def demo(
     """The main job on the shipped examples: set up the embedded project, import inventories/,
     footprint every product (with Monte Carlo), roll up the example supply chain, write the
     declarations and reports, and show the example plant's gap to zero."""
-    from lca import workflows
-    from lca.factory import demo_plant_summary
-    from lca.footprint import FootprintEngine
-    from reports import write_demo_reports
-    from reports.plant import write_demo_plant_sheet
-    from supply_chain import demo as sc_demo
+    from pcf import demo as demo_job
 
     t0 = time.perf_counter()
     with _progress() as progress:
@@ -145,27 +140,8 @@ def demo(
         def step(done, total, what):
             progress.update(task, total=total, completed=done, description=what)
 
-        eng = FootprintEngine(proj)
-        summary = workflows.run_demo(proj, out, method=method, iterations=iterations, seed=seed,
-                                     progress=step, engine=eng)
-        step(0, 3, "Supply chain: roll-up, hotspots, reduction plan")
-        summary["supply_chain"] = sc_demo.demo_bom_summary(eng, out / "supply-chain", method)
-        summary["supply_chain_pack"] = sc_demo.demo_supply_chain(
-            eng, out / "supply-chain", method)
-        step(1, 3, "Declarations and reports (PACT, battery, ISO 14067, workbook)")
-        products = {tuple(p["product"]): p for p in summary["products"]}
-        cell = ("pcf-products", "lfp-cell-per-kwh")
-        unc = products.get(cell, {}).get("uncertainty")
-        samples = summary.pop("samples", {}).get("|".join(cell))
-        if unc and samples is not None:
-            unc = {**unc, "samples": samples}  # the report draws the distribution
-        reports_written = write_demo_reports(
-            eng, cell, out / "reports", uncertainty=unc, method=method, lang=lang)
-        summary["reports"] = [str(p) for p in reports_written]
-        step(2, 3, "Example plant: inventory and gap to zero")
-        summary["factory"] = demo_plant_summary(proj, out / "factory")
-        summary["reports"] += [str(p) for p in write_demo_plant_sheet(proj, out / "reports", lang)]
-        step(3, 3, "Done")
+        summary = demo_job.run(proj, out, method=method, iterations=iterations, seed=seed,
+                               lang=lang, progress=step)
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     if as_json:
         _out(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
@@ -436,7 +412,7 @@ def parameters(
 
 
 def _register_subcommands() -> None:
-    from pcf import factory_cmds, report_cmds, supply_cmds
+    from pcf.commands import factory as factory_cmds, report as report_cmds, supply as supply_cmds
 
     app.add_typer(factory_cmds.app, name="factory")
     app.add_typer(report_cmds.app, name="report")

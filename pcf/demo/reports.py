@@ -2,7 +2,7 @@
 
 Declaration metadata comes from a YAML/JSON file with sections ``declaration`` (PACT and
 ISO 14067), ``battery`` (EU Battery Regulation) and ``study`` (ISO 14067 goal and scope); the
-shipped demo product's metadata is ``reports/demo_meta.yaml`` (fictitious company and ids).
+shipped demo product's metadata is ``pcf/demo/demo_meta.yaml`` (fictitious company and ids).
 """
 
 from __future__ import annotations
@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
 
-from .errors import InvalidDeclaration, ReportInputError
+from reports.errors import InvalidDeclaration, ReportInputError
 
 log = logging.getLogger(__name__)
 
 DEMO_PRODUCT = ("pcf-products", "lfp-cell-per-kwh")
-DEMO_META = Path(__file__).with_name("demo_meta.yaml")
+DEMO_META = Path(str(files("pcf.demo"))) / "demo_meta.yaml"
 
 
 def load_meta(path: str | os.PathLike | None = None, product=None) -> dict:
@@ -35,7 +36,7 @@ def load_meta(path: str | os.PathLike | None = None, product=None) -> dict:
                 "meta",
                 None,
                 f"no declaration metadata for {product!r}: pass a YAML/JSON file "
-                "with sections declaration, battery, study (see reports/demo_meta.yaml)",
+                "with sections declaration, battery, study (see pcf/demo/demo_meta.yaml)",
             )
         path = DEMO_META
     try:
@@ -65,10 +66,10 @@ def write_demo_reports(
 ) -> list[Path]:
     """Write PACT v3 JSON, the battery declaration (JSON, HTML, PDF), the ISO 14067 report
     (HTML, PDF) and the supplier workbook for ``product_key``, all from one footprint."""
-    from .battery import battery_declaration, write_battery_declaration
-    from .iso14067 import write_iso14067_report
-    from .pact import pact_footprint, write_pact
-    from .suppliers import supplier_workbook
+    from reports.battery import battery_declaration, write_battery_declaration
+    from reports.iso14067 import write_iso14067_report
+    from reports.pact import pact_footprint, write_pact
+    from reports.suppliers import supplier_workbook
 
     meta = meta or load_meta(None, product_key)
     result = engine.footprint(product_key, method)

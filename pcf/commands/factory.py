@@ -37,13 +37,13 @@ EfficiencyOpt = Annotated[float | None, typer.Option(
 
 
 def _cli():
-    from pcf import cli
+    from pcf import app as cli
 
     return cli
 
 
 def _plant(path: Path, method: str):
-    from lca import factory
+    import factory
 
     proj = _cli()._open()
     factory.ensure_factor_databases(proj)
@@ -51,9 +51,9 @@ def _plant(path: Path, method: str):
 
 
 def _dump(obj) -> None:
-    from lca.factory import _jsonable
+    from lca.files import jsonable
 
-    _cli()._out(json.dumps(obj, ensure_ascii=False, indent=2, default=_jsonable))
+    _cli()._out(json.dumps(obj, ensure_ascii=False, indent=2, default=jsonable))
 
 
 def _n(v, digits: int = 6) -> str:
@@ -108,7 +108,7 @@ def allocate(path: PathArg, period: PeriodOpt = None,
                  "--write", help="Write pcf-factory-<plant> product activities.")] = False,
              method: MethodOpt = "gwp100", as_json: JsonOpt = False, csv: CsvOpt = None):
     """Per-product gate-to-gate kg CO2e per unit (ISO 14067 hierarchy; offsets beside)."""
-    from lca import factory
+    import factory
 
     proj, plant = _plant(path, method)
     res = factory.allocate(plant.get(period), key, scope2)
@@ -141,7 +141,7 @@ def gap(path: PathArg, period: PeriodOpt = None, green_share: GreenOpt = None,
         electrify: ElectrifyOpt = None, kwh_per_mj: KwhPerMjOpt = None,
         efficiency: EfficiencyOpt = None, method: MethodOpt = "gwp100", as_json: JsonOpt = False, csv: CsvOpt = None):
     """Residual emissions, offsets needed for net zero, trajectory and what-if levers."""
-    from lca import factory
+    import factory
 
     _, plant = _plant(path, method)
     d = factory.gap_report(plant, period, green=green_share, electrify=electrify,

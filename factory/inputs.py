@@ -7,7 +7,7 @@ of an Excel workbook. Columns (header names are case-insensitive; order is free)
 
 This module only reads and checks the *form* of the data (known sections, numbers, units present,
 no negative amounts, allocation keys that add up); whether an item names a known fuel, grid
-region or material is checked where factors are resolved (:mod:`lca.factory`). Every error names
+region or material is checked where factors are resolved (:mod:`factory.plant`). Every error names
 the file, the row (as a spreadsheet shows it: the header is row 1) and the column.
 """
 
@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import PCFError
+from lca.errors import PCFError
 
 log = logging.getLogger(__name__)
 

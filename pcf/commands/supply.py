@@ -54,7 +54,7 @@ def rollup_cmd(
 ):
     """Roll a BOM up: each part from a supplier PCF, else its Brightway activity, else spend."""
     from lca.footprint import FootprintEngine
-    from pcf.cli import _console, _open, _out, _progress
+    from pcf.app import _console, _open, _out, _progress
     from supply_chain import hotspots, read_bom, rollup, useeio_spend_factors, write_hotspots
 
     with _progress() as progress:
@@ -105,7 +105,7 @@ def hotspots_cmd(
 ):
     """Top supply-chain paths of a product (structural path analysis) with coverage."""
     from lca.footprint import FootprintEngine
-    from pcf.cli import _console, _open, _out
+    from pcf.app import _console, _open, _out
     from supply_chain import activity_paths
 
     eng = FootprintEngine(_open())
@@ -189,9 +189,9 @@ def _verify_with_bom(problem, plan, levers: Path, bom: Path, pcf: list[Path], me
     """Exact re-solve of the plan on the BOM model (levers with ``change`` columns)."""
     from lca.errors import PCFError
     from lca.footprint import FootprintEngine
-    from pcf.cli import _open
+    from pcf.app import _open
     from supply_chain import read_bom
-    from supply_chain.demo import STUDY_DATE, SupplyChainModel, read_lever_changes
+    from pcf.demo.supply_chain import STUDY_DATE, SupplyChainModel, read_lever_changes
 
     _need_file(bom, "BOM file")
     changes = read_lever_changes(levers)
@@ -261,7 +261,7 @@ def reduce_cmd(
     plan, its shortfall and the binding constraints, and exits 0 ("met": false in JSON).
     """
     from lca.errors import PCFError
-    from pcf.cli import _console, _out, _progress
+    from pcf.app import _console, _out, _progress
     from supply_chain.levers import parse_target, plan_frame, solve_budget, solve_target
 
     if (target is None) == (budget is None):
@@ -341,14 +341,14 @@ def reduce_cmd(
 
 def _write_csv(path: Path, text: str) -> Path:
     """Write a table built in memory through the one staged writer (no half-written file)."""
-    from lca._io import write_files_atomically
+    from lca.files import write_files_atomically
 
     path = Path(path)
     return write_files_atomically(path.parent, {path.name: text})[0]
 
 
 def _json_ready(o):
-    from supply_chain.hotspots import _clean
+    from lca.files import jsonable as _clean
 
     return _clean(o)
 
@@ -365,7 +365,7 @@ def macc_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")] = False,
 ):
     """Marginal abatement cost curve: levers by cost per unit abated (volume-weighted)."""
-    from pcf.cli import _console, _out
+    from pcf.app import _console, _out
     from supply_chain.levers import macc
 
     problem = _problem(levers, baseline, None)
@@ -506,7 +506,7 @@ def suppliers_score_cmd(
 ):
     """Rank suppliers: push whom, on what, first (supply_chain/scoring.py)."""
     from lca.errors import PCFError
-    from pcf.cli import _console, _out
+    from pcf.app import _console, _out
     from supply_chain.levers import _read_pairs
     from supply_chain.scoring import supplier_scores
 
@@ -577,7 +577,7 @@ def scenario_run_cmd(
 ):
     """Score products in the baseline and every scenario, side by side (tidy table)."""
     from lca.footprint import FootprintEngine
-    from pcf.cli import _console, _open, _out, _progress
+    from pcf.app import _console, _open, _out, _progress
     from supply_chain.scenarios import load_scenarios, run_scenarios
 
     _need_file(path, "scenarios file")
@@ -621,8 +621,8 @@ def supply_demo_cmd(
     from lca.footprint import FootprintEngine
     from lca.importer import shipped_inventories
     from lca.workflows import ensure_inventories
-    from pcf.cli import _open, _out, _progress
-    from supply_chain.demo import demo_supply_chain
+    from pcf.app import _open, _out, _progress
+    from pcf.demo.supply_chain import demo_supply_chain
 
     with _progress() as progress:
         task = progress.add_task("Setting up the Brightway project", total=None)
@@ -641,7 +641,7 @@ def supply_demo_cmd(
 
 def print_supply_demo(summary: dict) -> None:
     """The supply-chain demo's summary as tables (also for ``pcf demo``)."""
-    from pcf.cli import _console
+    from pcf.app import _console
 
     con = _console()
     s, v, p = summary, summary["verification"], summary["plan"]
