@@ -1,0 +1,87 @@
+"""Every number ``pcf demo`` writes stays what it was before the layout refactor (issue 12).
+
+``tests/data/demo-numbers.json`` holds every numeric field of the demo's JSON and CSV outputs
+(1,608 numbers: footprints, stage/gas/process tables, both supply chains, hotspots, the
+reduction plan, the factory gap, the PACT and battery documents), written by
+``pcf demo --iterations 0`` at commit 80c84cb, before any module moved. Left out: identifiers,
+timestamps, paths, run times and Monte Carlo draws (not reproducible across processes before
+that commit: issue 9). Two cold projects order their matrices differently, so sums round
+differently in the last bits: numbers are compared to 1e-9 relative (1e-12 absolute for values
+that are zero up to round-off), far below any printed digit.
+
+Regenerate (only for an intended change of numbers, said in the commit)::
+
+    pcf demo --out OUT --iterations 0 && python tests/test_demo_numbers.py OUT
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SNAPSHOT = Path(__file__).parent / "data" / "demo-numbers.json"
+SKIP_FILES = {"montecarlo-draws.csv"}
+SKIP_KEYS = {"uncertainty", "seconds", "files", "data_dir", "id", "created", "updated", "samples"}
+
+
+def _leaves(o, prefix: str, out: dict) -> None:
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k not in SKIP_KEYS:
+                _leaves(v, f"{prefix}/{k}", out)
+    elif isinstance(o, list):
+        for i, v in enumerate(o):
+            _leaves(v, f"{prefix}[{i}]", out)
+    elif isinstance(o, (int, float)) and not isinstance(o, bool):
+        out[prefix] = o
+
+
+def demo_numbers(root: Path) -> dict[str, float]:
+    """Every numeric leaf of the JSON files and numeric cell of the CSV files under ``root``."""
+    out: dict[str, float] = {}
+    for f in sorted(Path(root).rglob("*")):
+        rel = f.relative_to(root).as_posix()
+        if f.name in SKIP_FILES:
+            continue
+        if f.suffix == ".json":
+            _leaves(json.loads(f.read_text(encoding="utf-8")), rel, out)
+        elif f.suffix == ".csv":
+            with f.open(encoding="utf-8", newline="") as fh:
+                for i, row in enumerate(csv.DictReader(fh)):
+                    for k, v in row.items():
+                        try:
+                            out[f"{rel}[{i}]/{k}"] = float(v)
+                        except (TypeError, ValueError):
+                            pass
+    return out
+
+
+def _same(a: float, b: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b)) + 1e-12
+
+
+def test_demo_numbers_unchanged(tmp_path):
+    out = tmp_path / "out"
+    env = dict(os.environ, PCF_DATA_DIR=str(tmp_path / "bw"))
+    p = subprocess.run([sys.executable, "-m", "pcf", "demo", "--out", str(out), "--iterations",
+                        "0", "--json"], capture_output=True, text=True, env=env, timeout=900,
+                       check=False)
+    assert p.returncode == 0, p.stderr
+    now = demo_numbers(out)
+    before = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    assert sorted(set(before) - set(now)) == [] and sorted(set(now) - set(before)) == []
+    changed = {k: (before[k], now[k]) for k in before if not _same(before[k], now[k])}
+    assert changed == {}
+
+
+if __name__ == "__main__":  # python tests/test_demo_numbers.py OUT: rewrite the snapshot
+    numbers = demo_numbers(Path(sys.argv[1]))
+    SNAPSHOT.write_text(json.dumps(numbers, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"{len(numbers)} numbers -> {SNAPSHOT}")
