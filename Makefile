@@ -18,8 +18,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/pcf demo
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest
+
+# ruff (lint + format) on the whole tree; mypy on the pure maths and the solver
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy lca/maths.py lca/solver.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

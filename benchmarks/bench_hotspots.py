@@ -32,7 +32,7 @@ CUTOFFS = (0.005, 1e-4)
 def _bw2calc_lca(system, demand_col: int):
     import bw_processing as bwp
 
-    from lca.project import quiet
+    from lca import quiet
 
     with quiet():
         import bw2calc as bc
@@ -41,17 +41,26 @@ def _bw2calc_lca(system, demand_col: int):
     dp = bwp.create_datapackage()
     idx = np.empty(len(system.tech_row), dtype=bwp.INDICES_DTYPE)
     idx["row"], idx["col"] = act[system.tech_row], act[system.tech_col]
-    dp.add_persistent_vector(matrix="technosphere_matrix", indices_array=idx,
-                             data_array=np.abs(system.tech_amount), flip_array=system.tech_flip,
-                             name="technosphere")
+    dp.add_persistent_vector(
+        matrix="technosphere_matrix",
+        indices_array=idx,
+        data_array=np.abs(system.tech_amount),
+        flip_array=system.tech_flip,
+        name="technosphere",
+    )
     bidx = np.empty(len(system.bio_row), dtype=bwp.INDICES_DTYPE)
     bidx["row"], bidx["col"] = system.bio_row + 1, act[system.bio_col]
-    dp.add_persistent_vector(matrix="biosphere_matrix", indices_array=bidx,
-                             data_array=system.bio_amount, name="biosphere")
+    dp.add_persistent_vector(
+        matrix="biosphere_matrix",
+        indices_array=bidx,
+        data_array=system.bio_amount,
+        name="biosphere",
+    )
     cidx = np.empty(len(system.cf), dtype=bwp.INDICES_DTYPE)
     cidx["row"] = cidx["col"] = np.arange(len(system.cf)) + 1
-    dp.add_persistent_vector(matrix="characterization_matrix", indices_array=cidx,
-                             data_array=system.cf, name="cf")
+    dp.add_persistent_vector(
+        matrix="characterization_matrix", indices_array=cidx, data_array=system.cf, name="cf"
+    )
     with quiet():
         lca = bc.LCA({int(act[demand_col]): 1.0}, data_objs=[dp])
         lca.lci()
@@ -61,8 +70,7 @@ def _bw2calc_lca(system, demand_col: int):
 
 def main() -> dict:
     os.environ.setdefault("BRIGHTWAY2_DIR", tempfile.mkdtemp(prefix="pcf-bench-bw-"))
-    from lca import maths
-    from lca.project import quiet
+    from lca import maths, quiet
     from lca.solver import factorize
     from supply_chain.paths import normalized_technosphere, structural_paths
 
@@ -90,8 +98,12 @@ def main() -> dict:
         t = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            gt = NewNodeEachVisitGraphTraversal(lca, GraphTraversalSettings(
-                cutoff=cutoff, max_calc=10_000_000, separate_biosphere_flows=False))
+            gt = NewNodeEachVisitGraphTraversal(
+                lca,
+                GraphTraversalSettings(
+                    cutoff=cutoff, max_calc=10_000_000, separate_biosphere_flows=False
+                ),
+            )
             gt.traverse()
         b = time.perf_counter() - t
         nodes = [v for k, v in gt.nodes.items() if k != -1]
@@ -100,13 +112,17 @@ def main() -> dict:
         same_top = np.allclose([p.value for p in spa.paths[:10]], top_theirs[:10], rtol=1e-6)
         if abs(spa.total - lca.score) > 1e-6 * abs(lca.score):
             raise AssertionError(f"scores differ: {spa.total} vs {lca.score}")
-        print(f"hotspots cutoff={cutoff:g}: ours {o:.3f} s, {spa.n_enumerated} paths, coverage "
-              f"{spa.coverage:.4f}; bw_graph_tools {b:.3f} s, {len(nodes)} nodes, coverage "
-              f"{cov:.4f}; same top-10 path values: {same_top}")
+        print(
+            f"hotspots cutoff={cutoff:g}: ours {o:.3f} s, {spa.n_enumerated} paths, coverage "
+            f"{spa.coverage:.4f}; bw_graph_tools {b:.3f} s, {len(nodes)} nodes, coverage "
+            f"{cov:.4f}; same top-10 path values: {same_top}"
+        )
         ours_t += o
         base_t += b
-    print(f"BENCH hotspots: ours={ours_t:.3f} baseline={base_t:.3f} "
-          f"ratio={base_t / ours_t:.1f} target={TARGET}")
+    print(
+        f"BENCH hotspots: ours={ours_t:.3f} baseline={base_t:.3f} "
+        f"ratio={base_t / ours_t:.1f} target={TARGET}"
+    )
     return {"ours": ours_t, "baseline": base_t, "ratio": base_t / ours_t, "target": TARGET}
 
 

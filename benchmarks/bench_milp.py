@@ -144,19 +144,9 @@ def _highs_quiet():
 
 def lp_bound(problem, target) -> float:
     """Least cost of the LP relaxation (0 ≤ xₖ ≤ 1): a lower bound on the MILP optimum."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from supply_chain.levers import lp_relaxation_bound
 
-    from supply_chain.levers import _available, _compile, _side_matrix, _target_rows
-
-    comp = _compile(problem)
-    tr = _target_rows(comp, target)
-    res = milp(
-        comp.cost,
-        integrality=np.zeros(len(comp.ids)),
-        bounds=Bounds(0, _available(comp, target.year).astype(float)),
-        constraints=[LinearConstraint(tr.M, tr.R, np.inf), _side_matrix(comp, comp.side)],
-    )
-    return float(res.fun)
+    return lp_relaxation_bound(problem, target)
 
 
 def main() -> None:

@@ -42,7 +42,6 @@ GHG_FLOWS = (
 METHOD = ("synthetic", "IPCC 2021", "climate change", "GWP100")
 
 
-
 @dataclass(frozen=True)
 class SyntheticSpec:
     """Parameters of a synthetic system (all of them enter the cache key)."""

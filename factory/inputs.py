@@ -7,14 +7,13 @@ of an Excel workbook. Columns (header names are case-insensitive; order is free)
 
 This module only reads and checks the *form* of the data (known sections, numbers, units present,
 no negative amounts, allocation keys that add up); whether an item names a known fuel, grid
-region or material is checked where factors are resolved (:mod:`factory.plant`). Every error names
+region or material is checked where factors are resolved (:mod:`factory.factors`). Every error names
 the file, the row (as a spreadsheet shows it: the header is row 1) and the column.
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import logging
 import math
 import os
@@ -23,11 +22,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lca.errors import PCFError
+from lca.units import pint_name
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("period", "section", "item", "amount", "unit", "region", "product", "vintage",
-           "retired", "comment")
+COLUMNS = (
+    "period",
+    "section",
+    "item",
+    "amount",
+    "unit",
+    "region",
+    "product",
+    "vintage",
+    "retired",
+    "comment",
+)
 REQUIRED_COLUMNS = ("period", "section", "item", "amount", "unit")
 
 #: Sections of the layout and what their ``item`` names.
@@ -45,21 +55,6 @@ SECTIONS = {
     "offset": "an offset credit retired: CCER, VER (kept outside the footprint)",
 }
 
-#: Units the reader understands, mapped to pint names explicitly (pint's ``ton`` is the US ton).
-PINT_UNITS = {
-    "kwh": "kilowatt_hour", "kilowatt hour": "kilowatt_hour", "mwh": "megawatt_hour",
-    "megawatt hour": "megawatt_hour", "gwh": "gigawatt_hour",
-    "mj": "megajoule", "megajoule": "megajoule", "gj": "gigajoule", "gigajoule": "gigajoule",
-    "tj": "terajoule",
-    "g": "gram", "kg": "kilogram", "kilogram": "kilogram", "t": "metric_ton",
-    "tonne": "metric_ton", "metric ton": "metric_ton",
-    "tkm": "metric_ton * kilometer", "ton kilometer": "metric_ton * kilometer",
-}
-#: Brightway unit names of the same quantities (for datasets and written activities).
-BRIGHTWAY_UNITS = {
-    "kilowatt_hour": "kilowatt hour", "megajoule": "megajoule", "kilogram": "kilogram",
-    "metric_ton * kilometer": "ton kilometer",
-}
 #: Units of offsets (mass of CO2e).
 CO2E_UNITS = {"kg co2e": 1.0, "t co2e": 1000.0, "tco2e": 1000.0, "kgco2e": 1.0}
 #: Currency units: an allocation key in one of these is an *economic* key.
@@ -137,29 +132,11 @@ class PlantData:
         return [r for r in self.records if r.period == period and r.section == section]
 
 
-@functools.lru_cache(maxsize=1)
-def _ureg():
-    import pint
-
-    return pint.UnitRegistry()
-
-
-def pint_unit(unit: str) -> str | None:
-    """The pint name of a layout unit (case-insensitive), or None if the reader does not know it."""
-    return PINT_UNITS.get(unit.strip().lower())
-
-
-def convert(amount: float, unit: str, to_pint: str) -> float | None:
-    """``amount`` in ``unit`` expressed in pint unit ``to_pint``; None if not convertible."""
-    import pint
-
-    src = pint_unit(unit)
-    if src is None:
-        return None
-    try:
-        return float(_ureg().Quantity(amount, src).to(to_pint).magnitude)
-    except pint.DimensionalityError:
-        return None
+def read_rows(path: str | os.PathLike) -> list[list[str]]:
+    """The raw rows of an activity-data file, header first: a ``.csv`` file as text, anything
+    else as an Excel workbook (the ``activity`` sheet, else the first)."""
+    path = Path(path)
+    return _rows_csv(path) if path.suffix.lower() == ".csv" else _rows_xlsx(path)
 
 
 def _rows_csv(path: Path) -> list[list[str]]:
@@ -204,29 +181,38 @@ def read_plant(path: str | os.PathLike) -> PlantData:
     elif suffix in (".xlsx", ".xlsm"):
         rows = _rows_xlsx(path)
     else:
-        raise FactoryInputError(path, None, None,
-                                f"unsupported format {suffix!r} (expected .csv or .xlsx)")
+        raise FactoryInputError(
+            path, None, None, f"unsupported format {suffix!r} (expected .csv or .xlsx)"
+        )
     if not rows:
         raise FactoryInputError(path, None, None, "empty file")
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise FactoryInputError(path, 1, missing[0],
-                                f"missing column(s) {', '.join(missing)}; "
-                                f"expected {', '.join(COLUMNS)}")
+        raise FactoryInputError(
+            path,
+            1,
+            missing[0],
+            f"missing column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}",
+        )
     col = {c: header.index(c) for c in COLUMNS if c in header}
     records: list[Record] = []
     plant = region = None
     for i, raw in enumerate(rows[1:], start=2):
-        cell = {c: (raw[j].strip() if j < len(raw) and raw[j] is not None else "")
-                for c, j in col.items()}
+        cell = {
+            c: (raw[j].strip() if j < len(raw) and raw[j] is not None else "")
+            for c, j in col.items()
+        }
         if not any(cell.values()) or cell.get("period", "").startswith("#"):
             continue  # blank line or comment
         section = cell["section"].lower()
         if section not in SECTIONS:
-            raise UnknownFactoryItem(path, i, "section",
-                                     f"unknown section {cell['section']!r}; expected one of "
-                                     f"{', '.join(SECTIONS)}")
+            raise UnknownFactoryItem(
+                path,
+                i,
+                "section",
+                f"unknown section {cell['section']!r}; expected one of {', '.join(SECTIONS)}",
+            )
         if not cell["item"]:
             raise FactoryInputError(path, i, "item", f"empty item in section {section!r}")
         if section == "plant":
@@ -241,18 +227,35 @@ def read_plant(path: str | os.PathLike) -> PlantData:
         amount = _amount(path, i, cell["amount"])
         if not cell["unit"]:
             raise MissingUnit(path, i, "unit", f"amount {cell['amount']} has no unit")
-        records.append(Record(i, cell["period"], section, cell["item"], amount, cell["unit"],
-                              cell.get("region", ""), cell.get("product", ""),
-                              cell.get("vintage", ""), cell.get("retired", "").lower(),
-                              cell.get("comment", "")))
+        records.append(
+            Record(
+                i,
+                cell["period"],
+                section,
+                cell["item"],
+                amount,
+                cell["unit"],
+                cell.get("region", ""),
+                cell.get("product", ""),
+                cell.get("vintage", ""),
+                cell.get("retired", "").lower(),
+                cell.get("comment", ""),
+            )
+        )
     if plant is None:
-        raise FactoryInputError(path, None, "section",
-                                "no 'plant' row (section plant, item <plant id>, region <grid>)")
+        raise FactoryInputError(
+            path, None, "section", "no 'plant' row (section plant, item <plant id>, region <grid>)"
+        )
     data = PlantData(path, plant, region, records)
     for period in data.periods:
         _check_period(data, period)
-    log.info("read plant %s from %s: %d rows, periods %s", plant, path, len(records),
-             ", ".join(data.periods))
+    log.info(
+        "read plant %s from %s: %d rows, periods %s",
+        plant,
+        path,
+        len(records),
+        ", ".join(data.periods),
+    )
     return data
 
 
@@ -264,9 +267,12 @@ def _amount(path: Path, row: int, text: str) -> float:
     if not math.isfinite(value):
         raise NegativeAmount(path, row, "amount", f"missing or not finite: {text!r}")
     if value < 0:
-        raise NegativeAmount(path, row, "amount",
-                             f"negative amount {value:g}; consumption and output cannot be "
-                             "negative")
+        raise NegativeAmount(
+            path,
+            row,
+            "amount",
+            f"negative amount {value:g}; consumption and output cannot be negative",
+        )
     return value
 
 
@@ -280,12 +286,19 @@ def _check_period(data: PlantData, period: str) -> None:
         raise FactoryInputError(path, r.row, "item", f"product {r.item!r} listed twice in {period}")
     known = set(names)
     for r in data.records:
-        if (r.period == period and r.product and r.section != "production"
-                and r.product not in known
-                and not (r.section == "allocation" and r.product == TOTAL)):
-            raise UnknownFactoryItem(path, r.row, "product",
-                                     f"product {r.product!r} has no production row in "
-                                     f"period {period}")
+        if (
+            r.period == period
+            and r.product
+            and r.section != "production"
+            and r.product not in known
+            and not (r.section == "allocation" and r.product == TOTAL)
+        ):
+            raise UnknownFactoryItem(
+                path,
+                r.row,
+                "product",
+                f"product {r.product!r} has no production row in period {period}",
+            )
     for r in prods:
         if r.amount == 0:
             raise NegativeAmount(path, r.row, "amount", "a production amount must be positive")
@@ -298,26 +311,38 @@ def allocation_keys(data: PlantData, period: str) -> dict[str, dict]:
     for r in data.of(period, "allocation"):
         k = keys[r.item]
         if not r.product:
-            raise FactoryInputError(data.path, r.row, "product",
-                                    f"allocation key {r.item!r}: name the product (or {TOTAL})")
+            raise FactoryInputError(
+                data.path,
+                r.row,
+                "product",
+                f"allocation key {r.item!r}: name the product (or {TOTAL})",
+            )
         unit = r.unit.strip()
         if "unit" in k and _norm_key_unit(unit) != _norm_key_unit(k["unit"]):
-            raise MissingUnit(data.path, r.row, "unit",
-                              f"allocation key {r.item!r} mixes units {k['unit']!r} and {unit!r}")
+            raise MissingUnit(
+                data.path,
+                r.row,
+                "unit",
+                f"allocation key {r.item!r} mixes units {k['unit']!r} and {unit!r}",
+            )
         k["unit"] = unit
         k["basis"] = "economic" if unit.upper() in CURRENCIES else "physical"
         if r.product == TOTAL:
             k["total"], k["total_row"] = r.amount, r.row
         else:
             if r.product in k["values"]:
-                raise FactoryInputError(data.path, r.row, "product",
-                                        f"allocation key {r.item!r} repeats product {r.product!r}")
+                raise FactoryInputError(
+                    data.path,
+                    r.row,
+                    "product",
+                    f"allocation key {r.item!r} repeats product {r.product!r}",
+                )
             k["values"][r.product], k["rows"][r.product] = r.amount, r.row
     return dict(keys)
 
 
 def _norm_key_unit(u: str) -> str:
-    return u.strip().upper() if u.strip().upper() in CURRENCIES else (pint_unit(u) or u.strip())
+    return u.strip().upper() if u.strip().upper() in CURRENCIES else (pint_name(u) or u.strip())
 
 
 def check_allocation_keys(data: PlantData, period: str, rel_tol: float = 1e-6) -> None:
@@ -330,19 +355,34 @@ def check_allocation_keys(data: PlantData, period: str, rel_tol: float = 1e-6) -
         first = min(list(k["rows"].values()) + [k.get("total_row", 10**9)])
         missing = [p for p in products if p not in k["values"]]
         if missing:
-            raise AllocationKeyMismatch(data.path, first, "product",
-                                        f"allocation key {name!r} ({period}) has no value for "
-                                        f"product(s) {', '.join(missing)}")
+            raise AllocationKeyMismatch(
+                data.path,
+                first,
+                "product",
+                f"allocation key {name!r} ({period}) has no value for "
+                f"product(s) {', '.join(missing)}",
+            )
         if k["total"] is None:
-            raise AllocationKeyMismatch(data.path, first, "product",
-                                        f"allocation key {name!r} ({period}) needs a {TOTAL} row "
-                                        "with the plant total, to check the products add up")
+            raise AllocationKeyMismatch(
+                data.path,
+                first,
+                "product",
+                f"allocation key {name!r} ({period}) needs a {TOTAL} row "
+                "with the plant total, to check the products add up",
+            )
         s = sum(k["values"].values())
         if not math.isclose(s, k["total"], rel_tol=rel_tol, abs_tol=1e-12):
             raise AllocationKeyMismatch(
-                data.path, k["total_row"], "amount",
+                data.path,
+                k["total_row"],
+                "amount",
                 f"allocation key {name!r} ({period}): products sum to {s:g} {k['unit']} but the "
-                f"plant total is {k['total']:g} {k['unit']}")
+                f"plant total is {k['total']:g} {k['unit']}",
+            )
         if s <= 0:
-            raise AllocationKeyMismatch(data.path, k["total_row"], "amount",
-                                        f"allocation key {name!r} ({period}) sums to zero")
+            raise AllocationKeyMismatch(
+                data.path,
+                k["total_row"],
+                "amount",
+                f"allocation key {name!r} ({period}) sums to zero",
+            )

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from .inputs import FactoryInputError
+
 
 @dataclass(frozen=True)
 class LeverState:
@@ -46,8 +48,6 @@ class LeverState:
 
 
 def _fraction(name: str, v: float) -> float:
-    from .inputs import FactoryInputError
-
     if not (0.0 <= v <= 1.0):
         raise FactoryInputError("lever", None, name, f"{name} must be between 0 and 1, got {v!r}")
     return float(v)
@@ -57,21 +57,32 @@ def efficiency(state: LeverState, pct: float) -> LeverState:
     """Cut all energy use (fuel and electricity) by the fraction ``pct``."""
     f = 1.0 - _fraction("efficiency", pct)
     elec = state.electricity_kwh * f
-    return replace(state, fuel_mj=state.fuel_mj * f, fuel_kg=state.fuel_kg * f,
-                   electricity_kwh=elec, green_kwh=min(state.green_kwh, elec))
+    return replace(
+        state,
+        fuel_mj=state.fuel_mj * f,
+        fuel_kg=state.fuel_kg * f,
+        electricity_kwh=elec,
+        green_kwh=min(state.green_kwh, elec),
+    )
 
 
 def electrify_heat(state: LeverState, fraction: float, kwh_per_mj: float) -> LeverState:
     """Replace ``fraction`` of fuel with electricity, ``kwh_per_mj`` kWh per MJ of fuel replaced."""
     x = _fraction("electrify_heat", fraction)
     if x and not (kwh_per_mj is not None and kwh_per_mj > 0):
-        from .inputs import FactoryInputError
-
-        raise FactoryInputError("lever", None, "kwh_per_mj",
-                                "electrifying heat needs kWh of electricity per MJ of fuel "
-                                "replaced (> 0); it depends on your boiler and heat pump")
-    return replace(state, fuel_mj=state.fuel_mj * (1 - x), fuel_kg=state.fuel_kg * (1 - x),
-                   electricity_kwh=state.electricity_kwh + x * state.fuel_mj * (kwh_per_mj or 0.0))
+        raise FactoryInputError(
+            "lever",
+            None,
+            "kwh_per_mj",
+            "electrifying heat needs kWh of electricity per MJ of fuel "
+            "replaced (> 0); it depends on your boiler and heat pump",
+        )
+    return replace(
+        state,
+        fuel_mj=state.fuel_mj * (1 - x),
+        fuel_kg=state.fuel_kg * (1 - x),
+        electricity_kwh=state.electricity_kwh + x * state.fuel_mj * (kwh_per_mj or 0.0),
+    )
 
 
 def green_share(state: LeverState, share: float) -> LeverState:
@@ -85,12 +96,23 @@ def emissions(state: LeverState) -> dict:
     s1 = state.fuel_kg + state.process_kg
     s2 = max(state.electricity_kwh - state.green_kwh, 0.0) * state.uncovered_factor + state.heat_kg
     share = state.green_kwh / state.electricity_kwh if state.electricity_kwh else 0.0
-    return {"scope1_kg": s1, "scope2_market_kg": s2, "residual_kg": s1 + s2,
-            "green_share": share, "electricity_kwh": state.electricity_kwh}
+    return {
+        "scope1_kg": s1,
+        "scope2_market_kg": s2,
+        "residual_kg": s1 + s2,
+        "green_share": share,
+        "electricity_kwh": state.electricity_kwh,
+    }
 
 
-def what_if(state: LeverState, *, green: float | None = None, electrify: float | None = None,
-            kwh_per_mj: float | None = None, eff: float | None = None) -> list[dict]:
+def what_if(
+    state: LeverState,
+    *,
+    green: float | None = None,
+    electrify: float | None = None,
+    kwh_per_mj: float | None = None,
+    eff: float | None = None,
+) -> list[dict]:
     """Each lever alone, then all together (efficiency → electrification → green power).
 
     Returns rows ``{"lever", "scope1_kg", "scope2_market_kg", "residual_kg", "green_share",
@@ -102,8 +124,12 @@ def what_if(state: LeverState, *, green: float | None = None, electrify: float |
     if eff:
         steps.append((f"efficiency {eff:.0%}", lambda s: efficiency(s, eff)))
     if electrify:
-        steps.append((f"electrify {electrify:.0%} of fuel heat",
-                      lambda s: electrify_heat(s, electrify, kwh_per_mj)))
+        steps.append(
+            (
+                f"electrify {electrify:.0%} of fuel heat",
+                lambda s: electrify_heat(s, electrify, kwh_per_mj),
+            )
+        )
     if green is not None:
         steps.append((f"green power share {green:.0%}", lambda s: green_share(s, green)))
     combined = state
@@ -113,6 +139,7 @@ def what_if(state: LeverState, *, green: float | None = None, electrify: float |
         combined = fn(combined)
     if len(steps) > 1:
         e = emissions(combined)
-        rows.append({"lever": "all levers", **e,
-                     "change_kg": e["residual_kg"] - base["residual_kg"]})
+        rows.append(
+            {"lever": "all levers", **e, "change_kg": e["residual_kg"] - base["residual_kg"]}
+        )
     return rows

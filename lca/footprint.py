@@ -25,18 +25,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from . import maths, methods
+from ._quiet import quiet
 from .errors import (
+    InvalidAmount,
     InventoryError,
     NonSquareTechnosphere,
     PCFError,
     UnknownMethod,
     UnknownProduct,
 )
-from .project import Project, quiet
+from .project import Project
 from .solver import Factorization, factorize
+
+# bw2calc and bw2data are imported inside the functions that need them, on purpose: they are
+# heavy (~1.4-1.9 s) and `pcf --help` must stay under 1 s.
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +107,6 @@ class FootprintResult:
 
     def to_frame(self):
         """Long table: one row per (breakdown, item) with value and share of the total."""
-        import pandas as pd
-
         rows = [("total", "total", self.total)]
         rows += [("split", k, getattr(self, k)) for k in methods.PARTS]
         rows += [("stage", k, v) for k, v in self.by_stage.items()]
@@ -142,8 +146,10 @@ class System:
         ``A`` is factorised again only if it differs. The Brightway database is not touched."""
         A, B = sp.csr_matrix(A), sp.csr_matrix(B)
         if A.shape != self.A.shape or B.shape != self.B.shape:
-            raise ValueError(f"changed matrices {A.shape}, {B.shape} do not match the system's "
-                             f"{self.A.shape}, {self.B.shape}")
+            raise ValueError(
+                f"changed matrices {A.shape}, {B.shape} do not match the system's "
+                f"{self.A.shape}, {self.B.shape}"
+            )
         same_a = (A != self.A).nnz == 0
         fact = self.fact if same_a else factorize(A, labels=[f"{k[0]}|{k[1]}" for k in self.keys])
         return replace(self, A=A, B=B, fact=fact)
@@ -317,8 +323,6 @@ class FootprintEngine:
         parameter or scenario applied) to compute in instead of the stored one.
         """
         if not (isinstance(amount, (int, float)) and math.isfinite(amount)):
-            from .errors import InvalidAmount
-
             raise InvalidAmount("footprint amount", amount)
         method = methods.resolve(method)
         node = self.node(product)
@@ -397,8 +401,6 @@ class FootprintEngine:
         Returns a DataFrame (products × methods, index ``database|code``, columns the method
         aliases or ``A|B|C`` names).
         """
-        import pandas as pd
-
         method_list = [methods.resolve(m) for m in (method_list or [None])]
         nodes = [self.node(p) for p in products]
         if not nodes:

@@ -23,14 +23,27 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+import pandas as pd
+
 from .data import inventories_dir
+from .imports import shipped_inventories
 
 log = logging.getLogger(__name__)
 
 START = "<!-- datasets:start -->"
 END = "<!-- datasets:end -->"
-COLUMNS = ["database", "code", "name", "location", "unit", "stage", "confidence", "source",
-           "comment", "file"]
+COLUMNS = [
+    "database",
+    "code",
+    "name",
+    "location",
+    "unit",
+    "stage",
+    "confidence",
+    "source",
+    "comment",
+    "file",
+]
 TABLE_COLUMNS = ["database", "code", "name", "location", "unit", "stage", "confidence", "source"]
 README = inventories_dir() / "README.md"
 _SOURCE = re.compile(r"Source:\s*(.*?)(?=\s*Confidence:|\s*Uncertainty:|$)", re.DOTALL)
@@ -103,24 +116,24 @@ def dataset_table(paths: Iterable[str | os.PathLike]):
     confidence (as stated in the comment), source (the comment's 'Source:' part), comment (full
     activity comment) and file (base name).
     """
-    import pandas as pd
-
     rows = []
     for path in paths:
         for act in _activities(Path(path)):
             comment = act.get("comment", "")
-            rows.append({
-                "database": act.get("database") or "",
-                "code": act.get("code", ""),
-                "name": act.get("name", ""),
-                "location": act.get("location", ""),
-                "unit": act.get("unit", ""),
-                "stage": act.get("stage", ""),
-                "confidence": confidence_of(comment),
-                "source": source_of(comment),
-                "comment": comment,
-                "file": act["file"],
-            })
+            rows.append(
+                {
+                    "database": act.get("database") or "",
+                    "code": act.get("code", ""),
+                    "name": act.get("name", ""),
+                    "location": act.get("location", ""),
+                    "unit": act.get("unit", ""),
+                    "stage": act.get("stage", ""),
+                    "confidence": confidence_of(comment),
+                    "source": source_of(comment),
+                    "comment": comment,
+                    "file": act["file"],
+                }
+            )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -132,8 +145,10 @@ def _cell(value) -> str:
 def render_readme_table(paths: Iterable[str | os.PathLike]) -> str:
     """The markdown table (header, separator, one line per activity), ending with a newline."""
     df = dataset_table(paths)
-    lines = ["| " + " | ".join(TABLE_COLUMNS) + " |",
-             "|" + "|".join("---" for _ in TABLE_COLUMNS) + "|"]
+    lines = [
+        "| " + " | ".join(TABLE_COLUMNS) + " |",
+        "|" + "|".join("---" for _ in TABLE_COLUMNS) + "|",
+    ]
     for rec in df[TABLE_COLUMNS].itertuples(index=False):
         cells = [_cell(v) for v in rec]
         cells[1] = f"`{cells[1]}`"
@@ -172,8 +187,6 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     table is written to ``out`` (the command's output; the ``__main__`` entry passes stdout).
     A README without the markers, or one that cannot be read/written, is logged (ERROR), exit 1.
     """
-    from .importer import shipped_inventories
-
     argv = sys.argv[1:] if argv is None else argv
     paths = shipped_inventories()
     try:

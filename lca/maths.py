@@ -11,17 +11,23 @@ exactly one function; everything else in the project calls these.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
+from typing import TypeAlias
+
 import numpy as np
 import scipy.sparse as sp
 
-from .solver import Factorization, factorize
+from .solver import Factorization, Matrix, factorize
+
+#: A technosphere matrix, or its factorisation reused across calls.
+MatrixOrFactorization: TypeAlias = "Matrix | Factorization"
 
 
-def _fact(A_or_fact) -> Factorization:
+def _fact(A_or_fact: MatrixOrFactorization) -> Factorization:
     return A_or_fact if isinstance(A_or_fact, Factorization) else factorize(A_or_fact)
 
 
-def supply(A_or_fact, f: np.ndarray) -> np.ndarray:
+def supply(A_or_fact: MatrixOrFactorization, f: np.ndarray) -> np.ndarray:
     """Supply (scaling) vector ``s = A⁻¹ f`` (solved, never inverted).
 
     ``f`` may be a vector or an (activities x demands) array; ``A_or_fact`` a matrix or a
@@ -59,12 +65,12 @@ def direct_intensities(C: np.ndarray | sp.spmatrix, B: sp.spmatrix) -> np.ndarra
 
     ``C`` may be one method's vector (result is a vector) or a methods x flows matrix.
     """
-    C = np.asarray(C.toarray() if sp.issparse(C) else C, dtype=np.float64)
+    C = np.asarray(C.toarray() if isinstance(C, sp.spmatrix | sp.sparray) else C, np.float64)
     E = np.asarray(sp.csr_matrix(B).T @ np.atleast_2d(C).T).T
     return E[0] if C.ndim == 1 else E
 
 
-def intensities(A_or_fact, e: np.ndarray) -> np.ndarray:
+def intensities(A_or_fact: MatrixOrFactorization, e: np.ndarray) -> np.ndarray:
     """Cradle-to-gate intensities ``λ = e A⁻¹``: solve ``Aᵀ λᵀ = eᵀ`` once per method.
 
     ``λⱼ`` is the score of one unit of activity ``j``'s reference product, so the score of any
@@ -80,7 +86,9 @@ def intensities(A_or_fact, e: np.ndarray) -> np.ndarray:
     return _fact(A_or_fact).solve_transposed(e.T).T
 
 
-def lcia_intensities(A_or_fact, C: np.ndarray | sp.spmatrix, B: sp.spmatrix) -> np.ndarray:
+def lcia_intensities(
+    A_or_fact: MatrixOrFactorization, C: np.ndarray | sp.spmatrix, B: sp.spmatrix
+) -> np.ndarray:
     """Cradle-to-gate intensities from the characterisation and the biosphere:
     ``λ = C B A⁻¹`` (:func:`direct_intensities`, then :func:`intensities`): the one place this
     composition is written.
@@ -171,7 +179,7 @@ def tag_contributions(
     return out
 
 
-def group_sum(values: np.ndarray, groups) -> dict:
+def group_sum(values: np.ndarray, groups: Iterable[Hashable]) -> dict:
     """Sum ``values`` by the label in ``groups`` (one label per value)."""
     out: dict = {}
     for g, v in zip(groups, np.asarray(values, dtype=np.float64)):

@@ -31,11 +31,18 @@ biogenic reporting, because IPCC methods give biogenic CO2 a factor of 0:
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import zipfile
 from collections.abc import Iterable
+from pathlib import Path
 
-from .errors import UnknownMethod
+from ._quiet import quiet
+from .errors import ProjectError, UnknownMethod
+
+# bw2data and bw2io are imported inside the functions that need them, on purpose: they are
+# heavy (~1.4 s each) and `pcf --help` must stay under 1 s.
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +165,6 @@ def install_methods(methods: Iterable[Method], biosphere: str) -> list[Method]:
     """
     import bw2data as bd
 
-    from .project import bundled_lcia_methods, quiet
-
     methods = [tuple(m) for m in methods]
     wanted = set(methods)
     codes = {
@@ -185,7 +190,6 @@ def install_methods(methods: Iterable[Method], biosphere: str) -> list[Method]:
             data,
             raw.get("unit", "kg CO2-Eq"),
             "bw2io bundled LCIA (ecoinvent 3.9)",
-            quiet,
         )
         written.append(name)
     for name, flow_name, cats, cf in (
@@ -199,19 +203,15 @@ def install_methods(methods: Iterable[Method], biosphere: str) -> list[Method]:
             for code, (n, c) in codes.items()
             if n == flow_name and c and c[0] == cats
         ]
-        _write_method(
-            bd, name, data, "kg CO2", "PCF engine: biogenic CO2 inventory indicator", quiet
-        )
+        _write_method(bd, name, data, "kg CO2", "PCF engine: biogenic CO2 inventory indicator")
         written.append(name)
     missing = wanted - set(written)
     if missing:
-        from .errors import ProjectError
-
         raise ProjectError(f"Methods not found in bw2io's bundled file: {sorted(missing)}")
     return written
 
 
-def _write_method(bd, name: Method, data, unit: str, description: str, quiet) -> None:
+def _write_method(bd, name: Method, data, unit: str, description: str) -> None:
     m = bd.Method(name)
     try:
         with quiet():
@@ -221,3 +221,17 @@ def _write_method(bd, name: Method, data, unit: str, description: str, quiet) ->
         if name in bd.methods:
             m.deregister()
         raise
+
+
+def bundled_lcia_methods() -> list[dict]:
+    """All LCIA methods bundled with bw2io (ecoinvent 3.9 implementation), as raw dicts.
+
+    The file is a zip (LZMA) holding one JSON list; flow identifiers are ``[database, code]``.
+    """
+    import bw2io
+
+    path = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
+    if not path.exists():
+        raise ProjectError(f"bw2io's bundled LCIA file is missing: {path}")
+    with zipfile.ZipFile(path) as zf:
+        return json.loads(zf.read(zf.namelist()[0]))

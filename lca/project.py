@@ -22,36 +22,27 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
-import json
 import logging
 import os
 import sqlite3
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from platformdirs import PlatformDirs
+
+from ._quiet import quiet
 from .errors import ProjectError
+from .methods import REQUIRED_METHODS, install_methods
+
+# bw2data and bw2io are imported inside the functions that need them, on purpose: they are
+# heavy (~1.4 s each) and `pcf --help` must stay under 1 s.
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DATA_DIR = Path(".pcf") / "brightway"
 DEFAULT_PROJECT = "pcf"
 ENV_DATA_DIR = "PCF_DATA_DIR"
-
-
-@contextlib.contextmanager
-def quiet() -> Iterator[None]:
-    """Run Brightway code with stdout and stderr captured (its prints and tqdm progress bars);
-    what it wrote goes to the log (debug)."""
-    buf = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-            yield
-    finally:
-        text = buf.getvalue().strip()
-        if text:
-            log.debug("brightway: %s", text)
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -96,8 +87,6 @@ def global_data_dir() -> Path:
         env = _env_state.get("before")
     if env:
         return Path(env).expanduser().resolve()
-    from platformdirs import PlatformDirs
-
     return Path(PlatformDirs("Brightway3", "pylca").user_data_dir).resolve()
 
 
@@ -291,15 +280,16 @@ def _is_biosphere(bd, name: str) -> bool:
 
 def _method_biosphere(bd) -> str | None:
     """The database the first installed registry method's first factor links to."""
-    from .methods import REQUIRED_METHODS
-
     for m in REQUIRED_METHODS:
         if m not in bd.methods:
             continue
         for flow, *_ in bd.Method(m).load():
             try:
-                node = bd.get_node(id=flow) if isinstance(flow, int) else bd.get_node(
-                    database=flow[0], code=flow[1])
+                node = (
+                    bd.get_node(id=flow)
+                    if isinstance(flow, int)
+                    else bd.get_node(database=flow[0], code=flow[1])
+                )
             except Exception:  # a dangling factor: try the next one
                 log.debug("method %s: factor for unknown flow %r", m, flow, exc_info=True)
                 continue
@@ -309,8 +299,6 @@ def _method_biosphere(bd) -> str | None:
 
 def missing_setup(proj: Project) -> list[str]:
     """What :func:`ensure_setup` would create: the biosphere database and/or methods."""
-    from .methods import REQUIRED_METHODS
-
     bd = proj.bd
     missing = [] if proj.biosphere in bd.databases else [f"biosphere database {proj.biosphere!r}"]
     return missing + ["|".join(m) for m in REQUIRED_METHODS if m not in bd.methods]
@@ -335,8 +323,6 @@ def ensure_setup(proj: Project) -> None:
     A biosphere database is created only if the project has none (:func:`detect_biosphere`);
     methods are installed against the project's own biosphere.
     """
-    from .methods import REQUIRED_METHODS, install_methods
-
     bd = proj.bd
     missing = [m for m in REQUIRED_METHODS if m not in bd.methods]
     if proj.biosphere in bd.databases and not missing:
@@ -357,17 +343,3 @@ def ensure_setup(proj: Project) -> None:
         if missing:
             log.info("installing %d climate methods (first use)", len(missing))
             install_methods(missing, proj.biosphere)
-
-
-def bundled_lcia_methods() -> list[dict]:
-    """All LCIA methods bundled with bw2io (ecoinvent 3.9 implementation), as raw dicts.
-
-    The file is a zip (LZMA) holding one JSON list; flow identifiers are ``[database, code]``.
-    """
-    import bw2io
-
-    path = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
-    if not path.exists():
-        raise ProjectError(f"bw2io's bundled LCIA file is missing: {path}")
-    with zipfile.ZipFile(path) as zf:
-        return json.loads(zf.read(zf.namelist()[0]))

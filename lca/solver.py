@@ -15,6 +15,8 @@ and adjoint paths need both directions from one factorisation, which SuperLU's f
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,14 +26,18 @@ from .errors import NonSquareTechnosphere, SingularTechnosphere
 
 log = logging.getLogger(__name__)
 
-def check_square(A: sp.spmatrix, labels=None) -> None:
+#: A square matrix as the solver accepts it: any scipy sparse matrix or a dense array.
+Matrix: TypeAlias = "sp.spmatrix | sp.sparray | np.ndarray"
+
+
+def check_square(A: Matrix, labels: Sequence[object] | None = None) -> None:
     """Raise :class:`NonSquareTechnosphere` unless ``A`` is square."""
     n, m = A.shape
     if n != m:
         raise NonSquareTechnosphere(n, m)
 
 
-def zero_diagonal(A: sp.spmatrix) -> np.ndarray:
+def zero_diagonal(A: Matrix) -> np.ndarray:
     """Indices of columns whose diagonal entry (the reference product) is zero."""
     return np.flatnonzero(sp.csr_matrix(A).diagonal() == 0)
 
@@ -50,7 +56,7 @@ class Factorization:
         If ``A`` is exactly singular; ``labels`` (one per column) name the culprits when given.
     """
 
-    def __init__(self, A: sp.spmatrix, labels=None):
+    def __init__(self, A: Matrix, labels: Sequence[object] | None = None) -> None:
         check_square(A)
         A = sp.csr_matrix(A, dtype=np.float64)
         A.sum_duplicates()
@@ -88,6 +94,6 @@ class Factorization:
         return self._check(self._lu.solve(c))
 
 
-def factorize(A: sp.spmatrix, labels=None) -> Factorization:
+def factorize(A: Matrix, labels: Sequence[object] | None = None) -> Factorization:
     """Factorise ``A`` once (see :class:`Factorization`)."""
     return Factorization(A, labels=labels)

@@ -6,19 +6,19 @@ Thin orchestration for the CLI and notebooks; the maths stays in :mod:`lca.maths
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from . import files as _io
 from . import methods
+from ._quiet import quiet
 from .errors import InventoryError
 from .footprint import FootprintEngine
-from .importer import import_inventory, shipped_inventories
+from .imports import import_inventory
+from .montecarlo import from_bw2calc, monte_carlo
 from .project import Project
 
 log = logging.getLogger(__name__)
@@ -138,12 +138,7 @@ def uncertainty(
     is not the mean: lognormal inputs skew the distribution); with ``keep_samples`` also
     ``samples``, the score of every draw (a numpy array).
     """
-    import warnings
-
-    import bw2calc as bc
-
-    from .montecarlo import from_bw2calc, monte_carlo
-    from .project import quiet
+    import bw2calc as bc  # lazy on purpose: heavy (~1.9 s); `pcf --help` must stay fast
 
     m = methods.resolve(method)
     nodes = [engine.node(p) for p in products]
@@ -164,19 +159,27 @@ def uncertainty(
     for j, n in enumerate(nodes):
         x = scores[:, j]
         p2_5, median, p97_5 = np.percentile(x, [2.5, 50.0, 97.5])
-        out.append({
-            "product": list(n.key), "method": list(m), "iterations": int(iterations),
-            "seed": seed, "deterministic": float(result.deterministic[0, j]),
-            "mean": float(x.mean()), "median": float(median), "std": float(x.std(ddof=1)),
-            "p2_5": float(p2_5), "p97_5": float(p97_5),
-        })
+        out.append(
+            {
+                "product": list(n.key),
+                "method": list(m),
+                "iterations": int(iterations),
+                "seed": seed,
+                "deterministic": float(result.deterministic[0, j]),
+                "mean": float(x.mean()),
+                "median": float(median),
+                "std": float(x.std(ddof=1)),
+                "p2_5": float(p2_5),
+                "p97_5": float(p97_5),
+            }
+        )
         if keep_samples:
             out[-1]["samples"] = x.copy()
-    log.info("Monte Carlo: %d draws x %d products in %.2f s (%d fallbacks)", iterations,
-             len(nodes), result.seconds, len(result.fallbacks))
+    log.info(
+        "Monte Carlo: %d draws x %d products in %.2f s (%d fallbacks)",
+        iterations,
+        len(nodes),
+        result.seconds,
+        len(result.fallbacks),
+    )
     return out
-
-
-def write_files_atomically(out: str | os.PathLike, files: dict[str, str]) -> list[Path]:
-    """Write ``{name: text}`` into ``out``, all files or none (:func:`lca.files.staged`)."""
-    return _io.write_files_atomically(out, files)

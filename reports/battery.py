@@ -31,6 +31,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lca.files import staged
+
+from . import render
 from .errors import InvalidDeclaration
 from .pact import parse_model
 
@@ -317,8 +319,6 @@ def write_battery_declaration(
     stem: str | None = None,
 ) -> list[Path]:
     """Write the declaration as JSON and a one-page HTML/PDF; all files or none."""
-    from . import render
-
     stem = stem or f"battery-declaration-{decl.product[1]}"
     written = []
     with staged(out_dir) as tmp:

@@ -1,13 +1,9 @@
 """Report charts, each in two forms from the same data: a static matplotlib PNG (for the PDF)
 and an interactive plotly figure (for the HTML, plotly.js inlined by :mod:`reports.render`).
 
-Data functions (plain lists/dicts, testable without drawing):
-
-- :func:`waterfall_steps` — stage contributions, cumulative, ending at the total;
-- :func:`supply_chain_flows` — cumulative kg CO2e along supplier edges, from the product down
-  ``depth`` tiers (``value = amount per unit × units on the path × λ``, ``λ = c B A⁻¹`` the
-  cradle-to-gate intensity of the supplier), with each node's own direct emissions as a leaf;
-- :func:`macc_bars` — levers ordered by marginal abatement cost, widths = abatement.
+The data they draw (plain lists, testable without drawing) come from :mod:`reports.chart_data`.
+matplotlib and plotly are imported inside the drawing functions on purpose: they are heavy and
+needed only when a chart is drawn.
 """
 
 from __future__ import annotations
@@ -16,11 +12,14 @@ import base64
 import contextlib
 import io
 import logging
+import textwrap
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
+
+from .chart_data import Flow, waterfall_steps
+from .render import cjk_font
 
 log = logging.getLogger(__name__)
 
@@ -28,101 +27,14 @@ COLORS = ["#1b6a8a", "#e0812d", "#3a9a5b", "#b5443b", "#7d5ba6", "#8c6d4f", "#c2
 POS, NEG, TOTAL = "#b5443b", "#3a9a5b", "#1b6a8a"
 
 
-# -- data ---------------------------------------------------------------------------------------
-def waterfall_steps(by_stage: dict[str, float]) -> list[tuple[str, float, float]]:
-    """``(stage, start, end)`` bars: each stage starts where the previous ended.
-
-    >>> waterfall_steps({"a": 2.0, "b": -0.5})
-    [('a', 0.0, 2.0), ('b', 2.0, 1.5)]
-    """
-    out, level = [], 0.0
-    for k, v in by_stage.items():
-        out.append((k, level, level + v))
-        level += v
-    return out
-
-
-@dataclass
-class Flow:
-    source: str  # label of the upstream node
-    target: str
-    value: float
-
-
-def supply_chain_flows(
-    engine, result, depth: int = 3, max_children: int = 6, min_share: float = 0.005
-) -> list[Flow]:
-    """Supplier-to-customer flows of the result's score (see module doc).
-
-    Children below ``min_share`` of the total, or beyond the ``max_children`` largest of a node,
-    are pooled into one "other suppliers" leaf so every node's inflows add up to its value.
-    """
-    node = engine.node(result.product)
-    sysm = engine.system_for([node])
-    lam = np.asarray(engine.intensities(sysm, [result.method]))[0]
-    total = result.total or 1.0
-    flows: dict[tuple[str, str], float] = {}
-
-    def label(act) -> str:
-        loc = act.get("location")
-        return f"{act['name']}" + (f" [{loc}]" if loc else "")
-
-    def add(src: str, dst: str, v: float) -> None:
-        flows[(src, dst)] = flows.get((src, dst), 0.0) + v
-
-    def walk(act, units: float, value: float, level: int) -> None:
-        me = label(act)
-        prod = sum(e["amount"] for e in act.production()) or 1.0
-        children = []
-        for exc in act.technosphere():
-            inp = exc.input
-            col = sysm.activity_index.get(inp.id)
-            if col is None or inp.key == act.key:
-                continue
-            u = units * exc["amount"] / prod
-            children.append((u * lam[col], inp, u))
-        children.sort(key=lambda c: -abs(c[0]))
-        shown = [c for c in children[:max_children] if abs(c[0]) >= min_share * abs(total)]
-        upstream = sum(c[0] for c in children)
-        other = upstream - sum(c[0] for c in shown)
-        direct = value - upstream
-        if (shown or other) and abs(direct) >= min_share * abs(total):
-            add(f"{me} · direct", me, direct)
-        if abs(other) >= min_share * abs(total):
-            add(f"{me} · other suppliers", me, other)
-        for v, inp, u in shown:
-            add(label(inp), me, v)
-            if level + 1 < depth:
-                walk(inp, u, v, level + 1)
-
-    walk(node, result.amount, result.total, 0)
-    return [Flow(s, t, v) for (s, t), v in flows.items() if v > 0]
-
-
-def macc_bars(plan) -> list[tuple[str, float, float, float]]:
-    """``(lever, x_start, width, mac)`` from a DataFrame with ``lever``, ``abatement`` and
-    ``mac`` (or ``cost``; ``mac = cost / abatement``), ordered by ``mac``."""
-    df = plan.copy()
-    if "mac" not in df.columns:
-        df["mac"] = df["cost"] / df["abatement"]
-    df = df[df["abatement"] > 0].sort_values("mac", kind="stable")
-    out, x = [], 0.0
-    for _, r in df.iterrows():
-        out.append((str(r["lever"]), x, float(r["abatement"]), float(r["mac"])))
-        x += float(r["abatement"])
-    return out
-
-
 # -- static (matplotlib) --------------------------------------------------------------------------
 @contextlib.contextmanager
-def _mpl(lang: str) -> Iterator[object]:
+def mpl_figure(lang: str) -> Iterator[object]:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
-
-    from .render import cjk_font
 
     rc = {
         "font.size": 8,
@@ -144,7 +56,7 @@ def _mpl(lang: str) -> Iterator[object]:
         yield plt
 
 
-def _png(fig) -> str:
+def png(fig) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
@@ -166,7 +78,7 @@ def static_waterfall(
     lang: str,
 ) -> str:
     """Waterfall PNG (data URI); ``by_stage`` maps stage keys to display labels."""
-    with _mpl(lang) as plt:
+    with mpl_figure(lang) as plt:
         steps = waterfall_steps(values)
         fig, ax = plt.subplots(figsize=(6.4, 2.6))
         for i, (k, a, b) in enumerate(steps):
@@ -180,11 +92,11 @@ def static_waterfall(
             fontsize=7,
         )
         ax.set_ylabel(unit)
-        return _png(fig)
+        return png(fig)
 
 
 def static_bars(labels: list[str], values: list[float], unit: str, lang: str) -> str:
-    with _mpl(lang) as plt:
+    with mpl_figure(lang) as plt:
         fig, ax = plt.subplots(figsize=(6.4, 0.35 * len(labels) + 0.8))
         y = np.arange(len(labels))[::-1]
         ax.barh(y, values, color=[POS if v >= 0 else NEG for v in values])
@@ -192,13 +104,13 @@ def static_bars(labels: list[str], values: list[float], unit: str, lang: str) ->
         ax.set_xlabel(unit)
         for yi, v in zip(y, values):
             ax.text(v, yi, f" {v:,.3g}", va="center", fontsize=7)
-        return _png(fig)
+        return png(fig)
 
 
 def static_uncertainty(
     unc: dict, deterministic: float, unit: str, freq_label: str, lang: str
 ) -> str:
-    with _mpl(lang) as plt:
+    with mpl_figure(lang) as plt:
         fig, ax = plt.subplots(figsize=(6.4, 2.4))
         samples = unc.get("samples")
         if samples is not None and len(samples):
@@ -219,11 +131,11 @@ def static_uncertainty(
             )
         ax.axvline(deterministic, color=POS, lw=1.2)
         ax.set_xlabel(unit)
-        return _png(fig)
+        return png(fig)
 
 
 def static_macc(bars, cost_label: str, abatement_label: str, lang: str) -> str:
-    with _mpl(lang) as plt:
+    with mpl_figure(lang) as plt:
         fig, ax = plt.subplots(figsize=(6.4, 2.8))
         for i, (lever, x, w, mac) in enumerate(bars):
             ax.bar(
@@ -239,13 +151,11 @@ def static_macc(bars, cost_label: str, abatement_label: str, lang: str) -> str:
         ax.set_xlabel(abatement_label)
         ax.set_ylabel(cost_label)
         ax.legend(fontsize=6, loc="upper left", frameon=False)
-        return _png(fig)
+        return png(fig)
 
 
 def static_sankey(flows: list[Flow], lang: str) -> str:
     """A left-to-right Sankey: suppliers (left) to the product (right); band width = kg CO2e."""
-    import textwrap
-
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MPath
 
@@ -261,7 +171,7 @@ def static_sankey(flows: list[Flow], lang: str) -> str:
     gap = 0.05
     most = max(len(names) for names in per_level)
     scale = (1 - gap * (most - 1)) / max(sum(size[n] for n in names) for names in per_level)
-    with _mpl(lang) as plt:
+    with mpl_figure(lang) as plt:
         fig, ax = plt.subplots(figsize=(7.0, 0.9 + 0.9 * most))
         ax.axis("off")
         pos: dict[str, list[float]] = {}  # node -> [x, out cursor, in cursor]
@@ -288,12 +198,14 @@ def static_sankey(flows: list[Flow], lang: str) -> str:
         # go in the order of their sources' heights and its outgoing ones in their targets'.
         centre = {n: p[1] + size[n] * scale / 2 for n, p in pos.items()}
         ends: dict[int, list[float]] = {}
-        for k, f in sorted(enumerate(flows), key=lambda kf: (centre[kf[1].target],
-                                                             centre[kf[1].source])):
+        for k, f in sorted(
+            enumerate(flows), key=lambda kf: (centre[kf[1].target], centre[kf[1].source])
+        ):
             ends.setdefault(k, [0.0, 0.0])[0] = pos[f.source][1]
             pos[f.source][1] += f.value * scale
-        for k, f in sorted(enumerate(flows), key=lambda kf: (centre[kf[1].source],
-                                                             centre[kf[1].target])):
+        for k, f in sorted(
+            enumerate(flows), key=lambda kf: (centre[kf[1].source], centre[kf[1].target])
+        ):
             ends[k][1] = pos[f.target][2]
             pos[f.target][2] += f.value * scale
         for i, (k, f) in enumerate(sorted(enumerate(flows), key=lambda kf: -kf[1].value)):
@@ -328,7 +240,7 @@ def static_sankey(flows: list[Flow], lang: str) -> str:
             )
         ax.set_xlim(-0.02, 1.3)
         ax.set_ylim(-0.02, 1.02)
-        return _png(fig)
+        return png(fig)
 
 
 def _sankey_levels(flows: list[Flow]) -> dict[str, int]:
@@ -347,7 +259,7 @@ def _sankey_levels(flows: list[Flow]) -> dict[str, int]:
 
 
 # -- interactive (plotly) ---------------------------------------------------------------------
-def _div(fig) -> str:
+def to_div(fig) -> str:
     fig.update_layout(
         margin={"l": 40, "r": 20, "t": 30, "b": 40},
         height=360,
@@ -375,7 +287,7 @@ def interactive_waterfall(
         )
     )
     fig.update_yaxes(title_text=unit)
-    return _div(fig)
+    return to_div(fig)
 
 
 def interactive_bars(labels: list[str], values: list[float], unit: str) -> str:
@@ -390,7 +302,7 @@ def interactive_bars(labels: list[str], values: list[float], unit: str) -> str:
         )
     )
     fig.update_xaxes(title_text=unit)
-    return _div(fig)
+    return to_div(fig)
 
 
 def interactive_uncertainty(unc: dict, deterministic: float, unit: str) -> str:
@@ -421,7 +333,7 @@ def interactive_uncertainty(unc: dict, deterministic: float, unit: str) -> str:
         fig.add_vline(x=unc[key], line_dash="dot", annotation_text=key.replace("_", "."))
     fig.add_vline(x=deterministic, line_color=POS)
     fig.update_xaxes(title_text=unit)
-    return _div(fig)
+    return to_div(fig)
 
 
 def interactive_macc(bars, cost_label: str, abatement_label: str) -> str:
@@ -437,7 +349,7 @@ def interactive_macc(bars, cost_label: str, abatement_label: str) -> str:
     fig.update_layout(barmode="overlay", bargap=0)
     fig.update_xaxes(title_text=abatement_label)
     fig.update_yaxes(title_text=cost_label)
-    return _div(fig)
+    return to_div(fig)
 
 
 def interactive_sankey(flows: list[Flow]) -> str:
@@ -455,4 +367,4 @@ def interactive_sankey(flows: list[Flow]) -> str:
             },
         )
     )
-    return _div(fig)
+    return to_div(fig)

@@ -25,8 +25,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import charts
+from lca import maths
 from lca.files import staged
+
+from . import chart_data, charts, render
 from .pact import DataQuality, Declaration, parse_model
 
 log = logging.getLogger(__name__)
@@ -123,8 +125,6 @@ def aircraft_search(result, engine=None) -> dict:
     ``part.aircraft_unsearched`` (no engine: the system could not be searched, so absence is
     never claimed); ``searched`` is the number of activities searched (None without engine).
     """
-    from lca import maths
-
     if engine is None:
         found = sorted({r.name for r in result.top_processes if r.key and _is_aircraft(r.name)})
         key = "part.aircraft_flows" if found else "part.aircraft_unsearched"
@@ -160,10 +160,9 @@ def report_context(
     ``aircraft`` is :func:`aircraft_search` (default: without an engine, which never claims
     that the system has no aircraft transport).
     """
-    from .render import translate
 
     def t(k, **kw):
-        return translate(k, lang, **kw)
+        return render.translate(k, lang, **kw)
 
     stage_labels = {k: t(f"stage.{k}") for k in result.by_stage}
     unit = result.unit or "kg CO2e"
@@ -200,7 +199,7 @@ def report_context(
     macc_rows = None
     charts_ctx["macc"] = None
     if macc is not None and len(macc):
-        bars = charts.macc_bars(macc)
+        bars = chart_data.macc_bars(macc)
         macc_rows = bars
         charts_ctx["macc"] = (
             charts.static_macc(bars, t("chart.cost_axis"), t("chart.abatement_axis"), lang)
@@ -257,14 +256,12 @@ def write_iso14067_report(
     ``engine`` (a :class:`lca.footprint.FootprintEngine`) adds the data sources and the
     supply-chain Sankey; ``project`` alone adds the data sources. All files or none.
     """
-    from . import render
-
     lang = render.normalize_lang(lang)
     decl = decl if isinstance(decl, Declaration) else Declaration.parse(decl)
     study = study if isinstance(study, StudyInfo) else StudyInfo.parse(study)
     project = project or (engine.project if engine is not None else None)
     sources = data_sources(project, result) if project is not None else None
-    flows = charts.supply_chain_flows(engine, result) if engine is not None else None
+    flows = chart_data.supply_chain_flows(engine, result) if engine is not None else None
     aircraft = aircraft_search(result, engine)
     stem = stem or f"iso14067-{result.product[1]}"
     written = []

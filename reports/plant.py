@@ -1,8 +1,8 @@
 """The plant sheet: one plant period's GHG inventory on one or two pages (HTML and PDF).
 
-Every figure comes from one computed :class:`factory.plant.PlantInventory` (the numbers of
-``pcf factory inventory --json``), through :func:`factory.plant.allocate`,
-:func:`factory.plant.trajectory` and :func:`factory.plant.gap_report`; the sheet computes nothing of
+Every figure comes from one computed :class:`factory.PlantInventory` (the numbers of
+``pcf factory inventory --json``), through :func:`factory.allocate`,
+:func:`factory.trajectory` and :func:`factory.gap_report`; the sheet computes nothing of
 its own. Contents:
 
 - plant identity, and the "illustrative example" disclaimer when the plant's data file says so
@@ -23,7 +23,7 @@ digit kept) and per-unit footprints in kg CO2e per declared unit (:func:`reports
 The exact kg values are in the HTML (``title`` attributes) and, with ``formats`` including
 ``"json"``, in ``<stem>.json`` (the same ``PlantInventory.to_dict()`` as the CLI prints).
 
-Dependencies point one way: ``pcf → reports → lca``; :mod:`factory.plant` never imports this.
+Dependencies point one way: ``pcf → reports → factory → lca``; :mod:`factory` never imports this.
 """
 
 from __future__ import annotations
@@ -33,10 +33,16 @@ import json
 import logging
 import os
 import re
-from collections import defaultdict
 from pathlib import Path
 
-from lca.files import staged
+import numpy as np
+
+import factory
+from lca.files import jsonable, staged
+
+from . import render
+from .charts import COLORS, NEG, mpl_figure, png, to_div
+from .errors import ReportError
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +67,10 @@ def tonnes(kg) -> str:
     >>> tonnes(0.0), tonnes(None)
     ('0', '–')
     """
-    from .render import num
-
     if kg is None:
-        return num(None)
+        return render.num(None)
     t = kg / 1000.0
-    return f"{t:,.0f}" if abs(t) >= 999.5 else num(t, 5)
+    return f"{t:,.0f}" if abs(t) >= 999.5 else render.num(t, 5)
 
 
 def qty(amount, unit: str) -> str:
@@ -75,10 +79,8 @@ def qty(amount, unit: str) -> str:
     >>> qty(555_000_000.0, "kilowatt hour"), qty(1_000_000.0, "megajoule")
     ('555,000 MWh', '1,000 GJ')
     """
-    from .render import num
-
     short, k = _UNITS.get(unit, (unit, 1.0))
-    return f"{num(amount * k)} {short}"
+    return f"{render.num(amount * k)} {short}"
 
 
 def is_illustrative(plant) -> tuple[bool, str]:
@@ -88,11 +90,8 @@ def is_illustrative(plant) -> tuple[bool, str]:
 
 
 def _plant_comment(path) -> str:
-    from factory import inputs as fi
-
-    p = Path(path)
     try:
-        rows = fi._rows_csv(p) if p.suffix.lower() == ".csv" else fi._rows_xlsx(p)
+        rows = factory.read_rows(path)
     except (OSError, ValueError):  # file gone or changed: the sheet renders without it
         return ""
     if not rows:
@@ -105,43 +104,6 @@ def _plant_comment(path) -> str:
         if len(r) > max(s, c) and str(r[s] or "").strip().lower() == "plant":
             return str(r[c] or "").strip()
     return ""
-
-
-def check_claims(plant) -> None:
-    """Refuse a plant whose instruments claim more MWh than it bought in a market.
-
-    :func:`factory.plant.plant_inventory` already refuses such input; this re-checks a
-    ``PlantInventory`` given directly (e.g. built or edited in code) so a sheet never shows a
-    double-counted green claim. Raises :class:`factory.plant.CertificateOverclaim`.
-    """
-    from factory.plant import CertificateOverclaim
-
-    for period, inv in plant.periods.items():
-        bought = inv.electricity.get("purchased_kwh_by_market", {})
-        claimed: dict[str, float] = defaultdict(float)
-        for ins in inv.instruments:
-            m = ins["market"]
-            if m not in bought:
-                continue
-            claimed[m] += ins["kwh"]
-            if claimed[m] > bought[m] * (1 + 1e-9):
-                raise CertificateOverclaim(
-                    plant.path,
-                    ins.get("row"),
-                    "amount",
-                    f"{period}: {claimed[m] / 1000:g} MWh of contractual instruments claimed in "
-                    f"market {m} but only {bought[m] / 1000:g} MWh of grid electricity bought "
-                    "there (double counting)",
-                )
-        if inv.electricity.get("instrument_kwh_qualifying", 0.0) > (
-            inv.electricity.get("purchased_kwh", 0.0) * (1 + 1e-9)
-        ):
-            raise CertificateOverclaim(
-                plant.path,
-                None,
-                "amount",
-                f"{period}: qualifying instruments exceed the grid electricity bought",
-            )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -177,22 +139,18 @@ def _lever_label(label: str, t) -> str:
 
 
 def _what_if_rows(plant, period, what_if):
-    """Lever rows from ``what_if``: a dict of :func:`factory.plant.gap_report` lever arguments
+    """Lever rows from ``what_if``: a dict of :func:`factory.gap_report` lever arguments
     (``green``, ``electrify``, ``kwh_per_mj``, ``efficiency``), or rows already computed
     (``gap_report(...)["levers"]``)."""
-    from factory.plant import gap_report
-
     if not what_if:
-        return None, gap_report(plant, period)
+        return None, factory.gap_report(plant, period)
     if isinstance(what_if, dict):
         unknown = set(what_if) - set(WHAT_IF_KEYS)
         if unknown:
-            from .errors import ReportError
-
             raise ReportError(f"what_if: unknown lever(s) {sorted(unknown)}; use {WHAT_IF_KEYS}")
-        gap = gap_report(plant, period, **what_if)
+        gap = factory.gap_report(plant, period, **what_if)
         return gap["levers"], gap
-    gap = gap_report(plant, period)
+    gap = factory.gap_report(plant, period)
     retired = gap["offsets_retired"]
     rows = [dict(r) for r in what_if]
     for r in rows:
@@ -210,10 +168,6 @@ def sheet_context(
     scope2: str = "market",
 ) -> dict:
     """Everything the template shows, taken from the computed inventory (no new figures)."""
-    from factory.plant import allocate
-
-    from . import render
-
     lang = render.normalize_lang(lang)
     inv = plant.get(period)
 
@@ -225,7 +179,7 @@ def sheet_context(
         return t(k) if k in render.translations() else c.replace("_", " ")
 
     levers, gap = _what_if_rows(plant, inv.period, what_if)
-    alloc = allocate(inv, key, scope2) if inv.production else None
+    alloc = factory.allocate(inv, key, scope2) if inv.production else None
     illustrative, comment = is_illustrative(plant)
     traj = gap["trajectory"]
     s1 = inv.by("1", "gas")
@@ -285,11 +239,7 @@ def sheet_context(
 def static_trajectory(traj: list[dict], labels: dict, lang: str) -> str:
     """Stacked bars per period (scope 1 + market-based scope 2 = residual), the location-based
     scope 1+2 as a marker, retired offsets as a bar beside; year-on-year change above."""
-    from .charts import COLORS, NEG, _mpl, _png
-
-    with _mpl(lang) as plt:
-        import numpy as np
-
+    with mpl_figure(lang) as plt:
         x = np.arange(len(traj))
         s1 = np.array([r["scope1"] for r in traj]) / 1000
         s2 = np.array([r["scope2_market"] for r in traj]) / 1000
@@ -321,13 +271,11 @@ def static_trajectory(traj: list[dict], labels: dict, lang: str) -> str:
         ax.set_ylabel(labels["axis"])
         ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.6g}"))
         ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        return _png(fig)
+        return png(fig)
 
 
 def interactive_trajectory(traj: list[dict], labels: dict) -> str:
-    import plotly.graph_objects as go
-
-    from .charts import COLORS, NEG, _div
+    import plotly.graph_objects as go  # heavy: only when an HTML sheet is drawn
 
     periods = [r["period"] for r in traj]
     fig = go.Figure()
@@ -367,7 +315,7 @@ def interactive_trajectory(traj: list[dict], labels: dict) -> str:
     )
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text=labels["axis"])
-    return _div(fig)
+    return to_div(fig)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -389,28 +337,24 @@ def write_plant_sheet(
     Parameters
     ----------
     plant
-        A :class:`factory.plant.PlantInventory` (``factory.plant.plant_inventory``).
+        A :class:`factory.PlantInventory` (``factory.plant_inventory``).
     what_if
-        Optional levers: a dict of :func:`factory.plant.gap_report` arguments (``green``,
+        Optional levers: a dict of :func:`factory.gap_report` arguments (``green``,
         ``electrify``, ``kwh_per_mj``, ``efficiency``), or lever rows already computed
         (``gap_report(...)["levers"]``).
     formats
         Any of ``"html"`` (interactive chart, plotly.js inlined), ``"pdf"`` (static chart) and
         ``"json"`` (``plant.to_dict()``, the allocation and the gap report, exact kg).
     key, scope2
-        Allocation key and scope 2 basis for the products (as :func:`factory.plant.allocate`).
+        Allocation key and scope 2 basis for the products (as :func:`factory.allocate`).
 
     Files: ``<stem>.<lang>.html``, ``<stem>.<lang>.pdf``, ``<stem>.json``; default stem
-    ``plant-sheet-<plant>-<period>``. All files or none (:func:`reports._io.staged`); an
-    over-claimed plant (:func:`check_claims`) or an unknown period raises before anything is
+    ``plant-sheet-<plant>-<period>``. All files or none (:func:`lca.files.staged`); an
+    over-claimed plant (:func:`factory.check_claims`) or an unknown period raises before anything is
     written.
     """
-    from lca.files import jsonable
-
-    from . import render
-
     lang = render.normalize_lang(lang)
-    check_claims(plant)
+    factory.check_claims(plant)
     inv = plant.get(period)
     stem = stem or "plant-sheet-" + re.sub(
         r"[^A-Za-z0-9._-]+", "-", f"{plant.plant}-{inv.period}"
@@ -423,8 +367,6 @@ def write_plant_sheet(
     }
     unknown = set(formats) - {"html", "pdf", "json"}
     if unknown:
-        from .errors import ReportError
-
         raise ReportError(f"unknown sheet format(s) {sorted(unknown)}; use html, pdf, json")
     written = []
     with staged(out_dir) as tmp:

@@ -27,6 +27,9 @@ from pathlib import Path
 
 import yaml
 
+from lca.files import write_atomic
+from lca.footprint import STAGES
+
 from .errors import ReportError
 
 log = logging.getLogger(__name__)
@@ -164,8 +167,6 @@ def _env():
 
 def render(template: str, context: dict, lang: str = "en", medium: str = "html") -> str:
     """Render ``template`` with ``context`` plus ``t`` (translate), ``lang``, ``medium``, CSS."""
-    from lca.footprint import STAGES
-
     lang = normalize_lang(lang)
 
     def t(key: str, **kw) -> str:
@@ -244,8 +245,6 @@ def html_to_pdf(html: str, lang: str = "en", cache: bool = True) -> bytes:
 
 def _cache_pdf(path: Path, data: bytes) -> None:
     """Store a rendered PDF (atomically) and prune the oldest; a failure only loses the cache."""
-    from lca.files import write_atomic
-
     try:
         write_atomic(path, data)
         entries = sorted(path.parent.glob("*.pdf"), key=lambda p: p.stat().st_mtime)

@@ -27,6 +27,8 @@ import os
 from pathlib import Path
 
 from lca.files import write_atomic
+from lca.footprint import STAGES
+
 from .errors import InvalidDeclaration
 
 log = logging.getLogger(__name__)
@@ -77,8 +79,6 @@ def hotspots_frame(result, threshold: float = 0.8):
 
 
 def _breakdown_frame(result):
-    from lca.footprint import STAGES
-
     rows = [
         ["stage", STAGES.get(k, k), v, v / result.total if result.total else math.nan]
         for k, v in result.by_stage.items()

@@ -1,4 +1,4 @@
-"""Supply-chain layer: bills of materials, supplier PCFs, roll-up, hotspots and paths.
+"""Supply-chain layer: bills of materials, supplier PCFs, roll-up, hotspots, paths and levers.
 
 Public API::
 
@@ -10,12 +10,19 @@ Public API::
     bom_paths(r, cutoff=0.005).to_frame()                      # top supply-chain paths, coverage
 
 Functions take the BOM graph or the roll-up result first (networkx style); results are plain
-data (dataclasses, DataFrames). The formulas are in the docstrings of :mod:`.rollup`,
-:mod:`.hotspots` and :mod:`.paths`; errors are in :mod:`.errors`.
+data (dataclasses, DataFrames). Modules: :mod:`.bom` (reading BOMs), :mod:`.bom_math` (levels
+and triangular solves on arrays), :mod:`.roll_up` (the roll-up of a graph),
+:mod:`.hotspot_analysis` (contributions, sensitivities), :mod:`.paths`, :mod:`.levers` (the
+reduction problem: MILP, MACC, effects, verification, the levers CSV), :mod:`.model` (levers
+evaluated on a rolled-up BOM), :mod:`.suppliers` and :mod:`.scoring` (supplier scorecard),
+:mod:`.scenarios`, :mod:`.parameters`; errors are in :mod:`.errors`.
 """
 
-from .bom import add_part, bom_from_records, check_acyclic, new_bom, read_bom, roots  # noqa: F401
-from .errors import (  # noqa: F401
+from lca.units import conversion_factor, convert
+
+from .bom import add_part, bom_from_records, check_acyclic, new_bom, read_bom, roots
+from .bom_math import rollup_edges
+from .errors import (
     BOMCycle,
     BOMError,
     BOMFormatError,
@@ -28,40 +35,113 @@ from .errors import (  # noqa: F401
     UnknownPart,
     UnknownUnit,
 )
-from .hotspots import (  # noqa: F401
+from .hotspot_analysis import (
     contributions,
     edge_sensitivities,
     hotspots,
     rank_stability,
     write_hotspots,
 )
-from .levers import (  # noqa: F401
+from .levers import (
     Lever,
+    LeverChange,
     ReductionPlan,
     ReductionProblem,
     Target,
+    VerifiedPlan,
     greedy_plan,
     macc,
+    read_lever_changes,
     read_problem,
     solve_budget,
     solve_target,
+    solve_verified,
     verify_plan,
 )
-from .paths import (  # noqa: F401
+from .model import ExactCheck, SupplyChainModel, check_plan_on_model, model_problem
+from .paths import (
     activity_paths,
     bom_paths,
     path_exchange,
     structural_paths,
 )
-from .pcfs import SupplierPCF, read_pact, read_pcf_table, validate_pact  # noqa: F401
-from .rollup import (  # noqa: F401
+from .pcfs import SupplierPCF, read_pact, read_pcf_table, validate_pact
+from .roll_up import (
     RollupResult,
     background_intensities,
     recursive_rollup,
     rollup,
-    rollup_edges,
 )
-from .scenarios import ReplaceSupplier, ScaleExchange, Scenario, load_scenarios, run_scenarios  # noqa: F401
-from .scoring import supplier_scores  # noqa: F401
-from .spend import useeio_spend_factors  # noqa: F401
-from .units import conversion_factor, convert  # noqa: F401
+from .scenarios import ReplaceSupplier, ScaleExchange, Scenario, load_scenarios, run_scenarios
+from .scoring import supplier_scores
+from .spend import useeio_spend_factors
+from .suppliers import read_contributions, read_supplier_data, supplier_inputs, supplier_quality
+
+__all__ = [
+    "BOMCycle",
+    "BOMError",
+    "BOMFormatError",
+    "BOMUnitMismatch",
+    "ExactCheck",
+    "InvalidPCF",
+    "Lever",
+    "LeverChange",
+    "LeverError",
+    "MissingFootprint",
+    "ReductionPlan",
+    "ReductionProblem",
+    "ReplaceSupplier",
+    "RollupResult",
+    "ScaleExchange",
+    "Scenario",
+    "ScenarioError",
+    "ScoringError",
+    "SupplierPCF",
+    "SupplyChainModel",
+    "Target",
+    "UnknownPart",
+    "UnknownUnit",
+    "VerifiedPlan",
+    "activity_paths",
+    "add_part",
+    "background_intensities",
+    "bom_from_records",
+    "bom_paths",
+    "check_acyclic",
+    "check_plan_on_model",
+    "contributions",
+    "conversion_factor",
+    "convert",
+    "edge_sensitivities",
+    "greedy_plan",
+    "hotspots",
+    "load_scenarios",
+    "macc",
+    "model_problem",
+    "new_bom",
+    "path_exchange",
+    "rank_stability",
+    "read_bom",
+    "read_contributions",
+    "read_lever_changes",
+    "read_pact",
+    "read_pcf_table",
+    "read_problem",
+    "read_supplier_data",
+    "recursive_rollup",
+    "rollup",
+    "rollup_edges",
+    "roots",
+    "run_scenarios",
+    "solve_budget",
+    "solve_target",
+    "solve_verified",
+    "structural_paths",
+    "supplier_inputs",
+    "supplier_quality",
+    "supplier_scores",
+    "useeio_spend_factors",
+    "validate_pact",
+    "verify_plan",
+    "write_hotspots",
+]

@@ -59,20 +59,44 @@ from pathlib import Path
 import networkx as nx
 
 from lca.footprint import STAGES
+from lca.units import canonical, conversion_factor
 
 from .errors import BOMCycle, BOMFormatError, UnknownPart
-from .units import canonical, conversion_factor
 
 log = logging.getLogger(__name__)
 
 #: File columns (see module doc); ``part`` is required.
-COLUMNS = ("part", "parent", "quantity", "unit", "loss", "yield", "name", "supplier", "country",
-           "stage", "activity", "pcf_id", "spend_sector", "unit_price_usd", "direct", "sigma",
-           "comment")
+COLUMNS = (
+    "part",
+    "parent",
+    "quantity",
+    "unit",
+    "loss",
+    "yield",
+    "name",
+    "supplier",
+    "country",
+    "stage",
+    "activity",
+    "pcf_id",
+    "spend_sector",
+    "unit_price_usd",
+    "direct",
+    "sigma",
+    "comment",
+)
 #: Node attributes a row may set (file column -> node attribute).
-NODE_FIELDS = {"name": "name", "supplier": "supplier", "country": "country", "stage": "stage",
-               "activity": "activity", "pcf_id": "pcf", "spend_sector": "spend_sector",
-               "unit_price_usd": "unit_price_usd", "direct": "direct"}
+NODE_FIELDS = {
+    "name": "name",
+    "supplier": "supplier",
+    "country": "country",
+    "stage": "stage",
+    "activity": "activity",
+    "pcf_id": "pcf",
+    "spend_sector": "spend_sector",
+    "unit_price_usd": "unit_price_usd",
+    "direct": "direct",
+}
 
 
 def new_bom(root, unit: str = "piece", **attrs) -> nx.DiGraph:
@@ -91,8 +115,19 @@ def new_bom(root, unit: str = "piece", **attrs) -> nx.DiGraph:
     return G
 
 
-def add_part(G: nx.DiGraph, part, parent, quantity: float, unit: str, *, loss: float = 0.0,
-             yield_: float = 1.0, sigma: float | None = None, where: str = "", **attrs) -> None:
+def add_part(
+    G: nx.DiGraph,
+    part,
+    parent,
+    quantity: float,
+    unit: str,
+    *,
+    loss: float = 0.0,
+    yield_: float = 1.0,
+    sigma: float | None = None,
+    where: str = "",
+    **attrs,
+) -> None:
     """Add ``quantity`` ``unit`` of ``part`` per unit of ``parent`` (see module doc).
 
     ``attrs`` are node attributes (``name``, ``supplier``, ``country``, ``stage``, ``activity``,
@@ -127,8 +162,13 @@ def add_part(G: nx.DiGraph, part, parent, quantity: float, unit: str, *, loss: f
     if G.has_edge(parent, part):
         raise BOMFormatError(where, "part", part, f"listed twice under {parent!r}")
     factor = conversion_factor(unit, G.nodes[part]["unit"], where)
-    edge = {"quantity": q, "unit": unit_c, "loss": loss, "yield": yld,
-            "q": q * factor / ((1.0 - loss) * yld)}
+    edge = {
+        "quantity": q,
+        "unit": unit_c,
+        "loss": loss,
+        "yield": yld,
+        "q": q * factor / ((1.0 - loss) * yld),
+    }
     if sigma is not None:
         edge["sigma"] = _number(sigma, where, "sigma", lo=0.0)
     G.add_edge(parent, part, **edge)
@@ -140,8 +180,12 @@ def _number(value, where: str, name: str, lo: float | None = None) -> float:
     except (TypeError, ValueError):
         raise BOMFormatError(where, name, value, "not a number") from None
     if not math.isfinite(v) or (lo is not None and v < lo):
-        raise BOMFormatError(where, name, value, "must be a finite number"
-                             + (f" >= {lo:g}" if lo is not None else ""))
+        raise BOMFormatError(
+            where,
+            name,
+            value,
+            "must be a finite number" + (f" >= {lo:g}" if lo is not None else ""),
+        )
     return v
 
 
@@ -196,14 +240,14 @@ def bom_from_records(records: Iterable[Mapping], source: str = "BOM") -> nx.DiGr
     """
     rows = []
     for i, rec in enumerate(records, start=1):
-        rec = {k: (v.strip() if isinstance(v, str) else v) for k, v in rec.items()
-               if k is not None}
+        rec = {k: (v.strip() if isinstance(v, str) else v) for k, v in rec.items() if k is not None}
         rec = {k: v for k, v in rec.items() if not _blank(v)}
         where = rec.pop("_where", f"{source}, row {i}")
         unknown = sorted(set(rec) - set(COLUMNS))
         if unknown:
-            raise BOMFormatError(where, unknown[0], None, "unknown column; expected "
-                                 + ", ".join(COLUMNS))
+            raise BOMFormatError(
+                where, unknown[0], None, "unknown column; expected " + ", ".join(COLUMNS)
+            )
         if "part" not in rec:
             raise BOMFormatError(where, "part", None, "empty")
         rows.append((where, rec))
@@ -214,8 +258,13 @@ def bom_from_records(records: Iterable[Mapping], source: str = "BOM") -> nx.DiGr
     for where, r in roots:
         if r["part"] in G:
             raise BOMFormatError(where, "part", r["part"], "root listed twice")
-        _set_node(G, r["part"], unit=canonical(r.get("unit", "piece"), where), where=where,
-                  **{NODE_FIELDS[k]: r.get(k) for k in NODE_FIELDS})
+        _set_node(
+            G,
+            r["part"],
+            unit=canonical(r.get("unit", "piece"), where),
+            where=where,
+            **{NODE_FIELDS[k]: r.get(k) for k in NODE_FIELDS},
+        )
         G.graph["roots"].append(r["part"])
     pending = [(w, r) for w, r in rows if "parent" in r]
     parts = {r["part"] for _, r in rows}
@@ -233,16 +282,26 @@ def bom_from_records(records: Iterable[Mapping], source: str = "BOM") -> nx.DiGr
                 raise BOMFormatError(where, "quantity", None, "empty")
             if "unit" not in r:
                 raise BOMFormatError(where, "unit", None, "empty")
-            add_part(G, r["part"], r["parent"], r["quantity"], r["unit"], loss=r.get("loss", 0.0),
-                     yield_=r.get("yield", 1.0), sigma=r.get("sigma"), where=where,
-                     **{NODE_FIELDS[k]: r.get(k) for k in NODE_FIELDS})
+            add_part(
+                G,
+                r["part"],
+                r["parent"],
+                r["quantity"],
+                r["unit"],
+                loss=r.get("loss", 0.0),
+                yield_=r.get("yield", 1.0),
+                sigma=r.get("sigma"),
+                where=where,
+                **{NODE_FIELDS[k]: r.get(k) for k in NODE_FIELDS},
+            )
             if r.get("comment"):
                 G.edges[r["parent"], r["part"]]["comment"] = r["comment"]
         if len(later) == len(pending):  # parents never reachable from a root: a cycle
             H = nx.DiGraph([(r["parent"], r["part"]) for _, r in later])
             check_acyclic(H)
-            raise BOMFormatError(later[0][0], "parent", later[0][1]["parent"],
-                                 "not reachable from any root")
+            raise BOMFormatError(
+                later[0][0], "parent", later[0][1]["parent"], "not reachable from any root"
+            )
         pending = later
     check_acyclic(G)
     return G

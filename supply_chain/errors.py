@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lca.errors import PCFError, UnitMismatch
+from lca.errors import PCFError
+from lca.errors import UnitMismatch as BOMUnitMismatch  # noqa: F401  (the unit table's error)
+from lca.units import UnknownUnit  # noqa: F401  (the unit table lives in lca.units)
 
 
 class BOMError(PCFError, ValueError):
@@ -45,21 +47,6 @@ class UnknownPart(PCFError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.args[0]
-
-
-class UnknownUnit(PCFError, ValueError):
-    """A unit name that is not in the explicit unit table (:mod:`supply_chain.units`)."""
-
-    def __init__(self, unit, where: str = ""):
-        self.unit, self.where = unit, where
-        super().__init__(
-            f"Unknown unit {unit!r}" + (f" in {where}" if where else "")
-            + "; see supply_chain.units.UNITS for the accepted names"
-        )
-
-
-class BOMUnitMismatch(UnitMismatch):
-    """Two units of a BOM edge, node, activity or PCF that cannot be converted into each other."""
 
 
 class InvalidPCF(PCFError, ValueError):
@@ -116,10 +103,7 @@ class LeverError(PCFError, ValueError):
 
 
 class ScenarioError(PCFError, ValueError):
-    """A scenario that cannot be applied: names the scenario, activity and input at fault.
-
-   
-    """
+    """A scenario that cannot be applied: names the scenario, activity and input at fault."""
 
     def __init__(self, message: str, *, scenario: str | None = None, activity=None, input=None):
         self.scenario, self.activity, self.input = scenario, activity, input
@@ -127,10 +111,7 @@ class ScenarioError(PCFError, ValueError):
 
 
 class ScoringError(PCFError, ValueError):
-    """Malformed scoring input; names the supplier (or weight) at fault.
-
-   
-    """
+    """Malformed scoring input; names the supplier (or weight) at fault."""
 
     def __init__(self, message: str, *, supplier: str | None = None):
         self.supplier = supplier

@@ -37,7 +37,7 @@ import logging
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -47,7 +47,8 @@ from lca.data import inventories_dir
 from lca.inventory_docs import database_of
 
 from .errors import ParameterError, ScenarioError
-from .scenarios import ReplaceSupplier, ScaleExchange, Scenario, _key, flow_rows, scenario_changes
+from .levers import apply_changes
+from .scenarios import ReplaceSupplier, ScaleExchange, Scenario, as_key, flow_rows, scenario_changes
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,11 @@ class Parameter(BaseModel):
     def _check(self):
         for k in (*self.consumers, *self.inputs, self.primary, self.secondary):
             if k is not None:
-                _key(k)
+                as_key(k)
         if self.kind == "supplier":
             if not isinstance(self.default, str):
                 raise ValueError("a supplier parameter's default is an activity 'database|code'")
-            _key(self.default)
+            as_key(self.default)
         else:
             if isinstance(self.default, str) or not math.isfinite(self.default):
                 raise ValueError(f"a {self.kind} parameter's default is a finite number")
@@ -113,7 +114,7 @@ class Parameter(BaseModel):
             if not isinstance(value, str):
                 raise self._error(f"value {value!r} is not an activity 'database|code'")
             try:
-                _key(value)
+                as_key(value)
             except ValueError as exc:
                 raise self._error(str(exc)) from None
             return value
@@ -123,8 +124,10 @@ class Parameter(BaseModel):
             raise self._error(f"value {value!r} is not a number") from None
         lo, hi = self.bounds()
         if not (math.isfinite(v) and lo <= v <= hi) or (self.kind == "scale" and v <= 0):
-            raise self._error(f"value {v:g} is outside [{lo:g}, {hi:g}]"
-                              + (" and must be positive" if self.kind == "scale" else ""))
+            raise self._error(
+                f"value {v:g} is outside [{lo:g}, {hi:g}]"
+                + (" and must be positive" if self.kind == "scale" else "")
+            )
         return v
 
     def factor(self, value: float) -> float:
@@ -155,10 +158,12 @@ def load_parameters(path: str | os.PathLike) -> list[Parameter]:
         try:
             out.append(Parameter(**d, where=str(path)))
         except ValidationError as exc:
-            msg = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}"
-                            for e in exc.errors())
-            raise ParameterError(f"parameter {d.get('name', i)!r}: {msg}", d.get("name"),
-                                 str(path)) from None
+            msg = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors()
+            )
+            raise ParameterError(
+                f"parameter {d.get('name', i)!r}: {msg}", d.get("name"), str(path)
+            ) from None
     names = [p.name for p in out]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
@@ -175,17 +180,21 @@ def shipped_parameters(root: str | os.PathLike | None = None) -> dict[str, list[
         inv = f.with_name(f.name[: -len(SUFFIX)] + ".csv")
         db = database_of(inv)
         if db is None:
-            raise ParameterError(f"no inventory {inv.name} (with a 'Database' row) beside it",
-                                 where=str(f))
+            raise ParameterError(
+                f"no inventory {inv.name} (with a 'Database' row) beside it", where=str(f)
+            )
         out.setdefault(db, []).extend(load_parameters(f))
     return out
 
 
-def parameters_for(product, declared: Mapping[str, Sequence[Parameter]] | None = None,
-                   extra: Sequence[Parameter] = ()) -> dict[str, Parameter]:
+def parameters_for(
+    product,
+    declared: Mapping[str, Sequence[Parameter]] | None = None,
+    extra: Sequence[Parameter] = (),
+) -> dict[str, Parameter]:
     """The parameters that apply to ``product`` (``(database, code)`` or ``"database|code"``):
     those declared for its database, plus ``extra`` (which win on a name clash)."""
-    db = _key(product)[0] if isinstance(product, str) else tuple(product)[0]
+    db = as_key(product)[0] if isinstance(product, str) else next(iter(product))
     declared = shipped_parameters() if declared is None else declared
     out = {p.name: p for p in declared.get(db, ())}
     out.update({p.name: p for p in extra})
@@ -214,8 +223,12 @@ class ParameterResult:
         return self.total - self.baseline
 
     def to_dict(self) -> dict:
-        return {"parameters": dict(self.values), "baseline_total": self.baseline,
-                "delta": self.delta, **self.result.to_dict()}
+        return {
+            "parameters": dict(self.values),
+            "baseline_total": self.baseline,
+            "delta": self.delta,
+            **self.result.to_dict(),
+        }
 
 
 def _scenario(p: Parameter, value, system, rows_b) -> Scenario:
@@ -223,7 +236,7 @@ def _scenario(p: Parameter, value, system, rows_b) -> Scenario:
     col = {tuple(k): j for j, k in enumerate(system.keys)}
     name = f"{p.name}={value}"
     for c in p.consumers:
-        if _key(c) not in col:
+        if as_key(c) not in col:
             raise p._error(f"consumer {c!r} is not in the product's system")
 
     def amount(consumer: Key, inp: Key) -> float:
@@ -234,40 +247,49 @@ def _scenario(p: Parameter, value, system, rows_b) -> Scenario:
             return float(system.A[i, j])
         if inp in rows_b:
             return float(system.B[rows_b[inp], j])
-        raise p._error(f"input {'|'.join(inp)!r} is neither an activity nor an elementary flow "
-                       "of the product's system")
+        raise p._error(
+            f"input {'|'.join(inp)!r} is neither an activity nor an elementary flow "
+            "of the product's system"
+        )
 
     changes: list = []
     if p.kind == "supplier":
         if value != p.default:
             changes = [ReplaceSupplier(activity=c, old=p.default, new=value) for c in p.consumers]
     elif p.kind == "share":
-        prim, sec, r = _key(p.primary), _key(p.secondary), float(value)
-        for c in map(_key, p.consumers):
+        prim, sec, r = as_key(p.primary), as_key(p.secondary), float(value)
+        for c in map(as_key, p.consumers):
             P, S = -amount(c, prim), -amount(c, sec)
             if P + S <= 0:
-                raise p._error(f"consumer {'|'.join(c)!r} buys nothing from {p.primary!r} or "
-                               f"{p.secondary!r}")
+                raise p._error(
+                    f"consumer {'|'.join(c)!r} buys nothing from {p.primary!r} or {p.secondary!r}"
+                )
             r0 = S / (P + S)
             if not math.isclose(r0, float(p.default), rel_tol=1e-5, abs_tol=1e-6):
-                raise p._error(f"default {float(p.default):g} differs from the share stored in "
-                               f"{'|'.join(c)!r} ({r0:.6g})")
+                raise p._error(
+                    f"default {float(p.default):g} differs from the share stored in "
+                    f"{'|'.join(c)!r} ({r0:.6g})"
+                )
             if r > r0:
-                changes.append(ReplaceSupplier(activity=c, old=prim, new=sec,
-                                               share=min(1.0, (r - r0) / (1 - r0))))
+                changes.append(
+                    ReplaceSupplier(
+                        activity=c, old=prim, new=sec, share=min(1.0, (r - r0) / (1 - r0))
+                    )
+                )
             elif r < r0:
-                changes.append(ReplaceSupplier(activity=c, old=sec, new=prim,
-                                               share=min(1.0, (r0 - r) / r0)))
+                changes.append(
+                    ReplaceSupplier(activity=c, old=sec, new=prim, share=min(1.0, (r0 - r) / r0))
+                )
     else:
         f = p.factor(float(value))
         found = set()
-        for c in map(_key, p.consumers):
-            for inp in map(_key, p.inputs):
+        for c in map(as_key, p.consumers):
+            for inp in map(as_key, p.inputs):
                 if amount(c, inp) != 0.0:
                     found.add(inp)
                     if f != 1.0:
                         changes.append(ScaleExchange(activity=c, input=inp, factor=f))
-        missing = [i for i in p.inputs if _key(i) not in found]
+        missing = [i for i in p.inputs if as_key(i) not in found]
         if missing:
             raise p._error(f"no consumer has the input(s) {missing}")
     return Scenario(name=name, changes=tuple(changes))
@@ -279,10 +301,6 @@ def apply_parameters(engine, system, params: Mapping[str, Parameter], values: Ma
     Raises :class:`ParameterError` for an unknown name, a value out of bounds, a consumer or
     input not in the system; :class:`lca.errors.UnitMismatch` for a supplier of another unit.
     """
-    from dataclasses import replace
-
-    from .levers import apply_changes
-
     unknown = sorted(set(values) - set(params))
     if unknown:
         known = ", ".join(sorted(params)) or "none"
@@ -290,7 +308,7 @@ def apply_parameters(engine, system, params: Mapping[str, Parameter], values: Ma
     parsed = {n: params[n].parse(v) for n, v in values.items()}
     order = sorted(parsed, key=lambda n: (_ORDER[params[n].kind], n))
     # rows of B for the elementary flows named as inputs of scale parameters
-    rows_b = flow_rows(engine, system, [_key(i) for n in order for i in params[n].inputs])
+    rows_b = flow_rows(engine, system, [as_key(i) for n in order for i in params[n].inputs])
     cur = system
     for n in order:
         s = _scenario(params[n], parsed[n], cur, rows_b)
@@ -305,9 +323,15 @@ def apply_parameters(engine, system, params: Mapping[str, Parameter], values: Ma
     return parsed, (system if cur is system else system.changed(cur.A, cur.B))
 
 
-def footprint_with(engine, product, values: Mapping, method=None, amount: float = 1.0,
-                   top: int = 10, params: Mapping[str, Parameter] | Sequence[Parameter] | None
-                   = None) -> ParameterResult:
+def footprint_with(
+    engine,
+    product,
+    values: Mapping,
+    method=None,
+    amount: float = 1.0,
+    top: int = 10,
+    params: Mapping[str, Parameter] | Sequence[Parameter] | None = None,
+) -> ParameterResult:
     """The footprint of ``product`` with parameter ``values`` (``{name: value}``) applied.
 
     ``params``: the parameters to use (default: those shipped for the product's database,
@@ -338,6 +362,14 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
-__all__ = ["Parameter", "ParameterError", "ParameterResult", "apply_parameters",
-           "footprint_with", "load_parameters", "parameters_for", "parse_assignments",
-           "shipped_parameters"]
+__all__ = [
+    "Parameter",
+    "ParameterError",
+    "ParameterResult",
+    "apply_parameters",
+    "footprint_with",
+    "load_parameters",
+    "parameters_for",
+    "parse_assignments",
+    "shipped_parameters",
+]

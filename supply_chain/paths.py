@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from lca import maths
+from lca import maths, methods
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,9 @@ def normalized_technosphere(A: sp.spmatrix, e: np.ndarray) -> tuple[sp.csc_matri
     return T, np.asarray(e, dtype=np.float64) / diag
 
 
-def path_exchange(fact, diag: np.ndarray, lam: np.ndarray, replacements: Mapping[int, float]
-                  ) -> np.ndarray:
+def path_exchange(
+    fact, diag: np.ndarray, lam: np.ndarray, replacements: Mapping[int, float]
+) -> np.ndarray:
     """Intensities after replacing the cradle-to-gate value of some products (exact).
 
     Product ``i`` (row of ``A``) becomes a black box worth ``vᵢ`` per unit: its own inputs are cut
@@ -124,20 +125,40 @@ class SPAResult:
         import pandas as pd
 
         lab = (lambda i: str(self.labels[i])) if self.labels is not None else str
-        rows = [(k + 1, sep.join(lab(i) for i in p.nodes), len(p.nodes) - 1, lab(p.nodes[-1]),
-                 p.amount, p.value) for k, p in enumerate(self.paths)]
+        rows = [
+            (
+                k + 1,
+                sep.join(lab(i) for i in p.nodes),
+                len(p.nodes) - 1,
+                lab(p.nodes[-1]),
+                p.amount,
+                p.value,
+            )
+            for k, p in enumerate(self.paths)
+        ]
         rest = self.total - sum(p.value for p in self.paths)
         rows.append((None, "rest", None, None, None, rest))
         df = pd.DataFrame(rows, columns=["rank", "path", "depth", "tail", "amount", "value"])
         df["share"] = df["value"] / self.total if self.total else np.nan
-        df.attrs.update(coverage=self.coverage, cutoff=self.cutoff,
-                        n_enumerated=self.n_enumerated, truncated=self.truncated)
+        df.attrs.update(
+            coverage=self.coverage,
+            cutoff=self.cutoff,
+            n_enumerated=self.n_enumerated,
+            truncated=self.truncated,
+        )
         return df
 
 
-def structural_paths(T: sp.spmatrix, e: np.ndarray, lam: np.ndarray, f: np.ndarray,
-                     cutoff: float = 0.005, top: int = 20, max_paths: int = 2_000_000,
-                     labels: Sequence | None = None) -> SPAResult:
+def structural_paths(
+    T: sp.spmatrix,
+    e: np.ndarray,
+    lam: np.ndarray,
+    f: np.ndarray,
+    cutoff: float = 0.005,
+    top: int = 20,
+    max_paths: int = 2_000_000,
+    labels: Sequence | None = None,
+) -> SPAResult:
     """Best-first structural path analysis (see module doc).
 
     Parameters
@@ -226,18 +247,27 @@ def structural_paths(T: sp.spmatrix, e: np.ndarray, lam: np.ndarray, f: np.ndarr
             seq.append(node[p])
             p = parent[p]
         tail = node[pid]
-        paths.append(SupplyPath(tuple(reversed(seq)), amount[pid], float(values[k]),
-                                amount[pid] * float(lam[tail])))
-    return SPAResult(paths, total, covered / total if total else float("nan"), cutoff,
-                     len(found_v), truncated, labels)
+        paths.append(
+            SupplyPath(
+                tuple(reversed(seq)), amount[pid], float(values[k]), amount[pid] * float(lam[tail])
+            )
+        )
+    return SPAResult(
+        paths,
+        total,
+        covered / total if total else float("nan"),
+        cutoff,
+        len(found_v),
+        truncated,
+        labels,
+    )
 
 
 # -- on engine systems and rolled-up BOMs ----------------------------------------------------------
-def activity_paths(engine, product, method=None, amount: float = 1.0, cutoff: float = 0.005,
-                   top: int = 20) -> SPAResult:
+def activity_paths(
+    engine, product, method=None, amount: float = 1.0, cutoff: float = 0.005, top: int = 20
+) -> SPAResult:
     """SPA of a Brightway product (technosphere only); labels are ``database|code``."""
-    from lca import methods
-
     method = methods.resolve(method)
     node = engine.node(product)
     sysm = engine.system_for([node])
@@ -312,7 +342,7 @@ def bom_paths(result, part=None, cutoff: float = 0.005, top: int = 20) -> SPARes
     """SPA over a rolled-up BOM and the Brightway technosphere behind it (one unit of ``part``).
 
     >>> from supply_chain.bom import new_bom, add_part
-    >>> from supply_chain.rollup import rollup
+    >>> from supply_chain.roll_up import rollup
     >>> G = new_bom("bike")
     >>> add_part(G, "frame", "bike", 1, "piece", direct=2.0)
     >>> add_part(G, "steel", "frame", 4.0, "kg", direct=2.0)

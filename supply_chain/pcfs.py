@@ -58,22 +58,29 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from lca.errors import PCFError
+from lca.units import canonical
 
 from .errors import InvalidPCF
-from .pact_spec import ENV_SPEC_DIR, pact_major, spec_dir, validate_pact  # noqa: F401
-from .units import canonical
+from .pact_spec import pact_major, rounding_tolerance, validate_pact
 
 log = logging.getLogger(__name__)
 
 DQR_FIELDS = ("technological", "geographical", "temporal")
 
-#: PACT declared units -> the engine's unit table names (supply_chain.units.UNITS).
+#: PACT declared units -> the engine's unit table names (lca.units.UNITS).
 PACT_UNITS = {
-    "liter": "liter", "kilogram": "kilogram", "cubic meter": "cubic meter",
-    "kilowatt hour": "kilowatt hour", "megajoule": "megajoule", "ton kilometer": "ton kilometer",
-    "square meter": "square meter", "piece": "piece", "hour": "hour",
+    "liter": "liter",
+    "kilogram": "kilogram",
+    "cubic meter": "cubic meter",
+    "kilowatt hour": "kilowatt hour",
+    "megajoule": "megajoule",
+    "ton kilometer": "ton kilometer",
+    "square meter": "square meter",
+    "piece": "piece",
+    "hour": "hour",
     "megabit second": "megabit second",
 }
 
@@ -135,10 +142,6 @@ class SupplierPCF:
         return True, "valid"
 
 
-# -- PACT validation: the one validator lives in supply_chain.pact_spec ---------------------------
-_major = pact_major
-
-
 # -- reading ---------------------------------------------------------------------------------
 def _date(value) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
@@ -152,16 +155,17 @@ def _num(value) -> float | None:
 V3_VALUE_PARTS = ("fossilGhgEmissions", "landUseChangeGhgEmissions", "biogenicNonCO2Emissions")
 #: v3 parts of ``pcfExcludingBiogenicUptake`` left out of the value: biogenic CO2 emissions and
 #: removals, technological removals and CCS captures.
-V3_EXCLUDED_PARTS = ("landManagementBiogenicCO2Emissions", "landManagementBiogenicCO2Removals",
-                     "technologicalCO2Removals", "ccsTechnologicalCO2Capture")
+V3_EXCLUDED_PARTS = (
+    "landManagementBiogenicCO2Emissions",
+    "landManagementBiogenicCO2Removals",
+    "technologicalCO2Removals",
+    "ccsTechnologicalCO2Capture",
+)
 
 
 def _v3_value(pcf: Mapping, source: str) -> float:
     """``fossilGhgEmissions + landUseChangeGhgEmissions + biogenicNonCO2Emissions`` of a v3
     CarbonFootprint, per declared unit (module doc); logs what is left out."""
-    from decimal import Decimal, InvalidOperation
-
-    from .pact_spec import _rounding
 
     def dec(name):
         raw = pcf.get(name)
@@ -174,8 +178,9 @@ def _v3_value(pcf: Mapping, source: str) -> float:
 
     parts = {k: dec(k) for k in V3_VALUE_PARTS}
     if parts["fossilGhgEmissions"] is None:
-        raise InvalidPCF(source, "pcf.fossilGhgEmissions",
-                         "required: the footprint is valued from its parts")
+        raise InvalidPCF(
+            source, "pcf.fossilGhgEmissions", "required: the footprint is valued from its parts"
+        )
     left_out = {k: dec(k) for k in V3_EXCLUDED_PARTS}
     value = sum((v for v in parts.values() if v is not None), Decimal(0))
     nonzero = {k: v for k, v in left_out.items() if v}
@@ -183,25 +188,43 @@ def _v3_value(pcf: Mapping, source: str) -> float:
         log.warning(
             "%s: biogenic CO2 emissions/removals and CO2 captures are left out of the supplier "
             "PCF (IPCC GWP100 gives biogenic CO2 a factor of 0): %s; value used %s kg CO2e per "
-            "declared unit (fossil + land-use change + biogenic non-CO2)", source,
-            ", ".join(f"{k} {v}" for k, v in nonzero.items()), value)
+            "declared unit (fossil + land-use change + biogenic non-CO2)",
+            source,
+            ", ".join(f"{k} {v}" for k, v in nonzero.items()),
+            value,
+        )
     stated = dec("pcfExcludingBiogenicUptake")
     if stated is not None:
         known = [v for v in (*parts.values(), *left_out.values()) if v is not None]
         itemised = sum(known, Decimal(0))
-        if abs(stated - itemised) > _rounding(*(v for v in (stated, *known) if v)):  # 0 is exact
+        if abs(stated - itemised) > rounding_tolerance(
+            *(v for v in (stated, *known) if v)
+        ):  # 0 is exact
             log.warning(
                 "%s: pcfExcludingBiogenicUptake %s is not the sum of its stated parts (%s); "
                 "only the itemised fossil, land-use-change and biogenic non-CO2 parts are "
-                "counted: %s kg CO2e per declared unit", source, stated, itemised, value)
+                "counted: %s kg CO2e per declared unit",
+                source,
+                stated,
+                itemised,
+                value,
+            )
     return float(value)
 
 
-def from_pact(doc: Mapping, *, source: str = "PACT", validate: bool = True,
-              spec_dir_path: str | os.PathLike | None = None) -> SupplierPCF:
+def from_pact(
+    doc: Mapping,
+    *,
+    source: str = "PACT",
+    validate: bool = True,
+    spec_dir_path: str | os.PathLike | None = None,
+) -> SupplierPCF:
     """One PACT ProductFootprint (v2.x or v3) as a :class:`SupplierPCF` (validated first)."""
-    major = (validate_pact(doc, source=source, spec_dir_path=spec_dir_path, strict=False)
-             if validate else _major(doc.get("specVersion", "3")))
+    major = (
+        validate_pact(doc, source=source, spec_dir_path=spec_dir_path, strict=False)
+        if validate
+        else pact_major(doc.get("specVersion", "3"))
+    )
     pcf = doc["pcf"]
     if major == "3":
         per = float(pcf["declaredUnitAmount"])
@@ -220,20 +243,34 @@ def from_pact(doc: Mapping, *, source: str = "PACT", validate: bool = True,
     dqi = pcf.get("dqi") or {}
     dqr = {k: float(dqi[f"{k}DQR"]) for k in DQR_FIELDS if dqi.get(f"{k}DQR") is not None}
     return SupplierPCF(
-        id=str(doc["id"]), value=value, unit=unit, product=doc.get("productNameCompany", ""),
-        company=doc.get("companyName", ""), product_ids=tuple(doc.get("productIds", ())),
-        primary_data_share=_num(pcf.get("primaryDataShare")), dqr=dqr,
-        reference_period=(_date(pcf.get("referencePeriodStart")),
-                          _date(pcf.get("referencePeriodEnd"))),
-        validity_period=(_date(doc.get("validityPeriodStart")),
-                         _date(doc.get("validityPeriodEnd"))),
-        status=doc.get("status", "Active"), value_including_biogenic=incl, fossil=fossil,
-        spec_version=str(doc.get("specVersion", "")), source=source, value_stated=stated,
+        id=str(doc["id"]),
+        value=value,
+        unit=unit,
+        product=doc.get("productNameCompany", ""),
+        company=doc.get("companyName", ""),
+        product_ids=tuple(doc.get("productIds", ())),
+        primary_data_share=_num(pcf.get("primaryDataShare")),
+        dqr=dqr,
+        reference_period=(
+            _date(pcf.get("referencePeriodStart")),
+            _date(pcf.get("referencePeriodEnd")),
+        ),
+        validity_period=(
+            _date(doc.get("validityPeriodStart")),
+            _date(doc.get("validityPeriodEnd")),
+        ),
+        status=doc.get("status", "Active"),
+        value_including_biogenic=incl,
+        fossil=fossil,
+        spec_version=str(doc.get("specVersion", "")),
+        source=source,
+        value_stated=stated,
     )
 
 
-def read_pact(source, *, validate: bool = True,
-              spec_dir_path: str | os.PathLike | None = None) -> list[SupplierPCF]:
+def read_pact(
+    source, *, validate: bool = True, spec_dir_path: str | os.PathLike | None = None
+) -> list[SupplierPCF]:
     """Supplier PCFs from a PACT JSON file or object.
 
     Accepts one ProductFootprint, a list of them, or a PACT API response (``{"data": ...}``).
@@ -251,22 +288,37 @@ def read_pact(source, *, validate: bool = True,
     docs = source.get("data", source) if isinstance(source, Mapping) else source
     docs = [docs] if isinstance(docs, Mapping) else list(docs)
     return [
-        from_pact(d, source=name if len(docs) == 1 else f"{name}[{i}]", validate=validate,
-                  spec_dir_path=spec_dir_path)
+        from_pact(
+            d,
+            source=name if len(docs) == 1 else f"{name}[{i}]",
+            validate=validate,
+            spec_dir_path=spec_dir_path,
+        )
         for i, d in enumerate(docs)
     ]
 
 
 #: Columns of the simple supplier-PCF table (CSV); the first three are required.
-TABLE_COLUMNS = ("id", "value", "unit", "product", "company", "primary_data_share",
-                 "technological_dqr", "geographical_dqr", "temporal_dqr",
-                 "reference_period_start", "reference_period_end", "status")
+TABLE_COLUMNS = (
+    "id",
+    "value",
+    "unit",
+    "product",
+    "company",
+    "primary_data_share",
+    "technological_dqr",
+    "geographical_dqr",
+    "temporal_dqr",
+    "reference_period_start",
+    "reference_period_end",
+    "status",
+)
 
 
 def read_pcf_table(path: str | os.PathLike) -> list[SupplierPCF]:
     """Supplier PCFs from a CSV table with the columns :data:`TABLE_COLUMNS`.
 
-    ``value`` is kg CO2e per one ``unit`` (a name of :data:`supply_chain.units.UNITS`);
+    ``value`` is kg CO2e per one ``unit`` (a name of :data:`lca.units.UNITS`);
     ``primary_data_share`` in percent; DQRs 1..5; dates ISO 8601.
 
     Raises
@@ -309,16 +361,23 @@ def _from_row(row: Mapping, where: str) -> SupplierPCF:
         raise InvalidPCF(where, "unit", str(exc)) from None
     dqr = {k: number(f"{k}_dqr", 1, 5) for k in DQR_FIELDS}
     try:
-        period = (_date((row.get("reference_period_start") or "").strip()),
-                  _date((row.get("reference_period_end") or "").strip()))
+        period = (
+            _date((row.get("reference_period_start") or "").strip()),
+            _date((row.get("reference_period_end") or "").strip()),
+        )
     except ValueError as exc:
         raise InvalidPCF(where, "reference_period", str(exc)) from None
     return SupplierPCF(
-        id=row["id"].strip(), value=value, unit=unit, product=(row.get("product") or "").strip(),
+        id=row["id"].strip(),
+        value=value,
+        unit=unit,
+        product=(row.get("product") or "").strip(),
         company=(row.get("company") or "").strip(),
         primary_data_share=number("primary_data_share", 0, 100),
-        dqr={k: v for k, v in dqr.items() if v is not None}, reference_period=period,
-        status=(row.get("status") or "Active").strip(), source=where,
+        dqr={k: v for k, v in dqr.items() if v is not None},
+        reference_period=period,
+        status=(row.get("status") or "Active").strip(),
+        source=where,
     )
 
 

@@ -40,7 +40,12 @@ Key = tuple[str, str]
 BASELINE = "baseline"
 
 
-def _key(v) -> Key:
+def as_key(v) -> Key:
+    """``"database|code"`` or a pair → ``(database, code)``; ``ValueError`` otherwise.
+
+    >>> as_key("pcf-background|grid-cn")
+    ('pcf-background', 'grid-cn')
+    """
     if isinstance(v, str):
         if "|" not in v:
             raise ValueError(f"{v!r} is not a key: use 'database|code'")
@@ -58,7 +63,7 @@ class _Change(BaseModel):
     @field_validator("activity", "old", "new", "input", mode="before", check_fields=False)
     @classmethod
     def _keys(cls, v):
-        return _key(v)
+        return as_key(v)
 
 
 class ReplaceSupplier(_Change):
@@ -207,9 +212,11 @@ def scenario_changes(
 
 def _flow_rows(engine, system, scenarios: Sequence[Scenario]) -> dict[Key, int]:
     """Rows of ``B`` for the elementary flows the scenarios name (looked up in bw2data)."""
-    return flow_rows(engine, system,
-                     [ch.input for s in scenarios for ch in s.changes
-                      if isinstance(ch, ScaleExchange)])
+    return flow_rows(
+        engine,
+        system,
+        [ch.input for s in scenarios for ch in s.changes if isinstance(ch, ScaleExchange)],
+    )
 
 
 def flow_rows(engine, system, keys) -> dict[Key, int]:

@@ -41,6 +41,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ScoringError
+from .levers import compile_problem, portfolio_abatement
 
 log = logging.getLogger(__name__)
 
@@ -307,12 +308,11 @@ def _reduction_potential(suppliers: Sequence[str], problem):
     n = len(suppliers)
     if problem is None:
         return np.full(n, np.nan), [None] * n, np.full(n, np.nan)
-    w = {p: problem.volumes.get(p, 1.0) for p in problem.baseline}
+    abatement = portfolio_abatement(compile_problem(problem)).tolist()
     idx = {s: i for i, s in enumerate(suppliers)}
     groups: list[dict[str, float]] = [{} for _ in range(n)]
     best: list[tuple[float, str] | None] = [None] * n
-    for lv in problem.levers:
-        a = sum(w[p] * d for p, d in lv.effects.items())
+    for lv, a in zip(problem.levers, abatement):
         if a <= 0:
             continue
         for s in {lv.node, lv.actor}:

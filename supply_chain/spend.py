@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 
-from lca.useeio import useeio_intensities
+from lca.imports import useeio_intensities
 
 log = logging.getLogger(__name__)
 

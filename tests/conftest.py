@@ -32,11 +32,13 @@ def project(bw_dir):
 @pytest.fixture(scope="session")
 def shipped(project):
     """The temporary project with every shipped inventory imported, once per session
-    (``lca.importer.shipped_inventories``: background files first, then products)."""
-    from lca.importer import import_inventory, shipped_inventories
+    (``lca.imports.shipped_inventories``: background files first, then products). Imported as
+    ``pcf demo`` does (``lca.workflows.ensure_inventories`` records each file's hash), so a demo
+    run in the same session finds them and imports nothing again."""
+    from lca.imports import shipped_inventories
+    from lca.workflows import ensure_inventories
 
-    for path in shipped_inventories():
-        import_inventory(project, path)
+    ensure_inventories(project, shipped_inventories())
     return project
 
 

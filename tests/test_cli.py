@@ -1,43 +1,49 @@
-"""The command line, run as a user runs it: in a subprocess, against a temporary directory."""
+"""The command line, in-process (``typer.testing.CliRunner``) against the session's temporary
+Brightway project (``shipped`` in tests/conftest.py), plus three real processes: ``--json``
+stdout stays clean when Brightway and C libraries print, SIGTERM exits 143, and ``pcf --help``
+imports nothing heavy."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from lca.errors import PCFError
+from pcf.app import Terminated, app
+from pcf.context import State
 
 ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
 
 
-def pcf(*args, data_dir, cwd=None, check=True):
-    env = dict(os.environ, PCF_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
-    p = subprocess.run(
-        [sys.executable, "-m", "pcf", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd=cwd or ROOT,
-        timeout=600,
-    )
-    if check and p.returncode != 0:
-        raise AssertionError(f"pcf {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
-    return p
+def run(*args, code=0):
+    """``pcf ARGS`` in-process; asserts the exit code."""
+    r = runner.invoke(app, [str(a) for a in args])
+    assert r.exit_code == code, (r.exit_code, r.stdout, r.stderr, r.exception)
+    return r
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    data = tmp_path_factory.mktemp("cli-bw")
+def pcf(shipped, bw_dir):
+    """``pcf --data-dir <the session's directory> ARGS``, in-process."""
+    return lambda *args, code=0: run("--data-dir", bw_dir, *args, code=code)
+
+
+@pytest.fixture(scope="module")
+def demo_run(pcf, tmp_path_factory):
     out = tmp_path_factory.mktemp("cli-out")
-    p = pcf("demo", "--out", str(out), "--json", "--iterations", "200", data_dir=data)
-    return data, out, p
+    return out, pcf("demo", "--out", out, "--json", "--iterations", "200")
 
 
 def test_demo_writes_json_and_csv(demo_run):
-    data, out, p = demo_run
-    summary = json.loads(p.stdout)  # stdout holds nothing but the JSON
+    out, r = demo_run
+    summary = json.loads(r.stdout)  # stdout holds nothing but the JSON
     assert summary["method_alias"] == "gwp100"
     assert (out / "footprints.json").exists() and (out / "footprints.csv").exists()
     assert json.loads((out / "footprints.json").read_text())["products"] == summary["products"]
@@ -47,49 +53,42 @@ def test_demo_writes_json_and_csv(demo_run):
         assert sum(pr["by_stage"].values()) == pytest.approx(pr["total"], rel=1e-9)
         u = pr["uncertainty"]
         assert u["iterations"] == 200 and u["p2_5"] <= u["median"] <= u["p97_5"]
-    assert (data / "pcf").exists() or any(data.iterdir())
     import pandas as pd
 
     df = pd.read_csv(out / "footprints.csv")
     assert set(df.breakdown) >= {"total", "stage", "gas", "process", "split"}
 
 
-def test_footprint_json_matches_demo(demo_run):
-    data, _, p = demo_run
-    demo = {tuple(x["product"]): x for x in json.loads(p.stdout)["products"]}
-    q = pcf("footprint", "pcf-products|lfp-cell-per-kwh", "--json", "--amount", "2", data_dir=data)
-    d = json.loads(q.stdout)
+def test_footprint_json_matches_demo(pcf, demo_run):
+    demo = {tuple(x["product"]): x for x in json.loads(demo_run[1].stdout)["products"]}
+    d = json.loads(
+        pcf("footprint", "pcf-products|lfp-cell-per-kwh", "--json", "--amount", "2").stdout
+    )
     assert d["total"] == pytest.approx(
         2 * demo[("pcf-products", "lfp-cell-per-kwh")]["total"], rel=1e-12
     )
     assert d["unit"] == "kg CO2-Eq"
 
 
-def test_methods_and_products_json(demo_run):
-    data, _, _ = demo_run
-    ms = json.loads(pcf("methods", "--json", data_dir=data).stdout)
+def test_methods_and_products_json(pcf):
+    ms = json.loads(pcf("methods", "--json").stdout)
     assert {m["alias"] for m in ms} >= {"gwp100", "gwp20", "gwp100-ar5"}
     assert all(m["installed"] for m in ms)
-    prods = json.loads(pcf("products", "--json", data_dir=data).stdout)
+    prods = json.loads(pcf("products", "--json").stdout)
     assert "pcf-products|lfp-cell-per-kwh" in {r["key"] for r in prods}
 
 
-def test_errors_are_one_line_with_nonzero_exit(demo_run):
-    data, _, _ = demo_run
-    p = pcf("footprint", "pcf-products|does-not-exist", data_dir=data, check=False)
-    assert p.returncode == 1
-    assert p.stderr.strip().startswith("error: Unknown product")
-    assert "Traceback" not in p.stderr and p.stdout == ""
-    p = pcf(
-        "footprint", "pcf-products|lfp-cell-per-kwh", "--method", "gwp7", data_dir=data, check=False
-    )
-    assert p.returncode == 1 and "Unknown method 'gwp7'" in p.stderr
-    p = pcf("--debug", "footprint", "pcf-products|nope", data_dir=data, check=False)
-    assert p.returncode != 0 and "Traceback" in p.stderr
+def test_errors_are_one_line_with_exit_1(pcf):
+    r = pcf("footprint", "pcf-products|does-not-exist", code=1)
+    assert r.stderr.strip().startswith("error: Unknown product")
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stdout == ""
+    r = pcf("footprint", "pcf-products|lfp-cell-per-kwh", "--method", "gwp7", code=1)
+    assert "Unknown method 'gwp7'" in r.stderr
+    r = runner.invoke(app, ["--debug", "footprint", "pcf-products|nope"])
+    assert r.exit_code != 0 and isinstance(r.exception, PCFError)  # --debug: the traceback
 
 
-def test_import_error_lists_unlinked(demo_run, tmp_path):
-    data, _, _ = demo_run
+def test_import_error_lists_unlinked(pcf, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "Database,cli-bad\n\nActivity,x\ncode,x\nunit,kilogram\nlocation,CN\n"
@@ -97,8 +96,162 @@ def test_import_error_lists_unlinked(demo_run, tmp_path):
         "x,1,kilogram,CN,,production\n"
         "Phlogiston,1,kilogram,,air,biosphere\n"
     )
-    p = pcf("import", str(bad), data_dir=data, check=False)
-    assert p.returncode == 1
-    assert "1 unlinked exchange(s); nothing was written" in p.stderr and "Phlogiston" in p.stderr
-    prods = json.loads(pcf("products", "--json", data_dir=data).stdout)
-    assert not any(r["key"].startswith("cli-bad|") for r in prods)
+    r = pcf("import", bad, code=1)
+    assert "1 unlinked exchange(s); nothing was written" in r.stderr and "Phlogiston" in r.stderr
+    prods = json.loads(pcf("products", "--json").stdout)
+    assert not any(row["key"].startswith("cli-bad|") for row in prods)
+
+
+@pytest.mark.parametrize(
+    "args,where",
+    [
+        (["footprint", "a|b", "--amount", "0"], "--amount"),
+        (["footprint", "a|b", "--amount", "-1"], "--amount"),
+        (["footprint", "a|b", "--iterations", "1"], "--iterations"),
+        (["footprint", "a|b", "--iterations", "-5"], "--iterations"),
+        (["footprint", "a|b", "--seed", "-1"], "--seed"),
+        (["demo", "--lang", "de"], "--lang"),
+        (["demo", "--lang", ""], "--lang"),
+        (["hotspots", "a|b", "--cutoff", "2"], "--cutoff"),
+        (["hotspots", "a|b", "--cutoff", "0"], "--cutoff"),
+        (["report", "pact", "a|b", "--pact-version", "4"], "--pact-version"),
+        (["report", "iso14067", "a|b", "--meta", "missing.yaml"], "--meta"),
+        (["factory", "gap", "missing.csv"], "'path'"),
+        (["bom", "rollup", "missing.csv"], "'path'"),
+        (
+            ["reduce", "--levers", "missing.csv", "--baseline", "missing.csv", "--target", "30%"],
+            "--levers",
+        ),
+        (["parameters", "no-bar"], "product"),
+        (["no-such-command"], "No such command"),
+    ],
+)
+def test_bad_options_are_usage_errors_exit_2(args, where, tmp_path):
+    r = runner.invoke(app, ["--data-dir", str(tmp_path), *args])
+    assert r.exit_code == 2, (r.stdout, r.stderr, r.exception)
+    assert where in r.stderr and "Traceback" not in r.stderr and r.stdout == ""
+    assert not any(tmp_path.iterdir())  # refused before any work: no project created
+
+
+def test_out_must_be_a_folder(tmp_path):
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    r = runner.invoke(app, ["--data-dir", str(tmp_path), "demo", "--out", str(f)])
+    assert r.exit_code == 2 and "--out" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "exc,code,line", [(KeyboardInterrupt, 130, "interrupted"), (Terminated, 143, "terminated")]
+)
+def test_interrupt_and_terminate_one_line(monkeypatch, tmp_path, exc, code, line):
+    def stop(self, setup=True):
+        raise exc()
+
+    monkeypatch.setattr(State, "open", stop)
+    r = runner.invoke(app, ["--data-dir", str(tmp_path), "products", "--json"])
+    assert r.exit_code == code
+    assert r.stderr.strip().startswith(f"error: {line}") and len(r.stderr.splitlines()) == 1
+
+
+def test_sub_app_under_a_bare_root_writes_to_stdout(monkeypatch):
+    """A sub-app mounted without pcf's root callback gets a default state (stdout as is)."""
+    import typer
+
+    from pcf.commands import engine
+
+    calls = []
+    monkeypatch.setattr(State, "open", lambda self, setup=True: calls.append(self))
+    monkeypatch.setattr("lca.workflows.list_products", lambda proj, final_only: [{"key": "a|b"}])
+    root = typer.Typer()
+    root.command("products")(engine.products)
+    root.command("noop")(lambda: None)
+    r = CliRunner().invoke(root, ["products", "--json"])
+    assert r.exit_code == 0, r.exception
+    assert json.loads(r.stdout) == [{"key": "a|b"}] and calls[0].project == "pcf"
+
+
+def test_default_method_is_the_engines():
+    from lca.methods import DEFAULT
+    from pcf.options import DEFAULT_METHOD
+
+    assert DEFAULT_METHOD == DEFAULT
+
+
+# ---- real processes ----------------------------------------------------------------------------
+def _python(code: str, *args, data_dir=None, **kw):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if data_dir is not None:
+        env["PCF_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+        **kw,
+    )
+
+
+NOISY = """
+import os, sys
+import lca.workflows, pcf.app
+real = lca.workflows.list_products
+def noisy(*a, **k):
+    os.write(1, b"HiGHS-like noise on fd 1\\n")
+    print("Brightway-like noise on sys.stdout")
+    return real(*a, **k)
+lca.workflows.list_products = noisy
+sys.argv[0] = "pcf"
+pcf.app.main()
+"""
+
+
+def test_json_stdout_is_clean_in_a_real_process(shipped, bw_dir):
+    p = _python(NOISY, "products", "--json", data_dir=bw_dir)
+    assert p.returncode == 0, p.stderr
+    assert "pcf-products|lfp-cell-per-kwh" in {r["key"] for r in json.loads(p.stdout)}
+    assert "noise on fd 1" in p.stderr and "noise on sys.stdout" in p.stderr
+
+
+def test_sigterm_exits_143_with_one_line(tmp_path):
+    code = (
+        "import sys, time, pcf.context, pcf.app\n"
+        "def wait(self, setup=True):\n"
+        "    print('ready', file=sys.__stderr__, flush=True); time.sleep(60)\n"
+        "pcf.context.State.open = wait\n"
+        "sys.argv[0] = 'pcf'; pcf.app.main()\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PCF_DATA_DIR=str(tmp_path))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "products"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stderr.readline().strip() == "ready"
+        proc.send_signal(signal.SIGTERM)
+        out, errs = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143 and out == ""
+    assert errs.strip() == "error: terminated (SIGTERM)"
+
+
+def test_help_is_fast_and_imports_nothing_heavy():
+    heavy = ("bw2data", "bw2calc", "pandas", "matplotlib", "weasyprint", "scipy")
+    code = (
+        "import sys, time; t = time.perf_counter(); import pcf.app; "
+        "print(time.perf_counter() - t); "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    p = _python(code)
+    seconds, loaded = p.stdout.splitlines()
+    assert loaded == "" and float(seconds) < 1.0, p.stdout
+    t = time.perf_counter()
+    q = _python("import sys; sys.argv[0] = 'pcf'; import pcf.app; pcf.app.main()", "--help")
+    assert q.returncode == 0 and "footprint" in q.stdout and time.perf_counter() - t < 5

@@ -70,9 +70,14 @@ def _same(a: float, b: float) -> bool:
 def test_demo_numbers_unchanged(tmp_path):
     out = tmp_path / "out"
     env = dict(os.environ, PCF_DATA_DIR=str(tmp_path / "bw"))
-    p = subprocess.run([sys.executable, "-m", "pcf", "demo", "--out", str(out), "--iterations",
-                        "0", "--json"], capture_output=True, text=True, env=env, timeout=900,
-                       check=False)
+    p = subprocess.run(
+        [sys.executable, "-m", "pcf", "demo", "--out", str(out), "--iterations", "0", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
+    )
     assert p.returncode == 0, p.stderr
     now = demo_numbers(out)
     before = json.loads(SNAPSHOT.read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""Factory carbon accounting (factory.plant): a small plant computed by hand, allocation, bad input,
+"""Factory carbon accounting (factory): a small plant computed by hand, allocation, bad input,
 the written product activities, the levers, the example plant and the CLI."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import factory
-from pcf.demo.plant import demo_plant_summary
-from lca.errors import PCFError
 from factory.levers import LeverState, electrify_heat, emissions, green_share
+from lca.errors import PCFError
+from pcf.demo.plant import demo_plant_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "period,section,item,amount,unit,region,product,vintage,retired,comment\n"
@@ -68,7 +68,8 @@ def test_small_plant_equals_hand_calculation(proj, small):
     hfc = 5 * HFC134A
     assert inv.scope1 == pytest.approx(ng + diesel + hfc, rel=1e-12)
     assert inv.by("1", "item") == pytest.approx(
-        {"natural_gas": ng, "diesel": diesel, "HFC-134a": hfc}, rel=1e-12)
+        {"natural_gas": ng, "diesel": diesel, "HFC-134a": hfc}, rel=1e-12
+    )
     assert inv.by("1")["HFC-134a"] == pytest.approx(hfc)
     assert inv.by("1")["CH4"] == pytest.approx(1e6 * 1e-6 * 29.8 + 430_000 * 3e-6 * 29.8)
     # scope 2: location-based = every kWh bought x Jiangsu; market-based = uncovered x residual
@@ -94,14 +95,21 @@ def test_factor_map_points_at_one_source_of_truth(proj):
         if kind in ("grid", "fuel"):
             assert row["database"] == "pcf-background", (kind, ident)
             assert row["residual_database"] in ("", "pcf-background"), (kind, ident)
-        for db, code in ((row["database"], row["code"]),
-                         (row["residual_database"], row["residual_code"])):
+        for db, code in (
+            (row["database"], row["code"]),
+            (row["residual_database"], row["residual_code"]),
+        ):
             if code:
                 assert bd.get_node(database=db, code=code)["code"] == code
 
     def signature(act):
-        return (act["unit"], act["location"], frozenset(
-            (exc.input["name"], round(float(exc["amount"]), 15)) for exc in act.biosphere()))
+        return (
+            act["unit"],
+            act["location"],
+            frozenset(
+                (exc.input["name"], round(float(exc["amount"]), 15)) for exc in act.biosphere()
+            ),
+        )
 
     background = list(bd.Database("pcf-background"))
     sigs = {signature(a) for a in background}
@@ -127,22 +135,27 @@ def test_allocation_shares_sum_to_plant_total(proj, small):
         a = factory.allocate(inv, scope2=scope2)
         assert a.basis == "physical" and a.key == "production"
         assert sum(p.share for p in a.products) == pytest.approx(1.0)
-        plant_total = inv.scope1 + (inv.scope2_market if scope2 == "market"
-                                    else inv.scope2_location)
+        plant_total = inv.scope1 + (
+            inv.scope2_market if scope2 == "market" else inv.scope2_location
+        )
         assert a.plant_total == pytest.approx(plant_total)
         assert sum(p.total_kg for p in a.products) == pytest.approx(plant_total, rel=1e-12)
         assert {p.product: p.share for p in a.products} == pytest.approx(
-            {"part-a": 0.25, "part-b": 0.75})
+            {"part-a": 0.25, "part-b": 0.75}
+        )
         # by mass, the same kg CO2e per kg for both
         assert a.per_unit()["part-a"] == pytest.approx(a.per_unit()["part-b"])
 
 
 def test_subdivision_and_economic_key(proj, tmp_path):
-    body = SMALL.replace("2024,process,HFC-134a,5,kg,,,,,chiller leak",
-                         "2024,process,HFC-134a,5,kg,,part-b,,,only line B has the chiller") + (
+    body = SMALL.replace(
+        "2024,process,HFC-134a,5,kg,,,,,chiller leak",
+        "2024,process,HFC-134a,5,kg,,part-b,,,only line B has the chiller",
+    ) + (
         "2024,allocation,revenue,300,CNY,,part-a,,,\n"
         "2024,allocation,revenue,100,CNY,,part-b,,,\n"
-        "2024,allocation,revenue,400,CNY,,TOTAL,,,\n")
+        "2024,allocation,revenue,400,CNY,,TOTAL,,,\n"
+    )
     inv = factory.plant_inventory(proj, plant_csv(tmp_path, body)).get("2024")
     phys = factory.allocate(inv)  # default stays physical although an economic key is given
     assert phys.basis == "physical"
@@ -169,10 +182,12 @@ def test_certificate_overclaim_is_rejected_and_nothing_written(proj, tmp_path):
 
 
 def test_instruments_failing_quality_criteria_count_for_nothing(proj, tmp_path):
-    body = SMALL.replace("2024,certificate,GEC,400,MWh,CN,,2024,yes,",
-                         "2024,certificate,GEC,100,MWh,CN,,2021,yes,\n"
-                         "2024,certificate,GEC,100,MWh,CN,,2024,no,\n"
-                         "2024,certificate,I-REC,100,MWh,US,,2024,yes,")
+    body = SMALL.replace(
+        "2024,certificate,GEC,400,MWh,CN,,2024,yes,",
+        "2024,certificate,GEC,100,MWh,CN,,2021,yes,\n"
+        "2024,certificate,GEC,100,MWh,CN,,2024,no,\n"
+        "2024,certificate,I-REC,100,MWh,US,,2024,yes,",
+    )
     inv = factory.plant_inventory(proj, plant_csv(tmp_path, body)).get("2024")
     assert [i["qualifies"] for i in inv.instruments] == [False, False, False]
     assert inv.scope2_market == pytest.approx(1_000_000 * RESIDUAL)
@@ -182,16 +197,24 @@ def test_instruments_failing_quality_criteria_count_for_nothing(proj, tmp_path):
     assert len(inv.notes) == 3
 
 
-@pytest.mark.parametrize("old,new,exc,row,column", [
-    ("natural_gas,1000,GJ", "town_gas,1000,GJ", factory.UnknownFactoryItem, 3, "item"),
-    ("electricity,CN-JS,1000,MWh,CN-JS", "electricity,CN-XX,1000,MWh,CN-XX",
-     factory.UnknownFactoryItem, 6, "region"),
-    ("diesel,10,t", "diesel,10,", factory.MissingUnit, 4, "unit"),
-    ("natural_gas,1000,GJ", "natural_gas,1000,m3", factory.MissingUnit, 3, "unit"),
-    ("natural_gas,1000,GJ", "natural_gas,-1000,GJ", factory.NegativeAmount, 3, "amount"),
-    ("HFC-134a,5,kg", "R-410A,5,kg", factory.UnknownFactoryItem, 5, "item"),
-    ("2024,onsite", "2024,solar", factory.UnknownFactoryItem, 8, "section"),
-])
+@pytest.mark.parametrize(
+    "old,new,exc,row,column",
+    [
+        ("natural_gas,1000,GJ", "town_gas,1000,GJ", factory.UnknownFactoryItem, 3, "item"),
+        (
+            "electricity,CN-JS,1000,MWh,CN-JS",
+            "electricity,CN-XX,1000,MWh,CN-XX",
+            factory.UnknownFactoryItem,
+            6,
+            "region",
+        ),
+        ("diesel,10,t", "diesel,10,", factory.MissingUnit, 4, "unit"),
+        ("natural_gas,1000,GJ", "natural_gas,1000,m3", factory.MissingUnit, 3, "unit"),
+        ("natural_gas,1000,GJ", "natural_gas,-1000,GJ", factory.NegativeAmount, 3, "amount"),
+        ("HFC-134a,5,kg", "R-410A,5,kg", factory.UnknownFactoryItem, 5, "item"),
+        ("2024,onsite", "2024,solar", factory.UnknownFactoryItem, 8, "section"),
+    ],
+)
 def test_bad_input_is_located(proj, tmp_path, old, new, exc, row, column):
     assert old in SMALL
     p = plant_csv(tmp_path, SMALL.replace(old, new))
@@ -202,14 +225,17 @@ def test_bad_input_is_located(proj, tmp_path, old, new, exc, row, column):
 
 
 def test_allocation_keys_must_sum_to_plant_total(proj, tmp_path):
-    body = SMALL + ("2024,allocation,mass,1000,kg,,part-a,,,\n"
-                    "2024,allocation,mass,2900,kg,,part-b,,,\n"
-                    "2024,allocation,mass,4000,kg,,TOTAL,,,\n")
+    body = SMALL + (
+        "2024,allocation,mass,1000,kg,,part-a,,,\n"
+        "2024,allocation,mass,2900,kg,,part-b,,,\n"
+        "2024,allocation,mass,4000,kg,,TOTAL,,,\n"
+    )
     with pytest.raises(factory.AllocationKeyMismatch) as ei:
         factory.plant_inventory(proj, plant_csv(tmp_path, body))
     assert ei.value.row == 14 and "3900" in str(ei.value) and "4000" in str(ei.value)
-    body = SMALL + ("2024,allocation,mass,1000,kg,,part-a,,,\n"
-                    "2024,allocation,mass,1000,kg,,TOTAL,,,\n")
+    body = SMALL + (
+        "2024,allocation,mass,1000,kg,,part-a,,,\n2024,allocation,mass,1000,kg,,TOTAL,,,\n"
+    )
     with pytest.raises(factory.AllocationKeyMismatch, match="no value for product"):
         factory.plant_inventory(proj, plant_csv(tmp_path, body))
 
@@ -217,8 +243,9 @@ def test_allocation_keys_must_sum_to_plant_total(proj, tmp_path):
 def test_written_activities_reproduce_allocation_and_update(proj, tmp_path):
     from lca.footprint import FootprintEngine
 
-    body = SMALL + SMALL.replace("2024,", "2025,").replace("GEC,400,MWh,CN,,2025",
-                                                         "GEC,900,MWh,CN,,2025")
+    body = SMALL + SMALL.replace("2024,", "2025,").replace(
+        "GEC,400,MWh,CN,,2025", "GEC,900,MWh,CN,,2025"
+    )
     p = plant_csv(tmp_path, body)
     inv = factory.plant_inventory(proj, p)
     assert list(inv.periods) == ["2024", "2025"]
@@ -248,8 +275,13 @@ def test_levers(proj, small):
     assert x.electricity_kwh == pytest.approx(s.electricity_kwh + 0.5 * s.fuel_mj * 0.25)
     with pytest.raises(factory.FactoryInputError, match="kWh of electricity per MJ"):
         electrify_heat(s, 0.5, None)
-    rows = factory.gap_report(factory.plant_inventory(proj, small), green=0.8, efficiency=0.1,
-                              electrify=0.5, kwh_per_mj=0.25)["levers"]
+    rows = factory.gap_report(
+        factory.plant_inventory(proj, small),
+        green=0.8,
+        efficiency=0.1,
+        electrify=0.5,
+        kwh_per_mj=0.25,
+    )["levers"]
     assert rows[0]["lever"] == "baseline" and rows[-1]["lever"] == "all levers"
     assert all(r["residual_kg"] <= base["residual_kg"] for r in rows if "green" in r["lever"])
     assert isinstance(s, LeverState)
@@ -271,21 +303,37 @@ def test_demo_plant_summary(proj, tmp_path):
     assert g["offsets_needed"] > 0
     assert [r["period"] for r in g["trajectory"]] == ["2023", "2024"]
     assert g["trajectory"][1]["change_vs_previous"] == pytest.approx(
-        g["trajectory"][1]["residual"] - g["trajectory"][0]["residual"])
+        g["trajectory"][1]["residual"] - g["trajectory"][0]["residual"]
+    )
     assert sum(p["total_kg"] for p in d["products"]["products"]) == pytest.approx(g["residual"])
-    for f in ("factory-gap.json", "factory-gap.csv", "factory-inventory.json",
-              "factory-inventory.csv", "factory-products.csv"):
+    for f in (
+        "factory-gap.json",
+        "factory-gap.csv",
+        "factory-inventory.json",
+        "factory-inventory.csv",
+        "factory-products.csv",
+    ):
         assert (tmp_path / "out" / f).exists()
-    assert json.loads((tmp_path / "out" / "factory-gap.json").read_text())["gap"]["residual"] \
-        == pytest.approx(g["residual"])
+    assert json.loads((tmp_path / "out" / "factory-gap.json").read_text())["gap"][
+        "residual"
+    ] == pytest.approx(g["residual"])
 
 
 def _pcf(*args, data_dir):
-    code = ("import sys; from pcf import app as cli; from pcf.commands import factory as factory_cmds; "
-            "cli.app.add_typer(factory_cmds.app, name='factory'); sys.argv[0] = 'pcf'; cli.main()")
+    code = (
+        "import sys; from pcf import app as cli; from pcf.commands import factory as factory_cmds; "
+        "cli.app.add_typer(factory_cmds.app, name='factory'); sys.argv[0] = 'pcf'; cli.main()"
+    )
     env = dict(os.environ, PCF_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-c", code, *args], check=False, capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def test_cli_json_and_one_line_error(proj, small, tmp_path):

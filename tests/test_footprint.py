@@ -16,7 +16,7 @@ TOTAL = 2 * E + (3 * E + 0.5 * P + 0.1) + 0.2
 @pytest.fixture(scope="module")
 def engine(project, tmp_path_factory):
     from lca.footprint import FootprintEngine
-    from lca.importer import import_inventory
+    from lca.imports import import_inventory
 
     d = tmp_path_factory.mktemp("inv")
     import_inventory(project, write(d / "bg.csv", background()))

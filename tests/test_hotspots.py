@@ -7,9 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from supply_chain.hotspots import contributions, edge_sensitivities, hotspots, rank_stability
+from supply_chain.hotspot_analysis import (
+    contributions,
+    edge_sensitivities,
+    hotspots,
+    rank_stability,
+)
 from supply_chain.paths import activity_paths, bom_paths
-from supply_chain.rollup import rollup
+from supply_chain.roll_up import rollup
 from tests.test_rollup import PCFS, hand_bom
 
 
@@ -28,17 +33,22 @@ def test_breakdowns_by_hand(result):
         assert t["value"].sum() == pytest.approx(30.0), by
         assert t["item"].iloc[-1] == "rest"
     by_node = _as_dict(tables["node"])
-    assert by_node == pytest.approx({"steel": 16.0, "alu": 10.0, "B": 2.0, "P": 1.0, "A": 1.0,
-                                     "rest": 0.0})
+    assert by_node == pytest.approx(
+        {"steel": 16.0, "alu": 10.0, "B": 2.0, "P": 1.0, "A": 1.0, "rest": 0.0}
+    )
     assert _as_dict(tables["supplier"]) == pytest.approx(
-        {"SteelCo": 16.0, "AluCo": 10.0, "(own or unspecified)": 3.0, "Acme": 1.0, "rest": 0.0})
+        {"SteelCo": 16.0, "AluCo": 10.0, "(own or unspecified)": 3.0, "Acme": 1.0, "rest": 0.0}
+    )
     assert _as_dict(tables["first_tier"]) == pytest.approx(
-        {"A": 27.0, "B": 2.0, "(direct)": 1.0, "rest": 0.0})
+        {"A": 27.0, "B": 2.0, "(direct)": 1.0, "rest": 0.0}
+    )
     assert _as_dict(tables["country"]) == pytest.approx(
-        {"CN": 27.0, "US": 2.0, "DE": 1.0, "rest": 0.0})
+        {"CN": 27.0, "US": 2.0, "DE": 1.0, "rest": 0.0}
+    )
     # B has no stage: it counts toward P's (production); A's subtree is raw material
     assert _as_dict(tables["stage"]) == pytest.approx(
-        {"raw_material_acquisition": 27.0, "production": 3.0, "rest": 0.0})
+        {"raw_material_acquisition": 27.0, "production": 3.0, "rest": 0.0}
+    )
     top2 = contributions(result, by="node", top=2)
     assert top2["item"].tolist() == ["steel", "alu", "rest"]
     assert top2["value"].tolist() == pytest.approx([16.0, 10.0, 4.0])
@@ -84,7 +94,7 @@ def test_bom_paths_match_node_contributions_on_a_tree(result):
 def widget(project, tmp_path_factory):
     """tests/invfiles.py's widget system (3.1175 kg CO2e) under its own database names."""
     from lca.footprint import FootprintEngine
-    from lca.importer import import_inventory
+    from lca.imports import import_inventory
     from tests.invfiles import background, products, write
 
     d = tmp_path_factory.mktemp("sc-inv")
@@ -102,8 +112,9 @@ def _bgt_paths(key, method, cutoff):
     lca = bc.LCA({bd.get_node(database=key[0], code=key[1]).id: 1.0}, method)
     lca.lci()
     lca.lcia()
-    gt = NewNodeEachVisitGraphTraversal(lca, GraphTraversalSettings(
-        cutoff=cutoff, max_calc=100_000, separate_biosphere_flows=False))
+    gt = NewNodeEachVisitGraphTraversal(
+        lca, GraphTraversalSettings(cutoff=cutoff, max_calc=100_000, separate_biosphere_flows=False)
+    )
     gt.traverse()
     parent = {e.producer_unique_id: e.consumer_unique_id for e in gt.edges}
     rev = {v: k for k, v in lca.dicts.activity.items()}
@@ -133,14 +144,15 @@ def test_activity_paths_equal_bw_graph_tools(widget):
     assert ours.keys() == theirs.keys()
     for k, v in ours.items():
         assert v == pytest.approx(theirs[k], rel=1e-9), k
-    assert ours["sc-prod|widget <- sc-prod|part <- sc-bg|elec"] == pytest.approx(3 * 0.5571,
-                                                                                 rel=1e-6)
+    assert ours["sc-prod|widget <- sc-prod|part <- sc-bg|elec"] == pytest.approx(
+        3 * 0.5571, rel=1e-6
+    )
     assert spa.coverage == pytest.approx(1.0)
 
 
 def test_demo_bom_summary(project, tmp_path):
     from lca.footprint import FootprintEngine
-    from lca.importer import shipped_inventories
+    from lca.imports import shipped_inventories
     from lca.workflows import ensure_inventories
     from pcf.demo.supply_chain import demo_bom_summary
 

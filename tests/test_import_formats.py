@@ -56,7 +56,7 @@ def _spold_copy(tmp_path):
 
 
 def test_detect_format(tmp_path):
-    from lca.import_formats import detect_format
+    from lca.imports import detect_format
 
     assert detect_format(DATA / "ecospold2") == "ecospold2"
     assert detect_format(next((DATA / "ecospold2").glob("*.spold"))) == "ecospold2"
@@ -76,7 +76,7 @@ def test_detect_format(tmp_path):
 
 
 def test_ecospold2_folder(project):
-    from lca.import_formats import import_any
+    from lca.imports import import_any
 
     r = import_any(project, DATA / "ecospold2", name="f-es2")
     assert (r.database, r.activities, r.exchanges, r.replaced) == ("f-es2", 2, 5, False)
@@ -84,7 +84,7 @@ def test_ecospold2_folder(project):
 
 
 def test_ecospold2_unlinked_are_listed_then_linked_by_name_or_dropped(project, tmp_path):
-    from lca.import_formats import import_any
+    from lca.imports import import_any
 
     d = _spold_copy(tmp_path)
     steel = next(d.glob("*0020_*.spold"))
@@ -93,7 +93,8 @@ def test_ecospold2_unlinked_are_listed_then_linked_by_name_or_dropped(project, t
     with pytest.raises(UnlinkedExchanges) as info:
         import_any(project, d, name="f-es2-bad")
     assert [(u["type"], u["name"], u["activity"]) for u in info.value.unlinked] == [
-        ("biosphere", "Carbon dioxide, fossil", "steel sheet production")]
+        ("biosphere", "Carbon dioxide, fossil", "steel sheet production")
+    ]
     assert "nothing was written" in str(info.value) and _dbs() == before
     r = import_any(project, d, name="f-es2-byname", link_biosphere_by_name=True)
     assert r.exchanges == 5
@@ -104,13 +105,14 @@ def test_ecospold2_unlinked_are_listed_then_linked_by_name_or_dropped(project, t
     with pytest.raises(UnlinkedExchanges) as info:
         import_any(project, d, name="f-es2-orphan")
     assert [(u["type"], u["name"]) for u in info.value.unlinked] == [
-        ("technosphere", "steel sheet")]
+        ("technosphere", "steel sheet")
+    ]
     r = import_any(project, d, name="f-es2-orphan", drop_unlinked=True)
     assert (r.activities, r.exchanges) == (1, 2)
 
 
 def test_ecospold2_truncated_file_is_named(project, tmp_path):
-    from lca.import_formats import import_any
+    from lca.imports import import_any
 
     d = _spold_copy(tmp_path)
     widget = next(d.glob("*0021_*.spold"))
@@ -122,7 +124,7 @@ def test_ecospold2_truncated_file_is_named(project, tmp_path):
 
 
 def test_simapro_csv(project, tmp_path):
-    from lca.import_formats import import_any
+    from lca.imports import import_any
 
     r = import_any(project, DATA / "simapro.csv")
     assert (r.database, r.activities) == ("pcf-test-simapro", 2)
@@ -141,7 +143,7 @@ def test_simapro_csv(project, tmp_path):
 
 
 def test_openlca_jsonld_zip(project, tmp_path):
-    from lca.import_formats import import_any
+    from lca.imports import import_any
 
     r = import_any(project, _jsonld_zip(tmp_path), name="f-jsonld")
     assert r.database == "f-jsonld" and r.activities == 4  # 2 processes + 2 product nodes
@@ -150,7 +152,7 @@ def test_openlca_jsonld_zip(project, tmp_path):
 
 
 def test_openlca_jsonld_errors(project, tmp_path):
-    from lca.import_formats import import_any
+    from lca.imports import import_any
 
     def rename_methane(src):
         for fp in [*src.glob("flows/*000000000012.json"), *src.glob("processes/*21.json")]:
@@ -160,13 +162,16 @@ def test_openlca_jsonld_errors(project, tmp_path):
     with pytest.raises(UnlinkedExchanges) as info:
         import_any(project, _jsonld_zip(tmp_path / "a", edit=rename_methane), name="f-jl-bad")
     assert [(u["name"], u["categories"]) for u in info.value.unlinked] == [
-        ("Methane, imaginary", ("air",))]
+        ("Methane, imaginary", ("air",))
+    ]
 
     def truncate(src):
         fp = next(src.glob("processes/*21.json"))
         fp.write_text(fp.read_text()[:200])
 
-    with pytest.raises(InventoryError, match=r"export.zip: processes/\S+21.json is not readable JSON"):
+    with pytest.raises(
+        InventoryError, match=r"export.zip: processes/\S+21.json is not readable JSON"
+    ):
         import_any(project, _jsonld_zip(tmp_path / "b", edit=truncate), name="f-jl-trunc")
     broken = tmp_path / "broken.zip"
     broken.write_bytes(_jsonld_zip(tmp_path / "c").read_bytes()[:300])
@@ -176,10 +181,14 @@ def test_openlca_jsonld_errors(project, tmp_path):
 
 
 def test_brightway_csv_goes_the_existing_way(project, tmp_path):
-    from lca.import_formats import import_any
+    from lca.imports import import_any
 
-    csv = write(tmp_path / "bw.csv", database("f-bw", activity("x", "x", "kilogram", "CN", [
-        bio("Carbon dioxide, fossil", 2.0)])))
+    csv = write(
+        tmp_path / "bw.csv",
+        database(
+            "f-bw", activity("x", "x", "kilogram", "CN", [bio("Carbon dioxide, fossil", 2.0)])
+        ),
+    )
     r = import_any(project, csv)
     assert (r.database, r.activities) == ("f-bw", 1)
     with pytest.raises(InventoryError, match="do not apply"):
@@ -189,7 +198,7 @@ def test_brightway_csv_goes_the_existing_way(project, tmp_path):
 def test_failed_reimport_keeps_the_old_database(project, tmp_path):
     import bw2data as bd
 
-    from lca.import_formats import import_any
+    from lca.imports import import_any
 
     import_any(project, DATA / "ecospold2", name="f-keep")
     d = _spold_copy(tmp_path)

@@ -8,7 +8,7 @@ from lca.errors import InvalidAmount, InventoryError, UnitMismatch, UnlinkedExch
 
 @pytest.fixture(scope="module")
 def bg(project, tmp_path_factory):
-    from lca.importer import import_inventory
+    from lca.imports import import_inventory
 
     d = tmp_path_factory.mktemp("imp")
     import_inventory(project, write(d / "bg.csv", background("i-bg")))
@@ -22,7 +22,7 @@ def _dbs():
 
 
 def test_unlinked_exchanges_are_listed_and_nothing_is_written(project, bg, tmp_path):
-    from lca.importer import import_inventory
+    from lca.imports import import_inventory
 
     text = database(
         "i-bad",
@@ -48,7 +48,7 @@ def test_unlinked_exchanges_are_listed_and_nothing_is_written(project, bg, tmp_p
 
 
 def test_unit_mismatch_names_the_exchange(project, bg, tmp_path):
-    from lca.importer import import_inventory
+    from lca.imports import import_inventory
 
     # links by name/location only if the unit also matches, so mismatch an internal link's unit
     text = database(
@@ -56,7 +56,7 @@ def test_unit_mismatch_names_the_exchange(project, bg, tmp_path):
         activity("a", "a", "kilogram", "CN", [tech("b", 1, "kilogram", "CN")]),
         activity("b", "b", "kilogram", "CN", []),
     )
-    from lca import importer
+    from lca.imports import _brightway as importer
 
     old = importer.TECHNOSPHERE_FIELDS
     importer.TECHNOSPHERE_FIELDS = ("name", "location")
@@ -79,7 +79,7 @@ def test_unit_mismatch_names_the_exchange(project, bg, tmp_path):
 
 @pytest.mark.parametrize("amount,why", [("", "missing"), ("abc", "missing"), ("nan", "finite")])
 def test_missing_or_bad_amount(project, bg, tmp_path, amount, why):
-    from lca.importer import import_inventory
+    from lca.imports import import_inventory
 
     text = database(
         "i-amount", activity("x", "x", "kilogram", "CN", [bio("Carbon dioxide, fossil", amount)])
@@ -90,7 +90,7 @@ def test_missing_or_bad_amount(project, bg, tmp_path, amount, why):
 
 
 def test_negative_production_is_rejected(project, bg, tmp_path):
-    from lca.importer import import_inventory
+    from lca.imports import import_inventory
 
     text = database("i-neg", activity("x", "x", "kilogram", "CN", []))
     text = text.replace('"x","x",1,kilogram', '"x","x",-1,kilogram')
@@ -99,7 +99,7 @@ def test_negative_production_is_rejected(project, bg, tmp_path):
 
 
 def test_missing_file_and_database(project, tmp_path):
-    from lca.importer import import_inventory
+    from lca.imports import import_inventory
 
     with pytest.raises(InventoryError, match="no such file"):
         import_inventory(project, tmp_path / "nope.csv")
@@ -120,7 +120,7 @@ def test_missing_file_and_database(project, tmp_path):
 def test_reimport_replaces_and_failed_reimport_keeps_the_old(project, bg, tmp_path):
     import bw2data as bd
 
-    from lca.importer import import_inventory
+    from lca.imports import import_inventory
 
     good = database(
         "i-keep", activity("x", "x", "kilogram", "CN", [bio("Carbon dioxide, fossil", 2.0)])
@@ -140,7 +140,7 @@ def test_reimport_replaces_and_failed_reimport_keeps_the_old(project, bg, tmp_pa
     assert not [d for d in bd.databases if ".pcf-import-" in d]
 
 
-# -- atomic replace (lca.importer.write_database) ------------------------------------------------
+# -- atomic replace (lca.imports.write_database) ------------------------------------------------
 def _leftovers(name):
     import bw2data as bd
 
@@ -168,7 +168,9 @@ def _fail_writing(monkeypatch, name, times):
 
 
 def _co2(db, amount):
-    return database(db, activity("x", "x", "kilogram", "CN", [bio("Carbon dioxide, fossil", amount)]))
+    return database(
+        db, activity("x", "x", "kilogram", "CN", [bio("Carbon dioxide, fossil", amount)])
+    )
 
 
 def test_failed_rename_restores_the_old_database(project, tmp_path, monkeypatch):
@@ -176,15 +178,18 @@ def test_failed_rename_restores_the_old_database(project, tmp_path, monkeypatch)
     name, and no temporary, backup or partial database is left."""
     import bw2data as bd
 
-    from lca.importer import import_inventory
+    from lca.imports import import_inventory
 
     name = "i-atomic"
     import_inventory(project, write(tmp_path / "a.csv", _co2(name, 2.0)))
     amount = lambda: [e["amount"] for e in bd.get_node(database=name, code="x").biosphere()]
     before = set(bd.databases)
     written = _fail_writing(monkeypatch, name, times=1)
-    with pytest.raises(InventoryError, match=r"writing database 'i-atomic' failed: disk full.*"
-                                             r"previous version was restored"):
+    with pytest.raises(
+        InventoryError,
+        match=r"writing database 'i-atomic' failed: disk full.*"
+        r"previous version was restored",
+    ):
         import_inventory(project, write(tmp_path / "a.csv", _co2(name, 3.0)))
     # the new data went to a temporary database, the old was moved aside before the swap
     assert any(".pcf-import-" in w for w in written) and any(".pcf-backup-" in w for w in written)
@@ -200,7 +205,7 @@ def test_failed_restore_keeps_the_backup_and_names_it(project, tmp_path, monkeyp
     """If even the restore fails, the old data are kept (as the backup the error names)."""
     import bw2data as bd
 
-    from lca.importer import import_inventory
+    from lca.imports import import_inventory
 
     name = "i-atomic2"
     import_inventory(project, write(tmp_path / "b.csv", _co2(name, 2.0)))
@@ -220,7 +225,7 @@ def test_new_database_write_failure_leaves_nothing(project, tmp_path, monkeypatc
     """A first import whose final write fails leaves no database of that name at all."""
     import bw2data as bd
 
-    from lca.importer import import_inventory
+    from lca.imports import import_inventory
 
     before = set(bd.databases)
     _fail_writing(monkeypatch, "i-atomic3", times=None)

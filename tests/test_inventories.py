@@ -235,9 +235,10 @@ def test_cell_footprint_with_bw2calc_matches_hand_calculation(bw, gwp100_factors
 
 # -- documentation generated from the data (lca/inventory_docs.py) ---------------------------------
 
+
 def test_readme_dataset_table_is_up_to_date():
     """The README's marked block must equal the table rendered from the shipped files."""
-    from lca.importer import shipped_inventories
+    from lca.imports import shipped_inventories
     from lca.inventory_docs import readme_block, render_readme_table
 
     readme = (ROOT / "inventories" / "README.md").read_text(encoding="utf-8")
@@ -256,8 +257,11 @@ def test_dataset_table_has_one_row_per_activity():
     assert len(df) == BACKGROUND_CSV.read_text(encoding="utf-8").count("\nActivity,") + 3
     assert df["code"].is_unique
     cell = df.set_index("code").loc[CELL_CODE]
-    assert (cell["database"], cell["unit"], cell["stage"]) == (PRODUCTS, "kilowatt hour",
-                                                              "production")
+    assert (cell["database"], cell["unit"], cell["stage"]) == (
+        PRODUCTS,
+        "kilowatt hour",
+        "production",
+    )
 
 
 def test_every_background_dataset_names_its_source():

@@ -252,10 +252,12 @@ def test_read_problem_csv(tmp_path):
 def test_levers_csv_errors(tmp_path):
     f = tmp_path / "bad.csv"
     f.write_text("lever,node,cost,product,delta\nL1,S,10,P1,20\nL1,T,,P2,1\n")
-    with pytest.raises(LeverError, match=r"bad.csv:3: lever 'L1' has node='T'"):
+    with pytest.raises(LeverError, match=r"bad.csv:3 \(lever 'L1'\): node 'T' disagrees with 'S'"):
         load_levers_csv(f)
     f.write_text("lever,node,cost,product,delta\nL1,S,10,P1,lots\n")
-    with pytest.raises(LeverError, match=r"bad.csv:2: .*delta 'lots'") as info:
+    with pytest.raises(
+        LeverError, match=r"bad.csv:2 \(lever 'L1'\): delta 'lots' is not a number"
+    ) as info:
         load_levers_csv(f)
     assert info.value.product == "P1"
     f.write_text("lever,node,cost,product,delta\nL1,S,-3,P1,1\n")
@@ -375,20 +377,30 @@ def test_time_limit_without_any_plan_is_a_lever_error(problem, monkeypatch):
     """HiGHS stops at its time limit before finding any feasible plan (status 1, no x)."""
     from scipy.optimize import OptimizeResult
 
-    import supply_chain.levers as levers_mod
+    import supply_chain.levers.compiled as levers_mod
 
     seen = []
 
     def no_plan_in_time(c, **kw):
         seen.append(kw["options"]["time_limit"])
-        return OptimizeResult(status=1, x=None, fun=None, success=False,
-                              message="Time limit reached. (HiGHS Status 13)")
+        return OptimizeResult(
+            status=1,
+            x=None,
+            fun=None,
+            success=False,
+            message="Time limit reached. (HiGHS Status 13)",
+        )
 
     monkeypatch.setattr(levers_mod, "milp", no_plan_in_time)
-    for solve in (lambda: solve_target(problem, "30%", time_limit=0.25),
-                  lambda: solve_budget(problem, 10.0, time_limit=0.25)):
-        with pytest.raises(LeverError, match=r"no reduction plan was found within the MILP "
-                                             r"time limit of 0\.25 s") as e:
+    for solve in (
+        lambda: solve_target(problem, "30%", time_limit=0.25),
+        lambda: solve_budget(problem, 10.0, time_limit=0.25),
+    ):
+        with pytest.raises(
+            LeverError,
+            match=r"no reduction plan was found within the MILP "
+            r"time limit of 0\.25 s",
+        ) as e:
             solve()
         assert e.value.constraint == "time_limit" and "HiGHS Status 13" in str(e.value)
     assert seen == [0.25, 0.25]
@@ -398,10 +410,19 @@ def test_time_limit_with_a_plan_returns_it(problem, monkeypatch):
     """A plan found before the limit is an answer (status "time_limit"), not an error."""
     from scipy.optimize import OptimizeResult
 
-    import supply_chain.levers as levers_mod
+    import supply_chain.levers.compiled as levers_mod
 
-    monkeypatch.setattr(levers_mod, "milp", lambda c, **kw: OptimizeResult(
-        status=1, x=np.array([1.0, 0, 1.0, 0, 0]), fun=15.0, success=False, mip_gap=0.1,
-        message="Time limit reached"))
+    monkeypatch.setattr(
+        levers_mod,
+        "milp",
+        lambda c, **kw: OptimizeResult(
+            status=1,
+            x=np.array([1.0, 0, 1.0, 0, 0]),
+            fun=15.0,
+            success=False,
+            mip_gap=0.1,
+            message="Time limit reached",
+        ),
+    )
     plan = solve_target(problem, "20%", time_limit=0.25)
     assert plan.status == "time_limit" and plan.chosen == ["L1", "L3"]

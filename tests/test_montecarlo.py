@@ -10,11 +10,10 @@ import scipy.sparse as sp
 from bw_processing import UNCERTAINTY_DTYPE
 from stats_arrays import MCRandomNumberGenerator
 
-from lca.errors import NonSquareTechnosphere, PCFError
+from lca.errors import NonSquareTechnosphere, PCFError, UncertaintyError
 from lca.montecarlo import (
     BIOSPHERE,
     UncertainMatrix,
-    UncertaintyError,
     from_bw2calc,
     monte_carlo,
     sample,
@@ -311,9 +310,14 @@ def test_bad_distribution_names_the_entry():
     tech = UncertainMatrix.from_arrays(
         [0, 1, 1, 0], [0, 0, 1, 1], amount, p, (2, 2), flip=[False, True, False, True]
     )
-    bio = UncertainMatrix.from_arrays([0, 0], [0, 1], [1.0, 2.0], params([1.0, 2.0], [0, 0]), (1, 2))
-    with pytest.raises(UncertaintyError, match=r"group 0: entry 3 \(row 0, col 1\).*scale=-0\.2"
-                                               r".*positive scale"):
+    bio = UncertainMatrix.from_arrays(
+        [0, 0], [0, 1], [1.0, 2.0], params([1.0, 2.0], [0, 0]), (1, 2)
+    )
+    with pytest.raises(
+        UncertaintyError,
+        match=r"group 0: entry 3 \(row 0, col 1\).*scale=-0\.2"
+        r".*positive scale",
+    ):
         monte_carlo(tech, bio, [1.0], np.array([1.0, 0.0]), iterations=2)
     with pytest.raises(UncertaintyError, match="unknown uncertainty type 99"):
         p["scale"][3] = 0.2
@@ -364,15 +368,84 @@ def test_bad_distribution_from_bw2calc_names_the_brightway_keys(hs_system):
         i = int(np.flatnonzero(tech.params["uncertainty_type"] == 2)[0])
         tech.params["scale"][i] = -0.2
         f = stoch.demand_vector({elec.id: 1.0})
-        with pytest.raises(UncertaintyError, match=r"input \('mc-bad', 'fuel'\) -> output "
-                                                   r"\('mc-bad', 'elec'\).*scale=-0\.2"):
+        with pytest.raises(
+            UncertaintyError,
+            match=r"input \('mc-bad', 'fuel'\) -> output "
+            r"\('mc-bad', 'elec'\).*scale=-0\.2",
+        ):
             monte_carlo(tech, stoch.biosphere, stoch.characterization, f, iterations=2)
         bio = stoch.biosphere
         j = int(np.flatnonzero(bio.params["uncertainty_type"] == 2)[0])
         bio.params["scale"][j] = -0.1
         tech.params["scale"][i] = 0.2
-        with pytest.raises(UncertaintyError, match=r"input \('hs-biosphere', 'co2'\) -> output "
-                                                   r"\('mc-bad', 'fuel'\)"):
+        with pytest.raises(
+            UncertaintyError,
+            match=r"input \('hs-biosphere', 'co2'\) -> output "
+            r"\('mc-bad', 'fuel'\)",
+        ):
             monte_carlo(tech, bio, stoch.characterization, f, iterations=2)
     finally:  # leave the shared session project as we found it
         del bd.databases["mc-bad"]
+
+
+_HASH_SEED_RUN = """
+import hashlib, sys
+import bw2calc as bc
+from lca.footprint import FootprintEngine
+from lca import open_project, quiet
+from lca.workflows import uncertainty
+
+engine = FootprintEngine(open_project(sys.argv[1]))
+node = engine.node(("mc-hash-a", "a"))
+with quiet():
+    lca = bc.LCA({node.id: 1.0}, ("HS", "CO2"), use_distributions=True, seed_override=5)
+    lca.lci()
+print(" ".join(g.label for g in lca.technosphere_mm.groups if not g.empty))
+r = uncertainty(engine, [("mc-hash-a", "a")], ("HS", "CO2"), 64, 5, keep_samples=True)[0]
+print(hashlib.sha256(r["samples"].tobytes()).hexdigest())
+"""
+
+
+def test_same_seed_same_draws_across_hash_seeds(project, hs_system, bw_dir):
+    """Issue 9 item 5: bw2data lists a demand's databases in ``set`` order, which changes with
+    ``PYTHONHASHSEED``; the draws must not. Two processes with hash seeds that order the
+    databases differently (checked) give bit-identical Monte Carlo samples."""
+    import os
+    import subprocess
+    import sys
+
+    import bw2data as bd
+
+    def db(name, code, inputs, co2):
+        exchanges = [{"input": (name, code), "amount": 1.0, "type": "production"}]
+        exchanges += [
+            {"input": key, "amount": 0.5, "type": "technosphere", "uncertainty type": 2,
+             "loc": np.log(0.5), "scale": 0.2}
+            for key in inputs
+        ]  # fmt: skip
+        exchanges.append({"input": ("hs-biosphere", "co2"), "amount": co2, "type": "biosphere",
+                          "uncertainty type": 2, "loc": np.log(co2), "scale": 0.3})  # fmt: skip
+        bd.Database(name).write({(name, code): {"name": code, "unit": "kilogram",
+                                                "location": "GLO", "exchanges": exchanges}})  # fmt: skip
+
+    names = ("mc-hash-c", "mc-hash-b", "mc-hash-a")
+    try:
+        db("mc-hash-c", "c", [], 3.0)
+        db("mc-hash-b", "b", [], 2.0)
+        db("mc-hash-a", "a", [("mc-hash-b", "b"), ("mc-hash-c", "c")], 1.0)
+        runs = []
+        for hash_seed in ("1", "2"):  # these two order {b, c, hs-biosphere} differently
+            env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+            out = subprocess.run(
+                [sys.executable, "-c", _HASH_SEED_RUN, str(bw_dir)],
+                env=env, capture_output=True, text=True, timeout=120, check=False,
+            )  # fmt: skip
+            assert out.returncode == 0, out.stderr[-2000:]
+            runs.append(out.stdout.splitlines()[-2:])  # group order, hash of the samples
+        (order1, draws1), (order2, draws2) = runs
+        assert order1 != order2, "bw2calc used the same group order: the test proves nothing"
+        assert draws1 == draws2
+    finally:  # leave the shared session project as we found it
+        for name in names:
+            if name in bd.databases:
+                del bd.databases[name]

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACK = ("pcf-products-nmc811", "nmc811-pack-per-kwh")
 DELIVERED = ("pcf-products-nmc811", "nmc811-pack-per-kwh-delivered")
 MATERIALS = 49.9744227617603
-F32 = lambda x: float(np.float32(x))  # noqa: E731  Brightway stores amounts as float32
+F32 = lambda x: float(np.float32(x))
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,8 @@ def test_shipped_parameter_files_load_and_name_their_database():
 
     declared = shipped_parameters()
     assert {"grid", "factory_electricity", "cycles_per_year", "service_life_years"} <= {
-        p.name for p in declared["pcf-products-nmc811"]}
+        p.name for p in declared["pcf-products-nmc811"]
+    }
     assert {p.name for p in declared["pcf-products"]} >= {"grid", "factory_electricity"}
 
 
@@ -56,10 +57,13 @@ def test_grid_switch_equals_hand_calculation(engine):
 def test_scale_then_switch_moves_the_scaled_electricity(engine):
     from supply_chain.parameters import footprint_with
 
-    r = footprint_with(engine, PACK, {"grid": "pcf-background|electricity-cn-js-2023",
-                                      "factory_electricity": "50"})
-    assert r.values == {"factory_electricity": 50.0,
-                        "grid": "pcf-background|electricity-cn-js-2023"}
+    r = footprint_with(
+        engine, PACK, {"grid": "pcf-background|electricity-cn-js-2023", "factory_electricity": "50"}
+    )
+    assert r.values == {
+        "factory_electricity": 50.0,
+        "grid": "pcf-background|electricity-cn-js-2023",
+    }
     assert r.total == pytest.approx(MATERIALS + 50 * F32(0.5827), rel=1e-6)
 
 
@@ -75,31 +79,52 @@ def test_inverse_scales_compose_for_the_battery_regulation_unit(engine):
 def test_share_parameter_moves_mass_between_primary_and_secondary(engine, project):
     """A frame of 0.7 kg primary + 0.3 kg recycled aluminium (stored share 0.3): share r gives
     r kg recycled and 1 - r kg primary, whatever the stored share."""
-    from lca.importer import write_database
+    from lca.imports import write_database
     from supply_chain.parameters import Parameter, footprint_with
 
     bd = project.bd
     db = "test-params-share"
-    prim, sec = ("pcf-background", "aluminium-primary-cn-2015"), (
-        "pcf-background", "aluminium-recycled-postconsumer")
-    data = {(db, "frame"): {
-        "name": "frame", "unit": "kilogram", "location": "CN", "type": "process",
-        "reference product": "frame", "stage": "production",
-        "exchanges": [
-            {"input": (db, "frame"), "amount": 1.0, "type": "production"},
-            {"input": prim, "amount": 0.7, "type": "technosphere"},
-            {"input": sec, "amount": 0.3, "type": "technosphere"},
-        ]}}
+    prim, sec = (
+        ("pcf-background", "aluminium-primary-cn-2015"),
+        ("pcf-background", "aluminium-recycled-postconsumer"),
+    )
+    data = {
+        (db, "frame"): {
+            "name": "frame",
+            "unit": "kilogram",
+            "location": "CN",
+            "type": "process",
+            "reference product": "frame",
+            "stage": "production",
+            "exchanges": [
+                {"input": (db, "frame"), "amount": 1.0, "type": "production"},
+                {"input": prim, "amount": 0.7, "type": "technosphere"},
+                {"input": sec, "amount": 0.3, "type": "technosphere"},
+            ],
+        }
+    }
     with project.lock():
         write_database(project, db, data, overwrite=True)
     lam = {k: engine.footprint(k).total for k in (prim, sec)}
-    p = Parameter(name="recycled", kind="share", consumers=[f"{db}|frame"],
-                  primary="|".join(prim), secondary="|".join(sec), default=0.3)
+    p = Parameter(
+        name="recycled",
+        kind="share",
+        consumers=[f"{db}|frame"],
+        primary="|".join(prim),
+        secondary="|".join(sec),
+        default=0.3,
+    )
     for r in (0.0, 0.3, 0.8, 1.0):
         got = footprint_with(engine, (db, "frame"), {"recycled": r}, params=[p]).total
         assert got == pytest.approx((1 - r) * lam[prim] + r * lam[sec], rel=1e-6), r
-    wrong = Parameter(name="recycled", kind="share", consumers=[f"{db}|frame"],
-                      primary="|".join(prim), secondary="|".join(sec), default=0.5)
+    wrong = Parameter(
+        name="recycled",
+        kind="share",
+        consumers=[f"{db}|frame"],
+        primary="|".join(prim),
+        secondary="|".join(sec),
+        default=0.5,
+    )
     from supply_chain.errors import ParameterError
 
     with pytest.raises(ParameterError, match="differs from the share stored"):
@@ -107,13 +132,16 @@ def test_share_parameter_moves_mass_between_primary_and_secondary(engine, projec
     assert bd.Database(db).get("frame").exchanges().__len__() == 3  # database untouched
 
 
-@pytest.mark.parametrize("values, match", [
-    ({"gird": "pcf-background|electricity-cn-sc-2023"}, r"unknown parameter.*'gird'.*grid"),
-    ({"factory_electricity": 0}, r"outside \[1, 200\]"),
-    ({"factory_electricity": "lots"}, "is not a number"),
-    ({"grid": "electricity-cn-sc-2023"}, "is not a key"),
-    ({"grid": "pcf-background|no-such-grid"}, "is not in the system"),
-])
+@pytest.mark.parametrize(
+    "values, match",
+    [
+        ({"gird": "pcf-background|electricity-cn-sc-2023"}, r"unknown parameter.*'gird'.*grid"),
+        ({"factory_electricity": 0}, r"outside \[1, 200\]"),
+        ({"factory_electricity": "lots"}, "is not a number"),
+        ({"grid": "electricity-cn-sc-2023"}, "is not a key"),
+        ({"grid": "pcf-background|no-such-grid"}, "is not in the system"),
+    ],
+)
 def test_bad_values_raise_located_errors(engine, values, match):
     from supply_chain.errors import ParameterError
     from supply_chain.parameters import footprint_with
@@ -138,18 +166,32 @@ def test_bad_parameter_file_names_file_and_parameter(tmp_path):
     f.write_text("- name: recycled\n  kind: share\n  consumers: ['a|b']\n  default: 0.2\n")
     with pytest.raises(ParameterError, match=r"x\.params\.yaml: parameter 'recycled'.*primary"):
         load_parameters(f)
-    f.write_text("- name: g\n  kind: supplier\n  consumers: ['a|b']\n  default: a|c\n"
-                 "- name: g\n  kind: supplier\n  consumers: ['a|b']\n  default: a|d\n")
+    f.write_text(
+        "- name: g\n  kind: supplier\n  consumers: ['a|b']\n  default: a|c\n"
+        "- name: g\n  kind: supplier\n  consumers: ['a|b']\n  default: a|d\n"
+    )
     with pytest.raises(ParameterError, match="duplicate parameter name"):
         load_parameters(f)
 
 
 def test_cli_set_prints_the_recomputed_footprint(engine, bw_dir):
-    cmd = [sys.executable, "-m", "pcf", "--data-dir", str(bw_dir), "footprint", "|".join(PACK),
-           "--set", "grid=pcf-background|electricity-cn-sc-2023", "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pcf",
+        "--data-dir",
+        str(bw_dir),
+        "footprint",
+        "|".join(PACK),
+        "--set",
+        "grid=pcf-background|electricity-cn-sc-2023",
+        "--json",
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True).stdout
     d = json.loads(out)
     assert d["total"] == pytest.approx(MATERIALS + 57.5 * F32(0.1564), rel=1e-6)
     assert d["baseline_total"] == pytest.approx(MATERIALS + 57.5 * F32(0.5306), rel=1e-6)
-    bad = subprocess.run(cmd[:-3] + ["--set", "nope=1"], capture_output=True, text=True, cwd=ROOT)
+    bad = subprocess.run(
+        cmd[:-3] + ["--set", "nope=1"], check=False, capture_output=True, text=True, cwd=ROOT
+    )
     assert bad.returncode == 1 and "unknown parameter" in bad.stderr

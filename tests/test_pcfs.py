@@ -17,7 +17,8 @@ import pytest
 
 from supply_chain import pact_spec
 from supply_chain.errors import InvalidPCF
-from supply_chain.pcfs import SupplierPCF, read_pact, read_pcf_table, validate_pact
+from supply_chain.pact_spec import validate_pact
+from supply_chain.pcfs import SupplierPCF, read_pact, read_pcf_table
 
 SPEC = pact_spec.DEFAULT_SPEC_DIR
 HAVE_SPEC = (SPEC / "v3" / "openapi.yaml").is_file() and (SPEC / "v2" / "openapi.yaml").is_file()
@@ -108,18 +109,23 @@ MUTATIONS = [
     (2, ("pcf", "exemptedEmissionsPercent"), 6, "pcf.exemptedEmissionsPercent", True),
     (2, ("pcf", "dqi", "temporalDQR"), 4, "pcf.dqi.temporalDQR", True),
     (2, ("pcf", "primaryDataShare"), "12.9", "pcf.primaryDataShare", True),
-    (2, ("pcf", "crossSectoralStandardsUsed"), ["ISO 14067"], "pcf.crossSectoralStandardsUsed[0]",
-     True),
+    (
+        2,
+        ("pcf", "crossSectoralStandardsUsed"),
+        ["ISO 14067"],
+        "pcf.crossSectoralStandardsUsed[0]",
+        True,
+    ),
     (2, ("pcf", "pCfExcludingBiogenic"), "-1", "pcf.pCfExcludingBiogenic", True),
-    (2, ("pcf", "geographyRegionOrSubregion"), "Atlantis", "pcf.geographyRegionOrSubregion",
-     True),
+    (2, ("pcf", "geographyRegionOrSubregion"), "Atlantis", "pcf.geographyRegionOrSubregion", True),
 ]
 MUTATION_IDS = [f"v{m[0]}-{m[3]}={m[2]!r}"[:60] for m in MUTATIONS]
 
 
 def mutated(version, path, value) -> dict:
     doc = copy.deepcopy(
-        _load("v3/examples/example-1.json") if version == 3
+        _load("v3/examples/example-1.json")
+        if version == 3
         else _load("v2/examples/get-footprint-response.json")["data"]
     )
     _set(doc, path, value)
@@ -128,8 +134,9 @@ def mutated(version, path, value) -> dict:
 
 # -- the spec's examples --------------------------------------------------------------------------
 @needs_spec
-@pytest.mark.parametrize("name", ["example-1.json", "example-2.json", "example-3.json",
-                                  "example-4.json"])
+@pytest.mark.parametrize(
+    "name", ["example-1.json", "example-2.json", "example-3.json", "example-4.json"]
+)
 def test_v3_examples_are_accepted(name):
     assert validate_pact(_load(f"v3/examples/{name}")) == "3"
 
@@ -202,8 +209,12 @@ def test_mutated_document_is_rejected_naming_the_field(
 ):
     doc = mutated(version, path, value)
     with pytest.raises(InvalidPCF) as e:
-        validate_pact(doc, f"{version}.0.0", source="mutated.json",
-                      spec_dir_path=no_spec if rules_only else None)
+        validate_pact(
+            doc,
+            f"{version}.0.0",
+            source="mutated.json",
+            spec_dir_path=no_spec if rules_only else None,
+        )
     if rules_only or not in_schema:
         assert e.value.field == field
     else:  # the official schema reports the enclosing object for "exactly one geography"
@@ -242,25 +253,38 @@ def test_v3_document_fails_v2_schema(no_spec):
 def _minimal_v3() -> dict:
     """A small valid v3 footprint written here (no spec needed)."""
     return {
-        "id": "3893bb5d-da16-4dc1-9185-351a8c4e3c7e", "specVersion": "3.0.0",
-        "created": "2024-01-01T00:00:00Z", "status": "Active", "companyName": "Co",
-        "companyIds": ["urn:example:co"], "productDescription": "p",
-        "productIds": ["urn:example:p"], "productNameCompany": "P",
+        "id": "3893bb5d-da16-4dc1-9185-351a8c4e3c7e",
+        "specVersion": "3.0.0",
+        "created": "2024-01-01T00:00:00Z",
+        "status": "Active",
+        "companyName": "Co",
+        "companyIds": ["urn:example:co"],
+        "productDescription": "p",
+        "productIds": ["urn:example:p"],
+        "productNameCompany": "P",
         "pcf": {
-            "declaredUnitOfMeasurement": "kilogram", "declaredUnitAmount": "1",
-            "productMassPerDeclaredUnit": "1", "referencePeriodStart": "2023-01-01T00:00:00Z",
-            "referencePeriodEnd": "2024-01-01T00:00:00Z", "geographyCountry": "DE",
-            "pcfExcludingBiogenicUptake": "2.5", "pcfIncludingBiogenicUptake": "2",
-            "biogenicCO2Uptake": "-0.5", "fossilGhgEmissions": "2.5", "fossilCarbonContent": "0",
-            "ipccCharacterizationFactors": ["AR6"], "crossSectoralStandards": ["ISO14067"],
-            "exemptedEmissionsPercent": "0", "primaryDataShare": "40",
+            "declaredUnitOfMeasurement": "kilogram",
+            "declaredUnitAmount": "1",
+            "productMassPerDeclaredUnit": "1",
+            "referencePeriodStart": "2023-01-01T00:00:00Z",
+            "referencePeriodEnd": "2024-01-01T00:00:00Z",
+            "geographyCountry": "DE",
+            "pcfExcludingBiogenicUptake": "2.5",
+            "pcfIncludingBiogenicUptake": "2",
+            "biogenicCO2Uptake": "-0.5",
+            "fossilGhgEmissions": "2.5",
+            "fossilCarbonContent": "0",
+            "ipccCharacterizationFactors": ["AR6"],
+            "crossSectoralStandards": ["ISO14067"],
+            "exemptedEmissionsPercent": "0",
+            "primaryDataShare": "40",
             "dqi": {"technologicalDQR": "2", "geographicalDQR": "1", "temporalDQR": "5"},
         },
     }
 
 
 def test_without_spec_rules_run_and_a_warning_names_the_variable(no_spec, monkeypatch, caplog):
-    monkeypatch.setattr(pact_spec, "_warned", set())
+    monkeypatch.setattr(pact_spec.schema, "_warned", set())
     monkeypatch.setenv(pact_spec.ENV_SPEC_DIR, str(no_spec))
     with caplog.at_level(logging.WARNING, logger="supply_chain.pact_spec"):
         assert validate_pact(_minimal_v3()) == "3"
@@ -276,8 +300,11 @@ def test_without_spec_rules_run_and_a_warning_names_the_variable(no_spec, monkey
 
 def test_identity_holds_to_the_stated_precision(no_spec):
     doc = _minimal_v3()
-    doc["pcf"].update(pcfExcludingBiogenicUptake="0.384", biogenicCO2Uptake="-1.61",
-                      pcfIncludingBiogenicUptake="-1.23")  # -1.226 stated to 2 decimals
+    doc["pcf"].update(
+        pcfExcludingBiogenicUptake="0.384",
+        biogenicCO2Uptake="-1.61",
+        pcfIncludingBiogenicUptake="-1.23",
+    )  # -1.226 stated to 2 decimals
     validate_pact(doc, spec_dir_path=no_spec)
     doc["pcf"]["pcfIncludingBiogenicUptake"] = "-1.25"
     with pytest.raises(InvalidPCF) as e:
@@ -315,11 +342,18 @@ def test_validity_status_and_period():
 
 def test_table_reader(tmp_path):
     f = tmp_path / "pcfs.csv"
-    f.write_text("id,value,unit,primary_data_share,technological_dqr,reference_period_end\n"
-                 "steel-1,2.1,kg,40,2,2024-12-31\n")
+    f.write_text(
+        "id,value,unit,primary_data_share,technological_dqr,reference_period_end\n"
+        "steel-1,2.1,kg,40,2,2024-12-31\n"
+    )
     (p,) = read_pcf_table(f)
     assert (p.id, p.value, p.unit, p.primary_data_share, p.dqr) == (
-        "steel-1", 2.1, "kg", 40.0, {"technological": 2.0})
+        "steel-1",
+        2.1,
+        "kg",
+        40.0,
+        {"technological": 2.0},
+    )
     f.write_text("id,value,unit,temporal_dqr\nsteel-1,2.1,kg,9\n")
     with pytest.raises(InvalidPCF, match="row 2.*temporal_dqr"):
         read_pcf_table(f)
@@ -339,11 +373,16 @@ def _v3_with_parts() -> dict:
     """
     doc = _minimal_v3()
     doc["pcf"].update(
-        declaredUnitAmount="2", productMassPerDeclaredUnit="2",
-        pcfExcludingBiogenicUptake="2.65", pcfIncludingBiogenicUptake="2.15",
-        fossilGhgEmissions="2.0", landManagementFossilGhgEmissions="0.1",
-        landUseChangeGhgEmissions="0.3", landManagementBiogenicCO2Emissions="0.4",
-        landManagementBiogenicCO2Removals="-0.1", biogenicNonCO2Emissions="0.05",
+        declaredUnitAmount="2",
+        productMassPerDeclaredUnit="2",
+        pcfExcludingBiogenicUptake="2.65",
+        pcfIncludingBiogenicUptake="2.15",
+        fossilGhgEmissions="2.0",
+        landManagementFossilGhgEmissions="0.1",
+        landUseChangeGhgEmissions="0.3",
+        landManagementBiogenicCO2Emissions="0.4",
+        landManagementBiogenicCO2Removals="-0.1",
+        biogenicNonCO2Emissions="0.05",
         biogenicCO2Uptake="-0.5",
     )
     return doc
@@ -398,9 +437,17 @@ def test_v2_value_is_pcf_excluding_biogenic(no_spec):
     """v2's pCfExcludingBiogenic excludes biogenic CO2 by definition: taken as it is."""
     from supply_chain.pcfs import from_pact
 
-    doc = {"specVersion": "2.2.0", "id": "x", "pcf": {
-        "declaredUnit": "kilogram", "pCfExcludingBiogenic": "1.7", "pCfIncludingBiogenic": "1.2",
-        "fossilGhgEmissions": "1.5", "dLucGhgEmissions": "0.1",
-        "otherBiogenicGhgEmissions": "0.1"}}
+    doc = {
+        "specVersion": "2.2.0",
+        "id": "x",
+        "pcf": {
+            "declaredUnit": "kilogram",
+            "pCfExcludingBiogenic": "1.7",
+            "pCfIncludingBiogenic": "1.2",
+            "fossilGhgEmissions": "1.5",
+            "dLucGhgEmissions": "0.1",
+            "otherBiogenicGhgEmissions": "0.1",
+        },
+    }
     p = from_pact(doc, validate=False)
     assert p.value == p.value_stated == pytest.approx(1.7) and p.fossil == pytest.approx(1.5)

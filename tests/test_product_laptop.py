@@ -45,10 +45,15 @@ CELL_KWH = BATTERY_KWH * 57.5
 YEARS, TEC = 4, 21.35
 USE_KWH = YEARS * TEC
 
-ELECTRONICS = (CPU_DIE * CPU_DIE_F + CPU_BASE
-               + RAM_DIE * RAM_DIE_F + RAM_BASE
-               + SSD_DIE * SSD_DIE_F + SSD_BASE
-               + MAINBOARD)
+ELECTRONICS = (
+    CPU_DIE * CPU_DIE_F
+    + CPU_BASE
+    + RAM_DIE * RAM_DIE_F
+    + RAM_BASE
+    + SSD_DIE * SSD_DIE_F
+    + SSD_BASE
+    + MAINBOARD
+)
 BATTERY = BATTERY_KWH * NMC622 + CELL_KWH * CN_MEE
 MANUFACTURE = ELECTRONICS + BATTERY + ASSEMBLY
 USE = USE_KWH * EU27
@@ -141,19 +146,32 @@ def test_every_activity_has_a_stage_and_every_exchange_a_source_and_uncertainty(
         assert "Uncertainty:" in comment, r[0]
 
 
-@pytest.mark.parametrize("values, expected", [
-    ({"grid": "pcf-background|electricity-cn-js-2023"}, None),  # checked against the factor below
-    ({"grid": "pcf-background|electricity-eu27-ember-2024"}, LIFE_TOTAL + CELL_KWH * (EU27 - CN_MEE)),
-    ({"memory_gb": 16}, LIFE_TOTAL + RAM_DIE * RAM_DIE_F),
-    ({"memory_gb": 4}, LIFE_TOTAL - RAM_DIE / 2 * RAM_DIE_F),
-    ({"battery_chemistry": "pcf-background|greet2024-lfp-battery-materials"},
-     LIFE_TOTAL + BATTERY_KWH * (LFP - NMC622)),
-    ({"battery_wh": 42}, LIFE_TOTAL - BATTERY * (63 - 42) / 63),
-    ({"use_grid": "pcf-background|electricity-cn-2023"}, MANUFACTURE + USE_KWH * CN_MEE),
-    ({"service_life_years": 6}, MANUFACTURE + USE * 6 / 4),
-    ({"battery_wh": 42, "grid": "pcf-background|electricity-eu27-ember-2024"},
-     LIFE_TOTAL - BATTERY + 0.042 * NMC622 + 0.042 * 57.5 * EU27),
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        (
+            {"grid": "pcf-background|electricity-cn-js-2023"},
+            None,
+        ),  # checked against the factor below
+        (
+            {"grid": "pcf-background|electricity-eu27-ember-2024"},
+            LIFE_TOTAL + CELL_KWH * (EU27 - CN_MEE),
+        ),
+        ({"memory_gb": 16}, LIFE_TOTAL + RAM_DIE * RAM_DIE_F),
+        ({"memory_gb": 4}, LIFE_TOTAL - RAM_DIE / 2 * RAM_DIE_F),
+        (
+            {"battery_chemistry": "pcf-background|greet2024-lfp-battery-materials"},
+            LIFE_TOTAL + BATTERY_KWH * (LFP - NMC622),
+        ),
+        ({"battery_wh": 42}, LIFE_TOTAL - BATTERY * (63 - 42) / 63),
+        ({"use_grid": "pcf-background|electricity-cn-2023"}, MANUFACTURE + USE_KWH * CN_MEE),
+        ({"service_life_years": 6}, MANUFACTURE + USE * 6 / 4),
+        (
+            {"battery_wh": 42, "grid": "pcf-background|electricity-eu27-ember-2024"},
+            LIFE_TOTAL - BATTERY + 0.042 * NMC622 + 0.042 * 57.5 * EU27,
+        ),
+    ],
+)
 def test_parameters_change_the_result_by_hand(engine, values, expected):
     from supply_chain.parameters import footprint_with, load_parameters
 
@@ -170,5 +188,11 @@ def test_parameters_are_shipped_for_the_database():
     from supply_chain.parameters import shipped_parameters
 
     names = {p.name for p in shipped_parameters()[DB]}
-    assert names == {"grid", "memory_gb", "battery_chemistry", "battery_wh", "use_grid",
-                     "service_life_years"}
+    assert names == {
+        "grid",
+        "memory_gb",
+        "battery_chemistry",
+        "battery_wh",
+        "use_grid",
+        "service_life_years",
+    }

@@ -20,29 +20,29 @@ PACK, DELIVERED = (DB, "lfp-pack-per-kwh"), (DB, "lfp-pack-per-kwh-delivered")
 STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
 
 # Published ranges, kg CO2e per kWh, cradle to gate.
-PACK_RANGE = (70.0, 175.0)   # Aichberger & Jungmeier 2020, Energies: pack median 120, IQR 70-175
-CELL_RANGE = (41.0, 89.0)    # Xu et al. 2022, RCR 187:106606: 41-89 per kWh cell (2020)
+PACK_RANGE = (70.0, 175.0)  # Aichberger & Jungmeier 2020, Energies: pack median 120, IQR 70-175
+CELL_RANGE = (41.0, 89.0)  # Xu et al. 2022, RCR 187:106606: 41-89 per kWh cell (2020)
 
 # Background factors (pcf-background), kg CO2e per unit, IPCC 2021 GWP100
-GREET_LFP = 41.79            # GREET 2024 LFP pack materials per kWh (upstream_libmaterial.csv)
-GRID_CN, GRID_JS = 0.5306, 0.5827   # MEE 2023 national / Jiangsu
-ELEC = 57.5                  # Kurland 2020, midpoint of 50-65 kWh per kWh
+GREET_LFP = 41.79  # GREET 2024 LFP pack materials per kWh (upstream_libmaterial.csv)
+GRID_CN, GRID_JS = 0.5306, 0.5827  # MEE 2023 national / Jiangsu
+ELEC = 57.5  # Kurland 2020, midpoint of 50-65 kWh per kWh
 
 # Split of the GREET aggregate by BatPaC 5 masses (jbaars/Batt_Sust_Model notebook @65b7a81)
-CELL_SHARE = 288 * 1.336 / 618                 # LFP-G design: cells / pack mass
-MOD_HW = 12 * (25.46 - 24 * 0.956)             # NMC622 design, same layout: module hardware
-PACK_HW = 468.9 - 12 * 25.46                   # and pack hardware
+CELL_SHARE = 288 * 1.336 / 618  # LFP-G design: cells / pack mass
+MOD_HW = 12 * (25.46 - 24 * 0.956)  # NMC622 design, same layout: module hardware
+PACK_HW = 468.9 - 12 * 25.46  # and pack hardware
 MOD_SHARE = (1 - CELL_SHARE) * MOD_HW / (MOD_HW + PACK_HW)
 PACK_SHARE = (1 - CELL_SHARE) * PACK_HW / (MOD_HW + PACK_HW)
 
-CELL_MAT = GREET_LFP * CELL_SHARE              # 26.02
-CELL_MFG = ELEC * GRID_CN                      # 30.51
-MODULE_PARTS = GREET_LFP * MOD_SHARE           # 2.46
-PACK_PARTS = GREET_LFP * PACK_SHARE            # 13.31
+CELL_MAT = GREET_LFP * CELL_SHARE  # 26.02
+CELL_MFG = ELEC * GRID_CN  # 30.51
+MODULE_PARTS = GREET_LFP * MOD_SHARE  # 2.46
+PACK_PARTS = GREET_LFP * PACK_SHARE  # 13.31
 CELL_TOTAL = CELL_MAT + CELL_MFG
 MODULE_TOTAL = CELL_TOTAL + MODULE_PARTS
-PACK_TOTAL = MODULE_TOTAL + PACK_PARTS         # = GREET_LFP + ELEC * GRID_CN = 72.30
-LIFE_KWH = 60 * 8                              # FEqC per year x years (draft delegated act; warranty)
+PACK_TOTAL = MODULE_TOTAL + PACK_PARTS  # = GREET_LFP + ELEC * GRID_CN = 72.30
+LIFE_KWH = 60 * 8  # FEqC per year x years (draft delegated act; warranty)
 
 
 @pytest.fixture(scope="module")
@@ -95,14 +95,20 @@ def test_chain_cell_module_pack_each_its_own_activity_with_a_stage(engine):
         assert acts[code]["stage"] == "production"
 
 
-@pytest.mark.parametrize("key, values, expected", [
-    (PACK, {"grid": "pcf-background|electricity-cn-js-2023"},
-     PACK_TOTAL + ELEC * (GRID_JS - GRID_CN)),
-    (PACK, {"factory_electricity": 50.0}, PACK_TOTAL + (50.0 - ELEC) * GRID_CN),
-    (DELIVERED, {"cycles_per_year": 100}, PACK_TOTAL / (100 * 8)),
-    (DELIVERED, {"service_life_years": 10}, PACK_TOTAL / (60 * 10)),
-    (DELIVERED, {"cycles_per_year": 100, "service_life_years": 10}, PACK_TOTAL / (100 * 10)),
-])
+@pytest.mark.parametrize(
+    "key, values, expected",
+    [
+        (
+            PACK,
+            {"grid": "pcf-background|electricity-cn-js-2023"},
+            PACK_TOTAL + ELEC * (GRID_JS - GRID_CN),
+        ),
+        (PACK, {"factory_electricity": 50.0}, PACK_TOTAL + (50.0 - ELEC) * GRID_CN),
+        (DELIVERED, {"cycles_per_year": 100}, PACK_TOTAL / (100 * 8)),
+        (DELIVERED, {"service_life_years": 10}, PACK_TOTAL / (60 * 10)),
+        (DELIVERED, {"cycles_per_year": 100, "service_life_years": 10}, PACK_TOTAL / (100 * 10)),
+    ],
+)
 def test_parameters_move_the_result_by_the_hand_computed_amount(engine, key, values, expected):
     from supply_chain.parameters import footprint_with, load_parameters
 

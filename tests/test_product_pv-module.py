@@ -21,15 +21,15 @@ STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_
 # (TUEV Rheinland LCA / UL CFP verification) 'as low as 400'; Trina's stated China average ~550;
 # Fraunhofer ISE 2021 / Mueller et al. 2021 (SOLMAT 230:111277) CN glass-glass 750, glass-foil 810.
 KWP_RANGE = (400.0, 810.0)
-EFF = 0.200                                          # PV_ICE baseline_modules_mass_US 2020 mod_eff
+EFF = 0.200  # PV_ICE baseline_modules_mass_US 2020 mod_eff
 M2_RANGE = (KWP_RANGE[0] * EFF, KWP_RANGE[1] * EFF)  # [derived] 80-162 kg CO2e/m2
 
 # Background factors (pcf-background), kg CO2e per unit, IPCC 2021 GWP100
-GRID_CN = 0.5306                      # MEE 2023 national average
-GRID_XJ = 0.6021                      # MEE 2023 Xinjiang
+GRID_CN = 0.5306  # MEE 2023 national average
+GRID_XJ = 0.6021  # MEE 2023 Xinjiang
 AL_PRIMARY_CN, AL_RECYCLED = 20.0, 0.5
-GAS_PER_MJ = 0.0561 + 1e-6 * 29.8 + 1e-7 * 273   # IPCC 2006 natural gas, CO2 + CH4 + N2O
-SHIP_PER_TKM = 0.01612 + 0.00365      # DESNZ 2024 container ship, TTW + WTT
+GAS_PER_MJ = 0.0561 + 1e-6 * 29.8 + 1e-7 * 273  # IPCC 2006 natural gas, CO2 + CH4 + N2O
+SHIP_PER_TKM = 0.01612 + 0.00365  # DESNZ 2024 container ship, TTW + WTT
 # pcf-background-pv: Nuss & Eckelman 2014 (silver, copper), PlasticsEurope via Hopewell et al. 2009
 # (LDPE as encapsulant proxy, PET as backsheet proxy), IPCC 2006 float-glass carbonate CO2
 SILVER, COPPER, LDPE, PET = 196.0, 2.8, 2.1, 3.4
@@ -37,24 +37,27 @@ GLASS_CARBONATE = 0.21 * (1 - 0.175)  # kg CO2 per kg glass melted
 
 # Sourced amounts (PV_ICE 2020 rows, CPIA via cnstandards.net, Chen et al. 2017, Mueller 2021,
 # IEA PVPS 2020, Port Economics Management and Policy)
-SI_IN = 0.400588 / 0.6672675976       # kg silicon entering manufacturing per m2
-GLASS_IN = 8.7641 / 0.966             # kg glass per m2
-AL_IN = 1.57996 / 0.99                # kg aluminium frame per m2
+SI_IN = 0.400588 / 0.6672675976  # kg silicon entering manufacturing per m2
+GLASS_IN = 8.7641 / 0.966  # kg glass per m2
+AL_IN = 1.57996 / 0.99  # kg aluminium frame per m2
 GLASS_KWH, GLASS_FUEL = 3.512723628, 0.8679874429
-POLY_KWH, MGSI_KWH = 70.0, 13.1       # per kg polysilicon / MG-Si
-INGOT_KWH, WAFER_KWH, CELL_KWH = 38.4, 2.85, 29.0   # per kg silicon
-MODULE_KWH = 3.362                    # per m2
+POLY_KWH, MGSI_KWH = 70.0, 13.1  # per kg polysilicon / MG-Si
+INGOT_KWH, WAFER_KWH, CELL_KWH = 38.4, 2.85, 29.0  # per kg silicon
+MODULE_KWH = 3.362  # per m2
 MASS_T = (8.7641 + 1.57996 + 0.400588 + 0.849445 + 0.4325328) / 1000
 DIST_KM = 10600 * 1.852
-AG_IN = 3.392034742 / 0.80 / 1000      # kg silver per m2 (PV_ICE 2020)
-CU_IN = 8.22528 / 0.90 / 1000          # kg copper per m2
-ENC_IN = 0.849445 / 0.99               # kg encapsulant per m2
-BS_IN = 0.4325328 / 0.965              # kg backsheet per m2
-POLY_HEAT_MJ = 70.0                    # MJ natural gas per kg polysilicon (Mueller 2021)
+AG_IN = 3.392034742 / 0.80 / 1000  # kg silver per m2 (PV_ICE 2020)
+CU_IN = 8.22528 / 0.90 / 1000  # kg copper per m2
+ENC_IN = 0.849445 / 0.99  # kg encapsulant per m2
+BS_IN = 0.4325328 / 0.965  # kg backsheet per m2
+POLY_HEAT_MJ = 70.0  # MJ natural gas per kg polysilicon (Mueller 2021)
 
 ELEC_M2 = (POLY_KWH + MGSI_KWH + INGOT_KWH + WAFER_KWH + CELL_KWH) * SI_IN + MODULE_KWH
-GLASS_PER_KG = (GLASS_KWH * (1 - GLASS_FUEL) * GRID_CN + GLASS_KWH * GLASS_FUEL * 3.6 * GAS_PER_MJ
-                + GLASS_CARBONATE)
+GLASS_PER_KG = (
+    GLASS_KWH * (1 - GLASS_FUEL) * GRID_CN
+    + GLASS_KWH * GLASS_FUEL * 3.6 * GAS_PER_MJ
+    + GLASS_CARBONATE
+)
 POLY_PER_KG = (POLY_KWH + MGSI_KWH) * GRID_CN + POLY_HEAT_MJ * GAS_PER_MJ
 OTHER_M2 = AG_IN * SILVER + CU_IN * COPPER + ENC_IN * LDPE + BS_IN * PET
 RAW_M2 = SI_IN * POLY_PER_KG + GLASS_IN * GLASS_PER_KG + AL_IN * AL_PRIMARY_CN + OTHER_M2
@@ -100,15 +103,24 @@ def test_every_activity_has_a_stage(engine):
         assert act.get("stage") in STAGES, act["code"]
 
 
-@pytest.mark.parametrize("values, expected", [
-    ({"grid": "pcf-background|electricity-cn-xj-2023"},
-     (TOTAL_M2 + (GRID_XJ - GRID_CN) * ELEC_M2) / EFF),
-    ({"recycled_aluminium": 0.5},
-     (TOTAL_M2 + 0.5 * AL_IN * (AL_RECYCLED - AL_PRIMARY_CN)) / EFF),
-    ({"transport_distance": 13800 * 1.852},
-     (TOTAL_M2 + DIST_M2 * (13800 * 1.852 / DIST_KM - 1)) / EFF),
-    ({"module_efficiency": 0.22}, TOTAL_M2 / 0.22),
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        (
+            {"grid": "pcf-background|electricity-cn-xj-2023"},
+            (TOTAL_M2 + (GRID_XJ - GRID_CN) * ELEC_M2) / EFF,
+        ),
+        (
+            {"recycled_aluminium": 0.5},
+            (TOTAL_M2 + 0.5 * AL_IN * (AL_RECYCLED - AL_PRIMARY_CN)) / EFF,
+        ),
+        (
+            {"transport_distance": 13800 * 1.852},
+            (TOTAL_M2 + DIST_M2 * (13800 * 1.852 / DIST_KM - 1)) / EFF,
+        ),
+        ({"module_efficiency": 0.22}, TOTAL_M2 / 0.22),
+    ],
+)
 def test_parameters_move_the_result_by_the_hand_computed_amount(engine, values, expected):
     from supply_chain.parameters import footprint_with, load_parameters
 

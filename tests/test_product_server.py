@@ -24,19 +24,24 @@ STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_
 CPU_DIE = 2 * (24 * 0.245 + 0.491)
 RAM_DIE = 12 * 32 / 1.79
 SSD_DIE = 400 / 50.6
-COMPONENTS = (CPU_DIE * 1.97 + 2 * 9.14            # CPU die + base
-              + RAM_DIE * 2.20 + 12 * 5.22         # RAM die + base
-              + SSD_DIE * 2.20 + 6.34              # SSD die + base
-              + 66.1                               # motherboard
-              + 2 * 2.99 * 24.3                    # PSU per kg
-              + 150.0)                             # rack case
+COMPONENTS = (
+    CPU_DIE * 1.97
+    + 2 * 9.14  # CPU die + base
+    + RAM_DIE * 2.20
+    + 12 * 5.22  # RAM die + base
+    + SSD_DIE * 2.20
+    + 6.34  # SSD die + base
+    + 66.1  # motherboard
+    + 2 * 2.99 * 24.3  # PSU per kg
+    + 150.0
+)  # rack case
 ASSEMBLY = 6.68
 MANUFACTURE = COMPONENTS + ASSEMBLY
 # Use: BoaviztAPI UsageServer R740 workload (usage.py @05970cf7): Wh/day, x 365 d x 4 years
 WH_DAY = 3.6 * 510 + 13.2 * 369 + 4.8 * 261 + 2.4 * 201
 KWH_LIFE = WH_DAY * 365 / 1000 * 4
-EU27 = 0.21302      # Ember 2024, kg CO2e/kWh
-CN_MEE = 0.5306     # MEE 2023 national, kg CO2/kWh
+EU27 = 0.21302  # Ember 2024, kg CO2e/kWh
+CN_MEE = 0.5306  # MEE 2023 national, kg CO2/kWh
 USE = KWH_LIFE * EU27
 
 # FACTS-materials.md B3 (boavizta-data-us.csv @61323eb5): servers 2410-25144 kg CO2e, full life
@@ -82,8 +87,10 @@ def test_cradle_to_gate_in_derived_band_and_equals_hand_calculation(engine):
     lo, hi = GATE_RANGE
     assert lo <= r.total <= hi, r.total
     assert r.total == pytest.approx(MANUFACTURE, rel=1e-6)
-    assert {k for k, v in r.by_stage.items() if v != 0} == {"raw_material_acquisition",
-                                                            "production"}
+    assert {k for k, v in r.by_stage.items() if v != 0} == {
+        "raw_material_acquisition",
+        "production",
+    }
     assert r.by_stage["raw_material_acquisition"] == pytest.approx(COMPONENTS, rel=1e-6)
     assert math.isclose(sum(r.by_stage.values()), r.total, rel_tol=1e-9)
 
@@ -93,15 +100,20 @@ def test_every_activity_has_a_stage(engine):
         assert act.get("stage") in STAGES, (act["code"], act.get("stage"))
 
 
-@pytest.mark.parametrize("values, expected", [
-    ({"grid": "pcf-background|electricity-cn-2023"}, MANUFACTURE + KWH_LIFE * CN_MEE),
-    ({"service_life_years": 6}, MANUFACTURE + USE * 6 / 4),
-    ({"average_power_w": 200}, MANUFACTURE + USE * 200 / 351.75),
-    ({"ram_modules": 24}, MANUFACTURE + USE + (RAM_DIE * 2.20 + 12 * 5.22)),
-    ({"ram_module_gb": 64}, MANUFACTURE + USE + RAM_DIE * 2.20),
-    ({"grid": "pcf-background|electricity-cn-2023", "service_life_years": 5},
-     MANUFACTURE + KWH_LIFE * 5 / 4 * CN_MEE),
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ({"grid": "pcf-background|electricity-cn-2023"}, MANUFACTURE + KWH_LIFE * CN_MEE),
+        ({"service_life_years": 6}, MANUFACTURE + USE * 6 / 4),
+        ({"average_power_w": 200}, MANUFACTURE + USE * 200 / 351.75),
+        ({"ram_modules": 24}, MANUFACTURE + USE + (RAM_DIE * 2.20 + 12 * 5.22)),
+        ({"ram_module_gb": 64}, MANUFACTURE + USE + RAM_DIE * 2.20),
+        (
+            {"grid": "pcf-background|electricity-cn-2023", "service_life_years": 5},
+            MANUFACTURE + KWH_LIFE * 5 / 4 * CN_MEE,
+        ),
+    ],
+)
 def test_parameters_change_the_result_by_hand(engine, values, expected):
     from supply_chain.parameters import footprint_with, load_parameters
 
@@ -115,5 +127,10 @@ def test_parameters_are_shipped_for_the_database():
     from supply_chain.parameters import shipped_parameters
 
     names = {p.name for p in shipped_parameters()[DB]}
-    assert names == {"grid", "service_life_years", "average_power_w", "ram_modules",
-                     "ram_module_gb"}
+    assert names == {
+        "grid",
+        "service_life_years",
+        "average_power_w",
+        "ram_modules",
+        "ram_module_gb",
+    }

@@ -26,15 +26,15 @@ YARN_FACTOR = 16.3699
 GRID, JS, SC = 0.5306, 0.5827, 0.1564
 GAS = 0.0561 + 1e-6 * 29.8 + 1e-7 * 273
 MASS, MAKING_Y, KNIT_Y, YARN_Y = 0.17, 0.85, 1 - 0.0576, 1 - 0.201201
-FABRIC = MASS / MAKING_Y                        # 0.2 kg
-MATERIAL = FABRIC / KNIT_Y / YARN_Y             # 0.265679 kg material to process
-KNIT_KWH = 2.4 * FABRIC                         # 0.48
-DYE_KWH = 7.17 / 3.6 * FABRIC                   # 0.398333
-DYE_MJ = 25.87 * FABRIC                         # 5.174
-MAKE_KWH = 1.44 / 3.6                           # 0.4
+FABRIC = MASS / MAKING_Y  # 0.2 kg
+MATERIAL = FABRIC / KNIT_Y / YARN_Y  # 0.265679 kg material to process
+KNIT_KWH = 2.4 * FABRIC  # 0.48
+DYE_KWH = 7.17 / 3.6 * FABRIC  # 0.398333
+DYE_MJ = 25.87 * FABRIC  # 5.174
+MAKE_KWH = 1.44 / 3.6  # 0.4
 RAW = MATERIAL * YARN_FACTOR
 PROD = (KNIT_KWH + DYE_KWH + MAKE_KWH) * GRID + DYE_MJ * GAS
-TOTAL = RAW + PROD                              # 5.318
+TOTAL = RAW + PROD  # 5.318
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_every_tshirt_activity_has_a_stage_and_sources(engine):
 
 
 def test_tshirt_stage_activities(engine):
-    f = lambda code: engine.footprint(("pcf-products-tshirt", code), "gwp100").total  # noqa: E731
+    f = lambda code: engine.footprint(("pcf-products-tshirt", code), "gwp100").total
     assert f("tshirt-yarn") == pytest.approx(RAW, rel=1e-6)
     assert f("tshirt-knitting-cn") == pytest.approx(KNIT_KWH * GRID, rel=1e-6)
     assert f("tshirt-dyeing-cn") == pytest.approx(DYE_KWH * GRID + DYE_MJ * GAS, rel=1e-6)
@@ -88,8 +88,9 @@ def test_tshirt_stage_activities(engine):
 ELEC_KWH = KNIT_KWH + DYE_KWH + MAKE_KWH
 
 
-@pytest.mark.parametrize("code, factor", [("electricity-cn-js-2023", JS),
-                                          ("electricity-cn-sc-2023", SC)])
+@pytest.mark.parametrize(
+    "code, factor", [("electricity-cn-js-2023", JS), ("electricity-cn-sc-2023", SC)]
+)
 def test_grid_parameter(engine, code, factor):
     from supply_chain.parameters import footprint_with
 
@@ -126,8 +127,11 @@ def test_garment_mass_parameter(engine):
 def test_mass_then_grid_moves_the_scaled_electricity(engine):
     from supply_chain.parameters import footprint_with
 
-    r = footprint_with(engine, TSHIRT, {"garment_mass": 0.34,
-                                        "grid": "pcf-background|electricity-cn-sc-2023"}, "gwp100")
-    expected = (RAW * 2 + DYE_MJ * GAS * 2
-                + ((KNIT_KWH + DYE_KWH) * 2 + MAKE_KWH) * SC)
+    r = footprint_with(
+        engine,
+        TSHIRT,
+        {"garment_mass": 0.34, "grid": "pcf-background|electricity-cn-sc-2023"},
+        "gwp100",
+    )
+    expected = RAW * 2 + DYE_MJ * GAS * 2 + ((KNIT_KWH + DYE_KWH) * 2 + MAKE_KWH) * SC
     assert r.total == pytest.approx(expected, rel=1e-5)

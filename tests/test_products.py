@@ -9,51 +9,109 @@ import math
 
 import pytest
 
-from lca.importer import shipped_inventories
+from lca.imports import shipped_inventories
 
 STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
 
 # product key -> (low, high, citation); the range every shipped product must fall in.
 PUBLISHED = {
     ("pcf-products", "lfp-cell-per-kwh"): (
-        41.0, 89.0, "Xu et al. 2022, RCR 187:106606: 41-89 kg CO2-eq/kWh cell, 2020 (FACTS B1)"),
+        41.0,
+        89.0,
+        "Xu et al. 2022, RCR 187:106606: 41-89 kg CO2-eq/kWh cell, 2020 (FACTS B1)",
+    ),
     ("pcf-products-nmc811", "nmc811-pack-per-kwh"): (
-        59.0, 115.0, ("Peiseler et al. 2024, Nat. Commun.: NMC811 59/74/115 kg CO2/kWh "
-                      "(5th/50th/95th pct); IVL C444 61-106 (FACTS B1)")),
+        59.0,
+        115.0,
+        (
+            "Peiseler et al. 2024, Nat. Commun.: NMC811 59/74/115 kg CO2/kWh "
+            "(5th/50th/95th pct); IVL C444 61-106 (FACTS B1)"
+        ),
+    ),
     ("pcf-products-nmc811", "nmc811-pack-per-kwh-delivered"): (
-        59.0 / 480, 115.0 / 480, "the pack range above over E_total = 60 FEqC/yr x 8 yr = 480 "
-                                 "kWh delivered per kWh capacity [derived]"),
+        59.0 / 480,
+        115.0 / 480,
+        (
+            "the pack range above over E_total = 60 FEqC/yr x 8 yr = 480 "
+            "kWh delivered per kWh capacity [derived]"
+        ),
+    ),
     ("pcf-products-lfp-pack", "lfp-pack-per-kwh"): (
-        70.0, 175.0, ("Aichberger & Jungmeier 2020, Energies (review of 50 LCAs): pack "
-                      "production median 120, 25th-75th pct 70-175 kg CO2-eq/kWh; Hao et al. "
-                      "2017 LFP made in China ~109 (FACTS B1)")),
+        70.0,
+        175.0,
+        (
+            "Aichberger & Jungmeier 2020, Energies (review of 50 LCAs): pack "
+            "production median 120, 25th-75th pct 70-175 kg CO2-eq/kWh; Hao et al. "
+            "2017 LFP made in China ~109 (FACTS B1)"
+        ),
+    ),
     ("pcf-products-lfp-pack", "lfp-pack-per-kwh-delivered"): (
-        70.0 / 480, 175.0 / 480, "the LFP pack range over 480 kWh delivered per kWh [derived]"),
+        70.0 / 480,
+        175.0 / 480,
+        "the LFP pack range over 480 kWh delivered per kWh [derived]",
+    ),
     ("pcf-products-pv-module", "pv-module-per-kwp"): (
-        400.0, 810.0, ("Trina Solar / TUEV Rheinland and UL CFP verification: Vertex modules "
-                       "'as low as 400'; Fraunhofer ISE 2021 (Mueller et al. 2021) China "
-                       "glass-glass 750, glass-foil 810 kg CO2e/kWp (FACTS B2)")),
+        400.0,
+        810.0,
+        (
+            "Trina Solar / TUEV Rheinland and UL CFP verification: Vertex modules "
+            "'as low as 400'; Fraunhofer ISE 2021 (Mueller et al. 2021) China "
+            "glass-glass 750, glass-foil 810 kg CO2e/kWp (FACTS B2)"
+        ),
+    ),
     ("pcf-products-pv-module", "pv-module-per-m2"): (
-        80.0, 162.0, "the per-kWp range x 0.2 kWp/m2 (PV_ICE 2020 module efficiency) [derived]"),
+        80.0,
+        162.0,
+        "the per-kWp range x 0.2 kWp/m2 (PV_ICE 2020 module efficiency) [derived]",
+    ),
     ("pcf-products-tshirt", "tshirt-cotton-cn"): (
-        1.37 * (1 - 0.1381), 9.18, ("Olugbemi & Bolson (PMC12936201) 1.37 kg CO2e +/-13.81 %; "
-                                    "CRI CAAS China multi-site study 9.18 (FACTS B4)")),
+        1.37 * (1 - 0.1381),
+        9.18,
+        (
+            "Olugbemi & Bolson (PMC12936201) 1.37 kg CO2e +/-13.81 %; "
+            "CRI CAAS China multi-site study 9.18 (FACTS B4)"
+        ),
+    ),
     ("pcf-products-server", "server-r740-life-cycle-eu"): (
-        2410.0, 25144.2, ("manufacturer server PCFs, Boavizta environmental-footprint-data "
-                          "(n=55, FACTS B3); Dell PowerEdge R740 8640 kg CO2e, 4 y EU")),
+        2410.0,
+        25144.2,
+        (
+            "manufacturer server PCFs, Boavizta environmental-footprint-data "
+            "(n=55, FACTS B3); Dell PowerEdge R740 8640 kg CO2e, 4 y EU"
+        ),
+    ),
     ("pcf-products-server", "server-r740-manufacture"): (
-        0.104 * 4780, 0.152 * 8640, ("manufacture share x life-cycle total of HPE DL380 Gen10 "
-                                     "(0.104 x 4780), Dell R640 (0.166 x 7730), Dell R740 "
-                                     "(0.152 x 8640), FACTS B3 [derived]")),
+        0.104 * 4780,
+        0.152 * 8640,
+        (
+            "manufacture share x life-cycle total of HPE DL380 Gen10 "
+            "(0.104 x 4780), Dell R640 (0.166 x 7730), Dell R740 "
+            "(0.152 x 8640), FACTS B3 [derived]"
+        ),
+    ),
     ("pcf-products-laptop", "laptop-life-cycle-eu"): (
-        62.0, 937.0, "manufacturer laptop PCFs, Boavizta data (n=452, median 307, FACTS B3)"),
+        62.0,
+        937.0,
+        "manufacturer laptop PCFs, Boavizta data (n=452, median 307, FACTS B3)",
+    ),
     ("pcf-products-laptop", "laptop-manufacture"): (
-        62.0 * 0.76, 937.0 * 0.85, ("the laptop band x the manufacturing shares 0.76-0.85 "
-                                    "of the published PCFs, FACTS B3 [derived]")),
+        62.0 * 0.76,
+        937.0 * 0.85,
+        (
+            "the laptop band x the manufacturing shares 0.76-0.85 "
+            "of the published PCFs, FACTS B3 [derived]"
+        ),
+    ),
     ("pcf-products-laptop", "laptop-archetype-manufacture"): (
-        62.0 * 0.76, 937.0 * 0.85, "as laptop-manufacture"),
+        62.0 * 0.76,
+        937.0 * 0.85,
+        "as laptop-manufacture",
+    ),
     ("pcf-products-laptop", "laptop-archetype-life-cycle-eu"): (
-        62.0, 937.0, "as laptop-life-cycle-eu"),
+        62.0,
+        937.0,
+        "as laptop-life-cycle-eu",
+    ),
 }
 # EU Battery Regulation FU: E_total = capacity x 60 FEqC/yr (M1/N1, draft DA 2024) x 8 yr warranty
 DELIVERED_PER_CAPACITY = 60 * 8
@@ -91,11 +149,17 @@ def test_every_shipped_exchange_names_its_source_and_uncertainty(engine):
                 if exc["type"] == "production":
                     continue
                 comment = str(exc.get("comment", ""))
-                assert "Source" in comment or "bookkeeping" in comment \
-                    or "[derived]" in comment, (db, act["code"], exc.input["code"])
+                assert "Source" in comment or "bookkeeping" in comment or "[derived]" in comment, (
+                    db,
+                    act["code"],
+                    exc.input["code"],
+                )
                 assert math.isfinite(exc["amount"]) and exc["amount"] >= 0, (db, act["code"])
                 assert exc.get("uncertainty type", 0) in (2, 4) or exc["amount"] == 0, (
-                    db, act["code"], exc.input["code"])
+                    db,
+                    act["code"],
+                    exc.input["code"],
+                )
 
 
 @pytest.mark.parametrize("key", sorted(PUBLISHED))
@@ -118,8 +182,9 @@ def test_nmc811_pack_adds_up_from_its_sources(engine):
 
 def test_battery_regulation_variant_is_pack_over_lifetime_energy(engine):
     pack = engine.footprint(("pcf-products-nmc811", "nmc811-pack-per-kwh"), "gwp100")
-    per_delivered = engine.footprint(("pcf-products-nmc811", "nmc811-pack-per-kwh-delivered"),
-                                     "gwp100")
+    per_delivered = engine.footprint(
+        ("pcf-products-nmc811", "nmc811-pack-per-kwh-delivered"), "gwp100"
+    )
     assert per_delivered.total == pytest.approx(pack.total / DELIVERED_PER_CAPACITY, rel=1e-6)
     assert per_delivered.by_stage.keys() == pack.by_stage.keys()
 
@@ -131,17 +196,20 @@ def test_every_product_activity_has_a_stage(engine):
             assert act.get("stage") in STAGES, (db, act["code"], act.get("stage"))
 
 
-@pytest.mark.parametrize("code, expected", [
-    ("electricity-cn-bj-2023", 0.5554),                 # MEE 2023 Table 3, Beijing
-    ("electricity-cn-xj-2023", 0.6021),                 # Xinjiang
-    ("electricity-cn-region-southwest-2023", 0.2472),   # Table 2, Southwest grid
-    ("electricity-cn-residual-proxy-2023", 0.6096),     # Table 4
-    ("electricity-cn-pv-2024-footprint", 0.0520),       # MEE/NBS/NEA 2024 Table 2
-    ("electricity-wind-onshore-ipcc-ar5", 0.011),       # AR5 WGIII Annex III median
-    ("electricity-eu27-ember-2024", 0.21302),           # Ember 2024
-    ("steel-crude-worldsteel-2022", 1.91),
-    ("transport-rail-freight-desnz-2024", 0.02779 + 0.00691),
-])
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("electricity-cn-bj-2023", 0.5554),  # MEE 2023 Table 3, Beijing
+        ("electricity-cn-xj-2023", 0.6021),  # Xinjiang
+        ("electricity-cn-region-southwest-2023", 0.2472),  # Table 2, Southwest grid
+        ("electricity-cn-residual-proxy-2023", 0.6096),  # Table 4
+        ("electricity-cn-pv-2024-footprint", 0.0520),  # MEE/NBS/NEA 2024 Table 2
+        ("electricity-wind-onshore-ipcc-ar5", 0.011),  # AR5 WGIII Annex III median
+        ("electricity-eu27-ember-2024", 0.21302),  # Ember 2024
+        ("steel-crude-worldsteel-2022", 1.91),
+        ("transport-rail-freight-desnz-2024", 0.02779 + 0.00691),
+    ],
+)
 def test_background_factor_comes_through(engine, code, expected):
     r = engine.footprint(("pcf-background", code), "gwp100")
     assert r.total == pytest.approx(expected, rel=1e-6)

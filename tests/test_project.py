@@ -39,7 +39,7 @@ def global_dir(project, tmp_path, monkeypatch):
         open_project(g, project="mine", setup=False)
         import bw2data as bd
 
-        from lca.project import quiet
+        from lca import quiet
 
         with quiet():
             bd.Database(EI_BIO).write(_flows(EI_BIO))
@@ -59,7 +59,8 @@ def _state(g: Path):
     (bw2data is pointed at it for the reading, then left there)."""
     import bw2data as bd
 
-    from lca.project import _global_project_names, quiet
+    from lca import quiet
+    from lca.project import _global_project_names
 
     names = _global_project_names(g)
     with quiet():
@@ -107,8 +108,8 @@ def test_global_unknown_project_is_not_created(global_dir, tmp_path, monkeypatch
 def test_global_setup_uses_the_projects_own_biosphere(global_dir):
     import bw2data as bd
 
-    from lca import methods
-    from lca.project import detect_biosphere, open_project, quiet
+    from lca import methods, quiet
+    from lca.project import detect_biosphere, open_project
 
     proj = open_project(project="mine", use_global=True, setup=True)  # explicitly asked
     assert proj.biosphere == EI_BIO and proj.base_dir.resolve() == global_dir
@@ -127,12 +128,10 @@ def test_global_setup_uses_the_projects_own_biosphere(global_dir):
 
 def test_cli_open_does_not_set_up_a_global_project(monkeypatch):
     import lca.project
-    from pcf import app as cli
+    from pcf.context import State
 
     calls = []
     monkeypatch.setattr(lca.project, "open_project", lambda *a, **k: calls.append(k))
-    monkeypatch.setattr(cli.state, "use_global", True)
-    cli._open()
-    monkeypatch.setattr(cli.state, "use_global", False)
-    cli._open()
+    State(use_global=True).open()
+    State(use_global=False).open()
     assert [(c["use_global"], c["setup"]) for c in calls] == [(True, False), (False, True)]

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pcf.demo.reports import load_meta, write_demo_reports
 from reports import (
     battery_declaration,
     render,
@@ -16,7 +17,6 @@ from reports import (
     write_battery_declaration,
     write_iso14067_report,
 )
-from pcf.demo.reports import load_meta, write_demo_reports
 from reports.errors import InvalidDeclaration, ReportError
 
 KEY = ("pcf-products", "lfp-cell-per-kwh")
@@ -25,7 +25,7 @@ KEY = ("pcf-products", "lfp-cell-per-kwh")
 @pytest.fixture(scope="module")
 def engine(project):
     from lca.footprint import FootprintEngine
-    from lca.importer import shipped_inventories
+    from lca.imports import shipped_inventories
     from lca.workflows import ensure_inventories
 
     paths = [
@@ -446,19 +446,11 @@ def test_meta_required_for_other_products():
     assert e.value.field == "meta"
 
 
-def test_cli_report_commands(engine, tmp_path, monkeypatch):
-    import io
-
-    import typer
+def test_cli_report_commands(engine, tmp_path):
     from typer.testing import CliRunner
 
-    from pcf import app as cli
-    from pcf.commands import report as report_cmds
+    from pcf.app import app as root
 
-    monkeypatch.setattr(cli.state, "stdout", io.StringIO())  # where pcf writes its output
-
-    root = typer.Typer()
-    root.add_typer(report_cmds.app, name="report")
     runner = CliRunner()
     product = "|".join(KEY)
     for args in (

@@ -121,7 +121,7 @@ def test_reader_accepts_exactly_what_the_official_spec_accepts(official, version
     for name, doc in docs:
         official_ok = not list(official[version].iter_errors(doc))
         try:
-            pact.read_pact(doc)
+            pact.read_product_footprint(doc)
             ours_ok = True
         except PactValidationError:
             ours_ok = False
@@ -134,12 +134,12 @@ def test_spec_examples_round_trip_unchanged_in_meaning(official, version):
     for name, doc in example_docs(version):
         if list(official[version].iter_errors(doc)):
             with pytest.raises(PactValidationError):
-                pact.read_pact(doc)
+                pact.read_product_footprint(doc)
             continue
-        pf = pact.read_pact(doc)
+        pf = pact.read_product_footprint(doc)
         back = pf.to_json()
         assert not list(official[version].iter_errors(back)), name
-        again = pact.read_pact(back)
+        again = pact.read_product_footprint(back)
         assert again.data == pf.data, name  # Decimal / datetime equality: same meaning
         assert set(back) == set(doc) and set(back["pcf"]) == set(doc["pcf"])
 
@@ -150,7 +150,7 @@ def test_invalid_spec_example_names_the_field():
         (SPEC / "v2" / "examples" / "invalid-response-all-properties.json").read_text()
     )["data"][0]
     with pytest.raises(PactValidationError) as e:
-        pact.read_pact(doc)
+        pact.read_product_footprint(doc)
     assert e.value.field == "updated"
 
 
@@ -337,7 +337,7 @@ def test_invalid_payload_names_failing_field(request, spec, mutate, field):
     doc = pact.pact_footprint(result(), DECL, 3)
     mutate(doc)
     with pytest.raises(PactValidationError) as e:
-        pact.validate_pact(doc)
+        pact.validate_footprint(doc)
     assert e.value.field == field
     assert field in str(e.value)
     # one error class: callers of either layer catch it
@@ -349,11 +349,11 @@ def test_documents_are_written_without_the_official_spec(
     no_spec, tmp_path, caplog, monkeypatch, version
 ):
     """On a user's machine our own rules still check every document, with a warning once."""
-    monkeypatch.setattr(pact_spec, "_warned", set())
+    monkeypatch.setattr(pact_spec.schema, "_warned", set())
     with caplog.at_level(logging.WARNING, logger="supply_chain.pact_spec"):
         doc = pact.pact_footprint(result(), DECL, version)
         path = pact.write_pact(doc, tmp_path / "doc.json")
-        assert pact.read_pact(path).to_json() == doc
+        assert pact.read_product_footprint(path).to_json() == doc
     skipped = [r for r in caplog.records if "skipped" in r.getMessage()]
     assert len(skipped) == 1 and pact_spec.ENV_SPEC_DIR in skipped[0].getMessage()
     bad = {**doc, "status": "Maybe"}
@@ -418,7 +418,7 @@ def test_reissue_deprecates_and_links(official, tmp_path, version):
     with pytest.raises(PactValidationError):
         pact.reissue(first, {**first})  # same id is not a re-issue
     path = pact.write_pact(new, tmp_path / "new.json")
-    assert pact.read_pact(path).id == new["id"]
+    assert pact.read_product_footprint(path).id == new["id"]
 
 
 def test_ids_and_dates():

@@ -1,43 +1,57 @@
-"""``pcf reduce``, ``pcf macc``, ``pcf suppliers score``, ``pcf scenario run``, run as a user
-runs them: in a subprocess against a temporary Brightway directory.
-
-Run as a user runs them: ``python -m pcf`` in a subprocess.
+"""``pcf reduce``, ``pcf macc``, ``pcf suppliers score``, ``pcf scenario run``, in-process
+(``typer.testing.CliRunner``); the commands that need Brightway use the session's temporary
+project (``shipped`` in tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from pcf.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
 BOM = ROOT / "inventories" / "bom"
 LEVERS, BASELINE = BOM / "battery-pack-levers.csv", BOM / "battery-pack-baseline.csv"
+runner = CliRunner()
 
 
 def pcf(*args, data_dir, check=True):
-    env = dict(os.environ, PCF_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
-    cmd = [sys.executable, "-m", "pcf"]
-    p = subprocess.run([*cmd, *map(str, args)], capture_output=True, text=True, check=False,
-                       env=env, cwd=ROOT, timeout=300)
-    if check and p.returncode != 0:
-        raise AssertionError(f"pcf {' '.join(map(str, args))} failed ({p.returncode}):\n"
-                             f"{p.stderr}")
-    return p
+    """``pcf --data-dir DATA_DIR ARGS`` in-process."""
+    r = runner.invoke(app, ["--data-dir", str(data_dir), *map(str, args)])
+    if check and r.exit_code != 0:
+        raise AssertionError(
+            f"pcf {' '.join(map(str, args))} failed ({r.exit_code}):\n{r.stderr}{r.exception!r}"
+        )
+    return r
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("supply-cli-bw")
+    """For the commands that never open the project: it stays empty."""
+    d = tmp_path_factory.mktemp("supply-cli-bw")
+    yield d
+    assert not any(d.iterdir())
 
 
 def test_reduce_json_gives_the_demo_plan(data_dir):
-    p = pcf("reduce", "--levers", LEVERS, "--baseline", BASELINE, "--target", "30%",
-            "--year", "2030", "--json", data_dir=data_dir)
+    p = pcf(
+        "reduce",
+        "--levers",
+        LEVERS,
+        "--baseline",
+        BASELINE,
+        "--target",
+        "30%",
+        "--year",
+        "2030",
+        "--json",
+        data_dir=data_dir,
+    )
     d = json.loads(p.stdout)  # stdout holds nothing but the JSON
     assert d["status"] == "optimal" and d["met"]
     # the same plan as demo_supply_chain (tests/test_supply_demo.py)
@@ -48,25 +62,68 @@ def test_reduce_json_gives_the_demo_plan(data_dir):
 
 
 def test_infeasible_target_exits_0_with_best_plan_and_binding(data_dir):
-    p = pcf("reduce", "--levers", LEVERS, "--baseline", BASELINE, "--target", "60%",
-            "--year", "2030", "--json", data_dir=data_dir)
+    p = pcf(
+        "reduce",
+        "--levers",
+        LEVERS,
+        "--baseline",
+        BASELINE,
+        "--target",
+        "60%",
+        "--year",
+        "2030",
+        "--json",
+        data_dir=data_dir,
+    )
     d = json.loads(p.stdout)
-    assert p.returncode == 0 and d["status"] == "infeasible" and not d["met"]
+    assert p.exit_code == 0 and d["status"] == "infeasible" and not d["met"]
     assert d["shortfall"] > 0
     kinds = {b["kind"] for b in d["binding"]}
     assert "year" in kinds  # cell-wind-100 only from 2031
-    q = pcf("reduce", "--levers", LEVERS, "--baseline", BASELINE, "--target", "60%",
-            "--year", "2030", data_dir=data_dir)
+    q = pcf(
+        "reduce",
+        "--levers",
+        LEVERS,
+        "--baseline",
+        BASELINE,
+        "--target",
+        "60%",
+        "--year",
+        "2030",
+        data_dir=data_dir,
+    )
     assert "out of reach" in q.stdout and "binding constraints" in q.stdout
 
 
 def test_budget_and_macc(data_dir, tmp_path):
-    d = json.loads(pcf("reduce", "--levers", LEVERS, "--baseline", BASELINE, "--budget",
-                       "1000000", "--json", data_dir=data_dir).stdout)
+    d = json.loads(
+        pcf(
+            "reduce",
+            "--levers",
+            LEVERS,
+            "--baseline",
+            BASELINE,
+            "--budget",
+            "1000000",
+            "--json",
+            data_dir=data_dir,
+        ).stdout
+    )
     assert d["cost"] <= 1_000_000 and d["question"] == "budget"
     out = tmp_path / "macc.csv"
-    m = json.loads(pcf("macc", "--levers", LEVERS, "--baseline", BASELINE, "--csv", out,
-                       "--json", data_dir=data_dir).stdout)
+    m = json.loads(
+        pcf(
+            "macc",
+            "--levers",
+            LEVERS,
+            "--baseline",
+            BASELINE,
+            "--csv",
+            out,
+            "--json",
+            data_dir=data_dir,
+        ).stdout
+    )
     macs = [r["mac"] for r in m["levers"]]
     assert macs == sorted(macs) and out.exists()
     import csv
@@ -79,69 +136,121 @@ def test_budget_and_macc(data_dir, tmp_path):
 @pytest.mark.parametrize(
     "old,new,expect",
     [
-        (",supplier_switch,50000,", ",supplier_switch,-5,",
-         r"levers.csv:9 \(lever 'bms-switch'\): cost -5 is negative"),
-        (",efficiency,900000,battery-pack,", ",efficiency,900000,other-pack,",
-         r"levers.csv:4 \(lever 'cell-efficiency'\): product 'other-pack' has no baseline"),
+        (
+            ",supplier_switch,50000,",
+            ",supplier_switch,-5,",
+            r"levers.csv:9 \(lever 'bms-switch'\): cost -5 is negative",
+        ),
+        (
+            ",efficiency,900000,battery-pack,",
+            ",efficiency,900000,other-pack,",
+            r"levers.csv:4 \(lever 'cell-efficiency'\): product 'other-pack' has no baseline",
+        ),
     ],
 )
 def test_bad_levers_exit_1_naming_the_row(data_dir, tmp_path, old, new, expect):
-    import re
-
     text = LEVERS.read_text()
     assert old in text
     bad = tmp_path / "levers.csv"
     bad.write_text(text.replace(old, new, 1))
-    p = pcf("reduce", "--levers", bad, "--baseline", BASELINE, "--target", "30%",
-            data_dir=data_dir, check=False)
-    assert p.returncode == 1
+    p = pcf(
+        "reduce",
+        "--levers",
+        bad,
+        "--baseline",
+        BASELINE,
+        "--target",
+        "30%",
+        data_dir=data_dir,
+        check=False,
+    )
+    assert p.exit_code == 1
     lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and re.search(expect, lines[0]), p.stderr
 
 
 def test_target_xor_budget(data_dir):
-    p = pcf("reduce", "--levers", LEVERS, "--baseline", BASELINE, data_dir=data_dir,
-            check=False)
-    assert p.returncode == 1 and "--target" in p.stderr
+    p = pcf("reduce", "--levers", LEVERS, "--baseline", BASELINE, data_dir=data_dir, check=False)
+    assert p.exit_code == 1 and "--target" in p.stderr
 
 
-def test_reduce_verifies_with_bom_scenarios_and_suppliers(data_dir, tmp_path):
-    """Needs the Brightway project: one set-up for the three commands."""
-    pcf("import", ROOT / "inventories" / "background" / "pcf-background.csv",
-        ROOT / "inventories" / "products" / "li-ion-cell.csv", data_dir=data_dir)
-    d = json.loads(pcf(
-        "reduce", "--levers", LEVERS, "--baseline", BASELINE, "--target", "30%", "--year",
-        "2030", "--bom", BOM / "battery-pack-bom.csv", "--pcf", BOM / "battery-pack-cathode-pcf.json",
-        "--pcf", BOM / "battery-pack-supplier-pcfs.csv", "--json", data_dir=data_dir).stdout)
+def test_reduce_verifies_with_bom_scenarios_and_suppliers(shipped, bw_dir, tmp_path):
+    """Needs the Brightway project: the session's, with the shipped inventories."""
+    data_dir = bw_dir
+    d = json.loads(
+        pcf(
+            "reduce",
+            "--levers",
+            LEVERS,
+            "--baseline",
+            BASELINE,
+            "--target",
+            "30%",
+            "--year",
+            "2030",
+            "--bom",
+            BOM / "battery-pack-bom.csv",
+            "--pcf",
+            BOM / "battery-pack-cathode-pcf.json",
+            "--pcf",
+            BOM / "battery-pack-supplier-pcfs.csv",
+            "--on",
+            "2026-01-01",  # the shipped PCFs' validity is checked on a fixed study date
+            "--json",
+            data_dir=data_dir,
+        ).stdout
+    )
     v = d["verification"]
     assert v["target_met_exact"] and not v["stale_levers"]
     assert v["exact_reduction"] == pytest.approx(v["linear_reduction"], rel=1e-7)
 
     scen_csv = tmp_path / "tables" / "scenarios.csv"
-    rows = json.loads(pcf("scenario", "run", BOM / "battery-pack-scenarios.yaml",
-                          "pcf-products|lfp-cell-per-kwh", "--csv", scen_csv, "--json",
-                          data_dir=data_dir).stdout)
+    rows = json.loads(
+        pcf(
+            "scenario",
+            "run",
+            BOM / "battery-pack-scenarios.yaml",
+            "pcf-products|lfp-cell-per-kwh",
+            "--csv",
+            scen_csv,
+            "--json",
+            data_dir=data_dir,
+        ).stdout
+    )
     assert len(scen_csv.read_text().splitlines()) == len(rows) + 1
     by = {r["scenario"]: r for r in rows}
     assert by["baseline"]["score"] == pytest.approx(41.79 + 57.5 * 0.5306, rel=1e-6)
-    assert by["cell-factory-wind-100"]["delta"] == pytest.approx(-57.5 * (0.5306 - 0.0324),
-                                                                 rel=1e-6)
+    assert by["cell-factory-wind-100"]["delta"] == pytest.approx(
+        -57.5 * (0.5306 - 0.0324), rel=1e-6
+    )
 
     contrib = tmp_path / "contrib.csv"
-    contrib.write_text("supplier,product,contribution\nA,battery-pack,3000\n"
-                       "B,battery-pack,1000\n")
+    contrib.write_text("supplier,product,contribution\nA,battery-pack,3000\nB,battery-pack,1000\n")
     quality = tmp_path / "suppliers.csv"
-    quality.write_text("supplier,intensity,benchmark,primary_share,ter,ger,tir,p\n"
-                       "A,12,10,0.2,2,2,2,2\nB,,,0.9,,,,\n")
+    quality.write_text(
+        "supplier,intensity,benchmark,primary_share,ter,ger,tir,p\n"
+        "A,12,10,0.2,2,2,2,2\nB,,,0.9,,,,\n"
+    )
     card_csv = tmp_path / "tables" / "scorecard.csv"
-    card = json.loads(pcf("suppliers", "score", contrib, "--suppliers", quality, "--baseline",
-                          BASELINE, "--csv", card_csv, "--json", data_dir=data_dir).stdout)
+    card = json.loads(
+        pcf(
+            "suppliers",
+            "score",
+            contrib,
+            "--suppliers",
+            quality,
+            "--baseline",
+            BASELINE,
+            "--csv",
+            card_csv,
+            "--json",
+            data_dir=data_dir,
+        ).stdout
+    )
     assert [r["supplier"] for r in card] == ["A", "B"]
     assert card_csv.read_text().splitlines()[1].split(",")[1] == "A"
-    assert sorted(p.name for p in card_csv.parent.iterdir()) == ["scenarios.csv",
-                                                                 "scorecard.csv"]
+    assert sorted(p.name for p in card_csv.parent.iterdir()) == ["scenarios.csv", "scorecard.csv"]
     assert card[0]["intensity_ratio"] == pytest.approx(1.2) and card[0]["dqr"] == 2.0
     quality.write_text("supplier,primary_share\nA,1.5\n")
-    p = pcf("suppliers", "score", contrib, "--suppliers", quality, data_dir=data_dir,
-            check=False)
-    assert p.returncode == 1 and "suppliers.csv:2 (supplier 'A')" in p.stderr
+    p = pcf("suppliers", "score", contrib, "--suppliers", quality, data_dir=data_dir, check=False)
+    assert p.exit_code == 1 and "suppliers.csv:2 (supplier 'A')" in p.stderr

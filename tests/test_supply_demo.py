@@ -18,7 +18,7 @@ RECYCLED = 0.5
 @pytest.fixture(scope="module")
 def engine(project):
     from lca.footprint import FootprintEngine
-    from lca.importer import import_inventory
+    from lca.imports import import_inventory
 
     import_inventory(project, ROOT / "inventories" / "background" / "pcf-background.csv")
     import_inventory(project, ROOT / "inventories" / "products" / "li-ion-cell.csv")
@@ -53,7 +53,9 @@ def test_rollup_equals_hand_computation(model):
     src = r.table["source"]
     assert src["cathode-material"] == "supplier_pcf" and src["bms"] == "supplier_pcf"
     assert src["cell-manufacturing"] == "brightway"
-    assert r.table.loc["cell-manufacturing", "source_ref"] == "pcf-products|lfp-cell-manufacturing-cn"
+    assert (
+        r.table.loc["cell-manufacturing", "source_ref"] == "pcf-products|lfp-cell-manufacturing-cn"
+    )
     assert src["housing-aluminium"] == "brightway" and src["cells"] == "bom"
     # emission-weighted primary share: cathode 60 %, BMS 40 %, the rest secondary
     pds = (60 * 2 * 9.0 * 60 + 70 * 40) / r.total
@@ -61,7 +63,8 @@ def test_rollup_equals_hand_computation(model):
 
 
 def test_lever_effects_come_from_the_model(model):
-    from pcf.demo.supply_chain import PACK_LEVERS, read_lever_changes
+    from pcf.demo.supply_chain import PACK_LEVERS
+    from supply_chain.levers import read_lever_changes
 
     d = model.effects(read_lever_changes(PACK_LEVERS))
     assert d["cell-wind-50"] == pytest.approx(60 * 57.5 * 0.5 * (GRID - WIND), rel=1e-6)
@@ -135,11 +138,12 @@ def test_scorecard_and_hotspots(demo):
 
 
 def test_bad_lever_change_is_located(model, tmp_path):
-    from pcf.demo.supply_chain import PACK_LEVERS, read_lever_changes
-    from supply_chain.levers import LeverError
+    from pcf.demo.supply_chain import PACK_LEVERS
+    from supply_chain.levers import LeverError, read_lever_changes
 
-    text = PACK_LEVERS.read_text().replace(",bom_replace,housing-aluminium,",
-                                           ",bom_swap,housing-aluminium,", 1)
+    text = PACK_LEVERS.read_text().replace(
+        ",bom_replace,housing-aluminium,", ",bom_swap,housing-aluminium,", 1
+    )
     bad = tmp_path / "levers.csv"
     bad.write_text(text)
     with pytest.raises(LeverError, match=r"levers.csv:6 .*bom_swap"):
@@ -159,27 +163,51 @@ def test_supplier_quality_weights_each_supplier_by_its_own_emissions():
     technological DQR of 2.6; Asm's own parts are (2·100 + 1·0)/3 % primary, TeR (2·1 + 1·2)/3.
     """
     from supply_chain.bom import add_part, new_bom
-    from pcf.demo.supply_chain import supplier_quality
     from supply_chain.pcfs import SupplierPCF
-    from supply_chain.rollup import rollup
+    from supply_chain.roll_up import rollup
+    from supply_chain.suppliers import supplier_quality
 
     G = new_bom("P", "piece", supplier="Buyer")
-    add_part(G, "A", "P", 1, "piece", direct=2.0, supplier="Asm",
-             dqr={"technological": 1.0, "geographical": 1.0, "temporal": 1.0})
+    add_part(
+        G,
+        "A",
+        "P",
+        1,
+        "piece",
+        direct=2.0,
+        supplier="Asm",
+        dqr={"technological": 1.0, "geographical": 1.0, "temporal": 1.0},
+    )
     add_part(G, "C", "A", 2.0, "kg", pcf="c1", supplier="Sup")
-    add_part(G, "D", "P", 1, "piece", direct=1.0, direct_primary_share=0.0, supplier="Asm",
-             dqr={"technological": 2.0, "geographical": 2.0, "temporal": 2.0})
-    pcf = SupplierPCF("c1", 4.0, "kilogram", primary_data_share=50.0,
-                      dqr={"technological": 3.0, "geographical": 2.0, "temporal": 3.0})
+    add_part(
+        G,
+        "D",
+        "P",
+        1,
+        "piece",
+        direct=1.0,
+        direct_primary_share=0.0,
+        supplier="Asm",
+        dqr={"technological": 2.0, "geographical": 2.0, "temporal": 2.0},
+    )
+    pcf = SupplierPCF(
+        "c1",
+        4.0,
+        "kilogram",
+        primary_data_share=50.0,
+        dqr={"technological": 3.0, "geographical": 2.0, "temporal": 3.0},
+    )
     r = rollup(G, pcfs=[pcf])
     assert r.table.loc["A", "primary_data_share"] == pytest.approx(60.0)  # mixed with C
     contrib, quality = supplier_quality(r)
     assert list(contrib) == ["Asm", "Sup"]  # Buyer has no own emissions
     assert contrib == pytest.approx({"Asm": 3.0, "Sup": 8.0})
     assert quality["Asm"] == pytest.approx(
-        {"primary_share": 2 / 3, "ter": 4 / 3, "ger": 4 / 3, "tir": 4 / 3})
+        {"primary_share": 2 / 3, "ter": 4 / 3, "ger": 4 / 3, "tir": 4 / 3}
+    )
     assert quality["Sup"] == pytest.approx(
-        {"primary_share": 0.5, "ter": 3.0, "ger": 2.0, "tir": 3.0})
+        {"primary_share": 0.5, "ter": 3.0, "ger": 2.0, "tir": 3.0}
+    )
     # the suppliers' own shares add up to the product's roll-up
     total = sum(contrib[k] * quality[k]["primary_share"] for k in contrib) * 100 / r.total
     assert total == pytest.approx(r.summary()["primary_data_share"])
@@ -190,13 +218,15 @@ def test_supplier_quality_weights_each_supplier_by_its_own_emissions():
 
 
 def test_supplier_inputs_of_the_pack(model):
-    from pcf.demo.supply_chain import supplier_inputs
+    from pcf.demo.supply_chain import PACK_SUPPLIERS
+    from supply_chain.suppliers import supplier_inputs
 
-    contributions, intensity, _bench, quality = supplier_inputs(model)
+    contributions, intensity, _bench, quality = supplier_inputs(model, PACK_SUPPLIERS)
     assert sum(v["battery-pack"] for v in contributions.values()) == pytest.approx(model.total)
     assert intensity["Example Cathode Co."] == pytest.approx(9.0)  # its PCF per kg
     assert quality["Example Cathode Co."] == pytest.approx(
-        {"primary_share": 0.6, "ter": 2.0, "ger": 2.0, "tir": 1.0})
+        {"primary_share": 0.6, "ter": 2.0, "ger": 2.0, "tir": 1.0}
+    )
     assert quality["Example BMS Co. A"]["primary_share"] == pytest.approx(0.4)
     assert quality["Example Cell Co."]["primary_share"] == pytest.approx(0.0)
 
@@ -204,20 +234,25 @@ def test_supplier_inputs_of_the_pack(model):
 def _toy_problem():
     from supply_chain.levers import Lever, ReductionProblem
 
-    levers = [Lever(id="A", node="a", kind="efficiency", cost=1, effects={"p": 30.0}),
-              Lever(id="B", node="b", kind="efficiency", cost=2, effects={"p": 35.0}),
-              Lever(id="C", node="c", kind="efficiency", cost=10, effects={"p": 50.0})]
+    levers = [
+        Lever(id="A", node="a", kind="efficiency", cost=1, effects={"p": 30.0}),
+        Lever(id="B", node="b", kind="efficiency", cost=2, effects={"p": 35.0}),
+        Lever(id="C", node="c", kind="efficiency", cost=10, effects={"p": 50.0}),
+    ]
     return ReductionProblem(levers=levers, baseline={"p": 100.0}, volumes={"p": 10.0})
 
 
 def _verify_with_gaps(gaps):
     """Exact check of a toy plan: the linear footprint plus a known error per lever."""
+    from supply_chain.model import ExactCheck
+
     effects = {"A": 30.0, "B": 35.0, "C": 50.0}
 
     def verify(chosen):
         lin = 100.0 - sum(effects[k] for k in chosen)
-        return {"footprint_linear": lin, "footprint_exact": lin + sum(gaps.get(k, 0.0)
-                                                                      for k in chosen)}
+        exact = lin + sum(gaps.get(k, 0.0) for k in chosen)
+        return ExactCheck(100.0, 100.0 - lin, 100.0 - exact, lin, exact, exact - lin, [])
+
     return verify
 
 
@@ -226,10 +261,10 @@ def test_resolve_is_checked_against_the_stated_target():
     the gap to 68 and B (cut 35, really 31) is chosen: 69 meets the stated 70 and the loop stops
     there, though 69 is above the tightened cap. The stated cap is reported, the tightening
     beside it."""
-    from pcf.demo.supply_chain import solve_verified
+    from supply_chain.levers import solve_verified
 
-    plan, ver, caps = solve_verified(_toy_problem(), "30%", _verify_with_gaps({"A": 2.0,
-                                                                                "B": 4.0}), "p")
+    vp = solve_verified(_toy_problem(), "30%", _verify_with_gaps({"A": 2.0, "B": 4.0}), "p")
+    plan, ver, caps = vp.plan, vp.verification(), vp.caps()
     assert plan.chosen == ["B"] and plan.cost == 2
     assert ver["footprint_exact"] == pytest.approx(69.0) and ver["target_met_exact"] is True
     assert ver["solves"] == 2 and ver["product"] == "p"
@@ -240,17 +275,23 @@ def test_resolve_is_checked_against_the_stated_target():
 
 
 def test_exact_footprint_missing_the_stated_target_is_reported():
-    from pcf.demo.supply_chain import solve_verified
+    from supply_chain.levers import solve_verified
 
     # every plan misses by 25: no lever set meets 70 exactly within the solves allowed
-    plan, ver, caps = solve_verified(_toy_problem(), "30%",
-                                     _verify_with_gaps({"A": 25.0, "B": 25.0, "C": 25.0}), "p",
-                                     max_solves=2)
+    vp = solve_verified(
+        _toy_problem(),
+        "30%",
+        _verify_with_gaps({"A": 25.0, "B": 25.0, "C": 25.0}),
+        "p",
+        max_solves=2,
+    )
+    ver, caps = vp.verification(), vp.caps()
     assert ver["target_met_exact"] is False and ver["solves"] == 2
     assert caps["cap_per_unit"] == pytest.approx(70.0)
     assert ver["footprint_exact"] > caps["cap_per_unit"]
     # no gap: one solve, nothing tightened
-    plan, ver, caps = solve_verified(_toy_problem(), "30%", _verify_with_gaps({}), "p")
+    vp = solve_verified(_toy_problem(), "30%", _verify_with_gaps({}), "p")
+    plan, ver, caps = vp.plan, vp.verification(), vp.caps()
     assert plan.chosen == ["A"] and ver["solves"] == 1 and ver["target_met_exact"] is True
     assert caps["tightening_per_unit"] == 0 and caps["solved_cap_per_unit"] == 70.0
 
@@ -258,8 +299,9 @@ def test_exact_footprint_missing_the_stated_target_is_reported():
 def test_effects_use_the_levers_formulas(model, monkeypatch):
     """BOM relinks and supplier electricity go through λ·s·δA (levers.lever_effects), PCF
     changes through levers.effects_from_supplier_pcf; the numbers are checked above."""
-    import supply_chain.levers as levers_mod
-    from pcf.demo.supply_chain import PACK_LEVERS, read_lever_changes
+    import supply_chain.model as levers_mod
+    from pcf.demo.supply_chain import PACK_LEVERS
+    from supply_chain.levers import read_lever_changes
 
     calls = []
     for name in ("lever_effects", "effects_from_supplier_pcf"):
@@ -276,26 +318,27 @@ def test_effects_use_the_levers_formulas(model, monkeypatch):
         calls.clear()
         model.effects({k: ch for k, ch in changes.items() if ch.change == kind})
         used[kind] = set(calls)
-    assert used == {"bom_replace": {"lever_effects"},
-                    "pcf_electricity": {"lever_effects", "effects_from_supplier_pcf"},
-                    "pcf_switch": {"effects_from_supplier_pcf"}}
+    assert used == {
+        "bom_replace": {"lever_effects"},
+        "pcf_electricity": {"lever_effects", "effects_from_supplier_pcf"},
+        "pcf_switch": {"effects_from_supplier_pcf"},
+    }
 
 
 def test_write_hotspots_writes_all_files_or_none(tmp_path, monkeypatch):
     """The files are built in memory first: a failure while building leaves nothing behind."""
-    import importlib
-
+    import supply_chain.hotspot_analysis as hotspots
     from supply_chain.bom import add_part, new_bom
-    from supply_chain.rollup import rollup
+    from supply_chain.roll_up import rollup
 
     G = new_bom("bike")
     add_part(G, "frame", "bike", 1, "piece", direct=2.0, supplier="F Ltd")
     add_part(G, "steel", "frame", 4.0, "kg", direct=2.0, supplier="S AG")
     r = rollup(G)
-    hotspots = importlib.import_module("supply_chain.hotspots")  # the package exports a function
     files = hotspots.write_hotspots(r, tmp_path / "ok", prefix="bike")
     assert sorted(Path(f).name for f in files.values()) == sorted(
-        p.name for p in (tmp_path / "ok").iterdir())
+        p.name for p in (tmp_path / "ok").iterdir()
+    )
     assert len(files) == 4
 
     def broken(o):
@@ -303,24 +346,29 @@ def test_write_hotspots_writes_all_files_or_none(tmp_path, monkeypatch):
 
     monkeypatch.setattr(hotspots, "jsonable", broken)  # fails after the CSV texts exist
     out = tmp_path / "failed"
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="JSON could not be built"):
         hotspots.write_hotspots(r, out, prefix="bike")
     assert not out.exists() or not list(out.iterdir())
 
 
 def test_demo_step_failing_leaves_no_partial_step(engine, tmp_path, monkeypatch):
     """A step that fails writes none of its files; the earlier steps' files are whole."""
-    from supply_chain import scoring
-    from pcf.demo.supply_chain import demo_supply_chain
+    import pcf.demo.supply_chain as demo_mod
 
     def broken(*a, **k):
         raise RuntimeError("scoring failed")
 
-    monkeypatch.setattr(scoring, "supplier_scores", broken)
-    with pytest.raises(RuntimeError):
-        demo_supply_chain(engine, tmp_path)
+    monkeypatch.setattr(demo_mod, "supplier_scores", broken)
+    with pytest.raises(RuntimeError, match="scoring failed"):
+        demo_mod.demo_supply_chain(engine, tmp_path)
     names = {p.name for p in tmp_path.iterdir()}
-    assert {"battery-pack-macc.csv", "battery-pack-levers.csv",
-            "battery-pack-hotspots.json"} <= names
-    assert not {n for n in names if "scorecard" in n or "supplier" in n or "summary" in n
-                or n.startswith(".pcf-staged-")}
+    assert {
+        "battery-pack-macc.csv",
+        "battery-pack-levers.csv",
+        "battery-pack-hotspots.json",
+    } <= names
+    assert not {
+        n
+        for n in names
+        if "scorecard" in n or "supplier" in n or "summary" in n or n.startswith(".pcf-staged-")
+    }

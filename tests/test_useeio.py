@@ -36,14 +36,14 @@ PUBLISHED_US_2012_CONSUMPTION_TOTAL = 4994453909559.766  # kg CO2 eq
 
 @pytest.fixture(scope="module")
 def model():
-    from lca.useeio import read_useeio
+    from lca.imports import read_useeio
 
     return read_useeio(REF)
 
 
 @pytest.fixture(scope="module")
 def table(model):
-    from lca.useeio import useeio_intensities
+    from lca.imports import useeio_intensities
 
     return useeio_intensities(model).set_index("sector")
 
@@ -91,7 +91,7 @@ def test_cement_by_hand(table, model):
 
 def test_bad_model_folder(tmp_path):
     from lca.errors import InventoryError
-    from lca.useeio import read_useeio
+    from lca.imports import read_useeio
 
     with pytest.raises(InventoryError, match="no such USEEIO"):
         read_useeio(tmp_path / "nope")
@@ -111,13 +111,17 @@ def useeio_db(project):
     import bw2data as bd
 
     from lca.errors import UnlinkedExchanges
-    from lca.useeio import import_useeio
+    from lca.imports import import_useeio
 
     before = set(bd.databases)
     with pytest.raises(UnlinkedExchanges) as info:
         import_useeio(project, REF, name="useeio-test")
     assert {u["name"] for u in info.value.unlinked} == {
-        "HFC-236fa", "Perfluorocyclobutane", "Perfluoropropane", "HFCs and PFCs, unspecified"}
+        "HFC-236fa",
+        "Perfluorocyclobutane",
+        "Perfluoropropane",
+        "HFCs and PFCs, unspecified",
+    }
     assert set(bd.databases) == before
     report = import_useeio(project, REF, name="useeio-test", drop_unlinked=True)
     assert report.activities == 411 and not report.replaced
@@ -130,7 +134,7 @@ def test_brightway_database_reproduces_the_factor_table(project, useeio_db, mode
     import bw2calc as bc
     import bw2data as bd
 
-    from lca.useeio import BIOGENIC_METHANE, BIOSPHERE_MAP, _biosphere_keys
+    from lca.imports._useeio import BIOGENIC_METHANE, BIOSPHERE_MAP, _biosphere_keys
 
     keys = _biosphere_keys(project)
     C = model.C[0]
@@ -149,8 +153,12 @@ def test_brightway_database_reproduces_the_factor_table(project, useeio_db, mode
     from lca.maths import intensities
 
     expected = intensities(model.technosphere, expected)
-    sectors = ["221100/US", "327310/US", "1111A0/US", "562000/US" if "562000/US" in
-               model.sector_ids else "562212/US"]
+    sectors = [
+        "221100/US",
+        "327310/US",
+        "1111A0/US",
+        "562000/US" if "562000/US" in model.sector_ids else "562212/US",
+    ]
     first = bd.get_node(database=useeio_db, code=sectors[0])
     lca = bc.LCA({first.id: 1}, method)
     lca.lci(factorize=True)

@@ -1,6 +1,6 @@
 """``pcf factory ...``: a plant's GHG inventory, allocation to products, gap to zero.
 
-Registered by ``pcf/cli.py`` with ``app.add_typer(factory_cmds.app, name="factory")``. Every
+Registered in :mod:`pcf.app` with ``app.add_typer(factory.app, name="factory")``. Every
 command reads a plant activity-data file (layout: ``inventories/factory/README.md``), imports the
 factor databases if they are missing or stale, and prints a table, or JSON with ``--json``
 (stdout holds nothing else). ``--csv FILE`` also writes the long table. Input errors are
@@ -13,47 +13,65 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
 
-app = typer.Typer(help="Factory carbon accounting: plant inventory, allocation, zero-carbon gap.",
-                  no_args_is_help=True)
+from pcf.context import PcfTyper, State, state
+from pcf.options import (
+    DEFAULT_METHOD,
+    CsvOutOpt,
+    JsonFilesOpt,
+    JsonOpt,
+    LangOpt,
+    MethodOpt,
+    OutOpt,
+    fraction,
+    in_file_arg,
+    positive,
+)
 
-PathArg = Annotated[Path, typer.Argument(help="Plant activity-data file (CSV or Excel).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")]
-CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Also write a CSV table here.")]
-MethodOpt = Annotated[str, typer.Option(help="Method alias (pcf methods) or A|B|C.")]
+__all__ = ["app"]
+
+app = PcfTyper(
+    help="Factory carbon accounting: plant inventory, allocation, zero-carbon gap.",
+    no_args_is_help=True,
+)
+
+PathArg = Annotated[Path, in_file_arg("Plant activity-data file (CSV or Excel).")]
 PeriodOpt = Annotated[str | None, typer.Option(help="Period (default: the latest).")]
-GreenOpt = Annotated[float | None, typer.Option(
-    help="What-if: green-power share of electricity (0-1).")]
-ElectrifyOpt = Annotated[float | None, typer.Option(
-    help="What-if: fraction of fuel heat electrified (0-1).")]
-KwhPerMjOpt = Annotated[float | None, typer.Option(
-    help="kWh of electricity per MJ of fuel replaced (needed with --electrify).")]
-EfficiencyOpt = Annotated[float | None, typer.Option(
-    help="What-if: energy saved by efficiency (0-1).")]
+KeyOpt = Annotated[
+    str | None,
+    typer.Option(help="Allocation key name in the file, or 'production' (default: physical)."),
+]
+GreenOpt = Annotated[float | None, fraction("What-if: green-power share of electricity (0-1).")]
+ElectrifyOpt = Annotated[
+    float | None, fraction("What-if: fraction of fuel heat electrified (0-1).")
+]
+KwhPerMjOpt = Annotated[
+    float | None,
+    typer.Option(
+        callback=positive,
+        help="kWh of electricity per MJ of fuel replaced (needed with --electrify).",
+    ),
+]
+EfficiencyOpt = Annotated[float | None, fraction("What-if: energy saved by efficiency (0-1).")]
 
 
-def _cli():
-    from pcf import app as cli
-
-    return cli
-
-
-def _plant(path: Path, method: str):
+def _plant(st: State, path: Path, method: str):
+    # heavy: keeps --help fast (factory imports Brightway and pandas)
     import factory
 
-    proj = _cli()._open()
+    proj = st.open()
     factory.ensure_factor_databases(proj)
     return proj, factory.plant_inventory(proj, path, method)
 
 
-def _dump(obj) -> None:
+def _dump(st: State, obj) -> None:
     from lca.files import jsonable
 
-    _cli()._out(json.dumps(obj, ensure_ascii=False, indent=2, default=jsonable))
+    st.out(json.dumps(obj, ensure_ascii=False, indent=2, default=jsonable))
 
 
 def _n(v, digits: int = 6) -> str:
@@ -66,16 +84,22 @@ def _t(kg) -> str:
 
 
 @app.command()
-def inventory(path: PathArg, method: MethodOpt = "gwp100", as_json: JsonOpt = False,
-              csv: CsvOpt = None):
+def inventory(
+    ctx: typer.Context,
+    path: PathArg,
+    method: MethodOpt = DEFAULT_METHOD,
+    as_json: JsonOpt = False,
+    csv: CsvOutOpt = None,
+) -> None:
     """Scope 1 by source and gas, scope 2 location- and market-based, green share, scope 3."""
-    _, plant = _plant(path, method)
+    st = state(ctx)
+    _, plant = _plant(st, path, method)
     if csv:
         plant.to_frame().to_csv(csv, index=False)
     if as_json:
-        _dump(plant.to_dict())
+        _dump(st, plant.to_dict())
         return
-    con = _cli()._console()
+    con = st.console()
     for p, inv in plant.periods.items():
         s = inv.summary()
         t = Table(title=f"{plant.plant} {p} (t CO2e; {inv.unit} / 1000)")
@@ -83,12 +107,16 @@ def inventory(path: PathArg, method: MethodOpt = "gwp100", as_json: JsonOpt = Fa
         t.add_column("value", justify="right")
         rows = [("scope 1", s["scope1"])]
         rows += [(f"  {k}", v) for k, v in s["scope1_by_gas"].items()]
-        rows += [("scope 2 location-based", s["scope2_location"]),
-                 ("scope 2 market-based", s["scope2_market"])]
+        rows += [
+            ("scope 2 location-based", s["scope2_location"]),
+            ("scope 2 market-based", s["scope2_market"]),
+        ]
         rows += [(f"  {k}", v) for k, v in s["scope2_market_by_category"].items()]
-        rows += [("scope 3 purchased goods", s["scope3_purchased_goods"]),
-                 ("scope 1+2 location", s["scope1_2_location"]),
-                 ("scope 1+2 market", s["scope1_2_market"])]
+        rows += [
+            ("scope 3 purchased goods", s["scope3_purchased_goods"]),
+            ("scope 1+2 location", s["scope1_2_location"]),
+            ("scope 1+2 market", s["scope1_2_market"]),
+        ]
         for k, v in rows:
             t.add_row(k, _t(v))
         t.add_row("green-power share", f"{s['green_share']:.1%}")
@@ -99,37 +127,60 @@ def inventory(path: PathArg, method: MethodOpt = "gwp100", as_json: JsonOpt = Fa
 
 
 @app.command()
-def allocate(path: PathArg, period: PeriodOpt = None,
-             key: Annotated[str | None, typer.Option(
-                 help="Allocation key name in the file, or 'production' (default: physical).")
-             ] = None,
-             scope2: Annotated[str, typer.Option(help="market or location.")] = "market",
-             write: Annotated[bool, typer.Option(
-                 "--write", help="Write pcf-factory-<plant> product activities.")] = False,
-             method: MethodOpt = "gwp100", as_json: JsonOpt = False, csv: CsvOpt = None):
+def allocate(
+    ctx: typer.Context,
+    path: PathArg,
+    period: PeriodOpt = None,
+    key: KeyOpt = None,
+    scope2: Annotated[
+        Literal["market", "location"], typer.Option(help="Scope 2 basis.")
+    ] = "market",
+    write: Annotated[
+        bool, typer.Option("--write", help="Write pcf-factory-<plant> product activities.")
+    ] = False,
+    method: MethodOpt = DEFAULT_METHOD,
+    as_json: JsonOpt = False,
+    csv: CsvOutOpt = None,
+) -> None:
     """Per-product gate-to-gate kg CO2e per unit (ISO 14067 hierarchy; offsets beside)."""
     import factory
 
-    proj, plant = _plant(path, method)
+    st = state(ctx)
+    proj, plant = _plant(st, path, method)
     res = factory.allocate(plant.get(period), key, scope2)
     d = res.to_dict()
     if write:
-        d["database"] = factory.write_product_activities(proj, path, period, key, scope2,
-                                                         method=method)
+        d["database"] = factory.write_product_activities(
+            proj, path, period, key, scope2, method=method
+        )
     if csv:
         res.to_frame().to_csv(csv, index=False)
     if as_json:
-        _dump(d)
+        _dump(st, d)
         return
-    con = _cli()._console()
-    t = Table(title=f"{res.plant} {res.period}: gate-to-gate per product "
-                    f"(scope 1 + scope 2 {scope2}-based)")
-    for c in ("product", "amount", "share", "total t CO2e", f"{res.unit} per unit",
-              "offsets beside t CO2e"):
+    con = st.console()
+    t = Table(
+        title=f"{res.plant} {res.period}: gate-to-gate per product "
+        f"(scope 1 + scope 2 {scope2}-based)"
+    )
+    for c in (
+        "product",
+        "amount",
+        "share",
+        "total t CO2e",
+        f"{res.unit} per unit",
+        "offsets beside t CO2e",
+    ):
         t.add_column(c, justify="left" if c == "product" else "right")
     for p in res.products:
-        t.add_row(p.product, f"{_n(p.amount)} {p.unit}", f"{p.share:.4g}", _t(p.total_kg),
-                  _n(p.per_unit), _t(p.offsets_beside_kg))
+        t.add_row(
+            p.product,
+            f"{_n(p.amount)} {p.unit}",
+            f"{p.share:.4g}",
+            _t(p.total_kg),
+            _n(p.per_unit),
+            _t(p.offsets_beside_kg),
+        )
     con.print(t)
     con.print(f"Key: {res.key} ({res.basis}). {res.hierarchy}.")
     if write:
@@ -137,70 +188,116 @@ def allocate(path: PathArg, period: PeriodOpt = None,
 
 
 @app.command()
-def gap(path: PathArg, period: PeriodOpt = None, green_share: GreenOpt = None,
-        electrify: ElectrifyOpt = None, kwh_per_mj: KwhPerMjOpt = None,
-        efficiency: EfficiencyOpt = None, method: MethodOpt = "gwp100", as_json: JsonOpt = False, csv: CsvOpt = None):
+def gap(
+    ctx: typer.Context,
+    path: PathArg,
+    period: PeriodOpt = None,
+    green_share: GreenOpt = None,
+    electrify: ElectrifyOpt = None,
+    kwh_per_mj: KwhPerMjOpt = None,
+    efficiency: EfficiencyOpt = None,
+    method: MethodOpt = DEFAULT_METHOD,
+    as_json: JsonOpt = False,
+    csv: CsvOutOpt = None,
+) -> None:
     """Residual emissions, offsets needed for net zero, trajectory and what-if levers."""
+    import pandas as pd
+
     import factory
 
-    _, plant = _plant(path, method)
-    d = factory.gap_report(plant, period, green=green_share, electrify=electrify,
-                           kwh_per_mj=kwh_per_mj, efficiency=efficiency)
+    st = state(ctx)
+    _, plant = _plant(st, path, method)
+    d = factory.gap_report(
+        plant,
+        period,
+        green=green_share,
+        electrify=electrify,
+        kwh_per_mj=kwh_per_mj,
+        efficiency=efficiency,
+    )
     if csv:
-        import pandas as pd
-
         pd.DataFrame(d["trajectory"]).to_csv(csv, index=False)
     if as_json:
-        _dump(d)
+        _dump(st, d)
         return
-    con = _cli()._console()
+    con = st.console()
     t = Table(title=f"{d['plant']}: trajectory (t CO2e)")
-    for c in ("period", "scope 1", "scope 2 loc", "scope 2 mkt", "green", "residual",
-              "offsets", "gap to zero", "vs previous"):
+    for c in (
+        "period",
+        "scope 1",
+        "scope 2 loc",
+        "scope 2 mkt",
+        "green",
+        "residual",
+        "offsets",
+        "gap to zero",
+        "vs previous",
+    ):
         t.add_column(c, justify="right")
     for r in d["trajectory"]:
         chg = "" if r["change_vs_previous_pct"] is None else f"{r['change_vs_previous_pct']:+.1%}"
-        t.add_row(r["period"], _t(r["scope1"]), _t(r["scope2_location"]),
-                  _t(r["scope2_market"]), f"{r['green_share']:.1%}", _t(r["residual"]),
-                  _t(r["offsets_retired"]), _t(r["gap_to_zero"]), chg)
+        t.add_row(
+            r["period"],
+            _t(r["scope1"]),
+            _t(r["scope2_location"]),
+            _t(r["scope2_market"]),
+            f"{r['green_share']:.1%}",
+            _t(r["residual"]),
+            _t(r["offsets_retired"]),
+            _t(r["gap_to_zero"]),
+            chg,
+        )
     con.print(t)
     if len(d["levers"]) > 1:
         t = Table(title=f"What-if levers, {d['period']} (t CO2e)")
         for c in ("lever", "residual", "change", "green", "offsets needed"):
             t.add_column(c, justify="left" if c == "lever" else "right")
         for r in d["levers"]:
-            t.add_row(r["lever"], _t(r["residual_kg"]), _t(r["change_kg"]),
-                      f"{r['green_share']:.1%}", _t(r["offsets_needed"]))
+            t.add_row(
+                r["lever"],
+                _t(r["residual_kg"]),
+                _t(r["change_kg"]),
+                f"{r['green_share']:.1%}",
+                _t(r["offsets_needed"]),
+            )
         con.print(t)
     con.print(d["note"])
 
 
 @app.command()
-def sheet(path: PathArg,
-          out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
-              "pcf-output/factory"),
-          lang: Annotated[str, typer.Option("--lang", help="Sheet language: en or zh.")] = "en",
-          period: PeriodOpt = None,
-          key: Annotated[str | None, typer.Option(
-              help="Allocation key name in the file, or 'production' (default: physical).")
-          ] = None,
-          green_share: GreenOpt = None, electrify: ElectrifyOpt = None,
-          kwh_per_mj: KwhPerMjOpt = None, efficiency: EfficiencyOpt = None,
-          method: MethodOpt = "gwp100",
-          as_json: Annotated[bool, typer.Option(
-              "--json", help="Print the written files as JSON.")] = False):
+def sheet(
+    ctx: typer.Context,
+    path: PathArg,
+    out: OutOpt = Path("pcf-output/factory"),
+    lang: LangOpt = "en",
+    period: PeriodOpt = None,
+    key: KeyOpt = None,
+    green_share: GreenOpt = None,
+    electrify: ElectrifyOpt = None,
+    kwh_per_mj: KwhPerMjOpt = None,
+    efficiency: EfficiencyOpt = None,
+    method: MethodOpt = DEFAULT_METHOD,
+    as_json: JsonFilesOpt = False,
+) -> None:
     """Plant sheet (HTML + PDF): scopes 1-3, instruments, products, gap to zero, trajectory."""
     from reports.plant import write_plant_sheet
 
-    _, plant = _plant(path, method)
-    levers = {k: v for k, v in (("green", green_share), ("electrify", electrify),
-                                ("kwh_per_mj", kwh_per_mj), ("efficiency", efficiency))
-              if v is not None}
-    files = write_plant_sheet(plant, out, lang=lang, period=period, what_if=levers or None,
-                              key=key)
+    st = state(ctx)
+    _, plant = _plant(st, path, method)
+    levers = {
+        k: v
+        for k, v in (
+            ("green", green_share),
+            ("electrify", electrify),
+            ("kwh_per_mj", kwh_per_mj),
+            ("efficiency", efficiency),
+        )
+        if v is not None
+    }
+    files = write_plant_sheet(plant, out, lang=lang, period=period, what_if=levers or None, key=key)
     if as_json:
-        _dump({"files": [str(f) for f in files]})
+        _dump(st, {"files": [str(f) for f in files]})
         return
-    con = _cli()._console()
+    con = st.console()
     for f in files:
         con.print(f"written: {f}")

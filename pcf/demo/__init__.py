@@ -18,8 +18,15 @@ from .reports import DEMO_PRODUCT, write_demo_reports
 __all__ = ["run"]
 
 
-def run(proj: Project, out: str | os.PathLike, method: str = "gwp100", iterations: int = 1000,
-        seed: int = 42, lang: str = "en", progress: Progress | None = None) -> dict:
+def run(
+    proj: Project,
+    out: str | os.PathLike,
+    method: str = "gwp100",
+    iterations: int = 1000,
+    seed: int = 42,
+    lang: str = "en",
+    progress: Progress | None = None,
+) -> dict:
     """The whole demo into ``out``: footprints with Monte Carlo, the two supply chains, the
     declarations and reports of the demo cell, the example plant. Returns the summary."""
     out = Path(out)
@@ -29,8 +36,9 @@ def run(proj: Project, out: str | os.PathLike, method: str = "gwp100", iteration
             progress(done, total, what)
 
     eng = FootprintEngine(proj)
-    summary = footprint_shipped(proj, out, method=method, iterations=iterations, seed=seed,
-                                progress=progress, engine=eng)
+    summary = footprint_shipped(
+        proj, out, method=method, iterations=iterations, seed=seed, progress=progress, engine=eng
+    )
     step(0, 3, "Supply chain: roll-up, hotspots, reduction plan")
     summary["supply_chain"] = sc_demo.demo_bom_summary(eng, out / "supply-chain", method)
     summary["supply_chain_pack"] = sc_demo.demo_supply_chain(eng, out / "supply-chain", method)
@@ -42,7 +50,8 @@ def run(proj: Project, out: str | os.PathLike, method: str = "gwp100", iteration
     if unc and samples is not None:
         unc = {**unc, "samples": samples}  # the report draws the distribution
     reports_written = write_demo_reports(
-        eng, cell, out / "reports", uncertainty=unc, method=method, lang=lang)
+        eng, cell, out / "reports", uncertainty=unc, method=method, lang=lang
+    )
     summary["reports"] = [str(p) for p in reports_written]
     step(2, 3, "Example plant: inventory and gap to zero")
     summary["factory"] = demo_plant_summary(proj, out / "factory")

@@ -12,7 +12,7 @@ import pandas as pd
 from lca import methods
 from lca.files import write_files_atomically
 from lca.footprint import FootprintEngine
-from lca.importer import shipped_inventories
+from lca.imports import shipped_inventories
 from lca.project import Project
 from lca.workflows import Progress, ensure_inventories, shipped_product_keys, uncertainty
 

@@ -15,14 +15,15 @@ from lca.errors import PCFError
 from lca.files import jsonable, staged
 from lca.footprint import FootprintEngine
 from lca.project import Project
-from reports.plant import write_plant_sheet
+from reports import write_plant_sheet
 
 #: What-if levers of the shipped demo: 60 % green electricity, 10 % efficiency.
 DEMO_WHAT_IF = {"green": 0.6, "efficiency": 0.10}
 
 
-def demo_plant_summary(project: Project, out_dir: str | os.PathLike, *,
-                       path: str | os.PathLike | None = None) -> dict:
+def demo_plant_summary(
+    project: Project, out_dir: str | os.PathLike, *, path: str | os.PathLike | None = None
+) -> dict:
     """The example plant's inventory, gap to zero and product footprints; writes JSON + CSV.
 
     Files (written to a temporary folder and moved into place): ``factory-inventory.json``,
@@ -36,12 +37,16 @@ def demo_plant_summary(project: Project, out_dir: str | os.PathLike, *,
     alloc = allocate(plant.latest())
     generic = _generic_cell_production(project)
     summary = {
-        "plant": plant.plant, "illustrative": True,
-        "disclaimer": ("Illustrative example plant, not measured data: electricity = 57.5 kWh per "
-                       "kWh of cell capacity (Kurland 2020, as in inventories/products/"
-                       "li-ion-cell.csv) x an illustrative annual volume; contracts and offsets "
-                       "are illustrative."),
-        "unit": gap["unit"], "periods": list(plant.periods),
+        "plant": plant.plant,
+        "illustrative": True,
+        "disclaimer": (
+            "Illustrative example plant, not measured data: electricity = 57.5 kWh per "
+            "kWh of cell capacity (Kurland 2020, as in inventories/products/"
+            "li-ion-cell.csv) x an illustrative annual volume; contracts and offsets "
+            "are illustrative."
+        ),
+        "unit": gap["unit"],
+        "periods": list(plant.periods),
         "inventory": {p: inv.summary() for p, inv in plant.periods.items()},
         "gap": gap,
         "products": alloc.to_dict(),
@@ -50,10 +55,12 @@ def demo_plant_summary(project: Project, out_dir: str | os.PathLike, *,
     out = Path(out_dir)
     with staged(out) as t:
         (t / "factory-inventory.json").write_text(
-            json.dumps(plant.to_dict(), ensure_ascii=False, indent=2, default=jsonable))
+            json.dumps(plant.to_dict(), ensure_ascii=False, indent=2, default=jsonable)
+        )
         plant.to_frame().to_csv(t / "factory-inventory.csv", index=False)
         (t / "factory-gap.json").write_text(
-            json.dumps(summary, ensure_ascii=False, indent=2, default=jsonable))
+            json.dumps(summary, ensure_ascii=False, indent=2, default=jsonable)
+        )
         pd.DataFrame(gap["trajectory"]).to_csv(t / "factory-gap.csv", index=False)
         alloc.to_frame().to_csv(t / "factory-products.csv", index=False)
         files = [str(out / f.name) for f in sorted(t.iterdir())]
@@ -71,7 +78,6 @@ def _generic_cell_production(project: Project) -> float | None:
     except PCFError:
         return None
     return r.total
-
 
 
 def write_demo_plant_sheet(project, out_dir: str | os.PathLike, lang: str = "en") -> list[Path]:

@@ -7,15 +7,22 @@ shipped demo product's metadata is ``pcf/demo/demo_meta.yaml`` (fictitious compa
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from importlib.resources import files
 from pathlib import Path
 
-import yaml
-
-from reports.errors import InvalidDeclaration, ReportInputError
+from reports import (
+    battery_declaration,
+    pact_footprint,
+    read_meta,
+    supplier_workbook,
+    write_battery_declaration,
+    write_iso14067_report,
+    write_pact,
+)
+from reports.errors import InvalidDeclaration
+from reports.meta import section
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +31,16 @@ DEMO_META = Path(str(files("pcf.demo"))) / "demo_meta.yaml"
 
 
 def load_meta(path: str | os.PathLike | None = None, product=None) -> dict:
-    """Metadata sections from ``path`` (YAML or JSON); the demo's for the demo product."""
+    """Metadata sections from ``path`` (:func:`reports.read_meta`); without a path, the shipped
+    demo's metadata for the demo product.
+
+    Raises
+    ------
+    InvalidDeclaration
+        No path, and ``product`` is not the demo product.
+    ReportInputError
+        As :func:`reports.read_meta`.
+    """
     if path is None:
         key = (
             tuple(product)
@@ -39,20 +55,7 @@ def load_meta(path: str | os.PathLike | None = None, product=None) -> dict:
                 "with sections declaration, battery, study (see pcf/demo/demo_meta.yaml)",
             )
         path = DEMO_META
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        data = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise ReportInputError(path, f"cannot read metadata ({exc})") from None
-    if not isinstance(data, dict) or "declaration" not in data:
-        raise ReportInputError(path, "needs a 'declaration' section")
-    return data
-
-
-def section(meta: dict, name: str, where: str = "meta"):
-    if name not in meta or meta[name] is None:
-        raise InvalidDeclaration(f"{where}.{name}", None, "section is missing")
-    return meta[name]
+    return read_meta(path)
 
 
 def write_demo_reports(
@@ -66,24 +69,19 @@ def write_demo_reports(
 ) -> list[Path]:
     """Write PACT v3 JSON, the battery declaration (JSON, HTML, PDF), the ISO 14067 report
     (HTML, PDF) and the supplier workbook for ``product_key``, all from one footprint."""
-    from reports.battery import battery_declaration, write_battery_declaration
-    from reports.iso14067 import write_iso14067_report
-    from reports.pact import pact_footprint, write_pact
-    from reports.suppliers import supplier_workbook
-
     meta = meta or load_meta(None, product_key)
     result = engine.footprint(product_key, method)
     out = Path(out_dir)
     code = result.product[1]
-    files = [
+    written = [
         write_pact(
             pact_footprint(result, section(meta, "declaration"), 3), out / f"pact-v3-{code}.json"
         )
     ]
     if meta.get("battery"):
         decl = battery_declaration(result, meta["battery"])
-        files += write_battery_declaration(decl, out, lang=lang)
-    files += write_iso14067_report(
+        written += write_battery_declaration(decl, out, lang=lang)
+    written += write_iso14067_report(
         result,
         meta["declaration"],
         section(meta, "study"),
@@ -92,6 +90,6 @@ def write_demo_reports(
         uncertainty=uncertainty,
         engine=engine,
     )
-    files.append(supplier_workbook(result, out / f"suppliers-{code}.xlsx"))
-    log.info("demo reports: %s", ", ".join(str(f) for f in files))
-    return files
+    written.append(supplier_workbook(result, out / f"suppliers-{code}.xlsx"))
+    log.info("demo reports: %s", ", ".join(str(f) for f in written))
+    return written

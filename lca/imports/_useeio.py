@@ -14,7 +14,7 @@ USEEIO v2.1.20-GHG) and offers it two ways:
 2. :func:`import_useeio`: a Brightway database (one activity per sector, reference product 1 USD,
    technosphere inputs ``A_io``, biosphere exchanges ``B`` linked to biosphere3 flows by the
    documented name map :data:`BIOSPHERE_MAP`), so the engine's IPCC methods characterise it
-   (AR6 factors, not USEEIO's AR4). Written through :func:`lca.importer.write_database`
+   (AR6 factors, not USEEIO's AR4). Written through :func:`lca.imports.write_database`
    (temporary database, then rename: all-or-nothing).
 
 The biosphere map (USEEIO flowable → biosphere3 flow, all ``('air',)``, kg):
@@ -56,11 +56,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .errors import InventoryError, UnlinkedExchanges
-from .importer import ImportReport, write_database
-from .maths import direct_intensities, intensities, inventory, score, supply
-from .project import Project
-from .solver import factorize
+from ..errors import InventoryError, UnlinkedExchanges
+from ..maths import direct_intensities, intensities, inventory, score, supply
+from ..project import Project
+from ..solver import factorize
+from ._write import ImportReport, write_database
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +169,15 @@ def read_useeio(path: str | os.PathLike) -> USEEIOModel:
                 y[index[row["sector"]]] += row["amount"]
             demands[d["id"]] = y
     return USEEIOModel(
-        name=path.name, path=path, sectors=sectors, flows=flows, indicators=indicators,
-        A_io=sp.csr_matrix(mats["A"]), B=sp.csr_matrix(mats["B"]), C=mats["C"], demands=demands,
+        name=path.name,
+        path=path,
+        sectors=sectors,
+        flows=flows,
+        indicators=indicators,
+        A_io=sp.csr_matrix(mats["A"]),
+        B=sp.csr_matrix(mats["B"]),
+        C=mats["C"],
+        demands=demands,
     )
 
 
@@ -193,12 +200,14 @@ def useeio_intensities(model: USEEIOModel | str | os.PathLike) -> pd.DataFrame:
     e = np.atleast_2d(direct_intensities(model.C, model.B))
     fact = factorize(model.technosphere, labels=model.sector_ids)
     lam = np.atleast_2d(intensities(fact, e))
-    df = pd.DataFrame({
-        "sector": model.sector_ids,
-        "code": [s.get("code") for s in model.sectors],
-        "name": [s.get("name") for s in model.sectors],
-        "location": [s.get("location") for s in model.sectors],
-    })
+    df = pd.DataFrame(
+        {
+            "sector": model.sector_ids,
+            "code": [s.get("code") for s in model.sectors],
+            "name": [s.get("name") for s in model.sectors],
+            "location": [s.get("location") for s in model.sectors],
+        }
+    )
     units = {}
     for i, ind in enumerate(model.indicators):
         code = ind.get("code") or ind["id"]
@@ -237,43 +246,73 @@ def useeio_datasets(proj: Project, model: USEEIOModel, name: str, drop_unlinked:
     B = model.B.tocsc()
     data, unlinked = {}, {}
     for j, sec in enumerate(model.sectors):
-        exchanges = [{"input": (name, codes[j]), "amount": 1.0, "type": "production",
-                      "unit": "USD"}]
+        exchanges = [
+            {"input": (name, codes[j]), "amount": 1.0, "type": "production", "unit": "USD"}
+        ]
         col = slice(A.indptr[j], A.indptr[j + 1])
         for i, a in zip(A.indices[col], A.data[col]):
-            exchanges.append({"input": (name, codes[i]), "amount": float(a),
-                              "type": "technosphere", "unit": "USD"})
+            exchanges.append(
+                {
+                    "input": (name, codes[i]),
+                    "amount": float(a),
+                    "type": "technosphere",
+                    "unit": "USD",
+                }
+            )
         col = slice(B.indptr[j], B.indptr[j + 1])
         for k, b in zip(B.indices[col], B.data[col]):
             flow = model.flows[k]
             target = _flow_target(flow, sec)
             if target in bio:
-                exchanges.append({"input": bio[target], "amount": float(b), "type": "biosphere",
-                                  "unit": "kilogram"})
+                exchanges.append(
+                    {
+                        "input": bio[target],
+                        "amount": float(b),
+                        "type": "biosphere",
+                        "unit": "kilogram",
+                    }
+                )
             else:
                 unlinked.setdefault(flow["flowable"], []).append((j, float(b)))
         data[(name, codes[j])] = {
-            "name": sec["name"], "reference product": sec["name"], "unit": "USD",
-            "location": sec.get("location") or "US", "code": codes[j], "type": "process",
-            "comment": sec.get("description", ""), "useeio sector": sec["id"],
+            "name": sec["name"],
+            "reference product": sec["name"],
+            "unit": "USD",
+            "location": sec.get("location") or "US",
+            "code": codes[j],
+            "type": "process",
+            "comment": sec.get("description", ""),
+            "useeio sector": sec["id"],
             "exchanges": exchanges,
         }
     if unlinked:
         flows = {f["flowable"]: f for f in model.flows}
         share = _unlinked_share(model, unlinked)
         listing = [
-            {"type": "biosphere", "name": f, "unit": flows[f].get("unit"),
-             "categories": flows[f].get("context"),
-             "activity": model.sectors[v[0][0]]["name"]
-             + (f" and {len(v) - 1} more sectors" if len(v) > 1 else "")}
+            {
+                "type": "biosphere",
+                "name": f,
+                "unit": flows[f].get("unit"),
+                "categories": flows[f].get("context"),
+                "activity": model.sectors[v[0][0]]["name"]
+                + (f" and {len(v) - 1} more sectors" if len(v) > 1 else ""),
+            }
             for f, v in sorted(unlinked.items())
         ]
         if not drop_unlinked:
-            raise UnlinkedExchanges(f"{model.path} (no biosphere3 flow; drop_unlinked=True "
-                                    f"drops them, {share:.3%} of the GHG total)", listing)
-        log.warning("USEEIO %s: dropped %d flows with no biosphere3 equivalent (%s), %.3f%% of "
-                    "the model's GHG total", model.name, len(unlinked), ", ".join(sorted(unlinked)),
-                    100 * share)
+            raise UnlinkedExchanges(
+                f"{model.path} (no biosphere3 flow; drop_unlinked=True "
+                f"drops them, {share:.3%} of the GHG total)",
+                listing,
+            )
+        log.warning(
+            "USEEIO %s: dropped %d flows with no biosphere3 equivalent (%s), %.3f%% of "
+            "the model's GHG total",
+            model.name,
+            len(unlinked),
+            ", ".join(sorted(unlinked)),
+            100 * share,
+        )
     return data
 
 
@@ -305,7 +344,11 @@ def import_useeio(
     model = read_useeio(path)
     with proj.lock():
         data = useeio_datasets(proj, model, name, drop_unlinked=drop_unlinked)
-        meta = {"format": "USEEIO API JSON", "useeio model": model.name,
-                "description": f"US EPA {model.name}, spend-based, per USD (2012 USD)"}
-        return write_database(proj, name, data, metadata=meta, overwrite=overwrite,
-                              source=str(path))
+        meta = {
+            "format": "USEEIO API JSON",
+            "useeio model": model.name,
+            "description": f"US EPA {model.name}, spend-based, per USD (2012 USD)",
+        }
+        return write_database(
+            proj, name, data, metadata=meta, overwrite=overwrite, source=str(path)
+        )

@@ -11,7 +11,8 @@ solve; no recursion, no Python loop over nodes.
 Seen as a technosphere, a BOM is ``A = I − Qᵀ`` (components x parents, inputs negative): ``x`` is
 the vector of intensities ``λ = d A⁻¹`` and the amount of every part needed for one unit of a
 product is the supply ``m = A⁻¹ f``. The contribution and sensitivity formulas of
-:mod:`lca.maths` therefore apply to BOMs unchanged (see :mod:`supply_chain.hotspots`).
+:mod:`lca.maths` therefore apply to BOMs unchanged (see :mod:`supply_chain.hotspot_analysis`).
+The array kernels (levels, triangular solves) are in :mod:`supply_chain.bom_math`.
 
 Footprint source of a part, in this order (each node records the one it used, in ``source``):
 
@@ -48,259 +49,19 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import spsolve_triangular
 
-try:  # the C++ kernels behind scipy.sparse's row indexing and mat-vec products
-    from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
-    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
-    from scipy.sparse._sparsetools import csr_row_index as _csr_row_index
-except ImportError:  # pragma: no cover - private module moved: same maths in numpy below
-    _csr_matvec = _csr_matvecs = _csr_row_index = None
-
+from lca import maths, methods
 from lca.errors import UnknownProduct
+from lca.units import conversion_factor
 
+from .bom_math import rollup_vector, topological_order
 from .errors import BOMCycle, MissingFootprint, UnknownPart
+from .paths import path_exchange
 from .pcfs import DQR_FIELDS, SupplierPCF, pcf_index
-from .units import conversion_factor
 
 log = logging.getLogger(__name__)
 
 SOURCES = ("supplier_pcf", "brightway", "spend", "bom", "direct", "missing")
-
-
-# -- pure array maths ----------------------------------------------------------------------------
-def _kahn(indptr: np.ndarray, indices: np.ndarray, n: int, max_passes: int):
-    """Vectorised Kahn over a CSR adjacency (row = parent): the levels, as
-    ``[(frontier, counts, offsets, edge positions of its rows), ...]``, and how many nodes were
-    released."""
-    indeg = np.bincount(indices, minlength=n)
-    stamp = np.empty(n, dtype=np.int64)
-    frontier = np.flatnonzero(indeg == 0)
-    levels = []
-    done = 0
-    while len(frontier) and len(levels) < max_passes:
-        starts = indptr[frontier]
-        counts = indptr[frontier + 1] - starts
-        total = int(counts.sum())
-        offsets = np.cumsum(counts) - counts
-        pos = np.repeat(starts - offsets, counts) + np.arange(total)
-        levels.append((frontier, counts, offsets, pos))
-        done += len(frontier)
-        if not total:
-            break
-        kids = indices[pos]
-        np.subtract.at(indeg, kids, 1)
-        cand = kids[indeg[kids] == 0]
-        k = np.arange(len(cand))
-        stamp[cand] = k  # keep one copy of a part released by two parents at once
-        frontier = cand[stamp[cand] == k]
-    return levels, done
-
-
-def _csr_rows(indptr, indices, data, rowlen, rows):
-    """Rows ``rows`` of a CSR matrix, as ``(indptr, indices, data)`` of the sub-matrix."""
-    m = len(rows)
-    ptr = np.empty(m + 1, dtype=indptr.dtype)
-    ptr[0] = 0
-    np.cumsum(rowlen[rows], out=ptr[1:])
-    nnz = int(ptr[-1])
-    if _csr_row_index is None:  # pragma: no cover
-        pos = np.repeat(indptr[rows] - ptr[:-1], rowlen[rows]) + np.arange(nnz)
-        return ptr, indices[pos], data[pos]
-    kids = np.empty(nnz, dtype=indices.dtype)
-    vals = np.empty(nnz, dtype=data.dtype)
-    _csr_row_index(m, rows, indptr, indices, data, kids, vals)
-    return ptr, kids, vals
-
-
-def _kahn_rows(indptr, indices, data, n: int, max_passes: int):
-    """Vectorised Kahn over a CSR adjacency (row = parent) for the roll-up: the levels of the
-    parts that have components, as ``[(rows, indptr, indices, data), ...]`` (the sub-matrix of
-    each level's rows, gathered once in the order found), and how many nodes were released.
-
-    Leaves (empty rows) are left out of the levels (nothing to sum) and count as released from
-    the start; a part is released when its last parent is, so the passes are the levels of the
-    parts with components: one fewer than the BOM's depth. Each frontier is sorted (cheaper
-    gathers; released twice in one pass = adjacent, dropped); no node is ever touched again
-    once released, so in-degrees need no marking.
-    """
-    rowlen = np.diff(indptr)
-    inner = rowlen > 0
-    indeg = np.zeros(n, dtype=indices.dtype)
-    one = indeg.dtype.type(1)
-    np.add.at(indeg, indices, one)
-    frontier = np.flatnonzero((indeg == 0) & inner).astype(indptr.dtype, copy=False)
-    done = n - int(np.count_nonzero(inner))
-    levels = []
-    while len(frontier) and len(levels) < max_passes - 1:
-        ptr, kids, vals = _csr_rows(indptr, indices, data, rowlen, frontier)
-        levels.append((frontier, ptr, kids, vals))
-        done += len(frontier)
-        kids = np.compress(inner[kids], kids)
-        np.subtract.at(indeg, kids, one)
-        frontier = np.compress(indeg[kids] == 0, kids)
-        if len(frontier) > 1:
-            frontier.sort()
-            keep = np.empty(len(frontier), dtype=bool)
-            keep[0] = True
-            np.not_equal(frontier[1:], frontier[:-1], out=keep[1:])
-            frontier = np.compress(keep, frontier)
-        frontier = frontier.astype(indptr.dtype, copy=False)
-    return levels, done
-
-
-def bom_levels(parent: np.ndarray, child: np.ndarray, n: int, max_passes: int = 5000
-               ) -> np.ndarray:
-    """Level of every node: the length of the longest path to it from a root (roots are 0).
-
-    ``parent[k] → child[k]`` are the edges of a graph on nodes ``0..n-1``; every component has
-    a higher level than each of its parents. Vectorised Kahn: each numpy pass releases all nodes
-    whose parents are done, so the number of passes is the BOM's depth and each costs only the
-    edges it touches. Past ``max_passes`` levels (a long chain) networkx levels the rest.
-
-    Raises
-    ------
-    BOMCycle
-        Naming one cycle (as node indices) when the graph is not a DAG.
-
-    >>> bom_levels(np.array([2, 2, 0]), np.array([0, 1, 1]), 3).tolist()
-    [1, 2, 0]
-    """
-    parent = np.asarray(parent, dtype=np.int64)
-    child = np.asarray(child, dtype=np.int64)
-    adj = sp.csr_matrix((np.ones(len(parent), dtype=np.int8), (parent, child)), shape=(n, n))
-    # duplicate edges are kept as stored entries only once; that does not change levels
-    levels, _done = _kahn(adj.indptr, adj.indices, n, max_passes)
-    level = np.full(n, -1, dtype=np.int64)
-    for depth, (frontier, *_rest) in enumerate(levels):
-        level[frontier] = depth
-    rest = np.flatnonzero(level < 0)
-    if len(rest):
-        sub = (level[parent] < 0) & (level[child] < 0)
-        H = nx.DiGraph()
-        H.add_nodes_from(rest.tolist())
-        H.add_edges_from(zip(parent[sub].tolist(), child[sub].tolist()))
-        try:
-            for g, nodes in enumerate(nx.topological_generations(H)):
-                level[np.fromiter(nodes, dtype=np.int64)] = len(levels) + g
-        except nx.NetworkXUnfeasible:
-            cycle = nx.find_cycle(H)
-            raise BOMCycle([u for u, _v, *_ in cycle]) from None
-    return level
-
-
-def topological_order(parent: np.ndarray, child: np.ndarray, n: int) -> np.ndarray:
-    """Node indices with every parent before its components (by :func:`bom_levels`).
-
-    >>> topological_order(np.array([2, 2, 0]), np.array([0, 1, 1]), 3).tolist()
-    [2, 0, 1]
-    """
-    return np.argsort(bom_levels(parent, child, n), kind="stable")
-
-
-def rollup_vector(Q: sp.spmatrix, d: np.ndarray) -> np.ndarray:
-    """Footprint of every node ``x = (I − Q)⁻¹ d`` for ``Q`` strictly upper triangular.
-
-    ``Q[p, c]`` is the quantity of ``c`` per unit of ``p`` with nodes in topological order
-    (:func:`topological_order`); ``d`` one column per right-hand side. One sparse triangular
-    solve, no inversion.
-
-    >>> Q = sp.csr_matrix([[0, 2.0, 0], [0, 0, 3.0], [0, 0, 0]])
-    >>> rollup_vector(Q, np.array([1.0, 0.5, 0.1])).tolist()   # 1 + 2 (0.5 + 3 x 0.1)
-    [2.6, 0.8, 0.1]
-    """
-    Q = sp.csr_matrix(Q)
-    if Q.nnz == 0:
-        return np.array(d, dtype=np.float64)
-    M = sp.csr_matrix((-Q.data, Q.indices, Q.indptr), shape=Q.shape)
-    M.sort_indices()
-    return spsolve_triangular(M, np.asarray(d, dtype=np.float64), lower=False,
-                              unit_diagonal=True)
-
-
-def supply_vector(Q: sp.spmatrix, f: np.ndarray) -> np.ndarray:
-    """Amount of every node needed for demand ``f``: ``m = (I − Qᵀ)⁻¹ f`` (lower triangular).
-
-    >>> Q = sp.csr_matrix([[0, 2.0, 0], [0, 0, 3.0], [0, 0, 0]])
-    >>> supply_vector(Q, np.array([1.0, 0, 0])).tolist()
-    [1.0, 2.0, 6.0]
-    """
-    Qt = sp.csr_matrix(sp.csr_matrix(Q).T)
-    if Qt.nnz == 0:
-        return np.array(f, dtype=np.float64)
-    M = sp.csr_matrix((-Qt.data, Qt.indices, Qt.indptr), shape=Qt.shape)
-    M.sort_indices()
-    return spsolve_triangular(M, np.asarray(f, dtype=np.float64), lower=True,
-                              unit_diagonal=True)
-
-
-def rollup_csr(Q: sp.csr_matrix, d: np.ndarray, max_passes: int = 5000) -> np.ndarray:
-    """Roll-up ``x = (I − Q)⁻¹ d`` of a BOM held as a CSR matrix, in one sweep by level.
-
-    ``Q[p, c]`` is the quantity of ``c`` per unit of ``p``, nodes in *any* order (the array
-    counterpart of a networkx adjacency). The levels come from a vectorised Kahn pass over the
-    parts that have components (as :func:`bom_levels`, leaves left out), which gathers each
-    level's rows of ``Q`` once; the components of a level-``L`` part are all deeper, so sweeping
-    the levels from the deepest up, ``x_p += Σ_c Q_pc x_c`` (a sparse mat-vec on the level's
-    rows) is final for every part of a level at once: the unit-triangular solve of
-    :func:`rollup_vector`, organised by level, with no reordering of the whole matrix (a
-    million parts in well under a tenth of a second). ``d`` may have several columns.
-    A BOM deeper than ``max_passes`` levels is ordered by :func:`topological_order` and solved
-    with :func:`rollup_vector` instead.
-
-    Raises
-    ------
-    BOMCycle
-        If the BOM has a cycle (named by node indices).
-
-    >>> Q = sp.csr_matrix(([2.0, 1.0, 3.0], ([0, 0, 1], [1, 2, 2])), shape=(3, 3))
-    >>> rollup_csr(Q, np.array([1.0, 0.0, 0.5])).tolist()   # x2=0.5, x1=1.5, x0=1+3+0.5
-    [4.5, 1.5, 0.5]
-    """
-    Q = sp.csr_matrix(Q)
-    x = np.array(d, dtype=np.float64, order="C")
-    n = x.shape[0]
-    indptr = Q.indptr
-    indices = Q.indices.astype(indptr.dtype, copy=False)
-    data = Q.data.astype(np.float64, copy=False)
-    levels, done = _kahn_rows(indptr, indices, data, n, max_passes)
-    if done < n:  # a cycle (named by bom_levels) or a very deep BOM
-        coo = Q.tocoo()
-        order = topological_order(coo.row, coo.col, n)
-        pos = np.empty(n, dtype=np.int64)
-        pos[order] = np.arange(n)
-        Qs = sp.csr_matrix((coo.data, (pos[coo.row], pos[coo.col])), shape=(n, n))
-        xs = rollup_vector(Qs, x[order])
-        x[order] = xs
-        return x
-    k = int(np.prod(x.shape[1:], dtype=np.int64))
-    xv = x.reshape(n, k)  # a view: one column per right-hand side
-    if not k:
-        return x
-    for rows, ptr, kids, vals in reversed(levels):
-        # y = x_rows + Q[rows] x: the components of a level are all in deeper levels, final
-        y = xv[rows]
-        if _csr_matvec is None:  # pragma: no cover
-            y += sp.csr_matrix((vals, kids, ptr), shape=(len(rows), n)) @ xv
-        elif k == 1:
-            _csr_matvec(len(rows), n, ptr, kids, vals, xv.ravel(), y.ravel())
-        else:
-            _csr_matvecs(len(rows), n, k, ptr, kids, vals, xv.ravel(), y.ravel())
-        xv[rows] = y
-    return x
-
-
-def rollup_edges(parent: np.ndarray, child: np.ndarray, q: np.ndarray, d: np.ndarray
-                 ) -> np.ndarray:
-    """Roll-up from edge arrays (nodes ``0..n-1``, ``n = len(d)``; duplicate edges add up).
-
-    >>> rollup_edges(np.array([0, 0, 1]), np.array([1, 2, 2]), np.array([2.0, 1.0, 3.0]),
-    ...              np.array([1.0, 0.0, 0.5])).tolist()
-    [4.5, 1.5, 0.5]
-    """
-    n = np.shape(d)[0]
-    Q = sp.csr_matrix((np.asarray(q, dtype=np.float64), (parent, child)), shape=(n, n))
-    return rollup_csr(Q, d)
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -362,8 +123,11 @@ class RollupResult:
         part = self.root if part is None else part
         row = self.table.loc[part]
         return {
-            "part": part, "footprint": float(row["footprint"]), "unit": self.unit,
-            "per": row["unit"], "method": list(self.method) if self.method else None,
+            "part": part,
+            "footprint": float(row["footprint"]),
+            "unit": self.unit,
+            "per": row["unit"],
+            "method": list(self.method) if self.method else None,
             "primary_data_share": _f(row["primary_data_share"]),
             "dqr": {k: _f(row[f"dqr_{k}"]) for k in DQR_FIELDS},
             "dqr_coverage": _f(row["dqr_coverage"]),
@@ -377,8 +141,9 @@ def _f(v) -> float | None:
     return None if np.isnan(v) else v
 
 
-def background_intensities(engine, keys: Iterable, method=None,
-                           exchange: Mapping | None = None) -> Background:
+def background_intensities(
+    engine, keys: Iterable, method=None, exchange: Mapping | None = None
+) -> Background:
     """λ of every activity in the system holding ``keys``: one factorisation, one adjoint solve.
 
     ``exchange`` maps activity keys to supplier values per unit of the activity's product (a
@@ -386,10 +151,6 @@ def background_intensities(engine, keys: Iterable, method=None,
     cradle-to-gate values replace the background's inside this study only, and the change
     reaches every activity that uses them (:func:`supply_chain.paths.path_exchange`).
     """
-    from lca import maths, methods
-
-    from .paths import path_exchange
-
     method = methods.resolve(method)
     nodes = [engine.node(tuple(k)) for k in keys]
     ex_nodes = {tuple(k): engine.node(tuple(k)) for k in (exchange or {})}
@@ -412,9 +173,17 @@ def background_intensities(engine, keys: Iterable, method=None,
     return Background(sysm, lam, method, e, exchanged)
 
 
-def rollup(G: nx.DiGraph, engine=None, method=None, *, pcfs: Iterable[SupplierPCF] = (),
-           spend_factors: Mapping[str, float] | None = None, on: dt.date | None = None,
-           exchange: Mapping | None = None, strict: bool = False) -> RollupResult:
+def rollup(
+    G: nx.DiGraph,
+    engine=None,
+    method=None,
+    *,
+    pcfs: Iterable[SupplierPCF] = (),
+    spend_factors: Mapping[str, float] | None = None,
+    on: dt.date | None = None,
+    exchange: Mapping | None = None,
+    strict: bool = False,
+) -> RollupResult:
     """Roll up the footprint of every part of BOM ``G`` (see module doc for the rules).
 
     Parameters
@@ -461,9 +230,7 @@ def rollup(G: nx.DiGraph, engine=None, method=None, *, pcfs: Iterable[SupplierPC
     """
     import pandas as pd
 
-    from lca import methods as _methods
-
-    method = _methods.resolve(method) if (engine is not None or method is not None) else None
+    method = methods.resolve(method) if (engine is not None or method is not None) else None
     pool = pcf_index(pcfs)
     nodes_in = list(G.nodes)
     idx0 = {n: i for i, n in enumerate(nodes_in)}
@@ -477,8 +244,8 @@ def rollup(G: nx.DiGraph, engine=None, method=None, *, pcfs: Iterable[SupplierPC
     index = {n: i for i, n in enumerate(nodes)}
     n = len(nodes)
     has_children = np.zeros(n, dtype=bool)
-    for u in G.nodes:
-        has_children[index[u]] = G.out_degree(u) > 0
+    has_children[np.argsort(order)[parent]] = True  # a parent has components
+    attrs = dict(G.nodes(data=True))  # plain dict lookups: NodeView indexing is slow
 
     # -- sources ---------------------------------------------------------------------------
     source = np.array(["missing"] * n, dtype=object)
@@ -489,7 +256,7 @@ def rollup(G: nx.DiGraph, engine=None, method=None, *, pcfs: Iterable[SupplierPC
     ext_dqr = np.full((n, len(DQR_FIELDS)), np.nan)
     want_bw: dict[int, tuple] = {}
     for part in nodes:
-        i, a = index[part], G.nodes[part]
+        i, a = index[part], attrs[part]
         where = f"part {part!r}"
         unit = a.get("unit", "piece")
         if a.get("pcf") is not None:
@@ -519,7 +286,7 @@ def rollup(G: nx.DiGraph, engine=None, method=None, *, pcfs: Iterable[SupplierPC
             elif sector not in spend_factors:
                 note[i] = _join(note[i], f"spend-based factor skipped: no sector {sector!r}")
             else:
-                price = (1.0 if unit == "usd" else a.get("unit_price_usd"))
+                price = 1.0 if unit == "usd" else a.get("unit_price_usd")
                 if price is None:
                     note[i] = _join(note[i], "spend-based factor skipped: no unit_price_usd")
                 else:
@@ -542,20 +309,27 @@ def rollup(G: nx.DiGraph, engine=None, method=None, *, pcfs: Iterable[SupplierPC
             node = engine.node(key)
             row = sysm.product_index[node.id]
             act_unit = sysm.units[sysm.activity_index[node.id]] or "unit"
-            factor = conversion_factor(G.nodes[nodes[i]].get("unit", "piece"), act_unit,
-                                       f"part {nodes[i]!r} linked to {key[0]}|{key[1]}")
+            factor = conversion_factor(
+                attrs[nodes[i]].get("unit", "piece"),
+                act_unit,
+                f"part {nodes[i]!r} linked to {key[0]}|{key[1]}",
+            )
             source[i], ref[i] = "brightway", f"{key[0]}|{key[1]}"
             ext[i] = factor * float(background.lam[row])
             ext_pds[i] = 0.0
             links[i] = (row, factor)
 
-    missing = {nodes[i]: (note[i] or "no footprint source")
-               for i in np.flatnonzero(source == "missing")}
+    missing = {
+        nodes[i]: (note[i] or "no footprint source") for i in np.flatnonzero(source == "missing")
+    }
     if missing:
         if strict:
             raise MissingFootprint(list(missing), missing)
-        log.warning("%d BOM part(s) without a footprint source count as 0: %s", len(missing),
-                    "; ".join(f"{k!r} ({v})" for k, v in list(missing.items())[:10]))
+        log.warning(
+            "%d BOM part(s) without a footprint source count as 0: %s",
+            len(missing),
+            "; ".join(f"{k!r} ({v})" for k, v in list(missing.items())[:10]),
+        )
 
     # -- matrix and own values ---------------------------------------------------------------
     external = np.isin(source, ("supplier_pcf", "brightway", "spend"))
@@ -569,43 +343,64 @@ def rollup(G: nx.DiGraph, engine=None, method=None, *, pcfs: Iterable[SupplierPC
         cols.append(iv)
         vals.append(e.get("q", e.get("quantity", 0.0)))
     if shadowed:
-        log.info("%d BOM edge(s) inside parts with a supplier/background footprint are not "
-                 "counted again", len(shadowed))
+        log.info(
+            "%d BOM edge(s) inside parts with a supplier/background footprint are not "
+            "counted again",
+            len(shadowed),
+        )
     Q = sp.csr_matrix((np.asarray(vals, dtype=np.float64), (rows, cols)), shape=(n, n))
-    direct = np.array([float(G.nodes[p].get("direct", 0.0) or 0.0) for p in nodes])
-    direct_pds = np.array([float(G.nodes[p].get("direct_primary_share", 100.0)) for p in nodes])
+    direct = np.array([float(attrs[p].get("direct", 0.0) or 0.0) for p in nodes])
+    direct_pds = np.array([float(attrs[p].get("direct_primary_share", 100.0)) for p in nodes])
     own = direct + ext
 
     # right-hand sides: d, d*pds, and for each DQR d*known*dqr and d*known
     pds_d = np.where(np.isnan(ext_pds), 0.0, ext_pds) * ext + direct_pds * direct
-    direct_dqr = np.array([[(G.nodes[p].get("dqr") or {}).get(f, np.nan) for f in DQR_FIELDS]
-                           for p in nodes], dtype=np.float64).reshape(n, len(DQR_FIELDS))
+    direct_dqr = np.full((n, len(DQR_FIELDS)), np.nan)
+    for i, p in enumerate(nodes):
+        if dq := attrs[p].get("dqr"):
+            direct_dqr[i] = np.array([dq.get(f, np.nan) for f in DQR_FIELDS], dtype=np.float64)
     rhs = [own, pds_d]
     for k in range(len(DQR_FIELDS)):
         known_e, known_d = ~np.isnan(ext_dqr[:, k]), ~np.isnan(direct_dqr[:, k])
-        rhs.append(np.where(known_e, ext * np.nan_to_num(ext_dqr[:, k]), 0.0)
-                   + np.where(known_d, direct * np.nan_to_num(direct_dqr[:, k]), 0.0))
+        rhs.append(
+            np.where(known_e, ext * np.nan_to_num(ext_dqr[:, k]), 0.0)
+            + np.where(known_d, direct * np.nan_to_num(direct_dqr[:, k]), 0.0)
+        )
         rhs.append(np.where(known_e, ext, 0.0) + np.where(known_d, direct, 0.0))
     X = rollup_vector(Q, np.column_stack(rhs))
     x = X[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         pds = np.where(x != 0, X[:, 1] / x, np.nan)
-        dqr = {f: np.where(X[:, 3 + 2 * k] != 0, X[:, 2 + 2 * k] / X[:, 3 + 2 * k], np.nan)
-               for k, f in enumerate(DQR_FIELDS)}
+        dqr = {
+            f: np.where(X[:, 3 + 2 * k] != 0, X[:, 2 + 2 * k] / X[:, 3 + 2 * k], np.nan)
+            for k, f in enumerate(DQR_FIELDS)
+        }
         coverage = np.where(x != 0, X[:, 3] / x, np.nan)  # same coverage for the three DQRs
 
-    attr = lambda k: [G.nodes[p].get(k) for p in nodes]
-    table = pd.DataFrame({
-        "name": [G.nodes[p].get("name", str(p)) for p in nodes], "unit": attr("unit"),
-        "source": list(source), "source_ref": ref, "direct": direct, "own": own,
-        "footprint": x, "primary_data_share": pds,
-        **{f"dqr_{f}": dqr[f] for f in DQR_FIELDS}, "dqr_coverage": coverage,
-        "supplier": attr("supplier"), "country": attr("country"), "stage": attr("stage"),
-        "note": note,
-    }, index=pd.Index(nodes, name="part"))
+    attr = lambda k: [attrs[p].get(k) for p in nodes]
+    table = pd.DataFrame(
+        {
+            "name": [attrs[p].get("name", str(p)) for p in nodes],
+            "unit": attr("unit"),
+            "source": list(source),
+            "source_ref": ref,
+            "direct": direct,
+            "own": own,
+            "footprint": x,
+            "primary_data_share": pds,
+            **{f"dqr_{f}": dqr[f] for f in DQR_FIELDS},
+            "dqr_coverage": coverage,
+            "supplier": attr("supplier"),
+            "country": attr("country"),
+            "stage": attr("stage"),
+            "note": note,
+        },
+        index=pd.Index(nodes, name="part"),
+    )
     unit = (engine.method_unit(method) if engine is not None and method else "") or "kg CO2e"
-    return RollupResult(G, method, unit, nodes, index, Q, own, x, table, missing, shadowed,
-                        background, links)
+    return RollupResult(
+        G, method, unit, nodes, index, Q, own, x, table, missing, shadowed, background, links
+    )
 
 
 def _join(a: str, b: str) -> str:
@@ -636,4 +431,3 @@ def recursive_rollup(G: nx.DiGraph, d: Mapping, weight: str = "q") -> dict:
     for node in G:
         visit(node)
     return memo
-

@@ -19,8 +19,8 @@ format         what :func:`detect_format` looks for; importer
                (openLCA's ecoinvent-compatible flow lists share ecoinvent's UUIDs), else by name
                + compartment + unit. Products become product nodes, as bw2io makes them.
 ``brightway``  a Brightway ``.csv``/``.xlsx`` (the layout of ``inventories/``):
-               :func:`lca.importer.import_inventory`.
-``useeio``     a USEEIO model folder (USEEIO API layout): :func:`lca.useeio.import_useeio`.
+               :func:`lca.imports.import_inventory`.
+``useeio``     a USEEIO model folder (USEEIO API layout): :func:`lca.imports.import_useeio`.
 =============  ================================================================================
 
 Nothing is written until every exchange links: :class:`UnlinkedExchanges` lists all the
@@ -33,7 +33,7 @@ unlinked ones. Two explicit options say how to handle them:
 
 A file that cannot be read (truncated XML/JSON/CSV, not the format it claims) raises
 :class:`InventoryError` naming the file. The write goes through
-:func:`lca.importer.write_database` (temporary database, renamed when complete).
+:func:`lca.imports.write_database` (temporary database, renamed when complete).
 """
 
 from __future__ import annotations
@@ -51,14 +51,18 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import InventoryError, UnlinkedExchanges
-from .importer import ImportReport, import_inventory, write_database
-from .project import Project, quiet
+from lxml import etree
+
+from .._quiet import quiet
+from ..errors import InvalidAmount, InventoryError, UnlinkedExchanges
+from ..project import Project
+from ._brightway import TECHNOSPHERE_FIELDS, import_inventory
+from ._useeio import DEFAULT_DATABASE, import_useeio, is_useeio_folder
+from ._write import ImportReport, write_database
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("ecospold2", "simapro", "jsonld", "brightway", "useeio")
-TECHNOSPHERE_FIELDS = ("name", "unit", "location")
 # openLCA elementary-flow compartments → biosphere3 top categories
 _OLCA_COMPARTMENTS = {
     "emission to air": "air",
@@ -70,8 +74,17 @@ _OLCA_COMPARTMENTS = {
 # bw2io ecoSpold2 strategies that delete technosphere inputs they could not link
 _SILENT_DROPS = {"delete_exchanges_missing_activity", "delete_ghost_exchanges"}
 # what a truncated or malformed file raises inside bw2io's extractors
-_READ_ERRORS = (ValueError, KeyError, IndexError, AttributeError, TypeError, AssertionError,
-                OSError, UnicodeDecodeError, zipfile.BadZipFile)
+_READ_ERRORS = (
+    ValueError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    TypeError,
+    AssertionError,
+    OSError,
+    UnicodeDecodeError,
+    zipfile.BadZipFile,
+)
 
 
 def detect_format(path: str | os.PathLike) -> str:
@@ -86,8 +99,6 @@ def detect_format(path: str | os.PathLike) -> str:
     if not path.exists():
         raise InventoryError(f"{path}: no such file or folder")
     if path.is_dir():
-        from .useeio import is_useeio_folder
-
         if is_useeio_folder(path):
             return "useeio"
         if any(p.suffix.lower() == ".spold" for p in path.iterdir() if p.is_file()):
@@ -162,17 +173,25 @@ def import_any(
             )
         return import_inventory(proj, path, overwrite=overwrite)
     if fmt == "useeio":
-        from .useeio import DEFAULT_DATABASE, import_useeio
-
-        return import_useeio(proj, path, name=name or DEFAULT_DATABASE,
-                             drop_unlinked=drop_unlinked, overwrite=overwrite)
+        return import_useeio(
+            proj,
+            path,
+            name=name or DEFAULT_DATABASE,
+            drop_unlinked=drop_unlinked,
+            overwrite=overwrite,
+        )
     with proj.lock():
         db_name, data, metadata = read_any(
-            proj, path, name=name, link_biosphere_by_name=link_biosphere_by_name,
-            drop_unlinked=drop_unlinked, fmt=fmt,
+            proj,
+            path,
+            name=name,
+            link_biosphere_by_name=link_biosphere_by_name,
+            drop_unlinked=drop_unlinked,
+            fmt=fmt,
         )
-        return write_database(proj, db_name, data, metadata=metadata, overwrite=overwrite,
-                              source=str(path))
+        return write_database(
+            proj, db_name, data, metadata=metadata, overwrite=overwrite, source=str(path)
+        )
 
 
 def read_any(
@@ -186,12 +205,15 @@ def read_any(
     """Read, apply strategies and link an ecoSpold2 / SimaPro / JSON-LD inventory; write nothing.
 
     Returns ``(database name, {(name, code): dataset}, metadata)`` ready for
-    :func:`lca.importer.write_database`. Raises as :func:`import_any`.
+    :func:`lca.imports.write_database`. Raises as :func:`import_any`.
     """
     path = Path(path)
     fmt = fmt or detect_format(path)
     readers: dict[str, Callable] = {
-        "ecospold2": _read_ecospold2, "simapro": _read_simapro, "jsonld": _read_jsonld}
+        "ecospold2": _read_ecospold2,
+        "simapro": _read_simapro,
+        "jsonld": _read_jsonld,
+    }
     if fmt not in readers:
         raise InventoryError(f"{path}: read_any handles ecospold2, simapro and jsonld, not {fmt}")
     db_name = name if (name or fmt == "simapro") else _default_name(path)
@@ -205,8 +227,12 @@ def read_any(
     if unlinked and not drop_unlinked:
         raise UnlinkedExchanges(str(path), [u for _, _, u in unlinked])
     if unlinked:
-        log.warning("%s: dropped %d unlinked exchange(s) (drop_unlinked):\n%s", path,
-                    len(unlinked), "\n".join(f"  - {u}" for _, _, u in unlinked))
+        log.warning(
+            "%s: dropped %d unlinked exchange(s) (drop_unlinked):\n%s",
+            path,
+            len(unlinked),
+            "\n".join(f"  - {u}" for _, _, u in unlinked),
+        )
         for ds, exc, _ in unlinked:
             ds["exchanges"] = [e for e in ds["exchanges"] if e is not exc]
     _check_production(path, imp.data)
@@ -231,8 +257,9 @@ def _bw2io() -> Iterator[None]:
         warnings.filterwarnings("ignore", "`kind` is deprecated", DeprecationWarning)
         # ecoSpold2: the fix for ecoinvent < 3.5 flows needs bw2io's core migrations; absent
         # them bw2io skips it with a warning (irrelevant to ecoinvent >= 3.5 and own data)
-        warnings.filterwarnings("ignore", "Skipping migration 'fix-ecoinvent-flows-pre-35'",
-                                UserWarning)
+        warnings.filterwarnings(
+            "ignore", "Skipping migration 'fix-ecoinvent-flows-pre-35'", UserWarning
+        )
         # bw2io's extractors leave their log files (SimaPro) and JSON files (JSON-LD) open
         warnings.filterwarnings("ignore", "unclosed file", ResourceWarning)
         try:
@@ -250,8 +277,7 @@ def _apply(imp, path: Path) -> None:
 
 
 def _read_ecospold2(proj: Project, path: Path, db_name: str):
-    import bw2io
-    from lxml import etree
+    import bw2io  # lazy on purpose: heavy (~1.4 s); `pcf --help` must stay fast
 
     folder = path if path.is_dir() else path.parent
     files = sorted(folder.glob("*.spold")) if path.is_dir() else [path]
@@ -267,15 +293,18 @@ def _read_ecospold2(proj: Project, path: Path, db_name: str):
     try:
         with _bw2io():
             imp = bw2io.SingleOutputEcospold2Importer(
-                str(folder), db_name, biosphere_database_name=proj.biosphere, use_mp=False,
-                add_product_information=False)
+                str(folder),
+                db_name,
+                biosphere_database_name=proj.biosphere,
+                use_mp=False,
+                add_product_information=False,
+            )
     except _READ_ERRORS as exc:
         raise _unreadable(path, exc) from exc
     finally:
         if path.is_file():
             shutil.rmtree(folder, ignore_errors=True)
-    imp.strategies = [s for s in imp.strategies
-                      if getattr(s, "__name__", "") not in _SILENT_DROPS]
+    imp.strategies = [s for s in imp.strategies if getattr(s, "__name__", "") not in _SILENT_DROPS]
     _apply(imp, path)
     return imp
 
@@ -288,8 +317,7 @@ def _read_simapro(proj: Project, path: Path, db_name: str | None):
             log.info("installing bw2io's core migrations (first SimaPro import, ~10 s)")
             bw2io.create_core_migrations()
         try:
-            imp = bw2io.SimaProCSVImporter(str(path), name=db_name,
-                                           biosphere_db=proj.biosphere)
+            imp = bw2io.SimaProCSVImporter(str(path), name=db_name, biosphere_db=proj.biosphere)
         except _READ_ERRORS as exc:
             raise _unreadable(path, exc) from exc
     _apply(imp, path)
@@ -319,7 +347,8 @@ def _read_jsonld(proj: Project, path: Path, db_name: str):
                     json.load(fh)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise InventoryError(
-                    f"{path}: {fp.relative_to(folder)} is not readable JSON ({exc})") from None
+                    f"{path}: {fp.relative_to(folder)} is not readable JSON ({exc})"
+                ) from None
         with _bw2io():
             imp = JSONLDImporter(str(folder), db_name)
             imp.apply_strategies(no_warning=True)
@@ -332,8 +361,12 @@ def _read_jsonld(proj: Project, path: Path, db_name: str):
             shutil.rmtree(tmp, ignore_errors=True)
     _relink_jsonld_biosphere(proj, imp)
     # product nodes: give them the unit of the process that makes them
-    units = {exc["input"][1]: exc.get("unit") for ds in imp.data
-             for exc in ds.get("exchanges", []) if exc.get("type") == "production"}
+    units = {
+        exc["input"][1]: exc.get("unit")
+        for ds in imp.data
+        for exc in ds.get("exchanges", [])
+        if exc.get("type") == "production"
+    }
     for ds in imp.data:
         if ds.get("type") == "product" and not ds.get("unit"):
             ds["unit"] = units.get(ds["code"], "")
@@ -364,24 +397,32 @@ def _relink_jsonld_biosphere(proj: Project, imp) -> None:
                 cats += [c for c in path[1:] if c.lower() != "unspecified"]
             exc["categories"] = tuple(cats)
     with quiet():
-        imp.match_database(proj.biosphere, fields=("name", "categories", "unit"),
-                           edge_kinds=["biosphere"])
+        imp.match_database(
+            proj.biosphere, fields=("name", "categories", "unit"), edge_kinds=["biosphere"]
+        )
     imp.biosphere_database = []
 
 
 def _link_other_databases(proj: Project, imp) -> None:
     """Link still-unlinked technosphere inputs to installed databases by name, unit, location."""
     bd = proj.bd
-    if not any(not e.get("input") and e.get("type") in ("technosphere", "substitution")
-               for ds in imp.data for e in ds.get("exchanges", [])):
+    if not any(
+        not e.get("input") and e.get("type") in ("technosphere", "substitution")
+        for ds in imp.data
+        for e in ds.get("exchanges", [])
+    ):
         return
-    others = sorted(d for d in bd.databases if d not in (proj.biosphere, imp.db_name)
-                    and ".pcf-import-" not in d)
+    others = sorted(
+        d
+        for d in bd.databases
+        if d not in (proj.biosphere, imp.db_name) and ".pcf-import-" not in d
+    )
     with quiet(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", "`kind` is deprecated", DeprecationWarning)
         for other in others:
-            imp.match_database(other, fields=TECHNOSPHERE_FIELDS,
-                               edge_kinds=["technosphere", "substitution"])
+            imp.match_database(
+                other, fields=TECHNOSPHERE_FIELDS, edge_kinds=["technosphere", "substitution"]
+            )
 
 
 def _link_biosphere_by_name(proj: Project, imp, path: Path) -> None:
@@ -403,8 +444,14 @@ def _link_biosphere_by_name(proj: Project, imp, path: Path) -> None:
             cands = [c for c in cands if len(c["categories"]) == shortest]
             if len(cands) == 1:
                 exc["input"] = cands[0].key
-                log.info("%s: %r in %r linked by name to %s %s", path, exc.get("name"),
-                         ds.get("name"), cands[0].key, tuple(cands[0]["categories"]))
+                log.info(
+                    "%s: %r in %r linked by name to %s %s",
+                    path,
+                    exc.get("name"),
+                    ds.get("name"),
+                    cands[0].key,
+                    tuple(cands[0]["categories"]),
+                )
 
 
 def _unlinked(imp) -> list[tuple[dict, dict, dict]]:
@@ -413,17 +460,24 @@ def _unlinked(imp) -> list[tuple[dict, dict, dict]]:
         for exc in ds.get("exchanges", []):
             if not exc.get("input"):
                 cats = exc.get("categories")
-                out.append((ds, exc, {
-                    "type": exc.get("type"), "name": exc.get("name"), "unit": exc.get("unit"),
-                    "categories": tuple(cats) if isinstance(cats, list) else cats,
-                    "location": exc.get("location"), "activity": ds.get("name"),
-                }))
+                out.append(
+                    (
+                        ds,
+                        exc,
+                        {
+                            "type": exc.get("type"),
+                            "name": exc.get("name"),
+                            "unit": exc.get("unit"),
+                            "categories": tuple(cats) if isinstance(cats, list) else cats,
+                            "location": exc.get("location"),
+                            "activity": ds.get("name"),
+                        },
+                    )
+                )
     return out
 
 
 def _check_production(path: Path, data: list[dict]) -> None:
-    from .errors import InvalidAmount
-
     for ds in data:
         for exc in ds.get("exchanges", []):
             amount = exc.get("amount")
@@ -437,6 +491,8 @@ def _check_production(path: Path, data: list[dict]) -> None:
 def _strip(ds: dict) -> dict:
     """Drop bw2io working fields that bw2data need not store."""
     ds = {k: v for k, v in ds.items() if k not in ("database",)}
-    ds["exchanges"] = [{k: v for k, v in e.items() if k not in ("database", "code")}
-                       for e in ds.get("exchanges", [])]
+    ds["exchanges"] = [
+        {k: v for k, v in e.items() if k not in ("database", "code")}
+        for e in ds.get("exchanges", [])
+    ]
     return ds

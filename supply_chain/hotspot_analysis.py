@@ -1,9 +1,9 @@
 """Hotspots of a rolled-up BOM: contributions, edge sensitivities, rank stability.
 
 A rolled-up BOM is a technosphere ``A = I − Qᵀ`` with intensities ``x`` and own footprints ``d``
-(:mod:`supply_chain.rollup`), so the contribution formulas of :mod:`lca.maths` apply as they are.
+(:mod:`supply_chain.roll_up`), so the contribution formulas of :mod:`lca.maths` apply as they are.
 For one unit of product ``r`` the amounts of every part are ``m = A⁻¹ e_r``
-(:func:`~supply_chain.rollup.supply_vector`) and
+(:func:`~supply_chain.bom_math.supply_vector`) and
 
 - by part: ``dₙ mₙ`` (:func:`lca.maths.process_contributions`);
 - by supplier / by country: the same, summed by the part's ``supplier`` / ``country``;
@@ -32,8 +32,10 @@ from lca import maths
 from lca.files import jsonable, write_files_atomically
 from lca.footprint import UNASSIGNED
 
+from .bom_math import supply_vector
 from .errors import UnknownPart
-from .rollup import RollupResult, supply_vector
+from .paths import bom_paths
+from .roll_up import RollupResult
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +72,12 @@ def _table(items, values, total: float, top: int):
     idx, rest = maths.top_with_rest(values, top)
     idx = [i for i in idx if values[i] != 0]
     rest = float(total - values[idx].sum()) if len(idx) else float(total)
-    df = pd.DataFrame({"item": [str(items[i]) for i in idx] + ["rest"],
-                       "value": [float(values[i]) for i in idx] + [rest]})
+    df = pd.DataFrame(
+        {
+            "item": [str(items[i]) for i in idx] + ["rest"],
+            "value": [float(values[i]) for i in idx] + [rest],
+        }
+    )
     df["share"] = df["value"] / total if total else np.nan
     return df
 
@@ -95,7 +101,7 @@ def contributions(result: RollupResult, part=None, by: str = "node", top: int = 
     Examples
     --------
     >>> from supply_chain.bom import new_bom, add_part
-    >>> from supply_chain.rollup import rollup
+    >>> from supply_chain.roll_up import rollup
     >>> G = new_bom("bike")
     >>> add_part(G, "frame", "bike", 1, "piece", direct=2.0, supplier="F Ltd")
     >>> add_part(G, "steel", "frame", 4.0, "kg", direct=2.0, supplier="S AG")
@@ -122,8 +128,9 @@ def contributions(result: RollupResult, part=None, by: str = "node", top: int = 
     if by == "stage":
         f = np.zeros(len(result.nodes))
         f[result.index[part]] = 1.0
-        stages = np.array([s if isinstance(s, str) and s else None for s in tab["stage"]],
-                          dtype=object)
+        stages = np.array(
+            [s if isinstance(s, str) and s else None for s in tab["stage"]], dtype=object
+        )
         raw = maths.tag_contributions(bom_technosphere(result), result.own, m, f, stages)
         g = {(k if k is not None else UNASSIGNED): v for k, v in raw.items()}
         return _table(list(g), list(g.values()), total, top)
@@ -153,16 +160,30 @@ def edge_sensitivities(result: RollupResult, part=None):
     q = np.asarray(result.Q[par, comp]).ravel()
     dq = -dA
     total = result.footprint(part)
-    df = pd.DataFrame({"parent": [result.nodes[i] for i in par],
-                       "component": [result.nodes[i] for i in comp], "q": q,
-                       "dfootprint_dq": dq, "elasticity": q * dq / total if total else np.nan})
+    df = pd.DataFrame(
+        {
+            "parent": [result.nodes[i] for i in par],
+            "component": [result.nodes[i] for i in comp],
+            "q": q,
+            "dfootprint_dq": dq,
+            "elasticity": q * dq / total if total else np.nan,
+        }
+    )
     df = df[df["dfootprint_dq"] != 0]
-    return df.reindex(df["elasticity"].abs().sort_values(ascending=False).index
-                      ).reset_index(drop=True)
+    return df.reindex(df["elasticity"].abs().sort_values(ascending=False).index).reset_index(
+        drop=True
+    )
 
 
-def rank_stability(result: RollupResult, part=None, iterations: int = 1000, seed: int = 0,
-                   top: int = 5, sigma_quantity: float = 0.1, sigma_footprint: float = 0.2):
+def rank_stability(
+    result: RollupResult,
+    part=None,
+    iterations: int = 1000,
+    seed: int = 0,
+    top: int = 5,
+    sigma_quantity: float = 0.1,
+    sigma_footprint: float = 0.2,
+):
     """How often each of the ``top`` hotspot parts keeps its rank under Monte Carlo.
 
     Each draw multiplies every rolled-up quantity ``Q_pc`` by a lognormal factor (median 1, σ
@@ -188,8 +209,10 @@ def rank_stability(result: RollupResult, part=None, iterations: int = 1000, seed
     order0 = np.argsort(-np.abs(c0), kind="stable")[:k]
     Q = sp.csr_matrix(result.Q)
     rows = np.repeat(np.arange(Q.shape[0]), np.diff(Q.indptr))
-    s_q = np.array([G.edges[nodes[p], nodes[c]].get("sigma", sigma_quantity)
-                    for p, c in zip(rows, Q.indices)], dtype=np.float64)
+    s_q = np.array(
+        [G.edges[nodes[p], nodes[c]].get("sigma", sigma_quantity) for p, c in zip(rows, Q.indices)],
+        dtype=np.float64,
+    )
     s_d = np.array([G.nodes[n].get("sigma", sigma_footprint) for n in nodes], dtype=np.float64)
     rng = np.random.default_rng(seed)
     same = np.zeros(k)
@@ -198,8 +221,7 @@ def rank_stability(result: RollupResult, part=None, iterations: int = 1000, seed
     f = np.zeros(len(nodes))
     f[r0] = 1.0
     for t in range(iterations):
-        Qt = sp.csr_matrix((Q.data * rng.lognormal(0.0, s_q), Q.indices, Q.indptr),
-                           shape=Q.shape)
+        Qt = sp.csr_matrix((Q.data * rng.lognormal(0.0, s_q), Q.indices, Q.indptr), shape=Q.shape)
         own = result.own * rng.lognormal(0.0, s_d)
         c = own * supply_vector(Qt, f)
         rank = np.empty(len(c), dtype=np.int64)
@@ -207,15 +229,27 @@ def rank_stability(result: RollupResult, part=None, iterations: int = 1000, seed
         same += rank[order0] == np.arange(k)
         intop += rank[order0] < k
         draws[t] = c[order0]
-    return pd.DataFrame({
-        "part": [nodes[i] for i in order0], "rank": np.arange(1, k + 1), "value": c0[order0],
-        "p_same_rank": same / iterations, "p_in_top": intop / iterations,
-        "p05": np.percentile(draws, 5, axis=0), "p95": np.percentile(draws, 95, axis=0),
-    })
+    return pd.DataFrame(
+        {
+            "part": [nodes[i] for i in order0],
+            "rank": np.arange(1, k + 1),
+            "value": c0[order0],
+            "p_same_rank": same / iterations,
+            "p_in_top": intop / iterations,
+            "p05": np.percentile(draws, 5, axis=0),
+            "p95": np.percentile(draws, 95, axis=0),
+        }
+    )
 
 
-def write_hotspots(result: RollupResult, out_dir: str | os.PathLike, part=None, top: int = 10,
-                   prefix: str = "bom", paths_cutoff: float = 0.005) -> dict:
+def write_hotspots(
+    result: RollupResult,
+    out_dir: str | os.PathLike,
+    part=None,
+    top: int = 10,
+    prefix: str = "bom",
+    paths_cutoff: float = 0.005,
+) -> dict:
     """Write the roll-up and its hotspots for ``part`` into ``out_dir``.
 
     Files: ``<prefix>-rollup.csv`` (one row per part), ``<prefix>-hotspots.csv`` (long table:
@@ -227,9 +261,6 @@ def write_hotspots(result: RollupResult, out_dir: str | os.PathLike, part=None, 
     """
     import pandas as pd
 
-
-    from .paths import bom_paths
-
     part = _part(result, part)
     out = Path(out_dir)
     tables = hotspots(result, part, top)
@@ -237,25 +268,33 @@ def write_hotspots(result: RollupResult, out_dir: str | os.PathLike, part=None, 
     paths_df = spa.to_frame()
     long = pd.concat(
         [t.assign(breakdown=by) for by, t in tables.items()]
-        + [paths_df.rename(columns={"path": "item"})[["item", "value", "share"]]
-           .assign(breakdown="path")],
+        + [
+            paths_df.rename(columns={"path": "item"})[["item", "value", "share"]].assign(
+                breakdown="path"
+            )
+        ],
         ignore_index=True,
     )[["breakdown", "item", "value", "share"]]
     sens = edge_sensitivities(result, part)
     doc = {
         "summary": result.summary(part),
         "hotspots": {by: t.to_dict("records") for by, t in tables.items()},
-        "paths": {"coverage": spa.coverage, "cutoff": spa.cutoff,
-                  "n_enumerated": spa.n_enumerated, "rows": paths_df.to_dict("records")},
+        "paths": {
+            "coverage": spa.coverage,
+            "cutoff": spa.cutoff,
+            "n_enumerated": spa.n_enumerated,
+            "rows": paths_df.to_dict("records"),
+        },
         "sensitivities": sens.head(top).to_dict("records"),
     }
     texts = {
         "rollup_csv": (f"{prefix}-rollup.csv", result.table.to_csv()),
         "hotspots_csv": (f"{prefix}-hotspots.csv", long.to_csv(index=False)),
         "sensitivities_csv": (f"{prefix}-sensitivities.csv", sens.to_csv(index=False)),
-        "hotspots_json": (f"{prefix}-hotspots.json",
-                          json.dumps(jsonable(doc), indent=2, ensure_ascii=False, allow_nan=False)),
+        "hotspots_json": (
+            f"{prefix}-hotspots.json",
+            json.dumps(jsonable(doc), indent=2, ensure_ascii=False, allow_nan=False),
+        ),
     }
     paths = write_files_atomically(out, dict(texts.values()))
     return {k: str(p) for k, p in zip(texts, paths)}
-

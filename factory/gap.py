@@ -1,0 +1,84 @@
+"""The zero-carbon-factory view: every period side by side, the gap to zero, the levers.
+
+``residual`` = scope 1 + market-based scope 2 (after green power); ``gap_to_zero`` =
+max(residual − retired offsets, 0). Offsets are reported beside, never inside a footprint.
+"""
+
+from __future__ import annotations
+
+from .levers import what_if
+from .results import PlantInventory
+
+
+def trajectory(plant: PlantInventory) -> list[dict]:
+    """Every period side by side: scopes, green share, residual, offsets, gap, change vs previous.
+
+    ``residual`` = scope 1 + market-based scope 2 (after green power); ``gap_to_zero`` =
+    max(residual − retired offsets, 0). Offsets are reported beside, never inside a footprint.
+    """
+    rows, prev = [], None
+    for p, inv in plant.periods.items():
+        residual = inv.scope1 + inv.scope2_market
+        units = {v["unit"] for v in inv.production.values()}
+        volume = sum(v["amount"] for v in inv.production.values()) if len(units) == 1 else None
+        row = {
+            "period": p,
+            "scope1": inv.scope1,
+            "scope2_location": inv.scope2_location,
+            "scope2_market": inv.scope2_market,
+            "scope1_2_location": inv.scope1 + inv.scope2_location,
+            "residual": residual,
+            "green_share": inv.electricity["green_share"],
+            "offsets_retired": inv.offsets_retired,
+            "gap_to_zero": max(residual - inv.offsets_retired, 0.0),
+            "production": volume,
+            "production_unit": units.pop() if volume is not None else None,
+            "residual_per_unit": residual / volume if volume else None,
+            "change_vs_previous": None,
+            "change_vs_previous_pct": None,
+        }
+        if prev is not None:
+            row["change_vs_previous"] = residual - prev
+            row["change_vs_previous_pct"] = (residual - prev) / prev if prev else None
+        rows.append(row)
+        prev = residual
+    return rows
+
+
+def gap_report(
+    plant: PlantInventory,
+    period: str | None = None,
+    *,
+    green: float | None = None,
+    electrify: float | None = None,
+    kwh_per_mj: float | None = None,
+    efficiency: float | None = None,
+) -> dict:
+    """The zero-carbon-factory view: trajectory over all periods, the gap of ``period``
+    (default latest), the offsets still needed, and the levers' what-if (see
+    :mod:`factory.levers`)."""
+    inv = plant.get(period)
+    levers = what_if(
+        inv.lever_state, green=green, electrify=electrify, kwh_per_mj=kwh_per_mj, eff=efficiency
+    )
+    for row in levers:
+        row["offsets_needed"] = max(row["residual_kg"] - inv.offsets_retired, 0.0)
+    traj = trajectory(plant)
+    cur = next(r for r in traj if r["period"] == inv.period)
+    return {
+        "plant": plant.plant,
+        "period": inv.period,
+        "unit": inv.unit,
+        "method": list(inv.method),
+        "residual": cur["residual"],
+        "green_share": cur["green_share"],
+        "offsets_retired": inv.offsets_retired,
+        "offsets_needed": cur["gap_to_zero"],
+        "note": (
+            "Residual = scope 1 + market-based scope 2 after qualifying green power. Offsets "
+            "(CCER, VER) close the gap to net zero for the plant only; ISO 14067 keeps them "
+            "out of product footprints, so they are shown beside, never subtracted."
+        ),
+        "trajectory": traj,
+        "levers": levers,
+    }

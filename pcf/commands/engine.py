@@ -1,0 +1,257 @@
+"""``pcf footprint``, ``pcf import``, ``pcf methods``, ``pcf products``, ``pcf parameters``:
+the Brightway engine (:mod:`lca`) and product parameters (:mod:`supply_chain.parameters`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pcf.context import state
+from pcf.options import (
+    DEFAULT_METHOD,
+    AmountOpt,
+    IterationsOpt,
+    JsonOpt,
+    MethodOpt,
+    ParamsOpt,
+    ProductArg,
+    SeedOpt,
+    TopOpt,
+)
+
+__all__ = ["footprint", "import_", "methods", "parameters", "products"]
+
+
+def footprint(
+    ctx: typer.Context,
+    product: ProductArg,
+    method: MethodOpt = DEFAULT_METHOD,
+    amount: AmountOpt = 1.0,
+    top: TopOpt = 10,
+    iterations: IterationsOpt = 0,
+    seed: SeedOpt = 42,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="NAME=VALUE",
+            help="Change a product parameter (repeatable; see pcf parameters).",
+        ),
+    ] = None,
+    params: ParamsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The carbon footprint of one product, with its splits and top contributors."""
+    # heavy: keeps --help fast (every command here imports Brightway, scipy or pandas lazily)
+    from lca import workflows
+    from lca.footprint import FootprintEngine
+    from supply_chain.parameters import (
+        footprint_with,
+        load_parameters,
+        parameters_for,
+        parse_assignments,
+    )
+
+    st = state(ctx)
+    eng = FootprintEngine(st.open())
+    changed = None
+    if set_:
+        if iterations:
+            raise typer.BadParameter("--iterations with --set is not supported: run them apart")
+        node = eng.node(product)
+        extra = load_parameters(params) if params else ()
+        changed = footprint_with(
+            eng,
+            node.key,
+            parse_assignments(set_),
+            method,
+            amount=amount,
+            top=top,
+            params=parameters_for(node.key, extra=extra),
+        )
+        res = changed.result
+        d = changed.to_dict()
+    else:
+        res = eng.footprint(product, method, amount=amount, top=top)
+        d = res.to_dict()
+    if iterations:
+        d["uncertainty"] = workflows.uncertainty(eng, [product], method, iterations, seed)[0]
+    if as_json:
+        st.out(json.dumps(d, ensure_ascii=False, indent=2))
+        return
+    con = st.console()
+    con.print(
+        f"[bold]{res.product_name}[/] {res.amount:g} {res.product_unit}  ({'|'.join(res.product)})"
+    )
+    con.print(f"{res.total:.6g} {res.unit}  [{'|'.join(res.method)}]")
+    if changed is not None:
+        shown = ", ".join(f"{k}={v}" for k, v in changed.values.items())
+        con.print(f"  with {shown}: {changed.delta:+.6g} vs the stored {changed.baseline:.6g}")
+    con.print(
+        f"  fossil {res.fossil:.6g}  biogenic {res.biogenic:.6g}  "
+        f"land use {res.land_use:.6g}  ({res.split_source})"
+    )
+    for title, items in (("stage", res.by_stage), ("gas", res.by_gas)):
+        t = Table(title=f"by {title}")
+        t.add_column(title)
+        t.add_column("value", justify="right")
+        t.add_column("share", justify="right")
+        for k, v in items.items():
+            t.add_row(k, f"{v:.6g}", f"{v / res.total:.1%}" if res.total else "")
+        con.print(t)
+    t = Table(title="top processes")
+    for c in ("process", "location", "value", "share"):
+        t.add_column(c, justify="right" if c in ("value", "share") else "left")
+    for r in res.top_processes:
+        t.add_row(r.name, r.location or "", f"{r.value:.6g}", f"{r.share:.1%}")
+    con.print(t)
+    if iterations:
+        u = d["uncertainty"]
+        con.print(
+            f"Monte Carlo ({u['iterations']} draws, seed {seed}): mean {u['mean']:.6g}, "
+            f"median {u['median']:.6g}, 95% interval {u['p2_5']:.6g} – {u['p97_5']:.6g}"
+        )
+
+
+def import_(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True,
+            help="Inventories: Brightway CSV/Excel, ecoSpold2 folder, SimaPro CSV, "
+            "openLCA JSON-LD (zip/folder) or a USEEIO model folder.",
+        ),
+    ],
+    name: Annotated[
+        str | None, typer.Option(help="Database name (formats without their own).")
+    ] = None,
+    no_overwrite: Annotated[
+        bool, typer.Option("--no-overwrite", help="Fail if the database exists.")
+    ] = False,
+    link_biosphere_by_name: Annotated[
+        bool,
+        typer.Option(help="Link unlinked elementary flows to a unique same-name biosphere flow."),
+    ] = False,
+    drop_unlinked: Annotated[
+        bool, typer.Option(help="Drop what stays unlinked (listed in the log) instead of failing.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import inventories, all-or-nothing: unlinked exchanges are listed and nothing is written
+    unless you say how to handle them."""
+    from lca.imports import detect_format, import_any
+
+    st = state(ctx)
+    proj = st.open()
+    reports = []
+    with st.progress() as progress:
+        task = progress.add_task("Importing", total=len(paths))
+        for p in paths:
+            progress.update(task, description=f"Importing {p.name} ({detect_format(p)})")
+            options = {"overwrite": not no_overwrite}
+            if detect_format(p) != "brightway":
+                options.update(
+                    name=name,
+                    link_biosphere_by_name=link_biosphere_by_name,
+                    drop_unlinked=drop_unlinked,
+                )
+            reports.append(import_any(proj, p, **options))
+            progress.advance(task)
+    if as_json:
+        st.out(json.dumps([r.__dict__ for r in reports], indent=2))
+        return
+    con = st.console()
+    for r in reports:
+        con.print(
+            f"{r.database}: {r.activities} activities, {r.exchanges} exchanges "
+            f"{'(replaced) ' if r.replaced else ''}from {r.path}"
+        )
+
+
+def methods(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """The method aliases and the Brightway methods they stand for."""
+    from lca import methods as m
+
+    st = state(ctx)
+    proj = st.open()
+    rows = [
+        {
+            "alias": k,
+            "method": list(v),
+            "installed": v in proj.bd.methods,
+            "unit": proj.bd.methods.get(v, {}).get("unit"),
+            "parts": "bundled" if m.bundled_parts(v) else "derived",
+        }
+        for k, v in m.ALIASES.items()
+    ]
+    if as_json:
+        st.out(json.dumps(rows, indent=2))
+        return
+    t = Table(title=f"Climate methods (default: {m.DEFAULT})")
+    for c in ("alias", "method", "unit", "fossil/biogenic/LUC"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(r["alias"], " | ".join(r["method"]), r["unit"] or "", r["parts"])
+    st.console().print(t)
+
+
+def products(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Include intermediate activities.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Products in the project (final products of each database unless --all)."""
+    from lca import workflows
+
+    st = state(ctx)
+    rows = workflows.list_products(st.open(), final_only=not all_)
+    if as_json:
+        st.out(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    t = Table(title="Products")
+    t.add_column("key", no_wrap=True)
+    for c in ("name", "unit", "location", "stage"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(r["key"], r["name"], r["unit"] or "", r["location"] or "", r["stage"] or "")
+    st.console().print(t)
+
+
+def _product_key(value: str) -> str:
+    if "|" not in value:
+        raise typer.BadParameter("give the product as database|code")
+    return value
+
+
+def parameters(
+    ctx: typer.Context,
+    product: Annotated[
+        str, typer.Argument(callback=_product_key, help="database|code of a product.")
+    ],
+    params: ParamsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The parameters of a product that `pcf footprint --set NAME=VALUE` changes."""
+    from supply_chain.parameters import load_parameters, parameters_for
+
+    st = state(ctx)
+    key = tuple(product.split("|", 1))
+    extra = load_parameters(params) if params else ()
+    rows = [
+        p.model_dump(exclude={"where"}) | {"file": p.where}
+        for p in parameters_for(key, extra=extra).values()
+    ]
+    if as_json:
+        st.out(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    t = Table(title=f"Parameters of {product}")
+    for c in ("name", "kind", "default", "unit", "description"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(r["name"], r["kind"], str(r["default"]), r["unit"], r["description"])
+    st.console().print(t)

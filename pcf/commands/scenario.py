@@ -1,0 +1,67 @@
+"""``pcf scenario run``: score products in the baseline and in scenarios, each a changed copy of
+the technosphere (:mod:`supply_chain.scenarios`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pcf.context import PcfTyper, state, write_csv
+from pcf.options import DEFAULT_METHOD, CsvOutOpt, JsonOpt, MethodOpt, in_file_arg
+
+__all__ = ["scenario_app", "scenario_run_cmd"]
+
+scenario_app = PcfTyper(
+    help="Scenario studies on copies of the technosphere.", no_args_is_help=True
+)
+
+
+@scenario_app.command("run")
+def scenario_run_cmd(
+    ctx: typer.Context,
+    path: Annotated[Path, in_file_arg("Scenarios YAML/JSON (supply_chain/scenarios.py).")],
+    products: Annotated[list[str], typer.Argument(help="Products: database|code (one or more).")],
+    method: MethodOpt = DEFAULT_METHOD,
+    csv_out: CsvOutOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Score products in the baseline and every scenario, side by side (tidy table)."""
+    # heavy: keeps --help fast (Brightway, scipy, pandas)
+    from lca.footprint import FootprintEngine
+    from supply_chain.scenarios import load_scenarios, run_scenarios
+
+    st = state(ctx)
+    scenarios = load_scenarios(path)
+    with st.progress() as progress:
+        task = progress.add_task("Opening the project", total=2)
+        eng = FootprintEngine(st.open())
+        progress.update(
+            task,
+            advance=1,
+            description=f"Running {len(scenarios)} scenario(s) on {len(products)} product(s)",
+        )
+        df = run_scenarios(eng, products, scenarios, method)
+        progress.update(task, completed=2)
+    if csv_out is not None:
+        write_csv(csv_out, df.to_csv(index=False))
+    if as_json:
+        st.out_json(df.to_dict(orient="records"))
+        return
+    t = Table(title="scenarios")
+    for c in ("product", "scenario", "score", "baseline", "delta", "delta %"):
+        t.add_column(c, justify="left" if c in ("product", "scenario") else "right")
+    for _, r in df.iterrows():
+        t.add_row(
+            str(r["product"]),
+            str(r["scenario"]),
+            f"{r['score']:.6g}",
+            f"{r['baseline']:.6g}",
+            f"{r['delta']:+.6g}",
+            "" if r["delta_pct"] != r["delta_pct"] else f"{r['delta_pct']:+.1f}",
+        )
+    st.console().print(t)
+    if csv_out is not None:
+        st.console().print(f"Written: {csv_out}")

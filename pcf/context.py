@@ -1,0 +1,127 @@
+"""The state of one ``pcf`` invocation and the helpers every command uses.
+
+The root callback (:func:`pcf.app.main_options`) fills a :class:`State` that typer keeps in
+``ctx.obj``; a command takes ``ctx: typer.Context`` and calls :func:`state` to reach it.
+Commands import this module, :mod:`pcf.app` imports the commands: no cycle.
+
+Where output goes. ``--json`` promises stdout holds nothing but the JSON, while Brightway prints
+with ``print`` and HiGHS writes straight to file descriptor 1. So:
+
+- :class:`State` keeps ``stdout``, the stream that was ``sys.stdout`` when the invocation began
+  (the terminal, a pipe, or :class:`typer.testing.CliRunner`'s buffer); :meth:`State.out` and
+  :meth:`State.console` write there and nowhere else.
+- :class:`PcfCommand` runs each command with ``sys.stdout`` sent to ``sys.stderr``, so a stray
+  ``print`` lands on stderr, in a terminal and under ``CliRunner`` alike. Help and usage errors
+  are printed before that, to the usual streams.
+- :func:`pcf.app.main`, the real process entry point, also points file descriptor 1 at stderr for
+  C libraries and hands Python a private copy of the real stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from typer.core import TyperCommand
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lca.project import Project
+
+__all__ = ["PcfCommand", "PcfTyper", "State", "err", "state", "write_csv"]
+
+#: Messages, progress and logs: always stderr (resolved at each print, so ``CliRunner`` sees it).
+err = Console(stderr=True)
+
+
+@dataclass
+class State:
+    """Options of the root command (``--data-dir``, ``--project``, ``--global``, ``--debug``)
+    and the stream that receives the command's output."""
+
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    data_dir: Path | None = None
+    project: str = "pcf"
+    use_global: bool = False
+    debug: bool = False
+
+    def out(self, text: str) -> None:
+        """Write ``text`` and a newline to the output stream (JSON, tables)."""
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def out_json(self, obj: Any) -> None:
+        """Write ``obj`` as strict JSON (NaN refused; numpy and pandas values made plain by
+        :func:`lca.files.jsonable`)."""
+        # heavy: keeps --help fast (lca imports bw2data and scipy), here and below
+        from lca.files import jsonable
+
+        self.out(json.dumps(jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False))
+
+    def console(self) -> Console:
+        """A rich console on the output stream, for tables."""
+        return Console(file=self.stdout)
+
+    def open(self, setup: bool = True) -> Project:
+        """Open the project. ``setup`` (first-use creation) applies to the engine's own
+        directory only: with ``--global`` nothing is created in the user's project (missing
+        methods raise)."""
+        from lca.project import open_project
+
+        return open_project(
+            self.data_dir,
+            self.project,
+            use_global=self.use_global,
+            setup=setup and not self.use_global,
+        )
+
+    @staticmethod
+    def progress() -> Progress:
+        """A transient progress bar on stderr."""
+        return Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+
+
+def write_csv(path: Path, text: str) -> Path:
+    """Write a table built in memory through the one staged writer (no half-written file)."""
+    from lca.files import write_files_atomically
+
+    path = Path(path)
+    return write_files_atomically(path.parent, {path.name: text})[0]
+
+
+def state(ctx: typer.Context) -> State:
+    """The invocation's :class:`State` (``ctx.obj``); a default one when a command runs under
+    a root without :func:`pcf.app.main_options` (e.g. a sub-app in a test)."""
+    return ctx.ensure_object(State)
+
+
+class PcfCommand(TyperCommand):
+    """A command whose body runs with ``sys.stdout`` sent to stderr (see the module notes)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        ctx.ensure_object(State)  # binds the output stream before stdout is redirected
+        with contextlib.redirect_stdout(sys.stderr):
+            return super().invoke(ctx)
+
+
+class PcfTyper(typer.Typer):
+    """:class:`typer.Typer` whose commands are :class:`PcfCommand` s."""
+
+    def command(
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
+    ) -> Any:
+        return super().command(name, cls=cls or PcfCommand, **kwargs)

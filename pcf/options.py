@@ -1,0 +1,142 @@
+"""Option and argument types shared by the ``pcf`` commands, each declared once.
+
+Use them as annotations, with the default after ``=``::
+
+    def footprint(ctx: typer.Context, method: MethodOpt = DEFAULT_METHOD,
+                  as_json: JsonOpt = False): ...
+
+Bounds, choices and file checks are typer's: a bad value is a usage error (click's message,
+exit 2) before any work starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+
+#: The default method alias. Written here, not imported from ``lca.methods.DEFAULT``: importing
+#: ``lca`` pulls in scipy and ``pcf --help`` must stay fast (tests/test_cli.py checks they agree).
+DEFAULT_METHOD = "gwp100"
+
+__all__ = [
+    "DEFAULT_METHOD",
+    "AmountOpt",
+    "CsvOutOpt",
+    "CutoffOpt",
+    "DateOpt",
+    "IterationsOpt",
+    "JsonFilesOpt",
+    "JsonOpt",
+    "LangOpt",
+    "MetaOpt",
+    "MethodOpt",
+    "OutOpt",
+    "ParamsOpt",
+    "ProductArg",
+    "SeedOpt",
+    "TopOpt",
+    "fraction",
+    "in_file",
+    "in_file_arg",
+    "positive",
+]
+
+
+def _date(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return value
+
+
+def positive(value: float | None) -> float | None:
+    """Callback refusing zero and negative numbers (typer has closed bounds only)."""
+    if value is not None and value <= 0:
+        raise typer.BadParameter(f"{value:g} is not > 0")
+    return value
+
+
+def _open_share(value: float) -> float:
+    if not 0 < value < 1:
+        raise typer.BadParameter(f"{value:g} is not between 0 and 1 (exclusive)")
+    return value
+
+
+def _iterations(value: int) -> int:
+    if value == 1:
+        raise typer.BadParameter("1 draw has no spread: give 0 (none) or at least 2")
+    return value
+
+
+# stdout and choices ----------------------------------------------------------------------------
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print JSON to stdout (nothing else goes there).")
+]
+#: ``--json`` of the commands that write files: the JSON lists them.
+JsonFilesOpt = Annotated[bool, typer.Option("--json", help="Print the written files as JSON.")]
+MethodOpt = Annotated[str, typer.Option("--method", help="Method alias (pcf methods) or A|B|C.")]
+LangOpt = Annotated[Literal["en", "zh"], typer.Option("--lang", help="Report language.")]
+ProductArg = Annotated[str, typer.Argument(help="database|code, or a unique activity name.")]
+
+# numbers ---------------------------------------------------------------------------------------
+IterationsOpt = Annotated[
+    int,
+    typer.Option(
+        "--iterations",
+        min=0,
+        callback=_iterations,
+        help="Monte Carlo draws (0: none; else at least 2).",
+    ),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, max=2**32 - 1, help="Monte Carlo seed.")]
+AmountOpt = Annotated[
+    float, typer.Option("--amount", callback=positive, help="Amount of the product (> 0).")
+]
+CutoffOpt = Annotated[
+    float,
+    typer.Option(
+        "--cutoff",
+        callback=_open_share,
+        help="Prune paths below this share of the total (0 < cutoff < 1).",
+    ),
+]
+TopOpt = Annotated[int, typer.Option("--top", min=1, help="Rows to list.")]
+
+
+# files -----------------------------------------------------------------------------------------
+def in_file(help: str, *decls: str) -> Any:
+    """An option naming an existing input file: ``Annotated[Path, in_file("Levers CSV.")]``."""
+    return typer.Option(*decls, exists=True, dir_okay=False, help=help)
+
+
+def in_file_arg(help: str) -> Any:
+    """An argument naming an existing input file."""
+    return typer.Argument(exists=True, dir_okay=False, help=help)
+
+
+def fraction(help: str) -> Any:
+    """An option holding a share, 0 to 1."""
+    return typer.Option(min=0, max=1, help=help)
+
+
+OutOpt = Annotated[Path, typer.Option("--out", file_okay=False, help="Output folder.")]
+CsvOutOpt = Annotated[
+    Path | None, typer.Option("--csv", dir_okay=False, help="Also write the table to this CSV.")
+]
+DateOpt = Annotated[
+    str | None, typer.Option(callback=_date, help="Study date (YYYY-MM-DD) for PCF validity.")
+]
+MetaOpt = Annotated[
+    Path | None,
+    in_file(
+        "Declaration metadata (YAML/JSON); default: the demo's for the demo product.", "--meta"
+    ),
+]
+ParamsOpt = Annotated[
+    Path | None, in_file("A .params.yaml file of parameters (besides the shipped).", "--params")
+]

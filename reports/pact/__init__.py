@@ -1,0 +1,54 @@
+"""PACT (WBCSD Pathfinder) ProductFootprint documents: build, validate, read, write, re-issue.
+
+- :func:`pact_footprint` builds a v3 (default) or v2.3 ProductFootprint from a
+  :class:`lca.footprint.FootprintResult` and a :class:`Declaration` (the metadata only the user
+  knows: company and product ids, declared unit, product mass, reference period, geography,
+  primary data share, DQI, ...). Every document is validated before it is returned
+  (:mod:`reports.pact.footprint`, whose docstring maps every figure to the result).
+- :func:`validate_footprint` runs the engine's one PACT validator
+  (:func:`supply_chain.pact_spec.validate_pact`), raising :class:`PactValidationError`.
+- :func:`read_product_footprint` / :func:`write_pact` read and write a whole document, exactly
+  (:mod:`reports.pact.document`). Reading suppliers' footprints for the roll-up is
+  :func:`supply_chain.read_pact`.
+- :func:`reissue` deprecates a footprint and issues its successor (new id, ``precedingPfIds``).
+"""
+
+from .declaration import DataQuality, Declaration, parse_model
+from .document import (
+    ProductFootprint,
+    read_product_footprint,
+    spec_major,
+    validate_footprint,
+    write_pact,
+)
+from .fields import (
+    SIGNIFICANT_DIGITS,
+    SPEC_VERSION,
+    UNITS,
+    decimal_string,
+    declared_unit,
+    geography_fields,
+    unit_factor,
+)
+from .footprint import pact_footprint
+from .lifecycle import reissue
+
+__all__ = [
+    "SIGNIFICANT_DIGITS",
+    "SPEC_VERSION",
+    "UNITS",
+    "DataQuality",
+    "Declaration",
+    "ProductFootprint",
+    "decimal_string",
+    "declared_unit",
+    "geography_fields",
+    "pact_footprint",
+    "parse_model",
+    "read_product_footprint",
+    "reissue",
+    "spec_major",
+    "unit_factor",
+    "validate_footprint",
+    "write_pact",
+]

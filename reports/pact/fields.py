@@ -1,0 +1,165 @@
+"""The pieces of a PACT document taken from a computed result: declared unit and its conversion,
+decimal strings, RFC 3339 date-times, the geography field, IPCC factors, the boundary text and
+the result's figures (:func:`parts`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from decimal import Decimal
+
+from lca import methods as lca_methods
+from lca.errors import UnitMismatch
+from lca.footprint import STAGES
+from lca.units import UnknownUnit, conversion_factor
+from supply_chain import pact_spec
+
+from ..errors import InvalidDeclaration, UnsupportedUnit
+from .declaration import Declaration
+
+SPEC_VERSION = {3: "3.0.3", 2: "2.3.0"}
+SIGNIFICANT_DIGITS = 10
+
+#: Brightway unit name -> (PACT declared unit, factor from the Brightway unit to it).
+UNITS: dict[str, tuple[str, float]] = {
+    "kilowatt hour": ("kilowatt hour", 1.0),
+    "megawatt hour": ("kilowatt hour", 1000.0),
+    "kilogram": ("kilogram", 1.0),
+    "gram": ("kilogram", 0.001),
+    "ton": ("kilogram", 1000.0),  # Brightway's "ton" is the metric tonne
+    "metric ton": ("kilogram", 1000.0),
+    "unit": ("piece", 1.0),
+    "piece": ("piece", 1.0),
+    "item": ("piece", 1.0),
+    "litre": ("liter", 1.0),
+    "liter": ("liter", 1.0),
+    "cubic meter": ("cubic meter", 1.0),
+    "megajoule": ("megajoule", 1.0),
+    "kilojoule": ("megajoule", 0.001),
+    "gigajoule": ("megajoule", 1000.0),
+    "ton kilometer": ("ton kilometer", 1.0),
+    "square meter": ("square meter", 1.0),
+    "hour": ("hour", 1.0),
+    "megabit second": ("megabit second", 1.0),
+}
+
+
+def decimal_string(x: float | Decimal, where: str = "value") -> str:
+    """A PACT decimal string: plain notation, ``SIGNIFICANT_DIGITS`` significant digits.
+
+    >>> decimal_string(72.299501568079), decimal_string(1e-7), decimal_string(-0.0)
+    ('72.29950157', '0.0000001', '0')
+    """
+    if isinstance(x, Decimal):
+        d = x
+    else:
+        if not (isinstance(x, (int, float)) and math.isfinite(x)):
+            raise InvalidDeclaration(where, x, "must be a finite number")
+        d = Decimal(f"{float(x):.{SIGNIFICANT_DIGITS}g}")
+    if d == 0:
+        return "0"
+    s = format(d.normalize(), "f")
+    return s
+
+
+def format_datetime(d: dt.datetime) -> str:
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=dt.UTC)
+    s = d.isoformat()
+    return s[:-6] + "Z" if s.endswith("+00:00") else s
+
+
+def declared_unit(unit: str, version: int = 3) -> tuple[str, float]:
+    """PACT declared unit and conversion factor for a Brightway unit name.
+
+    >>> declared_unit("unit"), declared_unit("ton")
+    (('piece', 1.0), ('kilogram', 1000.0))
+    """
+    allowed = pact_spec.DECLARED_UNITS[str(version)]
+    if unit in allowed:
+        return unit, 1.0
+    if unit not in UNITS:
+        raise UnsupportedUnit(unit, f"PACT v{version}", set(UNITS))
+    name, factor = UNITS[unit]
+    if name not in allowed:
+        raise UnsupportedUnit(unit, f"PACT v{version} (declared unit {name!r})", allowed)
+    return name, factor
+
+
+def unit_factor(product_unit: str, unit_name: str, version: int = 3) -> float:
+    """How many ``unit_name`` (a PACT declared unit) one ``product_unit`` (Brightway) is.
+
+    :func:`lca.units.conversion_factor` (pint with the engine's unit table; Brightway's
+    ``ton`` is the metric tonne), falling back to :data:`UNITS` for Brightway names that table
+    lacks. Raises :class:`UnsupportedUnit` naming both units when they measure different
+    things (``kilogram`` declared as ``megajoule``) or the product unit is unknown.
+
+    >>> unit_factor("kilowatt hour", "megajoule"), unit_factor("ton", "kilogram")
+    (3.6, 1000.0)
+    """
+    if product_unit == unit_name:
+        return 1.0
+    try:
+        return conversion_factor(product_unit, unit_name, "PACT declared unit")
+    except UnknownUnit:
+        mapped = UNITS.get(product_unit)
+        if mapped and mapped[0] == unit_name:
+            return mapped[1]
+        why = "is not a known unit"
+    except UnitMismatch:
+        why = "measures something else"
+    raise UnsupportedUnit(
+        unit_name,
+        f"PACT v{version} for a result in {product_unit!r}: {product_unit!r} {why}, "
+        f"so it cannot be converted to {unit_name!r}",
+    )
+
+
+def geography_fields(geo: str | None, version: int = 3) -> dict[str, str]:
+    """The one PACT geography field for a region name or an ISO 3166 code (none if global)."""
+    if geo is None or geo.strip().upper() in ("", "GLO", "GLOBAL"):
+        return {}
+    if geo in pact_spec.UN_M49_REGIONS:
+        return {"geographyRegionOrSubregion": geo}
+    if re.fullmatch(r"[A-Z]{2}", geo):
+        return {"geographyCountry": geo}
+    if re.fullmatch(r"[A-Z]{2}-[A-Z0-9]{1,3}", geo):
+        return {"geographyCountrySubdivision": geo}
+    raise InvalidDeclaration(
+        "declaration.geography", geo, "not a UN M49 region name nor an ISO 3166-1/-2 code"
+    )
+
+
+def ipcc_factors(result, decl: Declaration) -> list[str]:
+    if decl.ipcc_characterization_factors:
+        return list(decl.ipcc_characterization_factors)
+    ar = lca_methods.IPCC_REPORT.get(result.method_alias or "")
+    if not ar:
+        raise InvalidDeclaration(
+            "method",
+            "|".join(result.method),
+            "PACT needs IPCC characterisation factors (AR6/AR5): use gwp100, gwp20, "
+            "gwp100-ar5 or gwp20-ar5, or set declaration.ipcc_characterization_factors",
+        )
+    return [ar]
+
+
+def boundary_description(result) -> str:
+    stages = [STAGES.get(k, k) for k, v in result.by_stage.items() if v]
+    gate = "cradle-to-grave" if "end_of_life" in result.by_stage else "cradle-to-gate"
+    return f"{gate.capitalize()}. Life-cycle stages included: {'; '.join(stages)}."
+
+
+def parts(result) -> dict[str, float]:
+    """The result's figures that every document reports, in the result's unit and amount."""
+    excl = result.total + result.biogenic_co2_emissions
+    return {
+        "total": result.total,
+        "fossil": result.fossil,
+        "biogenic": result.biogenic,
+        "land_use": result.land_use,
+        "biogenic_co2_emissions": result.biogenic_co2_emissions,
+        "biogenic_co2_removals": result.biogenic_co2_removals,
+        "excluding_uptake": excl,
+    }

@@ -1,0 +1,47 @@
+"""The PACT lifecycle: a changed footprint is a new document that deprecates its predecessor."""
+
+from __future__ import annotations
+
+import copy
+
+from ..errors import PactValidationError
+from .document import spec_major, validate_footprint
+
+
+def reissue(previous: dict, successor: dict, reason: str = "") -> tuple[dict, dict]:
+    """Deprecate ``previous`` and link ``successor`` to it (PACT lifecycle: a change is a new id).
+
+    Returns ``(deprecated_previous, successor)``: the old document with status ``Deprecated``;
+    the new one with ``precedingPfIds`` = the old one's preceding ids + its id (and, in v2,
+    ``version`` incremented). Both are validated.
+
+    Raises
+    ------
+    PactValidationError
+        The two documents are of different versions, share an id, or one is invalid.
+    """
+    version = spec_major(previous)
+    if spec_major(successor) != version:
+        raise PactValidationError(
+            f"PACT v{version}",
+            "specVersion",
+            "successor and previous footprint have different versions",
+        )
+    if str(successor["id"]).lower() == str(previous["id"]).lower():
+        raise PactValidationError(f"PACT v{version}", "id", "a re-issued footprint needs a new id")
+    old, new = copy.deepcopy(previous), copy.deepcopy(successor)
+    old["status"] = "Deprecated"
+    text = f"Superseded by {new['id']}." + (f" {reason}" if reason else "")
+    if version == 2:
+        old["statusComment"] = text
+        new["version"] = int(previous.get("version", 0)) + 1
+    else:
+        old["comment"] = (old.get("comment", "") + "\n" + text).strip()
+    preceding = [*previous.get("precedingPfIds", []), previous["id"]]
+    new["precedingPfIds"] = list(dict.fromkeys(preceding))
+    if reason:
+        key = "statusComment" if version == 2 else "comment"
+        new[key] = (new.get(key, "") + "\n" + f"Re-issued: {reason}").strip()
+    validate_footprint(old, version)
+    validate_footprint(new, version)
+    return old, new

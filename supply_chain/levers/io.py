@@ -1,0 +1,325 @@
+"""The levers CSV, read once: rows located by file and line, levers, the lever-level checks; the
+baselines and budgets tables; and the levers/baseline files written back from a problem.
+
+Layout (one row per (lever, product) effect)::
+
+    lever,node,actor,kind,cost,product,delta,exclusive_group,excludes,year,description
+    L1,supplier-a|cell,supplier-a,green_electricity,10,pack-1,20,a-power,,2028,PPA 100 % wind
+    L1,,,,,pack-2,10,,,,
+    L2,supplier-a|cell,supplier-a,green_electricity,7,pack-1,12,a-power,,,rooftop PV
+
+``lever``, ``node`` and ``cost`` are required; lever-level columns may be left blank on a
+lever's further rows (a non-blank value that disagrees with an earlier one is an error);
+``actor`` defaults to ``node``; ``excludes`` lists lever ids separated by ``;``. A levers file
+may also carry the ``change`` columns of :mod:`supply_chain.levers.changes`. Every error is a
+:class:`~supply_chain.errors.LeverError` whose message starts with ``<file>:<line> (lever
+'<id>')`` and names the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lca.files import write_files_atomically
+
+from ..errors import LeverError
+from .model import Lever, ReductionProblem
+
+__all__ = [
+    "LeverRow",
+    "baseline_csv_text",
+    "check_levers_csv",
+    "levers_csv_text",
+    "load_levers_csv",
+    "read_lever_rows",
+    "read_pairs",
+    "read_problem",
+    "write_baseline_csv",
+    "write_levers_csv",
+]
+
+log = logging.getLogger(__name__)
+
+#: Lever-level columns (the same on every row of a lever).
+LEVER_COLUMNS = (
+    "node",
+    "actor",
+    "kind",
+    "cost",
+    "exclusive_group",
+    "excludes",
+    "year",
+    "description",
+)
+
+
+@dataclass(frozen=True)
+class LeverRow:
+    """One row of a levers CSV: ``values`` stripped (blank = ``""``), ``raw`` as read."""
+
+    file: str
+    line: int
+    values: dict[str, str]
+    raw: dict[str, str]
+
+    @property
+    def lever(self) -> str:
+        return self.values.get("lever", "")
+
+    @property
+    def where(self) -> str:
+        """``<file>:<line> (lever '<id>')``, the start of every error about this row."""
+        return f"{self.file}:{self.line} (lever {self.lever!r})"
+
+    def get(self, column: str) -> str:
+        return self.values.get(column, "")
+
+    def number(self, column: str, default: float | None = None) -> float | None:
+        """The column as a finite number; ``default`` when blank.
+
+        Raises
+        ------
+        LeverError
+            ``"<where>: <column> '<text>' is not a number"`` (or ``is not finite``).
+        """
+        raw = self.get(column)
+        if not raw:
+            return default
+        try:
+            v = float(raw)
+        except ValueError:
+            raise LeverError(
+                f"{self.where}: {column} {raw!r} is not a number",
+                lever=self.lever,
+                product=self.get("product") or None,
+            ) from None
+        if not math.isfinite(v):
+            raise LeverError(
+                f"{self.where}: {column} {raw!r} is not finite",
+                lever=self.lever,
+                product=self.get("product") or None,
+            )
+        return v
+
+
+def read_lever_rows(path: str | os.PathLike) -> tuple[list[str], list[LeverRow]]:
+    """The header and the rows of a levers CSV (UTF-8, an optional BOM)."""
+    path = Path(path)
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        rows = [
+            LeverRow(path.name, n, {k: (v or "").strip() for k, v in row.items() if k}, row)
+            for n, row in enumerate(reader, start=2)
+        ]
+        return list(reader.fieldnames or []), rows
+
+
+def _check_row(row: LeverRow, products: set[str] | None) -> None:
+    """Numbers in ``cost``/``delta``/``year``, ``cost ≥ 0``, ``product`` with a baseline."""
+    for col in ("cost", "delta", "year"):
+        v = row.number(col)
+        if col == "cost" and v is not None and v < 0:
+            raise LeverError(
+                f"{row.where}: cost {row.get(col)} is negative (costs are ≥ 0)", lever=row.lever
+            )
+    p = row.get("product")
+    if p and products is not None and p not in products:
+        raise LeverError(
+            f"{row.where}: product {p!r} has no baseline (known: "
+            f"{', '.join(sorted(products)) or 'none'})",
+            lever=row.lever,
+            product=p,
+        )
+
+
+def load_levers_csv(path: str | os.PathLike, products: Iterable[str] | None = None) -> list[Lever]:
+    """Read levers from the CSV layout in the module doc (one row per lever × product).
+
+    ``products``: the products with a baseline (a row naming another one is an error).
+
+    Raises
+    ------
+    LeverError
+        Missing ``lever``/``node``/``cost`` column, an empty lever id, a non-numeric or
+        infinite ``cost``/``delta``/``year``, a negative cost, a product without a baseline, a
+        lever's rows that disagree, or any bound violated (names the file, row and lever).
+    """
+    fields, rows = read_lever_rows(path)
+    missing = {"lever", "cost", "node"} - set(fields)
+    if missing:
+        raise LeverError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    known = set(products) if products is not None else None
+    data: dict[str, dict] = {}
+    for row in rows:
+        lid = row.lever
+        if not lid:
+            raise LeverError(f"{row.file}:{row.line}: empty lever id")
+        _check_row(row, known)
+        d = data.setdefault(lid, {"id": lid, "effects": {}})
+        for col in LEVER_COLUMNS:
+            v = row.get(col)
+            if not v:
+                continue
+            if col in d and d[col] != v:
+                raise LeverError(
+                    f"{row.where}: {col} {v!r} disagrees with {d[col]!r} on an earlier row",
+                    lever=lid,
+                )
+            d[col] = v
+        p = row.get("product")
+        if p:
+            if not row.get("delta"):
+                raise LeverError(f"{row.where}: delta '' is not a number", lever=lid, product=p)
+            d["effects"][p] = d["effects"].get(p, 0.0) + row.number("delta")
+    out = []
+    for lid, d in data.items():
+        try:
+            if "cost" not in d:
+                raise ValueError("no cost")
+            d["cost"] = float(d["cost"])
+            if "year" in d:
+                d["year"] = int(d["year"])
+        except ValueError:
+            raise LeverError(
+                f"{Path(path).name}: lever {lid!r}: cost/year missing or not a number", lever=lid
+            ) from None
+        if "excludes" in d:
+            d["excludes"] = tuple(x.strip() for x in d["excludes"].split(";") if x.strip())
+        try:
+            out.append(Lever(**d))
+        except LeverError as exc:
+            raise LeverError(
+                f"{Path(path).name}: {exc}",
+                lever=exc.lever or lid,
+                product=exc.product,
+                constraint=exc.constraint,
+            ) from None
+    log.info("read %d levers from %s", len(out), path)
+    return out
+
+
+def check_levers_csv(path: str | os.PathLike, products: Iterable[str] | None = None) -> None:
+    """Check a levers CSV row by row (:func:`load_levers_csv`), so a bad row is named by file
+    and line.
+
+    Raises
+    ------
+    LeverError
+        ``"<file>:<row> (lever '<id>'): ..."`` (see :func:`load_levers_csv`).
+    """
+    load_levers_csv(path, products)
+
+
+def read_pairs(
+    path: str | os.PathLike, key: str, value: str, extra: str | None = None
+) -> tuple[dict[str, float], dict[str, float]]:
+    """``{key: value}`` and ``{key: extra}`` (where given) of a two- or three-column CSV, e.g.
+    baselines ``product,footprint[,volume]`` or budgets ``actor,budget``.
+
+    Raises
+    ------
+    LeverError
+        A missing column, or a value that is not a number (names the file and row).
+    """
+    with Path(path).open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        if not {key, value} <= set(reader.fieldnames or []):
+            raise LeverError(f"{path}: needs columns {key},{value}")
+        out, more = {}, {}
+        for n, row in enumerate(reader, start=2):
+            try:
+                out[row[key].strip()] = float(row[value])
+                if extra and (row.get(extra) or "").strip():
+                    more[row[key].strip()] = float(row[extra])
+            except (ValueError, TypeError):
+                raise LeverError(
+                    f"{path}:{n}: {value} {row.get(value)!r} is not a number",
+                    constraint=row.get(key),
+                ) from None
+    return out, more
+
+
+def read_problem(
+    levers_csv: str | os.PathLike,
+    baseline_csv: str | os.PathLike,
+    budgets_csv: str | os.PathLike | None = None,
+    total_budget: float | None = None,
+) -> ReductionProblem:
+    """A :class:`ReductionProblem` from CSV files.
+
+    ``baseline_csv``: columns ``product,footprint[,volume]``; ``budgets_csv``: ``actor,budget``.
+
+    Raises
+    ------
+    LeverError
+        Any error of :func:`load_levers_csv` (a lever acting on a product without a baseline
+        included) or :func:`read_pairs`.
+    """
+    baseline, volumes = read_pairs(baseline_csv, "product", "footprint", "volume")
+    levers = load_levers_csv(levers_csv, baseline)
+    budgets = read_pairs(budgets_csv, "actor", "budget")[0] if budgets_csv else {}
+    return ReductionProblem(
+        levers=tuple(levers),
+        baseline=baseline,
+        volumes=volumes,
+        budgets=budgets,
+        total_budget=total_budget,
+    )
+
+
+# -- writing back the model-computed effects ---------------------------------------------------
+def _csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def levers_csv_text(problem: ReductionProblem, src: str | os.PathLike, digits: int = 10) -> str:
+    """The levers CSV ``src`` with ``delta`` = the problem's lever effects, as text."""
+    effects = {lv.id: lv.effects for lv in problem.levers}
+    fields, rows = read_lever_rows(src)
+    out = []
+    for row in rows:
+        raw, p = dict(row.raw), row.get("product")
+        if p and p in effects.get(row.lever, {}):
+            raw["delta"] = f"{effects[row.lever][p]:.{digits}g}"
+        out.append(raw)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    w.writerows(out)
+    return buf.getvalue()
+
+
+def baseline_csv_text(problem: ReductionProblem, digits: int = 10) -> str:
+    """``product,footprint,volume`` of the problem, as text."""
+    return _csv_text(
+        ["product", "footprint", "volume"],
+        (
+            [p, f"{h:.{digits}g}", f"{problem.volumes.get(p, 1.0):g}"]
+            for p, h in problem.baseline.items()
+        ),
+    )
+
+
+def write_levers_csv(
+    problem: ReductionProblem, src: str | os.PathLike, dst: str | os.PathLike, digits: int = 10
+) -> Path:
+    """Copy the levers CSV ``src`` to ``dst`` with ``delta`` = the problem's lever effects."""
+    dst = Path(dst)
+    return write_files_atomically(dst.parent, {dst.name: levers_csv_text(problem, src, digits)})[0]
+
+
+def write_baseline_csv(problem: ReductionProblem, dst: str | os.PathLike, digits: int = 10) -> Path:
+    """Write ``product,footprint,volume`` of the problem to ``dst``."""
+    dst = Path(dst)
+    return write_files_atomically(dst.parent, {dst.name: baseline_csv_text(problem, digits)})[0]
