@@ -121,3 +121,22 @@ class ProjectError(PCFError, RuntimeError):
 
 class UncertaintyError(PCFError, ValueError):
     """Distribution parameters that cannot be drawn (bad dtype, lengths, or stats_arrays)."""
+
+
+class InputFileError(PCFError, ValueError):
+    """A user's input file cannot be read as text (encoding, binary content, missing file):
+    names the file and, where known, the line."""
+
+    def __init__(self, path, why: str, line: int | None = None):
+        self.path, self.line, self.why = str(path), line, why
+        where = f"{self.path}, line {line}" if line else self.path
+        super().__init__(f"{where}: {why}")
+
+
+class OutputError(PCFError, OSError):
+    """An output target cannot be written (read-only, a file where a folder is needed, ...):
+    names the target."""
+
+    def __init__(self, target, why: str):
+        self.target, self.why = str(target), why
+        super().__init__(f"cannot write {self.target}: {why}")

@@ -1,4 +1,5 @@
-"""File output, the one implementation: atomic writes and JSON-ready data.
+"""Files in and out, the one implementation: reading a user's text file whatever encoding it
+was saved in, atomic writes, JSON-ready data.
 
 Every file is written under a temporary name and renamed into place, so a failed run leaves
 either the previous file or nothing, never half a file. :func:`staged` writes a *set* of files in
@@ -9,6 +10,7 @@ a temporary folder inside the destination and moves them only when all of them w
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import tempfile
@@ -17,7 +19,17 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["jsonable", "staged", "write_atomic", "write_files_atomically"]
+from .errors import InputFileError
+
+__all__ = [
+    "decode_text",
+    "jsonable",
+    "open_text",
+    "read_text",
+    "staged",
+    "write_atomic",
+    "write_files_atomically",
+]
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
@@ -98,3 +110,86 @@ def jsonable(o):
     if o is None or isinstance(o, (str, int, bool)):
         return o
     return str(o)
+
+
+#: Byte-order marks, longest first (UTF-32 starts with UTF-16's).
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return (
+        0x3000 <= o <= 0x30FF
+        or 0x3400 <= o <= 0x9FFF
+        or 0xF900 <= o <= 0xFAFF
+        or 0xFF00 <= o <= 0xFFEF
+    )
+
+
+def decode_text(raw: bytes, path: str | os.PathLike = "<input>") -> str:
+    r"""Text of a user's file: UTF-8 (with or without BOM), UTF-16 with a BOM, or GBK/GB18030
+    (what Chinese spreadsheet programs save) when the bytes are not UTF-8 and read as Chinese.
+
+    Anything else raises :class:`~lca.errors.InputFileError` naming the file and the line of the
+    first byte that is not UTF-8, and saying what to save the file as.
+
+    >>> decode_text("名称,数量".encode("gbk"))
+    '名称,数量'
+    >>> decode_text("\ufeffa,b".encode("utf-16"))
+    'a,b'
+    >>> decode_text(b"caf\xe9\n")
+    Traceback (most recent call last):
+    ...
+    lca.errors.InputFileError: <input>, line 1: not UTF-8 (byte 0xe9 at offset 3): save the file as UTF-8 (UTF-16 and GBK/GB18030 are also read)
+    """
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(enc).lstrip("\ufeff")
+            except UnicodeDecodeError as exc:
+                line = raw[: exc.start].count(b"\n" if enc == "utf-8-sig" else "\n".encode(enc)) + 1
+                raise InputFileError(path, f"invalid {enc} text ({exc.reason})", line) from None
+    if b"\x00" in raw[:4096]:
+        raise InputFileError(
+            path, "binary content or UTF-16 without a byte-order mark: save the file as UTF-8 text"
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        first = exc
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        text = ""
+    # GB18030 decodes most byte strings: accept it only when what is not ASCII is Chinese
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    if wide and sum(map(_is_cjk, wide)) >= 0.8 * len(wide):
+        return text
+    line = raw[: first.start].count(b"\n") + 1
+    raise InputFileError(
+        path,
+        f"not UTF-8 (byte 0x{raw[first.start]:02x} at offset {first.start}): save the file as "
+        "UTF-8 (UTF-16 and GBK/GB18030 are also read)",
+        line,
+    )
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """:func:`decode_text` of the file at ``path``; a missing or unreadable file is an
+    :class:`~lca.errors.InputFileError` naming it."""
+    try:
+        raw = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise InputFileError(path, "is a folder, not a file") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    return decode_text(raw, path)
+
+
+def open_text(path: str | os.PathLike) -> io.StringIO:
+    """The file's text as a stream for :mod:`csv` (newlines kept as in the file)."""
+    return io.StringIO(read_text(path), newline="")
