@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-REF = Path(os.environ.get("PCF_USEEIO_REF", "/work/shared/reference/useeio/USEEIOv2.1.20-GHG"))
+# ../shared beside the repository (test data only, never copied into the project)
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REF = Path(os.environ.get("PCF_USEEIO_REF", SHARED / "reference" / "useeio" / "USEEIOv2.1.20-GHG"))
 pytestmark = pytest.mark.skipif(
     not (REF / "matrix" / "A.json").exists(),
     reason=f"USEEIO reference model not found at {REF} (test data kept outside the project)",
