@@ -20,23 +20,44 @@ project switches run with stdout captured and forwarded to this module's logger.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import io
 import logging
 import os
+import shutil
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from platformdirs import PlatformDirs
 
+from . import _health, _lock
+from ._health import Finding, check_project
 from ._quiet import quiet
 from .errors import ProjectError
 from .methods import REQUIRED_METHODS, install_methods
 
 # bw2data and bw2io are imported inside the functions that need them, on purpose: they are
 # heavy (~1.4 s each) and `pcf --help` must stay under 1 s.
+
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "DEFAULT_PROJECT",
+    "ENV_DATA_DIR",
+    "Finding",
+    "Project",
+    "check_project",
+    "check_setup",
+    "detect_biosphere",
+    "ensure_setup",
+    "global_data_dir",
+    "interrupted_writes",
+    "missing_setup",
+    "open_project",
+    "repair_project",
+    "resolve_data_dir",
+]
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +94,7 @@ def _import_bw2data(base_dir: Path | None):
     if base_dir is not None and Path(bd.projects._base_data_dir).resolve() != base_dir:
         # bw2data was imported earlier in this process with another directory.
         with quiet():
-            bd.projects.change_base_directories(
-                base_dir, project_name=DEFAULT_PROJECT, update=False
-            )
+            bd.projects.change_base_directories(base_dir, project_name="default", update=False)
     return bd
 
 
@@ -153,18 +172,6 @@ def _route_brightway_feedback() -> None:
         log.debug("could not reroute bw2data's feedback logger", exc_info=True)
 
 
-@contextlib.contextmanager
-def write_lock(base_dir: Path) -> Iterator[None]:
-    """Serialise writes to one Brightway directory across processes (bw2data has no lock)."""
-    base_dir.mkdir(parents=True, exist_ok=True)
-    with open(base_dir / ".pcf-write.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 @dataclass
 class Project:
     """An open Brightway project (the current one in bw2data)."""
@@ -182,8 +189,43 @@ class Project:
     def databases(self) -> list[str]:
         return sorted(self.bd.databases)
 
+    @contextlib.contextmanager
+    def write_lock(self, what: str, timeout: float | None = None) -> Iterator[None]:
+        """Hold the project's write lock (one writer at a time, across processes) for ``what``.
+
+        A second writer waits, logging who holds the lock, and after ``timeout`` seconds
+        (default ``$PCF_LOCK_TIMEOUT`` or 600) raises :class:`ProjectError` naming the lock file
+        and its holder. Re-entrant: nested use in one thread holds the lock once. On taking the
+        lock, bw2data's metadata (databases, methods) are re-read from disk, so a write never
+        saves a stale copy over another process's. Interrupted (Ctrl-C, SIGTERM), the partial
+        write is rolled back (:func:`lca._health.clean_leftovers`) and recorded for the CLI.
+
+        Examples
+        --------
+        >>> with project.write_lock("import background.csv"):  # doctest: +SKIP
+        ...     write_database(project, "background", data)
+        """
+        first = not _lock.held(self.base_dir)
+        with _lock.write_lock(self.base_dir, what, timeout, self._undo_interrupted):
+            if first:
+                with quiet():
+                    for meta in self.bd.config.metadata:
+                        meta.load()
+            yield
+
     def lock(self):
-        return write_lock(self.base_dir)
+        """:meth:`write_lock` for an unnamed write (kept for existing callers)."""
+        return self.write_lock("a write to the project")
+
+    def _undo_interrupted(self) -> str:
+        done = _health.clean_leftovers(self, logging.INFO)  # the CLI's last line says it
+        if _health.setup_problems(self):
+            return "stopped; the half-built set-up is rebuilt on the next run"
+        if not done:
+            return "stopped; nothing was left half-written"
+        if all("had finished" in d for d in done):
+            return "had finished; its backup was dropped"
+        return "rolled back; the project is unchanged"
 
 
 def open_project(
@@ -191,6 +233,7 @@ def open_project(
     project: str = DEFAULT_PROJECT,
     use_global: bool = False,
     setup: bool | None = None,
+    mend: bool = True,
 ) -> Project:
     """Open (and on first use create) the engine's Brightway project.
 
@@ -207,6 +250,10 @@ def open_project(
     setup
         Create the biosphere flows and the registry's climate methods if they are missing.
         Default: true for the engine's own directory, false with ``use_global``.
+    mend
+        Undo what interrupted runs left (killed imports' temporary databases, a half-built
+        set-up when ``setup``), logging each action. False leaves the project as found
+        (``pcf doctor`` reports before it repairs).
 
     The project's biosphere database is the one it actually uses (:func:`detect_biosphere`),
     e.g. ``ecoinvent-3.10-biosphere``, not necessarily ``bw2data.config.biosphere``.
@@ -227,14 +274,68 @@ def open_project(
             bd = _import_bw2data(base)
         except OSError as exc:
             raise ProjectError(f"Cannot use Brightway directory {base}: {exc}") from exc
+        if setup and project not in bd.projects:
+            _build_project(bd, base, project)
     with quiet():
         bd.projects.set_current(project)
     proj = Project(project, Path(bd.projects._base_data_dir), detect_biosphere(bd))
+    if mend:
+        _health.mend(proj, setup)
     if setup:
         ensure_setup(proj)
     elif use_global:
         check_setup(proj)
     return proj
+
+
+def _build_project(bd, base: Path, project: str) -> None:
+    """Create ``project`` with its set-up in a directory next to its target, moved into place
+    in one step (an interrupted set-up leaves nothing but a ``.pcf-setup-*`` directory, which the
+    next open removes). Takes the write lock of ``base``."""
+    what = f"set-up of project {project!r}"
+    with _lock.write_lock(base, what, on_interrupt=lambda: "rolled back; nothing was created"):
+        if project in bd.projects:  # another process built it while we waited
+            return
+        tmp = base / f"{_health.SETUP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir(parents=True)
+        try:
+            with quiet():
+                bd.projects.change_base_directories(tmp, project_name=project, update=False)
+            log.info("building project %r in %s (first use)", project, tmp)
+            _create_setup(Project(project, tmp, detect_biosphere(bd)))
+            built = Path(bd.projects.dir)
+            target = base / built.name
+            with quiet():  # closes the temporary project's SQLite files before the move
+                bd.projects.change_base_directories(base, project_name="default", update=False)
+            if target.exists():
+                log.warning("%s exists without a registered project: set up in place", target)
+            else:
+                os.rename(built, target)
+                log.info("project %r moved into place: %s", project, target)
+        finally:
+            if Path(bd.projects._base_data_dir) != base:
+                with quiet():
+                    bd.projects.change_base_directories(base, project_name="default", update=False)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def interrupted_writes() -> list[str]:
+    """What writes to a project Ctrl-C or SIGTERM interrupted in this process, and what was
+    undone, e.g. ``"import background.csv rolled back; the project is unchanged"`` (cleared)."""
+    return _lock.interrupted()
+
+
+def repair_project(proj: Project) -> list[str]:
+    """Mend what :func:`check_project` finds and can be mended: drop leftovers or restore their
+    backups, re-register stored databases, delete orphan rows, rebuild a broken biosphere and
+    the climate methods. Returns what was done (each action also logged)."""
+    with proj.write_lock("repair of the project"):
+        done = _health.repair_rows(proj)
+        missing = missing_setup(proj)
+        if missing:
+            _create_setup(proj)
+            done += [f"built {m}" for m in missing]
+    return done
 
 
 def detect_biosphere(bd) -> str:
@@ -321,25 +422,29 @@ def ensure_setup(proj: Project) -> None:
     """Create the biosphere database and the registry's methods if missing (idempotent).
 
     A biosphere database is created only if the project has none (:func:`detect_biosphere`);
-    methods are installed against the project's own biosphere.
+    methods are installed against the project's own biosphere. Takes the write lock.
     """
-    bd = proj.bd
-    missing = [m for m in REQUIRED_METHODS if m not in bd.methods]
-    if proj.biosphere in bd.databases and not missing:
+    if not missing_setup(proj):
         return
-    with proj.lock():
-        if proj.biosphere not in bd.databases:
-            log.info("creating biosphere database %r (first use)", proj.biosphere)
-            import bw2io
+    with proj.write_lock(f"set-up of project {proj.name!r}"):
+        _create_setup(proj)
 
-            try:
-                with quiet():
-                    bw2io.create_default_biosphere3()
-            except Exception as exc:
-                if proj.biosphere in bd.databases:
-                    del bd.databases[proj.biosphere]
-                raise ProjectError(f"Could not create the biosphere database: {exc}") from exc
-        missing = [m for m in REQUIRED_METHODS if m not in bd.methods]
-        if missing:
-            log.info("installing %d climate methods (first use)", len(missing))
-            install_methods(missing, proj.biosphere)
+
+def _create_setup(proj: Project) -> None:
+    """What :func:`ensure_setup` does, without the lock (its callers hold it)."""
+    bd = proj.bd
+    if proj.biosphere not in bd.databases:
+        log.info("creating biosphere database %r (first use)", proj.biosphere)
+        import bw2io  # heavy (~1.4 s): only on first use
+
+        try:
+            with quiet():
+                bw2io.create_default_biosphere3()
+        except Exception as exc:
+            if proj.biosphere in bd.databases:
+                del bd.databases[proj.biosphere]
+            raise ProjectError(f"Could not create the biosphere database: {exc}") from exc
+    missing = [m for m in REQUIRED_METHODS if m not in bd.methods]
+    if missing:
+        log.info("installing %d climate methods (first use)", len(missing))
+        install_methods(missing, proj.biosphere)

@@ -43,18 +43,19 @@ def ensure_inventories(
         if progress:
             progress(i, len(paths), f"Importing {Path(path).name}")
         digest = file_sha256(path)
-        known = {n: meta for n, meta in bd.databases.items() if meta.get("pcf_source_sha256")}
-        hit = [n for n, meta in known.items() if meta["pcf_source_sha256"] == digest]
-        if hit:
-            names.append(hit[0])
-            continue
-        report = import_inventory(proj, path)
-        meta = bd.databases[report.database]
-        meta["pcf_source_sha256"] = digest
-        meta["pcf_source_path"] = str(path)
-        bd.databases[report.database] = meta
-        bd.databases.flush()
-        names.append(report.database)
+        with proj.write_lock(f"import {Path(path).name}"):  # the check and the import as one
+            known = {n: m for n, m in bd.databases.items() if m.get("pcf_source_sha256")}
+            hit = [n for n, meta in known.items() if meta["pcf_source_sha256"] == digest]
+            if hit:
+                names.append(hit[0])
+                continue
+            report = import_inventory(proj, path)
+            meta = bd.databases[report.database]
+            meta["pcf_source_sha256"] = digest
+            meta["pcf_source_path"] = str(path)
+            bd.databases[report.database] = meta
+            bd.databases.flush()
+            names.append(report.database)
     if progress:
         progress(len(paths), len(paths), "Inventories imported")
     return names

@@ -28,13 +28,14 @@ from typer.core import TyperGroup
 
 from pcf.commands import bom as bom_cmds
 from pcf.commands import demo as demo_cmds
+from pcf.commands import doctor as doctor_cmds
 from pcf.commands import engine as engine_cmds
 from pcf.commands import factory as factory_cmds
 from pcf.commands import report as report_cmds
 from pcf.commands import scenario as scenario_cmds
 from pcf.commands import suppliers as suppliers_cmds
 from pcf.commands import supply as supply_cmds
-from pcf.context import PcfTyper, State, err
+from pcf.context import PcfTyper, State, err, interrupted_line
 
 __all__ = ["Terminated", "app", "main"]
 
@@ -67,12 +68,12 @@ class PcfGroup(TyperGroup):
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else 0
             if code == 130:  # typer turns KeyboardInterrupt into exit code 130, silently
-                _fail("interrupted (Ctrl-C)")
+                _fail(interrupted_line("interrupted (Ctrl-C)"))
         except typer.Abort:
-            _fail("interrupted")
+            _fail(interrupted_line("interrupted"))
             code = 130
         except Terminated:
-            _fail("terminated (SIGTERM)")
+            _fail(interrupted_line("terminated (SIGTERM)"))
             code = 143
         except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 2
             code = _exit_code(exc, st.debug)
@@ -154,6 +155,7 @@ app.command("import")(engine_cmds.import_)
 app.command("methods")(engine_cmds.methods)
 app.command("products")(engine_cmds.products)
 app.command("parameters")(engine_cmds.parameters)
+app.command("doctor")(doctor_cmds.doctor)
 app.add_typer(factory_cmds.app, name="factory")
 app.add_typer(report_cmds.app, name="report")
 app.add_typer(bom_cmds.bom_app, name="bom")

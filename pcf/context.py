@@ -34,7 +34,7 @@ from typer.core import TyperCommand
 if TYPE_CHECKING:  # pragma: no cover
     from lca.project import Project
 
-__all__ = ["PcfCommand", "PcfTyper", "State", "err", "state", "write_csv"]
+__all__ = ["PcfCommand", "PcfTyper", "State", "err", "interrupted_line", "state", "write_csv"]
 
 #: Messages, progress and logs: always stderr (resolved at each print, so ``CliRunner`` sees it).
 err = Console(stderr=True)
@@ -101,6 +101,14 @@ def write_csv(path: Path, text: str) -> Path:
 
     path = Path(path)
     return write_files_atomically(path.parent, {path.name: text})[0]
+
+
+def interrupted_line(base: str) -> str:
+    """The CLI's last line when a run is interrupted: ``base`` and what the interrupted writes
+    to the project did (e.g. "import background.csv rolled back; the project is unchanged")."""
+    project = sys.modules.get("lca.project")  # not loaded: nothing was written to a project
+    writes = project.interrupted_writes() if project else []
+    return f"{base}: {'; '.join(writes)}" if writes else base
 
 
 def state(ctx: typer.Context) -> State:

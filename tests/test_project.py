@@ -6,6 +6,7 @@ The "global" directory here is a temporary one (``BRIGHTWAY2_DIR``), never the u
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,7 @@ def test_global_unknown_project_is_not_created(global_dir, tmp_path, monkeypatch
     from lca.project import _global_project_names, open_project
 
     names = _global_project_names(global_dir)
-    with pytest.raises(ProjectError, match=r"'nope' does not exist.*known: mine, pcf"):
+    with pytest.raises(ProjectError, match=r"'nope' does not exist.*known: default, mine"):
         open_project(project="nope", use_global=True)
     assert _global_project_names(global_dir) == names
     empty = tmp_path / "empty"
@@ -135,3 +136,93 @@ def test_cli_open_does_not_set_up_a_global_project(monkeypatch):
     State(use_global=True).open()
     State(use_global=False).open()
     assert [(c["use_global"], c["setup"]) for c in calls] == [(True, False), (False, True)]
+
+
+# --- atomic set-up, half-built projects, leftovers of killed imports (issue 9) -----------------
+
+
+@pytest.fixture
+def reopen(project):
+    """Give the test bw2data to itself; the session project is reopened afterwards."""
+    from lca.project import open_project
+
+    yield
+    open_project(project.base_dir)
+
+
+def test_interrupted_setup_leaves_nothing_and_next_open_builds(tmp_path, reopen, monkeypatch):
+    import bw2data as bd
+
+    import lca.project
+    from lca.project import interrupted_writes, open_project
+
+    def killed(proj):
+        bd.Database(proj.biosphere).register()  # 1.5 s in: biosphere registered, still empty
+        raise KeyboardInterrupt
+
+    base = tmp_path / "bw"
+    monkeypatch.setattr(lca.project, "_create_setup", killed)
+    with pytest.raises(KeyboardInterrupt):
+        open_project(base)
+    assert interrupted_writes() == ["set-up of project 'pcf' rolled back; nothing was created"]
+    assert "pcf" not in bd.projects and not list(base.glob(".pcf-setup-*"))
+    monkeypatch.undo()
+    proj = open_project(base)
+    assert len(bd.Database(proj.biosphere)) > 4000
+    assert not lca.project.missing_setup(proj)
+    assert [p.name for p in base.iterdir() if p.name.startswith("pcf.")]  # moved into place
+
+
+def test_half_built_project_is_rebuilt_on_open(tmp_path, reopen, caplog):
+    import bw2data as bd
+
+    from lca.methods import REQUIRED_METHODS
+    from lca.project import missing_setup, open_project
+
+    base = tmp_path / "bw"
+    proj = open_project(base, setup=False)  # an old, interrupted set-up: registered, empty
+    bd.Database("biosphere3").register()
+    assert len(bd.Database("biosphere3")) == 0 and missing_setup(proj)
+    with caplog.at_level(logging.INFO, "lca.project"):
+        proj = open_project(base)
+    assert "is half-built (biosphere database 'biosphere3' is registered but empty" in caplog.text
+    assert "rebuilding it" in caplog.text
+    assert len(bd.Database("biosphere3")) > 4000
+    assert all(bd.methods[m]["num_cfs"] > 0 for m in REQUIRED_METHODS)
+
+
+def _db(bd, name, *codes):
+    bd.Database(name).write({(name, c): {"name": c, "unit": "kilogram"} for c in codes})
+
+
+def test_leftovers_of_killed_imports_are_cleaned_on_open(bw_dir, reopen, caplog):
+    import bw2data as bd
+
+    from lca.project import open_project
+
+    open_project(bw_dir, project="leftovers", setup=False)
+    _db(bd, "x", "a")
+    _db(bd, "x.pcf-import-1234", "a", "b")  # killed while writing: dropped
+    _db(bd, "y.pcf-backup-5678", "old")  # killed after moving y aside: y restored
+    _db(bd, "z", "new")
+    _db(bd, "z.pcf-backup-9abc", "old")  # killed after the swap: the new z stays
+    _db(bd, "w", "partial")
+    _db(bd, "w.pcf-import-def0", "new")
+    _db(bd, "w.pcf-backup-def0", "old")  # killed during the swap: w restored from its backup
+    with caplog.at_level(logging.WARNING, "lca.project"):
+        open_project(bw_dir, project="leftovers", setup=False)
+    assert sorted(bd.databases) == ["w", "x", "y", "z"]
+    assert {a["code"] for a in bd.Database("y")} == {"old"}
+    assert {a["code"] for a in bd.Database("w")} == {"old"}
+    assert {a["code"] for a in bd.Database("z")} == {"new"}
+    assert {a["code"] for a in bd.Database("x")} == {"a"}
+    for line in (
+        "dropped the temporary database 'x.pcf-import-1234'",
+        "restored 'y' from 'y.pcf-backup-5678'",
+        "dropped 'z.pcf-backup-9abc' (the replacement of 'z' had finished)",
+        "restored 'w' from 'w.pcf-backup-def0'",
+    ):
+        assert line in caplog.text
+    from lca import _health
+
+    assert not _health.leftovers(open_project(bw_dir, project="leftovers", setup=False))
