@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -30,6 +31,7 @@ import scipy.sparse as sp
 
 from . import maths, methods
 from ._quiet import quiet
+from ._singular import factorize_named
 from .errors import (
     InvalidAmount,
     InventoryError,
@@ -39,7 +41,7 @@ from .errors import (
     UnknownProduct,
 )
 from .project import Project
-from .solver import Factorization, factorize
+from .solver import Factorization
 
 # bw2calc and bw2data are imported inside the functions that need them, on purpose: they are
 # heavy (~1.4-1.9 s) and `pcf --help` must stay under 1 s.
@@ -140,6 +142,8 @@ class System:
     flow_names: list[str]
     fact: Factorization
     databases: frozenset[str]
+    #: each database's (name, modified, processed) stamp when the system was built
+    stamp: tuple = ()
 
     def changed(self, A: sp.spmatrix, B: sp.spmatrix) -> System:
         """A copy with technosphere ``A`` and biosphere ``B`` (same shapes and labels);
@@ -151,12 +155,17 @@ class System:
                 f"{self.A.shape}, {self.B.shape}"
             )
         same_a = (A != self.A).nnz == 0
-        fact = self.fact if same_a else factorize(A, labels=[f"{k[0]}|{k[1]}" for k in self.keys])
+        fact = self.fact if same_a else factorize_named(A, [f"{k[0]}|{k[1]}" for k in self.keys])
         return replace(self, A=A, B=B, fact=fact)
 
 
 class FootprintEngine:
-    """Footprints of the products in one open project (see module doc)."""
+    """Footprints of the products in one open project (see module doc).
+
+    Systems are cached per set of databases and rebuilt when one of them changed since: each
+    database's ``modified`` / ``processed`` stamps in bw2data's metadata (set when an exchange
+    is saved, a database written or re-imported) are part of the cache key.
+    """
 
     def __init__(self, project: Project):
         self.project = project
@@ -204,11 +213,30 @@ class FootprintEngine:
         return self.project.bd.methods.get(tuple(method), {}).get("unit", "")
 
     # -- matrices ----------------------------------------------------------------------------
+    def stamp(self, databases) -> tuple:
+        """``(name, modified, processed)`` of each database (after bw2data processed any
+        edited one): a system built from them is current while this is unchanged."""
+        bd = self.project.bd
+        with quiet():
+            bd.databases.clean()
+        return tuple(
+            (d, bd.databases[d].get("modified"), bd.databases[d].get("processed"))
+            if d in bd.databases
+            else (d, None, None)
+            for d in sorted(databases)
+        )
+
     def system_for(self, nodes: Sequence) -> System:
+        for n in nodes:
+            _check_product(self.project, n)
         dbs = frozenset(n["database"] for n in nodes)
-        for k, sysm in self._systems.items():
+        for k, sysm in list(self._systems.items()):
             if dbs <= k:
-                return sysm
+                if sysm.stamp == self.stamp(k):
+                    return sysm
+                log.info("databases %s changed since their system was built", sorted(k))
+                del self._systems[k]
+                self._cvec = {ck: v for ck, v in self._cvec.items() if ck[0] != k}
         bd = self.project.bd
         needed = set(dbs)
         for db in dbs:
@@ -217,6 +245,7 @@ class FootprintEngine:
         # bw2calc assembles the matrices of the demand's databases and all their dependents.
         demand = {n.id: 1.0 for n in nodes}
         sysm = self._build(demand, frozenset(needed))
+        sysm = replace(sysm, stamp=self.stamp(sysm.databases))
         self._systems[sysm.databases] = sysm
         return sysm
 
@@ -227,7 +256,10 @@ class FootprintEngine:
             # bw2calc warns when a system has no biosphere flows; a zero footprint is a result.
             warnings.filterwarnings("ignore", "No valid biosphere flows", UserWarning)
             lca = bc.LCA(demand)
-            lca.load_lci_data()
+            try:
+                lca.load_lci_data()
+            except bc.errors.NonsquareTechnosphere as exc:
+                raise _nonsquare(exc, databases) from exc
         A = sp.csr_matrix(lca.technosphere_matrix)
         B = sp.csr_matrix(lca.biosphere_matrix)
         act = dict(lca.dicts.activity)
@@ -257,7 +289,7 @@ class FootprintEngine:
         if np.any(perm != np.arange(len(perm))):
             A = sp.csr_matrix(A[perm])
         prod = {int(a): j for j, a in enumerate(activity_ids)}
-        fact = factorize(A, labels=labels)
+        fact = factorize_named(A, labels)
         log.info("system %s: %d activities, %d flows", sorted(databases), A.shape[1], B.shape[0])
         return System(
             A=A,
@@ -279,7 +311,7 @@ class FootprintEngine:
     def characterization(self, sysm: System, method) -> np.ndarray:
         """Characterisation factors of ``method`` aligned with the rows of ``B``."""
         method = tuple(method)
-        ck = (sysm.databases, method)
+        ck = (sysm.databases, sysm.stamp, method)
         if ck not in self._cvec:
             bd = self.project.bd
             if method not in bd.methods:
@@ -414,6 +446,29 @@ class FootprintEngine:
         cols = [methods.alias_of(m) or "|".join(m) for m in method_list]
         index = [f"{n['database']}|{n['code']}" for n in nodes]
         return pd.DataFrame(np.asarray(H).T, index=index, columns=cols)
+
+
+def _check_product(project: Project, node) -> None:
+    """Raise :class:`UnknownProduct` for an elementary flow given as a product."""
+    kind = node.get("type")
+    known = (*project.bd.labels.lci_node_types, *project.bd.labels.other_node_types)
+    if node["database"] == project.biosphere or (kind is not None and kind not in known):
+        raise UnknownProduct(
+            node.key, f"{node.get('name')!r} is an elementary flow, not a product (an activity)"
+        )
+
+
+def _nonsquare(exc: Exception, databases) -> NonSquareTechnosphere:
+    """bw2calc's NonsquareTechnosphere as ours, saying what usually causes it."""
+    nums = [int(x) for x in re.findall(r"(\d+) (?:activities|products)", str(exc))]
+    n_act, n_prod = (nums + [0, 0])[:2]
+    return NonSquareTechnosphere(
+        n_prod,
+        n_act,
+        where=f"databases {', '.join(sorted(databases))}: some exchanges point at nodes that "
+        "no longer exist (a database they use was replaced outside pcf import); re-import "
+        "the databases that use it, or run pcf doctor",
+    )
 
 
 def _share(v: float, total: float) -> float:

@@ -191,7 +191,7 @@ def test_brightway_csv_goes_the_existing_way(project, tmp_path):
     )
     r = import_any(project, csv)
     assert (r.database, r.activities) == ("f-bw", 1)
-    with pytest.raises(InventoryError, match="do not apply"):
+    with pytest.raises(InventoryError, match="--drop-unlinked does not apply"):
         import_any(project, csv, drop_unlinked=True)
 
 

@@ -188,7 +188,7 @@ def test_failed_rename_restores_the_old_database(project, tmp_path, monkeypatch)
     with pytest.raises(
         InventoryError,
         match=r"writing database 'i-atomic' failed: disk full.*"
-        r"previous version was restored",
+        r"previous version of 'i-atomic' was restored; nothing was written",
     ):
         import_inventory(project, write(tmp_path / "a.csv", _co2(name, 3.0)))
     # the new data went to a temporary database, the old was moved aside before the swap

@@ -7,12 +7,16 @@
   CSV/Excel, a USEEIO model folder), detected by :func:`detect_format`.
 * :func:`useeio_intensities` / :func:`import_useeio`: US EPA USEEIO as a spend-based factor
   table or as a Brightway database.
-* :func:`write_database`: the one implementation of "replace a database all-or-nothing"
-  (temporary database renamed into place when complete), used by every importer.
+* :func:`import_many`: several files as one all-or-nothing step (all read and checked first).
+* :func:`write_database` / :func:`write_databases`: the one implementation of "replace
+  databases all-or-nothing" (temporary databases renamed into place when all are complete),
+  used by every importer: a database that already holds the file is left alone, a shipped
+  database is protected, and the databases that link to a replaced one keep working.
 """
 
 from ._brightway import import_inventory, read_inventory, shipped_inventories
-from ._formats import FORMATS, detect_format, import_any, read_any
+from ._formats import FORMATS, detect_format, read_any
+from ._import import import_any, import_many
 from ._useeio import (
     BIOSPHERE_MAP,
     USEEIOModel,
@@ -22,17 +26,20 @@ from ._useeio import (
     useeio_datasets,
     useeio_intensities,
 )
-from ._write import ImportReport, write_database
+from ._write import ImportReport, Pending, is_shipped, write_database, write_databases
 
 __all__ = [
     "BIOSPHERE_MAP",
     "FORMATS",
     "ImportReport",
+    "Pending",
     "USEEIOModel",
     "detect_format",
     "import_any",
     "import_inventory",
+    "import_many",
     "import_useeio",
+    "is_shipped",
     "is_useeio_folder",
     "read_any",
     "read_inventory",
@@ -41,4 +48,5 @@ __all__ = [
     "useeio_datasets",
     "useeio_intensities",
     "write_database",
+    "write_databases",
 ]

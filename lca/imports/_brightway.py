@@ -18,17 +18,30 @@ The path for Brightway CSV/Excel inventories (the layout of ``inventories/``):
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import math
 import os
+import shutil
+import tempfile
 import warnings
+import zipfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from .._quiet import quiet
 from ..data import inventories_dir
-from ..errors import InvalidAmount, InventoryError, UnitMismatch, UnlinkedExchanges
+from ..errors import (
+    InputFileError,
+    InvalidAmount,
+    InventoryError,
+    UnitMismatch,
+    UnlinkedExchanges,
+)
+from ..files import read_text
 from ..project import Project
-from ._write import ImportReport, write_database
+from ._write import ImportReport, Pending, import_lock, is_shipped_file, write_databases
 
 log = logging.getLogger(__name__)
 
@@ -36,36 +49,77 @@ BIOSPHERE_FIELDS = ("name", "categories", "unit")
 TECHNOSPHERE_FIELDS = ("name", "unit", "location")
 
 
+#: what bw2io's CSV/Excel extractors raise on a file that is not what it claims to be
+_READ_ERRORS = (ValueError, KeyError, IndexError, TypeError, OSError, zipfile.BadZipFile, EOFError)
+
+
+@contextlib.contextmanager
+def _utf8(path: Path) -> Iterator[Path]:
+    """``path`` itself if it is UTF-8, else a UTF-8 copy of it (UTF-16, GBK/GB18030: see
+    :func:`lca.files.read_text`, whose :class:`InputFileError` names the file otherwise)."""
+    raw = path.read_bytes()
+    try:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise UnicodeDecodeError("utf-8", raw[:2], 0, 2, "UTF-16 byte-order mark")
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = read_text(path)
+        tmp = Path(tempfile.mkdtemp(prefix="pcf-utf8-"))
+        try:
+            copy = tmp / path.name
+            copy.write_text(text, encoding="utf-8")
+            log.info("%s: read as a non-UTF-8 text file", path)
+            yield copy
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return
+    yield path
+
+
 def _importer_for(path: Path):
     import bw2io  # lazy on purpose: heavy (~1.4 s); `pcf --help` must stay fast
 
     suffix = path.suffix.lower()
-    with quiet():
-        if suffix == ".csv":
-            return bw2io.CSVImporter(str(path))
-        if suffix in (".xlsx", ".xls"):
-            return bw2io.ExcelImporter(str(path))
+    try:
+        with quiet():
+            if suffix == ".csv":
+                with _utf8(path) as src:
+                    return bw2io.CSVImporter(str(src))
+            if suffix in (".xlsx", ".xls"):
+                return bw2io.ExcelImporter(str(path))
+    except InputFileError:
+        raise
+    except _READ_ERRORS as exc:
+        what = "Brightway inventory CSV" if suffix == ".csv" else "Excel workbook (.xlsx)"
+        raise InventoryError(
+            f"{path}: not a readable {what} ({type(exc).__name__}: {exc})"
+        ) from exc
     raise InventoryError(
         f"{path}: unsupported inventory format {suffix!r} (expected .csv or .xlsx)"
     )
 
 
-def read_inventory(proj: Project, path: str | os.PathLike):
+def read_inventory(
+    proj: Project, path: str | os.PathLike, pending: Mapping[str, Pending] | None = None
+):
     """Extract, apply strategies and link an inventory file; return the linked bw2io importer.
+
+    ``pending``: databases read earlier in the same all-or-nothing import (not written yet),
+    by name; the file links to them as to installed ones (their new version wins).
 
     Nothing is written. Raises :class:`UnlinkedExchanges`, :class:`InvalidAmount` or
     :class:`UnitMismatch` (see module doc) naming the file, activity and exchange at fault.
     """
+    from bw2io.strategies import link_iterable_by_fields  # lazy on purpose: bw2io is heavy
+
     path = Path(path)
     if not path.exists():
         raise InventoryError(f"{path}: no such file")
     bd = proj.bd
-    try:
-        imp = _importer_for(path)
-    except (ValueError, KeyError, IndexError) as exc:
-        raise InventoryError(f"{path}: cannot read as a Brightway inventory: {exc}") from exc
+    imp = _importer_for(path)
     if not getattr(imp, "data", None):
         raise InventoryError(f"{path}: no activities found")
+    _check_duplicate_codes(path, imp.data)
     _check_amounts(path, imp.data)
     with quiet(), warnings.catch_warnings():
         # bw2io 0.9's own default strategy (link_technosphere_by_activity_hash) still passes the
@@ -74,7 +128,18 @@ def read_inventory(proj: Project, path: str | os.PathLike):
         imp.apply_strategies()
         imp.match_database(proj.biosphere, fields=BIOSPHERE_FIELDS, edge_kinds=["biosphere"])
         imp.match_database(fields=TECHNOSPHERE_FIELDS)
-        for other in _linked_databases(imp, bd, proj.biosphere):
+        for other in _linked_databases(imp, bd, proj.biosphere, pending):
+            if pending and other in pending:
+                link_iterable_by_fields(
+                    imp.data,
+                    other=[
+                        dict(ds, database=other, code=code)
+                        for (_, code), ds in pending[other].data.items()
+                    ],
+                    fields=TECHNOSPHERE_FIELDS,
+                    edge_kinds=["technosphere", "substitution"],
+                )
+                continue
             imp.match_database(
                 other, fields=TECHNOSPHERE_FIELDS, edge_kinds=["technosphere", "substitution"]
             )
@@ -88,12 +153,77 @@ def read_inventory(proj: Project, path: str | os.PathLike):
         if not exc.get("input")
     ]
     if unlinked:
+        _check_unlinked_units(path, imp, bd, proj.biosphere, pending)
         raise UnlinkedExchanges(str(path), unlinked)
-    _check_units(path, imp, bd)
+    _check_units(path, imp, bd, pending)
     return imp
 
 
-def _linked_databases(imp, bd, biosphere: str) -> list[str]:
+def _check_duplicate_codes(path: Path, data: list[dict]) -> None:
+    """Two activities with one code: bw2data would keep only the last (and links to the first
+    would go unlinked). Name the code and the rows (of a CSV) or activities."""
+    seen: dict[str, list[str]] = {}
+    for ds in data:
+        if ds.get("code"):
+            seen.setdefault(str(ds["code"]), []).append(str(ds.get("name")))
+    dups = {c: names for c, names in seen.items() if len(names) > 1}
+    if not dups:
+        return
+    rows: dict[str, list[int]] = {}
+    if path.suffix.lower() == ".csv":
+        for i, line in enumerate(read_text(path).splitlines(), 1):
+            cells = line.split(",", 2)
+            if len(cells) > 1 and cells[0].strip().lower() == "code":
+                rows.setdefault(cells[1].strip().strip('"'), []).append(i)
+    code, names = next(iter(sorted(dups.items())))
+    at = rows.get(code)
+    where = (
+        "rows " + ", ".join(map(str, at[:-1])) + f" and {at[-1]}"
+        if at and len(at) > 1
+        else "activities " + ", ".join(repr(n) for n in names)
+    )
+    more = f" (and {len(dups) - 1} more duplicate code(s))" if len(dups) > 1 else ""
+    raise InventoryError(
+        f"{path}: duplicate code {code!r} at {where}{more}: every activity needs its own code"
+    )
+
+
+def _check_unlinked_units(
+    path: Path, imp, bd, biosphere: str, pending: Mapping[str, Pending] | None = None
+) -> None:
+    """An unlinked technosphere input that would link but for its unit: :class:`UnitMismatch`
+    naming the exchange and both units (rather than "unlinked")."""
+    from bw2data.backends import ActivityDataset as AD  # lazy on purpose: bw2data is heavy
+
+    others = [o for o in _linked_databases(imp, bd, biosphere, pending) if o in bd.databases]
+    for ds in imp.data:
+        for exc in ds.get("exchanges", []):
+            if exc.get("input") or exc.get("type") not in ("technosphere", "substitution"):
+                continue
+            name, loc = exc.get("name"), exc.get("location")
+            units = {
+                d.get("unit")
+                for d in imp.data
+                if d.get("name") == name and d.get("location") == loc
+            }
+            if others and not units:
+                query = AD.select(AD.data).where(
+                    AD.database.in_(others), AD.name == name, AD.location == loc
+                )
+                units = {(row.data or {}).get("unit") for row in query}
+            units.discard(None)
+            if units and exc.get("unit") not in units:
+                raise UnitMismatch(
+                    " or ".join(sorted(units)),
+                    exc.get("unit"),
+                    f"{path}: activity {ds.get('name')!r}, input {name!r} @ {loc} (the "
+                    f"activity of that name and location is in {' or '.join(sorted(units))})",
+                )
+
+
+def _linked_databases(
+    imp, bd, biosphere: str, pending: Mapping[str, Pending] | None = None
+) -> list[str]:
     named = {
         exc.get("database")
         for ds in imp.data
@@ -101,7 +231,7 @@ def _linked_databases(imp, bd, biosphere: str) -> list[str]:
         if exc.get("database") and exc.get("type") == "technosphere"
     }
     named.discard(imp.db_name)
-    missing = sorted(n for n in named if n not in bd.databases)
+    missing = sorted(n for n in named if n not in bd.databases and n not in (pending or {}))
     if missing:
         raise InventoryError(
             f"{imp.db_name}: exchanges name database(s) not installed: {', '.join(missing)}; "
@@ -127,8 +257,10 @@ def _check_amounts(path: Path, data: list[dict]) -> None:
                 raise InvalidAmount(where, amount, "a production amount must be positive")
 
 
-def _check_units(path: Path, imp, bd) -> None:
+def _check_units(path: Path, imp, bd, pending: Mapping[str, Pending] | None = None) -> None:
     internal = {(imp.db_name, ds.get("code")): ds for ds in imp.data}
+    for item in (pending or {}).values():
+        internal.update(item.data)
     for ds in imp.data:
         for exc in ds.get("exchanges", []):
             if exc.get("type") not in ("technosphere", "substitution"):
@@ -148,20 +280,41 @@ def _check_units(path: Path, imp, bd) -> None:
 
 
 def import_inventory(
-    proj: Project, path: str | os.PathLike, overwrite: bool = True
+    proj: Project,
+    path: str | os.PathLike,
+    overwrite: bool = True,
+    replace_shipped: bool = False,
 ) -> ImportReport:
     """Import one Brightway CSV/Excel inventory file into the project, all-or-nothing.
 
     With ``overwrite`` an existing database of the same name is replaced only once the new one is
-    fully written; without it an existing database raises :class:`InventoryError`.
+    fully written; without it an existing database raises :class:`InventoryError`. A database
+    that already holds exactly this file is left alone (the report says ``unchanged``); a
+    shipped database is replaced by another file only with ``replace_shipped``; the databases
+    that link to a replaced one keep working (:func:`lca.imports.write_databases`).
     """
     path = Path(path)
-    with proj.lock():
-        imp = read_inventory(proj, path)
-        data = {(imp.db_name, ds["code"]): ds for ds in imp.data}
-        return write_database(
-            proj, imp.db_name, data, metadata=imp.metadata, overwrite=overwrite, source=str(path)
-        )
+    with import_lock(proj, path):
+        item = pending_inventory(proj, path)
+        return write_databases(proj, [item], overwrite=overwrite, replace_shipped=replace_shipped)[
+            0
+        ]
+
+
+def pending_inventory(
+    proj: Project, path: str | os.PathLike, pending: Mapping[str, Pending] | None = None
+) -> Pending:
+    """Read and check a Brightway CSV/Excel file (:func:`read_inventory`); what to write."""
+    path = Path(path)
+    imp = read_inventory(proj, path, pending)
+    return Pending(
+        imp.db_name,
+        {(imp.db_name, ds["code"]): ds for ds in imp.data},
+        dict(imp.metadata),
+        source=str(path),
+        digest=hashlib.sha256(path.read_bytes()).hexdigest(),
+        shipped=is_shipped_file(path),
+    )
 
 
 def shipped_inventories(root: str | os.PathLike | None = None) -> list[Path]:

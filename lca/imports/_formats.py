@@ -1,4 +1,4 @@
-"""Import users' own inventories in any supported format, all-or-nothing: :func:`import_any`.
+"""Read users' own inventories in any supported format (:func:`lca.imports.import_any` writes them).
 
 Formats (detected by :func:`detect_format`), all read through bw2io and offline:
 
@@ -56,9 +56,8 @@ from lxml import etree
 from .._quiet import quiet
 from ..errors import InvalidAmount, InventoryError, UnlinkedExchanges
 from ..project import Project
-from ._brightway import TECHNOSPHERE_FIELDS, import_inventory
-from ._useeio import DEFAULT_DATABASE, import_useeio, is_useeio_folder
-from ._write import ImportReport, write_database
+from ._brightway import TECHNOSPHERE_FIELDS
+from ._useeio import is_useeio_folder
 
 log = logging.getLogger(__name__)
 
@@ -132,68 +131,6 @@ def detect_format(path: str | os.PathLike) -> str:
     raise InventoryError(f"{path}: unsupported inventory format {suffix!r}")
 
 
-def import_any(
-    proj: Project,
-    path: str | os.PathLike,
-    name: str | None = None,
-    overwrite: bool = True,
-    link_biosphere_by_name: bool = False,
-    drop_unlinked: bool = False,
-) -> ImportReport:
-    """Detect the format of ``path`` and import it into the project, all-or-nothing.
-
-    Parameters
-    ----------
-    proj
-        The open project.
-    path
-        A file or folder (see :func:`detect_format`).
-    name
-        Database name. Default: the file's own (Brightway CSV/Excel, SimaPro project name), else
-        the file or folder name (``"useeio"`` for USEEIO).
-    overwrite
-        Replace an existing database of that name (only once the new one is complete).
-    link_biosphere_by_name, drop_unlinked
-        How to handle exchanges that do not link (module doc); both off by default.
-
-    Raises
-    ------
-    UnlinkedExchanges
-        Listing every unlinked exchange; nothing was written.
-    InventoryError
-        Unreadable or unsupported file (named), or the write failed (project unchanged).
-    """
-    path = Path(path)
-    fmt = detect_format(path)
-    if fmt == "brightway":
-        if name or link_biosphere_by_name or drop_unlinked:
-            raise InventoryError(
-                f"{path}: Brightway CSV/Excel takes its database name from the file and links "
-                "strictly; name/link_biosphere_by_name/drop_unlinked do not apply"
-            )
-        return import_inventory(proj, path, overwrite=overwrite)
-    if fmt == "useeio":
-        return import_useeio(
-            proj,
-            path,
-            name=name or DEFAULT_DATABASE,
-            drop_unlinked=drop_unlinked,
-            overwrite=overwrite,
-        )
-    with proj.lock():
-        db_name, data, metadata = read_any(
-            proj,
-            path,
-            name=name,
-            link_biosphere_by_name=link_biosphere_by_name,
-            drop_unlinked=drop_unlinked,
-            fmt=fmt,
-        )
-        return write_database(
-            proj, db_name, data, metadata=metadata, overwrite=overwrite, source=str(path)
-        )
-
-
 def read_any(
     proj: Project,
     path: str | os.PathLike,
@@ -205,7 +142,7 @@ def read_any(
     """Read, apply strategies and link an ecoSpold2 / SimaPro / JSON-LD inventory; write nothing.
 
     Returns ``(database name, {(name, code): dataset}, metadata)`` ready for
-    :func:`lca.imports.write_database`. Raises as :func:`import_any`.
+    :func:`lca.imports.write_database`. Raises as :func:`lca.imports.import_any`.
     """
     path = Path(path)
     fmt = fmt or detect_format(path)

@@ -60,7 +60,7 @@ from ..errors import InventoryError, UnlinkedExchanges
 from ..maths import direct_intensities, intensities, inventory, score, supply
 from ..project import Project
 from ..solver import factorize
-from ._write import ImportReport, write_database
+from ._write import ImportReport, Pending, import_lock, write_databases
 
 log = logging.getLogger(__name__)
 
@@ -341,14 +341,20 @@ def import_useeio(
     biosphere3 equivalent raise :class:`UnlinkedExchanges` and nothing is written, unless
     ``drop_unlinked`` (then they are dropped and listed in the log). All-or-nothing.
     """
+    with import_lock(proj, path):
+        item = pending_useeio(proj, path, name, drop_unlinked=drop_unlinked)
+        return write_databases(proj, [item], overwrite=overwrite)[0]
+
+
+def pending_useeio(
+    proj: Project, path: str | os.PathLike, name: str = DEFAULT_DATABASE, drop_unlinked=False
+) -> Pending:
+    """Read and link a USEEIO model folder; what :func:`import_useeio` writes."""
     model = read_useeio(path)
-    with proj.lock():
-        data = useeio_datasets(proj, model, name, drop_unlinked=drop_unlinked)
-        meta = {
-            "format": "USEEIO API JSON",
-            "useeio model": model.name,
-            "description": f"US EPA {model.name}, spend-based, per USD (2012 USD)",
-        }
-        return write_database(
-            proj, name, data, metadata=meta, overwrite=overwrite, source=str(path)
-        )
+    data = useeio_datasets(proj, model, name, drop_unlinked=drop_unlinked)
+    meta = {
+        "format": "USEEIO API JSON",
+        "useeio model": model.name,
+        "description": f"US EPA {model.name}, spend-based, per USD (2012 USD)",
+    }
+    return Pending(name, data, meta, source=str(path))

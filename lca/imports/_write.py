@@ -1,31 +1,86 @@
-"""Write a database all-or-nothing: a temporary database renamed into place when complete."""
+"""Write databases all-or-nothing: temporary databases renamed into place when all are complete.
+
+Replacing a database must not break the databases that use it. Their exchanges point at
+``(database, code)`` keys, which survive a replacement if the same codes exist; but bw2data's
+*processed* datapackages of those dependents store the integer ids of the nodes they consume,
+and a replaced database gets new nodes with new ids. A dependent whose datapackage was not
+rebuilt then hands bw2calc ids no activity has ("NonsquareTechnosphere: 131 activities and 133
+products"). So :func:`write_databases` refuses a replacement that would remove codes a
+dependent uses (naming the dependents and the codes), and reprocesses every dependent after
+the swap.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from .._quiet import quiet
+from ..data import inventories_dir
 from ..errors import InventoryError
 from ..project import Project
 
 log = logging.getLogger(__name__)
 
+TEMP_MARK = ".pcf-import-"
+BACKUP_MARK = ".pcf-backup-"
+#: the folders of the inventories package whose files are the shipped databases
+SHIPPED_FOLDERS = ("background", "products")
+
 
 @dataclass
 class ImportReport:
-    """What an import wrote."""
+    """What an import wrote (``unchanged``: the database already held exactly this file, and
+    nothing was written)."""
 
     database: str
     path: str
     activities: int
     exchanges: int
     replaced: bool
+    unchanged: bool = False
 
 
-TEMP_MARK = ".pcf-import-"
-BACKUP_MARK = ".pcf-backup-"
+@dataclass
+class Pending:
+    """One database to write: bw2data's ``{(name, code): dataset}`` and its metadata.
+
+    ``digest``: the SHA-256 of the source file (recorded as ``pcf_source_sha256``; a database
+    that already records it is left as it is). ``shipped``: the source is a file of the
+    inventories package (recorded as ``pcf_shipped``).
+    """
+
+    name: str
+    data: dict
+    metadata: dict = field(default_factory=dict)
+    source: str = ""
+    digest: str | None = None
+    shipped: bool = False
+
+
+def import_lock(proj: Project, what: str | os.PathLike):
+    """The project's write lock, taken once around a whole import (``what``: shown to a
+    writer that has to wait)."""
+    return proj.write_lock(f"import {what}")
+
+
+def is_shipped_file(path: str | Path) -> bool:
+    """Whether ``path`` is one of the inventories package's database files."""
+    try:
+        rel = Path(path).resolve().relative_to(inventories_dir().resolve())
+    except (ValueError, OSError):
+        return False
+    return len(rel.parts) == 2 and rel.parts[0] in SHIPPED_FOLDERS
+
+
+def is_shipped(meta: dict) -> bool:
+    """Whether a database's metadata says it was imported from the inventories package."""
+    return bool(meta.get("pcf_shipped")) or (
+        bool(meta.get("pcf_source_path")) and is_shipped_file(meta["pcf_source_path"])
+    )
 
 
 def write_database(
@@ -35,72 +90,199 @@ def write_database(
     metadata: dict | None = None,
     overwrite: bool = True,
     source: str = "",
+    replace_shipped: bool = False,
 ) -> ImportReport:
     """Write ``data`` (bw2data's ``{(name, code): dataset}``) as database ``name``, atomically.
 
-    The one implementation of "replace a database all-or-nothing" (the importers and
-    :func:`factory.plant.write_product_activities` use it):
+    One database through :func:`write_databases` (see there). Call it holding the project's
+    write lock.
+    """
+    item = Pending(name, data, dict(metadata or {}), source)
+    return write_databases(proj, [item], overwrite=overwrite, replace_shipped=replace_shipped)[0]
 
-    1. the data go to a temporary database ``<name>.pcf-import-<id>`` (a failure here never
-       touches an existing ``name``);
-    2. an existing ``name`` (only with ``overwrite``; otherwise :class:`InventoryError`) is
-       renamed aside to ``<name>.pcf-backup-<id>``, intact;
-    3. the temporary database is renamed to ``name``;
-    4. the backup is deleted.
 
-    A failure in 1-3 deletes the temporary and any partial ``name``/backup database and restores
-    the previous ``name`` from its backup, then raises :class:`InventoryError`. Should even the
-    restore fail, the backup is kept and the error names it. Call it holding ``proj.lock()``;
-    links to ``(name, code)`` inside ``data`` are retargeted on the way.
+def write_databases(
+    proj: Project,
+    items: list[Pending],
+    overwrite: bool = True,
+    replace_shipped: bool = False,
+) -> list[ImportReport]:
+    """Write several databases as one all-or-nothing step.
+
+    The one implementation of "replace databases all-or-nothing" (every importer and
+    :func:`factory.allocation.write_product_activities` use it):
+
+    0. checks, before anything is written: a database that already records the item's
+       ``digest`` is left alone (reported ``unchanged``); an existing database is replaced only
+       with ``overwrite``; a shipped database (:func:`is_shipped`) only by a shipped file or with
+       ``replace_shipped``; a replacement must keep every code other databases link to;
+    1. each item is written to a temporary database ``<name>.pcf-import-<id>``;
+    2. each existing ``name`` is renamed aside to ``<name>.pcf-backup-<id>`` and the temporary
+       database renamed to ``name``;
+    3. the backups are deleted and the databases that link to a replaced one are reprocessed
+       (their processed data hold the old nodes' integer ids).
+
+    A failure in 1-2 rolls every item back (temporary and partial databases deleted, previous
+    versions restored from their backups) and raises :class:`InventoryError` saying nothing was
+    written. Should even a restore fail, the backup is kept and the error names it. Call it
+    holding the project's write lock.
     """
     bd = proj.bd
-    where = source or name
-    exists = name in bd.databases
-    if exists and not overwrite:
-        raise InventoryError(f"{where}: database {name!r} already exists")
+    reports: list[ImportReport] = []
+    todo: list[Pending] = []
+    for item in items:
+        meta = bd.databases.get(item.name)
+        if meta is not None and item.digest and meta.get("pcf_source_sha256") == item.digest:
+            log.info("%s: %s unchanged, nothing written", item.source, item.name)
+            reports.append(_report(item, replaced=False, unchanged=True))
+            continue
+        if meta is not None:
+            _check_replace(item, meta, overwrite, replace_shipped)
+        todo.append(item)
+        reports.append(_report(item, replaced=meta is not None))
+    replacing = {i.name for i in todo if i.name in bd.databases}
+    dependents = _check_dependents(bd, todo, replacing)
+    _write_all(bd, todo)
+    for dep in sorted(dependents):
+        log.info("reprocessing %s (it links to a replaced database)", dep)
+        with quiet():
+            bd.Database(dep).process()
+    return reports
+
+
+def _report(item: Pending, replaced: bool, unchanged: bool = False) -> ImportReport:
+    n_exc = sum(len(ds.get("exchanges", [])) for ds in item.data.values())
+    return ImportReport(item.name, str(item.source), len(item.data), n_exc, replaced, unchanged)
+
+
+def _check_replace(item: Pending, meta: dict, overwrite: bool, replace_shipped: bool) -> None:
+    where = item.source or item.name
+    if not overwrite:
+        raise InventoryError(f"{where}: database {item.name!r} already exists")
+    if is_shipped(meta) and not item.shipped and not replace_shipped:
+        raise InventoryError(
+            f"database {item.name!r} is a shipped database (from {meta.get('pcf_source_path')}); "
+            f"{where} would replace it: nothing was written. To replace it anyway, say so: "
+            f"pcf import {where} --replace (Python: replace_shipped=True), or give the file "
+            "another database name"
+        )
+
+
+def _check_dependents(bd, todo: list[Pending], replacing: set[str]) -> set[str]:
+    """Databases outside ``todo`` that link to a replaced database; raise if a code they use
+    would disappear."""
+    from bw2data.backends import ExchangeDataset as ED  # lazy on purpose: bw2data is heavy
+
+    batch = {i.name for i in todo}
+    dependents: set[str] = set()
+    for item in todo:
+        if item.name not in replacing:
+            continue
+        used: dict[str, set[str]] = {}
+        rows = (
+            ED.select(ED.output_database, ED.input_code)
+            .where((ED.input_database == item.name) & (ED.output_database != item.name))
+            .distinct()
+            .tuples()
+        )
+        for db, code in rows:
+            if db not in batch and TEMP_MARK not in db and BACKUP_MARK not in db:
+                used.setdefault(db, set()).add(code)
+        dependents |= set(used)
+        codes = {code for _, code in item.data}
+        lost = {db: sorted(c - codes) for db, c in used.items() if c - codes}
+        if lost:
+            shown = "; ".join(
+                f"{db} uses {', '.join(repr(c) for c in cs[:10])}"
+                + (f" and {len(cs) - 10} more" if len(cs) > 10 else "")
+                for db, cs in sorted(lost.items())
+            )
+            raise InventoryError(
+                f"{item.source or item.name}: replacing database {item.name!r} would remove "
+                f"codes its dependents link to ({shown}); nothing was written. Keep those "
+                "codes in the file, or re-import the dependents too"
+            )
+    return dependents
+
+
+def _write_all(bd, todo: list[Pending]) -> None:
+    """Steps 1-3 of :func:`write_databases` for the checked items."""
     tag = uuid.uuid4().hex[:8]
-    tmp, backup = f"{name}{TEMP_MARK}{tag}", f"{name}{BACKUP_MARK}{tag}"
+    done: list[tuple[str, str | None]] = []  # (name, backup) of items swapped in
+    temps: list[str] = []
+    item = None
     stage = "write"
     try:
         with quiet():
-            db = bd.Database(tmp)
-            db.register(**{k: v for k, v in (metadata or {}).items() if k != "name"})
-            db.write(_retarget({k: _clean(v) for k, v in data.items()}, name, tmp))
-            if exists:
-                stage = "backup"
-                bd.Database(name).rename(backup)
-            stage = "swap"
-            db.rename(name)
+            # one item after the other, each swapped in before the next is written: a later
+            # item may link to an earlier one (a product file after its background)
+            for item in todo:
+                stage = "write"
+                tmp = f"{item.name}{TEMP_MARK}{tag}"
+                temps.append(tmp)
+                db = bd.Database(tmp)
+                db.register(**_metadata(item))
+                db.write(_retarget({k: _clean(v) for k, v in item.data.items()}, item.name, tmp))
+                backup = None
+                if item.name in bd.databases:
+                    stage = "backup"
+                    backup = f"{item.name}{BACKUP_MARK}{tag}"
+                    bd.Database(item.name).rename(backup)
+                stage = "swap"
+                bd.Database(tmp).rename(item.name)
+                done.append((item.name, backup))
+                stage = "next"
     except Exception as exc:
-        kept = _roll_back(bd, name, tmp, backup if exists else None, stage)
-        raise InventoryError(f"{where}: writing database {name!r} failed: {exc}{kept}") from exc
-    if exists:
-        _drop(bd, backup, "the backup of the previous version")
-    n_exc = sum(len(ds.get("exchanges", [])) for ds in data.values())
-    log.info("imported %s: %d activities, %d exchanges", name, len(data), n_exc)
-    return ImportReport(name, str(source), len(data), n_exc, exists)
+        notes = _roll_back(bd, todo, temps, done, item, stage, tag)
+        failed = item.name if item is not None else "?"
+        where = (item.source or failed) if item is not None else "?"
+        tail = "" if "failed too" in notes else "; nothing was written"
+        raise InventoryError(
+            f"{where}: writing database {failed!r} failed: {exc}{notes}{tail}"
+        ) from exc
+    for _, backup in done:
+        if backup:
+            _drop(bd, backup, "the backup of the previous version")
+    for item in todo:
+        log.info("imported %s: %d activities", item.name, len(item.data))
 
 
-def _roll_back(bd, name: str, tmp: str, backup: str | None, stage: str) -> str:
-    """Undo a failed :func:`write_database` at ``stage``; return a note for the error message.
+def _metadata(item: Pending) -> dict:
+    meta = {k: v for k, v in item.metadata.items() if k != "name"}
+    if item.source:
+        meta.setdefault("pcf_source_path", str(item.source))
+    if item.digest:
+        meta["pcf_source_sha256"] = item.digest
+    meta["pcf_shipped"] = bool(item.shipped)
+    return meta
 
-    ``write``: only the temporary database exists. ``backup``: ``name`` is still intact, a
-    partial backup may exist. ``swap``: the backup is complete, ``name`` may be partial.
+
+def _roll_back(bd, todo, temps, done, item, stage, tag) -> str:
+    """Undo a failed :func:`_write_all`: the item at ``stage`` and every item swapped before it;
+    return a note for the error message.
+
+    ``backup``: ``name`` is still intact, a partial backup may exist. ``swap``: the backup is
+    complete, ``name`` may be partial.
     """
-    note = ""
-    if backup is None:
-        if stage == "swap":  # name did not exist before: whatever is there now is partial
-            _drop(bd, name, "the partial database")
-    elif stage == "backup":
-        if name in bd.databases:
-            _drop(bd, backup, "the partial backup")
-        else:  # pragma: no cover - bw2data deletes the old name last, after a complete copy
-            note = _restore(bd, name, backup)
-    elif stage == "swap":
-        _drop(bd, name, "the partial database")
-        note = _restore(bd, name, backup)
-    _drop(bd, tmp, "the temporary database")
-    return note
+    notes = []
+    if item is not None and stage in ("backup", "swap"):
+        backup = f"{item.name}{BACKUP_MARK}{tag}"
+        if stage == "backup":
+            if item.name in bd.databases:
+                _drop(bd, backup, "the partial backup")
+            else:  # pragma: no cover - bw2data deletes the old name last, after a full copy
+                notes.append(_restore(bd, item.name, backup))
+        else:
+            _drop(bd, item.name, "the partial database")
+            if backup in bd.databases:
+                notes.append(_restore(bd, item.name, backup))
+    for name, backup in reversed(done):
+        _drop(bd, name, "the new version")
+        if backup:
+            notes.append(_restore(bd, name, backup))
+    for tmp in temps:
+        _drop(bd, tmp, "the temporary database")
+    return "".join(n for n in notes if n)
 
 
 def _restore(bd, name: str, backup: str) -> str:
@@ -112,7 +294,7 @@ def _restore(bd, name: str, backup: str) -> str:
         _drop(bd, name, "the partial database")
         return f"; restoring the previous version failed too ({exc}): it is kept as {backup!r}"
     log.info("restored the previous version of %r", name)
-    return "; the previous version was restored"
+    return f"; the previous version of {name!r} was restored"
 
 
 def _drop(bd, name: str, what: str) -> None:

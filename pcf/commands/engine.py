@@ -57,13 +57,17 @@ def footprint(
     )
 
     st = state(ctx)
+    extra = load_parameters(params) if params else ()  # a bad file is named even without --set
+    if params and not set_:
+        raise typer.BadParameter(
+            "declares parameters for --set: give --set NAME=VALUE too", param_hint="--params"
+        )
     eng = FootprintEngine(st.open())
     changed = None
     if set_:
         if iterations:
             raise typer.BadParameter("--iterations with --set is not supported: run them apart")
         node = eng.node(product)
-        extra = load_parameters(params) if params else ()
         changed = footprint_with(
             eng,
             node.key,
@@ -140,33 +144,39 @@ def import_(
     drop_unlinked: Annotated[
         bool, typer.Option(help="Drop what stays unlinked (listed in the log) instead of failing.")
     ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Replace a shipped database (from the inventories package) anyway."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import inventories, all-or-nothing: unlinked exchanges are listed and nothing is written
-    unless you say how to handle them."""
-    from lca.imports import detect_format, import_any
+    """Import inventories, all-or-nothing as a whole: every file is read and checked first;
+    unlinked exchanges are listed and nothing is written unless you say how to handle them."""
+    from lca.imports import import_many
 
     st = state(ctx)
     proj = st.open()
-    reports = []
     with st.progress() as progress:
-        task = progress.add_task("Importing", total=len(paths))
-        for p in paths:
-            progress.update(task, description=f"Importing {p.name} ({detect_format(p)})")
-            options = {"overwrite": not no_overwrite}
-            if detect_format(p) != "brightway":
-                options.update(
-                    name=name,
-                    link_biosphere_by_name=link_biosphere_by_name,
-                    drop_unlinked=drop_unlinked,
-                )
-            reports.append(import_any(proj, p, **options))
-            progress.advance(task)
+        progress.add_task(f"Importing {len(paths)} file(s)", total=None)
+        reports = import_many(
+            proj,
+            paths,
+            name=name,
+            overwrite=not no_overwrite,
+            link_biosphere_by_name=link_biosphere_by_name,
+            drop_unlinked=drop_unlinked,
+            replace_shipped=replace,
+        )
     if as_json:
         st.out(json.dumps([r.__dict__ for r in reports], indent=2))
         return
     con = st.console()
     for r in reports:
+        if r.unchanged:
+            con.print(f"{r.database}: unchanged, nothing written ({r.path})")
+            continue
         con.print(
             f"{r.database}: {r.activities} activities, {r.exchanges} exchanges "
             f"{'(replaced) ' if r.replaced else ''}from {r.path}"
