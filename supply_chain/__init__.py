@@ -15,18 +15,20 @@ and triangular solves on arrays), :mod:`.roll_up` (the roll-up of a graph),
 :mod:`.hotspot_analysis` (contributions, sensitivities), :mod:`.paths`, :mod:`.levers` (the
 reduction problem: MILP, MACC, effects, verification, the levers CSV), :mod:`.model` (levers
 evaluated on a rolled-up BOM), :mod:`.suppliers` and :mod:`.scoring` (supplier scorecard),
-:mod:`.scenarios`, :mod:`.parameters`; errors are in :mod:`.errors`.
+:mod:`.scenarios`, :mod:`.parameters`; supplier PCFs are read by :mod:`.pcfs` and one per
+product chosen by :mod:`.pcf_selection`; errors are in :mod:`.errors`.
 """
 
 from lca.units import conversion_factor, convert
 
-from .bom import add_part, bom_from_records, check_acyclic, new_bom, read_bom, roots
+from .bom import add_part, bom_from_records, check_acyclic, new_bom, read_bom, roots, select_root
 from .bom_math import rollup_edges
 from .errors import (
     BOMCycle,
     BOMError,
     BOMFormatError,
     BOMUnitMismatch,
+    ConflictingPCFs,
     InvalidPCF,
     LeverError,
     MissingFootprint,
@@ -65,6 +67,7 @@ from .paths import (
     path_exchange,
     structural_paths,
 )
+from .pcf_selection import select_pcfs
 from .pcfs import SupplierPCF, read_pact, read_pcf_table, validate_pact
 from .roll_up import (
     RollupResult,
@@ -82,6 +85,7 @@ __all__ = [
     "BOMError",
     "BOMFormatError",
     "BOMUnitMismatch",
+    "ConflictingPCFs",
     "ExactCheck",
     "InvalidPCF",
     "Lever",
@@ -133,6 +137,8 @@ __all__ = [
     "rollup_edges",
     "roots",
     "run_scenarios",
+    "select_pcfs",
+    "select_root",
     "solve_budget",
     "solve_target",
     "solve_verified",

@@ -46,6 +46,13 @@ column              meaning
 
 A part that appears on several rows (a shared component) is one node; its attributes may be
 repeated on each row but must not conflict. Example: see ``inventories/bom/``.
+
+Refused with an error naming the file and row (never silently accepted): an empty file or one
+with only a header; a zero ``quantity`` (a part used in zero quantity adds nothing and is almost
+always a blank or mistyped cell: leave the row out if the part is not used); a file with more
+than one root row unless the caller chooses one (``read_bom(path, root=...)``,
+``pcf bom rollup --root``), since a roll-up reports one product. Files are read in UTF-8,
+UTF-16 or GBK/GB18030 (:func:`lca.files.open_text`).
 """
 
 from __future__ import annotations
@@ -53,11 +60,13 @@ from __future__ import annotations
 import logging
 import math
 import os
+import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import networkx as nx
 
+from lca.files import open_text
 from lca.footprint import STAGES
 from lca.units import canonical, conversion_factor
 
@@ -139,7 +148,7 @@ def add_part(
     UnknownPart
         ``parent`` is not in ``G``.
     BOMFormatError
-        A negative or non-finite quantity, a loss outside [0, 1), a yield outside (0, 1], an
+        A zero, negative or non-finite quantity, a loss outside [0, 1), a yield outside (0, 1], an
         attribute that conflicts with the part's earlier value, an unknown stage.
     BOMUnitMismatch
         ``unit`` cannot be converted into the part's unit.
@@ -148,6 +157,14 @@ def add_part(
     if parent not in G:
         raise UnknownPart(parent, where)
     q = _number(quantity, where, "quantity", lo=0.0)
+    if q == 0.0:
+        raise BOMFormatError(
+            where,
+            "quantity",
+            quantity,
+            "is zero: a part used in zero quantity adds nothing to its parent; leave the row "
+            "out (or remove the part) if it is not used",
+        )
     loss = _number(loss, where, "loss", lo=0.0)
     yld = _number(yield_, where, "yield", lo=0.0)
     if loss >= 1.0:
@@ -254,7 +271,7 @@ def bom_from_records(records: Iterable[Mapping], source: str = "BOM") -> nx.DiGr
     roots = [(w, r) for w, r in rows if "parent" not in r]
     if not roots:
         raise BOMFormatError(source, "parent", None, "no root row (a row with an empty parent)")
-    G = nx.DiGraph(roots=[])
+    G = nx.DiGraph(roots=[], root_rows={}, source=source)
     for where, r in roots:
         if r["part"] in G:
             raise BOMFormatError(where, "part", r["part"], "root listed twice")
@@ -266,6 +283,7 @@ def bom_from_records(records: Iterable[Mapping], source: str = "BOM") -> nx.DiGr
             **{NODE_FIELDS[k]: r.get(k) for k in NODE_FIELDS},
         )
         G.graph["roots"].append(r["part"])
+        G.graph["root_rows"][r["part"]] = where
     pending = [(w, r) for w, r in rows if "parent" in r]
     parts = {r["part"] for _, r in rows}
     for where, r in pending:
@@ -298,12 +316,12 @@ def bom_from_records(records: Iterable[Mapping], source: str = "BOM") -> nx.DiGr
                 G.edges[r["parent"], r["part"]]["comment"] = r["comment"]
         if len(later) == len(pending):  # parents never reachable from a root: a cycle
             H = nx.DiGraph([(r["parent"], r["part"]) for _, r in later])
-            check_acyclic(H)
+            check_acyclic(H, source)
             raise BOMFormatError(
                 later[0][0], "parent", later[0][1]["parent"], "not reachable from any root"
             )
         pending = later
-    check_acyclic(G)
+    check_acyclic(G, source)
     return G
 
 
@@ -315,36 +333,95 @@ def _blank(v) -> bool:
     return isinstance(v, str) and not v.strip()
 
 
-def read_bom(path: str | os.PathLike, sheet: str | int = 0) -> nx.DiGraph:
+def read_bom(path: str | os.PathLike, sheet: str | int = 0, root=None) -> nx.DiGraph:
     """Read a BOM file (CSV, or .xlsx/.xls sheet ``sheet``) in the layout of the module doc.
+
+    ``root`` chooses the product when the file has several root rows (the parts under the
+    other roots are left out); a file with several roots and no ``root`` is an error.
 
     Raises
     ------
     BOMFormatError, BOMUnitMismatch, UnknownUnit, BOMCycle
         Naming the file and the row (1-based; the header is row 1).
+    lca.errors.InputFileError
+        A CSV in an encoding other than UTF-8, UTF-16 or GBK/GB18030 (names the line).
     """
     import pandas as pd
 
     path = Path(path)
     if not path.exists():
         raise BOMFormatError(str(path), "(file)", None, "does not exist")
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        df = pd.read_excel(path, sheet_name=sheet, dtype=str)
-    else:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
+    excel = path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
+    text = None if excel else open_text(path)  # InputFileError for an unknown encoding
+    try:
+        if excel:
+            df = pd.read_excel(path, sheet_name=sheet, dtype=str)
+        else:
+            df = pd.read_csv(text, dtype=str, keep_default_na=False, comment=None)
+    except pd.errors.EmptyDataError:
+        raise BOMFormatError(str(path), "(file)", None, "empty file: no header, no rows") from None
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile, pd.errors.ParserError) as exc:
+        why = f"cannot be read as a {'spreadsheet' if excel else 'CSV'}"
+        raise BOMFormatError(str(path), "(file)", None, f"{why} ({exc})") from None
     df.columns = [str(c).strip() for c in df.columns]
     if "part" not in df.columns:
         raise BOMFormatError(str(path), "part", None, "required column is missing")
+    if df.empty:
+        raise BOMFormatError(str(path), "(file)", None, "no rows (only a header): no product")
     records = []
     for i, rec in enumerate(df.to_dict("records"), start=2):
         rec["_where"] = f"{path.name}, row {i}"
         records.append(rec)
     G = bom_from_records(records, source=path.name)
+    G = select_root(G, root, source=str(path))
     G.graph["source"] = str(path)
     return G
 
 
-def check_acyclic(G: nx.DiGraph) -> None:
+def select_root(G: nx.DiGraph, root=None, source: str = "BOM") -> nx.DiGraph:
+    """``G`` with one product: ``root`` and the parts under it (``root=None``: ``G``'s only root).
+
+    Raises
+    ------
+    BOMFormatError
+        ``G`` has several roots and ``root`` is ``None`` (names every root and its row), or
+        ``root`` is not a root of ``G``.
+
+    >>> G = bom_from_records([{"part": "P"}, {"part": "R"},
+    ...                       {"part": "a", "parent": "R", "quantity": 1, "unit": "kg"}])
+    >>> sorted(select_root(G, "R").nodes)
+    ['R', 'a']
+    """
+    rs = roots(G)
+    rows = G.graph.get("root_rows", {})
+    shown = ", ".join(f"{r!r}" + (f" ({_row_of(rows[r])})" if r in rows else "") for r in rs)
+    if root is None:
+        if len(rs) <= 1:
+            return G
+        raise BOMFormatError(
+            source,
+            "parent",
+            None,
+            f"{len(rs)} roots (rows with an empty parent): {shown}; a roll-up is of one product, "
+            "choose one (--root PART) or give the others a parent",
+        )
+    if root not in rs:
+        raise BOMFormatError(source, "root", root, f"is not a root of the BOM; roots: {shown}")
+    if len(rs) == 1:
+        return G
+    keep = nx.descendants(G, root) | {root}
+    H = G.subgraph(keep).copy()
+    H.graph = {**G.graph, "roots": [root], "root_rows": {root: rows.get(root)}}
+    log.info("%s: rolling up root %r; left out: %s", source, root, [r for r in rs if r != root])
+    return H
+
+
+def _row_of(where: str) -> str:
+    """``'row 4'`` of ``'bom.csv, row 4'``."""
+    return where.rsplit(", ", 1)[-1]
+
+
+def check_acyclic(G: nx.DiGraph, where: str = "") -> None:
     """Raise :class:`~supply_chain.errors.BOMCycle` naming a cycle of ``G``, if it has one.
 
     >>> G = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a")])
@@ -357,7 +434,7 @@ def check_acyclic(G: nx.DiGraph) -> None:
         cycle = nx.find_cycle(G)
     except nx.NetworkXNoCycle:
         return
-    raise BOMCycle([u for u, _v, *_ in cycle])
+    raise BOMCycle([u for u, _v, *_ in cycle], where)
 
 
 def roots(G: nx.DiGraph) -> list:

@@ -32,10 +32,12 @@ class BOMFormatError(BOMError):
 class BOMCycle(BOMError):
     """The BOM has a cycle (a part that, through its components, contains itself)."""
 
-    def __init__(self, cycle: Sequence):
-        self.cycle = list(cycle)
+    def __init__(self, cycle: Sequence, where: str = ""):
+        self.cycle, self.where = list(cycle), where
         shown = " -> ".join(repr(n) for n in self.cycle + self.cycle[:1])
-        super().__init__(f"The bill of materials has a cycle: {shown}")
+        super().__init__(
+            f"{where + ': ' if where else ''}The bill of materials has a cycle: {shown}"
+        )
 
 
 class UnknownPart(PCFError, KeyError):
@@ -65,6 +67,21 @@ class InvalidPCF(PCFError, ValueError):
 
     def _message(self) -> str:
         return f"{self.source}: invalid supplier PCF, field {self.field!r}: {self.why}"
+
+
+class ConflictingPCFs(PCFError, ValueError):
+    """Two or more different supplier PCFs for one product (PCF id or product URN) and no rule
+    to choose between them; names the product and every source (file and row)."""
+
+    def __init__(self, product: str, sources: Sequence[str], values: Sequence[str] = ()):
+        self.product, self.sources = product, list(sources)
+        shown = " and ".join(
+            f"{s} ({v})" if v else s for s, v in zip(self.sources, [*values, *[""] * 99])
+        )
+        super().__init__(
+            f"{len(self.sources)} different supplier PCFs for product {product!r}: {shown}; "
+            "remove all but one, or choose a rule (--pcf-rule latest|lowest-dqr|first)"
+        )
 
 
 class MissingFootprint(BOMError):

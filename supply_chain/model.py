@@ -36,10 +36,10 @@ from .levers import (
     effects_from_supplier_pcf,
     lever_effects,
     load_levers_csv,
+    read_baseline,
     read_lever_changes,
-    read_pairs,
 )
-from .pcfs import pcf_index
+from .pcf_selection import pcf_index
 from .roll_up import background_intensities, rollup
 from .scenarios import (
     ReplaceSupplier,
@@ -409,7 +409,7 @@ def model_problem(
     """
     levers = load_levers_csv(levers_csv)
     changes = read_lever_changes(levers_csv)
-    shipped_base, volumes = read_pairs(baseline_csv, "product", "footprint", "volume")
+    shipped_base, volumes = read_baseline(baseline_csv)
     shipped = ShippedValues(shipped_base, {lv.id: dict(lv.effects) for lv in levers})
     levers = model.with_effects(levers, changes)
     baseline = dict(shipped_base)

@@ -44,6 +44,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from lca.data import inventories_dir
+from lca.files import read_text
 from lca.inventory_docs import database_of
 
 from .errors import ParameterError, ScenarioError
@@ -146,9 +147,12 @@ def load_parameters(path: str | os.PathLike) -> list[Parameter]:
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ParameterError(f"cannot read parameters: {exc}", where=str(path)) from None
+        data = yaml.safe_load(read_text(path))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
+        why = getattr(exc, "problem", None) or str(exc)
+        raise ParameterError(f"not valid YAML ({why})", where=where) from None
     if not isinstance(data, list):
         raise ParameterError("expected a list of parameters", where=str(path))
     out = []

@@ -10,7 +10,12 @@ engine's one PACT validator, re-exported here): against the official PACT OpenAP
 it is available (read from ``spec_dir_path``, else ``$PCF_PACT_SPEC_DIR``, else
 ``../shared/reference/pact`` next to the repository; WBCSD's documents are not shipped with the
 engine) and always against the engine's own data-model rules. Supplier documents are read
-leniently (``strict=False``): figures that contradict each other are logged, not refused.
+leniently (``strict=False``): figures that contradict each other are logged, not refused,
+except the v3 identity ``pcfIncludingBiogenicUptake = pcfExcludingBiogenicUptake +
+biogenicCO2Uptake`` (beyond the rounding of the stated figures), which is refused naming the
+field and the three values: one of them is wrong and a reader cannot tell which. PACT v2 states
+no such identity (``pCfIncludingBiogenic`` holds biogenic emissions v2 does not itemise).
+Different PCFs for one product are refused or chosen by a rule in :mod:`.pcf_selection`.
 
 Footprint per unit. PACT v3 states its figures per *declared unit*, i.e. per
 ``declaredUnitAmount`` x ``declaredUnitOfMeasurement``; PACT v2 per one ``declaredUnit``.
@@ -56,15 +61,16 @@ import json
 import logging
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from lca.errors import PCFError
+from lca.files import open_text, read_text
 from lca.units import canonical
 
 from .errors import InvalidPCF
-from .pact_spec import pact_major, rounding_tolerance, validate_pact
+from .pact_spec import BIOGENIC_IDENTITY, pact_major, rounding_tolerance, validate_pact
 
 log = logging.getLogger(__name__)
 
@@ -219,9 +225,21 @@ def from_pact(
     validate: bool = True,
     spec_dir_path: str | os.PathLike | None = None,
 ) -> SupplierPCF:
-    """One PACT ProductFootprint (v2.x or v3) as a :class:`SupplierPCF` (validated first)."""
+    """One PACT ProductFootprint (v2.x or v3) as a :class:`SupplierPCF` (validated first).
+
+    Read leniently (other companies' documents), except that a v3 document breaking
+    ``pcfIncludingBiogenicUptake = pcfExcludingBiogenicUptake + biogenicCO2Uptake`` beyond the
+    rounding of its figures is refused (:class:`~supply_chain.errors.InvalidPCF` naming the
+    field and the three values): one of them is wrong and the reader cannot tell which.
+    """
     major = (
-        validate_pact(doc, source=source, spec_dir_path=spec_dir_path, strict=False)
+        validate_pact(
+            doc,
+            source=source,
+            spec_dir_path=spec_dir_path,
+            strict=False,
+            refuse=(BIOGENIC_IDENTITY,),
+        )
         if validate
         else pact_major(doc.get("specVersion", "3"))
     )
@@ -281,8 +299,7 @@ def read_pact(
     if isinstance(source, (str, os.PathLike)):
         name = str(source)
         try:
-            with open(source, encoding="utf-8") as fh:
-                source = json.load(fh)
+            source = json.loads(read_text(source))
         except json.JSONDecodeError as exc:
             raise InvalidPCF(name, "(document)", f"not JSON: {exc}") from None
     docs = source.get("data", source) if isinstance(source, Mapping) else source
@@ -327,7 +344,7 @@ def read_pcf_table(path: str | os.PathLike) -> list[SupplierPCF]:
         Naming the file, the row (1-based, header is row 1) and the column.
     """
     out = []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
+    with open_text(path) as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in TABLE_COLUMNS[:3] if c not in (reader.fieldnames or ())]
         if missing:
@@ -379,13 +396,3 @@ def _from_row(row: Mapping, where: str) -> SupplierPCF:
         status=(row.get("status") or "Active").strip(),
         source=where,
     )
-
-
-def pcf_index(pcfs: Iterable[SupplierPCF]) -> dict[str, SupplierPCF]:
-    """``{id: pcf}``; a PCF is also found by each of its product ids (URNs)."""
-    out: dict[str, SupplierPCF] = {}
-    for p in pcfs:
-        out[p.id] = p
-        for pid in p.product_ids:
-            out.setdefault(pid, p)
-    return out

@@ -54,10 +54,12 @@ from lca import maths, methods
 from lca.errors import UnknownProduct
 from lca.units import conversion_factor
 
+from .bom import roots, select_root
 from .bom_math import rollup_vector, topological_order
 from .errors import BOMCycle, MissingFootprint, UnknownPart
 from .paths import path_exchange
-from .pcfs import DQR_FIELDS, SupplierPCF, pcf_index
+from .pcf_selection import pcf_index
+from .pcfs import DQR_FIELDS, SupplierPCF
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +113,9 @@ class RollupResult:
 
     @property
     def root(self):
-        r = self.graph.graph.get("roots") or [n for n, k in self.graph.in_degree() if k == 0]
-        return r[0]
+        """The BOM's product; a BOM with several roots is an error (never the first guessed)."""
+        G = select_root(self.graph, source=self.graph.graph.get("source", "BOM"))
+        return roots(G)[0]
 
     @property
     def total(self) -> float:
@@ -303,7 +306,10 @@ def rollup(
             background = background_intensities(engine, set(want_bw.values()), method, exchange)
         except UnknownProduct as exc:
             bad = [nodes[i] for i, k in want_bw.items() if k == exc.key] or list(want_bw)
-            raise UnknownProduct(exc.key, f"linked from BOM part {bad[0]!r}") from None
+            src = G.graph.get("source")
+            raise UnknownProduct(
+                exc.key, f"linked from BOM part {bad[0]!r}" + (f" in {src}" if src else "")
+            ) from None
         sysm = background.system
         for i, key in want_bw.items():
             node = engine.node(key)

@@ -26,10 +26,11 @@ from typing import Annotated, Literal
 
 import numpy as np
 import scipy.sparse as sp
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from lca import maths, methods
 from lca.errors import UnitMismatch
+from lca.files import read_text
 
 from .errors import ScenarioError
 from .levers import ExchangeChange, apply_changes
@@ -97,6 +98,7 @@ class Scenario(BaseModel):
     name: str = Field(min_length=1)
     changes: tuple[Change, ...] = ()
     description: str = ""
+    _source: str = PrivateAttr(default="")  # the file it was read from (for errors)
 
     def __init__(self, **data):
         try:
@@ -112,19 +114,48 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     """Scenarios from a YAML or JSON file: a list of ``{name, changes: [...]}``.
 
     Each change has ``type: replace_supplier`` (``activity, old, new[, share]``) or
-    ``type: scale`` (``activity, input, factor``); keys are written ``"database|code"``.
+    ``type: scale`` (``activity, input, factor``); keys are written ``"database|code"``. The
+    file may be UTF-8, UTF-16 or GBK (:func:`lca.files.read_text`).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file: a YAML or JSON syntax error (and its line), not a list, an entry that is
+        not a mapping or has a wrong field (and which entry), a duplicate or reserved name.
+    lca.errors.InputFileError
+        The file cannot be read or decoded.
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
+        import yaml  # heavy-ish optional import, only for YAML files
 
-        data = yaml.safe_load(text)
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
+            why = getattr(exc, "problem", None) or str(exc)
+            raise ScenarioError(f"{where}: not valid YAML ({why})") from None
     else:
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ScenarioError(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
     if not isinstance(data, list):
-        raise ScenarioError(f"{path}: expected a list of scenarios")
-    out = [Scenario(**d) for d in data]
+        raise ScenarioError(f"{path}: expected a list of scenarios, got {type(data).__name__}")
+    out = []
+    for i, d in enumerate(data, start=1):
+        if not isinstance(d, Mapping):
+            raise ScenarioError(
+                f"{path}, scenario {i}: expected a mapping with name and changes, got {d!r}"
+            )
+        try:
+            sc = Scenario(**{str(k): v for k, v in d.items()})
+        except ScenarioError as exc:
+            raise ScenarioError(f"{path}, scenario {i}: {exc}", scenario=exc.scenario) from None
+        sc._source = f"{path}, scenario {i}"
+        out.append(sc)
     names = [s.name for s in out]
     dup = {n for n in names if names.count(n) > 1} | ({BASELINE} & set(names))
     if dup:
@@ -289,7 +320,14 @@ def run_scenarios(
     h0 = scores(system.fact, system.B)
     results = {BASELINE: h0}
     for s in scenarios:
-        changes = scenario_changes(system, s, rows_b)
+        try:
+            changes = scenario_changes(system, s, rows_b)
+        except ScenarioError as exc:
+            if not s._source:
+                raise
+            raise ScenarioError(
+                f"{s._source}: {exc}", scenario=exc.scenario, activity=exc.activity, input=exc.input
+            ) from None
         changed = system.changed(*apply_changes(system.A, system.B, changes))
         results[s.name] = scores(changed.fact, changed.B)
         log.info(

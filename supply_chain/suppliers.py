@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from lca.files import open_text
+
 from .bom_math import supply_vector
 from .errors import ScoringError
 from .levers import parse_key
@@ -110,7 +112,7 @@ def supplier_inputs(
     base = model.base
     contrib, quality = supplier_quality(base)
     intensity, bench = {}, {}
-    with Path(suppliers_csv).open(newline="", encoding="utf-8-sig") as fh:
+    with open_text(suppliers_csv) as fh:
         for row in csv.DictReader(fh):
             s = (row.get("supplier") or "").strip()
             part = (row.get("part") or "").strip()
@@ -133,7 +135,7 @@ def read_contributions(path: str | os.PathLike) -> dict[str, dict[str, float]]:
     supplier/product pairs add up) → ``{supplier: {product: value}}``."""
     _need_file(path, "contributions file")
     out: dict[str, dict[str, float]] = {}
-    with Path(path).open(newline="", encoding="utf-8-sig") as fh:
+    with open_text(path) as fh:
         reader = csv.DictReader(fh)
         missing = {"supplier", "product", "contribution"} - set(reader.fieldnames or [])
         if missing:
@@ -162,7 +164,7 @@ def read_supplier_data(
     """Per-supplier intensity, benchmark and data quality (:data:`SUPPLIER_COLUMNS`)."""
     _need_file(path, "suppliers file")
     intensity, benchmark, quality = {}, {}, {}
-    with Path(path).open(newline="", encoding="utf-8-sig") as fh:
+    with open_text(path) as fh:
         reader = csv.DictReader(fh)
         if "supplier" not in (reader.fieldnames or []):
             raise ScoringError(f"{path}: missing column supplier")

@@ -136,3 +136,63 @@ def test_shipped_example_bom_reads():
         "pcf-background",
         "greet2024-lfp-battery-materials",
     )
+
+
+# -- bad inputs (issue 9): located errors ---------------------------------------------------------
+@pytest.mark.parametrize("content", ["", "\n", HEADER], ids=["zero-bytes", "blank", "header-only"])
+def test_empty_bom_file_is_named(tmp_path, content):
+    f = tmp_path / "bom.csv"
+    f.write_text(content)
+    with pytest.raises(BOMFormatError, match=r"bom.csv.*(no rows|empty file)"):
+        read_bom(f)
+
+
+def test_two_roots_are_named_unless_one_is_chosen(tmp_path):
+    f = tmp_path / "bom.csv"
+    f.write_text(HEADER + "P,,,piece,,,,,\nA,P,1,kg,,,,,\nR,,,piece,,,,,\nB,R,2,kg,,,,,\n")
+    with pytest.raises(BOMFormatError, match=r"bom.csv.*2 roots.*'P' \(row 2\).*'R' \(row 4\)"):
+        read_bom(f)
+    G = read_bom(f, root="R")
+    assert G.graph["roots"] == ["R"] and set(G.nodes) == {"R", "B"}
+    with pytest.raises(BOMFormatError, match=r"bom.csv.*root.*'A'.*not a root.*'P' \(row 2\), 'R'"):
+        read_bom(f, root="A")
+
+
+def test_zero_quantity_is_refused_naming_row_and_column(tmp_path):
+    f = tmp_path / "bom.csv"
+    f.write_text(HEADER + "P,,,piece,,,,,\nA,P,0,kg,,,,,\n")
+    with pytest.raises(BOMFormatError, match=r"bom.csv, row 3: field 'quantity' = '0'.*remove"):
+        read_bom(f)
+    with pytest.raises(BOMFormatError, match=r"field 'quantity' = 0"):
+        add_part(new_bom("P"), "A", "P", 0.0, "kg")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "gbk", "utf-8-sig"])
+def test_bom_in_other_encodings_is_read(tmp_path, encoding):
+    f = tmp_path / "bom.csv"
+    f.write_bytes((HEADER + "P,,,piece,,电池厂,CN,,\nA,P,2,kg,,供应商,CN,,\n").encode(encoding))
+    G = read_bom(f)
+    assert G.nodes["A"]["supplier"] == "供应商" and G.edges["P", "A"]["q"] == 2.0
+
+
+def test_bom_in_an_unknown_encoding_is_a_located_error(tmp_path):
+    from lca.errors import InputFileError
+
+    f = tmp_path / "bom.csv"
+    f.write_bytes((HEADER + "P,,,piece,,Café Müller,FR,,\n").encode("latin-1"))
+    with pytest.raises(InputFileError, match=r"bom.csv, line 2: not UTF-8"):
+        read_bom(f)
+
+
+def test_corrupt_xlsx_names_the_file(tmp_path):
+    f = tmp_path / "bom.xlsx"
+    f.write_bytes(b"PK\x03\x04 this is not a workbook")
+    with pytest.raises(BOMFormatError, match=r"bom.xlsx.*cannot be read"):
+        read_bom(f)
+
+
+def test_cycle_in_a_file_names_the_file(tmp_path):
+    f = tmp_path / "bom.csv"
+    f.write_text(HEADER + "P,,,piece,,,,,\na,P,1,kg,,,,,\nb,a,1,kg,,,,,\na,b,1,kg,,,,,\n")
+    with pytest.raises(BOMCycle, match=r"bom.csv: The bill of materials has a cycle"):
+        read_bom(f)

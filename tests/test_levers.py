@@ -426,3 +426,59 @@ def test_time_limit_with_a_plan_returns_it(problem, monkeypatch):
     )
     plan = solve_target(problem, "20%", time_limit=0.25)
     assert plan.status == "time_limit" and plan.chosen == ["L1", "L3"]
+
+
+# -- bad inputs (issue 9): located errors ---------------------------------------------------------
+LEVERS_HEADER = (
+    "lever,node,actor,kind,cost,product,delta,exclusive_group,excludes,year,description\n"
+)
+
+
+def _files(tmp_path, levers: str, baseline: str = "product,footprint,volume\nP1,100,10\n"):
+    (tmp_path / "levers.csv").write_text(levers)
+    (tmp_path / "baseline.csv").write_text(baseline)
+    return tmp_path / "levers.csv", tmp_path / "baseline.csv"
+
+
+@pytest.mark.parametrize("content", ["", LEVERS_HEADER], ids=["zero-bytes", "header-only"])
+def test_levers_file_without_levers_is_named(tmp_path, content):
+    levers, baseline = _files(tmp_path, content)
+    with pytest.raises(LeverError, match=r"levers.csv.*no levers"):
+        read_problem(levers, baseline)
+
+
+@pytest.mark.parametrize(
+    "baseline,match",
+    [
+        ("product,footprint,volume\nP1,100,0\n", r"baseline.csv:2: .*volume '0'.*> 0"),
+        ("product,footprint,volume\nP1,100,-5\n", r"baseline.csv:2: .*volume '-5'.*> 0"),
+        ("product,footprint,volume\nP1,-5,10\n", r"baseline.csv:2: .*footprint '-5'.*> 0"),
+        ("product,footprint,volume\nP1,0,10\n", r"baseline.csv:2: .*footprint '0'.*> 0"),
+        ("product,footprint,volume\nP1,100,10\nP1,90,5\n", r"baseline.csv:3: .*'P1'.*twice"),
+        ("product,footprint,volume\n", r"baseline.csv.*no products"),
+    ],
+)
+def test_baseline_errors_name_file_row_and_column(tmp_path, baseline, match):
+    levers, base = _files(tmp_path, LEVERS_HEADER + "L1,S,,efficiency,10,P1,20,,,,\n", baseline)
+    with pytest.raises(LeverError, match=match):
+        read_problem(levers, base)
+
+
+def test_a_lever_twice_for_one_product_is_refused(tmp_path):
+    levers, baseline = _files(
+        tmp_path, LEVERS_HEADER + "L1,S,,efficiency,10,P1,20,,,,\nL1,S,,efficiency,10,P1,20,,,,\n"
+    )
+    with pytest.raises(LeverError, match=r"levers.csv:3 \(lever 'L1'\).*'P1'.*row 2"):
+        read_problem(levers, baseline)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "gbk"])
+def test_levers_and_baseline_in_other_encodings(tmp_path, encoding):
+    (tmp_path / "levers.csv").write_bytes(
+        (LEVERS_HEADER + "L1,S,电池厂,efficiency,10,P1,20,,,,绿色电力\n").encode(encoding)
+    )
+    (tmp_path / "baseline.csv").write_bytes(
+        "product,footprint,volume\nP1,100,10\n".encode(encoding)
+    )
+    pb = read_problem(tmp_path / "levers.csv", tmp_path / "baseline.csv")
+    assert pb.levers[0].actor == "电池厂" and pb.volumes == {"P1": 10.0}

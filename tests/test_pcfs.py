@@ -21,6 +21,7 @@ from supply_chain.pact_spec import validate_pact
 from supply_chain.pcfs import SupplierPCF, read_pact, read_pcf_table
 
 SPEC = pact_spec.DEFAULT_SPEC_DIR
+CATHODE = Path(__file__).resolve().parents[1] / "inventories/bom/battery-pack-cathode-pcf.json"
 HAVE_SPEC = (SPEC / "v3" / "openapi.yaml").is_file() and (SPEC / "v2" / "openapi.yaml").is_file()
 needs_spec = pytest.mark.skipif(
     not HAVE_SPEC, reason=f"official PACT spec not available in {SPEC} (shared/reference)"
@@ -191,13 +192,85 @@ def test_v3_value_is_per_one_unit_and_carries_quality():
 
 
 @needs_spec
-def test_supplier_documents_with_contradicting_figures_are_read_with_a_warning(caplog):
-    with caplog.at_level(logging.WARNING, logger="supply_chain.pact_spec"):
-        pcfs = read_pact(SPEC / "v3/examples/list-footprints-response.json")
-    # fossil 1.5; the land-management biogenic CO2 (0.6 emitted, -0.4 removed) is left out
-    assert len(pcfs) == 1 and pcfs[0].value == pytest.approx(1.5)
-    assert pcfs[0].value_stated == pytest.approx(1.85)
-    assert "pcf.pcfIncludingBiogenicUptake" in caplog.text
+def test_supplier_documents_breaking_the_biogenic_identity_are_refused():
+    """WBCSD's own v3 response example states 1.63 for 1.85 + (-1.5): the v3 identity
+    pcfIncludingBiogenicUptake = pcfExcludingBiogenicUptake + biogenicCO2Uptake fails, so a
+    reader cannot tell which figure is wrong: refused, naming the field and the three values."""
+    with pytest.raises(
+        InvalidPCF,
+        match=r"list-footprints-response.json: .*'pcf.pcfIncludingBiogenicUptake'.*1.63.*"
+        r"pcfExcludingBiogenicUptake 1.85 \+ biogenicCO2Uptake -1.5 = 0.35.*tolerance",
+    ) as e:
+        read_pact(SPEC / "v3/examples/list-footprints-response.json")
+    assert e.value.field == "pcf.pcfIncludingBiogenicUptake"
+    # the validator alone, reading leniently, still only warns (used for re-writing documents)
+    (doc,) = _load("v3/examples/list-footprints-response.json")["data"]
+    assert validate_pact(doc, strict=False) == "3"
+
+
+@pytest.mark.parametrize("incl,ok", [("7.5", True), ("7.6", True), ("7.7", False), ("9.0", False)])
+def test_biogenic_identity_within_the_rounding_tolerance(no_spec, incl, ok):
+    """9.0 + (-1.5) = 7.5; tolerance half a unit in the last place of each figure: 0.15."""
+    doc = json.loads(CATHODE.read_text())
+    doc["pcf"].update(pcfIncludingBiogenicUptake=incl, biogenicCO2Uptake="-1.5")
+    if ok:
+        assert read_pact(doc, spec_dir_path=no_spec)[0].value_including_biogenic == float(incl)
+    else:
+        with pytest.raises(InvalidPCF, match=rf"pcfIncludingBiogenicUptake.*{incl} != "):
+            read_pact(doc, spec_dir_path=no_spec)
+
+
+def test_v2_has_no_biogenic_identity_to_check(no_spec):
+    """PACT v2's pCfIncludingBiogenic holds every biogenic emission, which v2 does not itemise:
+    there is no identity with the other fields, so nothing is refused."""
+    doc = _load("v2/examples/get-footprint-response.json")["data"] if HAVE_SPEC else None
+    if doc is None:
+        pytest.skip("no v2 example")
+    doc["pcf"]["pCfIncludingBiogenic"] = "123.4"
+    assert read_pact(doc, spec_dir_path=no_spec)[0].value_including_biogenic == 123.4
+
+
+# -- conflicting supplier PCFs ----------------------------------------------------------------------
+def _table(tmp_path, name, *rows):
+    f = tmp_path / name
+    f.write_text("id,value,unit,reference_period_end,technological_dqr\n" + "".join(rows))
+    return f
+
+
+def test_conflicting_pcfs_for_one_product_are_refused_naming_both(tmp_path):
+    from supply_chain import select_pcfs
+    from supply_chain.errors import ConflictingPCFs
+
+    a = read_pcf_table(_table(tmp_path, "a.csv", "bms,70,piece,2024-01-01,2\n"))
+    b = read_pcf_table(_table(tmp_path, "b.csv", "x,1,kg,,\nbms,90,piece,2025-01-01,3\n"))
+    with pytest.raises(
+        ConflictingPCFs, match=r"'bms'.*a.csv, row 2 \(70 .*\).*b.csv, row 3 \(90 .*--pcf-rule"
+    ) as e:
+        select_pcfs(a + b)
+    assert e.value.product == "bms" and len(e.value.sources) == 2
+    # the roll-up's own index refuses them as well
+    from supply_chain.bom import add_part, new_bom
+    from supply_chain.roll_up import rollup
+
+    G = new_bom("P")
+    add_part(G, "bms", "P", 1, "piece", pcf="bms")
+    with pytest.raises(ConflictingPCFs, match="'bms'"):
+        rollup(G, pcfs=a + b)
+    # a rule chooses, and the choice is logged
+    assert [p.value for p in select_pcfs(a + b, "first") if p.id == "bms"] == [70.0]
+    assert [p.value for p in select_pcfs(a + b, "latest") if p.id == "bms"] == [90.0]
+    assert [p.value for p in select_pcfs(a + b, "lowest-dqr") if p.id == "bms"] == [70.0]
+    assert rollup(G, pcfs=select_pcfs(a + b, "latest")).total == 90.0
+    with pytest.raises(ValueError, match="rule 'best'"):
+        select_pcfs(a + b, "best")
+
+
+def test_the_same_pcf_twice_is_not_a_conflict(tmp_path):
+    from supply_chain import select_pcfs
+
+    a = read_pcf_table(_table(tmp_path, "a.csv", "bms,70,piece,2024-01-01,2\n"))
+    b = read_pcf_table(_table(tmp_path, "b.csv", "bms,70,piece,2024-01-01,2\n"))
+    assert [p.source for p in select_pcfs(a + b)] == [a[0].source]
 
 
 # -- mutated documents ------------------------------------------------------------------------------

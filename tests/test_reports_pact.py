@@ -421,6 +421,27 @@ def test_reissue_deprecates_and_links(official, tmp_path, version):
     assert pact.read_product_footprint(path).id == new["id"]
 
 
+@pytest.mark.parametrize("version", [3, 2])
+@pytest.mark.parametrize(
+    "field,other",
+    [
+        ("companyIds", {"company_ids": ["urn:example:company:2"]}),
+        ("productIds", {"product_ids": ["urn:example:product:module"]}),
+    ],
+)
+def test_reissue_refuses_another_companys_or_products_footprint(version, field, other):
+    """--previous given another company's (or product's) PCF would rewrite it as Deprecated."""
+    mine = pact.pact_footprint(result(total=70.0, fossil=68.0), DECL, version)
+    theirs = pact.pact_footprint(result(), {**DECL, **other}, version)
+    with pytest.raises(
+        PactValidationError, match=rf"other.json ProductFootprint field '{field}'.*share no"
+    ) as e:
+        pact.reissue(theirs, mine, source="other.json")
+    assert e.value.field == field
+    with pytest.raises(PactValidationError, match=rf"previous footprint.*'{field}'"):
+        pact.reissue(theirs, mine)
+
+
 def test_ids_and_dates():
     doc = pact.pact_footprint(result(), {**DECL, "id": str(uuid.UUID(int=7))}, 3)
     assert doc["id"] == "00000000-0000-0000-0000-000000000007"

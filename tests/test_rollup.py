@@ -268,3 +268,21 @@ def test_rollup_csr_fallback_without_private_scipy_kernels(monkeypatch):
     slow = r.rollup_csr(Q, d)
     exact = np.linalg.solve(np.eye(n) - Q.toarray(), d)
     assert np.allclose(fast, exact, rtol=1e-12) and np.allclose(slow, exact, rtol=1e-12)
+
+
+def test_default_part_of_a_bom_with_two_roots_is_not_guessed():
+    from supply_chain.bom import bom_from_records
+    from supply_chain.errors import BOMFormatError
+
+    G = bom_from_records(
+        [
+            {"part": "P", "direct": 1.0},
+            {"part": "R", "direct": 2.0},
+            {"part": "a", "parent": "R", "quantity": 2, "unit": "piece", "direct": 3.0},
+        ],
+        source="two.csv",
+    )
+    r = rollup(G)
+    assert r.footprint("R") == 8.0 and r.footprint("P") == 1.0
+    with pytest.raises(BOMFormatError, match=r"two.csv.*2 roots.*'P' \(row 1\), 'R' \(row 2\)"):
+        r.summary()

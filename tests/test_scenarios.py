@@ -221,3 +221,50 @@ def test_load_scenarios(tmp_path, engine):
     df = run_scenarios(engine, [("scn", "widget")], sc, METHOD)
     assert df["score"].tolist() == pytest.approx([12.0, 3.25, 10.0])
     assert np.isfinite(df["delta_pct"]).all()
+
+
+# -- bad scenario files (issue 9): the file, and the line for YAML syntax errors ------------------
+@pytest.mark.parametrize(
+    "name,content,match",
+    [
+        (
+            "s.yaml",
+            "- name: broken\n  changes: [\n    - type: {\n",
+            r"s.yaml, line \d+: not valid YAML",
+        ),
+        ("s.yaml", "- name: a\n\tchanges: []\n", r"s.yaml, line 2: not valid YAML"),
+        ("s.json", '[{"name": "a",}]', r"s.json, line 1: not valid JSON"),
+        ("s.yaml", "name: a\n", r"s.yaml: expected a list of scenarios"),
+        ("s.yaml", "- just a string\n", r"s.yaml, scenario 1: expected a mapping"),
+        ("s.yaml", "- name: a\n  changes: 5\n", r"s.yaml, scenario 1: scenario 'a': changes"),
+        (
+            "s.yaml",
+            "- name: a\n  changes:\n    - {type: scale, activity: x|y, input: x|z, factor: lots}\n",
+            r"s.yaml, scenario 1: scenario 'a': .*factor",
+        ),
+        ("s.yaml", "", r"s.yaml: expected a list of scenarios"),
+    ],
+)
+def test_bad_scenario_files_name_the_file(tmp_path, name, content, match):
+    f = tmp_path / name
+    f.write_text(content)
+    with pytest.raises(ScenarioError, match=match):
+        load_scenarios(f)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "gbk"])
+def test_scenario_files_in_other_encodings(tmp_path, encoding):
+    f = tmp_path / "s.yaml"
+    f.write_bytes("- name: 风电\n  description: 绿色电力\n".encode(encoding))
+    assert [s.name for s in load_scenarios(f)] == ["风电"]
+
+
+def test_unknown_activity_names_the_file_and_scenario(tmp_path, engine):
+    f = tmp_path / "s.yaml"
+    f.write_text(
+        "- name: wind widget\n"
+        "  changes:\n"
+        "    - {type: replace_supplier, activity: scn|nope, old: scn|coal, new: scn|wind}\n"
+    )
+    with pytest.raises(ScenarioError, match=r"s.yaml, scenario 1: scenario 'wind widget'.*nope"):
+        run_scenarios(engine, [("scn", "widget")], load_scenarios(f), METHOD)

@@ -254,3 +254,95 @@ def test_reduce_verifies_with_bom_scenarios_and_suppliers(shipped, bw_dir, tmp_p
     quality.write_text("supplier,primary_share\nA,1.5\n")
     p = pcf("suppliers", "score", contrib, "--suppliers", quality, data_dir=data_dir, check=False)
     assert p.exit_code == 1 and "suppliers.csv:2 (supplier 'A')" in p.stderr
+
+
+# -- bad inputs (issue 9): exit 1, one line naming file, row and field -----------------------------
+CELL_BOM, PACK_BOM = BOM / "lfp-cell-bom.csv", BOM / "battery-pack-bom.csv"
+PCF_TABLE = BOM / "battery-pack-supplier-pcfs.csv"
+
+
+def _one_line_error(p, *expect):
+    assert p.exit_code == 1, (p.exit_code, p.stderr, p.exception)
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in p.stderr, p.stderr
+    for e in expect:
+        assert re.search(e, lines[0]), (e, lines[0])
+
+
+def _two_roots(tmp_path) -> Path:
+    f = tmp_path / "bom.csv"
+    f.write_text(CELL_BOM.read_text() + "second-root,,,piece,another product,,CN,production,,,\n")
+    return f
+
+
+def _conflicting_tables(tmp_path) -> tuple[Path, Path]:
+    a, b = tmp_path / "pcfs-a.csv", tmp_path / "pcfs-b.csv"
+    a.write_text(PCF_TABLE.read_text())
+    text = PCF_TABLE.read_text().replace("bms-example-a,70,", "bms-example-a,90,")
+    b.write_text(
+        text.replace("2025-01-01T00:00:00+00:00,Active", "2025-06-01T00:00:00+00:00,Active", 1)
+    )
+    return a, b
+
+
+def test_bad_bom_and_pcf_inputs_exit_1_before_opening_the_project(data_dir, tmp_path):
+    _one_line_error(
+        pcf("bom", "rollup", _two_roots(tmp_path), data_dir=data_dir, check=False),
+        r"bom.csv",
+        r"2 roots.*'lfp-cell' \(row 2\), 'second-root' \(row \d+\).*--root",
+    )
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    _one_line_error(
+        pcf("bom", "rollup", empty, data_dir=data_dir, check=False), r"empty.csv.*empty file"
+    )
+    a, b = _conflicting_tables(tmp_path)
+    _one_line_error(
+        pcf("bom", "rollup", PACK_BOM, "--pcf", a, "--pcf", b, data_dir=data_dir, check=False),
+        r"'bms-example-a'",
+        r"pcfs-a.csv, row 2 \(70 per piece\) and .*pcfs-b.csv, row 2 \(90 per piece\)",
+        r"--pcf-rule",
+    )
+    p = pcf("bom", "rollup", CELL_BOM, "--pcf-rule", "best", data_dir=data_dir, check=False)
+    assert p.exit_code == 2 and "--pcf-rule" in p.stderr
+
+
+def test_bad_levers_and_baselines_exit_1(data_dir, tmp_path):
+    levers = tmp_path / "levers.csv"
+    levers.write_text(LEVERS.read_text().splitlines()[0] + "\n")
+    _one_line_error(
+        pcf("macc", "--levers", levers, "--baseline", BASELINE, data_dir=data_dir, check=False),
+        r"levers.csv: no levers",
+    )
+    base = tmp_path / "baseline.csv"
+    base.write_text("product,footprint,volume\nbattery-pack,5594.78,0\n")
+    _one_line_error(
+        pcf(
+            "reduce",
+            "--levers",
+            LEVERS,
+            "--baseline",
+            base,
+            "--target",
+            "30%",
+            data_dir=data_dir,
+            check=False,
+        ),
+        r"baseline.csv:2: volume '0' of product 'battery-pack' must be a number > 0",
+    )
+
+
+def test_root_and_pcf_rule_choose(shipped, bw_dir, tmp_path):
+    """--root rolls up the chosen product alone; --pcf-rule picks one of conflicting PCFs."""
+    one = json.loads(pcf("bom", "rollup", CELL_BOM, "--json", data_dir=bw_dir).stdout)
+    two = json.loads(
+        pcf(
+            "bom", "rollup", _two_roots(tmp_path), "--root", "lfp-cell", "--json", data_dir=bw_dir
+        ).stdout
+    )
+    assert two["footprint"] == one["footprint"] and two["part"] == "lfp-cell"
+    a, b = _conflicting_tables(tmp_path)
+    args = ("bom", "rollup", PACK_BOM, "--pcf", a, "--pcf", b, "--on", "2025-03-01", "--json")
+    first = json.loads(pcf(*args, "--pcf-rule", "first", data_dir=bw_dir).stdout)
+    latest = json.loads(pcf(*args, "--pcf-rule", "latest", data_dir=bw_dir).stdout)
+    assert latest["footprint"] > first["footprint"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -23,22 +23,33 @@ from pcf.options import (
     in_file_arg,
 )
 
-__all__ = ["bom_app", "hotspots_cmd", "rollup_cmd", "supplier_pcfs"]
+__all__ = ["PcfRuleOpt", "bom_app", "hotspots_cmd", "rollup_cmd", "supplier_pcfs"]
+
+#: How to choose between different supplier PCFs for one product (supply_chain.pcfs.select_pcfs).
+PcfRuleOpt = Annotated[
+    Literal["error", "latest", "lowest-dqr", "first"],
+    typer.Option(
+        "--pcf-rule",
+        help="Several different supplier PCFs for one product: refuse (error), or use the one "
+        "with the latest reference period, the lowest (best) mean DQR, or the first given.",
+    ),
+]
 
 bom_app = PcfTyper(
     help="Bills of materials: roll-up with supplier PCFs, hotspots.", no_args_is_help=True
 )
 
 
-def supplier_pcfs(paths: list[Path]) -> list:
-    """Supplier PCFs from PACT JSON files (``.json``) and PCF tables (anything else)."""
+def supplier_pcfs(paths: list[Path], rule: str = "error") -> list:
+    """Supplier PCFs from PACT JSON files (``.json``) and PCF tables (anything else), one per
+    product (different PCFs for one product: refused, or chosen by ``rule``)."""
     # heavy: keeps --help fast (supply_chain and lca import pandas, networkx, Brightway)
-    from supply_chain import read_pact, read_pcf_table
+    from supply_chain import read_pact, read_pcf_table, select_pcfs
 
     out = []
     for p in paths:
         out += read_pact(p) if p.suffix.lower() == ".json" else read_pcf_table(p)
-    return out
+    return select_pcfs(out, rule)
 
 
 @bom_app.command("roll-up", hidden=True)  # the spelling of the issue and the docs
@@ -63,6 +74,11 @@ def rollup_cmd(
     ] = None,
     top: TopOpt = 10,
     as_json: JsonOpt = False,
+    root: Annotated[
+        str | None,
+        typer.Option("--root", help="The product to roll up when the BOM has several roots."),
+    ] = None,
+    pcf_rule: PcfRuleOpt = "error",
 ) -> None:
     """Roll a BOM up: each part from a supplier PCF, else its Brightway activity, else spend."""
     from lca.footprint import FootprintEngine
@@ -71,8 +87,8 @@ def rollup_cmd(
     st = state(ctx)
     with st.progress() as progress:
         task = progress.add_task("Reading the BOM", total=None)
-        G = read_bom(path)
-        pcfs = supplier_pcfs(pcf or [])
+        G = read_bom(path, root=root)
+        pcfs = supplier_pcfs(pcf or [], pcf_rule)
         spend = useeio_spend_factors(useeio) if useeio else None
         progress.update(task, description="Rolling up")
         eng = FootprintEngine(st.open())

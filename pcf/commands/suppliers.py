@@ -54,7 +54,7 @@ def suppliers_score_cmd(
 
     from lca.errors import PCFError
     from supply_chain import read_contributions, read_supplier_data
-    from supply_chain.levers import read_pairs, read_problem
+    from supply_chain.levers import read_baseline, read_problem
     from supply_chain.scoring import supplier_scores
 
     st = state(ctx)
@@ -65,7 +65,7 @@ def suppliers_score_cmd(
     if levers is not None and baseline is None:
         raise PCFError("--levers needs --baseline")
     if baseline is not None:
-        totals, volumes = read_pairs(Path(baseline), "product", "footprint", "volume")
+        totals, volumes = read_baseline(Path(baseline))
     if levers is not None:
         problem = read_problem(levers, baseline, None, None)
     weights = {}

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pcf.commands.bom import supplier_pcfs
+from pcf.commands.bom import PcfRuleOpt, supplier_pcfs
 from pcf.context import State, state, write_csv
 from pcf.options import (
     DEFAULT_METHOD,
@@ -37,7 +37,15 @@ def _problem(levers: Path, baseline: Path, budgets: Path | None, total_budget=No
 
 
 def _verify_with_bom(
-    st: State, problem, plan, levers: Path, bom: Path, pcf: list[Path], method: str, on: str | None
+    st: State,
+    problem,
+    plan,
+    levers: Path,
+    bom: Path,
+    pcf: list[Path],
+    method: str,
+    on: str | None,
+    pcf_rule: str = "error",
 ):
     """Exact re-solve of the plan on the BOM model (levers with ``change`` columns)."""
     from lca.footprint import FootprintEngine
@@ -46,7 +54,7 @@ def _verify_with_bom(
     changes = read_lever_changes(levers)
     eng = FootprintEngine(st.open())
     day = dt.date.fromisoformat(on) if on else dt.date.today()
-    model = SupplyChainModel(read_bom(bom), eng, method, supplier_pcfs(pcf), day)
+    model = SupplyChainModel(read_bom(bom), eng, method, supplier_pcfs(pcf, pcf_rule), day)
     return check_plan_on_model(problem, plan, model, changes)
 
 
@@ -84,6 +92,7 @@ def reduce_cmd(
     pcf: Annotated[
         list[Path] | None, in_file("Supplier PCFs for --bom (PACT JSON or table).")
     ] = None,
+    pcf_rule: PcfRuleOpt = "error",
     on: DateOpt = None,
     method: MethodOpt = DEFAULT_METHOD,
     time_limit: Annotated[
@@ -116,7 +125,9 @@ def reduce_cmd(
         verification = None
         if bom is not None:
             progress.update(task, advance=1, description="Verifying the plan (exact re-solve)")
-            verification = _verify_with_bom(st, problem, plan, levers, bom, pcf or [], method, on)
+            verification = _verify_with_bom(
+                st, problem, plan, levers, bom, pcf or [], method, on, pcf_rule
+            )
         progress.update(task, completed=3)
     pf = plan_frame(problem, plan)
     if as_json:

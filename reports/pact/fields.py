@@ -138,7 +138,7 @@ def ipcc_factors(result, decl: Declaration) -> list[str]:
     if not ar:
         raise InvalidDeclaration(
             "method",
-            "|".join(result.method),
+            (f"{result.method_alias} = " if result.method_alias else "") + "|".join(result.method),
             "PACT needs IPCC characterisation factors (AR6/AR5): use gwp100, gwp20, "
             "gwp100-ar5 or gwp20-ar5, or set declaration.ipcc_characterization_factors",
         )

@@ -8,17 +8,22 @@ from ..errors import PactValidationError
 from .document import spec_major, validate_footprint
 
 
-def reissue(previous: dict, successor: dict, reason: str = "") -> tuple[dict, dict]:
+def reissue(
+    previous: dict, successor: dict, reason: str = "", *, source: str = "previous footprint"
+) -> tuple[dict, dict]:
     """Deprecate ``previous`` and link ``successor`` to it (PACT lifecycle: a change is a new id).
 
     Returns ``(deprecated_previous, successor)``: the old document with status ``Deprecated``;
     the new one with ``precedingPfIds`` = the old one's preceding ids + its id (and, in v2,
-    ``version`` incremented). Both are validated.
+    ``version`` incremented). Both are validated. ``source`` names ``previous`` in errors (its
+    file).
 
     Raises
     ------
     PactValidationError
-        The two documents are of different versions, share an id, or one is invalid.
+        The two documents are of different versions, share an id, are not of the same company
+        and product (no ``companyIds`` or no ``productIds`` in common: a footprint can only
+        supersede its own company's footprint of the same product), or one is invalid.
     """
     version = spec_major(previous)
     if spec_major(successor) != version:
@@ -27,6 +32,16 @@ def reissue(previous: dict, successor: dict, reason: str = "") -> tuple[dict, di
             "specVersion",
             "successor and previous footprint have different versions",
         )
+    for name in ("companyIds", "productIds"):
+        theirs, ours = previous.get(name) or [], successor.get(name) or []
+        if not set(theirs) & set(ours):
+            raise PactValidationError(
+                source,
+                name,
+                f"{theirs} and the new footprint's {ours} share no id: it is not a footprint of "
+                f"the same {'company' if name == 'companyIds' else 'product'}, so it cannot be "
+                "superseded (nothing was written)",
+            )
     if str(successor["id"]).lower() == str(previous["id"]).lower():
         raise PactValidationError(f"PACT v{version}", "id", "a re-issued footprint needs a new id")
     old, new = copy.deepcopy(previous), copy.deepcopy(successor)

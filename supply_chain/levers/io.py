@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lca.files import write_files_atomically
+from lca.files import open_text, write_files_atomically
 
 from ..errors import LeverError
 from .model import Lever, ReductionProblem
@@ -38,6 +38,7 @@ __all__ = [
     "check_levers_csv",
     "levers_csv_text",
     "load_levers_csv",
+    "read_baseline",
     "read_lever_rows",
     "read_pairs",
     "read_problem",
@@ -110,9 +111,9 @@ class LeverRow:
 
 
 def read_lever_rows(path: str | os.PathLike) -> tuple[list[str], list[LeverRow]]:
-    """The header and the rows of a levers CSV (UTF-8, an optional BOM)."""
+    """The header and the rows of a levers CSV (UTF-8, UTF-16 or GBK; :func:`lca.files.open_text`)."""
     path = Path(path)
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+    with open_text(path) as fh:
         reader = csv.DictReader(fh)
         rows = [
             LeverRow(path.name, n, {k: (v or "").strip() for k, v in row.items() if k}, row)
@@ -152,11 +153,16 @@ def load_levers_csv(path: str | os.PathLike, products: Iterable[str] | None = No
         lever's rows that disagree, or any bound violated (names the file, row and lever).
     """
     fields, rows = read_lever_rows(path)
+    if not fields:
+        raise LeverError(f"{path}: empty file, no levers")
     missing = {"lever", "cost", "node"} - set(fields)
     if missing:
         raise LeverError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    if not rows:
+        raise LeverError(f"{path}: no levers (only a header): nothing to choose from")
     known = set(products) if products is not None else None
     data: dict[str, dict] = {}
+    seen: dict[tuple[str, str], int] = {}
     for row in rows:
         lid = row.lever
         if not lid:
@@ -174,7 +180,15 @@ def load_levers_csv(path: str | os.PathLike, products: Iterable[str] | None = No
                 )
             d[col] = v
         p = row.get("product")
+        if p and (lid, p) in seen:
+            raise LeverError(
+                f"{row.where}: product {p!r} already has an effect of this lever on row "
+                f"{seen[lid, p]} (one row per lever and product)",
+                lever=lid,
+                product=p,
+            )
         if p:
+            seen[lid, p] = row.line
             if not row.get("delta"):
                 raise LeverError(f"{row.where}: delta '' is not a number", lever=lid, product=p)
             d["effects"][p] = d["effects"].get(p, 0.0) + row.number("delta")
@@ -228,7 +242,7 @@ def read_pairs(
     LeverError
         A missing column, or a value that is not a number (names the file and row).
     """
-    with Path(path).open(newline="", encoding="utf-8-sig") as fh:
+    with open_text(path) as fh:
         reader = csv.DictReader(fh)
         if not {key, value} <= set(reader.fieldnames or []):
             raise LeverError(f"{path}: needs columns {key},{value}")
@@ -246,6 +260,59 @@ def read_pairs(
     return out, more
 
 
+def read_baseline(path: str | os.PathLike) -> tuple[dict[str, float], dict[str, float]]:
+    """``{product: footprint}`` and ``{product: volume}`` of a baselines CSV
+    ``product,footprint[,volume]``.
+
+    Raises
+    ------
+    LeverError
+        Naming the file, row and column: a footprint or volume that is not a number, not > 0
+        (a reduction in % of zero, or of a negative footprint, is meaningless; a product made in
+        zero volume would silently drop out of a portfolio target), a product listed twice, or
+        no products at all.
+    """
+    with open_text(path) as fh:
+        reader = csv.DictReader(fh)
+        if not {"product", "footprint"} <= set(reader.fieldnames or []):
+            raise LeverError(f"{path}: needs columns product,footprint")
+        out: dict[str, float] = {}
+        more: dict[str, float] = {}
+        rows: dict[str, int] = {}
+        for n, row in enumerate(reader, start=2):
+            p = (row.get("product") or "").strip()
+            if not p:
+                raise LeverError(f"{path}:{n}: product is empty")
+            if p in rows:
+                raise LeverError(
+                    f"{path}:{n}: product {p!r} listed twice (first on row {rows[p]})", product=p
+                )
+            rows[p] = n
+            for col in ("footprint", "volume"):
+                raw = (row.get(col) or "").strip()
+                if col == "volume" and not raw:
+                    continue
+                try:
+                    v = float(raw)
+                except ValueError:
+                    v = math.nan
+                if not (math.isfinite(v) and v > 0):
+                    raise LeverError(
+                        f"{path}:{n}: {col} {raw!r} of product {p!r} must be a number > 0"
+                        + (
+                            " (a reduction target in % of it would be meaningless)"
+                            if col == "footprint"
+                            else " (the product would drop out of a volume-weighted target)"
+                        ),
+                        product=p,
+                        constraint=col,
+                    )
+                (out if col == "footprint" else more)[p] = v
+    if not out:
+        raise LeverError(f"{path}: no products (only a header)")
+    return out, more
+
+
 def read_problem(
     levers_csv: str | os.PathLike,
     baseline_csv: str | os.PathLike,
@@ -254,15 +321,16 @@ def read_problem(
 ) -> ReductionProblem:
     """A :class:`ReductionProblem` from CSV files.
 
-    ``baseline_csv``: columns ``product,footprint[,volume]``; ``budgets_csv``: ``actor,budget``.
+    ``baseline_csv``: columns ``product,footprint[,volume]`` (:func:`read_baseline`);
+    ``budgets_csv``: ``actor,budget``.
 
     Raises
     ------
     LeverError
         Any error of :func:`load_levers_csv` (a lever acting on a product without a baseline
-        included) or :func:`read_pairs`.
+        included), :func:`read_baseline` or :func:`read_pairs`.
     """
-    baseline, volumes = read_pairs(baseline_csv, "product", "footprint", "volume")
+    baseline, volumes = read_baseline(baseline_csv)
     levers = load_levers_csv(levers_csv, baseline)
     budgets = read_pairs(budgets_csv, "actor", "budget")[0] if budgets_csv else {}
     return ReductionProblem(

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from lca.errors import PCFError
 
@@ -55,7 +55,7 @@ from .model import (
     is_uuid,
     parse_datetime,
 )
-from .rules import rounding_tolerance, rule_errors
+from .rules import BIOGENIC_IDENTITY, rounding_tolerance, rule_errors
 from .schema import (
     DEFAULT_SPEC_DIR,
     ENV_SPEC_DIR,
@@ -68,6 +68,7 @@ from .schema import (
 )
 
 __all__ = [
+    "BIOGENIC_IDENTITY",
     "CROSS_SECTORAL_STANDARDS_USED_V2",
     "CROSS_SECTORAL_STANDARDS_V2",
     "DATE_TIME_FIELDS",
@@ -148,6 +149,7 @@ def validate_pact(
     source: str = "PACT",
     spec_dir_path: str | os.PathLike | None = None,
     strict: bool = True,
+    refuse: Iterable[str] = (),
 ) -> str:
     """Validate one PACT ProductFootprint: the official schema (when available) and our rules.
 
@@ -165,6 +167,9 @@ def validate_pact(
     strict
         Contradicting figures are errors (``True``, for documents we issue) or logged warnings
         (``False``, for reading other companies' documents).
+    refuse
+        Fields of consistency rules that are errors even when not ``strict`` (the supplier-PCF
+        reader refuses :data:`BIOGENIC_IDENTITY`: it cannot tell which figure is wrong).
 
     Returns
     -------
@@ -187,8 +192,9 @@ def validate_pact(
         warn_skipped(major, spec_dir_path)
     ours, inconsistent = rule_errors(doc, major)
     errors += ours
-    if strict:
-        errors += inconsistent
+    refuse = set(refuse)
+    errors += [(f, m) for f, m in inconsistent if strict or f in refuse]
+    inconsistent = [(f, m) for f, m in inconsistent if not (strict or f in refuse)]
     if errors:
         listed = list(dict.fromkeys(f"{f}: {m}" for f, m in errors))
         raise InvalidPCF(source, errors[0][0], errors[0][1], listed)

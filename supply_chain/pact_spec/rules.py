@@ -37,6 +37,10 @@ from .model import (
 )
 from .schema import json_path
 
+#: The v3 identity pcfIncludingBiogenicUptake = pcfExcludingBiogenicUptake + biogenicCO2Uptake
+#: (PACT v3 data model, x-comment of pcfIncludingBiogenicUptake); the field it is reported on.
+BIOGENIC_IDENTITY = "pcf.pcfIncludingBiogenicUptake"
+
 
 # -- our own data-model rules ---------------------------------------------------------------------
 class _Check:
@@ -265,15 +269,16 @@ def _pcf_rules(c: _Check, pcf: Mapping, major: str) -> None:
     if major == "3":
         excl, incl = figures["pcfExcludingBiogenicUptake"], figures["pcfIncludingBiogenicUptake"]
         uptake = figures["biogenicCO2Uptake"]
-        if None not in (excl, incl, uptake) and abs(incl - (excl + uptake)) > rounding_tolerance(
-            excl, incl, uptake
-        ):
-            c.consistency.append(
-                (
-                    "pcf.pcfIncludingBiogenicUptake",
-                    f"{incl} != pcfExcludingBiogenicUptake + biogenicCO2Uptake = {excl + uptake}",
-                )
+        tol = rounding_tolerance(*(v for v in (excl, incl, uptake) if v is not None))
+        if None not in (excl, incl, uptake) and abs(incl - (excl + uptake)) > tol:
+            why = (
+                f"{incl} != pcfExcludingBiogenicUptake {excl} + biogenicCO2Uptake {uptake} = "
+                f"{excl + uptake} (tolerance {tol}: half a unit in the last stated decimal "
+                "place of each figure)"
             )
+            c.consistency.append((BIOGENIC_IDENTITY, why))
+    # v2 has no such identity: pCfIncludingBiogenic holds every biogenic emission, which v2
+    # does not itemise (biogenicCarbonWithdrawal is the carbon content, not an emission)
     if start is not None and end is not None and end <= start:
         c.consistency.append(
             (

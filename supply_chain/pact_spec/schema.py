@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from lca.errors import PCFError
+from lca.files import read_text
 
 from .model import is_uuid, parse_datetime
 
@@ -79,8 +80,7 @@ def official_validator(openapi_yaml: str | os.PathLike):
 
     # libyaml's loader where PyYAML was built with it: the spec is ~1 MB of YAML (0.9 s → 0.1 s)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(openapi_yaml, encoding="utf-8") as fh:
-        doc = yaml.load(fh, Loader=loader)
+    doc = yaml.load(read_text(openapi_yaml), Loader=loader)
     uri = "urn:pcf-engine:pact:openapi"
     registry = Registry().with_resource(uri, Resource(contents=doc, specification=DRAFT202012))
     checker = FormatChecker(formats=())
