@@ -17,11 +17,13 @@ import csv
 import logging
 import math
 import os
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lca.errors import PCFError
+from lca.files import open_text
 from lca.units import pint_name
 
 log = logging.getLogger(__name__)
@@ -140,14 +142,18 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
 
 
 def _rows_csv(path: Path) -> list[list[str]]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        return [list(r) for r in csv.reader(fh)]
+    return [list(r) for r in csv.reader(open_text(path))]
 
 
 def _rows_xlsx(path: Path) -> list[list[str]]:
-    import openpyxl
+    import openpyxl  # lazy on purpose: only .xlsx files need it
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise FactoryInputError(
+            path, None, None, f"not a readable Excel workbook ({type(exc).__name__}: {exc})"
+        ) from None
     try:
         ws = wb["activity"] if "activity" in wb.sheetnames else wb.worksheets[0]
         return [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]

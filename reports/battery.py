@@ -319,6 +319,10 @@ def write_battery_declaration(
     stem: str | None = None,
 ) -> list[Path]:
     """Write the declaration as JSON and a one-page HTML/PDF; all files or none."""
+    lang = render.normalize_lang(lang)  # before anything is written
+    unknown = set(formats) - {"json", "html", "pdf"}
+    if unknown:
+        raise InvalidDeclaration("formats", sorted(unknown), "unknown; use json, html, pdf")
     stem = stem or f"battery-declaration-{decl.product[1]}"
     written = []
     with staged(out_dir) as tmp:
@@ -326,7 +330,7 @@ def write_battery_declaration(
             (tmp / f"{stem}.json").write_text(decl.to_json(indent=2) + "\n", encoding="utf-8")
             written.append(f"{stem}.json")
         # stages not modelled, by name, for the partial-declaration note
-        code = render.normalize_lang(lang)
+        code = lang
         missing = [render.translate(f"stage.{k}", code) for k in decl.missing_stages]
         ctx = {"d": decl, "missing": missing}
         if "html" in formats:

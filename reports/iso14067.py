@@ -29,6 +29,7 @@ from lca import maths
 from lca.files import staged
 
 from . import chart_data, charts, render
+from .errors import InvalidDeclaration
 from .pact import DataQuality, Declaration, parse_model
 
 log = logging.getLogger(__name__)
@@ -257,6 +258,15 @@ def write_iso14067_report(
     supply-chain Sankey; ``project`` alone adds the data sources. All files or none.
     """
     lang = render.normalize_lang(lang)
+    unknown = set(formats) - {"html", "pdf"}
+    if unknown:
+        raise InvalidDeclaration("formats", sorted(unknown), "unknown; use html, pdf")
+    if uncertainty is not None and uncertainty.get("iterations", 2) < 2:
+        raise InvalidDeclaration(
+            "uncertainty.iterations",
+            uncertainty.get("iterations"),
+            "a Monte Carlo summary needs at least 2 draws (1 draw has no spread)",
+        )
     decl = decl if isinstance(decl, Declaration) else Declaration.parse(decl)
     study = study if isinstance(study, StudyInfo) else StudyInfo.parse(study)
     project = project or (engine.project if engine is not None else None)

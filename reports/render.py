@@ -30,7 +30,7 @@ import yaml
 from lca.files import write_atomic
 from lca.footprint import STAGES
 
-from .errors import ReportError
+from .errors import InvalidDeclaration, ReportError
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +40,29 @@ LANGS = ("en", "zh")
 LANG_TAGS = {"en": "en", "zh": "zh-CN"}
 
 
-def normalize_lang(lang: str) -> str:
-    """``"zh-CN"``, ``"zh_cn"``, ``"zh"`` -> ``"zh"``; ``"en-GB"`` -> ``"en"``."""
-    code = (lang or "en").lower().replace("_", "-").split("-")[0]
+def normalize_lang(lang: str | None) -> str:
+    """``"zh-CN"``, ``"zh_cn"``, ``"zh"`` -> ``"zh"``; ``"en-GB"`` -> ``"en"``; None -> ``"en"``.
+
+    >>> normalize_lang("zh-CN"), normalize_lang(None)
+    ('zh', 'en')
+    >>> normalize_lang("de")
+    Traceback (most recent call last):
+    ...
+    reports.errors.InvalidDeclaration: lang: 'de' is not a report language; use en or zh
+
+    Raises
+    ------
+    InvalidDeclaration
+        Naming the option ``lang``: an empty or unsupported language (checked before anything
+        is written).
+    """
+    if lang is None:
+        return "en"
+    code = lang.strip().lower().replace("_", "-").split("-")[0] if isinstance(lang, str) else ""
     if code not in LANGS:
-        raise ReportError(f"report language {lang!r} is not supported; use one of {LANGS}")
+        raise InvalidDeclaration(
+            "lang", lang, f"is not a report language; use {' or '.join(LANGS)}"
+        )
     return code
 
 

@@ -255,3 +255,22 @@ def test_help_is_fast_and_imports_nothing_heavy():
     t = time.perf_counter()
     q = _python("import sys; sys.argv[0] = 'pcf'; import pcf.app; pcf.app.main()", "--help")
     assert q.returncode == 0 and "footprint" in q.stdout and time.perf_counter() - t < 5
+
+
+def test_demo_refuses_a_method_before_writing(pcf, tmp_path):
+    """ef31 (listed by ``pcf methods``) cannot give the demo's PACT declaration: refused in
+    the first seconds, one line naming the method, nothing written."""
+    out = tmp_path / "out"
+    r = pcf("demo", "--out", out, "--method", "ef31", "--iterations", "0", code=1)
+    line = r.stderr.strip()
+    assert line.startswith("error: method: 'ef31 = EF v3.1") and "PACT needs IPCC" in line
+    assert len(line.splitlines()) == 1 and not out.exists()
+
+
+@pytest.mark.parametrize("cmd", ["demo", "supply-demo"])
+def test_out_below_a_file_is_an_output_error(pcf, tmp_path, cmd):
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    r = pcf(cmd, "--out", f / "out", code=1)
+    assert r.stderr.strip() == f"error: cannot write {f / 'out'}: {f} is a file, not a folder"
+    assert f.read_text() == "x"

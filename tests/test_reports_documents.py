@@ -507,3 +507,69 @@ def test_pdf_cache_renders_once_per_distinct_html(monkeypatch, tmp_path):
     assert len(calls) == 2
     render.html_to_pdf(html, cache=False)
     assert len(calls) == 3
+
+
+# -- options checked before anything is written (issue 9) -----------------------------------------
+@pytest.mark.parametrize("lang", ["de", "", "  ", "xx-CN"])
+def test_unknown_language_refused_before_writing(res, meta, tmp_path, lang):
+    out = tmp_path / "out"
+    decl = battery_declaration(res, meta["battery"])
+    with pytest.raises(InvalidDeclaration, match=r"^lang: .* is not a report language") as e:
+        write_battery_declaration(decl, out, lang=lang)
+    assert e.value.field == "lang"
+    with pytest.raises(InvalidDeclaration, match=r"^lang: .* is not a report language"):
+        write_iso14067_report(res, meta["declaration"], meta["study"], out, lang=lang)
+    with pytest.raises(InvalidDeclaration, match=r"^lang: .* is not a report language"):
+        write_demo_reports(None, KEY, out, lang=lang)
+    assert not out.exists()
+
+
+def test_one_draw_uncertainty_refused(res, meta, tmp_path, uncertainty):
+    one = {**uncertainty, "iterations": 1}
+    with pytest.raises(InvalidDeclaration, match=r"^uncertainty\.iterations: 1 a Monte Carlo"):
+        write_iso14067_report(
+            res, meta["declaration"], meta["study"], tmp_path / "o", uncertainty=one
+        )
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_report_output_below_a_file(engine, tmp_path):
+    from typer.testing import CliRunner
+
+    from pcf.app import app as root
+
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    for cmd in ("pact", "suppliers", "battery", "iso14067"):
+        r = CliRunner().invoke(root, ["report", cmd, "|".join(KEY), "--out", str(f / "sub")])
+        assert r.exit_code == 1, (cmd, r.output, r.exception)
+        assert r.stderr.strip() == f"error: cannot write {f / 'sub'}: {f} is a file, not a folder"
+    assert f.read_text() == "x"
+
+
+def test_cli_pact_reissue_is_one_set(engine, tmp_path, monkeypatch):
+    """The deprecated and the new document appear together or not at all."""
+    from typer.testing import CliRunner
+
+    from pcf.app import app as root
+    from reports import pact
+
+    runner = CliRunner()
+    product = "|".join(KEY)
+    assert runner.invoke(root, ["report", "pact", product, "--out", str(tmp_path)]).exit_code == 0
+    first = tmp_path / "pact-v3-lfp-cell-per-kwh.json"
+    out = tmp_path / "re"
+    real, calls = pact.write_pact, []
+
+    def second_fails(doc, path):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(doc, path)
+
+    monkeypatch.setattr(pact, "write_pact", second_fails)
+    r = runner.invoke(
+        root, ["report", "pact", product, "--out", str(out), "--previous", str(first)]
+    )
+    assert r.exit_code != 0 and len(calls) == 2
+    assert not out.exists()

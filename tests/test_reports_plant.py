@@ -17,6 +17,7 @@ from lca.files import jsonable
 from pcf.demo.plant import write_demo_plant_sheet
 from reports import plant as sheet
 from reports import render
+from reports.errors import InvalidDeclaration, ReportError
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "period,section,item,amount,unit,region,product,vintage,retired,comment\n"
@@ -237,3 +238,33 @@ def _pcf(*args, data_dir):
         cwd=ROOT,
         timeout=120,
     )
+
+
+# -- options and targets checked before anything is written (issue 9) -----------------------------
+@pytest.mark.parametrize("lang", ["de", ""])
+def test_unknown_language_writes_nothing(plant, tmp_path, lang):
+    out = tmp_path / "out"
+    with pytest.raises(InvalidDeclaration, match=r"^lang: .* is not a report language"):
+        sheet.write_plant_sheet(plant, out, lang=lang)
+    assert not out.exists()
+
+
+def test_unknown_format_writes_nothing(plant, tmp_path):
+    with pytest.raises(ReportError, match=r"unknown sheet format\(s\) \['docx'\]"):
+        sheet.write_plant_sheet(plant, tmp_path / "out", formats=("html", "docx"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_outputs_that_cannot_be_written(proj, plant_file, tmp_path):
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    for args in (
+        ("sheet", str(plant_file), "--out", str(f / "sheets")),
+        ("inventory", str(plant_file), "--csv", str(f / "inv.csv")),
+        ("gap", str(plant_file), "--csv", str(f / "gap.csv")),
+    ):
+        p = _pcf("factory", *args, data_dir=proj.base_dir)
+        assert p.returncode == 1, (args, p.stderr)
+        assert "Traceback" not in p.stderr
+        assert f"cannot write {f}" in p.stderr and "is a file, not a folder" in p.stderr
+    assert f.read_text() == "x"

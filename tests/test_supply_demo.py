@@ -352,23 +352,15 @@ def test_write_hotspots_writes_all_files_or_none(tmp_path, monkeypatch):
 
 
 def test_demo_step_failing_leaves_no_partial_step(engine, tmp_path, monkeypatch):
-    """A step that fails writes none of its files; the earlier steps' files are whole."""
+    """The supply-chain demo's files are one set (issue 9): a step that fails late leaves none
+    of them, not even the earlier steps' (and no staging folder)."""
     import pcf.demo.supply_chain as demo_mod
 
     def broken(*a, **k):
         raise RuntimeError("scoring failed")
 
     monkeypatch.setattr(demo_mod, "supplier_scores", broken)
+    out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="scoring failed"):
-        demo_mod.demo_supply_chain(engine, tmp_path)
-    names = {p.name for p in tmp_path.iterdir()}
-    assert {
-        "battery-pack-macc.csv",
-        "battery-pack-levers.csv",
-        "battery-pack-hotspots.json",
-    } <= names
-    assert not {
-        n
-        for n in names
-        if "scorecard" in n or "supplier" in n or "summary" in n or n.startswith(".pcf-staged-")
-    }
+        demo_mod.demo_supply_chain(engine, out)
+    assert not out.exists() or not list(out.iterdir())

@@ -41,8 +41,10 @@ def demo(
     footprint every product (with Monte Carlo), roll up the example supply chain, write the
     declarations and reports, and show the example plant's gap to zero."""
     # heavy: keeps --help fast (the demo imports Brightway, pandas, the report renderers)
+    from lca.files import check_output_dir
     from pcf import demo as demo_job
 
+    check_output_dir(out)  # before the project is set up; the rest: pcf.demo.preflight
     st = state(ctx)
     t0 = time.perf_counter()
     with st.progress() as progress:
@@ -135,11 +137,13 @@ def supply_demo_cmd(
 ) -> None:
     """The illustrative battery-pack supply chain end to end: roll-up, hotspots, a plan for
     −30 % by 2030 verified by an exact re-solve, MACC, supplier scorecard."""
+    from lca.files import check_output_dir
     from lca.footprint import FootprintEngine
     from lca.imports import shipped_inventories
     from lca.workflows import ensure_inventories
     from pcf.demo.supply_chain import demo_supply_chain
 
+    check_output_dir(out)
     st = state(ctx)
     with st.progress() as progress:
         task = progress.add_task("Setting up the Brightway project", total=None)

@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 import typer
 from rich.table import Table
 
-from pcf.context import PcfTyper, State, state
+from pcf.context import PcfTyper, State, state, write_csv
 from pcf.options import (
     DEFAULT_METHOD,
     CsvOutOpt,
@@ -59,13 +59,22 @@ KwhPerMjOpt = Annotated[
 EfficiencyOpt = Annotated[float | None, fraction("What-if: energy saved by efficiency (0-1).")]
 
 
-def _plant(st: State, path: Path, method: str):
+def _plant(st: State, path: Path, method: str, out: Path | None = None, csv: Path | None = None):
+    """The plant's inventory; first refuses an output target that cannot be written (an
+    :class:`~lca.errors.OutputError` naming it), so nothing is computed for nothing."""
     # heavy: keeps --help fast (factory imports Brightway and pandas)
     import factory
+    from lca.files import check_output_dir
 
+    if out is not None:
+        check_output_dir(out)
+    if csv is not None:
+        check_output_dir(Path(csv).parent)
+
+    data = factory.read_plant(path)  # a bad plant file is refused before the project is written
     proj = st.open()
     factory.ensure_factor_databases(proj)
-    return proj, factory.plant_inventory(proj, path, method)
+    return proj, factory.plant_inventory(proj, data, method)
 
 
 def _dump(st: State, obj) -> None:
@@ -93,9 +102,9 @@ def inventory(
 ) -> None:
     """Scope 1 by source and gas, scope 2 location- and market-based, green share, scope 3."""
     st = state(ctx)
-    _, plant = _plant(st, path, method)
+    _, plant = _plant(st, path, method, csv=csv)
     if csv:
-        plant.to_frame().to_csv(csv, index=False)
+        write_csv(csv, plant.to_frame().to_csv(index=False))
     if as_json:
         _dump(st, plant.to_dict())
         return
@@ -146,7 +155,7 @@ def allocate(
     import factory
 
     st = state(ctx)
-    proj, plant = _plant(st, path, method)
+    proj, plant = _plant(st, path, method, csv=csv)
     res = factory.allocate(plant.get(period), key, scope2)
     d = res.to_dict()
     if write:
@@ -154,7 +163,7 @@ def allocate(
             proj, path, period, key, scope2, method=method
         )
     if csv:
-        res.to_frame().to_csv(csv, index=False)
+        write_csv(csv, res.to_frame().to_csv(index=False))
     if as_json:
         _dump(st, d)
         return
@@ -206,7 +215,7 @@ def gap(
     import factory
 
     st = state(ctx)
-    _, plant = _plant(st, path, method)
+    _, plant = _plant(st, path, method, csv=csv)
     d = factory.gap_report(
         plant,
         period,
@@ -216,7 +225,7 @@ def gap(
         efficiency=efficiency,
     )
     if csv:
-        pd.DataFrame(d["trajectory"]).to_csv(csv, index=False)
+        write_csv(csv, pd.DataFrame(d["trajectory"]).to_csv(index=False))
     if as_json:
         _dump(st, d)
         return
@@ -283,7 +292,7 @@ def sheet(
     from reports.plant import write_plant_sheet
 
     st = state(ctx)
-    _, plant = _plant(st, path, method)
+    _, plant = _plant(st, path, method, out=out)
     levers = {
         k: v
         for k, v in (

@@ -39,10 +39,14 @@ app = PcfTyper(
 REPORTS = Path("pcf-output/reports")
 
 
-def _footprint(st: State, product: str, method: str):
+def _footprint(st: State, product: str, method: str, out: Path):
+    """The engine and the product's footprint; first refuses an output folder that cannot be
+    written (:class:`~lca.errors.OutputError` naming ``--out``)."""
     # heavy: keeps --help fast (Brightway, scipy; below: the report renderers)
+    from lca.files import check_output_dir
     from lca.footprint import FootprintEngine
 
+    check_output_dir(out)
     eng = FootprintEngine(st.open())
     return eng, eng.footprint(product, method)
 
@@ -84,17 +88,20 @@ def pact(
     as_json: JsonFilesOpt = False,
 ) -> None:
     """PACT ProductFootprint JSON (validated against the PACT schema)."""
+    from lca.files import staged
     from reports.meta import section
     from reports.pact import pact_footprint, read_product_footprint, reissue, write_pact
 
     st = state(ctx)
-    _, res = _footprint(st, product, method)
+    _, res = _footprint(st, product, method, out)
     doc = pact_footprint(res, section(_meta(meta, res), "declaration"), pact_version)
-    files = []
+    docs = {}
     if previous is not None:
-        old, doc = reissue(read_product_footprint(previous).to_json(), doc)
-        files.append(write_pact(old, out / f"{old['id']}.json"))
-    files.append(write_pact(doc, out / f"pact-v{pact_version}-{res.product[1]}.json"))
+        old, doc = reissue(read_product_footprint(previous).to_json(), doc, source=str(previous))
+        docs[f"{old['id']}.json"] = old
+    docs[f"pact-v{pact_version}-{res.product[1]}.json"] = doc
+    with staged(out):  # the re-issued and the deprecated document together, or neither
+        files = [write_pact(d, out / name) for name, d in docs.items()]
     _done(st, files, as_json)
 
 
@@ -117,7 +124,7 @@ def battery(
     from reports.meta import section
 
     st = state(ctx)
-    _, res = _footprint(st, product, method)
+    _, res = _footprint(st, product, method, out)
     decl = battery_declaration(
         res, section(_meta(meta, res), "battery"), require_complete=require_complete
     )
@@ -142,7 +149,7 @@ def iso14067(
     from reports.meta import section
 
     st = state(ctx)
-    eng, res = _footprint(st, product, method)
+    eng, res = _footprint(st, product, method, out)
     m = _meta(meta, res)
     unc = None
     if iterations:
@@ -168,8 +175,11 @@ def suppliers(
     as_json: JsonFilesOpt = False,
 ) -> None:
     """Supplier workbook (xlsx): scorecard, detail, hotspots, plan, notes."""
+    from lca.files import staged
     from reports.suppliers import supplier_workbook
 
     st = state(ctx)
-    _, res = _footprint(st, product, method)
-    _done(st, [supplier_workbook(res, out / f"suppliers-{res.product[1]}.xlsx")], as_json)
+    _, res = _footprint(st, product, method, out)
+    with staged(out):  # locked against another writer of the folder
+        path = supplier_workbook(res, out / f"suppliers-{res.product[1]}.xlsx")
+    _done(st, [path], as_json)

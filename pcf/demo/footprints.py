@@ -16,6 +16,8 @@ from lca.imports import shipped_inventories
 from lca.project import Project
 from lca.workflows import Progress, ensure_inventories, shipped_product_keys, uncertainty
 
+from .preflight import check_draws
+
 
 def footprint_shipped(
     proj: Project,
@@ -28,10 +30,11 @@ def footprint_shipped(
 ) -> dict:
     """Import the shipped inventories, footprint every shipped product, write JSON + CSV.
 
-    Files are written to a temporary name and moved into place, so a failed run leaves no
-    half-written output. Returns the summary (``products``: one dict per product with its
+    The files are written together, all or none (:func:`lca.files.write_files_atomically`).
+    Returns the summary (``products``: one dict per product with its
     footprint and, with ``iterations``, its Monte Carlo ``uncertainty``).
     """
+    check_draws(iterations, seed)
     dbs = ensure_inventories(proj, shipped_inventories(), progress)
     keys = shipped_product_keys(proj, dbs)
     eng = engine or FootprintEngine(proj)
@@ -67,8 +70,8 @@ def footprint_shipped(
         draws = pd.DataFrame({f"{k[0]}|{k[1]}": u["samples"] for k, u in zip(keys, mc)})
         files["montecarlo-draws.csv"] = draws.to_csv(index_label="draw")
     summary["samples"] = {f"{k[0]}|{k[1]}": u["samples"] for k, u in zip(keys, mc)}
-    written = write_files_atomically(out, files)
     if frame is not None:
-        written += write_files_atomically(out, {"footprints.csv": frame.to_csv(index=False)})
+        files["footprints.csv"] = frame.to_csv(index=False)
+    written = write_files_atomically(out, files)
     summary["files"] = [str(f) for f in written]
     return summary

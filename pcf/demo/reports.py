@@ -12,6 +12,7 @@ import os
 from importlib.resources import files
 from pathlib import Path
 
+from lca.files import staged
 from reports import (
     battery_declaration,
     pact_footprint,
@@ -23,6 +24,7 @@ from reports import (
 )
 from reports.errors import InvalidDeclaration
 from reports.meta import section
+from reports.render import normalize_lang
 
 log = logging.getLogger(__name__)
 
@@ -68,28 +70,30 @@ def write_demo_reports(
     meta: dict | None = None,
 ) -> list[Path]:
     """Write PACT v3 JSON, the battery declaration (JSON, HTML, PDF), the ISO 14067 report
-    (HTML, PDF) and the supplier workbook for ``product_key``, all from one footprint."""
+    (HTML, PDF) and the supplier workbook for ``product_key``, all from one footprint.
+
+    The language and the metadata are checked first, and the documents appear together at the
+    end, all or none (:func:`lca.files.staged`)."""
+    lang = normalize_lang(lang)
     meta = meta or load_meta(None, product_key)
     result = engine.footprint(product_key, method)
     out = Path(out_dir)
     code = result.product[1]
-    written = [
-        write_pact(
-            pact_footprint(result, section(meta, "declaration"), 3), out / f"pact-v3-{code}.json"
+    pact = pact_footprint(result, section(meta, "declaration"), 3)
+    decl = battery_declaration(result, meta["battery"]) if meta.get("battery") else None
+    with staged(out):
+        written = [write_pact(pact, out / f"pact-v3-{code}.json")]
+        if decl is not None:
+            written += write_battery_declaration(decl, out, lang=lang)
+        written += write_iso14067_report(
+            result,
+            meta["declaration"],
+            section(meta, "study"),
+            out,
+            lang=lang,
+            uncertainty=uncertainty,
+            engine=engine,
         )
-    ]
-    if meta.get("battery"):
-        decl = battery_declaration(result, meta["battery"])
-        written += write_battery_declaration(decl, out, lang=lang)
-    written += write_iso14067_report(
-        result,
-        meta["declaration"],
-        section(meta, "study"),
-        out,
-        lang=lang,
-        uncertainty=uncertainty,
-        engine=engine,
-    )
-    written.append(supplier_workbook(result, out / f"suppliers-{code}.xlsx"))
+        written.append(supplier_workbook(result, out / f"suppliers-{code}.xlsx"))
     log.info("demo reports: %s", ", ".join(str(f) for f in written))
     return written

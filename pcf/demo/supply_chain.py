@@ -39,7 +39,7 @@ from pathlib import Path
 
 from lca.data import inventories_dir
 from lca.errors import PCFError
-from lca.files import jsonable, write_files_atomically
+from lca.files import jsonable, staged, write_files_atomically
 from lca.footprint import FootprintEngine
 from lca.imports import import_inventory
 from lca.project import open_project
@@ -201,8 +201,8 @@ def demo_supply_chain(
     by ``year`` (MILP); exact re-solve of the plan (re-solved again with the cap tightened by
     the linearisation error if the exact footprint misses the stated target,
     :func:`supply_chain.levers.solve_verified`); MACC; greedy-MACC plan for comparison;
-    supplier scorecard. Each step's files are built in memory and written together, all or
-    none (:func:`lca.files.write_files_atomically`).
+    supplier scorecard. Every file is written into one staging folder and moved into
+    ``out_dir`` at the end, all or none (:func:`lca.files.staged`).
 
     Needs ``pcf-background`` and ``pcf-products`` (``inventories/background/pcf-background.csv``,
     ``inventories/products/li-ion-cell.csv``) in the engine's project.
@@ -221,7 +221,11 @@ def demo_supply_chain(
         shipped ``delta``/``footprint`` columns equal the model's), ``illustrative`` (what is
         not data) and ``files``.
     """
-    out = Path(out_dir)
+    with staged(out_dir):  # the steps' files appear together at the end, or none of them
+        return _demo_supply_chain(engine, Path(out_dir), method, target, year, progress)
+
+
+def _demo_supply_chain(engine, out: Path, method, target, year, progress) -> dict:
     steps = 6
 
     def step(i, what):
