@@ -16,6 +16,7 @@ import contextlib
 import contextvars
 import hashlib
 import io
+import math
 import logging
 import os
 import shutil
@@ -37,6 +38,7 @@ __all__ = [
     "decode_text",
     "jsonable",
     "open_text",
+    "parse_number",
     "output_lock",
     "read_text",
     "staged",
@@ -471,6 +473,50 @@ def decode_text(raw: bytes, path: str | os.PathLike = "<input>") -> str:
         "UTF-8 (UTF-16 and GBK/GB18030 are also read)",
         line,
     )
+
+
+def parse_number(
+    value,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    lo_open: bool = False,
+    hi_open: bool = False,
+) -> float:
+    """A finite number from a user's cell (text or number), within ``[lo, hi]`` (an open end
+    with ``lo_open`` / ``hi_open``): the one rule for numbers read from CSV/xlsx files.
+
+    Raises ``ValueError`` whose message says what is wrong ("not a number", "must be > 0", ...);
+    the reader turns it into its own located error (file, row, column).
+
+    >>> parse_number(" 2.5 ", lo=0)
+    2.5
+    >>> parse_number("0", lo=0, lo_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: must be a finite number > 0
+    >>> parse_number("n/a")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a number
+    """
+    try:
+        v = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ValueError("not a number") from None
+    bounds = []
+    if lo is not None:
+        bounds.append(f"{'>' if lo_open else '>='} {lo:g}")
+    if hi is not None:
+        bounds.append(f"{'<' if hi_open else '<='} {hi:g}")
+    bad = (
+        not math.isfinite(v)
+        or (lo is not None and (v <= lo if lo_open else v < lo))
+        or (hi is not None and (v >= hi if hi_open else v > hi))
+    )
+    if bad:
+        raise ValueError("must be a finite number" + (" " + " and ".join(bounds) if bounds else ""))
+    return v
 
 
 def read_text(path: str | os.PathLike) -> str:
