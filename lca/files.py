@@ -16,8 +16,8 @@ import contextlib
 import contextvars
 import hashlib
 import io
-import math
 import logging
+import math
 import os
 import shutil
 import signal
@@ -38,8 +38,8 @@ __all__ = [
     "decode_text",
     "jsonable",
     "open_text",
-    "parse_number",
     "output_lock",
+    "parse_number",
     "read_text",
     "staged",
     "write_atomic",
