@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from peewee import fn
 
+from ._marks import BACKUP_MARK, TEMP_MARK
 from ._quiet import quiet
 from .methods import REQUIRED_METHODS
 
@@ -31,14 +32,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger("lca.project")
 
-#: The marks of :func:`lca.imports.write_database`'s temporary and backup databases (the same
-#: strings as ``lca.imports._write.TEMP_MARK`` / ``BACKUP_MARK``; a test checks they agree).
-TEMP_MARK = ".pcf-import-"
-BACKUP_MARK = ".pcf-backup-"
 #: Prefix of a project being built by :func:`lca.project.open_project` (a directory in the
 #: Brightway directory, moved into place when complete).
 SETUP_MARK = ".pcf-setup-"
-_LEFTOVER = re.compile(r"(?P<base>.+)\.pcf-(?P<kind>import|backup)-(?P<tag>[0-9A-Za-z]+)")
+_LEFTOVER = re.compile(
+    rf"(?P<base>.+)(?P<mark>{re.escape(TEMP_MARK)}|{re.escape(BACKUP_MARK)})(?P<tag>[0-9A-Za-z]+)"
+)
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,8 @@ def clean_leftovers(proj: Project, level: int = logging.WARNING) -> list[str]:
     imports: dict[tuple[str, str], dict[str, str]] = {}
     for name in leftovers(proj):
         m = _LEFTOVER.fullmatch(name)
-        imports.setdefault((m["base"], m["tag"]), {})[m["kind"]] = name
+        kind = "import" if m["mark"] == TEMP_MARK else "backup"
+        imports.setdefault((m["base"], m["tag"]), {})[kind] = name
     for (base, _), parts in sorted(imports.items()):
         tmp, backup = parts.get("import"), parts.get("backup")
         base_ok = base in bd.databases and _rows(base) > 0

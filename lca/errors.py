@@ -9,25 +9,36 @@ programs need not parse the message. Leaf errors also subclass the matching buil
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 
 class PCFError(Exception):
     """Base class of every error the engine raises on purpose."""
 
 
-class UnknownProduct(PCFError, KeyError):
+class KeyErrorMessage(KeyError):
+    """A ``KeyError`` whose text is its message: a plain ``KeyError`` would print it quoted.
+
+    The base of every leaf error that is also a ``KeyError`` (``class UnknownPart(PCFError,
+    KeyErrorMessage)``), so a generic ``except KeyError`` still catches it.
+
+    >>> str(KeyError("no such key")), str(KeyErrorMessage("no such key"))
+    ("'no such key'", 'no such key')
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownProduct(PCFError, KeyErrorMessage):
     """A product (activity) key that is not in the project."""
 
     def __init__(self, key, hint: str = ""):
         self.key = key
         super().__init__(f"Unknown product {key!r}" + (f": {hint}" if hint else ""))
 
-    def __str__(self) -> str:  # KeyError would quote the message
-        return self.args[0]
 
-
-class UnknownMethod(PCFError, KeyError):
+class UnknownMethod(PCFError, KeyErrorMessage):
     """An impact assessment method (alias or tuple) that is not registered or not installed."""
 
     def __init__(self, method, known: Iterable[str] = ()):
@@ -37,9 +48,6 @@ class UnknownMethod(PCFError, KeyError):
         if known:
             msg += f"; known aliases: {', '.join(known)}"
         super().__init__(msg)
-
-    def __str__(self) -> str:
-        return self.args[0]
 
 
 class TechnosphereError(PCFError, ValueError):
@@ -94,6 +102,71 @@ class UnlinkedExchanges(InventoryError):
             f"{source}: {len(self.unlinked)} unlinked exchange(s); nothing was written:\n"
             + "\n".join(lines)
             + more
+        )
+
+
+class DuplicateCode(InventoryError):
+    """Two activities of one inventory file with one code (bw2data would keep only the last);
+    names the file, the code and where it occurs (rows of a CSV, else activity names)."""
+
+    def __init__(self, path, code: str, where: str, more: int = 0):
+        self.path, self.code, self.where, self.more = str(path), code, where, more
+        also = f" (and {more} more duplicate code(s))" if more else ""
+        super().__init__(
+            f"{path}: duplicate code {code!r} at {where}{also}: every activity needs its own code"
+        )
+
+
+class DatabaseExists(InventoryError):
+    """An import of a database that exists, without ``overwrite``; names the source and the
+    database."""
+
+    def __init__(self, source, database: str):
+        self.source, self.database = str(source), database
+        super().__init__(f"{source}: database {database!r} already exists")
+
+
+class ShippedDatabase(InventoryError):
+    """A user's file would replace a database shipped with the engine (without
+    ``replace_shipped``); names the source, the database and the file it was shipped from."""
+
+    def __init__(self, source, database: str, shipped_from):
+        self.source, self.database, self.shipped_from = str(source), database, shipped_from
+        super().__init__(
+            f"database {database!r} is a shipped database (from {shipped_from}); "
+            f"{source} would replace it: nothing was written. To replace it anyway, say so: "
+            f"pcf import {source} --replace (Python: replace_shipped=True), or give the file "
+            "another database name"
+        )
+
+
+class DependentsWouldBreak(InventoryError):
+    """Replacing a database would remove codes other databases link to; names the source, the
+    database and, per dependent database, the codes it would lose (``lost``)."""
+
+    def __init__(self, source, database: str, lost: Mapping[str, Sequence[str]]):
+        self.source, self.database = str(source), database
+        self.lost = {db: list(codes) for db, codes in sorted(lost.items())}
+        shown = "; ".join(
+            f"{db} uses {', '.join(repr(c) for c in cs[:10])}"
+            + (f" and {len(cs) - 10} more" if len(cs) > 10 else "")
+            for db, cs in self.lost.items()
+        )
+        super().__init__(
+            f"{source}: replacing database {database!r} would remove "
+            f"codes its dependents link to ({shown}); nothing was written. Keep those "
+            "codes in the file, or re-import the dependents too"
+        )
+
+
+class DatabaseFromSeveralFiles(InventoryError):
+    """One import whose files would write the same database; names the database and files."""
+
+    def __init__(self, database: str, sources: Sequence):
+        self.database, self.sources = database, [str(s) for s in sources]
+        super().__init__(
+            f"database {database!r} comes from several of the files "
+            f"({', '.join(self.sources)}); nothing was written"
         )
 
 

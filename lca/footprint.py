@@ -17,146 +17,37 @@ activities without a stage count toward the stage of the tagged activity they su
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import re
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from . import maths, methods
-from ._quiet import quiet
-from ._singular import factorize_named
-from .errors import (
-    InvalidAmount,
-    InventoryError,
-    NonSquareTechnosphere,
-    PCFError,
-    UnknownMethod,
-    UnknownProduct,
+from ._footprint_result import (
+    STAGES,
+    UNASSIGNED,
+    FootprintResult,
+    ProcessRow,
+    order_stages,
+    share,
 )
+from ._quiet import quiet
+from ._system import System, check_product, node_metadata, nonsquare
+from .errors import InvalidAmount, NonSquareTechnosphere, UnknownMethod, UnknownProduct
 from .project import Project
-from .solver import Factorization
+from .solver import factorize_named
+
+__all__ = ["STAGES", "UNASSIGNED", "FootprintEngine", "FootprintResult", "ProcessRow", "System"]
 
 # bw2calc and bw2data are imported inside the functions that need them, on purpose: they are
 # heavy (~1.4-1.9 s) and `pcf --help` must stay under 1 s.
 
 log = logging.getLogger(__name__)
-
-#: Life-cycle stages (GHG Protocol Product Standard; EU Battery Regulation Annex II names).
-STAGES = {
-    "raw_material_acquisition": "Raw material acquisition and pre-processing",
-    "production": "Main product production",
-    "distribution": "Distribution and storage",
-    "use": "Use",
-    "end_of_life": "End of life and recycling",
-}
-UNASSIGNED = "unassigned"
-
-Key = tuple[str, str]
-
-
-@dataclass
-class ProcessRow:
-    key: Key | None
-    name: str
-    location: str | None
-    value: float
-    share: float
-
-
-@dataclass
-class FootprintResult:
-    """A product's carbon footprint under one method. All values in the method's unit.
-
-    ``by_stage``, ``by_gas`` and ``top_processes`` (with its last "rest" row) each sum to
-    ``total``; so does ``fossil + biogenic + land_use``.
-    """
-
-    product: Key
-    product_name: str
-    product_unit: str
-    amount: float
-    method: tuple[str, ...]
-    method_alias: str | None
-    unit: str
-    total: float
-    fossil: float
-    biogenic: float
-    land_use: float
-    split_source: str  # "bundled" sub-methods or "derived" from flow names
-    biogenic_co2_emissions: float  # kg CO2 (not characterised by IPCC methods)
-    biogenic_co2_removals: float  # kg CO2, negative
-    by_gas: dict[str, float] = field(default_factory=dict)
-    by_stage: dict[str, float] = field(default_factory=dict)
-    top_processes: list[ProcessRow] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["product"] = list(self.product)
-        d["method"] = list(self.method)
-        for row in d["top_processes"]:
-            row["key"] = list(row["key"]) if row["key"] else None
-        return d
-
-    def to_json(self, **kw) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
-
-    def to_frame(self):
-        """Long table: one row per (breakdown, item) with value and share of the total."""
-        rows = [("total", "total", self.total)]
-        rows += [("split", k, getattr(self, k)) for k in methods.PARTS]
-        rows += [("stage", k, v) for k, v in self.by_stage.items()]
-        rows += [("gas", k, v) for k, v in self.by_gas.items()]
-        rows += [
-            ("process", r.name + (f" [{r.location}]" if r.location else ""), r.value)
-            for r in self.top_processes
-        ]
-        df = pd.DataFrame(rows, columns=["breakdown", "item", "value"])
-        df["share"] = df["value"] / self.total if self.total else np.nan
-        df.insert(0, "product", f"{self.product[0]}|{self.product[1]}")
-        df.insert(1, "method", "|".join(self.method))
-        return df
-
-
-@dataclass
-class System:
-    """Technosphere and biosphere of a set of databases, with labels and one factorisation."""
-
-    A: sp.csr_matrix
-    B: sp.csr_matrix
-    activity_ids: np.ndarray  # column -> node id
-    product_index: dict[int, int]  # node id -> row of A
-    activity_index: dict[int, int]  # node id -> column of A
-    flow_ids: np.ndarray  # row of B -> flow id
-    keys: list[Key]
-    names: list[str]
-    locations: list[str | None]
-    units: list[str | None]
-    stages: np.ndarray
-    flow_names: list[str]
-    fact: Factorization
-    databases: frozenset[str]
-    #: each database's (name, modified, processed) stamp when the system was built
-    stamp: tuple = ()
-
-    def changed(self, A: sp.spmatrix, B: sp.spmatrix) -> System:
-        """A copy with technosphere ``A`` and biosphere ``B`` (same shapes and labels);
-        ``A`` is factorised again only if it differs. The Brightway database is not touched."""
-        A, B = sp.csr_matrix(A), sp.csr_matrix(B)
-        if A.shape != self.A.shape or B.shape != self.B.shape:
-            raise ValueError(
-                f"changed matrices {A.shape}, {B.shape} do not match the system's "
-                f"{self.A.shape}, {self.B.shape}"
-            )
-        same_a = (A != self.A).nnz == 0
-        fact = self.fact if same_a else factorize_named(A, [f"{k[0]}|{k[1]}" for k in self.keys])
-        return replace(self, A=A, B=B, fact=fact)
 
 
 class FootprintEngine:
@@ -228,7 +119,7 @@ class FootprintEngine:
 
     def system_for(self, nodes: Sequence) -> System:
         for n in nodes:
-            _check_product(self.project, n)
+            check_product(self.project, n)
         dbs = frozenset(n["database"] for n in nodes)
         for k, sysm in list(self._systems.items()):
             if dbs <= k:
@@ -259,7 +150,7 @@ class FootprintEngine:
             try:
                 lca.load_lci_data()
             except bc.errors.NonsquareTechnosphere as exc:
-                raise _nonsquare(exc, databases) from exc
+                raise nonsquare(exc, databases) from exc
         A = sp.csr_matrix(lca.technosphere_matrix)
         B = sp.csr_matrix(lca.biosphere_matrix)
         act = dict(lca.dicts.activity)
@@ -271,8 +162,8 @@ class FootprintEngine:
         flow_ids = np.empty(len(flows), dtype=np.int64)
         for fid, row in flows.items():
             flow_ids[row] = fid
-        meta = _node_metadata(activity_ids)
-        fmeta = _node_metadata(flow_ids)
+        meta = node_metadata(activity_ids)
+        fmeta = node_metadata(flow_ids)
         keys = [meta[i][0] for i in activity_ids]
         labels = [f"{k[0]}|{k[1]}" for k in keys]
         if A.shape[0] != A.shape[1]:
@@ -390,13 +281,13 @@ class FootprintEngine:
                 sysm.names[j],
                 sysm.locations[j],
                 float(proc[j]),
-                _share(proc[j], total),
+                share(proc[j], total),
             )
             for j in idx
             if proc[j] != 0
         ]
         rest += float(sum(proc[j] for j in idx if proc[j] == 0))
-        rows.append(ProcessRow(None, "rest", None, rest, _share(rest, total)))
+        rows.append(ProcessRow(None, "rest", None, rest, share(rest, total)))
         return FootprintResult(
             product=node.key,
             product_name=node["name"],
@@ -413,7 +304,7 @@ class FootprintEngine:
             biogenic_co2_emissions=bio["emissions"],
             biogenic_co2_removals=bio["removals"],
             by_gas=dict(sorted(by_gas.items(), key=lambda kv: -abs(kv[1]))),
-            by_stage=_order_stages(by_stage),
+            by_stage=order_stages(by_stage),
             top_processes=rows,
         )
 
@@ -446,66 +337,3 @@ class FootprintEngine:
         cols = [methods.alias_of(m) or "|".join(m) for m in method_list]
         index = [f"{n['database']}|{n['code']}" for n in nodes]
         return pd.DataFrame(np.asarray(H).T, index=index, columns=cols)
-
-
-def _check_product(project: Project, node) -> None:
-    """Raise :class:`UnknownProduct` for an elementary flow given as a product."""
-    kind = node.get("type")
-    known = (*project.bd.labels.lci_node_types, *project.bd.labels.other_node_types)
-    if node["database"] == project.biosphere or (kind is not None and kind not in known):
-        raise UnknownProduct(
-            node.key, f"{node.get('name')!r} is an elementary flow, not a product (an activity)"
-        )
-
-
-def _nonsquare(exc: Exception, databases) -> NonSquareTechnosphere:
-    """bw2calc's NonsquareTechnosphere as ours, saying what usually causes it."""
-    nums = [int(x) for x in re.findall(r"(\d+) (?:activities|products)", str(exc))]
-    n_act, n_prod = (nums + [0, 0])[:2]
-    return NonSquareTechnosphere(
-        n_prod,
-        n_act,
-        where=f"databases {', '.join(sorted(databases))}: some exchanges point at nodes that "
-        "no longer exist (a database they use was replaced outside pcf import); re-import "
-        "the databases that use it, or run pcf doctor",
-    )
-
-
-def _share(v: float, total: float) -> float:
-    return float(v / total) if total else float("nan")
-
-
-def _order_stages(d: dict) -> dict:
-    order = list(STAGES) + [UNASSIGNED]
-    return {k: d[k] for k in sorted(d, key=lambda k: order.index(k) if k in order else 99)}
-
-
-def _node_metadata(ids: np.ndarray) -> dict[int, tuple]:
-    """id -> (key, name, location, unit, stage) for nodes, read in bulk from bw2data's SQLite."""
-    from bw2data.backends import ActivityDataset as AD
-
-    out: dict[int, tuple] = {}
-    ids = [int(i) for i in ids]
-    for chunk in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-        part = ids[chunk : chunk + 900]
-        for row in AD.select(AD.id, AD.database, AD.code, AD.name, AD.location, AD.data).where(
-            AD.id.in_(part)
-        ):
-            data = row.data or {}
-            stage = data.get("stage") or None
-            if stage is not None and stage not in STAGES:
-                raise InventoryError(
-                    f"activity {(row.database, row.code)!r} has unknown stage {stage!r}; "
-                    f"expected one of {', '.join(STAGES)}"
-                )
-            out[row.id] = (
-                (row.database, row.code),
-                row.name,
-                row.location,
-                data.get("unit"),
-                stage,
-            )
-    missing = set(ids) - set(out)
-    if missing:
-        raise PCFError(f"{len(missing)} matrix node(s) missing from the project database")
-    return out

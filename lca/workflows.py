@@ -15,7 +15,7 @@ import numpy as np
 
 from . import methods
 from ._quiet import quiet
-from .errors import InventoryError
+from .errors import InventoryError, UncertaintyError
 from .footprint import FootprintEngine
 from .imports import import_inventory
 from .montecarlo import from_bw2calc, monte_carlo
@@ -138,7 +138,16 @@ def uncertainty(
     ``iterations, seed, deterministic, mean, median, std, p2_5, p97_5`` (the deterministic score
     is not the mean: lognormal inputs skew the distribution); with ``keep_samples`` also
     ``samples``, the score of every draw (a numpy array).
+
+    Raises
+    ------
+    UncertaintyError
+        Naming ``iterations`` when it is below 2 (a standard deviation needs 2 draws).
     """
+    if iterations < 2:
+        raise UncertaintyError(
+            f"iterations: {iterations!r} is too few: a standard deviation needs at least 2 draws"
+        )
     import bw2calc as bc  # lazy on purpose: heavy (~1.9 s); `pcf --help` must stay fast
 
     m = methods.resolve(method)

@@ -33,6 +33,7 @@ from pathlib import Path
 from .._quiet import quiet
 from ..data import inventories_dir
 from ..errors import (
+    DuplicateCode,
     InputFileError,
     InvalidAmount,
     InventoryError,
@@ -182,10 +183,7 @@ def _check_duplicate_codes(path: Path, data: list[dict]) -> None:
         if at and len(at) > 1
         else "activities " + ", ".join(repr(n) for n in names)
     )
-    more = f" (and {len(dups) - 1} more duplicate code(s))" if len(dups) > 1 else ""
-    raise InventoryError(
-        f"{path}: duplicate code {code!r} at {where}{more}: every activity needs its own code"
-    )
+    raise DuplicateCode(path, code, where, more=len(dups) - 1)
 
 
 def _check_unlinked_units(

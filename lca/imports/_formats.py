@@ -53,6 +53,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from .._marks import TEMP_MARK
 from .._quiet import quiet
 from ..errors import InvalidAmount, InventoryError, UnlinkedExchanges
 from ..project import Project
@@ -350,9 +351,7 @@ def _link_other_databases(proj: Project, imp) -> None:
     ):
         return
     others = sorted(
-        d
-        for d in bd.databases
-        if d not in (proj.biosphere, imp.db_name) and ".pcf-import-" not in d
+        d for d in bd.databases if d not in (proj.biosphere, imp.db_name) and TEMP_MARK not in d
     )
     with quiet(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", "`kind` is deprecated", DeprecationWarning)

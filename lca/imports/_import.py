@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..errors import InventoryError
+from ..errors import DatabaseFromSeveralFiles, InventoryError
 from ..project import Project
 from ._brightway import pending_inventory
 from ._formats import detect_format, read_any
@@ -102,10 +102,8 @@ def import_many(
         names = [i.name for i in items]
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
-            raise InventoryError(
-                f"database {twice[0]!r} comes from several of the files "
-                f"({', '.join(str(i.source) for i in items if i.name == twice[0])}); "
-                "nothing was written"
+            raise DatabaseFromSeveralFiles(
+                twice[0], [i.source for i in items if i.name == twice[0]]
             )
         return write_databases(proj, items, overwrite=overwrite, replace_shipped=replace_shipped)
 

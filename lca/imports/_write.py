@@ -18,15 +18,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._marks import BACKUP_MARK, TEMP_MARK
 from .._quiet import quiet
 from ..data import inventories_dir
-from ..errors import InventoryError
+from ..errors import DatabaseExists, DependentsWouldBreak, InventoryError, ShippedDatabase
 from ..project import Project
 
 log = logging.getLogger(__name__)
 
-TEMP_MARK = ".pcf-import-"
-BACKUP_MARK = ".pcf-backup-"
 #: the folders of the inventories package whose files are the shipped databases
 SHIPPED_FOLDERS = ("background", "products")
 
@@ -158,14 +157,9 @@ def _report(item: Pending, replaced: bool, unchanged: bool = False) -> ImportRep
 def _check_replace(item: Pending, meta: dict, overwrite: bool, replace_shipped: bool) -> None:
     where = item.source or item.name
     if not overwrite:
-        raise InventoryError(f"{where}: database {item.name!r} already exists")
+        raise DatabaseExists(where, item.name)
     if is_shipped(meta) and not item.shipped and not replace_shipped:
-        raise InventoryError(
-            f"database {item.name!r} is a shipped database (from {meta.get('pcf_source_path')}); "
-            f"{where} would replace it: nothing was written. To replace it anyway, say so: "
-            f"pcf import {where} --replace (Python: replace_shipped=True), or give the file "
-            "another database name"
-        )
+        raise ShippedDatabase(where, item.name, meta.get("pcf_source_path"))
 
 
 def _check_dependents(bd, todo: list[Pending], replacing: set[str]) -> set[str]:
@@ -192,16 +186,7 @@ def _check_dependents(bd, todo: list[Pending], replacing: set[str]) -> set[str]:
         codes = {code for _, code in item.data}
         lost = {db: sorted(c - codes) for db, c in used.items() if c - codes}
         if lost:
-            shown = "; ".join(
-                f"{db} uses {', '.join(repr(c) for c in cs[:10])}"
-                + (f" and {len(cs) - 10} more" if len(cs) > 10 else "")
-                for db, cs in sorted(lost.items())
-            )
-            raise InventoryError(
-                f"{item.source or item.name}: replacing database {item.name!r} would remove "
-                f"codes its dependents link to ({shown}); nothing was written. Keep those "
-                "codes in the file, or re-import the dependents too"
-            )
+            raise DependentsWouldBreak(item.source or item.name, item.name, lost)
     return dependents
 
 

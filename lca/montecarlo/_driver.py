@@ -95,6 +95,46 @@ def monte_carlo(
         For mismatched shapes or parameters stats_arrays cannot draw.
     """
     t0 = time.perf_counter()
+    C, F, direction = _checked(
+        technosphere, biosphere, characterization, demands, iterations, direction, method
+    )
+    job = _Job(
+        technosphere,
+        biosphere,
+        C,
+        F,
+        iterations,
+        seed,
+        adjoint=direction == "adjoint",
+        method=method,
+        batch=batch,
+        rtol=rtol,
+        maxiter=maxiter,
+        bw2calc_seeds=bw2calc_seeds,
+        factorization=factorization,
+    )
+    workers = max(1, min(int(workers), len(job.starts)))
+    if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        log.info("no 'fork' start method on this platform: Monte Carlo runs in one process")
+        workers = 1
+    with _one_blas_thread():
+        parts = _dispatch(job.run, workers)
+    scores, its, fallbacks = _collect(parts, iterations, C.shape[0], F.shape[1])
+    return MonteCarloResult(
+        scores, job.deterministic, seed, direction, its, fallbacks, time.perf_counter() - t0
+    )
+
+
+def _checked(
+    technosphere: UncertainMatrix,
+    biosphere: UncertainMatrix,
+    characterization,
+    demands,
+    iterations: int,
+    direction: str,
+    method: str,
+) -> tuple[np.ndarray, sp.csc_matrix, str]:
+    """``C`` (2-D), ``F`` (sparse columns) and the resolved direction; raises on bad input."""
     n, m_act = technosphere.shape
     if n != m_act:
         raise NonSquareTechnosphere(n, m_act, "Monte Carlo")
@@ -106,127 +146,170 @@ def monte_carlo(
             f"characterization has {C.shape[1]} flows; the biosphere has {biosphere.shape[0]}"
         )
     F = _as_2d_columns(demands, n, "demands")
-    n_methods, n_demands = C.shape[0], F.shape[1]
     if direction == "auto":
-        direction = "adjoint" if n_methods <= n_demands else "forward"
+        direction = "adjoint" if C.shape[0] <= F.shape[1] else "forward"
     if direction not in ("adjoint", "forward"):
         raise UncertaintyError(
             f"direction must be 'adjoint', 'forward' or 'auto', not {direction!r}"
         )
-    adjoint = direction == "adjoint"
     if iterations < 1:
         raise UncertaintyError(f"iterations must be positive, not {iterations}")
-
     if method not in ("gmres", "refine"):
         raise UncertaintyError(f"method must be 'gmres' or 'refine', not {method!r}")
-    iterate = gmres if method == "gmres" else refine
-    A0 = technosphere.static()
-    fact = factorization if factorization is not None else factorize(A0)
-    pat = _Pattern(technosphere, transpose=adjoint)  # CSR of Aᵀ (adjoint) or of A (forward)
-    bkeep = (biosphere.row >= 0) & (biosphere.col >= 0)
-    b_row, b_col, b_sign = biosphere.row[bkeep], biosphere.col[bkeep], biosphere.sign[bkeep]
-    CB_rows = C[:, b_row]  # methods x used biosphere entries
+    return C, F, direction
 
-    def direct(bvals: np.ndarray) -> np.ndarray:  # e = C B (methods x activities)
-        w = CB_rows * (bvals[bkeep] * b_sign)
-        return np.vstack([np.bincount(b_col, weights=wi, minlength=n) for wi in w])
 
-    # deterministic scores
-    e0 = direct(biosphere.amount)
-    if adjoint:
-        lam0 = fact.solve_transposed(e0.T)  # n x methods
-        deterministic = np.asarray((F.T @ lam0).T)
-    else:
-        s0 = fact.solve(F.toarray())
-        deterministic = e0 @ s0
-    width = n_methods if adjoint else n_demands
-    # dual-weighted residual test for refine in adjoint mode: W = A⁻¹ F, once (few demands)
-    dual = fact.solve(F.toarray()) if adjoint and method == "refine" and n_demands <= 16 else None
-    x_static = lam0 if adjoint else s0
+class _Job:
+    """One Monte Carlo run: the static solution and what every block of draws needs.
 
-    kw = {"bw2calc_seeds": bw2calc_seeds}
-    Fd = F.toarray() if not adjoint else None
-    starts = list(range(0, iterations, batch))
+    :meth:`run` is what a worker does (in this process or a forked one); the arithmetic is
+    the same whichever worker solves a block.
+    """
 
-    def run(worker: int, workers: int) -> list:
+    def __init__(
+        self,
+        technosphere: UncertainMatrix,
+        biosphere: UncertainMatrix,
+        C: np.ndarray,
+        F: sp.csc_matrix,
+        iterations: int,
+        seed: int | None,
+        *,
+        adjoint: bool,
+        method: str,
+        batch: int,
+        rtol: float,
+        maxiter: int,
+        bw2calc_seeds: bool,
+        factorization: Factorization | None,
+    ) -> None:
+        self.technosphere, self.biosphere, self.F = technosphere, biosphere, F
+        self.iterations, self.seed, self.batch = iterations, seed, batch
+        self.adjoint, self.rtol, self.maxiter = adjoint, rtol, maxiter
+        self.bw2calc_seeds = bw2calc_seeds
+        self.n = technosphere.shape[0]
+        self.n_methods, self.n_demands = C.shape[0], F.shape[1]
+        self.iterate = gmres if method == "gmres" else refine
+        A0 = technosphere.static()
+        fact = factorization if factorization is not None else factorize(A0)
+        self.fact = fact
+        self.pat = _Pattern(technosphere, transpose=adjoint)  # CSR of Aᵀ (adjoint) or of A
+        self.bkeep = (biosphere.row >= 0) & (biosphere.col >= 0)
+        b_row = biosphere.row[self.bkeep]
+        self.b_col, self.b_sign = biosphere.col[self.bkeep], biosphere.sign[self.bkeep]
+        self.CB_rows = C[:, b_row]  # methods x used biosphere entries
+
+        # deterministic scores
+        e0 = self.direct(biosphere.amount)
+        if adjoint:
+            lam0 = fact.solve_transposed(e0.T)  # n x methods
+            self.deterministic = np.asarray((F.T @ lam0).T)
+        else:
+            s0 = fact.solve(F.toarray())
+            self.deterministic = e0 @ s0
+        self.width = self.n_methods if adjoint else self.n_demands
+        # dual-weighted residual test for refine in adjoint mode: W = A⁻¹ F, once (few demands)
+        few = adjoint and method == "refine" and self.n_demands <= 16
+        self.dual = fact.solve(F.toarray()) if few else None
+        self.x_static = lam0 if adjoint else s0
+        self.Fd = F.toarray() if not adjoint else None
+        self.starts = list(range(0, iterations, batch))
+
+    def direct(self, bvals: np.ndarray) -> np.ndarray:
+        """``e = C B`` (methods x activities) for the biosphere values ``bvals``."""
+        w = self.CB_rows * (bvals[self.bkeep] * self.b_sign)
+        return np.vstack([np.bincount(self.b_col, weights=wi, minlength=self.n) for wi in w])
+
+    def run(self, worker: int, workers: int) -> list:
         """Blocks ``worker::workers``; every worker draws every block so the streams match."""
 
         def mine(i: int) -> bool:
             return i % workers == worker
 
-        t_blocks = sample_blocks(technosphere, seed, batch, tag=TECHNOSPHERE, wanted=mine, **kw)
-        b_blocks = sample_blocks(biosphere, seed, batch, tag=BIOSPHERE, wanted=mine, **kw)
+        seed, batch, bw2 = self.seed, self.batch, self.bw2calc_seeds
+        t_blocks = sample_blocks(
+            self.technosphere, seed, batch, tag=TECHNOSPHERE, wanted=mine, bw2calc_seeds=bw2
+        )
+        b_blocks = sample_blocks(
+            self.biosphere, seed, batch, tag=BIOSPHERE, wanted=mine, bw2calc_seeds=bw2
+        )
         parts = []
-        for index, start in enumerate(starts):
+        for index, start in enumerate(self.starts):
             t_block, b_block = next(t_blocks), next(b_blocks)
             if not mine(index):
                 continue
-            parts.append(solve_block(start, t_block, b_block))
+            parts.append(self.solve_block(start, t_block, b_block))
         return parts
 
-    def solve_block(start: int, t_block: np.ndarray, b_block: np.ndarray) -> tuple:
-        k = min(batch, iterations - start)
-        data = pat.values_block(t_block[:, :k])  # k x nnz
-        rhs = np.empty((n, k * width))
+    def solve_block(self, start: int, t_block: np.ndarray, b_block: np.ndarray) -> tuple:
+        """``(start, scores, refinement steps, draws that fell back)`` of one block of draws."""
+        k = min(self.batch, self.iterations - start)
+        width = self.width
+        data = self.pat.values_block(t_block[:, :k])  # k x nnz
+        rhs = np.empty((self.n, k * width))
         E = []
         for t in range(k):
-            e_t = direct(b_block[:, t])
+            e_t = self.direct(b_block[:, t])
             E.append(e_t)
-            rhs[:, t * width : (t + 1) * width] = e_t.T if adjoint else Fd
-        x0 = np.tile(x_static, (1, k))
-        if adjoint:
-            extra = {"dual": dual} if dual is not None else {}
-            x, it, ok = iterate(
-                fact.solve_transposed,
-                pat,
-                data,
-                rhs,
-                x0,
-                lambda v, cols: np.asarray(F.T @ v),
-                rtol=rtol,
-                maxiter=maxiter,
-                width=width,
-                **extra,
-            )
-        else:
-            Ek = np.stack(E)  # draws x methods x n
-
-            def outputs(v, cols):
-                return np.einsum("cmn,nc->mc", Ek[cols // width], v)
-
-            x, it, ok = iterate(fact.solve, pat, data, rhs, x0, outputs, rtol=rtol,
-                               maxiter=maxiter, width=width)  # fmt: skip
-        sc = np.empty((k, n_methods, n_demands))
+            rhs[:, t * width : (t + 1) * width] = e_t.T if self.adjoint else self.Fd
+        x, it, ok = self._iterate(data, rhs, np.tile(self.x_static, (1, k)), E)
+        sc = np.empty((k, self.n_methods, self.n_demands))
         its = np.zeros(k, dtype=np.int64)
         fell = []
         for t in range(k):
             cols = slice(t * width, (t + 1) * width)
             if not np.all(ok[cols]):
                 fell.append(start + t)
-                log.warning(
-                    "Monte Carlo draw %d did not converge in %d refinement steps; "
-                    "solving it with a fresh factorisation", start + t, maxiter
-                )  # fmt: skip
-                K = pat.matrix(data[t])
-                try:
-                    ft = factorize(K)
-                except SingularTechnosphere as exc:
-                    raise SingularTechnosphere(detail=f"drawn technosphere {start + t}") from exc
-                x[:, cols] = ft.solve(rhs[:, cols])  # K is Aᵀ (adjoint) or A (forward)
+                x[:, cols] = self._fresh(start + t, data[t], rhs[:, cols])
             else:
                 its[t] = int(it[cols].max())
-            if adjoint:
-                sc[t] = np.asarray((F.T @ x[:, cols]).T)
+            if self.adjoint:
+                sc[t] = np.asarray((self.F.T @ x[:, cols]).T)
             else:
                 sc[t] = E[t] @ x[:, cols]
         return start, sc, its, fell
 
-    workers = max(1, min(int(workers), len(starts)))
-    if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
-        log.info("no 'fork' start method on this platform: Monte Carlo runs in one process")
-        workers = 1
-    with _one_blas_thread():
-        parts = _dispatch(run, workers)
+    def _iterate(self, data: np.ndarray, rhs: np.ndarray, x0: np.ndarray, E: list) -> tuple:
+        """The block's solutions by :func:`refine` or :func:`gmres` from the static ``x0``."""
+        F, width = self.F, self.width
+        if self.adjoint:
+            extra = {"dual": self.dual} if self.dual is not None else {}
+            return self.iterate(
+                self.fact.solve_transposed,
+                self.pat,
+                data,
+                rhs,
+                x0,
+                lambda v, cols: np.asarray(F.T @ v),
+                rtol=self.rtol,
+                maxiter=self.maxiter,
+                width=width,
+                **extra,
+            )
+        Ek = np.stack(E)  # draws x methods x n
+
+        def outputs(v, cols):
+            return np.einsum("cmn,nc->mc", Ek[cols // width], v)
+
+        return self.iterate(self.fact.solve, self.pat, data, rhs, x0, outputs, rtol=self.rtol,
+                            maxiter=self.maxiter, width=width)  # fmt: skip
+
+    def _fresh(self, draw: int, values: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+        """Draw ``draw`` solved with a fresh factorisation (refinement did not converge)."""
+        log.warning(
+            "Monte Carlo draw %d did not converge in %d refinement steps; "
+            "solving it with a fresh factorisation", draw, self.maxiter
+        )  # fmt: skip
+        K = self.pat.matrix(values)
+        try:
+            ft = factorize(K)
+        except SingularTechnosphere as exc:
+            raise SingularTechnosphere(detail=f"drawn technosphere {draw}") from exc
+        return ft.solve(rhs)  # K is Aᵀ (adjoint) or A (forward)
+
+
+def _collect(parts: list, iterations: int, n_methods: int, n_demands: int) -> tuple:
+    """The blocks' results in draw order: ``(scores, refinement steps, fallbacks)``."""
     scores = np.empty((iterations, n_methods, n_demands))
     its = np.zeros(iterations, dtype=np.int64)
     fallbacks: list[int] = []
@@ -234,9 +317,7 @@ def monte_carlo(
         scores[start : start + len(sc)] = sc
         its[start : start + len(sc)] = it_block
         fallbacks.extend(fell)
-    return MonteCarloResult(
-        scores, deterministic, seed, direction, its, fallbacks, time.perf_counter() - t0
-    )
+    return scores, its, fallbacks
 
 
 _JOB = None  # the closure a forked worker runs (inherited through fork, never pickled)
