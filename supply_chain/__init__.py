@@ -14,7 +14,8 @@ data (dataclasses, DataFrames). Modules: :mod:`.bom` (reading BOMs), :mod:`.bom_
 and triangular solves on arrays), :mod:`.roll_up` (the roll-up of a graph),
 :mod:`.hotspot_analysis` (contributions, sensitivities), :mod:`.paths`, :mod:`.levers` (the
 reduction problem: MILP, MACC, effects, verification, the levers CSV), :mod:`.model` (levers
-evaluated on a rolled-up BOM), :mod:`.suppliers` and :mod:`.scoring` (supplier scorecard),
+evaluated on a rolled-up BOM), :mod:`.model_plans` (a levers file's problem on the model and
+the exact check of a plan), :mod:`.suppliers` and :mod:`.scoring` (supplier scorecard),
 :mod:`.scenarios`, :mod:`.parameters`; supplier PCFs are read by :mod:`.pcfs` and one per
 product chosen by :mod:`.pcf_selection`; errors are in :mod:`.errors`.
 """
@@ -60,7 +61,8 @@ from .levers import (
     solve_verified,
     verify_plan,
 )
-from .model import ExactCheck, SupplyChainModel, check_plan_on_model, model_problem
+from .model import ExactCheck, SupplyChainModel
+from .model_plans import check_plan_on_model, model_problem
 from .paths import (
     activity_paths,
     bom_paths,

@@ -27,7 +27,7 @@ column              meaning
 ``part``            part id (required; unique key of the node)
 ``parent``          parent part id; empty for the product itself (a root row)
 ``quantity``        amount of ``part`` per 1 unit of ``parent`` (required unless a root row)
-``unit``            unit of ``quantity`` (a name in :data:`supply_chain.units.UNITS`); on the
+``unit``            unit of ``quantity`` (a name in :data:`lca.units.UNITS`); on the
                     part's first row it also fixes the part's unit
 ``loss``            share of the part lost in the parent's process, 0..1 (optional)
 ``yield``           yield of the parent's process for this part, 0..1 (optional)
@@ -66,7 +66,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from lca.files import open_text
+from lca.files import open_text, parse_number
 from lca.footprint import STAGES
 from lca.units import canonical, conversion_factor
 
@@ -192,18 +192,11 @@ def add_part(
 
 
 def _number(value, where: str, name: str, lo: float | None = None) -> float:
+    """``value`` as a finite number ``>= lo`` (:func:`lca.files.parse_number`), or a located error."""
     try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise BOMFormatError(where, name, value, "not a number") from None
-    if not math.isfinite(v) or (lo is not None and v < lo):
-        raise BOMFormatError(
-            where,
-            name,
-            value,
-            "must be a finite number" + (f" >= {lo:g}" if lo is not None else ""),
-        )
-    return v
+        return parse_number(value, lo=lo)
+    except ValueError as exc:
+        raise BOMFormatError(where, name, value, str(exc)) from None
 
 
 def _set_node(G: nx.DiGraph, part, where: str, **attrs) -> None:
@@ -255,6 +248,35 @@ def bom_from_records(records: Iterable[Mapping], source: str = "BOM") -> nx.DiGr
     >>> G.nodes["grid"]["activity"], G.graph["roots"]
     (('pcf-background', 'electricity-cn-2023'), ['cell'])
     """
+    rows = _clean_records(records, source)
+    roots = [(w, r) for w, r in rows if "parent" not in r]
+    if not roots:
+        raise BOMFormatError(source, "parent", None, "no root row (a row with an empty parent)")
+    G = nx.DiGraph(roots=[], root_rows={}, source=source)
+    for where, r in roots:
+        _add_root(G, where, r)
+    pending = [(w, r) for w, r in rows if "parent" in r]
+    parts = {r["part"] for _, r in rows}
+    for where, r in pending:
+        if r["parent"] not in parts:
+            raise BOMFormatError(where, "parent", r["parent"], "is not a part of any row")
+    # add edges once the parent exists (rows need not be ordered)
+    while pending:
+        later = [(w, r) for w, r in pending if not _add_row(G, w, r)]
+        if len(later) == len(pending):  # parents never reachable from a root: a cycle
+            H = nx.DiGraph([(r["parent"], r["part"]) for _, r in later])
+            check_acyclic(H, source)
+            raise BOMFormatError(
+                later[0][0], "parent", later[0][1]["parent"], "not reachable from any root"
+            )
+        pending = later
+    check_acyclic(G, source)
+    return G
+
+
+def _clean_records(records: Iterable[Mapping], source: str) -> list[tuple[str, dict]]:
+    """``(where, row)`` of each record: values stripped, blanks dropped, known columns only,
+    a ``part`` on every row."""
     rows = []
     for i, rec in enumerate(records, start=1):
         rec = {k: (v.strip() if isinstance(v, str) else v) for k, v in rec.items() if k is not None}
@@ -268,61 +290,47 @@ def bom_from_records(records: Iterable[Mapping], source: str = "BOM") -> nx.DiGr
         if "part" not in rec:
             raise BOMFormatError(where, "part", None, "empty")
         rows.append((where, rec))
-    roots = [(w, r) for w, r in rows if "parent" not in r]
-    if not roots:
-        raise BOMFormatError(source, "parent", None, "no root row (a row with an empty parent)")
-    G = nx.DiGraph(roots=[], root_rows={}, source=source)
-    for where, r in roots:
-        if r["part"] in G:
-            raise BOMFormatError(where, "part", r["part"], "root listed twice")
-        _set_node(
-            G,
-            r["part"],
-            unit=canonical(r.get("unit", "piece"), where),
-            where=where,
-            **{NODE_FIELDS[k]: r.get(k) for k in NODE_FIELDS},
-        )
-        G.graph["roots"].append(r["part"])
-        G.graph["root_rows"][r["part"]] = where
-    pending = [(w, r) for w, r in rows if "parent" in r]
-    parts = {r["part"] for _, r in rows}
-    for where, r in pending:
-        if r["parent"] not in parts:
-            raise BOMFormatError(where, "parent", r["parent"], "is not a part of any row")
-    # add edges once the parent exists (rows need not be ordered)
-    while pending:
-        later = []
-        for where, r in pending:
-            if r["parent"] not in G:
-                later.append((where, r))
-                continue
-            if "quantity" not in r:
-                raise BOMFormatError(where, "quantity", None, "empty")
-            if "unit" not in r:
-                raise BOMFormatError(where, "unit", None, "empty")
-            add_part(
-                G,
-                r["part"],
-                r["parent"],
-                r["quantity"],
-                r["unit"],
-                loss=r.get("loss", 0.0),
-                yield_=r.get("yield", 1.0),
-                sigma=r.get("sigma"),
-                where=where,
-                **{NODE_FIELDS[k]: r.get(k) for k in NODE_FIELDS},
-            )
-            if r.get("comment"):
-                G.edges[r["parent"], r["part"]]["comment"] = r["comment"]
-        if len(later) == len(pending):  # parents never reachable from a root: a cycle
-            H = nx.DiGraph([(r["parent"], r["part"]) for _, r in later])
-            check_acyclic(H, source)
-            raise BOMFormatError(
-                later[0][0], "parent", later[0][1]["parent"], "not reachable from any root"
-            )
-        pending = later
-    check_acyclic(G, source)
-    return G
+    return rows
+
+
+def _add_root(G: nx.DiGraph, where: str, r: Mapping) -> None:
+    """A root row: the product, recorded in ``G.graph["roots"]`` with its row."""
+    if r["part"] in G:
+        raise BOMFormatError(where, "part", r["part"], "root listed twice")
+    _set_node(
+        G,
+        r["part"],
+        unit=canonical(r.get("unit", "piece"), where),
+        where=where,
+        **{NODE_FIELDS[k]: r.get(k) for k in NODE_FIELDS},
+    )
+    G.graph["roots"].append(r["part"])
+    G.graph["root_rows"][r["part"]] = where
+
+
+def _add_row(G: nx.DiGraph, where: str, r: Mapping) -> bool:
+    """Add the line ``r`` under its parent; ``False`` (nothing added) if it is not in ``G`` yet."""
+    if r["parent"] not in G:
+        return False
+    if "quantity" not in r:
+        raise BOMFormatError(where, "quantity", None, "empty")
+    if "unit" not in r:
+        raise BOMFormatError(where, "unit", None, "empty")
+    add_part(
+        G,
+        r["part"],
+        r["parent"],
+        r["quantity"],
+        r["unit"],
+        loss=r.get("loss", 0.0),
+        yield_=r.get("yield", 1.0),
+        sigma=r.get("sigma"),
+        where=where,
+        **{NODE_FIELDS[k]: r.get(k) for k in NODE_FIELDS},
+    )
+    if r.get("comment"):
+        G.edges[r["parent"], r["part"]]["comment"] = r["comment"]
+    return True
 
 
 def _blank(v) -> bool:

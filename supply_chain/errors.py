@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lca.errors import PCFError
+from lca.errors import KeyErrorMessage, PCFError
 from lca.errors import UnitMismatch as BOMUnitMismatch  # noqa: F401  (the unit table's error)
 from lca.units import UnknownUnit  # noqa: F401  (the unit table lives in lca.units)
 
@@ -40,15 +40,12 @@ class BOMCycle(BOMError):
         )
 
 
-class UnknownPart(PCFError, KeyError):
+class UnknownPart(PCFError, KeyErrorMessage):
     """A part (BOM node) that is not in the bill of materials."""
 
     def __init__(self, part, where: str = ""):
         self.part = part
         super().__init__(f"Unknown part {part!r}" + (f" in {where}" if where else ""))
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return self.args[0]
 
 
 class InvalidPCF(PCFError, ValueError):

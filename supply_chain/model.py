@@ -5,16 +5,14 @@ A lever's *change* (:class:`~supply_chain.levers.changes.LeverChange`, the ``cha
 of a levers CSV) acts on the BOM, on a supplier's PCF or on the Brightway background
 (:mod:`supply_chain.levers.changes` gives the formula of each kind).
 :meth:`SupplyChainModel.effects` gives ``Δ`` per unit of the product,
-:meth:`SupplyChainModel.verify` the exact footprint after a plan (:class:`ExactCheck`);
-:func:`model_problem` builds the reduction problem of a levers file with the model's effects and
-:func:`check_plan_on_model` checks a solved plan on the model
-(:func:`supply_chain.levers.check_plan`).
+:meth:`SupplyChainModel.verify` the exact footprint after a plan (:class:`ExactCheck`).
+The reduction problem of a levers file on the model and the check of a solved plan are in
+:mod:`supply_chain.model_plans`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 
@@ -29,15 +27,9 @@ from .hotspot_analysis import part_amounts
 from .levers import (
     ExchangeChange,
     LeverChange,
-    ReductionPlan,
-    ReductionProblem,
     apply_changes,
-    check_plan,
     effects_from_supplier_pcf,
     lever_effects,
-    load_levers_csv,
-    read_baseline,
-    read_lever_changes,
 )
 from .pcf_selection import pcf_index
 from .roll_up import background_intensities, rollup
@@ -50,13 +42,7 @@ from .scenarios import (
     scenario_changes,
 )
 
-__all__ = [
-    "ExactCheck",
-    "ShippedValues",
-    "SupplyChainModel",
-    "check_plan_on_model",
-    "model_problem",
-]
+__all__ = ["ExactCheck", "SupplyChainModel"]
 
 
 @dataclass(frozen=True)
@@ -97,7 +83,9 @@ class SupplyChainModel:
     footprint source is an error); ``product`` its root.
     """
 
-    def __init__(self, G, engine, method="gwp100", pcfs: Iterable = (), on: dt.date | None = None):
+    def __init__(
+        self, G, engine, method=methods.DEFAULT, pcfs: Iterable = (), on: dt.date | None = None
+    ):
         self.G, self.engine, self.on = G, engine, on
         self.method = methods.resolve(method)
         self.pcfs = list(pcfs)
@@ -382,76 +370,3 @@ class SupplyChainModel:
         after = self.apply(applied).total - typed if applied else self.total - typed
         exact = self.total - after
         return ExactCheck(self.total, lin, exact, self.total - lin, after, lin - exact, given)
-
-
-@dataclass(frozen=True)
-class ShippedValues:
-    """The baseline and lever deltas as written in the files (to tell whether they are
-    current): ``baseline`` ``{product: footprint}``, ``deltas`` ``{lever: {product: Δ}}``."""
-
-    baseline: dict[str, float]
-    deltas: dict[str, dict[str, float]]
-
-
-def model_problem(
-    model: SupplyChainModel, levers_csv: str | os.PathLike, baseline_csv: str | os.PathLike
-) -> tuple[ReductionProblem, dict[str, LeverChange], ShippedValues]:
-    """The reduction problem of a levers file on the model: levers with model-computed effects,
-    the model's baseline footprint for its product and the files' volumes.
-
-    Returns ``(problem, changes, shipped)``; ``shipped`` holds the baseline and deltas written
-    in the files (to check them).
-
-    Raises
-    ------
-    LeverError
-        A malformed levers or baseline file, or a change the model cannot apply.
-    """
-    levers = load_levers_csv(levers_csv)
-    changes = read_lever_changes(levers_csv)
-    shipped_base, volumes = read_baseline(baseline_csv)
-    shipped = ShippedValues(shipped_base, {lv.id: dict(lv.effects) for lv in levers})
-    levers = model.with_effects(levers, changes)
-    baseline = dict(shipped_base)
-    baseline[model.product] = model.total
-    problem = ReductionProblem(levers=tuple(levers), baseline=baseline, volumes=volumes)
-    return problem, changes, shipped
-
-
-def check_plan_on_model(
-    problem: ReductionProblem,
-    plan: ReductionPlan,
-    model: SupplyChainModel,
-    changes: Mapping[str, LeverChange],
-) -> dict[str, object]:
-    """Exact re-solve of a solved plan on the model (``pcf reduce --bom``).
-
-    Returns the :class:`ExactCheck` as a dict plus ``product``, ``model_effects`` (the effects
-    the model computes for the levers with a change), ``stale_levers`` (those whose given
-    ``delta`` differs from the model's) and ``target_met_exact``
-    (:func:`supply_chain.levers.check_plan`).
-
-    Raises
-    ------
-    LeverError
-        If the model's product has no baseline in ``problem``, or a change cannot be applied.
-    """
-    if model.product not in problem.baseline:
-        raise LeverError(
-            f"the BOM's product {model.product!r} is not in the baseline "
-            f"({', '.join(problem.baseline)})",
-            product=model.product,
-        )
-    effects = {lv.id: lv.effects.get(model.product, 0.0) for lv in problem.levers}
-    model_effects = model.effects({k: v for k, v in changes.items() if k in effects})
-    checked = check_plan(
-        problem, plan, lambda chosen: model.verify(chosen, changes, effects), model.product
-    )
-    ver = checked.check.to_dict()
-    ver["product"] = model.product
-    ver["model_effects"] = model_effects
-    ver["stale_levers"] = [
-        k for k, d in model_effects.items() if abs(d - effects[k]) > 1e-6 * max(1.0, abs(d))
-    ]
-    ver["target_met_exact"] = checked.target_met_exact
-    return ver

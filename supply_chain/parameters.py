@@ -244,59 +244,75 @@ def _scenario(p: Parameter, value, system, rows_b) -> Scenario:
             raise p._error(f"consumer {c!r} is not in the product's system")
 
     def amount(consumer: Key, inp: Key) -> float:
-        """Stored amount of ``inp`` into ``consumer`` (technosphere sign: inputs < 0)."""
-        j = col[consumer]
-        if inp in col:
-            i = system.product_index[int(system.activity_ids[col[inp]])]
-            return float(system.A[i, j])
-        if inp in rows_b:
-            return float(system.B[rows_b[inp], j])
-        raise p._error(
-            f"input {'|'.join(inp)!r} is neither an activity nor an elementary flow "
-            "of the product's system"
-        )
+        return _stored_amount(p, system, col, rows_b, consumer, inp)
 
     changes: list = []
     if p.kind == "supplier":
         if value != p.default:
             changes = [ReplaceSupplier(activity=c, old=p.default, new=value) for c in p.consumers]
     elif p.kind == "share":
-        prim, sec, r = as_key(p.primary), as_key(p.secondary), float(value)
-        for c in map(as_key, p.consumers):
-            P, S = -amount(c, prim), -amount(c, sec)
-            if P + S <= 0:
-                raise p._error(
-                    f"consumer {'|'.join(c)!r} buys nothing from {p.primary!r} or {p.secondary!r}"
-                )
-            r0 = S / (P + S)
-            if not math.isclose(r0, float(p.default), rel_tol=1e-5, abs_tol=1e-6):
-                raise p._error(
-                    f"default {float(p.default):g} differs from the share stored in "
-                    f"{'|'.join(c)!r} ({r0:.6g})"
-                )
-            if r > r0:
-                changes.append(
-                    ReplaceSupplier(
-                        activity=c, old=prim, new=sec, share=min(1.0, (r - r0) / (1 - r0))
-                    )
-                )
-            elif r < r0:
-                changes.append(
-                    ReplaceSupplier(activity=c, old=sec, new=prim, share=min(1.0, (r0 - r) / r0))
-                )
+        changes = _share_changes(p, float(value), amount)
     else:
-        f = p.factor(float(value))
-        found = set()
-        for c in map(as_key, p.consumers):
-            for inp in map(as_key, p.inputs):
-                if amount(c, inp) != 0.0:
-                    found.add(inp)
-                    if f != 1.0:
-                        changes.append(ScaleExchange(activity=c, input=inp, factor=f))
-        missing = [i for i in p.inputs if as_key(i) not in found]
-        if missing:
-            raise p._error(f"no consumer has the input(s) {missing}")
+        changes = _scale_changes(p, float(value), amount)
     return Scenario(name=name, changes=tuple(changes))
+
+
+def _stored_amount(p: Parameter, system, col: Mapping, rows_b: Mapping, consumer, inp) -> float:
+    """Stored amount of ``inp`` into ``consumer`` (technosphere sign: inputs < 0)."""
+    j = col[consumer]
+    if inp in col:
+        i = system.product_index[int(system.activity_ids[col[inp]])]
+        return float(system.A[i, j])
+    if inp in rows_b:
+        return float(system.B[rows_b[inp], j])
+    raise p._error(
+        f"input {'|'.join(inp)!r} is neither an activity nor an elementary flow "
+        "of the product's system"
+    )
+
+
+def _share_changes(p: Parameter, r: float, amount) -> list:
+    """``share`` kind: move each consumer's recycled share from the stored ``r₀`` to ``r``."""
+    prim, sec = as_key(p.primary), as_key(p.secondary)
+    changes: list = []
+    for c in map(as_key, p.consumers):
+        P, S = -amount(c, prim), -amount(c, sec)
+        if P + S <= 0:
+            raise p._error(
+                f"consumer {'|'.join(c)!r} buys nothing from {p.primary!r} or {p.secondary!r}"
+            )
+        r0 = S / (P + S)
+        if not math.isclose(r0, float(p.default), rel_tol=1e-5, abs_tol=1e-6):
+            raise p._error(
+                f"default {float(p.default):g} differs from the share stored in "
+                f"{'|'.join(c)!r} ({r0:.6g})"
+            )
+        if r > r0:
+            changes.append(
+                ReplaceSupplier(activity=c, old=prim, new=sec, share=min(1.0, (r - r0) / (1 - r0)))
+            )
+        elif r < r0:
+            changes.append(
+                ReplaceSupplier(activity=c, old=sec, new=prim, share=min(1.0, (r0 - r) / r0))
+            )
+    return changes
+
+
+def _scale_changes(p: Parameter, value: float, amount) -> list:
+    """``scale`` kind: each listed input a consumer has, times :meth:`Parameter.factor`."""
+    f = p.factor(value)
+    found = set()
+    changes: list = []
+    for c in map(as_key, p.consumers):
+        for inp in map(as_key, p.inputs):
+            if amount(c, inp) != 0.0:
+                found.add(inp)
+                if f != 1.0:
+                    changes.append(ScaleExchange(activity=c, input=inp, factor=f))
+    missing = [i for i in p.inputs if as_key(i) not in found]
+    if missing:
+        raise p._error(f"no consumer has the input(s) {missing}")
+    return changes
 
 
 def apply_parameters(engine, system, params: Mapping[str, Parameter], values: Mapping):

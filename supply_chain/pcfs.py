@@ -59,14 +59,13 @@ import csv
 import datetime as dt
 import json
 import logging
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from lca.errors import PCFError
-from lca.files import open_text, read_text
+from lca.files import open_text, parse_number, read_text
 from lca.units import canonical
 
 from .errors import InvalidPCF
@@ -360,12 +359,10 @@ def _from_row(row: Mapping, where: str) -> SupplierPCF:
         if not raw:
             return None
         try:
-            v = float(raw)
-        except ValueError:
-            raise InvalidPCF(where, col, f"{raw!r} is not a number") from None
-        if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
-            raise InvalidPCF(where, col, f"{raw!r} is not within {lo}..{hi}")
-        return v
+            return parse_number(raw, lo=lo, hi=hi)
+        except ValueError as exc:
+            why = "is not a number" if str(exc) == "not a number" else f"is not within {lo}..{hi}"
+            raise InvalidPCF(where, col, f"{raw!r} {why}") from None
 
     if not (row.get("id") or "").strip():
         raise InvalidPCF(where, "id", "empty")

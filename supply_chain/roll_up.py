@@ -12,7 +12,8 @@ Seen as a technosphere, a BOM is ``A = I − Qᵀ`` (components x parents, input
 the vector of intensities ``λ = d A⁻¹`` and the amount of every part needed for one unit of a
 product is the supply ``m = A⁻¹ f``. The contribution and sensitivity formulas of
 :mod:`lca.maths` therefore apply to BOMs unchanged (see :mod:`supply_chain.hotspot_analysis`).
-The array kernels (levels, triangular solves) are in :mod:`supply_chain.bom_math`.
+The array kernels (levels, triangular solves) are in :mod:`supply_chain.bom_math`, the choice
+of each part's source in :mod:`supply_chain._sources`.
 
 Footprint source of a part, in this order (each node records the one it used, in ``source``):
 
@@ -54,6 +55,7 @@ from lca import maths, methods
 from lca.errors import UnknownProduct
 from lca.units import conversion_factor
 
+from ._sources import PartSources, choose_sources, link_background
 from .bom import roots, select_root
 from .bom_math import rollup_vector, topological_order
 from .errors import BOMCycle, MissingFootprint, UnknownPart
@@ -234,7 +236,52 @@ def rollup(
     import pandas as pd
 
     method = methods.resolve(method) if (engine is not None or method is not None) else None
-    pool = pcf_index(pcfs)
+    nodes, index, has_children = _topological(G)
+    attrs = dict(G.nodes(data=True))  # plain dict lookups: NodeView indexing is slow
+    src = choose_sources(
+        nodes, attrs, has_children, pcf_index(pcfs), on, engine is not None, spend_factors
+    )
+    background = None
+    links: dict[int, tuple[int, float]] = {}
+    if src.want_bw:
+        background = _background(G, engine, nodes, src.want_bw, method, exchange)
+        links = link_background(src, background, engine, nodes, attrs)
+    missing = _missing(nodes, src, strict)
+
+    # -- matrix and own values ---------------------------------------------------------------
+    Q, shadowed = _rolled_edges(G, index, src.source)
+    direct = np.array([float(attrs[p].get("direct", 0.0) or 0.0) for p in nodes])
+    own = direct + src.ext
+    x, pds, dqr, coverage = _solve(Q, nodes, attrs, direct, own, src)
+
+    attr = lambda k: [attrs[p].get(k) for p in nodes]
+    table = pd.DataFrame(
+        {
+            "name": [attrs[p].get("name", str(p)) for p in nodes],
+            "unit": attr("unit"),
+            "source": list(src.source),
+            "source_ref": src.ref,
+            "direct": direct,
+            "own": own,
+            "footprint": x,
+            "primary_data_share": pds,
+            **{f"dqr_{f}": dqr[f] for f in DQR_FIELDS},
+            "dqr_coverage": coverage,
+            "supplier": attr("supplier"),
+            "country": attr("country"),
+            "stage": attr("stage"),
+            "note": src.note,
+        },
+        index=pd.Index(nodes, name="part"),
+    )
+    unit = (engine.method_unit(method) if engine is not None and method else "") or "kg CO2e"
+    return RollupResult(
+        G, method, unit, nodes, index, Q, own, x, table, missing, shadowed, background, links
+    )
+
+
+def _topological(G: nx.DiGraph) -> tuple[list, dict, np.ndarray]:
+    """The parts in topological order, their index, and which of them have components."""
     nodes_in = list(G.nodes)
     idx0 = {n: i for i, n in enumerate(nodes_in)}
     parent = np.fromiter((idx0[u] for u, _ in G.edges), dtype=np.int64, count=G.number_of_edges())
@@ -244,89 +291,28 @@ def rollup(
     except BOMCycle as exc:
         raise BOMCycle([nodes_in[i] for i in exc.cycle]) from None
     nodes = [nodes_in[i] for i in order]
-    index = {n: i for i, n in enumerate(nodes)}
-    n = len(nodes)
-    has_children = np.zeros(n, dtype=bool)
+    has_children = np.zeros(len(nodes), dtype=bool)
     has_children[np.argsort(order)[parent]] = True  # a parent has components
-    attrs = dict(G.nodes(data=True))  # plain dict lookups: NodeView indexing is slow
+    return nodes, {n: i for i, n in enumerate(nodes)}, has_children
 
-    # -- sources ---------------------------------------------------------------------------
-    source = np.array(["missing"] * n, dtype=object)
-    ref = [""] * n
-    note = [""] * n
-    ext = np.zeros(n)  # value from the outside source, per unit of the part
-    ext_pds = np.full(n, np.nan)
-    ext_dqr = np.full((n, len(DQR_FIELDS)), np.nan)
-    want_bw: dict[int, tuple] = {}
-    for part in nodes:
-        i, a = index[part], attrs[part]
-        where = f"part {part!r}"
-        unit = a.get("unit", "piece")
-        if a.get("pcf") is not None:
-            p = pool.get(a["pcf"])
-            if p is None:
-                note[i] = f"supplier PCF {a['pcf']!r} not loaded"
-            else:
-                ok, why = p.validity(on)
-                if ok:
-                    source[i], ref[i] = "supplier_pcf", p.id
-                    ext[i] = p.value * conversion_factor(unit, p.unit, where + f" (PCF {p.id})")
-                    ext_pds[i] = p.primary_data_share if p.primary_data_share is not None else 0
-                    for k, f in enumerate(DQR_FIELDS):
-                        ext_dqr[i, k] = p.dqr.get(f, np.nan)
-                    continue
-                note[i] = f"supplier PCF {p.id!r} not used: {why}"
-        if a.get("activity") is not None:
-            if engine is None:
-                note[i] = _join(note[i], "no Brightway project given for the linked activity")
-            else:
-                want_bw[i] = tuple(a["activity"])
-                continue
-        if a.get("spend_sector") is not None:
-            sector = a["spend_sector"]
-            if spend_factors is None:
-                note[i] = _join(note[i], "spend-based factor skipped: no USEEIO factors loaded")
-            elif sector not in spend_factors:
-                note[i] = _join(note[i], f"spend-based factor skipped: no sector {sector!r}")
-            else:
-                price = 1.0 if unit == "usd" else a.get("unit_price_usd")
-                if price is None:
-                    note[i] = _join(note[i], "spend-based factor skipped: no unit_price_usd")
-                else:
-                    source[i], ref[i] = "spend", str(sector)
-                    ext[i] = float(spend_factors[sector]) * float(price)
-                    ext_pds[i] = 0.0
-                    continue
-        source[i] = "bom" if has_children[i] else ("direct" if a.get("direct") else "missing")
 
-    background = None
-    links: dict[int, tuple[int, float]] = {}
-    if want_bw:
-        try:
-            background = background_intensities(engine, set(want_bw.values()), method, exchange)
-        except UnknownProduct as exc:
-            bad = [nodes[i] for i, k in want_bw.items() if k == exc.key] or list(want_bw)
-            src = G.graph.get("source")
-            raise UnknownProduct(
-                exc.key, f"linked from BOM part {bad[0]!r}" + (f" in {src}" if src else "")
-            ) from None
-        sysm = background.system
-        for i, key in want_bw.items():
-            node = engine.node(key)
-            row = sysm.product_index[node.id]
-            act_unit = sysm.units[sysm.activity_index[node.id]] or "unit"
-            factor = conversion_factor(
-                attrs[nodes[i]].get("unit", "piece"),
-                act_unit,
-                f"part {nodes[i]!r} linked to {key[0]}|{key[1]}",
-            )
-            source[i], ref[i] = "brightway", f"{key[0]}|{key[1]}"
-            ext[i] = factor * float(background.lam[row])
-            ext_pds[i] = 0.0
-            links[i] = (row, factor)
+def _background(G, engine, nodes, want_bw, method, exchange) -> Background:
+    """:func:`background_intensities` of the linked activities; an unknown one names its part."""
+    try:
+        return background_intensities(engine, set(want_bw.values()), method, exchange)
+    except UnknownProduct as exc:
+        bad = [nodes[i] for i, k in want_bw.items() if k == exc.key] or list(want_bw)
+        src = G.graph.get("source")
+        raise UnknownProduct(
+            exc.key, f"linked from BOM part {bad[0]!r}" + (f" in {src}" if src else "")
+        ) from None
 
+
+def _missing(nodes: list, src: PartSources, strict: bool) -> dict:
+    """``{part: why}`` for the parts with no footprint source (an error when ``strict``)."""
     missing = {
-        nodes[i]: (note[i] or "no footprint source") for i in np.flatnonzero(source == "missing")
+        nodes[i]: (src.note[i] or "no footprint source")
+        for i in np.flatnonzero(src.source == "missing")
     }
     if missing:
         if strict:
@@ -336,8 +322,12 @@ def rollup(
             len(missing),
             "; ".join(f"{k!r} ({v})" for k, v in list(missing.items())[:10]),
         )
+    return missing
 
-    # -- matrix and own values ---------------------------------------------------------------
+
+def _rolled_edges(G: nx.DiGraph, index: dict, source: np.ndarray) -> tuple[sp.csr_matrix, list]:
+    """``Q`` without the edges inside parts with an outside source (returned as ``shadowed``)."""
+    n = len(index)
     external = np.isin(source, ("supplier_pcf", "brightway", "spend"))
     rows, cols, vals, shadowed = [], [], [], []
     for u, v, e in G.edges(data=True):
@@ -355,12 +345,16 @@ def rollup(
             len(shadowed),
         )
     Q = sp.csr_matrix((np.asarray(vals, dtype=np.float64), (rows, cols)), shape=(n, n))
-    direct = np.array([float(attrs[p].get("direct", 0.0) or 0.0) for p in nodes])
-    direct_pds = np.array([float(attrs[p].get("direct_primary_share", 100.0)) for p in nodes])
-    own = direct + ext
+    return Q, shadowed
 
+
+def _solve(Q, nodes: list, attrs: Mapping, direct, own, src: PartSources):
+    """``x``, the primary-data share, the DQRs and their coverage: one triangular solve."""
+    n = len(nodes)
+    ext, ext_dqr = src.ext, src.ext_dqr
+    direct_pds = np.array([float(attrs[p].get("direct_primary_share", 100.0)) for p in nodes])
     # right-hand sides: d, d*pds, and for each DQR d*known*dqr and d*known
-    pds_d = np.where(np.isnan(ext_pds), 0.0, ext_pds) * ext + direct_pds * direct
+    pds_d = np.where(np.isnan(src.ext_pds), 0.0, src.ext_pds) * ext + direct_pds * direct
     direct_dqr = np.full((n, len(DQR_FIELDS)), np.nan)
     for i, p in enumerate(nodes):
         if dq := attrs[p].get("dqr"):
@@ -382,35 +376,7 @@ def rollup(
             for k, f in enumerate(DQR_FIELDS)
         }
         coverage = np.where(x != 0, X[:, 3] / x, np.nan)  # same coverage for the three DQRs
-
-    attr = lambda k: [attrs[p].get(k) for p in nodes]
-    table = pd.DataFrame(
-        {
-            "name": [attrs[p].get("name", str(p)) for p in nodes],
-            "unit": attr("unit"),
-            "source": list(source),
-            "source_ref": ref,
-            "direct": direct,
-            "own": own,
-            "footprint": x,
-            "primary_data_share": pds,
-            **{f"dqr_{f}": dqr[f] for f in DQR_FIELDS},
-            "dqr_coverage": coverage,
-            "supplier": attr("supplier"),
-            "country": attr("country"),
-            "stage": attr("stage"),
-            "note": note,
-        },
-        index=pd.Index(nodes, name="part"),
-    )
-    unit = (engine.method_unit(method) if engine is not None and method else "") or "kg CO2e"
-    return RollupResult(
-        G, method, unit, nodes, index, Q, own, x, table, missing, shadowed, background, links
-    )
-
-
-def _join(a: str, b: str) -> str:
-    return f"{a}; {b}" if a else b
+    return x, pds, dqr, coverage
 
 
 def recursive_rollup(G: nx.DiGraph, d: Mapping, weight: str = "q") -> dict:

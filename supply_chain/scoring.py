@@ -40,6 +40,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lca.files import parse_number
+
 from .errors import ScoringError
 from .levers import compile_problem, portfolio_abatement
 
@@ -114,15 +116,12 @@ def _quality(supplier: str, q) -> DataQuality:
 
 
 def _finite(supplier, what, v) -> float:
+    """``v`` as a finite number (:func:`lca.files.parse_number`); errors name the supplier."""
     try:
-        v = float(v)
-    except (TypeError, ValueError):
-        raise ScoringError(
-            f"{what} of supplier {supplier!r} is not a number: {v!r}", supplier=supplier
-        ) from None
-    if not math.isfinite(v):
-        raise ScoringError(f"{what} of supplier {supplier!r} is not finite", supplier=supplier)
-    return v
+        return parse_number(v)
+    except ValueError as exc:
+        why = f"is not a number: {v!r}" if str(exc) == "not a number" else "is not finite"
+        raise ScoringError(f"{what} of supplier {supplier!r} {why}", supplier=supplier) from None
 
 
 def supplier_scores(
@@ -165,55 +164,20 @@ def supplier_scores(
     """
     import pandas as pd
 
-    W = dict(DEFAULT_WEIGHTS)
-    for k, v in (weights or {}).items():
-        if k not in W:
-            raise ScoringError(f"unknown weight {k!r}; known: {', '.join(W)}")
-        if not (math.isfinite(v) and v >= 0):
-            raise ScoringError(f"weight {k!r} must be finite and ≥ 0, got {v!r}")
-        W[k] = float(v)
+    W = _weights(weights)
     volumes = dict(volumes or {})
-    intensity, benchmark = dict(intensity or {}), dict(benchmark or {})
     data_quality = dict(data_quality or {})
     suppliers = list(contributions)
 
-    contrib, top, top_share, n_products = [], [], [], []
-    for s in suppliers:
-        per = {
-            p: _finite(s, f"contribution to {p!r}", v) * volumes.get(p, 1.0)
-            for p, v in contributions[s].items()
-        }
-        contrib.append(sum(per.values()))
-        n_products.append(sum(1 for v in per.values() if v != 0))
-        if per:
-            p_top = max(per, key=lambda p: abs(per[p]))
-            top.append(p_top)
-            tot = (product_totals or {}).get(p_top)
-            if tot is None:
-                tot = sum(float(contributions[o].get(p_top, 0.0)) for o in suppliers)
-            top_share.append(float(contributions[s][p_top]) / tot if tot else np.nan)
-        else:
-            top.append(None)
-            top_share.append(np.nan)
-    contrib = np.array(contrib, dtype=float)
+    contrib, top, top_share, n_products = _contributions(
+        contributions, suppliers, volumes, product_totals
+    )
     if product_totals is not None:
         portfolio = sum(volumes.get(p, 1.0) * float(h) for p, h in product_totals.items())
     else:
         portfolio = float(contrib.sum())
 
-    inten = np.array(
-        [_finite(s, "intensity", intensity[s]) if s in intensity else np.nan for s in suppliers]
-    )
-    bench = []
-    for s in suppliers:
-        if s in benchmark:
-            b = _finite(s, "benchmark", benchmark[s])
-            if b <= 0:
-                raise ScoringError(f"benchmark of supplier {s!r} must be > 0, got {b}", supplier=s)
-            bench.append(b)
-        else:
-            bench.append(np.nan)
-    bench = np.array(bench)
+    inten, bench = _intensities(suppliers, dict(intensity or {}), dict(benchmark or {}))
     ratio = inten / bench
 
     quals = [_quality(s, data_quality[s]) if s in data_quality else None for s in suppliers]
@@ -247,27 +211,10 @@ def supplier_scores(
     den = sum(W[k] * (~np.isnan(v)) for k, v in subs.items())
     score = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
-    push = []
-    for i in range(len(suppliers)):
-        options = {
-            "reduction": W["reduction"] * np.nan_to_num(s_red[i]),
-            "intensity": W["intensity"] * np.nan_to_num(s_int[i]),
-            "data_quality": W["data_quality"] * np.nan_to_num(s_dq[i]),
-        }
-        what = max(options, key=options.get)
-        if options[what] <= 0:
-            push.append("monitor")
-        elif what == "reduction":
-            push.append(f"lever {best[i]}")
-        elif what == "intensity":
-            push.append(f"intensity ({ratio[i]:.2f}x benchmark)")
-        else:
-            bits = []
-            if not np.isnan(rating[i]):
-                bits.append(f"DQR {rating[i]:.2f}")
-            if not np.isnan(primary[i]):
-                bits.append(f"{100 * primary[i]:.0f} % primary")
-            push.append(f"primary data ({', '.join(bits)})")
+    push = [
+        _push_on(W, s_red[i], s_int[i], s_dq[i], best[i], ratio[i], rating[i], primary[i])
+        for i in range(len(suppliers))
+    ]
 
     df = pd.DataFrame(
         {
@@ -302,6 +249,81 @@ def supplier_scores(
     df.insert(0, "rank", np.arange(1, len(df) + 1))
     log.info("scored %d suppliers", len(df))
     return df[COLUMNS]
+
+
+def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    """:data:`DEFAULT_WEIGHTS` with the known, finite, non-negative ``weights`` applied."""
+    W = dict(DEFAULT_WEIGHTS)
+    for k, v in (weights or {}).items():
+        if k not in W:
+            raise ScoringError(f"unknown weight {k!r}; known: {', '.join(W)}")
+        if not (math.isfinite(v) and v >= 0):
+            raise ScoringError(f"weight {k!r} must be finite and ≥ 0, got {v!r}")
+        W[k] = float(v)
+    return W
+
+
+def _contributions(contributions, suppliers: list, volumes: Mapping, product_totals):
+    """Per supplier: ``Σₚ wₚ cₛₚ``, the product it contributes most to, that contribution's
+    share of the product's total, and how many products it contributes to."""
+    contrib, top, top_share, n_products = [], [], [], []
+    for s in suppliers:
+        per = {
+            p: _finite(s, f"contribution to {p!r}", v) * volumes.get(p, 1.0)
+            for p, v in contributions[s].items()
+        }
+        contrib.append(sum(per.values()))
+        n_products.append(sum(1 for v in per.values() if v != 0))
+        if per:
+            p_top = max(per, key=lambda p: abs(per[p]))
+            top.append(p_top)
+            tot = (product_totals or {}).get(p_top)
+            if tot is None:
+                tot = sum(float(contributions[o].get(p_top, 0.0)) for o in suppliers)
+            top_share.append(float(contributions[s][p_top]) / tot if tot else np.nan)
+        else:
+            top.append(None)
+            top_share.append(np.nan)
+    return np.array(contrib, dtype=float), top, top_share, n_products
+
+
+def _intensities(suppliers: list, intensity: Mapping, benchmark: Mapping):
+    """Each supplier's declared intensity and its benchmark (> 0); NaN where not given."""
+    inten = np.array(
+        [_finite(s, "intensity", intensity[s]) if s in intensity else np.nan for s in suppliers]
+    )
+    bench = []
+    for s in suppliers:
+        if s in benchmark:
+            b = _finite(s, "benchmark", benchmark[s])
+            if b <= 0:
+                raise ScoringError(f"benchmark of supplier {s!r} must be > 0, got {b}", supplier=s)
+            bench.append(b)
+        else:
+            bench.append(np.nan)
+    return inten, np.array(bench)
+
+
+def _push_on(W, s_red, s_int, s_dq, best, ratio, rating, primary) -> str:
+    """The action with the largest weighted sub-score (``"monitor"`` when all are 0)."""
+    options = {
+        "reduction": W["reduction"] * np.nan_to_num(s_red),
+        "intensity": W["intensity"] * np.nan_to_num(s_int),
+        "data_quality": W["data_quality"] * np.nan_to_num(s_dq),
+    }
+    what = max(options, key=options.get)
+    if options[what] <= 0:
+        return "monitor"
+    if what == "reduction":
+        return f"lever {best}"
+    if what == "intensity":
+        return f"intensity ({ratio:.2f}x benchmark)"
+    bits = []
+    if not np.isnan(rating):
+        bits.append(f"DQR {rating:.2f}")
+    if not np.isnan(primary):
+        bits.append(f"{100 * primary:.0f} % primary")
+    return f"primary data ({', '.join(bits)})"
 
 
 def _reduction_potential(suppliers: Sequence[str], problem):

@@ -5,7 +5,7 @@ The engine does not ship USEEIO. :func:`useeio_spend_factors` reads a model in t
 layout (``matrix/A.json`` direct requirements USD/USD, ``matrix/B.json`` flows x sectors kg/USD,
 ``matrix/C.json`` indicators x flows, ``sectors.json``) and returns the total (cradle-to-gate)
 GHG intensity of every sector, ``N = C B (I − A)⁻¹``, computed once by
-:func:`lca.useeio.useeio_intensities`. USEEIO v2 factors are per USD of the model year at producer prices and use the model's own GWP set (AR4 in v2.1.x):
+:func:`lca.imports.useeio_intensities`. USEEIO v2 factors are per USD of the model year at producer prices and use the model's own GWP set (AR4 in v2.1.x):
 convert prices and say so when you use them.
 """
 
@@ -24,7 +24,7 @@ def useeio_spend_factors(model_dir: str | os.PathLike, indicator: int = 0) -> di
 
     Each sector is listed under its ``id`` (``"331110/US"``) and its ``code`` (``"331110"``).
     ``indicator`` is the row of ``C`` (0: GHG in the GHG models). The factors are
-    :func:`lca.useeio.useeio_intensities` (``N = C B (I − A)⁻¹``, one factorisation).
+    :func:`lca.imports.useeio_intensities` (``N = C B (I − A)⁻¹``, one factorisation).
 
     Raises
     ------

@@ -10,7 +10,6 @@ optional). Errors are :class:`~supply_chain.errors.ScoringError` naming the file
 from __future__ import annotations
 
 import csv
-import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from lca.files import open_text
+from lca.files import open_text, parse_number
 
 from .bom_math import supply_vector
 from .errors import ScoringError
@@ -145,17 +144,22 @@ def read_contributions(path: str | os.PathLike) -> dict[str, dict[str, float]]:
             where = f"{Path(path).name}:{n}"
             if not s or not p:
                 raise ScoringError(f"{where}: empty supplier or product", supplier=s or None)
-            try:
-                v = float(row["contribution"])
-            except (TypeError, ValueError):
-                raise ScoringError(
-                    f"{where}: contribution {row['contribution']!r} is not a number", supplier=s
-                ) from None
-            if not math.isfinite(v):
-                raise ScoringError(f"{where}: contribution is not finite", supplier=s)
+            v = _number(row["contribution"], where, "contribution", s)
             out.setdefault(s, {})
             out[s][p] = out[s].get(p, 0.0) + v
     return out
+
+
+def _number(raw, where: str, col: str, supplier: str) -> float:
+    """The cell ``raw`` as a finite number (:func:`lca.files.parse_number`), or a located error."""
+    try:
+        return parse_number(raw)
+    except ValueError as exc:
+        if str(exc) == "not a number":
+            raise ScoringError(
+                f"{where}: {col} {raw!r} is not a number", supplier=supplier
+            ) from None
+        raise ScoringError(f"{where}: {col} is not finite", supplier=supplier) from None
 
 
 def read_supplier_data(
@@ -174,16 +178,8 @@ def read_supplier_data(
             vals = {}
             for col in SUPPLIER_COLUMNS[1:]:
                 raw = (row.get(col) or "").strip()
-                if not raw:
-                    continue
-                try:
-                    vals[col] = float(raw)
-                except ValueError:
-                    raise ScoringError(
-                        f"{where}: {col} {raw!r} is not a number", supplier=s
-                    ) from None
-                if not math.isfinite(vals[col]):
-                    raise ScoringError(f"{where}: {col} is not finite", supplier=s)
+                if raw:
+                    vals[col] = _number(raw, where, col, s)
             if "intensity" in vals:
                 intensity[s] = vals.pop("intensity")
             if "benchmark" in vals:

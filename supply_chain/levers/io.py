@@ -21,13 +21,12 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lca.files import open_text, write_files_atomically
+from lca.files import open_text, parse_number, write_files_atomically
 
 from ..errors import LeverError
 from .model import Lever, ReductionProblem
@@ -94,20 +93,14 @@ class LeverRow:
         if not raw:
             return default
         try:
-            v = float(raw)
-        except ValueError:
+            return parse_number(raw)
+        except ValueError as exc:
+            why = "is not a number" if str(exc) == "not a number" else "is not finite"
             raise LeverError(
-                f"{self.where}: {column} {raw!r} is not a number",
+                f"{self.where}: {column} {raw!r} {why}",
                 lever=self.lever,
                 product=self.get("product") or None,
             ) from None
-        if not math.isfinite(v):
-            raise LeverError(
-                f"{self.where}: {column} {raw!r} is not finite",
-                lever=self.lever,
-                product=self.get("product") or None,
-            )
-        return v
 
 
 def read_lever_rows(path: str | os.PathLike) -> tuple[list[str], list[LeverRow]]:
@@ -153,6 +146,22 @@ def load_levers_csv(path: str | os.PathLike, products: Iterable[str] | None = No
         lever's rows that disagree, or any bound violated (names the file, row and lever).
     """
     fields, rows = read_lever_rows(path)
+    _check_header(path, fields, rows)
+    known = set(products) if products is not None else None
+    data: dict[str, dict] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        if not row.lever:
+            raise LeverError(f"{row.file}:{row.line}: empty lever id")
+        _check_row(row, known)
+        _merge_row(data.setdefault(row.lever, {"id": row.lever, "effects": {}}), row, seen)
+    out = [_lever(path, lid, d) for lid, d in data.items()]
+    log.info("read %d levers from %s", len(out), path)
+    return out
+
+
+def _check_header(path, fields: list[str], rows: list[LeverRow]) -> None:
+    """A header with ``lever``, ``cost`` and ``node``, and at least one row."""
     if not fields:
         raise LeverError(f"{path}: empty file, no levers")
     missing = {"lever", "cost", "node"} - set(fields)
@@ -160,63 +169,60 @@ def load_levers_csv(path: str | os.PathLike, products: Iterable[str] | None = No
         raise LeverError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
     if not rows:
         raise LeverError(f"{path}: no levers (only a header): nothing to choose from")
-    known = set(products) if products is not None else None
-    data: dict[str, dict] = {}
-    seen: dict[tuple[str, str], int] = {}
-    for row in rows:
-        lid = row.lever
-        if not lid:
-            raise LeverError(f"{row.file}:{row.line}: empty lever id")
-        _check_row(row, known)
-        d = data.setdefault(lid, {"id": lid, "effects": {}})
-        for col in LEVER_COLUMNS:
-            v = row.get(col)
-            if not v:
-                continue
-            if col in d and d[col] != v:
-                raise LeverError(
-                    f"{row.where}: {col} {v!r} disagrees with {d[col]!r} on an earlier row",
-                    lever=lid,
-                )
-            d[col] = v
-        p = row.get("product")
-        if p and (lid, p) in seen:
+
+
+def _merge_row(d: dict, row: LeverRow, seen: dict[tuple[str, str], int]) -> None:
+    """Add ``row`` to its lever's fields ``d``: lever-level columns agree across rows, one
+    effect per product (``seen``: ``{(lever, product): line}``)."""
+    lid = row.lever
+    for col in LEVER_COLUMNS:
+        v = row.get(col)
+        if not v:
+            continue
+        if col in d and d[col] != v:
             raise LeverError(
-                f"{row.where}: product {p!r} already has an effect of this lever on row "
-                f"{seen[lid, p]} (one row per lever and product)",
+                f"{row.where}: {col} {v!r} disagrees with {d[col]!r} on an earlier row",
                 lever=lid,
-                product=p,
             )
-        if p:
-            seen[lid, p] = row.line
-            if not row.get("delta"):
-                raise LeverError(f"{row.where}: delta '' is not a number", lever=lid, product=p)
-            d["effects"][p] = d["effects"].get(p, 0.0) + row.number("delta")
-    out = []
-    for lid, d in data.items():
-        try:
-            if "cost" not in d:
-                raise ValueError("no cost")
-            d["cost"] = float(d["cost"])
-            if "year" in d:
-                d["year"] = int(d["year"])
-        except ValueError:
-            raise LeverError(
-                f"{Path(path).name}: lever {lid!r}: cost/year missing or not a number", lever=lid
-            ) from None
-        if "excludes" in d:
-            d["excludes"] = tuple(x.strip() for x in d["excludes"].split(";") if x.strip())
-        try:
-            out.append(Lever(**d))
-        except LeverError as exc:
-            raise LeverError(
-                f"{Path(path).name}: {exc}",
-                lever=exc.lever or lid,
-                product=exc.product,
-                constraint=exc.constraint,
-            ) from None
-    log.info("read %d levers from %s", len(out), path)
-    return out
+        d[col] = v
+    p = row.get("product")
+    if p and (lid, p) in seen:
+        raise LeverError(
+            f"{row.where}: product {p!r} already has an effect of this lever on row "
+            f"{seen[lid, p]} (one row per lever and product)",
+            lever=lid,
+            product=p,
+        )
+    if p:
+        seen[lid, p] = row.line
+        if not row.get("delta"):
+            raise LeverError(f"{row.where}: delta '' is not a number", lever=lid, product=p)
+        d["effects"][p] = d["effects"].get(p, 0.0) + row.number("delta")
+
+
+def _lever(path, lid: str, d: dict) -> Lever:
+    """The :class:`Lever` of the merged fields ``d``; its errors name the file."""
+    try:
+        if "cost" not in d:
+            raise ValueError("no cost")
+        d["cost"] = float(d["cost"])
+        if "year" in d:
+            d["year"] = int(d["year"])
+    except ValueError:
+        raise LeverError(
+            f"{Path(path).name}: lever {lid!r}: cost/year missing or not a number", lever=lid
+        ) from None
+    if "excludes" in d:
+        d["excludes"] = tuple(x.strip() for x in d["excludes"].split(";") if x.strip())
+    try:
+        return Lever(**d)
+    except LeverError as exc:
+        raise LeverError(
+            f"{Path(path).name}: {exc}",
+            lever=exc.lever or lid,
+            product=exc.product,
+            constraint=exc.constraint,
+        ) from None
 
 
 def check_levers_csv(path: str | os.PathLike, products: Iterable[str] | None = None) -> None:
@@ -232,15 +238,22 @@ def check_levers_csv(path: str | os.PathLike, products: Iterable[str] | None = N
 
 
 def read_pairs(
-    path: str | os.PathLike, key: str, value: str, extra: str | None = None
+    path: str | os.PathLike,
+    key: str,
+    value: str,
+    extra: str | None = None,
+    *,
+    lo: float | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """``{key: value}`` and ``{key: extra}`` (where given) of a two- or three-column CSV, e.g.
-    baselines ``product,footprint[,volume]`` or budgets ``actor,budget``.
+    budgets ``actor,budget``; every number finite and, with ``lo``, ``>= lo``
+    (:func:`lca.files.parse_number`).
 
     Raises
     ------
     LeverError
-        A missing column, or a value that is not a number (names the file and row).
+        A missing column, or a value that is not a number, not finite or below ``lo`` (names
+        the file, row and column).
     """
     with open_text(path) as fh:
         reader = csv.DictReader(fh)
@@ -248,16 +261,21 @@ def read_pairs(
             raise LeverError(f"{path}: needs columns {key},{value}")
         out, more = {}, {}
         for n, row in enumerate(reader, start=2):
-            try:
-                out[row[key].strip()] = float(row[value])
-                if extra and (row.get(extra) or "").strip():
-                    more[row[key].strip()] = float(row[extra])
-            except (ValueError, TypeError):
-                raise LeverError(
-                    f"{path}:{n}: {value} {row.get(value)!r} is not a number",
-                    constraint=row.get(key),
-                ) from None
+            out[row[key].strip()] = _pair_number(path, n, row, key, value, lo)
+            if extra and (row.get(extra) or "").strip():
+                more[row[key].strip()] = _pair_number(path, n, row, key, extra, lo)
     return out, more
+
+
+def _pair_number(path, n: int, row: dict, key: str, col: str, lo: float | None) -> float:
+    """The number in column ``col`` of row ``n`` (:func:`read_pairs`); errors name the cell."""
+    try:
+        return parse_number(row.get(col), lo=lo)
+    except ValueError as exc:
+        why = "is not a number" if str(exc) == "not a number" else str(exc)
+        raise LeverError(
+            f"{path}:{n}: {col} {row.get(col)!r} {why}", constraint=row.get(key)
+        ) from None
 
 
 def read_baseline(path: str | os.PathLike) -> tuple[dict[str, float], dict[str, float]]:
@@ -293,10 +311,8 @@ def read_baseline(path: str | os.PathLike) -> tuple[dict[str, float], dict[str, 
                 if col == "volume" and not raw:
                     continue
                 try:
-                    v = float(raw)
+                    v = parse_number(raw, lo=0, lo_open=True)
                 except ValueError:
-                    v = math.nan
-                if not (math.isfinite(v) and v > 0):
                     raise LeverError(
                         f"{path}:{n}: {col} {raw!r} of product {p!r} must be a number > 0"
                         + (
@@ -306,7 +322,7 @@ def read_baseline(path: str | os.PathLike) -> tuple[dict[str, float], dict[str, 
                         ),
                         product=p,
                         constraint=col,
-                    )
+                    ) from None
                 (out if col == "footprint" else more)[p] = v
     if not out:
         raise LeverError(f"{path}: no products (only a header)")
@@ -322,7 +338,7 @@ def read_problem(
     """A :class:`ReductionProblem` from CSV files.
 
     ``baseline_csv``: columns ``product,footprint[,volume]`` (:func:`read_baseline`);
-    ``budgets_csv``: ``actor,budget``.
+    ``budgets_csv``: ``actor,budget`` (each budget a finite number ≥ 0).
 
     Raises
     ------
@@ -332,7 +348,7 @@ def read_problem(
     """
     baseline, volumes = read_baseline(baseline_csv)
     levers = load_levers_csv(levers_csv, baseline)
-    budgets = read_pairs(budgets_csv, "actor", "budget")[0] if budgets_csv else {}
+    budgets = read_pairs(budgets_csv, "actor", "budget", lo=0)[0] if budgets_csv else {}
     return ReductionProblem(
         levers=tuple(levers),
         baseline=baseline,

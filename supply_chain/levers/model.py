@@ -222,6 +222,13 @@ class ReductionProblem(_Input):
 
     @model_validator(mode="after")
     def _check(self):
+        self._check_products()
+        self._check_levers()
+        self._check_budgets()
+        return self
+
+    def _check_products(self) -> None:
+        """Finite baselines; volumes finite, ≥ 0 and of products with a baseline."""
         for p, h in self.baseline.items():
             if not math.isfinite(h):
                 raise LeverError(f"baseline of {p!r} is not finite", product=p)
@@ -230,6 +237,9 @@ class ReductionProblem(_Input):
                 raise LeverError(f"volume given for {p!r}, which has no baseline", product=p)
             if not (math.isfinite(w) and w >= 0):
                 raise LeverError(f"volume of {p!r} must be finite and ≥ 0, got {w!r}", product=p)
+
+    def _check_levers(self) -> None:
+        """Unique lever ids, effects on products with a baseline, exclusions of known levers."""
         ids = set()
         for lv in self.levers:
             if lv.id in ids:
@@ -250,6 +260,9 @@ class ReductionProblem(_Input):
                         lever=lv.id,
                         constraint="excludes",
                     )
+
+    def _check_budgets(self) -> None:
+        """Budgets of actors who own a lever, finite and ≥ 0."""
         actors = {lv.actor for lv in self.levers}
         for a, b in self.budgets.items():
             if a not in actors:
@@ -261,7 +274,6 @@ class ReductionProblem(_Input):
                     f"budget of actor {a!r} must be finite and ≥ 0, got {b!r}",
                     constraint=f"budget:{a}",
                 )
-        return self
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,29 +12,19 @@ STATUSES = ("Active", "Deprecated")
 
 #: Declared units of PACT v3 (``declaredUnitOfMeasurement``); v2 (``declaredUnit``) has the
 #: first seven only.
-DECLARED_UNITS = {
-    "3": (
-        "liter",
-        "kilogram",
-        "cubic meter",
-        "kilowatt hour",
-        "megajoule",
-        "ton kilometer",
-        "square meter",
-        "piece",
-        "hour",
-        "megabit second",
-    ),
-    "2": (
-        "liter",
-        "kilogram",
-        "cubic meter",
-        "kilowatt hour",
-        "megajoule",
-        "ton kilometer",
-        "square meter",
-    ),
-}
+_DECLARED_UNITS_V3 = (
+    "liter",
+    "kilogram",
+    "cubic meter",
+    "kilowatt hour",
+    "megajoule",
+    "ton kilometer",
+    "square meter",
+    "piece",
+    "hour",
+    "megabit second",
+)
+DECLARED_UNITS = {"3": _DECLARED_UNITS_V3, "2": _DECLARED_UNITS_V3[:7]}
 
 #: UN M49 regions and sub-regions PACT accepts in ``geographyRegionOrSubregion``.
 UN_M49_REGIONS = (

@@ -168,6 +168,7 @@ def rule_errors(doc: Mapping, major: str) -> tuple[list[tuple[str, str]], list[t
 
 
 def _pcf_rules(c: _Check, pcf: Mapping, major: str) -> None:
+    """The rules of the ``pcf`` object of a PACT ``major`` ("2" or "3") document, in order."""
     at = ["pcf"]
     c.required(pcf, PCF_REQUIRED[major], at)
     c.enum(
@@ -182,7 +183,18 @@ def _pcf_rules(c: _Check, pcf: Mapping, major: str) -> None:
     for obj, name in PCF_NESTED_DATE_TIME_FIELDS[major]:
         if isinstance(pcf.get(obj), Mapping):
             c.date_time(pcf[obj], name, [*at, obj])
+    _geography(c, pcf, at)
+    _descriptions(c, pcf, at)
+    if major == "3":
+        _v3_fields(c, pcf, at, figures)
+    else:
+        _v2_fields(c, pcf, at, major)
+    _dqi(c, pcf, at, major)
+    _consistency(c, pcf, major, figures, start, end)
 
+
+def _geography(c: _Check, pcf: Mapping, at: list) -> None:
+    """At most one geography field, each a region, an ISO country or subdivision code."""
     given = [k for k in pcf if k in GEOGRAPHY_FIELDS]  # document order
     for extra in given[1:]:
         c.fail([*at, extra], f"only one geography field may be given, found {given}")
@@ -195,6 +207,9 @@ def _pcf_rules(c: _Check, pcf: Mapping, major: str) -> None:
         if v is not None and not pattern.fullmatch(v):
             c.fail([*at, name], f"{v!r} is not {what}")
 
+
+def _descriptions(c: _Check, pcf: Mapping, at: list) -> None:
+    """``packagingEmissionsIncluded`` a boolean; the free-text descriptions strings."""
     if "packagingEmissionsIncluded" in pcf and not isinstance(
         pcf["packagingEmissionsIncluded"], bool
     ):
@@ -207,51 +222,59 @@ def _pcf_rules(c: _Check, pcf: Mapping, major: str) -> None:
     ):
         c.string(pcf, name, at)
 
-    if major == "3":
-        c.string_list(
-            pcf,
-            "ipccCharacterizationFactors",
-            at,
-            lambda s: bool(AR_RE.fullmatch(s)),
-            "an IPCC report (AR5, AR6, ...)",
-        )
-        c.string_list(pcf, "crossSectoralStandards", at)
-        c.within(
-            figures["exemptedEmissionsPercent"],
-            0,
-            EXEMPTED_MAX[major],
-            [*at, "exemptedEmissionsPercent"],
-        )
-        c.within(figures["primaryDataShare"], 0, 100, [*at, "primaryDataShare"])
-    else:
-        c.enum(pcf, "characterizationFactors", ("AR5", "AR6"), at)
-        c.string_list(
-            pcf,
-            "ipccCharacterizationFactorsSources",
-            at,
-            lambda s: bool(AR_RE.fullmatch(s)),
-            "an IPCC report (AR5, AR6, ...)",
-        )
-        c.string_list(
-            pcf,
-            "crossSectoralStandardsUsed",
-            at,
-            lambda s: s in CROSS_SECTORAL_STANDARDS_USED_V2,
-            f"one of {list(CROSS_SECTORAL_STANDARDS_USED_V2)}",
-        )
-        c.string_list(
-            pcf,
-            "crossSectoralStandards",
-            at,
-            lambda s: s in CROSS_SECTORAL_STANDARDS_V2,
-            f"one of {list(CROSS_SECTORAL_STANDARDS_V2)}",
-        )
-        for name, hi in (
-            ("exemptedEmissionsPercent", EXEMPTED_MAX[major]),
-            ("primaryDataShare", Decimal(100)),
-        ):
-            c.within(c.number(pcf, name, at), 0, hi, [*at, name])
 
+def _v3_fields(c: _Check, pcf: Mapping, at: list, figures: Mapping) -> None:
+    """v3: IPCC reports, standards, exempted-emissions and primary-data percentages."""
+    c.string_list(
+        pcf,
+        "ipccCharacterizationFactors",
+        at,
+        lambda s: bool(AR_RE.fullmatch(s)),
+        "an IPCC report (AR5, AR6, ...)",
+    )
+    c.string_list(pcf, "crossSectoralStandards", at)
+    c.within(
+        figures["exemptedEmissionsPercent"],
+        0,
+        EXEMPTED_MAX["3"],
+        [*at, "exemptedEmissionsPercent"],
+    )
+    c.within(figures["primaryDataShare"], 0, 100, [*at, "primaryDataShare"])
+
+
+def _v2_fields(c: _Check, pcf: Mapping, at: list, major: str) -> None:
+    """v2: characterisation factors, standards, exempted-emissions and primary-data shares."""
+    c.enum(pcf, "characterizationFactors", ("AR5", "AR6"), at)
+    c.string_list(
+        pcf,
+        "ipccCharacterizationFactorsSources",
+        at,
+        lambda s: bool(AR_RE.fullmatch(s)),
+        "an IPCC report (AR5, AR6, ...)",
+    )
+    c.string_list(
+        pcf,
+        "crossSectoralStandardsUsed",
+        at,
+        lambda s: s in CROSS_SECTORAL_STANDARDS_USED_V2,
+        f"one of {list(CROSS_SECTORAL_STANDARDS_USED_V2)}",
+    )
+    c.string_list(
+        pcf,
+        "crossSectoralStandards",
+        at,
+        lambda s: s in CROSS_SECTORAL_STANDARDS_V2,
+        f"one of {list(CROSS_SECTORAL_STANDARDS_V2)}",
+    )
+    for name, hi in (
+        ("exemptedEmissionsPercent", EXEMPTED_MAX[major]),
+        ("primaryDataShare", Decimal(100)),
+    ):
+        c.within(c.number(pcf, name, at), 0, hi, [*at, name])
+
+
+def _dqi(c: _Check, pcf: Mapping, at: list, major: str) -> None:
+    """The data-quality indicators: required names, each within its range."""
     dqi = pcf.get("dqi")
     if "dqi" in pcf and not isinstance(dqi, Mapping):
         c.fail([*at, "dqi"], "is not a JSON object")
@@ -265,6 +288,9 @@ def _pcf_rules(c: _Check, pcf: Mapping, major: str) -> None:
         if major == "2":
             c.within(c.number(dqi, "coveragePercent", where), 0, 100, [*where, "coveragePercent"])
 
+
+def _consistency(c: _Check, pcf: Mapping, major: str, figures: Mapping, start, end) -> None:
+    """The biogenic identity (v3) and the reference period's order, as consistency findings."""
     # consistency of the figures (errors for what we issue; see the module doc)
     if major == "3":
         excl, incl = figures["pcfExcludingBiogenicUptake"], figures["pcfIncludingBiogenicUptake"]
