@@ -38,6 +38,14 @@ import tracemalloc
 
 import numpy as np
 import scipy.sparse as sp
+from scipy import stats
+
+from lca.maths import batch_scores, direct_intensities, intensities
+from lca.montecarlo import from_bw2calc, monte_carlo
+from lca.solver import factorize
+
+from .brightway import open_project
+from .synthetic import generate
 
 N_DEMANDS = 1000
 BATCH_TIMED = 100
@@ -60,9 +68,6 @@ def peak_rss_gib() -> float:
 
 
 def bench_batch(system, bc, method, ids) -> None:
-    from lca.maths import batch_scores, direct_intensities, intensities
-    from lca.solver import factorize
-
     rng = np.random.default_rng(SEED)
     chosen = rng.choice(system.n, size=N_DEMANDS, replace=False)
     F = sp.csc_matrix(
@@ -110,10 +115,6 @@ def bench_batch(system, bc, method, ids) -> None:
 
 
 def bench_montecarlo(system, bc, method, ids) -> None:
-    from scipy import stats
-
-    from lca.montecarlo import from_bw2calc, monte_carlo
-
     demand = {ids[123]: 1.0}
     t0 = time.perf_counter()
     lca = bc.LCA(demand, method, use_distributions=True, seed_override=SEED)
@@ -184,9 +185,6 @@ def main(argv: list[str] | None = None) -> None:
     wanted = set(sys.argv[1:] if argv is None else argv)
     failed = []
     if not wanted or wanted & {"batch", "montecarlo"}:
-        from .brightway import open_project
-        from .synthetic import generate
-
         t0 = time.perf_counter()
         system = generate()
         _, bc, method, ids = open_project(system)

@@ -19,7 +19,12 @@ from __future__ import annotations
 import sys
 import time
 
+import networkx as nx
 import numpy as np
+import scipy.sparse as sp
+
+from supply_chain import recursive_rollup, rollup
+from supply_chain.bom_math import rollup_csr, rollup_edges
 
 TARGET = 50
 
@@ -40,12 +45,6 @@ def make_bom(n: int = 1_000_000, shared: float = 0.1, seed: int = 0):
 
 
 def main(n: int = 1_000_000) -> dict:
-    import networkx as nx
-    import scipy.sparse as sp
-
-    from supply_chain import recursive_rollup, rollup
-    from supply_chain.bom_math import rollup_csr, rollup_edges
-
     p, c, q, d = make_bom(n)
     Q = sp.csr_matrix((q, (p, c)), shape=(n, n))
     G = nx.DiGraph(roots=[])

@@ -30,6 +30,7 @@ CUTOFFS = (0.005, 1e-4)
 
 
 def _bw2calc_lca(system, demand_col: int):
+    # late on purpose, like the imports in main(): BRIGHTWAY2_DIR is set before Brightway loads
     import bw_processing as bwp
 
     from lca import quiet
@@ -70,6 +71,7 @@ def _bw2calc_lca(system, demand_col: int):
 
 def main() -> dict:
     os.environ.setdefault("BRIGHTWAY2_DIR", tempfile.mkdtemp(prefix="pcf-bench-bw-"))
+    # late on purpose: BRIGHTWAY2_DIR must be set before anything can import bw2data
     from lca import maths, quiet
     from lca.solver import factorize
     from supply_chain.paths import normalized_technosphere, structural_paths

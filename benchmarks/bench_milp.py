@@ -35,6 +35,15 @@ import time
 
 import numpy as np
 
+from supply_chain.levers import (
+    Lever,
+    ReductionProblem,
+    Target,
+    greedy_plan,
+    lp_relaxation_bound,
+    solve_target,
+)
+
 N_LEVERS = 5_000
 N_PRODUCTS = 500
 N_SUPPLIERS = 1_200
@@ -62,8 +71,6 @@ def make_problem(
     seed: int = SEED,
 ):
     """The seeded instance described in the module doc, as a ReductionProblem."""
-    from supply_chain.levers import Lever, ReductionProblem
-
     rng = np.random.default_rng(seed)
     products = [f"product-{i:04d}" for i in range(n_products)]
     plant_of = rng.integers(0, n_plants, n_products)
@@ -144,14 +151,10 @@ def _highs_quiet():
 
 def lp_bound(problem, target) -> float:
     """Least cost of the LP relaxation (0 ≤ xₖ ≤ 1): a lower bound on the MILP optimum."""
-    from supply_chain.levers import lp_relaxation_bound
-
     return lp_relaxation_bound(problem, target)
 
 
 def main() -> None:
-    from supply_chain.levers import Target, greedy_plan, solve_target
-
     t0 = time.perf_counter()
     problem = make_problem()
     t_gen = time.perf_counter() - t0

@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 from pathlib import Path
 
-from .synthetic import SyntheticSystem, write_brightway
+from .synthetic import METHOD, SyntheticSystem, write_brightway
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 PROJECT = "pcf-bench"
@@ -28,11 +29,12 @@ def open_project(system: SyntheticSystem, directory: Path | None = None):
     """
     directory = Path(directory) if directory else CACHE / f"bw-{system.spec.key()}"
     directory.mkdir(parents=True, exist_ok=True)
-    if "bw2data" in __import__("sys").modules:
+    if "bw2data" in sys.modules:
         current = os.environ.get("BRIGHTWAY2_DIR")
         if current and Path(current).resolve() != directory.resolve():
             raise RuntimeError(f"bw2data is already configured for {current}")
     os.environ["BRIGHTWAY2_DIR"] = str(directory)
+    # late on purpose: BRIGHTWAY2_DIR must be set before bw2data is imported (it prints, too)
     with contextlib.redirect_stdout(io.StringIO()):
         import bw2calc as bc
         import bw2data as bd
@@ -43,8 +45,6 @@ def open_project(system: SyntheticSystem, directory: Path | None = None):
             del bd.databases[DATABASE]
         write_brightway(system, DATABASE)
         marker.write_text(system.spec.key())
-    from .synthetic import METHOD
-
     by_code = {a["code"]: a.id for a in bd.Database(DATABASE)}
     ids = [by_code[c] for c in system.codes()]
     return bd, bc, METHOD, ids

@@ -199,10 +199,10 @@ def _exchange(input_key, amount: float, kind: str, p) -> dict:
 
 def ghg_flow_keys() -> list[tuple[str, str]]:
     """Keys of :data:`GHG_FLOWS` in ``biosphere3`` (created offline if missing)."""
-    import bw2data as bd
+    import bw2data as bd  # late on purpose: the caller sets BRIGHTWAY2_DIR first (brightway.py)
 
     if "biosphere3" not in bd.databases:
-        import bw2io
+        import bw2io  # late on purpose, as bw2data above
 
         bw2io.create_default_biosphere3()
     wanted = {(name, cats): i for i, (name, cats, _) in enumerate(GHG_FLOWS)}
@@ -223,7 +223,7 @@ def write_brightway(system: SyntheticSystem, database: str = "synthetic") -> tup
     Also writes the GWP100 method :data:`METHOD` over the three real biosphere3 flows. Returns the
     method tuple. bw2data must already be configured (``BRIGHTWAY2_DIR`` set before its import).
     """
-    import bw2data as bd
+    import bw2data as bd  # late on purpose: BRIGHTWAY2_DIR is set before bw2data is imported
 
     flows = ghg_flow_keys()
     codes = system.codes()

@@ -48,7 +48,7 @@ from .inputs import (
     read_rows,
 )
 from .inventory import plant_inventory
-from .levers import LeverState, what_if
+from .levers import LeverState, WhatIf, what_if
 from .results import PeriodInventory, PlantInventory, SourceLine
 from .scope2 import check_claims, check_overclaim
 
@@ -72,6 +72,7 @@ __all__ = [
     "Record",
     "SourceLine",
     "UnknownFactoryItem",
+    "WhatIf",
     "allocate",
     "check_claims",
     "check_overclaim",

@@ -249,7 +249,7 @@ def write_product_activities(
     per-unit result as :func:`allocate` and a product system can consume the activity.
 
     The write is all-or-nothing: everything is computed first, then written by
-    :func:`lca.importer.write_database` (temporary database renamed into place, the previous
+    :func:`lca.imports.write_database` (temporary database renamed into place, the previous
     version kept aside until then and restored on failure). Re-running
     with a new period's data replaces the activities with that period's values.
     """

@@ -6,7 +6,7 @@ max(residual − retired offsets, 0). Offsets are reported beside, never inside 
 
 from __future__ import annotations
 
-from .levers import what_if
+from .levers import WhatIf, what_if
 from .results import PlantInventory
 
 
@@ -55,12 +55,10 @@ def gap_report(
     efficiency: float | None = None,
 ) -> dict:
     """The zero-carbon-factory view: trajectory over all periods, the gap of ``period``
-    (default latest), the offsets still needed, and the levers' what-if (see
-    :mod:`factory.levers`)."""
+    (default latest), the offsets still needed, and the levers' what-if (the keyword
+    arguments are the fields of :class:`factory.levers.WhatIf`)."""
     inv = plant.get(period)
-    levers = what_if(
-        inv.lever_state, green=green, electrify=electrify, kwh_per_mj=kwh_per_mj, eff=efficiency
-    )
+    levers = what_if(inv.lever_state, WhatIf(green, electrify, kwh_per_mj, efficiency))
     for row in levers:
         row["offsets_needed"] = max(row["residual_kg"] - inv.offsets_retired, 0.0)
     traj = trajectory(plant)

@@ -22,8 +22,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lca.errors import PCFError
-from lca.files import open_text
+from lca.errors import KeyErrorMessage, PCFError
+from lca.files import open_text, parse_number
 from lca.units import pint_name
 
 log = logging.getLogger(__name__)
@@ -85,11 +85,8 @@ class NegativeAmount(FactoryInputError):
     """A negative, missing or non-numeric amount."""
 
 
-class UnknownFactoryItem(FactoryInputError, KeyError):
+class UnknownFactoryItem(FactoryInputError, KeyErrorMessage):
     """A section, fuel, grid region, instrument, gas, material or product that is not known."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return self.args[0]
 
 
 class CertificateOverclaim(FactoryInputError):
@@ -179,29 +176,7 @@ def read_plant(path: str | os.PathLike) -> PlantData:
         (or a subclass) naming the file, row and column at fault.
     """
     path = Path(path)
-    if not path.exists():
-        raise FactoryInputError(path, None, None, "no such file")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        rows = _rows_csv(path)
-    elif suffix in (".xlsx", ".xlsm"):
-        rows = _rows_xlsx(path)
-    else:
-        raise FactoryInputError(
-            path, None, None, f"unsupported format {suffix!r} (expected .csv or .xlsx)"
-        )
-    if not rows:
-        raise FactoryInputError(path, None, None, "empty file")
-    header = [h.strip().lower() for h in rows[0]]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise FactoryInputError(
-            path,
-            1,
-            missing[0],
-            f"missing column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}",
-        )
-    col = {c: header.index(c) for c in COLUMNS if c in header}
+    rows, col = _table(path)
     records: list[Record] = []
     plant = region = None
     for i, raw in enumerate(rows[1:], start=2):
@@ -265,21 +240,42 @@ def read_plant(path: str | os.PathLike) -> PlantData:
     return data
 
 
-def _amount(path: Path, row: int, text: str) -> float:
-    try:
-        value = float(text.replace(",", "")) if text else math.nan
-    except ValueError:
-        raise NegativeAmount(path, row, "amount", f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise NegativeAmount(path, row, "amount", f"missing or not finite: {text!r}")
-    if value < 0:
-        raise NegativeAmount(
-            path,
-            row,
-            "amount",
-            f"negative amount {value:g}; consumption and output cannot be negative",
+def _table(path: Path) -> tuple[list[list[str]], dict[str, int]]:
+    """The rows of the file (header first) and the position of each known column in them."""
+    if not path.exists():
+        raise FactoryInputError(path, None, None, "no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows = _rows_csv(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        rows = _rows_xlsx(path)
+    else:
+        raise FactoryInputError(
+            path, None, None, f"unsupported format {suffix!r} (expected .csv or .xlsx)"
         )
-    return value
+    if not rows:
+        raise FactoryInputError(path, None, None, "empty file")
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise FactoryInputError(
+            path,
+            1,
+            missing[0],
+            f"missing column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}",
+        )
+    return rows, {c: header.index(c) for c in COLUMNS if c in header}
+
+
+def _amount(path: Path, row: int, text: str) -> float:
+    """A row's amount: a finite number >= 0 (``,`` thousands separators allowed)."""
+    if not text:
+        raise NegativeAmount(path, row, "amount", "missing amount")
+    try:
+        return parse_number(text.replace(",", ""), lo=0)
+    except ValueError as exc:
+        note = "" if str(exc) == "not a number" else "; consumption and output cannot be negative"
+        raise NegativeAmount(path, row, "amount", f"{text!r}: {exc}{note}") from None
 
 
 def _check_period(data: PlantData, period: str) -> None:

@@ -28,7 +28,7 @@ is the user's assumption: there is no default.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 from .inputs import FactoryInputError
 
@@ -45,6 +45,42 @@ class LeverState:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The what-if levers of a gap report; ``None`` leaves a lever out.
+
+    Parameters
+    ----------
+    green
+        Qualifying green-power share of electricity to reach (0-1).
+    electrify
+        Fraction of fuel heat electrified (0-1); needs ``kwh_per_mj``.
+    kwh_per_mj
+        kWh of electricity per MJ of fuel replaced (> 0).
+    efficiency
+        Fraction of all energy use (fuel and electricity) saved (0-1).
+
+    >>> WhatIf(green=0.6, efficiency=0.1).to_dict()
+    {'green': 0.6, 'efficiency': 0.1}
+    >>> WhatIf.names()
+    ('green', 'electrify', 'kwh_per_mj', 'efficiency')
+    """
+
+    green: float | None = None
+    electrify: float | None = None
+    kwh_per_mj: float | None = None
+    efficiency: float | None = None
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The lever names, in order (the keyword arguments of :func:`factory.gap_report`)."""
+        return tuple(f.name for f in fields(cls))
+
+    def to_dict(self) -> dict:
+        """The levers that are set (not ``None``)."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 def _fraction(name: str, v: float) -> float:
@@ -105,15 +141,9 @@ def emissions(state: LeverState) -> dict:
     }
 
 
-def what_if(
-    state: LeverState,
-    *,
-    green: float | None = None,
-    electrify: float | None = None,
-    kwh_per_mj: float | None = None,
-    eff: float | None = None,
-) -> list[dict]:
-    """Each lever alone, then all together (efficiency → electrification → green power).
+def what_if(state: LeverState, levers: WhatIf) -> list[dict]:
+    """Each lever of ``levers`` alone, then all together (efficiency → electrification → green
+    power).
 
     Returns rows ``{"lever", "scope1_kg", "scope2_market_kg", "residual_kg", "green_share",
     "electricity_kwh", "change_kg"}``; the first row is the baseline.
@@ -121,6 +151,12 @@ def what_if(
     base = emissions(state)
     rows = [{"lever": "baseline", **base, "change_kg": 0.0}]
     steps = []
+    eff, electrify, kwh_per_mj, green = (
+        levers.efficiency,
+        levers.electrify,
+        levers.kwh_per_mj,
+        levers.green,
+    )
     if eff:
         steps.append((f"efficiency {eff:.0%}", lambda s: efficiency(s, eff)))
     if electrify:

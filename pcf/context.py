@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -32,9 +33,21 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from typer.core import TyperCommand
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from rich.table import Table
+
     from lca.project import Project
 
-__all__ = ["PcfCommand", "PcfTyper", "State", "err", "interrupted_line", "state", "write_csv"]
+__all__ = [
+    "PcfCommand",
+    "PcfTyper",
+    "State",
+    "err",
+    "interrupted_line",
+    "show_frame",
+    "state",
+    "write_csv",
+]
 
 #: Messages, progress and logs: always stderr (resolved at each print, so ``CliRunner`` sees it).
 err = Console(stderr=True)
@@ -101,6 +114,28 @@ def write_csv(path: Path, text: str) -> Path:
 
     path = Path(path)
     return write_files_atomically(path.parent, {path.name: text})[0]
+
+
+def show_frame(
+    st: State,
+    df: pd.DataFrame,
+    table: Callable[[pd.DataFrame], Table],
+    *,
+    csv_out: Path | None = None,
+    as_json: bool = False,
+) -> None:
+    """The tail of a command that shows one table: write ``df`` as CSV to ``csv_out`` (if
+    given), then print its rows as JSON (``--json``) or print ``table(df)`` (a rich table)
+    followed by ``Written: <csv_out>``."""
+    if csv_out is not None:
+        write_csv(csv_out, df.to_csv(index=False))
+    if as_json:
+        st.out_json(df.to_dict(orient="records"))
+        return
+    con = st.console()
+    con.print(table(df))
+    if csv_out is not None:
+        con.print(f"Written: {csv_out}")
 
 
 def interrupted_line(base: str) -> str:

@@ -333,13 +333,7 @@ def write_battery_declaration(
         code = lang
         missing = [render.translate(f"stage.{k}", code) for k in decl.missing_stages]
         ctx = {"d": decl, "missing": missing}
-        if "html" in formats:
-            html = render.render("battery.html.j2", ctx, lang=lang, medium="html")
-            (tmp / f"{stem}.{lang}.html").write_text(html, encoding="utf-8")
-            written.append(f"{stem}.{lang}.html")
-        if "pdf" in formats:
-            html = render.render("battery.html.j2", ctx, lang=lang, medium="pdf")
-            (tmp / f"{stem}.{lang}.pdf").write_bytes(render.html_to_pdf(html, lang))
-            written.append(f"{stem}.{lang}.pdf")
+        pages = {m: ctx for m in ("html", "pdf") if m in formats}
+        written += render.write_documents(tmp, "battery.html.j2", pages, stem, lang, plotly=False)
     log.info("battery declaration written: %s", ", ".join(written))
     return [Path(out_dir) / n for n in written]

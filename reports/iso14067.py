@@ -274,30 +274,23 @@ def write_iso14067_report(
     flows = chart_data.supply_chain_flows(engine, result) if engine is not None else None
     aircraft = aircraft_search(result, engine)
     stem = stem or f"iso14067-{result.product[1]}"
-    written = []
+    contexts = {
+        medium: report_context(
+            result,
+            decl,
+            study,
+            lang,
+            "pdf" if medium == "pdf" else "html",
+            uncertainty,
+            sensitivity,
+            macc,
+            sources,
+            flows,
+            aircraft,
+        )
+        for medium in formats
+    }
     with staged(out_dir) as tmp:
-        for medium in formats:
-            ctx = report_context(
-                result,
-                decl,
-                study,
-                lang,
-                "pdf" if medium == "pdf" else "html",
-                uncertainty,
-                sensitivity,
-                macc,
-                sources,
-                flows,
-                aircraft,
-            )
-            if medium == "html":
-                ctx["plotly_js"] = render.plotly_js()
-            html = render.render("iso14067.html.j2", ctx, lang=lang, medium=medium)
-            name = f"{stem}.{lang}.{medium}"
-            if medium == "pdf":
-                (tmp / name).write_bytes(render.html_to_pdf(html, lang))
-            else:
-                (tmp / name).write_text(html, encoding="utf-8")
-            written.append(name)
+        written = render.write_documents(tmp, "iso14067.html.j2", contexts, stem, lang)
     log.info("ISO 14067 report written: %s", ", ".join(written))
     return [Path(out_dir) / n for n in written]

@@ -55,7 +55,7 @@ _UNITS = {
     "cubic meter": ("m³", 1.0),
     "unit": ("unit", 1.0),
 }
-WHAT_IF_KEYS = ("green", "electrify", "kwh_per_mj", "efficiency")
+WHAT_IF_KEYS = factory.WhatIf.names()
 
 
 def tonnes(kg) -> str:
@@ -390,15 +390,8 @@ def write_plant_sheet(
                 )
                 written.append(f"{stem}.json")
                 continue
-            ctx = dict(pages[medium])
-            if medium == "html":
-                ctx["plotly_js"] = render.plotly_js()
-            html = render.render("plant.html.j2", ctx, lang=lang, medium=medium)
-            name = f"{stem}.{lang}.{medium}"
-            if medium == "pdf":
-                (tmp / name).write_bytes(render.html_to_pdf(html, lang))
-            else:
-                (tmp / name).write_text(html, encoding="utf-8")
-            written.append(name)
+            written += render.write_documents(
+                tmp, "plant.html.j2", {medium: pages[medium]}, stem, lang
+            )
     log.info("plant sheet written: %s", ", ".join(written))
     return [Path(out_dir) / n for n in written]

@@ -272,6 +272,51 @@ def _cache_pdf(path: Path, data: bytes) -> None:
         log.warning("could not cache the PDF in %s", path.parent, exc_info=True)
 
 
+def write_documents(
+    folder: Path,
+    template: str,
+    contexts: dict[str, dict],
+    stem: str,
+    lang: str,
+    *,
+    plotly: bool = True,
+) -> list[str]:
+    """Render ``template`` once per medium and write ``<stem>.<lang>.<medium>`` into ``folder``.
+
+    Parameters
+    ----------
+    folder
+        The (staged, :func:`lca.files.staged`) output folder.
+    template
+        A template in ``reports/templates``.
+    contexts
+        ``{medium: context}`` for ``"html"`` and/or ``"pdf"``, written in this order; the
+        contexts are not changed.
+    stem, lang
+        File name stem and report language.
+    plotly
+        Inline plotly.js into the HTML (``context["plotly_js"]``) for interactive charts.
+
+    Returns
+    -------
+    list of str
+        The file names written, in the order of ``contexts``.
+    """
+    written = []
+    for medium, context in contexts.items():
+        ctx = dict(context)
+        if medium == "html" and plotly:
+            ctx["plotly_js"] = plotly_js()
+        html = render(template, ctx, lang=lang, medium=medium)
+        name = f"{stem}.{lang}.{medium}"
+        if medium == "pdf":
+            (Path(folder) / name).write_bytes(html_to_pdf(html, lang))
+        else:
+            (Path(folder) / name).write_text(html, encoding="utf-8")
+        written.append(name)
+    return written
+
+
 @functools.cache
 def plotly_js() -> str:
     """plotly.js from the installed plotly package (inlined into the HTML; no CDN)."""

@@ -1,6 +1,6 @@
 """``pcf factory ...``: a plant's GHG inventory, allocation to products, gap to zero.
 
-Registered in :mod:`pcf.app` with ``app.add_typer(factory.app, name="factory")``. Every
+Registered in :mod:`pcf.app` with ``app.add_typer(factory_cmds.app, name="factory")``. Every
 command reads a plant activity-data file (layout: ``inventories/factory/README.md``), imports the
 factor databases if they are missing or stale, and prints a table, or JSON with ``--json``
 (stdout holds nothing else). ``--csv FILE`` also writes the long table. Input errors are
@@ -216,14 +216,8 @@ def gap(
 
     st = state(ctx)
     _, plant = _plant(st, path, method, csv=csv)
-    d = factory.gap_report(
-        plant,
-        period,
-        green=green_share,
-        electrify=electrify,
-        kwh_per_mj=kwh_per_mj,
-        efficiency=efficiency,
-    )
+    levers = factory.WhatIf(green_share, electrify, kwh_per_mj, efficiency)
+    d = factory.gap_report(plant, period, **levers.to_dict())
     if csv:
         write_csv(csv, pd.DataFrame(d["trajectory"]).to_csv(index=False))
     if as_json:
@@ -289,20 +283,12 @@ def sheet(
     as_json: JsonFilesOpt = False,
 ) -> None:
     """Plant sheet (HTML + PDF): scopes 1-3, instruments, products, gap to zero, trajectory."""
+    import factory
     from reports.plant import write_plant_sheet
 
     st = state(ctx)
     _, plant = _plant(st, path, method, out=out)
-    levers = {
-        k: v
-        for k, v in (
-            ("green", green_share),
-            ("electrify", electrify),
-            ("kwh_per_mj", kwh_per_mj),
-            ("efficiency", efficiency),
-        )
-        if v is not None
-    }
+    levers = factory.WhatIf(green_share, electrify, kwh_per_mj, efficiency).to_dict()
     files = write_plant_sheet(plant, out, lang=lang, period=period, what_if=levers or None, key=key)
     if as_json:
         _dump(st, {"files": [str(f) for f in files]})

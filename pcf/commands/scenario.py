@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pcf.context import PcfTyper, state, write_csv
+from pcf.context import PcfTyper, show_frame, state
 from pcf.options import DEFAULT_METHOD, CsvOutOpt, JsonOpt, MethodOpt, in_file_arg
 
 __all__ = ["scenario_app", "scenario_run_cmd"]
@@ -45,11 +45,10 @@ def scenario_run_cmd(
         )
         df = run_scenarios(eng, products, scenarios, method)
         progress.update(task, completed=2)
-    if csv_out is not None:
-        write_csv(csv_out, df.to_csv(index=False))
-    if as_json:
-        st.out_json(df.to_dict(orient="records"))
-        return
+    show_frame(st, df, _table, csv_out=csv_out, as_json=as_json)
+
+
+def _table(df) -> Table:
     t = Table(title="scenarios")
     for c in ("product", "scenario", "score", "baseline", "delta", "delta %"):
         t.add_column(c, justify="left" if c in ("product", "scenario") else "right")
@@ -62,6 +61,4 @@ def scenario_run_cmd(
             f"{r['delta']:+.6g}",
             "" if r["delta_pct"] != r["delta_pct"] else f"{r['delta_pct']:+.1f}",
         )
-    st.console().print(t)
-    if csv_out is not None:
-        st.console().print(f"Written: {csv_out}")
+    return t

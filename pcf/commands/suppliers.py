@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pcf.context import PcfTyper, state, write_csv
+from pcf.context import PcfTyper, show_frame, state
 from pcf.options import CsvOutOpt, JsonOpt, in_file, in_file_arg
 
 __all__ = ["suppliers_app", "suppliers_score_cmd"]
@@ -50,8 +50,6 @@ def suppliers_score_cmd(
 ) -> None:
     """Rank suppliers: push whom, on what, first (supply_chain/scoring.py)."""
     # heavy: keeps --help fast (supply_chain imports pandas, networkx, HiGHS; lca Brightway)
-    import pandas as pd
-
     from lca.errors import PCFError
     from supply_chain import read_contributions, read_supplier_data
     from supply_chain.levers import read_baseline, read_problem
@@ -87,11 +85,15 @@ def suppliers_score_cmd(
         problem=problem,
         weights=weights,
     )
-    if csv_out is not None:
-        write_csv(csv_out, card.to_csv(index=False))
-    if as_json:
-        st.out_json(card.to_dict(orient="records"))
-        return
+    show_frame(st, card, _table, csv_out=csv_out, as_json=as_json)
+
+
+def _table(card) -> Table:
+    import pandas as pd  # heavy: keeps --help fast
+
+    def f(v, fmt):
+        return "" if v is None or pd.isna(v) else format(v, fmt)
+
     t = Table(title="supplier scorecard (1 = push first)")
     for c in (
         "rank",
@@ -106,10 +108,6 @@ def suppliers_score_cmd(
         "push on",
     ):
         t.add_column(c, justify="left" if c in ("supplier", "push on") else "right")
-
-    def f(v, fmt):
-        return "" if v is None or pd.isna(v) else format(v, fmt)
-
     for _, r in card.iterrows():
         t.add_row(
             str(r["rank"]),
@@ -123,6 +121,4 @@ def suppliers_score_cmd(
             f(r["score"], ".3f"),
             str(r["push_on"]),
         )
-    st.console().print(t)
-    if csv_out is not None:
-        st.console().print(f"Written: {csv_out}")
+    return t

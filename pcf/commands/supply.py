@@ -60,7 +60,7 @@ def _verify_with_bom(
 
 def reduce_cmd(
     ctx: typer.Context,
-    levers: Annotated[Path, in_file("Levers CSV (supply_chain/levers.py layout).")],
+    levers: Annotated[Path, in_file("Levers CSV (supply_chain/levers/io.py layout).")],
     baseline: Annotated[Path, in_file("Baselines CSV: product,footprint[,volume].")],
     target: Annotated[
         str | None, typer.Option(help="Target: '30%' (cut) or an absolute cap, e.g. '120'.")
@@ -220,7 +220,7 @@ def reduce_cmd(
 
 def macc_cmd(
     ctx: typer.Context,
-    levers: Annotated[Path, in_file("Levers CSV (supply_chain/levers.py layout).")],
+    levers: Annotated[Path, in_file("Levers CSV (supply_chain/levers/io.py layout).")],
     baseline: Annotated[Path, in_file("Baselines CSV: product,footprint[,volume].")],
     product: Annotated[
         list[str] | None, typer.Option(help="Count abatement for these products only.")

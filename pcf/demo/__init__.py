@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lca.files import staged
 from lca.footprint import FootprintEngine
+from lca.methods import DEFAULT as DEFAULT_METHOD
 from lca.project import Project
 from lca.workflows import Progress
 
@@ -27,7 +28,7 @@ DEMO_REPLACES = ("montecarlo-draws.csv",)
 def run(
     proj: Project,
     out: str | os.PathLike,
-    method: str = "gwp100",
+    method: str = DEFAULT_METHOD,
     iterations: int = 1000,
     seed: int = 42,
     lang: str = "en",

@@ -22,7 +22,7 @@ from .preflight import check_draws
 def footprint_shipped(
     proj: Project,
     out: str | os.PathLike,
-    method: str = "gwp100",
+    method: str = methods.DEFAULT,
     iterations: int = 1000,
     seed: int = 42,
     progress: Progress | None = None,

@@ -13,6 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from lca.files import staged
+from lca.methods import DEFAULT as DEFAULT_METHOD
 from reports import (
     battery_declaration,
     pact_footprint,
@@ -65,7 +66,7 @@ def write_demo_reports(
     product_key=DEMO_PRODUCT,
     out_dir="pcf-output/reports",
     uncertainty: dict | None = None,
-    method: str = "gwp100",
+    method: str = DEFAULT_METHOD,
     lang: str = "en",
     meta: dict | None = None,
 ) -> list[Path]:

@@ -42,6 +42,7 @@ from lca.errors import PCFError
 from lca.files import jsonable, staged, write_files_atomically
 from lca.footprint import FootprintEngine
 from lca.imports import import_inventory
+from lca.methods import DEFAULT as DEFAULT_METHOD
 from lca.project import open_project
 from supply_chain import (
     bom_paths,
@@ -66,7 +67,8 @@ from supply_chain.levers import (
     write_levers_csv,
 )
 from supply_chain.levers.changes import LeverChange
-from supply_chain.model import ShippedValues, SupplyChainModel, model_problem
+from supply_chain.model import SupplyChainModel
+from supply_chain.model_plans import ShippedValues, model_problem
 from supply_chain.scoring import background_benchmarks, supplier_scores
 
 log = logging.getLogger(__name__)
@@ -94,7 +96,7 @@ STUDY_DATE = dt.date(2026, 1, 1)
 def demo_bom_summary(
     engine,
     out_dir: str | os.PathLike,
-    method: str = "gwp100",
+    method: str = DEFAULT_METHOD,
     bom_path: str | os.PathLike | None = None,
 ) -> dict:
     """Roll up the example BOM of the LFP cell, write its hotspots into ``out_dir``.
@@ -153,7 +155,7 @@ def demo_bom_summary(
 
 def load_pack(
     engine,
-    method="gwp100",
+    method=DEFAULT_METHOD,
     *,
     bom=PACK_BOM,
     pact=PACK_PACT,
@@ -187,7 +189,7 @@ def _write(out: str | os.PathLike, files: Mapping[str, str]) -> list[Path]:
 def demo_supply_chain(
     engine,
     out_dir: str | os.PathLike,
-    method: str = "gwp100",
+    method: str = DEFAULT_METHOD,
     *,
     target: str = PACK_TARGET,
     year: int | None = PACK_YEAR,
