@@ -100,9 +100,10 @@ def test_interrupted_import_is_rolled_back_and_said(project):
     from pcf.context import interrupted_line
 
     tmp = "t-int.pcf-import-1a2b"
-    with pytest.raises(KeyboardInterrupt), project.write_lock("import t-int.csv"):
+    ctrl_c = pytest.raises(KeyboardInterrupt, match="^test: Ctrl-C during the import$")
+    with ctrl_c, project.write_lock("import t-int.csv"):
         bd.Database(tmp).write({(tmp, "a"): {"name": "a", "unit": "kilogram"}})
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt("test: Ctrl-C during the import")
     assert tmp not in bd.databases and not _health.leftovers(project)
     assert interrupted_line("interrupted (Ctrl-C)") == (
         "interrupted (Ctrl-C): import t-int.csv rolled back; the project is unchanged"

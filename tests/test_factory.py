@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -170,13 +171,14 @@ def test_subdivision_and_economic_key(proj, tmp_path):
 
 def test_certificate_overclaim_is_rejected_and_nothing_written(proj, tmp_path):
     p = plant_csv(tmp_path, SMALL.replace("GEC,400,MWh", "GEC,1200,MWh"))
-    with pytest.raises(factory.CertificateOverclaim) as ei:
+    overclaim = re.escape(f"{p}, row 7, column 'amount': 2024: 1200 MWh")
+    with pytest.raises(factory.CertificateOverclaim, match=overclaim) as ei:
         factory.plant_inventory(proj, p)
     msg = str(ei.value)
     assert "plant.csv" in msg and "row 7" in msg and "'amount'" in msg
     assert "1200 MWh" in msg and "1000 MWh" in msg
     assert isinstance(ei.value, PCFError) and isinstance(ei.value, ValueError)
-    with pytest.raises(factory.CertificateOverclaim):
+    with pytest.raises(factory.CertificateOverclaim, match=overclaim):
         factory.write_product_activities(proj, p)
     assert factory.database_name("test-plant") not in proj.bd.databases
 
@@ -218,7 +220,7 @@ def test_instruments_failing_quality_criteria_count_for_nothing(proj, tmp_path):
 def test_bad_input_is_located(proj, tmp_path, old, new, exc, row, column):
     assert old in SMALL
     p = plant_csv(tmp_path, SMALL.replace(old, new))
-    with pytest.raises(exc) as ei:
+    with pytest.raises(exc, match=re.escape(f"{p}, row {row}, column {column!r}: ")) as ei:
         factory.plant_inventory(proj, p)
     assert ei.value.row == row and ei.value.column == column
     assert f"plant.csv, row {row}, column {column!r}" in str(ei.value)
@@ -230,8 +232,10 @@ def test_allocation_keys_must_sum_to_plant_total(proj, tmp_path):
         "2024,allocation,mass,2900,kg,,part-b,,,\n"
         "2024,allocation,mass,4000,kg,,TOTAL,,,\n"
     )
-    with pytest.raises(factory.AllocationKeyMismatch) as ei:
-        factory.plant_inventory(proj, plant_csv(tmp_path, body))
+    p = plant_csv(tmp_path, body)
+    mismatch = re.escape(f"{p}, row 14, column 'amount': allocation key 'mass' (2024)")
+    with pytest.raises(factory.AllocationKeyMismatch, match=mismatch) as ei:
+        factory.plant_inventory(proj, p)
     assert ei.value.row == 14 and "3900" in str(ei.value) and "4000" in str(ei.value)
     body = SMALL + (
         "2024,allocation,mass,1000,kg,,part-a,,,\n2024,allocation,mass,1000,kg,,TOTAL,,,\n"

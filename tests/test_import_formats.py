@@ -5,6 +5,7 @@ per kg) and widget assembly (1.2 kg steel sheet, 0.5 kg CO2, and in SimaPro/JSON
 CH4 fossil). IPCC 2021 GWP100 (CH4 fossil 29.8): widget = 0.5 + 1.2 x 2 (+ 0.01 x 29.8).
 """
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -90,7 +91,7 @@ def test_ecospold2_unlinked_are_listed_then_linked_by_name_or_dropped(project, t
     steel = next(d.glob("*0020_*.spold"))
     steel.write_text(steel.read_text().replace(CO2_UUID, "00000000-dead-beef-0000-000000000000"))
     before = _dbs()
-    with pytest.raises(UnlinkedExchanges) as info:
+    with pytest.raises(UnlinkedExchanges, match=re.escape(f"{d}: 1 unlinked exchange(s)")) as info:
         import_any(project, d, name="f-es2-bad")
     assert [(u["type"], u["name"], u["activity"]) for u in info.value.unlinked] == [
         ("biosphere", "Carbon dioxide, fossil", "steel sheet production")
@@ -102,7 +103,7 @@ def test_ecospold2_unlinked_are_listed_then_linked_by_name_or_dropped(project, t
 
     # an input whose supplier is not in the folder is reported, not silently deleted
     steel.unlink()
-    with pytest.raises(UnlinkedExchanges) as info:
+    with pytest.raises(UnlinkedExchanges, match=re.escape(f"{d}: 1 unlinked exchange(s)")) as info:
         import_any(project, d, name="f-es2-orphan")
     assert [(u["type"], u["name"]) for u in info.value.unlinked] == [
         ("technosphere", "steel sheet")
@@ -159,8 +160,11 @@ def test_openlca_jsonld_errors(project, tmp_path):
             fp.write_text(fp.read_text().replace("Methane, fossil", "Methane, imaginary"))
 
     before = _dbs()
-    with pytest.raises(UnlinkedExchanges) as info:
-        import_any(project, _jsonld_zip(tmp_path / "a", edit=rename_methane), name="f-jl-bad")
+    zipped = _jsonld_zip(tmp_path / "a", edit=rename_methane)
+    with pytest.raises(
+        UnlinkedExchanges, match=re.escape(f"{zipped}: 1 unlinked exchange(s)")
+    ) as info:
+        import_any(project, zipped, name="f-jl-bad")
     assert [(u["name"], u["categories"]) for u in info.value.unlinked] == [
         ("Methane, imaginary", ("air",))
     ]
@@ -204,7 +208,7 @@ def test_failed_reimport_keeps_the_old_database(project, tmp_path):
     d = _spold_copy(tmp_path)
     for fp in d.glob("*.spold"):
         fp.write_text(fp.read_text().replace(CO2_UUID, "00000000-dead-beef-0000-000000000000"))
-    with pytest.raises(UnlinkedExchanges):
+    with pytest.raises(UnlinkedExchanges, match=re.escape(f"{d}: 2 unlinked exchange(s)")):
         import_any(project, d, name="f-keep")
     assert len(bd.Database("f-keep")) == 2
     assert _score("f-keep", "widget assembly") == pytest.approx(2.9, rel=1e-6)

@@ -1,5 +1,7 @@
 """The importer: all-or-nothing, with errors that name the file, activity and exchange."""
 
+import re
+
 import pytest
 from invfiles import activity, background, bio, database, tech, write
 
@@ -38,8 +40,11 @@ def test_unlinked_exchanges_are_listed_and_nothing_is_written(project, bg, tmp_p
         ),
     )
     before = _dbs()
-    with pytest.raises(UnlinkedExchanges) as info:
-        import_inventory(project, write(tmp_path / "bad.csv", text))
+    bad = tmp_path / "bad.csv"
+    with pytest.raises(
+        UnlinkedExchanges, match=re.escape(f"{bad}: 2 unlinked exchange(s)")
+    ) as info:
+        import_inventory(project, write(bad, text))
     err = info.value
     assert len(err.unlinked) == 2
     assert {u["name"] for u in err.unlinked} == {"grid electricity", "Unobtainium dioxide"}
@@ -132,8 +137,9 @@ def test_reimport_replaces_and_failed_reimport_keeps_the_old(project, bg, tmp_pa
     amount = lambda: [e["amount"] for e in bd.get_node(database="i-keep", code="x").biosphere()]
     assert amount() == [3.0]
     bad = good.replace("Carbon dioxide, fossil", "Carbon dioxide, imaginary")
-    with pytest.raises(UnlinkedExchanges):
-        import_inventory(project, write(tmp_path / "keep.csv", bad))
+    keep = tmp_path / "keep.csv"
+    with pytest.raises(UnlinkedExchanges, match=re.escape(f"{keep}: 1 unlinked exchange(s)")):
+        import_inventory(project, write(keep, bad))
     assert amount() == [3.0]
     with pytest.raises(InventoryError, match="already exists"):
         import_inventory(project, write(tmp_path / "keep.csv", good), overwrite=False)

@@ -154,7 +154,7 @@ def test_supplier_of_another_unit_is_a_unit_mismatch(engine):
     from lca.errors import UnitMismatch
     from supply_chain.parameters import footprint_with
 
-    with pytest.raises(UnitMismatch):
+    with pytest.raises(UnitMismatch, match="expected 'kilowatt hour', got 'kilogram'"):
         footprint_with(engine, PACK, {"grid": "pcf-background|steel-crude-worldsteel-2022"})
 
 

@@ -76,15 +76,45 @@ def engine(shipped):
     return FootprintEngine(shipped)
 
 
-def test_hand_calculation_inputs():
-    assert RAM_DIE == pytest.approx(12.8)
-    assert USE_KWH == pytest.approx(85.4)
-    assert CELL_KWH == pytest.approx(3.6225)
-    assert ELECTRONICS == pytest.approx(129.448571, abs=1e-5)
-    assert BATTERY == pytest.approx(5.105363, abs=1e-5)
-    assert MANUFACTURE == pytest.approx(141.233934, abs=1e-5)
-    assert LIFE_TOTAL == pytest.approx(159.425842, abs=1e-5)
-    assert GATE_RANGE == pytest.approx((47.12, 796.45))
+def _shipped_amount(engine, code, input_code):
+    """Amount of the imported exchange of activity ``code`` whose input has code ``input_code``."""
+    act = engine.project.bd.get_activity((DB, code))
+    (amount,) = [e["amount"] for e in act.technosphere() if e.input["code"] == input_code]
+    return amount
+
+
+def test_shipped_amounts_equal_the_sourced_hand_figures(engine):
+    # 8 GB / 0.625 GB/cm2 (BoaviztAPI ram.py DEFAULT_RAM_DENSITY @f0e40d32) = 12.8 cm2 of RAM die
+    ram = _shipped_amount(engine, "laptop-electronics", "electronics-ram-die-boavizta")
+    assert ram == pytest.approx(8 / 0.625, rel=1e-12)
+    assert ram == pytest.approx(12.8, rel=1e-12)
+    # 63 Wh battery (Latitude 5420 4-cell pack) / 1000 = 0.063 kWh of GREET NMC622 materials
+    nmc = _shipped_amount(engine, "laptop-battery", "greet2024-nmc622-battery-materials")
+    assert nmc == pytest.approx(0.063, rel=1e-12)
+    # cell factory: 0.063 kWh x 57.5 kWh/kWh (Kurland 2020, midpoint of 50-65) = 3.6225 kWh
+    cell = _shipped_amount(engine, "laptop-battery", "electricity-cn-2023")
+    assert cell == pytest.approx(0.063 * 57.5, rel=1e-12)
+    assert cell == pytest.approx(3.6225, rel=1e-12)
+    # use: TEC 21.35 kWh/year x 4 years (Dell Latitude 5420 PCF, boavizta-data-us.csv @61323eb5)
+    use = _shipped_amount(engine, "laptop-use-eu", "electricity-eu27-ember-2024")
+    assert use == pytest.approx(4 * 21.35, rel=1e-12)
+    assert use == pytest.approx(85.4, rel=1e-12)
+
+
+def test_engine_results_equal_the_inventory_hand_calculation(engine):
+    # Written out in laptop.csv's activity comments [derived], with the factors above:
+    # electronics 1.46 x 1.97 + 9.14 + 12.8 x 2.20 + 5.22 + 5.2784 x 2.20 + 6.34 + 66.1 = 129.4486
+    # battery 0.063 x 50.528 + 3.6225 x 0.5306 = 5.1054
+    # manufacture 129.4486 + 5.1054 + 6.68 = 141.23; use 85.4 x 0.21302 = 18.1919
+    # life cycle 141.23 + 18.19 = 159.43
+    def total(code):
+        return engine.footprint((DB, code), "gwp100").total
+
+    assert total("laptop-electronics") == pytest.approx(129.4486, abs=5e-5)
+    assert total("laptop-battery") == pytest.approx(5.1054, abs=5e-5)
+    assert total("laptop-manufacture") == pytest.approx(141.23, abs=5e-3)
+    assert total("laptop-use-eu") == pytest.approx(18.1919, abs=5e-5)
+    assert total("laptop-life-cycle-eu") == pytest.approx(159.43, abs=5e-3)
 
 
 def test_cradle_to_gate_in_derived_band_and_equals_hand_calculation(engine):

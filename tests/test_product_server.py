@@ -58,11 +58,44 @@ def engine(shipped):
     return FootprintEngine(shipped)
 
 
-def test_hand_calculation_inputs():
-    assert WH_DAY == pytest.approx(8442.0)
-    assert KWH_LIFE == pytest.approx(12325.32)
-    assert MANUFACTURE == pytest.approx(969.8024, abs=1e-3)
-    assert MANUFACTURE + USE == pytest.approx(3595.342, abs=1e-2)
+def _shipped_amount(engine, code, input_code):
+    """Amount of the imported exchange of activity ``code`` whose input has code ``input_code``."""
+    act = engine.project.bd.get_activity((DB, code))
+    (amount,) = [e["amount"] for e in act.technosphere() if e.input["code"] == input_code]
+    return amount
+
+
+def test_shipped_amounts_equal_the_sourced_hand_figures(engine):
+    # dellR740.json @7f74b0d0: 2 CPUs x (24 cores x 0.245 cm2/core + 0.491 cm2, cpu.py) = 12.742
+    parts = "server-r740-components"
+    cpu = _shipped_amount(engine, parts, "electronics-cpu-die-boavizta")
+    assert cpu == pytest.approx(2 * (24 * 0.245 + 0.491), rel=1e-12)
+    assert cpu == pytest.approx(12.742, rel=1e-12)
+    # 12 x 32 GB / 1.79 GB/cm2 RAM die; 400 GB / 50.6 GB/cm2 SSD die; 2 x 2.99 kg power supplies
+    ram = _shipped_amount(engine, parts, "electronics-ram-die-boavizta")
+    assert ram == pytest.approx(12 * 32 / 1.79, rel=1e-12)
+    assert _shipped_amount(engine, parts, "electronics-ssd-die-boavizta") == pytest.approx(
+        400 / 50.6
+    )
+    assert _shipped_amount(engine, parts, "electronics-psu-boavizta") == pytest.approx(2 * 2.99)
+    # BoaviztAPI usage.py @05970cf7 R740 workload: 3.6 h x 510 W + 13.2 h x 369 W + 4.8 h x 261 W
+    # + 2.4 h x 201 W = 8442 Wh/day; x 365 days / 1000 x 4 years = 12325.32 kWh
+    use = _shipped_amount(engine, "server-r740-use-eu", "electricity-eu27-ember-2024")
+    assert use == pytest.approx((3.6 * 510 + 13.2 * 369 + 4.8 * 261 + 2.4 * 201) * 365 / 1000 * 4)
+    assert use == pytest.approx(12325.32, rel=1e-12)
+
+
+def test_engine_results_equal_the_inventory_hand_calculation(engine):
+    # Written out in server.csv's activity comments [derived]: components 12.742 x 1.97 + 2 x 9.14
+    # + 214.5251 x 2.20 + 12 x 5.22 + 7.9051 x 2.20 + 6.34 + 66.1 + 5.98 x 24.3 + 150 = 963.1224;
+    # + assembly 6.68 = 969.8024; use 12325.32 kWh x 0.21302 (Ember 2024 EU-27) = 2625.54
+    def total(code):
+        return engine.footprint((DB, code), "gwp100").total
+
+    assert total("server-r740-components") == pytest.approx(963.1224, abs=1e-3)
+    assert total("server-r740-manufacture") == pytest.approx(969.8024, abs=1e-3)
+    assert total("server-r740-use-eu") == pytest.approx(2625.54, abs=1e-2)
+    assert total("server-r740-life-cycle-eu") == pytest.approx(969.8024 + 2625.54, abs=1e-2)
 
 
 def test_life_cycle_in_published_band_and_equals_hand_calculation(engine):

@@ -80,7 +80,7 @@ def test_global_without_methods_raises_and_creates_nothing(project, global_dir):
     for kwargs in ({}, {"setup": False}):
         open_project(project.base_dir)  # bw2data on the engine's directory: --global switches
         assert global_data_dir() == global_dir
-        with pytest.raises(ProjectError) as ei:
+        with pytest.raises(ProjectError, match="Brightway project 'mine' in .* lacks what") as ei:
             open_project(project="mine", use_global=True, **kwargs)
         msg = str(ei.value)
         assert "IPCC 2021|climate change|global warming potential (GWP100)" in msg
@@ -158,11 +158,11 @@ def test_interrupted_setup_leaves_nothing_and_next_open_builds(tmp_path, reopen,
 
     def killed(proj):
         bd.Database(proj.biosphere).register()  # 1.5 s in: biosphere registered, still empty
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt("test: Ctrl-C in the set-up")
 
     base = tmp_path / "bw"
     monkeypatch.setattr(lca.project, "_create_setup", killed)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match="^test: Ctrl-C in the set-up$"):
         open_project(base)
     assert interrupted_writes() == ["set-up of project 'pcf' rolled back; nothing was created"]
     assert "pcf" not in bd.projects and not list(base.glob(".pcf-setup-*"))

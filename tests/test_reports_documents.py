@@ -4,6 +4,7 @@ every document agrees with the one computed result."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -83,14 +84,15 @@ def test_lifetime_energy_by_hand():
     # 3000 cycles at 80 % depth of discharge are 2400 full equivalent cycles: DoD counted once
     assert lifetime_energy(1.0, cycles_at_dod=(3000, 0.8)) == pytest.approx(2400.0)
     assert lifetime_energy(1.0, cycles_at_dod=(3000, 0.8), retention=0.9) == pytest.approx(2160.0)
-    for bad in (
-        {"full_equivalent_cycles": 3000, "cycles_at_dod": (3000, 0.8)},  # both
-        {},  # neither
-        {"cycles_at_dod": (3000, 1.5)},
-        {"full_equivalent_cycles": 3000, "retention": 1.2},
-        {"full_equivalent_cycles": -1},
+    one_of = "give full_equivalent_cycles or cycles_at_dod=(cycles, dod), not both"
+    for bad, message in (
+        ({"full_equivalent_cycles": 3000, "cycles_at_dod": (3000, 0.8)}, one_of),  # both
+        ({}, one_of),  # neither
+        ({"cycles_at_dod": (3000, 1.5)}, "depth of discharge 1.5 must be in (0, 1]"),
+        ({"full_equivalent_cycles": 3000, "retention": 1.2}, "capacity retention 1.2 must be in"),
+        ({"full_equivalent_cycles": -1}, "full equivalent cycles -1 must be > 0"),
     ):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=re.escape(message)):
             lifetime_energy(1.0, **bad)
 
 
@@ -118,7 +120,8 @@ def test_battery_stage_split_sums_to_total(res, meta):
 def test_battery_complete_declaration_and_require_complete(res, meta, tmp_path):
     from dataclasses import replace
 
-    with pytest.raises(InvalidDeclaration) as e:
+    incomplete = r"^result\.by_stage: .* requires all four life-cycle stages"
+    with pytest.raises(InvalidDeclaration, match=incomplete) as e:
         battery_declaration(res, meta["battery"], require_complete=True)
     assert e.value.field == "result.by_stage"
     assert "distribution" in str(e.value) and "end_of_life" in str(e.value)
@@ -150,7 +153,8 @@ def test_battery_use_stage_excluded_and_unassigned_refused(res, meta):
     assert d.excluded == {"use": pytest.approx(5.0 / DELIVERED)}
     assert d.total == pytest.approx(res.total / DELIVERED)
     untagged = replace(res, by_stage={"unassigned": res.total})
-    with pytest.raises(InvalidDeclaration) as e:
+    unassigned = r"^result\.by_stage\['unassigned'\]: .* is not attributed to a life-cycle stage"
+    with pytest.raises(InvalidDeclaration, match=unassigned) as e:
         battery_declaration(untagged, meta["battery"])
     assert "unassigned" in e.value.field
 
@@ -164,11 +168,14 @@ def test_battery_service_life_needs_cycles(res, meta):
         {"full_equivalent_cycles": 3000, "cycles_at_dod": [3000, 0.8]},  # two answers
         {"full_equivalent_cycles_per_year": 300},  # years missing
     ):
-        with pytest.raises(InvalidDeclaration) as e:
+        with pytest.raises(
+            InvalidDeclaration, match="^battery.service_life: .*exactly one of"
+        ) as e:
             battery_declaration(res, with_life(**life))
         assert e.value.field.startswith("battery.service_life")
     # the old fields multiplied full equivalent cycles by the DoD again: refused with a hint
-    with pytest.raises(InvalidDeclaration) as e:
+    old = "^battery.service_life: .*'cycles' is no longer accepted"
+    with pytest.raises(InvalidDeclaration, match=old) as e:
         battery_declaration(res, with_life(cycles=3000, depth_of_discharge=0.8))
     assert "full_equivalent_cycles" in str(e.value) and "cycles_at_dod" in str(e.value)
     # by hand: 300 FEC/year × 10 years × 1 kWh = 3000 kWh; 3000 cycles × 0.8 DoD = 2400 FEC
@@ -368,9 +375,9 @@ def test_translation_table_is_complete():
     table = render.translations()
     for key, texts in table.items():
         assert set(texts) == set(render.LANGS), key
-    with pytest.raises(ReportError):
+    with pytest.raises(ReportError, match=r"i18n\.yaml: no 'en' text for key 'no\.such\.key'"):
         render.translate("no.such.key", "en")
-    with pytest.raises(ReportError):
+    with pytest.raises(ReportError, match="^lang: 'fr' is not a report language"):
         render.normalize_lang("fr")
     assert render.normalize_lang("zh-CN") == "zh"
 
@@ -380,7 +387,7 @@ def test_failed_report_leaves_nothing(res, meta, tmp_path, monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(render, "html_to_pdf", boom)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="^disk full$"):
         write_iso14067_report(res, meta["declaration"], meta["study"], tmp_path)
     assert list(tmp_path.iterdir()) == []
 
@@ -421,7 +428,7 @@ def test_workbook_takes_dataframes(res, tmp_path):
     p = supplier_workbook(res, tmp_path / "w.xlsx", plan=plan)
     rows = list(openpyxl.load_workbook(p)["Plan"].iter_rows(values_only=True))
     assert rows[0] == ("lever", "abatement", "cost") and rows[1] == ("a", 1.5, 10.0)
-    with pytest.raises(InvalidDeclaration):
+    with pytest.raises(InvalidDeclaration, match="^plan: 'list' must be a pandas DataFrame"):
         supplier_workbook(res, tmp_path / "x.xlsx", plan=[1, 2])
 
 
@@ -441,7 +448,9 @@ def test_demo_writes_one_of_each(demo_files, res):
 
 
 def test_meta_required_for_other_products():
-    with pytest.raises(InvalidDeclaration) as e:
+    with pytest.raises(
+        InvalidDeclaration, match=r"^meta: no declaration metadata for \('db', 'other'\)"
+    ) as e:
         load_meta(None, ("db", "other"))
     assert e.value.field == "meta"
 

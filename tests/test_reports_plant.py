@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -148,14 +149,17 @@ def test_overclaim_raises_and_writes_nothing(plant, proj, plant_file, tmp_path):
     bad = copy.deepcopy(plant)
     bad.latest().instruments[0]["kwh"] = 5_000_000.0  # more than the 1,000 MWh bought
     out = tmp_path / "out"
-    with pytest.raises(factory.CertificateOverclaim) as ei:
+    with pytest.raises(
+        factory.CertificateOverclaim, match=r"column 'amount': .*\(double counting\)"
+    ) as ei:
         sheet.write_plant_sheet(bad, out)
     assert "double counting" in str(ei.value) and ei.value.column == "amount"
     assert not out.exists()
     # from the data file, the factory itself refuses; the CLI writes nothing either
     over = tmp_path / "over.csv"
     over.write_text(HEADER + PLANT + PERIOD.format(y=2024, gas=1000, gec=1200, ccer=0))
-    with pytest.raises(factory.CertificateOverclaim):
+    overclaim = re.escape(f"{over}, row 7, column 'amount': 2024: 1200 MWh")
+    with pytest.raises(factory.CertificateOverclaim, match=overclaim):
         factory.plant_inventory(proj, over)
     q = _pcf("factory", "sheet", str(over), "--out", str(out), data_dir=proj.base_dir)
     assert q.returncode == 1 and "over.csv, row 7, column 'amount'" in " ".join(q.stderr.split())
@@ -167,7 +171,7 @@ def test_failed_render_leaves_nothing(plant, tmp_path, monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(render, "html_to_pdf", boom)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="^disk full$"):
         sheet.write_plant_sheet(plant, tmp_path)
     assert list(tmp_path.iterdir()) == []  # not even the HTML written before the PDF failed
 

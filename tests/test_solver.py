@@ -62,7 +62,9 @@ def test_one_factorisation_serves_both_directions(A):
 
 
 def test_non_square_raises():
-    with pytest.raises(NonSquareTechnosphere) as info:
+    with pytest.raises(
+        NonSquareTechnosphere, match="not square: 3 products x 4 activities"
+    ) as info:
         factorize(sp.csr_matrix(np.ones((3, 4))))
     assert (info.value.n_products, info.value.n_activities) == (3, 4)
     assert isinstance(info.value, ValueError) and isinstance(info.value, PCFError)
@@ -71,7 +73,9 @@ def test_non_square_raises():
 def test_zero_diagonal_raises_with_labels():
     A = sp.csr_matrix(np.array([[1.0, -0.5, 0.0], [0.0, 0.0, -0.2], [-0.1, 0.0, 1.0]]))
     assert zero_diagonal(A).tolist() == [1]
-    with pytest.raises(SingularTechnosphere) as info:
+    with pytest.raises(
+        SingularTechnosphere, match=r"zero diagonal: 'b' \(zero on the diagonal\)"
+    ) as info:
         factorize(A, labels=["a", "b", "c"])
     assert info.value.activities == ["b"]
 
@@ -79,7 +83,7 @@ def test_zero_diagonal_raises_with_labels():
 def test_exactly_singular_raises():
     # two identical columns with non-zero diagonal: rank deficient
     A = sp.csr_matrix(np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
-    with pytest.raises(SingularTechnosphere):
+    with pytest.raises(SingularTechnosphere, match="Technosphere matrix is singular"):
         factorize(A)
 
 
