@@ -126,6 +126,11 @@ def decode_text(raw: bytes, path: str | os.PathLike = "<input>") -> str:
     )
 
 
+#: The largest magnitude a user's number may have: products and sums of a few such numbers stay
+#: finite in float64 (1e308), so an absurd cell is refused where it is read, not as an overflow.
+MAX_ABS = 1e18
+
+
 def parse_number(
     value,
     *,
@@ -133,6 +138,7 @@ def parse_number(
     hi: float | None = None,
     lo_open: bool = False,
     hi_open: bool = False,
+    max_abs: float = MAX_ABS,
 ) -> float:
     """A finite number from a user's cell (text or number), within ``[lo, hi]`` (an open end
     with ``lo_open`` / ``hi_open``): the one rule for numbers read from CSV/xlsx files.
@@ -146,6 +152,10 @@ def parse_number(
     Traceback (most recent call last):
     ...
     ValueError: must be a finite number > 0
+    >>> parse_number("1e308")
+    Traceback (most recent call last):
+    ...
+    ValueError: 1e+308 is too large (at most 1e+18 in magnitude: sums would overflow)
     >>> parse_number("n/a")
     Traceback (most recent call last):
     ...
@@ -167,6 +177,10 @@ def parse_number(
     )
     if bad:
         raise ValueError("must be a finite number" + (" " + " and ".join(bounds) if bounds else ""))
+    if abs(v) > max_abs:
+        raise ValueError(
+            f"{v:g} is too large (at most {max_abs:g} in magnitude: sums would overflow)"
+        )
     return v
 
 
