@@ -5,7 +5,8 @@ A project breaks in a few known ways: a database registered in bw2data's metadat
 writers without a lock); an empty biosphere or missing climate methods (an interrupted first
 run); temporary ``<db>.pcf-import-<id>`` / ``<db>.pcf-backup-<id>`` databases of a killed import
 (:func:`lca.imports.write_database`); exchanges whose input no longer exists; a database group
-whose technosphere is not square.
+whose technosphere is not square; processed datapackages and search indexes of databases no
+longer registered (bw2data deletes neither, :mod:`lca._db_files`).
 
 :func:`check_project` finds each of them (:class:`Finding`); :func:`repair_project` mends what it
 can, logging each action; :func:`clean_leftovers` (also run when a project is opened) undoes
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from peewee import fn
 
+from ._db_files import orphan_files, remove_database_files, remove_orphan_files
 from ._marks import BACKUP_MARK, TEMP_MARK
 from ._quiet import quiet
 from .methods import REQUIRED_METHODS
@@ -79,6 +81,7 @@ def _drop(bd, name: str) -> None:
             del bd.databases[name]
         AD.delete().where(AD.database == name).execute()
         ED.delete().where(ED.output_database == name).execute()
+    remove_database_files(bd, name)
 
 
 def leftovers(proj: Project) -> list[str]:
@@ -124,6 +127,7 @@ def clean_leftovers(proj: Project, level: int = logging.WARNING) -> list[str]:
             _drop(bd, base)
             with quiet():
                 bd.Database(backup).rename(base)
+            remove_database_files(bd, backup)
             done.append(f"restored {base!r} from {backup!r} (its replacement never finished)")
         else:
             if backup:
@@ -269,6 +273,7 @@ def check_project(proj: Project) -> list[Finding]:
     missing = _missing_methods(bd)
     dangling = _dangling(bd)
     square = _square(bd, proj.biosphere)
+    files = orphan_files(bd)
 
     def names(items) -> str:
         return ", ".join(repr(x) for x in items)
@@ -306,6 +311,16 @@ def check_project(proj: Project) -> list[Finding]:
             not (left or setups),
             names([*left, *(p.name for p in setups)]) if left or setups else "none",
             "drop them, restoring backups of unfinished replacements" if left or setups else "",
+        ),
+        Finding(
+            "files of deleted databases",
+            not files,
+            f"{len(files)} processed/search file(s) of unregistered databases: "
+            + names(p.name for p in files[:6])
+            + (", ..." if len(files) > 6 else "")
+            if files
+            else "none",
+            "delete them" if files else "",
         ),
         Finding(
             "dangling exchanges",
@@ -347,6 +362,10 @@ def repair_rows(proj: Project) -> list[str]:
             _drop(bd, name)
             done.append(f"deregistered {name!r} (no activities stored)")
     done += repair_setup(proj)
+    done += [
+        f"deleted {p.parent.name}/{p.name} (of an unregistered database)"
+        for p in remove_orphan_files(bd)
+    ]
     for m in _missing_methods(bd):
         if m in bd.methods:
             with quiet():

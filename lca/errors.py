@@ -188,6 +188,17 @@ class InvalidAmount(InventoryError):
         super().__init__(f"{where}: invalid amount {value!r} ({why})")
 
 
+class InvalidUncertainty(InventoryError):
+    """An exchange's uncertainty field (``uncertainty type``, ``loc``, ``scale``, ...) that
+    stats_arrays would refuse: an unknown type, a non-number, or parameters invalid for the
+    distribution (e.g. a lognormal with ``scale <= 0``)."""
+
+    def __init__(self, where: str, field: str, value, why: str):
+        self.where, self.field, self.value = where, field, value
+        what = f"missing {field!r}" if value is None else f"invalid {field!r} {value!r}"
+        super().__init__(f"{where}: {what} ({why})")
+
+
 class ProjectError(PCFError, RuntimeError):
     """The Brightway project directory cannot be set up or used."""
 

@@ -39,6 +39,7 @@ from ._footprint_result import (
 from ._quiet import quiet
 from ._system import System, check_product, node_metadata, nonsquare
 from .errors import InvalidAmount, NonSquareTechnosphere, UnknownMethod, UnknownProduct
+from .files import MAX_ABS
 from .project import Project
 from .solver import factorize_named
 
@@ -247,6 +248,10 @@ class FootprintEngine:
         """
         if not (isinstance(amount, (int, float)) and math.isfinite(amount)):
             raise InvalidAmount("footprint amount", amount)
+        if abs(amount) > MAX_ABS:
+            raise InvalidAmount(
+                "footprint amount", amount, f"at most {MAX_ABS:g} in magnitude: sums would overflow"
+            )
         method = methods.resolve(method)
         node = self.node(product)
         sysm = self.system_for([node]) if system is None else system

@@ -264,6 +264,8 @@ def open_project(
         If the directory cannot be used; or with ``use_global``, if the project does not exist,
         or (without ``setup``) it lacks a biosphere database or climate methods (named).
     """
+    if not isinstance(project, str) or not project.strip():
+        raise ProjectError(f"project name {project!r} is empty: give a name (default 'pcf')")
     if setup is None:
         setup = not use_global
     if use_global:

@@ -114,6 +114,12 @@ app = PcfTyper(
 )
 
 
+def _project_name(value: str) -> str:
+    if not value.strip():
+        raise typer.BadParameter(f"{value!r} is empty: give a project name", param_hint="--project")
+    return value
+
+
 @app.callback()
 def main_options(
     ctx: typer.Context,
@@ -126,7 +132,9 @@ def main_options(
             help="Brightway directory of the engine (default: ./.pcf/brightway).",
         ),
     ] = None,
-    project: Annotated[str, typer.Option(help="Brightway project name.")] = "pcf",
+    project: Annotated[
+        str, typer.Option(callback=_project_name, help="Brightway project name.")
+    ] = "pcf",
     use_global: Annotated[
         bool, typer.Option("--global", help="Use your own Brightway directory and project.")
     ] = False,

@@ -55,9 +55,10 @@ def _date(value: str | None) -> str | None:
 
 
 def positive(value: float | None) -> float | None:
-    """Callback refusing zero and negative numbers (typer has closed bounds only)."""
-    if value is not None and value <= 0:
-        raise typer.BadParameter(f"{value:g} is not > 0")
+    """Callback refusing zero, negative and non-finite numbers (typer has closed bounds only;
+    ``not value > 0`` also refuses nan, which every comparison lets through)."""
+    if value is not None and (not value > 0 or value == float("inf")):
+        raise typer.BadParameter(f"{value:g} is not a finite number > 0")
     return value
 
 

@@ -88,6 +88,25 @@ def test_errors_are_one_line_with_exit_1(pcf):
     assert r.exit_code != 0 and isinstance(r.exception, PCFError)  # --debug: the traceback
 
 
+def test_parameters_of_an_unknown_product_is_an_error(pcf):
+    """Corpus opt:parameters:unknown product: was an empty table and exit 0."""
+    r = pcf("parameters", "x|y", code=1)
+    assert "Unknown product ('x', 'y')" in r.stderr and r.stdout == ""
+    rows = json.loads(pcf("parameters", "pcf-products|lfp-cell-per-kwh", "--json").stdout)
+    assert "factory_electricity" in {row["name"] for row in rows}
+    none = pcf("parameters", "pcf-background-textile|cotton-yarn-conventional-base-impacts")
+    assert "Parameters of" in none.stdout  # an existing product without parameters: empty table
+
+
+def test_empty_project_name_is_refused_by_the_library(tmp_path):
+    from lca.errors import ProjectError
+    from lca.project import open_project
+
+    with pytest.raises(ProjectError, match="project name '' is empty"):
+        open_project(tmp_path, project="")
+    assert not any(tmp_path.iterdir())
+
+
 def test_import_error_lists_unlinked(pcf, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text(
@@ -107,6 +126,9 @@ def test_import_error_lists_unlinked(pcf, tmp_path):
     [
         (["footprint", "a|b", "--amount", "0"], "--amount"),
         (["footprint", "a|b", "--amount", "-1"], "--amount"),
+        (["footprint", "a|b", "--amount", "1e308"], "--amount"),
+        (["--project", "", "products"], "--project"),
+        (["--project", "  ", "products"], "--project"),
         (["footprint", "a|b", "--iterations", "1"], "--iterations"),
         (["footprint", "a|b", "--iterations", "-5"], "--iterations"),
         (["footprint", "a|b", "--seed", "-1"], "--seed"),

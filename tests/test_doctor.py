@@ -129,3 +129,26 @@ def test_dangling_exchanges_and_nonsquare_group_are_reported(doctor):
     for name in ("dep", "user"):
         _health._drop(bd, name)
     doctor()
+
+
+def test_files_of_unregistered_databases_are_reported_and_deleted(doctor):
+    """bw2data leaves processed/<db>.zip and search/<db> behind when a database is deleted (the
+    corpus found those of failed imports' temporary databases): reported, and --repair deletes
+    them, never a registered database's or method's files."""
+    doctor()
+    bd = _bd()
+    _db(bd, "gone.pcf-import-77", "a")
+    del bd.databases["gone.pcf-import-77"]  # rows gone, files stay (bw2data's behaviour)
+    base = bd.projects.dir
+    left = sorted(p.name for sub in ("processed", "search") for p in (base / sub).glob("gone*"))
+    assert len(left) == 2
+    check = _checks(doctor("--json", code=1))["files of deleted databases"]
+    assert not check["ok"] and all(name in check["detail"] for name in left)
+    assert check["repair"] == "delete them"
+    r = doctor("--repair")
+    assert f"repaired: deleted processed/{left[0]}" in r.stderr
+    assert not list((base / "processed").glob("gone*")) and not list(
+        (base / "search").glob("gone*")
+    )
+    assert (base / "processed" / bd.Database("biosphere3").filename_processed()).is_file()
+    assert json.loads(doctor("--json").stdout)["ok"]

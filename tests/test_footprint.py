@@ -73,6 +73,15 @@ def test_amount_scales_and_serialises(engine):
         assert df[df.breakdown == breakdown].value.sum() == pytest.approx(r.total, rel=1e-12)
 
 
+def test_amount_above_max_abs_is_refused(engine):
+    """Corpus opt:footprint:--amount 1e308: the overflow was reported as a singular matrix."""
+    from lca.files import MAX_ABS
+
+    with pytest.raises(InvalidAmount, match="footprint amount: invalid amount 1e"):
+        engine.footprint("t-prod|widget", amount=1e308)
+    assert engine.footprint("t-prod|widget", amount=MAX_ABS).total == pytest.approx(MAX_ABS * TOTAL)
+
+
 def test_ar5_split_is_derived_and_adds_up(engine):
     r = engine.footprint(("t-prod", "widget"), "gwp100-ar5")
     assert r.split_source == "derived"

@@ -240,6 +240,89 @@ def test_new_database_write_failure_leaves_nothing(project, tmp_path, monkeypatc
     assert set(bd.databases) == before
 
 
+def _db_files(project):
+    """The processed datapackages and search indexes in the project (names)."""
+    import bw2data as bd
+
+    base = bd.projects.dir
+    return {p.name for sub in ("processed", "search") for p in (base / sub).glob("*")}
+
+
+def test_write_failure_and_success_leave_no_files_of_temporary_databases(
+    project, tmp_path, monkeypatch
+):
+    """bw2data deletes neither the processed datapackage nor the search index of a deleted or
+    renamed database: a failed write (corpus: "writing database ... failed") and a successful
+    one must not leave those of their ``.pcf-import-`` / ``.pcf-backup-`` databases."""
+    from lca.imports import import_inventory
+
+    before = _db_files(project)
+    with monkeypatch.context() as m:
+        _fail_writing(m, "i-files", times=None)
+        with pytest.raises(InventoryError, match="nothing was written"):
+            import_inventory(project, write(tmp_path / "f.csv", _co2("i-files", 2.0)))
+    assert _db_files(project) == before
+    import_inventory(project, write(tmp_path / "f.csv", _co2("i-files", 2.0)))
+    import_inventory(project, write(tmp_path / "f.csv", _co2("i-files", 3.0)))  # a replacement
+    assert not [n for n in _db_files(project) - before if "pcf-import" in n or "pcf-backup" in n]
+
+
+def test_empty_database_name_is_located(project, tmp_path):
+    """Corpus imp:db-name-empty: bw2io's AssertionError became "internal error"."""
+    from lca.imports import import_inventory
+
+    text = _co2("i-noname", 2.0).replace("Database,i-noname", "Database,")
+    path = write(tmp_path / "noname.csv", text)
+    with pytest.raises(InventoryError, match=re.escape(f"{path}: the 'Database' row")):
+        import_inventory(project, path)
+    assert "" not in _dbs()
+
+
+@pytest.mark.parametrize(
+    "unc,field,why",
+    [
+        (("99", "1", "0.1"), "uncertainty type", "not a known stats_arrays uncertainty type"),
+        (("abc", "1", "0.1"), "uncertainty type", "not a known"),
+        (("2", "1", "-1"), "scale", "positive scale"),
+        (("2", "1", "abc"), "scale", "not a number"),
+        (("", "", "abc"), "scale", "not a number"),
+        (("3", "1", "0"), "scale", "positive scale"),
+        (("4", "", ""), "minimum", "requires minimum and maximum"),
+    ],
+)
+def test_invalid_uncertainty_is_refused_before_writing(project, bg, tmp_path, unc, field, why):
+    """Corpus imp:uncertainty type / scale: accepted silently (99, -1) or failing half-way
+    through the write (abc); now refused with file, activity, exchange and field named."""
+    from lca.errors import InvalidUncertainty
+    from lca.imports import import_inventory
+
+    before = _db_files(project)
+    text = database(
+        "i-unc",
+        activity("x", "x", "kilogram", "CN", [bio("Carbon dioxide, fossil", 1.0, unc=unc)]),
+    )
+    path = write(tmp_path / "unc.csv", text)
+    with pytest.raises(InvalidUncertainty, match=re.escape(why)) as info:
+        import_inventory(project, path)
+    msg = str(info.value)
+    assert msg.startswith(f"{path}: activity 'x', exchange 2 ('Carbon dioxide, fossil')")
+    assert info.value.field == field and repr(field) in msg
+    assert "i-unc" not in _dbs() and _db_files(project) == before
+
+
+def test_valid_uncertainty_is_accepted(project, bg, tmp_path):
+    from lca.imports import import_inventory
+
+    exchanges = [
+        bio("Carbon dioxide, fossil", 1.0, unc=("2", "0", "0.1")),
+        bio("Methane, fossil", 0.1, unc=("1", "", "")),
+        bio("Dinitrogen monoxide", 0.1, unc=("5", "0.1", "")).replace(",,,test", ",0.05,0.2,test"),
+    ]
+    text = database("i-unc-ok", activity("x", "x", "kilogram", "CN", exchanges))
+    import_inventory(project, write(tmp_path / "ok.csv", text))
+    assert "i-unc-ok" in _dbs()
+
+
 # -- inventories/README.md generator (lca.inventory_docs) -----------------------------------------
 def test_inventory_docs_main_logs_and_returns_an_exit_code(tmp_path, monkeypatch, caplog, capsys):
     import io

@@ -9,8 +9,9 @@ The path for Brightway CSV/Excel inventories (the layout of ``inventories/``):
    if it names none, every installed non-biosphere database);
 3. checks before anything is written: no unlinked exchange (:class:`UnlinkedExchanges` lists them
    all), every amount present and finite, every production amount positive
-   (:class:`InvalidAmount`), every technosphere input's unit equal to the unit of the activity it
-   links to (:class:`UnitMismatch`);
+   (:class:`InvalidAmount`), every exchange's uncertainty fields valid for stats_arrays
+   (:class:`InvalidUncertainty`), every technosphere input's unit equal to the unit of the
+   activity it links to (:class:`UnitMismatch`);
 4. the write goes to a temporary database that is renamed into place only when complete, the
    previous version being moved aside (not deleted) until then, so a failure leaves neither a
    half-written database nor a damaged previous version (:func:`write_database`).
@@ -42,6 +43,7 @@ from ..errors import (
 )
 from ..files import read_text
 from ..project import Project
+from ._uncertainty import check_uncertainties
 from ._write import ImportReport, Pending, import_lock, is_shipped_file, write_databases
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,14 @@ def _importer_for(path: Path):
                 return bw2io.ExcelImporter(str(path))
     except InputFileError:
         raise
+    except AssertionError as exc:
+        # bw2io asserts the metadata section's name: a 'Database,' row without one
+        if "valid name" not in str(exc):
+            raise
+        raise InventoryError(
+            f"{path}: the 'Database' row gives no database name (write 'Database,<name>' "
+            "on the first row)"
+        ) from exc
     except _READ_ERRORS as exc:
         what = "Brightway inventory CSV" if suffix == ".csv" else "Excel workbook (.xlsx)"
         raise InventoryError(
@@ -127,6 +137,7 @@ def read_inventory(
         # deprecated ``kind=`` to itself; the warning is upstream's, not the user's data.
         warnings.filterwarnings("ignore", "`kind` is deprecated", DeprecationWarning)
         imp.apply_strategies()
+        check_uncertainties(path, imp.data)
         imp.match_database(proj.biosphere, fields=BIOSPHERE_FIELDS, edge_kinds=["biosphere"])
         imp.match_database(fields=TECHNOSPHERE_FIELDS)
         for other in _linked_databases(imp, bd, proj.biosphere, pending):

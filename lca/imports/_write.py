@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._db_files import remove_database_files
 from .._marks import BACKUP_MARK, TEMP_MARK
 from .._quiet import quiet
 from ..data import inventories_dir
@@ -219,6 +220,7 @@ def _write_all(bd, todo: list[Pending]) -> None:
                 stage = "next"
     except Exception as exc:
         notes = _roll_back(bd, todo, temps, done, item, stage, tag)
+        _remove_files(bd, todo, tag)
         failed = item.name if item is not None else "?"
         where = (item.source or failed) if item is not None else "?"
         tail = "" if "failed too" in notes else "; nothing was written"
@@ -228,8 +230,18 @@ def _write_all(bd, todo: list[Pending]) -> None:
     for _, backup in done:
         if backup:
             _drop(bd, backup, "the backup of the previous version")
+    _remove_files(bd, todo, tag)
     for item in todo:
         log.info("imported %s: %d activities", item.name, len(item.data))
+
+
+def _remove_files(bd, todo: list[Pending], tag: str) -> None:
+    """Remove the processed datapackages and search indexes bw2data leaves behind for this
+    write's temporary and backup databases (deleted or renamed away by now), and those of a
+    new database whose write was rolled back (only of names no longer registered)."""
+    for item in todo:
+        for name in (item.name, f"{item.name}{TEMP_MARK}{tag}", f"{item.name}{BACKUP_MARK}{tag}"):
+            remove_database_files(bd, name)
 
 
 def _metadata(item: Pending) -> dict:

@@ -48,6 +48,7 @@ def footprint(
     """The carbon footprint of one product, with its splits and top contributors."""
     # heavy: keeps --help fast (every command here imports Brightway, scipy or pandas lazily)
     from lca import workflows
+    from lca.files import MAX_ABS
     from lca.footprint import FootprintEngine
     from supply_chain.parameters import (
         footprint_with,
@@ -56,6 +57,10 @@ def footprint(
         parse_assignments,
     )
 
+    if amount > MAX_ABS:  # an amount whose footprint would overflow to inf
+        raise typer.BadParameter(
+            f"{amount:g} is too large (at most {MAX_ABS:g})", param_hint="--amount"
+        )
     st = state(ctx)
     extra = load_parameters(params) if params else ()  # a bad file is named even without --set
     if params and not set_:
@@ -256,6 +261,10 @@ def parameters(
         p.model_dump(exclude={"where"}) | {"file": p.where}
         for p in parameters_for(key, extra=extra).values()
     ]
+    if not rows:  # none declared: an existing product without parameters, or an unknown one
+        from lca.footprint import FootprintEngine  # heavy (bw2data): only for this check
+
+        FootprintEngine(st.open()).node(product)  # UnknownProduct naming the key
     if as_json:
         st.out(json.dumps(rows, indent=2, ensure_ascii=False))
         return
