@@ -17,6 +17,7 @@ import csv
 import logging
 import math
 import os
+import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -62,6 +63,11 @@ CO2E_UNITS = {"kg co2e": 1.0, "t co2e": 1000.0, "tco2e": 1000.0, "kgco2e": 1.0}
 #: Currency units: an allocation key in one of these is an *economic* key.
 CURRENCIES = {"CNY", "RMB", "USD", "EUR", "JPY", "KRW", "GBP", "HKD"}
 TOTAL = "TOTAL"
+#: A reporting period: a year (``2024``) or a month (``2024-03``).
+PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
+#: Accepted spellings of the yes/no ``retired`` column (empty means no).
+YES = ("yes", "y", "true", "1")
+NO = ("no", "n", "false", "0", "")
 
 
 class FactoryInputError(PCFError, ValueError):
@@ -205,9 +211,25 @@ def read_plant(path: str | os.PathLike) -> PlantData:
             continue
         if not cell["period"]:
             raise FactoryInputError(path, i, "period", "empty period (e.g. 2024 or 2024-03)")
+        if not PERIOD.match(cell["period"]):
+            raise FactoryInputError(
+                path,
+                i,
+                "period",
+                f"period {cell['period']!r} is neither a year (2024) nor a month (2024-03)",
+            )
         amount = _amount(path, i, cell["amount"])
         if not cell["unit"]:
             raise MissingUnit(path, i, "unit", f"amount {cell['amount']} has no unit")
+        retired = cell.get("retired", "").lower()
+        if retired not in YES + NO:
+            raise FactoryInputError(
+                path,
+                i,
+                "retired",
+                f"{cell['retired']!r} is not yes or no "
+                f"(accepted: {', '.join(YES)} / {', '.join(n for n in NO if n)} or empty)",
+            )
         records.append(
             Record(
                 i,
@@ -219,7 +241,7 @@ def read_plant(path: str | os.PathLike) -> PlantData:
                 cell.get("region", ""),
                 cell.get("product", ""),
                 cell.get("vintage", ""),
-                cell.get("retired", "").lower(),
+                retired,
                 cell.get("comment", ""),
             )
         )
@@ -274,7 +296,9 @@ def _amount(path: Path, row: int, text: str) -> float:
     try:
         return parse_number(text.replace(",", ""), lo=0)
     except ValueError as exc:
-        note = "" if str(exc) == "not a number" else "; consumption and output cannot be negative"
+        note = (
+            "; consumption and output cannot be negative" if text.lstrip().startswith("-") else ""
+        )
         raise NegativeAmount(path, row, "amount", f"{text!r}: {exc}{note}") from None
 
 

@@ -26,6 +26,7 @@ from lca.units import convert_or_none
 
 from .factors import Factor, FactorResolver
 from .inputs import (
+    YES,
     CertificateOverclaim,
     FactoryInputError,
     MissingUnit,
@@ -37,7 +38,7 @@ from .results import PlantInventory, SourceLine, make_line, scaled
 
 #: Relative tolerance of the over-claim rule (rounding of MWh figures).
 OVERCLAIM_TOLERANCE = 1e-9
-RETIRED = ("yes", "y", "true", "1")
+RETIRED = YES  # retired/cancelled on the plant's behalf
 
 
 def check_overclaim(

@@ -44,7 +44,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from lca.data import inventories_dir
-from lca.files import read_text
+from lca.files import parse_number, read_text
 from lca.inventory_docs import database_of
 
 from .errors import ParameterError, ScenarioError
@@ -100,7 +100,27 @@ class Parameter(BaseModel):
                 raise ValueError("a scale parameter needs 'inputs'")
             if float(self.default) <= 0:
                 raise ValueError("a scale parameter's default is positive")
+        if self.kind != "supplier":
+            self._check_numbers()
         return self
+
+    def _check_numbers(self) -> None:
+        """``default``, ``min`` and ``max`` by the one number rule (:func:`parse_number`: finite,
+        not absurdly large), ``min <= max`` and the default within them."""
+        for field in ("default", "min", "max"):
+            v = getattr(self, field)
+            if v is not None:
+                try:
+                    parse_number(v)
+                except ValueError as exc:
+                    raise ValueError(f"{field} {v!r}: {exc}") from None
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        lo, hi = self.bounds()
+        if not lo <= float(self.default) <= hi:
+            raise ValueError(
+                f"default {float(self.default):g} is outside its bounds [{lo:g}, {hi:g}] (min, max)"
+            )
 
     # -- values --------------------------------------------------------------------------------
     def bounds(self) -> tuple[float, float]:
@@ -163,7 +183,9 @@ def load_parameters(path: str | os.PathLike) -> list[Parameter]:
             out.append(Parameter(**d, where=str(path)))
         except ValidationError as exc:
             msg = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors()
+                (f"{'.'.join(map(str, e['loc']))}: " if e["loc"] else "")
+                + e["msg"].removeprefix("Value error, ")
+                for e in exc.errors()
             )
             raise ParameterError(
                 f"parameter {d.get('name', i)!r}: {msg}", d.get("name"), str(path)
@@ -257,6 +279,23 @@ def _scenario(p: Parameter, value, system, rows_b) -> Scenario:
     return Scenario(name=name, changes=tuple(changes))
 
 
+def _check_supplier_default(p: Parameter, system) -> None:
+    """A supplier parameter's ``default`` is bought by each of its consumers in ``system``
+    (checked whether or not the parameter is set; a parameter none of whose consumers is in
+    the system belongs to another product of the database and is skipped)."""
+    col = {tuple(k): j for j, k in enumerate(system.keys)}
+    consumers = [c for c in map(as_key, p.consumers) if c in col]
+    if not consumers:
+        return
+    d = as_key(p.default)
+    if d not in col:
+        raise p._error(f"default {p.default!r} is not an activity of the product's system")
+    i = system.product_index[int(system.activity_ids[col[d]])]
+    for c in consumers:
+        if system.A[i, col[c]] == 0:
+            raise p._error(f"default {p.default!r} is not an input of consumer {'|'.join(c)!r}")
+
+
 def _stored_amount(p: Parameter, system, col: Mapping, rows_b: Mapping, consumer, inp) -> float:
     """Stored amount of ``inp`` into ``consumer`` (technosphere sign: inputs < 0)."""
     j = col[consumer]
@@ -326,6 +365,9 @@ def apply_parameters(engine, system, params: Mapping[str, Parameter], values: Ma
         known = ", ".join(sorted(params)) or "none"
         raise ParameterError(f"unknown parameter(s) {unknown}; this product has: {known}")
     parsed = {n: params[n].parse(v) for n, v in values.items()}
+    for p in params.values():
+        if p.kind == "supplier":
+            _check_supplier_default(p, system)
     order = sorted(parsed, key=lambda n: (_ORDER[params[n].kind], n))
     # rows of B for the elementary flows named as inputs of scale parameters
     rows_b = flow_rows(engine, system, [as_key(i) for n in order for i in params[n].inputs])

@@ -48,9 +48,11 @@ landManagementBiogenicCO2Emissions + landManagementBiogenicCO2Removals +
 technologicalCO2Removals + ccsTechnologicalCO2Capture + biogenicNonCO2Emissions``), which a v2
 ``pCfExcludingBiogenic`` and the background leave out. A warning is logged when a v3 document
 states non-zero figures that are thus left out, and when its ``pcfExcludingBiogenicUptake``
-is not the sum of those parts (to the precision stated): then some of it is not itemised, and
-only the itemised parts above are counted. The stated headline is kept in
-:attr:`SupplierPCF.value_stated`.
+exceeds the sum of those parts (to the precision stated): then some of it is not itemised (as
+in WBCSD's own examples), and only the itemised parts above are counted. A headline *below* the
+sum of its stated parts (e.g. 0 or -1 for a stated fossil 9.0) contradicts them and is refused
+(:class:`~supply_chain.errors.InvalidPCF` naming the field and the figures). The stated
+headline is kept in :attr:`SupplierPCF.value_stated`.
 """
 
 from __future__ import annotations
@@ -69,7 +71,13 @@ from lca.files import open_text, parse_number, read_text
 from lca.units import canonical
 
 from .errors import InvalidPCF
-from .pact_spec import BIOGENIC_IDENTITY, pact_major, rounding_tolerance, validate_pact
+from .pact_spec import (
+    BIOGENIC_IDENTITY,
+    STATUSES,
+    pact_major,
+    rounding_tolerance,
+    validate_pact,
+)
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +160,11 @@ def _date(value) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
+def _aware(d: dt.datetime) -> dt.datetime:
+    """``d`` with a time zone (UTC when it has none), so that any two dates compare."""
+    return d if d.tzinfo is not None else d.replace(tzinfo=dt.UTC)
+
+
 def _num(value) -> float | None:
     return None if value is None or value == "" else float(value)
 
@@ -202,9 +215,17 @@ def _v3_value(pcf: Mapping, source: str) -> float:
     if stated is not None:
         known = [v for v in (*parts.values(), *left_out.values()) if v is not None]
         itemised = sum(known, Decimal(0))
-        if abs(stated - itemised) > rounding_tolerance(
-            *(v for v in (stated, *known) if v)
-        ):  # 0 is exact
+        tol = rounding_tolerance(*(v for v in (stated, *known) if v))  # 0 is exact
+        if stated < itemised - tol:
+            raise InvalidPCF(
+                source,
+                "pcf.pcfExcludingBiogenicUptake",
+                f"{stated} is less than the sum of its stated parts {itemised} "
+                f"({', '.join(f'{k} {v}' for k, v in {**parts, **left_out}.items() if v is not None)}"
+                f"; tolerance {tol}): the total contradicts its parts, so the footprint is "
+                "not usable; correct the total or the parts",
+            )
+        if stated - itemised > tol:
             log.warning(
                 "%s: pcfExcludingBiogenicUptake %s is not the sum of its stated parts (%s); "
                 "only the itemised fossil, land-use-change and biogenic non-CO2 parts are "
@@ -231,6 +252,10 @@ def from_pact(
     rounding of its figures is refused (:class:`~supply_chain.errors.InvalidPCF` naming the
     field and the three values): one of them is wrong and the reader cannot tell which.
     """
+    if not isinstance(doc, Mapping):
+        raise InvalidPCF(
+            source, "(document)", f"not a PACT ProductFootprint: it is {_json_kind(doc)}"
+        )
     major = (
         validate_pact(
             doc,
@@ -302,7 +327,17 @@ def read_pact(
         except json.JSONDecodeError as exc:
             raise InvalidPCF(name, "(document)", f"not JSON: {exc}") from None
     docs = source.get("data", source) if isinstance(source, Mapping) else source
-    docs = [docs] if isinstance(docs, Mapping) else list(docs)
+    if isinstance(docs, Mapping):
+        docs = [docs]
+    elif not isinstance(docs, (list, tuple)) or not docs:
+        raise InvalidPCF(
+            name,
+            "(document)",
+            f"not a PACT ProductFootprint: the file holds {_json_kind(docs)}"
+            ' (expected an object, a list of them or {"data": [...]})',
+        )
+    else:
+        docs = list(docs)
     return [
         from_pact(
             d,
@@ -312,6 +347,13 @@ def read_pact(
         )
         for i, d in enumerate(docs)
     ]
+
+
+def _json_kind(value) -> str:
+    """What a JSON value is, for a message (``null``, ``an empty list``, ``a string``, ...)."""
+    if value is None or isinstance(value, (list, tuple)):
+        return "null" if value is None else ("a list" if value else "an empty list")
+    return {bool: "true/false", str: "a string"}.get(type(value), "a number")
 
 
 #: Columns of the simple supplier-PCF table (CSV); the first three are required.
@@ -350,6 +392,8 @@ def read_pcf_table(path: str | os.PathLike) -> list[SupplierPCF]:
             raise InvalidPCF(str(path), missing[0], "required column is missing")
         for rowno, row in enumerate(reader, start=2):
             out.append(_from_row(row, f"{path}, row {rowno}"))
+    if not out:
+        raise InvalidPCF(str(path), "(table)", "no rows: the file holds a header only")
     return out
 
 
@@ -361,12 +405,17 @@ def _from_row(row: Mapping, where: str) -> SupplierPCF:
         try:
             return parse_number(raw, lo=lo, hi=hi)
         except ValueError as exc:
-            why = "is not a number" if str(exc) == "not a number" else f"is not within {lo}..{hi}"
+            if str(exc) == "not a number":
+                why = "is not a number"
+            elif lo is not None and hi is not None:
+                why = f"is not within {lo}..{hi}"
+            else:  # "must be a finite number >= 0", "... is too large ..."
+                why = f"is refused: {exc}"
             raise InvalidPCF(where, col, f"{raw!r} {why}") from None
 
     if not (row.get("id") or "").strip():
         raise InvalidPCF(where, "id", "empty")
-    value = number("value")
+    value = number("value", 0)  # on the engine's boundary (no removals credited): never < 0
     if value is None:
         raise InvalidPCF(where, "value", "empty")
     try:
@@ -381,6 +430,17 @@ def _from_row(row: Mapping, where: str) -> SupplierPCF:
         )
     except ValueError as exc:
         raise InvalidPCF(where, "reference_period", str(exc)) from None
+    start, end = period
+    if start is not None and end is not None and _aware(end) <= _aware(start):
+        raise InvalidPCF(
+            where,
+            "reference_period_start",
+            f"{start.isoformat()} is not before reference_period_end {end.isoformat()}",
+        )
+    status = (row.get("status") or "Active").strip()
+    known = {s.lower(): s for s in STATUSES}
+    if status.lower() not in known:
+        raise InvalidPCF(where, "status", f"{status!r} is not one of {list(STATUSES)}")
     return SupplierPCF(
         id=row["id"].strip(),
         value=value,
@@ -390,6 +450,6 @@ def _from_row(row: Mapping, where: str) -> SupplierPCF:
         primary_data_share=number("primary_data_share", 0, 100),
         dqr={k: v for k, v in dqr.items() if v is not None},
         reference_period=period,
-        status=(row.get("status") or "Active").strip(),
+        status=known[status.lower()],
         source=where,
     )

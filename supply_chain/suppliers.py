@@ -131,7 +131,13 @@ SUPPLIER_COLUMNS = ("supplier", "intensity", "benchmark", "primary_share", "ter"
 
 def read_contributions(path: str | os.PathLike) -> dict[str, dict[str, float]]:
     """``supplier,product,contribution`` rows (contribution per unit of product; repeated
-    supplier/product pairs add up) → ``{supplier: {product: value}}``."""
+    supplier/product pairs add up) → ``{supplier: {product: value}}``.
+
+    Raises
+    ------
+    ScoringError
+        A missing column, no rows, an empty supplier or product, a contribution that is not a
+        finite number (naming the file and row)."""
     _need_file(path, "contributions file")
     out: dict[str, dict[str, float]] = {}
     with open_text(path) as fh:
@@ -147,6 +153,8 @@ def read_contributions(path: str | os.PathLike) -> dict[str, dict[str, float]]:
             v = _number(row["contribution"], where, "contribution", s)
             out.setdefault(s, {})
             out[s][p] = out[s].get(p, 0.0) + v
+    if not out:
+        raise ScoringError(f"{path}: no rows (only a header): no supplier contributions to score")
     return out
 
 
@@ -159,7 +167,7 @@ def _number(raw, where: str, col: str, supplier: str) -> float:
             raise ScoringError(
                 f"{where}: {col} {raw!r} is not a number", supplier=supplier
             ) from None
-        raise ScoringError(f"{where}: {col} is not finite", supplier=supplier) from None
+        raise ScoringError(f"{where}: {col} {raw!r}: {exc}", supplier=supplier) from None
 
 
 def read_supplier_data(

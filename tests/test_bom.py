@@ -80,6 +80,7 @@ def test_read_excel(tmp_path):
     "row,match",
     [
         ("A,P,two,kg,,,,,\n", r"bom.csv, row 3: field 'quantity' = 'two'"),
+        ("A,P,1e308,kg,,,,,\n", r"bom.csv, row 3: field 'quantity' = '1e308': .*too large"),
         ("A,P,1,bushel,,,,,\n", r"'bushel' in bom.csv, row 3"),
         ("A,Q,1,kg,,,,,\n", r"bom.csv, row 3: field 'parent' = 'Q'"),
         ("A,P,1,kg,,,,nodatabase,\n", r"row 3: field 'activity'"),

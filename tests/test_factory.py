@@ -215,6 +215,11 @@ def test_instruments_failing_quality_criteria_count_for_nothing(proj, tmp_path):
         ("natural_gas,1000,GJ", "natural_gas,-1000,GJ", factory.NegativeAmount, 3, "amount"),
         ("HFC-134a,5,kg", "R-410A,5,kg", factory.UnknownFactoryItem, 5, "item"),
         ("2024,onsite", "2024,solar", factory.UnknownFactoryItem, 8, "section"),
+        # the independent corpus: a 1e308 amount, a period that is not one, retired=maybe
+        ("natural_gas,1000,GJ", "natural_gas,1e308,GJ", factory.NegativeAmount, 3, "amount"),
+        ("2024,fuel,diesel", "20x4,fuel,diesel", factory.FactoryInputError, 4, "period"),
+        ("2024,fuel,diesel", "2024-13,fuel,diesel", factory.FactoryInputError, 4, "period"),
+        ("CN,,2024,yes,", "CN,,2024,maybe,", factory.FactoryInputError, 7, "retired"),
     ],
 )
 def test_bad_input_is_located(proj, tmp_path, old, new, exc, row, column):
@@ -367,3 +372,11 @@ def test_excel_layout_reads_like_csv(proj, small, tmp_path):
     a = factory.plant_inventory(proj, small).get("2024")
     b = factory.plant_inventory(proj, xlsx).get("2024")
     assert b.summary() == a.summary()
+
+
+def test_month_periods_and_yes_no_spellings_are_read(tmp_path):
+    body = SMALL.replace(",yes,", ",Y,").replace("\n2024,", "\n2024-03,")
+    body = "2024-03," + body.removeprefix("2024,")
+    data = factory.read_plant(plant_csv(tmp_path, body))
+    assert data.periods == ["2024-03"]
+    assert [r.retired for r in data.records if r.section == "certificate"] == ["y"]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK = ("pcf-products-nmc811", "nmc811-pack-per-kwh")
@@ -195,3 +196,51 @@ def test_cli_set_prints_the_recomputed_footprint(engine, bw_dir):
         cmd[:-3] + ["--set", "nope=1"], check=False, capture_output=True, text=True, cwd=ROOT
     )
     assert bad.returncode == 1 and "unknown parameter" in bad.stderr
+
+
+# -- the independent corpus's cases (issue 9): a declared parameter that cannot be used -----------
+CELL_PARAMS = ROOT / "inventories/products/li-ion-cell.params.yaml"
+
+
+def _params_with(tmp_path, index: int, field: str, value) -> Path:
+    doc = yaml.safe_load(CELL_PARAMS.read_text())
+    doc[index][field] = value
+    f = tmp_path / "cell.params.yaml"
+    f.write_text(yaml.safe_dump(doc))
+    return f
+
+
+@pytest.mark.parametrize(
+    "value, why",
+    [
+        (1e308, r"default 1e\+308: 1e\+308 is too large"),
+        (500, r"default 500 is outside its bounds \[1, 200\]"),
+        (0.5, r"default 0\.5 is outside its bounds \[1, 200\]"),
+    ],
+)
+def test_a_numeric_default_outside_its_declaration_is_refused_on_load(tmp_path, value, why):
+    from supply_chain.errors import ParameterError
+    from supply_chain.parameters import load_parameters
+
+    f = _params_with(tmp_path, 1, "default", value)
+    with pytest.raises(
+        ParameterError, match=rf"cell\.params\.yaml: parameter 'factory_electricity': {why}"
+    ) as e:
+        load_parameters(f)
+    assert e.value.parameter == "factory_electricity" and e.value.where == str(f)
+
+
+def test_an_unknown_supplier_default_is_refused_even_when_not_set(engine, tmp_path):
+    """The corpus's params:supplier-default-unknown: only factory_electricity is set."""
+    from supply_chain.errors import ParameterError
+    from supply_chain.parameters import footprint_with, load_parameters, parameters_for
+
+    f = _params_with(tmp_path, 0, "default", "pcf-background|nope")
+    key = ("pcf-products", "lfp-cell-per-kwh")
+    params = parameters_for(key, extra=load_parameters(f))
+    with pytest.raises(
+        ParameterError,
+        match=r"cell\.params\.yaml: parameter 'grid': default 'pcf-background\|nope' is not an "
+        r"activity of the product's system",
+    ):
+        footprint_with(engine, key, {"factory_electricity": 60}, params=params)

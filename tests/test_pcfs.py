@@ -8,7 +8,9 @@ an empty directory, as on a user's machine: then only our own data-model rules r
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
+import io
 import json
 import logging
 import re
@@ -63,8 +65,10 @@ def example_docs(version: int) -> list[tuple[str, dict]]:
 #: Examples the official schema rejects, with the field (the spec names them "invalid").
 INVALID_EXAMPLES = {"v2/invalid-response-all-properties.json[0]": "updated"}
 #: Examples whose figures contradict pcfIncluding = pcfExcluding + biogenicCO2Uptake
-#: (1.63 != 1.85 - 1.5): accepted when reading others' documents, refused when strict.
+#: (1.63 != 1.85 - 1.5; get-footprint-response states no biogenicCO2Uptake, i.e. 0, under
+#: x-rule BIO): accepted when reading others' documents, refused when strict.
 INCONSISTENT_EXAMPLES = {
+    "v3/get-footprint-response.json[0]",
     "v3/invalid-response-all-properties.json[0]",
     "v3/list-footprints-response.json[0]",
     "v3/pf-response-event.json[0]",
@@ -392,7 +396,10 @@ def test_identity_holds_to_the_stated_precision(no_spec):
         validate_pact(doc, spec_dir_path=no_spec)
     assert e.value.field == "pcf.pcfIncludingBiogenicUptake"
     assert validate_pact(doc, spec_dir_path=no_spec, strict=False) == "3"
-    del doc["pcf"]["biogenicCO2Uptake"]  # unknown uptake: nothing to check
+    del doc["pcf"]["biogenicCO2Uptake"]  # not stated: 0 (x-rule BIO), so -1.25 != 0.384
+    with pytest.raises(InvalidPCF, match=r"biogenicCO2Uptake \(not stated\) 0 = 0\.384"):
+        validate_pact(doc, spec_dir_path=no_spec)
+    doc["pcf"]["pcfIncludingBiogenicUptake"] = "0.384"
     validate_pact(doc, spec_dir_path=no_spec)
 
 
@@ -534,3 +541,87 @@ def test_v2_value_is_pcf_excluding_biogenic(no_spec):
     }
     p = from_pact(doc, validate=False)
     assert p.value == p.value_stated == pytest.approx(1.7) and p.fossil == pytest.approx(1.5)
+
+
+# -- the independent corpus's cases (issue 9): each refused naming file, field and value ----------
+@pytest.mark.parametrize(
+    "content,kind",
+    [("null", "null"), ("[]", "an empty list"), ('"x"', "a string"), ('{"data": null}', "null")],
+)
+def test_a_pact_file_that_is_not_a_footprint_is_refused(tmp_path, content, kind):
+    f = tmp_path / "cathode.json"
+    f.write_text(content)
+    with pytest.raises(
+        InvalidPCF, match=rf"cathode\.json: .*not a PACT ProductFootprint: .*{kind}"
+    ):
+        read_pact(f)
+
+
+def test_including_uptake_without_a_stated_uptake_must_equal_excluding(no_spec, tmp_path):
+    """The corpus's pact:incl-ne-excl: 5.0 stated for 9.0 and no biogenicCO2Uptake (0)."""
+    doc = json.loads(CATHODE.read_text())
+    doc["pcf"]["pcfIncludingBiogenicUptake"] = "5.0"
+    f = tmp_path / "cathode.json"
+    f.write_text(json.dumps(doc))
+    with pytest.raises(
+        InvalidPCF,
+        match=r"cathode\.json: .*'pcf\.pcfIncludingBiogenicUptake': 5\.0 != "
+        r"pcfExcludingBiogenicUptake 9\.0 \+ biogenicCO2Uptake \(not stated\) 0",
+    ):
+        read_pact(f, spec_dir_path=no_spec)
+
+
+@pytest.mark.parametrize("total", ["-1", "0", "8.0"])
+def test_a_total_below_its_stated_parts_is_refused(no_spec, tmp_path, total):
+    doc = json.loads(CATHODE.read_text())
+    doc["pcf"].update(pcfExcludingBiogenicUptake=total, pcfIncludingBiogenicUptake=total)
+    f = tmp_path / "cathode.json"
+    f.write_text(json.dumps(doc))
+    with pytest.raises(
+        InvalidPCF,
+        match=rf"cathode\.json: .*'pcf\.pcfExcludingBiogenicUptake': {re.escape(total)} is less "
+        r"than the sum of its stated parts 9\.0 \(fossilGhgEmissions 9\.0",
+    ) as e:
+        read_pact(f, spec_dir_path=no_spec)
+    assert e.value.field == "pcf.pcfExcludingBiogenicUptake"
+
+
+def _supplier_table(tmp_path, column=None, value=None, header_only=False) -> Path:
+    text = (CATHODE.parent / "battery-pack-supplier-pcfs.csv").read_text()
+    if header_only:
+        text = text.splitlines(keepends=True)[0]
+    f = tmp_path / "supplier-pcfs.csv"
+    if column is not None:
+        rows = list(csv.reader(io.StringIO(text)))
+        rows[1][rows[0].index(column)] = value
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        text = out.getvalue()
+    f.write_text(text)
+    return f
+
+
+@pytest.mark.parametrize(
+    "column,value,why",
+    [
+        ("value", "-1", r"'-1' is refused: must be a finite number >= 0"),
+        ("value", "1e308", r"'1e308' is refused: 1e\+308 is too large"),
+        ("reference_period_start", "2026-01-01T00:00:00+00:00", r"2026-01-01.* is not before"),
+        ("status", "Bananas", r"'Bananas' is not one of \['Active', 'Deprecated'\]"),
+    ],
+)
+def test_supplier_table_cells_are_refused_where_read(tmp_path, column, value, why):
+    f = _supplier_table(tmp_path, column, value)
+    with pytest.raises(InvalidPCF, match=rf"supplier-pcfs\.csv, row 2: .*'{column}': {why}") as e:
+        read_pcf_table(f)
+    assert e.value.field == column
+
+
+def test_supplier_table_status_is_read_case_insensitively(tmp_path):
+    (p, _) = read_pcf_table(_supplier_table(tmp_path, "status", "deprecated"))
+    assert p.status == "Deprecated" and p.validity()[0] is False
+
+
+def test_a_header_only_supplier_table_is_refused(tmp_path):
+    with pytest.raises(InvalidPCF, match=r"supplier-pcfs\.csv: .*no rows"):
+        read_pcf_table(_supplier_table(tmp_path, header_only=True))

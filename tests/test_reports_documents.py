@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from pcf.demo.reports import load_meta, write_demo_reports
 from reports import (
@@ -21,6 +23,7 @@ from reports import (
 from reports.errors import InvalidDeclaration, ReportError
 
 KEY = ("pcf-products", "lfp-cell-per-kwh")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -582,3 +585,20 @@ def test_cli_pact_reissue_is_one_set(engine, tmp_path, monkeypatch):
     )
     assert r.exit_code != 0 and len(calls) == 2
     assert not out.exists()
+
+
+def test_cli_pact_unknown_country_is_refused_before_writing(engine, tmp_path):
+    """The independent corpus: ``geography: XX`` (no ISO 3166-1 code) was accepted silently."""
+    from typer.testing import CliRunner
+
+    from pcf.app import app as root
+
+    doc = yaml.safe_load((ROOT / "pcf/demo/demo_meta.yaml").read_text())
+    doc["declaration"]["geography"] = "XX"
+    (tmp_path / "meta.yaml").write_text(yaml.safe_dump(doc))
+    out = tmp_path / "out"
+    args = ["report", "pact", "|".join(KEY), "--meta", str(tmp_path / "meta.yaml")]
+    r = CliRunner().invoke(root, [*args, "--out", str(out)])
+    assert r.exit_code == 1, (r.output, r.exception)
+    assert "declaration.geography" in r.output and "'XX'" in r.output
+    assert not out.exists() or not any(out.iterdir())

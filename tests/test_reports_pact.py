@@ -379,6 +379,8 @@ def test_documents_are_written_without_the_official_spec(
         ({"company_ids": ["acme"]}, "declaration.company_ids"),
         ({"product_mass_per_declared_unit": -1}, "declaration.product_mass_per_declared_unit"),
         ({"geography": "Atlantis"}, "declaration.geography"),
+        ({"geography": "XX"}, "declaration.geography"),  # not an ISO 3166-1 alpha-2 code
+        ({"geography": "XX-YY"}, "declaration.geography"),
         ({"reference_period_end": "2022-01-01"}, "declaration"),
         (
             {"dqi": {"technological": 9, "geographical": 1, "temporal": 1}},

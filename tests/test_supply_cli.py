@@ -5,6 +5,8 @@ project (``shipped`` in tests/conftest.py).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -126,7 +128,6 @@ def test_budget_and_macc(data_dir, tmp_path):
     )
     macs = [r["mac"] for r in m["levers"]]
     assert macs == sorted(macs) and out.exists()
-    import csv
 
     with out.open(newline="") as fh:
         assert [r["lever"] for r in csv.DictReader(fh)] == [r["lever"] for r in m["levers"]]
@@ -346,3 +347,120 @@ def test_root_and_pcf_rule_choose(shipped, bw_dir, tmp_path):
     first = json.loads(pcf(*args, "--pcf-rule", "first", data_dir=bw_dir).stdout)
     latest = json.loads(pcf(*args, "--pcf-rule", "latest", data_dir=bw_dir).stdout)
     assert latest["footprint"] > first["footprint"]
+
+
+# -- the independent corpus's cases (issue 9): every cell of every row checked on read -------------
+def _with_cell(path: Path, row: int, column: str, value: str) -> str:
+    rows = list(csv.reader(io.StringIO(path.read_text())))
+    rows[row][rows[0].index(column)] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def _reduce(data_dir, levers=LEVERS, baseline=BASELINE, *extra):
+    return pcf(
+        "reduce",
+        "--levers",
+        levers,
+        "--baseline",
+        baseline,
+        "--target",
+        "30%",
+        *extra,
+        data_dir=data_dir,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "column,value,expect",
+    [
+        ("share", "abc", r"share 'abc' is not a number"),
+        ("share", "-0.1", r"share -0\.1 must be in \(0, 1\]"),
+        ("share", "1.5", r"share 1\.5 must be in \(0, 1\]"),
+        ("share", "nan", r"share 'nan': must be a finite number"),
+        ("share", "inf", r"share 'inf': must be a finite number"),
+        ("change", "bananas", r"change 'bananas' is not one of replace_supplier"),
+        ("delta", "-1", r"delta -1 is negative on every product of the lever"),
+        ("delta", "1e308", r"delta '1e308': 1e\+308 is too large"),
+    ],
+)
+def test_levers_cells_are_checked_without_a_bom(data_dir, tmp_path, column, value, expect):
+    """Read whatever the options: the change columns too, not only with --bom."""
+    bad = tmp_path / "levers.csv"
+    bad.write_text(_with_cell(LEVERS, 1, column, value))
+    _one_line_error(_reduce(data_dir, bad), rf"levers\.csv:2 \(lever 'cell-wind-50'\): {expect}")
+
+
+def test_a_truncated_levers_file_names_the_short_row(data_dir, tmp_path):
+    text = LEVERS.read_text()
+    bad = tmp_path / "levers.csv"
+    bad.write_text(text[: int(len(text) * 0.6)])
+    _one_line_error(_reduce(data_dir, bad), r"levers\.csv:6: row has 11 of the header's 19 fields")
+
+
+@pytest.mark.parametrize("column", ["footprint", "volume"])
+def test_an_absurd_baseline_is_refused_where_read(data_dir, tmp_path, column):
+    bad = tmp_path / "baseline.csv"
+    bad.write_text(_with_cell(BASELINE, 1, column, "1e308"))
+    _one_line_error(
+        _reduce(data_dir, LEVERS, bad),
+        rf"baseline\.csv:2: {column} '1e308' of product 'battery-pack': 1e\+308 is too large",
+    )
+
+
+def test_time_limit_nan_is_refused(data_dir):
+    p = _reduce(data_dir, LEVERS, BASELINE, "--time-limit", "nan")
+    assert p.exit_code == 2 and "'--time-limit': nan is not a finite number" in p.stderr
+
+
+@pytest.mark.parametrize(
+    "content,expect",
+    [
+        ("null", r"cathode\.json: .*not a PACT ProductFootprint: the file holds null"),
+        ("[]", r"cathode\.json: .*the file holds an empty list"),
+    ],
+)
+def test_a_pact_file_without_a_footprint_exits_1(data_dir, tmp_path, content, expect):
+    f = tmp_path / "cathode.json"
+    f.write_text(content)
+    _one_line_error(
+        pcf("bom", "rollup", PACK_BOM, "--pcf", f, data_dir=data_dir, check=False), expect
+    )
+
+
+@pytest.mark.parametrize(
+    "column,value,expect",
+    [
+        ("value", "-1", r"'value': '-1' is refused: must be a finite number >= 0"),
+        ("value", "1e308", r"'value': '1e308' is refused: 1e\+308 is too large"),
+        ("reference_period_start", "2026-01-01T00:00:00+00:00", r"is not before"),
+        ("status", "Bananas", r"'status': 'Bananas' is not one of \['Active', 'Deprecated'\]"),
+    ],
+)
+def test_bad_supplier_pcf_cells_exit_1(data_dir, tmp_path, column, value, expect):
+    f = tmp_path / "supplier-pcfs.csv"
+    f.write_text(_with_cell(PCF_TABLE, 1, column, value))
+    _one_line_error(
+        pcf("bom", "rollup", PACK_BOM, "--pcf", f, data_dir=data_dir, check=False),
+        rf"supplier-pcfs\.csv, row 2: .*{expect}",
+    )
+
+
+def test_a_header_only_supplier_pcf_table_exits_1(data_dir, tmp_path):
+    f = tmp_path / "supplier-pcfs.csv"
+    f.write_text(PCF_TABLE.read_text().splitlines()[0] + "\n")
+    _one_line_error(
+        pcf("bom", "rollup", PACK_BOM, "--pcf", f, data_dir=data_dir, check=False),
+        r"supplier-pcfs\.csv: .*no rows",
+    )
+
+
+def test_a_header_only_contributions_file_exits_1(data_dir, tmp_path):
+    f = tmp_path / "contrib.csv"
+    f.write_text("supplier,product,contribution\n")
+    _one_line_error(
+        pcf("suppliers", "score", f, data_dir=data_dir, check=False),
+        r"contrib\.csv: no rows \(only a header\)",
+    )

@@ -8,6 +8,7 @@ budgets ``actor,budget``; BOMs as for ``pcf bom rollup``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -58,6 +59,13 @@ def _verify_with_bom(
     return check_plan_on_model(problem, plan, model, changes)
 
 
+def _finite_positive(value: float | None) -> float | None:
+    """:func:`pcf.options.positive`, and refusing nan (every comparison with nan is false)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value:g} is not a finite number")
+    return positive(value)
+
+
 def reduce_cmd(
     ctx: typer.Context,
     levers: Annotated[Path, in_file("Levers CSV (supply_chain/levers/io.py layout).")],
@@ -96,7 +104,7 @@ def reduce_cmd(
     on: DateOpt = None,
     method: MethodOpt = DEFAULT_METHOD,
     time_limit: Annotated[
-        float, typer.Option(callback=positive, help="MILP time limit, seconds.")
+        float, typer.Option(callback=_finite_positive, help="MILP time limit, seconds.")
     ] = 60.0,
     as_json: JsonOpt = False,
 ) -> None:

@@ -5,9 +5,11 @@ the result's figures (:func:`parts`)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from decimal import Decimal
+from importlib import resources
 
 from lca import methods as lca_methods
 from lca.errors import UnitMismatch
@@ -116,16 +118,42 @@ def unit_factor(product_unit: str, unit_name: str, version: int = 3) -> float:
     )
 
 
+@functools.cache
+def iso_countries() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 country codes (all 249 assigned), as listed in ``iso3166.tab`` of
+    the IANA time-zone database (the ``tzdata`` package).
+
+    >>> {"DE", "CN", "ZW"} <= iso_countries(), "XX" in iso_countries(), len(iso_countries())
+    (True, False, 249)
+    """
+    tab = resources.files("tzdata").joinpath("zoneinfo", "iso3166.tab")
+    lines = tab.read_text(encoding="utf-8").splitlines()
+    return frozenset(ln.split("\t", 1)[0] for ln in lines if ln and not ln.startswith("#"))
+
+
 def geography_fields(geo: str | None, version: int = 3) -> dict[str, str]:
-    """The one PACT geography field for a region name or an ISO 3166 code (none if global)."""
+    """The one PACT geography field for a region name or an ISO 3166 code (none if global).
+
+    A country code (or a subdivision's country part) must be an assigned ISO 3166-1 alpha-2
+    code: ``XX`` is an :class:`InvalidDeclaration` naming ``declaration.geography``.
+
+    >>> geography_fields("DE"), geography_fields("CN-JS")
+    ({'geographyCountry': 'DE'}, {'geographyCountrySubdivision': 'CN-JS'})
+    """
     if geo is None or geo.strip().upper() in ("", "GLO", "GLOBAL"):
         return {}
     if geo in pact_spec.UN_M49_REGIONS:
         return {"geographyRegionOrSubregion": geo}
-    if re.fullmatch(r"[A-Z]{2}", geo):
-        return {"geographyCountry": geo}
-    if re.fullmatch(r"[A-Z]{2}-[A-Z0-9]{1,3}", geo):
-        return {"geographyCountrySubdivision": geo}
+    m = re.fullmatch(r"([A-Z]{2})(-[A-Z0-9]{1,3})?", geo)
+    if m and m.group(1) not in iso_countries():
+        raise InvalidDeclaration(
+            "declaration.geography",
+            geo,
+            f"{m.group(1)!r} is not an ISO 3166-1 alpha-2 country code (e.g. CN, DE, US)",
+        )
+    if m:
+        key = "geographyCountrySubdivision" if m.group(2) else "geographyCountry"
+        return {key: geo}
     raise InvalidDeclaration(
         "declaration.geography", geo, "not a UN M49 region name nor an ISO 3166-1/-2 code"
     )

@@ -43,7 +43,8 @@ levers CSV, read once) and :mod:`~.changes` (the model change behind a lever).
 """
 
 from ..errors import LeverError
-from .changes import CHANGE_KINDS, LeverChange, parse_key, read_lever_changes
+from ._rows import LeverRow, read_lever_rows
+from .changes import CHANGE_KINDS, LeverChange, lever_changes, parse_key, read_lever_changes
 from .compiled import CompiledProblem, compile_problem, portfolio_abatement
 from .effects import (
     apply_changes,
@@ -53,13 +54,11 @@ from .effects import (
     system_sensitivities,
 )
 from .io import (
-    LeverRow,
     baseline_csv_text,
     check_levers_csv,
     levers_csv_text,
     load_levers_csv,
     read_baseline,
-    read_lever_rows,
     read_pairs,
     read_problem,
     write_baseline_csv,
@@ -113,6 +112,7 @@ __all__ = [
     "estimate_effects",
     "evaluate_plan",
     "greedy_plan",
+    "lever_changes",
     "lever_effects",
     "levers_csv_text",
     "load_levers_csv",

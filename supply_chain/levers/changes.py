@@ -36,9 +36,16 @@ import os
 from dataclasses import dataclass
 
 from ..errors import LeverError
-from .io import LeverRow, read_lever_rows
+from ._rows import LeverRow, read_lever_rows
 
-__all__ = ["CHANGE_COLUMNS", "CHANGE_KINDS", "LeverChange", "parse_key", "read_lever_changes"]
+__all__ = [
+    "CHANGE_COLUMNS",
+    "CHANGE_KINDS",
+    "LeverChange",
+    "lever_changes",
+    "parse_key",
+    "read_lever_changes",
+]
 
 CHANGE_KINDS = ("replace_supplier", "scale", "bom_replace", "pcf_electricity", "pcf_switch")
 CHANGE_COLUMNS = ("change", "part", "activity", "old", "new", "share", "factor", "amount")
@@ -129,10 +136,9 @@ def _change(row: LeverRow) -> LeverChange:
     return LeverChange(**kw)
 
 
-def read_lever_changes(path: str | os.PathLike) -> dict[str, LeverChange]:
-    """The ``change`` columns of a levers CSV: ``{lever id: LeverChange}`` (module doc).
-
-    Rows without a ``change`` are skipped (those levers keep their typed ``delta``).
+def lever_changes(fields: list[str], rows: list[LeverRow]) -> dict[str, LeverChange]:
+    """``{lever id: LeverChange}`` of rows read by :func:`read_lever_rows` (module doc); rows
+    without a ``change`` are skipped (those levers keep their typed ``delta``).
 
     Raises
     ------
@@ -140,7 +146,6 @@ def read_lever_changes(path: str | os.PathLike) -> dict[str, LeverChange]:
         Naming the file and row: an unknown change kind, a second change for one lever, a
         missing or malformed field, or a share outside (0, 1].
     """
-    fields, rows = read_lever_rows(path)
     out: dict[str, LeverChange] = {}
     if "change" not in fields:
         return out
@@ -151,3 +156,15 @@ def read_lever_changes(path: str | os.PathLike) -> dict[str, LeverChange]:
             raise LeverError(f"{row.where}: a second change for the same lever", lever=row.lever)
         out[row.lever] = _change(row)
     return out
+
+
+def read_lever_changes(path: str | os.PathLike) -> dict[str, LeverChange]:
+    """The ``change`` columns of a levers CSV: ``{lever id: LeverChange}``
+    (:func:`lever_changes` of :func:`read_lever_rows`).
+
+    Raises
+    ------
+    LeverError
+        Naming the file and row (see :func:`lever_changes`).
+    """
+    return lever_changes(*read_lever_rows(path))

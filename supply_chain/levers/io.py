@@ -11,7 +11,8 @@ Layout (one row per (lever, product) effect)::
 ``lever``, ``node`` and ``cost`` are required; lever-level columns may be left blank on a
 lever's further rows (a non-blank value that disagrees with an earlier one is an error);
 ``actor`` defaults to ``node``; ``excludes`` lists lever ids separated by ``;``. A levers file
-may also carry the ``change`` columns of :mod:`supply_chain.levers.changes`. Every error is a
+may also carry the ``change`` columns of :mod:`supply_chain.levers.changes`, checked on every
+read whether or not a BOM is given (rows: :mod:`supply_chain.levers._rows`). Every error is a
 :class:`~supply_chain.errors.LeverError` whose message starts with ``<file>:<line> (lever
 '<id>')`` and names the column.
 """
@@ -23,22 +24,21 @@ import io
 import logging
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from lca.files import open_text, parse_number, write_files_atomically
 
 from ..errors import LeverError
+from ._rows import LeverRow, read_lever_rows
+from .changes import lever_changes
 from .model import Lever, ReductionProblem
 
 __all__ = [
-    "LeverRow",
     "baseline_csv_text",
     "check_levers_csv",
     "levers_csv_text",
     "load_levers_csv",
     "read_baseline",
-    "read_lever_rows",
     "read_pairs",
     "read_problem",
     "write_baseline_csv",
@@ -58,61 +58,6 @@ LEVER_COLUMNS = (
     "year",
     "description",
 )
-
-
-@dataclass(frozen=True)
-class LeverRow:
-    """One row of a levers CSV: ``values`` stripped (blank = ``""``), ``raw`` as read."""
-
-    file: str
-    line: int
-    values: dict[str, str]
-    raw: dict[str, str]
-
-    @property
-    def lever(self) -> str:
-        return self.values.get("lever", "")
-
-    @property
-    def where(self) -> str:
-        """``<file>:<line> (lever '<id>')``, the start of every error about this row."""
-        return f"{self.file}:{self.line} (lever {self.lever!r})"
-
-    def get(self, column: str) -> str:
-        return self.values.get(column, "")
-
-    def number(self, column: str, default: float | None = None) -> float | None:
-        """The column as a finite number; ``default`` when blank.
-
-        Raises
-        ------
-        LeverError
-            ``"<where>: <column> '<text>' is not a number"`` (or ``is not finite``).
-        """
-        raw = self.get(column)
-        if not raw:
-            return default
-        try:
-            return parse_number(raw)
-        except ValueError as exc:
-            why = "is not a number" if str(exc) == "not a number" else "is not finite"
-            raise LeverError(
-                f"{self.where}: {column} {raw!r} {why}",
-                lever=self.lever,
-                product=self.get("product") or None,
-            ) from None
-
-
-def read_lever_rows(path: str | os.PathLike) -> tuple[list[str], list[LeverRow]]:
-    """The header and the rows of a levers CSV (UTF-8, UTF-16 or GBK; :func:`lca.files.open_text`)."""
-    path = Path(path)
-    with open_text(path) as fh:
-        reader = csv.DictReader(fh)
-        rows = [
-            LeverRow(path.name, n, {k: (v or "").strip() for k, v in row.items() if k}, row)
-            for n, row in enumerate(reader, start=2)
-        ]
-        return list(reader.fieldnames or []), rows
 
 
 def _check_row(row: LeverRow, products: set[str] | None) -> None:
@@ -141,9 +86,12 @@ def load_levers_csv(path: str | os.PathLike, products: Iterable[str] | None = No
     Raises
     ------
     LeverError
-        Missing ``lever``/``node``/``cost`` column, an empty lever id, a non-numeric or
-        infinite ``cost``/``delta``/``year``, a negative cost, a product without a baseline, a
-        lever's rows that disagree, or any bound violated (names the file, row and lever).
+        Missing ``lever``/``node``/``cost`` column, a row with fewer or more fields than the
+        header, an empty lever id, a non-numeric or infinite ``cost``/``delta``/``year``, a
+        negative cost, a product without a baseline, a lever's rows that disagree, a lever
+        whose every delta is negative, a malformed ``change`` column
+        (:func:`~supply_chain.levers.changes.lever_changes`), or any bound violated (names the
+        file, row and lever).
     """
     fields, rows = read_lever_rows(path)
     _check_header(path, fields, rows)
@@ -155,9 +103,28 @@ def load_levers_csv(path: str | os.PathLike, products: Iterable[str] | None = No
             raise LeverError(f"{row.file}:{row.line}: empty lever id")
         _check_row(row, known)
         _merge_row(data.setdefault(row.lever, {"id": row.lever, "effects": {}}), row, seen)
+    lever_changes(fields, rows)  # the change columns too, whether or not a BOM is given
+    _check_signs(rows, data)
     out = [_lever(path, lid, d) for lid, d in data.items()]
     log.info("read %d levers from %s", len(out), path)
     return out
+
+
+def _check_signs(rows: list[LeverRow], data: dict[str, dict]) -> None:
+    """A lever whose every effect is negative (raises every footprint it touches, at a cost
+    ≥ 0) can never be part of a plan: a sign error, named by its first row. Mixed signs are
+    kept (a lever may cut one product's footprint and raise another's)."""
+    for lid, d in data.items():
+        effects = d["effects"]
+        if effects and all(v < 0 for v in effects.values()):
+            row = next(r for r in rows if r.lever == lid and r.get("product"))
+            raise LeverError(
+                f"{row.where}: delta {row.get('delta')} is negative on every product of the "
+                "lever: delta is the reduction per unit of product (> 0 when the lever cuts "
+                "the footprint), so this lever could only raise footprints",
+                lever=lid,
+                product=row.get("product"),
+            )
 
 
 def _check_header(path, fields: list[str], rows: list[LeverRow]) -> None:
@@ -312,14 +279,19 @@ def read_baseline(path: str | os.PathLike) -> tuple[dict[str, float], dict[str, 
                     continue
                 try:
                     v = parse_number(raw, lo=0, lo_open=True)
-                except ValueError:
-                    raise LeverError(
-                        f"{path}:{n}: {col} {raw!r} of product {p!r} must be a number > 0"
+                except ValueError as exc:
+                    why = (
+                        f": {exc}"
+                        if "too large" in str(exc)
+                        else " must be a number > 0"
                         + (
                             " (a reduction target in % of it would be meaningless)"
                             if col == "footprint"
                             else " (the product would drop out of a volume-weighted target)"
-                        ),
+                        )
+                    )
+                    raise LeverError(
+                        f"{path}:{n}: {col} {raw!r} of product {p!r}{why}",
                         product=p,
                         constraint=col,
                     ) from None

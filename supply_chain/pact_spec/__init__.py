@@ -17,8 +17,9 @@ naming the first failing field (a JSON path such as ``pcf.dqi.temporalDQR`` or
    ranges of DQRs and percentages, the biogenic-uptake identity). They are what keeps a
    document honest on a machine without the spec, and they also cover the rules the spec states
    only in prose (DQR 1-5, primaryDataShare 0-100, pcfIncludingBiogenicUptake =
-   pcfExcludingBiogenicUptake + biogenicCO2Uptake to the precision the figures are stated in),
-   which the official schema cannot express.
+   pcfExcludingBiogenicUptake + biogenicCO2Uptake to the precision the figures are stated in,
+   an uptake not stated counting 0 since PACT requires it whenever there is one), which the
+   official schema cannot express.
 
 Consistency rules (the biogenic identity; the reference period ending after it starts) are
 errors for the documents we issue (``strict=True``, the default). Readers of other companies'

@@ -295,10 +295,14 @@ def _consistency(c: _Check, pcf: Mapping, major: str, figures: Mapping, start, e
     if major == "3":
         excl, incl = figures["pcfExcludingBiogenicUptake"], figures["pcfIncludingBiogenicUptake"]
         uptake = figures["biogenicCO2Uptake"]
+        stated = "biogenicCO2Uptake" in pcf
         tol = rounding_tolerance(*(v for v in (excl, incl, uptake) if v is not None))
+        if not stated:  # x-rule BIO: an uptake is stated whenever there is one, so none is 0
+            uptake = Decimal(0)
         if None not in (excl, incl, uptake) and abs(incl - (excl + uptake)) > tol:
+            named = f"biogenicCO2Uptake {uptake}" if stated else "biogenicCO2Uptake (not stated) 0"
             why = (
-                f"{incl} != pcfExcludingBiogenicUptake {excl} + biogenicCO2Uptake {uptake} = "
+                f"{incl} != pcfExcludingBiogenicUptake {excl} + {named} = "
                 f"{excl + uptake} (tolerance {tol}: half a unit in the last stated decimal "
                 "place of each figure)"
             )
