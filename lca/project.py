@@ -25,6 +25,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -84,11 +85,17 @@ _env_state: dict[str, str | None] = {}
 
 def _import_bw2data(base_dir: Path | None):
     """Import bw2data pointing at ``base_dir`` (None: leave the user's setting alone)."""
+    first = base_dir is not None and "bw2data" not in sys.modules
     if base_dir is not None:
         base_dir.mkdir(parents=True, exist_ok=True)
         _env_state.setdefault("before", os.environ.get(_ENV))
         os.environ[_ENV] = _env_state["ours"] = str(base_dir)
-    with quiet():
+    # importing bw2data creates its 'default' project (os.makedirs without exist_ok): two
+    # processes opening a fresh directory at once would race on its folders
+    hold = (
+        _lock.write_lock(base_dir, "opening the directory") if first else contextlib.nullcontext()
+    )
+    with hold, quiet():
         import bw2data as bd
     _route_brightway_feedback()
     if base_dir is not None and Path(bd.projects._base_data_dir).resolve() != base_dir:
