@@ -121,7 +121,7 @@ def test_signals_wait_for_the_move():
     got = []
     # the real SIGINT handler raises a bare KeyboardInterrupt: empty message
     with pytest.raises(KeyboardInterrupt, match="^$"), lf._signals_deferred():
-        os.kill(os.getpid(), signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)  # synchronous, unlike os.kill
         got.append("moved")  # not interrupted: the Ctrl-C arrives after the block
     assert got == ["moved"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
