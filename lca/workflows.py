@@ -49,13 +49,8 @@ def ensure_inventories(
             if hit:
                 names.append(hit[0])
                 continue
-            report = import_inventory(proj, path)
-            meta = bd.databases[report.database]
-            meta["pcf_source_sha256"] = digest
-            meta["pcf_source_path"] = str(path)
-            bd.databases[report.database] = meta
-            bd.databases.flush()
-            names.append(report.database)
+            # the import records the file's SHA-256 and path in the database's metadata itself
+            names.append(import_inventory(proj, path).database)
     if progress:
         progress(len(paths), len(paths), "Inventories imported")
     return names
