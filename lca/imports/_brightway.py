@@ -41,7 +41,7 @@ from ..errors import (
     UnitMismatch,
     UnlinkedExchanges,
 )
-from ..files import read_text
+from ..files import decode_text, read_text
 from ..project import Project
 from ._uncertainty import check_uncertainties
 from ._write import ImportReport, Pending, import_lock, is_shipped_file, write_databases
@@ -61,22 +61,23 @@ def _utf8(path: Path) -> Iterator[Path]:
     """``path`` itself if it is UTF-8, else a UTF-8 copy of it (UTF-16, GBK/GB18030: see
     :func:`lca.files.read_text`, whose :class:`InputFileError` names the file otherwise)."""
     raw = path.read_bytes()
-    try:
-        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise UnicodeDecodeError("utf-8", raw[:2], 0, 2, "UTF-16 byte-order mark")
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = read_text(path)
-        tmp = Path(tempfile.mkdtemp(prefix="pcf-utf8-"))
+    if not raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 byte-order marks
         try:
-            copy = tmp / path.name
-            copy.write_text(text, encoding="utf-8")
-            log.info("%s: read as a non-UTF-8 text file", path)
-            yield copy
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return
-    yield path
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            yield path
+            return
+    text = decode_text(raw, path)  # the bytes already read, not the file again
+    tmp = Path(tempfile.mkdtemp(prefix="pcf-utf8-"))
+    try:
+        copy = tmp / path.name
+        copy.write_text(text, encoding="utf-8")
+        log.info("%s: read as a non-UTF-8 text file", path)
+        yield copy
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _importer_for(path: Path):
