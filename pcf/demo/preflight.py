@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from types import SimpleNamespace
 
 from lca import methods
 from lca.errors import UncertaintyError
@@ -79,7 +78,7 @@ def preflight(
     StudyInfo.parse(section(meta, "study"))
     # what the method alone decides (PACT's IPCC factors), before the project is written to
     decl = Declaration.parse(section(meta, "declaration"))
-    ipcc_factors(SimpleNamespace(method=m, method_alias=methods.alias_of(m)), decl)
+    ipcc_factors(m, decl)
     ensure_inventories(proj, shipped_inventories(), progress)
     result = engine.footprint(DEMO_PRODUCT, method)
     pact_footprint(result, section(meta, "declaration"), 3)

@@ -159,14 +159,18 @@ def geography_fields(geo: str | None, version: int = 3) -> dict[str, str]:
     )
 
 
-def ipcc_factors(result, decl: Declaration) -> list[str]:
+def ipcc_factors(method: tuple, decl: Declaration) -> list[str]:
+    """PACT's ``ipccCharacterizationFactors`` for a method (a resolved Brightway method tuple):
+    the declaration's own, else the IPCC report of the method's alias. Depends on the method
+    only, so it can be checked before anything is computed."""
     if decl.ipcc_characterization_factors:
         return list(decl.ipcc_characterization_factors)
-    ar = lca_methods.IPCC_REPORT.get(result.method_alias or "")
+    alias = lca_methods.alias_of(tuple(method))
+    ar = lca_methods.IPCC_REPORT.get(alias or "")
     if not ar:
         raise InvalidDeclaration(
             "method",
-            (f"{result.method_alias} = " if result.method_alias else "") + "|".join(result.method),
+            (f"{alias} = " if alias else "") + "|".join(method),
             "PACT needs IPCC characterisation factors (AR6/AR5): use gwp100, gwp20, "
             "gwp100-ar5 or gwp20-ar5, or set declaration.ipcc_characterization_factors",
         )

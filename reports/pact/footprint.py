@@ -92,7 +92,7 @@ def pact_footprint(
         return decimal_string(x * scale, f"{where} {name}")
 
     _check_signs(p)
-    ipcc = ipcc_factors(result, decl)
+    ipcc = ipcc_factors(result.method, decl)
     doc = _header(result, decl, version, now)
     common = {
         "boundary": decl.boundary_processes_description or boundary_description(result),
