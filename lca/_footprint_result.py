@@ -42,7 +42,8 @@ class FootprintResult:
     """A product's carbon footprint under one method. All values in the method's unit.
 
     ``by_stage``, ``by_gas`` and ``top_processes`` (with its last "rest" row) each sum to
-    ``total``; so does ``fossil + biogenic + land_use``.
+    ``total``; so does ``fossil + biogenic + land_use``. ``data_flags`` says what the datasets
+    behind the total do not cover (see :mod:`lca.dataset_meta`).
     """
 
     product: Key
@@ -62,6 +63,10 @@ class FootprintResult:
     by_gas: dict[str, float] = field(default_factory=dict)
     by_stage: dict[str, float] = field(default_factory=dict)
     top_processes: list[ProcessRow] = field(default_factory=list)
+    #: What the total cannot claim (:func:`lca.dataset_meta.data_flags`): datasets in the supply
+    #: chain that are direct-only / combustion-only / of unstated boundary, CO2e aggregates on
+    #: mixed or unstated GWP bases, air freight's radiative-forcing uplift (not in ``total``).
+    data_flags: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -6,7 +6,8 @@ sign conventions and datapackages are used), factorises ``A`` once, and answers:
 
 - :meth:`FootprintEngine.footprint` — one product, one method → :class:`FootprintResult`
   (total; fossil / biogenic / land-use split; by gas; by life-cycle stage; top processes with a
-  "rest" row; biogenic CO2 emissions and removals);
+  "rest" row; biogenic CO2 emissions and removals; ``data_flags``: what the datasets in the
+  supply chain do not cover, :mod:`lca.dataset_meta`);
 - :meth:`FootprintEngine.batch` — many products × many methods from one factorisation and one
   adjoint solve per method (``H = λ F``, :func:`lca.maths.batch_scores`).
 
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import maths, methods
+from . import dataset_meta, maths, methods
 from ._footprint_result import (
     STAGES,
     UNASSIGNED,
@@ -293,6 +294,10 @@ class FootprintEngine:
         ]
         rest += float(sum(proc[j] for j in idx if proc[j] == 0))
         rows.append(ProcessRow(None, "rest", None, rest, share(rest, total)))
+        chain = np.flatnonzero(s)
+        flags = dataset_meta.data_flags(
+            dataset_meta.read_activity_meta(sysm.activity_ids[chain], s[chain])
+        )
         return FootprintResult(
             product=node.key,
             product_name=node["name"],
@@ -311,6 +316,7 @@ class FootprintEngine:
             by_gas=dict(sorted(by_gas.items(), key=lambda kv: -abs(kv[1]))),
             by_stage=order_stages(by_stage),
             top_processes=rows,
+            data_flags=flags,
         )
 
     def intensities(self, sysm: System, method_list: Sequence) -> np.ndarray:

@@ -39,12 +39,26 @@ COLUMNS = [
     "location",
     "unit",
     "stage",
+    "gwp_basis",
+    "boundary",
+    "gases",
     "confidence",
     "source",
     "comment",
     "file",
 ]
-TABLE_COLUMNS = ["database", "code", "name", "location", "unit", "stage", "confidence", "source"]
+TABLE_COLUMNS = [
+    "database",
+    "code",
+    "name",
+    "location",
+    "unit",
+    "stage",
+    "gwp_basis",
+    "boundary",
+    "confidence",
+    "source",
+]
 README = inventories_dir() / "README.md"
 _SOURCE = re.compile(r"Source:\s*(.*?)(?=\s*Confidence:|\s*Uncertainty:|$)", re.DOTALL)
 _CONFIDENCE = re.compile(r"Confidence:\s*([A-Za-z/ -]+?)(?=[,.(;]|\s+\(|$)")
@@ -113,7 +127,8 @@ def dataset_table(paths: Iterable[str | os.PathLike]):
     """One row per activity of the given inventory files (in file order).
 
     Columns: database, code, name, location, unit, stage (empty for background datasets),
-    confidence (as stated in the comment), source (the comment's 'Source:' part), comment (full
+    gwp_basis, boundary and gases (the metadata rows of background datasets, see
+    :mod:`lca.dataset_meta`; empty where absent), confidence (as stated in the comment), source (the comment's 'Source:' part), comment (full
     activity comment) and file (base name).
     """
     rows = []
@@ -128,6 +143,9 @@ def dataset_table(paths: Iterable[str | os.PathLike]):
                     "location": act.get("location", ""),
                     "unit": act.get("unit", ""),
                     "stage": act.get("stage", ""),
+                    "gwp_basis": act.get("gwp_basis", ""),
+                    "boundary": act.get("boundary", ""),
+                    "gases": act.get("gases", ""),
                     "confidence": confidence_of(comment),
                     "source": source_of(comment),
                     "comment": comment,

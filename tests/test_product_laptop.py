@@ -23,13 +23,16 @@ STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_
 
 # Background factors (kg CO2e per unit): UBA Texte 94/2021 via BoaviztAPI factors.yml @067c8c05
 # (pcf-background); GREET 2024 per kWh of capacity (Busch et al. transcription @e4211ded);
-# MEE 2023 China national grid; Ember 2024 EU-27.
+# China national grid at the consumer = MEE/NBS/NEA 2024 Table 1 0.5777 + Table 3 T&D incl. line
+# losses 0.0327 (pcf-background electricity-cn-2024-footprint-consumer); MEE 2023 China national
+# grid (CO2 only, generation side; a parameter choice); Ember 2024 EU-27.
 CPU_DIE_F, CPU_BASE = 1.97, 9.14
 RAM_DIE_F, RAM_BASE = 2.20, 5.22
 SSD_DIE_F, SSD_BASE = 2.20, 6.34
 MAINBOARD, ASSEMBLY = 66.1, 6.68
 NMC622, LFP = 50.528, 41.79
 CN_MEE, EU27 = 0.5306, 0.21302
+CN_GRID = 0.5777 + 0.0327
 ARCHETYPE_GWP = 181.0  # BoaviztAPI factors.yml @067c8c05, LAPTOP gwp pro (NegaOctet)
 
 # Amounts: Tiger Lake-U die 146 mm2 (BoaviztAPI cpu_specs.csv @005e975b); 8 GB RAM at 0.625 GB/cm2
@@ -54,7 +57,7 @@ ELECTRONICS = (
     + SSD_BASE
     + MAINBOARD
 )
-BATTERY = BATTERY_KWH * NMC622 + CELL_KWH * CN_MEE
+BATTERY = BATTERY_KWH * NMC622 + CELL_KWH * CN_GRID
 MANUFACTURE = ELECTRONICS + BATTERY + ASSEMBLY
 USE = USE_KWH * EU27
 LIFE_TOTAL = MANUFACTURE + USE
@@ -92,7 +95,7 @@ def test_shipped_amounts_equal_the_sourced_hand_figures(engine):
     nmc = _shipped_amount(engine, "laptop-battery", "greet2024-nmc622-battery-materials")
     assert nmc == pytest.approx(0.063, rel=1e-12)
     # cell factory: 0.063 kWh x 57.5 kWh/kWh (Kurland 2020, midpoint of 50-65) = 3.6225 kWh
-    cell = _shipped_amount(engine, "laptop-battery", "electricity-cn-2023")
+    cell = _shipped_amount(engine, "laptop-battery", "electricity-cn-2024-footprint-consumer")
     assert cell == pytest.approx(0.063 * 57.5, rel=1e-12)
     assert cell == pytest.approx(3.6225, rel=1e-12)
     # use: TEC 21.35 kWh/year x 4 years (Dell Latitude 5420 PCF, boavizta-data-us.csv @61323eb5)
@@ -104,17 +107,18 @@ def test_shipped_amounts_equal_the_sourced_hand_figures(engine):
 def test_engine_results_equal_the_inventory_hand_calculation(engine):
     # Written out in laptop.csv's activity comments [derived], with the factors above:
     # electronics 1.46 x 1.97 + 9.14 + 12.8 x 2.20 + 5.22 + 5.2784 x 2.20 + 6.34 + 66.1 = 129.4486
-    # battery 0.063 x 50.528 + 3.6225 x 0.5306 = 5.1054
-    # manufacture 129.4486 + 5.1054 + 6.68 = 141.23; use 85.4 x 0.21302 = 18.1919
-    # life cycle 141.23 + 18.19 = 159.43
+    # battery 0.063 x 50.528 + 3.6225 x 0.6104 = 3.18326 + 2.21117 = 5.3944
+    #   (with the MEE 2023 0.5306 it was 5.1054: + 3.6225 x (0.6104 - 0.5306) = + 0.2891)
+    # manufacture 129.4486 + 5.3944 + 6.68 = 141.5230; use 85.4 x 0.21302 = 18.1919
+    # life cycle 141.5230 + 18.1919 = 159.7149
     def total(code):
         return engine.footprint((DB, code), "gwp100").total
 
     assert total("laptop-electronics") == pytest.approx(129.4486, abs=5e-5)
-    assert total("laptop-battery") == pytest.approx(5.1054, abs=5e-5)
-    assert total("laptop-manufacture") == pytest.approx(141.23, abs=5e-3)
+    assert total("laptop-battery") == pytest.approx(5.3944, abs=5e-5)
+    assert total("laptop-manufacture") == pytest.approx(141.5230, abs=5e-4)
     assert total("laptop-use-eu") == pytest.approx(18.1919, abs=5e-5)
-    assert total("laptop-life-cycle-eu") == pytest.approx(159.43, abs=5e-3)
+    assert total("laptop-life-cycle-eu") == pytest.approx(159.7149, abs=5e-4)
 
 
 def test_cradle_to_gate_in_derived_band_and_equals_hand_calculation(engine):
@@ -185,7 +189,7 @@ def test_every_activity_has_a_stage_and_every_exchange_a_source_and_uncertainty(
         ),  # checked against the factor below
         (
             {"grid": "pcf-background|electricity-eu27-ember-2024"},
-            LIFE_TOTAL + CELL_KWH * (EU27 - CN_MEE),
+            LIFE_TOTAL + CELL_KWH * (EU27 - CN_GRID),
         ),
         ({"memory_gb": 16}, LIFE_TOTAL + RAM_DIE * RAM_DIE_F),
         ({"memory_gb": 4}, LIFE_TOTAL - RAM_DIE / 2 * RAM_DIE_F),
@@ -207,7 +211,7 @@ def test_parameters_change_the_result_by_hand(engine, values, expected):
 
     if expected is None:  # Jiangsu, MEE 2023 provincial factor, read from the stored background
         js = engine.footprint(("pcf-background", "electricity-cn-js-2023"), "gwp100").total
-        expected = LIFE_TOTAL + CELL_KWH * (js - CN_MEE)
+        expected = LIFE_TOTAL + CELL_KWH * (js - CN_GRID)
     params = load_parameters(PARAMS)
     r = footprint_with(engine, LIFE, values, "gwp100", params=params)
     assert r.baseline == pytest.approx(LIFE_TOTAL, rel=1e-6)

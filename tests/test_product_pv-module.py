@@ -25,7 +25,7 @@ EFF = 0.200  # PV_ICE baseline_modules_mass_US 2020 mod_eff
 M2_RANGE = (KWP_RANGE[0] * EFF, KWP_RANGE[1] * EFF)  # [derived] 80-162 kg CO2e/m2
 
 # Background factors (pcf-background), kg CO2e per unit, IPCC 2021 GWP100
-GRID_CN = 0.5306  # MEE 2023 national average
+GRID_CN = 0.5777 + 0.0327  # China grid at the consumer: MEE/NBS/NEA 2024 Table 1 + Table 3 T&D
 GRID_XJ = 0.6021  # MEE 2023 Xinjiang
 AL_PRIMARY_CN, AL_RECYCLED = 20.0, 0.5
 GAS_PER_MJ = 0.0561 + 1e-6 * 29.8 + 1e-7 * 273  # IPCC 2006 natural gas, CO2 + CH4 + N2O

@@ -174,10 +174,13 @@ def test_product_is_in_published_range(engine, key):
 
 def test_nmc811_pack_adds_up_from_its_sources(engine):
     r = engine.footprint(("pcf-products-nmc811", "nmc811-pack-per-kwh"), "gwp100")
-    # GREET 2024 NMC811 pack materials 49.9744 + 57.5 kWh (Kurland 2020) x 0.5306 (MEE 2023)
+    # GREET 2024 NMC811 pack materials 49.9744 + 57.5 kWh (Kurland 2020) x 0.6104 (China grid at
+    # the consumer: MEE/NBS/NEA 2024 Table 1 0.5777 + Table 3 T&D incl. line losses 0.0327).
+    # Before the switch from the MEE 2023 CO2-only 0.5306: 80.484; + 57.5 x (0.6104 - 0.5306)
+    # = 80.484 + 4.5885 = 85.0725.
     assert r.by_stage["raw_material_acquisition"] == pytest.approx(49.9744227617603, rel=1e-6)
-    assert r.by_stage["production"] == pytest.approx(57.5 * 0.5306, rel=1e-6)
-    assert r.total == pytest.approx(80.484, abs=1e-3)
+    assert r.by_stage["production"] == pytest.approx(57.5 * (0.5777 + 0.0327), rel=1e-6)
+    assert r.total == pytest.approx(85.0725, abs=1e-3)
 
 
 def test_battery_regulation_variant_is_pack_over_lifetime_energy(engine):
@@ -204,6 +207,8 @@ def test_every_product_activity_has_a_stage(engine):
         ("electricity-cn-region-southwest-2023", 0.2472),  # Table 2, Southwest grid
         ("electricity-cn-residual-proxy-2023", 0.6096),  # Table 4
         ("electricity-cn-pv-2024-footprint", 0.0520),  # MEE/NBS/NEA 2024 Table 2
+        ("electricity-cn-2024-footprint", 0.5777),  # MEE/NBS/NEA 2024 Table 1 (no T&D)
+        ("electricity-cn-2024-footprint-consumer", 0.5777 + 0.0327),  # + Table 3 incl. losses
         ("electricity-wind-onshore-ipcc-ar5", 0.011),  # AR5 WGIII Annex III median
         ("electricity-eu27-ember-2024", 0.21302),  # Ember 2024
         ("steel-crude-worldsteel-2022", 1.91),

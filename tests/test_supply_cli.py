@@ -220,9 +220,9 @@ def test_reduce_verifies_with_bom_scenarios_and_suppliers(shipped, bw_dir, tmp_p
     )
     assert len(scen_csv.read_text().splitlines()) == len(rows) + 1
     by = {r["scenario"]: r for r in rows}
-    assert by["baseline"]["score"] == pytest.approx(41.79 + 57.5 * 0.5306, rel=1e-6)
+    assert by["baseline"]["score"] == pytest.approx(41.79 + 57.5 * (0.5777 + 0.0327), rel=1e-6)
     assert by["cell-factory-wind-100"]["delta"] == pytest.approx(
-        -57.5 * (0.5306 - 0.0324), rel=1e-6
+        -57.5 * (0.5777 + 0.0327 - 0.0324), rel=1e-6
     )
 
     contrib = tmp_path / "contrib.csv"

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GREET = 41.79  # kg CO2e per kWh of LFP battery materials (pcf-background, float32-stored)
-GRID = 0.5306  # China grid 2023, kg CO2 per kWh
+GRID = 0.5777 + 0.0327  # China grid at consumer: MEE 2024 footprint + T&D with losses, kg CO2e/kWh
 ALU = 20.0  # primary aluminium, China
 WIND = 0.0324
 RECYCLED = 0.5
