@@ -4,6 +4,7 @@ and without the official spec (reports.pact uses the one validator, supply_chain
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -17,6 +18,7 @@ from lca.footprint import FootprintResult, ProcessRow
 from reports import pact
 from reports.errors import InvalidDeclaration, PactValidationError, ReportError, UnsupportedUnit
 from supply_chain import pact_spec
+from supply_chain.data_quality import DataQualityAssessment
 from supply_chain.errors import InvalidPCF
 
 SPEC = pact_spec.DEFAULT_SPEC_DIR  # ../shared/reference/pact: official documents, tests only
@@ -94,23 +96,41 @@ DECL = {
     "product_name": "Cell",
     "product_description": "LFP cell per kWh",
     "product_ids": ["urn:example:product:cell"],
-    "product_category_cpc": "46410",
+    "product_category_cpc": "46420",
     "product_mass_per_declared_unit": 5.2,
+    "product_mass_source": "test figure",
     "reference_period_start": "2023-01-01",
     "reference_period_end": "2024-01-01",
     "geography": "CN",
     "fossil_carbon_content": 0.4,
     "biogenic_carbon_content": 0.0,
-    "primary_data_share": 12.5,
-    "dqi": {
-        "technological": 1.6,
-        "geographical": 1.0,
-        "temporal": 1.4,
-        "reliability": 2.6,
-        "completeness": 2.4,
-        "coverage_percent": 95,
-    },
+    "secondary_emission_factor_sources": [{"name": "GREET", "version": "2024"}],
 }
+
+
+def quality(**kw) -> DataQualityAssessment:
+    """A data-quality assessment as :func:`supply_chain.data_quality.assess` returns it (plain
+    data; the computation itself is tested in tests/test_data_quality.py)."""
+    base = {
+        "product": ("db", "cell"),
+        "method": ("IPCC 2021", "climate change", "global warming potential (GWP100)"),
+        "total": 72.299501568079,
+        "technological": 2.5436,
+        "geographical": 2.6306,
+        "temporal": 1.0,
+        "reliability": 2.5,
+        "completeness": 2.0,
+        "primary_data_share": 12.5,
+        "unrated_share": 0.0,
+        "geography": "CN",
+        "aircraft_emissions": 0.0,
+        "aircraft_activities": (),
+        "activities_searched": 7,
+        "grid": (),
+        "inputs": (),
+    }
+    base.update(kw)
+    return DataQualityAssessment(**base)
 
 
 # -- the spec's own examples ------------------------------------------------------------------------
@@ -163,7 +183,7 @@ def test_invalid_spec_example_names_the_field():
 @pytest.mark.parametrize("version", [3, 2])
 def test_written_document_validates_against_official_spec(official, version):
     r = result()
-    doc = pact.pact_footprint(r, DECL, version)
+    doc = pact.pact_footprint(r, DECL, version, quality=quality())
     assert not list(official[version].iter_errors(doc))
     p = doc["pcf"]
     if version == 3:
@@ -179,13 +199,21 @@ def test_written_document_validates_against_official_spec(official, version):
         assert p["ipccCharacterizationFactors"] == ["AR6"]
         assert p["declaredUnitOfMeasurement"] == "kilowatt hour"
         assert p["geographyCountry"] == "CN"
-        assert p["dqi"] == {"technologicalDQR": "1.6", "geographicalDQR": "1", "temporalDQR": "1.4"}
+        # computed ratings, rounded to two decimals; never declared
+        assert p["dqi"] == {
+            "technologicalDQR": "2.54",
+            "geographicalDQR": "2.63",
+            "temporalDQR": "1",
+        }
         assert p["primaryDataShare"] == "12.5"
+        assert p["aircraftGhgEmissions"] == "0"  # computed: the whole system was searched
     else:
         assert p["pCfExcludingBiogenic"] == "72.29950157"
         assert Decimal(p["pCfIncludingBiogenic"]) == Decimal("69.54950157")
         assert p["characterizationFactors"] == "AR6"
-        assert p["dqi"]["coveragePercent"] == 95
+        assert "dqi" not in p  # v2.3 rates 1-3: the 1-5 ratings are in the comment
+        assert "TeR 2.54, GeR 2.63, TiR 1.00" in doc["comment"]
+        assert p["primaryDataShare"] == 12.5
         assert "ISO Standard 14067" in p["crossSectoralStandardsUsed"]
 
 
@@ -249,8 +277,11 @@ def test_unknown_biogenic_is_absent_not_zero(official):
     [
         {"geography": "Western Europe"},
         {"geography": "CN-GD"},
-        {"geography": None, "primary_data_share": None, "dqi": None},
-        {"declared_unit": "megajoule", "exempted_emissions_percent": 2.5},
+        {"geography": None},
+        {
+            "declared_unit": "megajoule",
+            "cut_offs": [{"item": "packaging", "estimate": 1.0, "basis": "test estimate"}],
+        },
         {"packaging_emissions_included": True, "packaging_ghg_emissions": 0.3},
     ],
     ids=["region", "subdivision", "global-no-quality", "unit-exempted", "packaging"],
@@ -334,6 +365,13 @@ def test_dqr_is_the_pef_formula_from_scoring():
             "pcf.pcfIncludingBiogenicUptake",
         ),
         (lambda d: d["pcf"]["dqi"].update(temporalDQR="7"), "pcf.dqi.temporalDQR"),
+        (lambda d: d.update(companyIds=["urn:pcf-engine:demo:company:x"]), "companyIds[0]"),
+        (
+            lambda d: d["pcf"].update(
+                declaredUnitOfMeasurement="kilogram", productMassPerDeclaredUnit="0"
+            ),
+            "pcf.productMassPerDeclaredUnit",
+        ),
         (lambda d: d.update(id="nope"), "id"),
     ],
 )
@@ -343,7 +381,7 @@ def test_invalid_payload_names_failing_field(request, spec, mutate, field):
         request.getfixturevalue("no_spec")
     elif not HAVE_SPEC:
         pytest.skip(f"official PACT spec not available in {SPEC}")
-    doc = pact.pact_footprint(result(), DECL, 3)
+    doc = pact.pact_footprint(result(), DECL, 3, quality=quality())
     mutate(doc)
     located = re.escape(f"PACT v3 ProductFootprint field '{field}': ")
     with pytest.raises(PactValidationError, match=located) as e:
@@ -382,10 +420,15 @@ def test_documents_are_written_without_the_official_spec(
         ({"geography": "XX"}, "declaration.geography"),  # not an ISO 3166-1 alpha-2 code
         ({"geography": "XX-YY"}, "declaration.geography"),
         ({"reference_period_end": "2022-01-01"}, "declaration"),
-        (
-            {"dqi": {"technological": 9, "geographical": 1, "temporal": 1}},
-            "declaration.dqi.technological",
-        ),
+        # quality scores and computed shares are never declared
+        ({"dqi": {"technological": 1, "geographical": 1, "temporal": 1}}, "declaration.dqi"),
+        ({"primary_data_share": 50}, "declaration.primary_data_share"),
+        ({"exempted_emissions_percent": 0}, "declaration.exempted_emissions_percent"),
+        # a physical product has a sourced mass
+        ({"product_mass_per_declared_unit": 0}, "declaration.product_mass_per_declared_unit"),
+        ({"product_mass_per_declared_unit": None}, "declaration.product_mass_per_declared_unit"),
+        ({"product_mass_source": ""}, "declaration.product_mass_source"),
+        ({"cut_offs": [{"item": "heat", "estimate": 1.0}]}, "declaration.cut_offs.0"),
     ],
 )
 def test_invalid_declaration_names_field(change, field):
@@ -462,3 +505,180 @@ def test_ids_and_dates():
     assert doc["id"] == "00000000-0000-0000-0000-000000000007"
     assert doc["pcf"]["referencePeriodStart"] == "2023-01-01T00:00:00Z"
     assert doc["created"].endswith("Z")
+
+
+# -- stable ids, computed fields, "not assessed" ------------------------------------------------
+def test_same_footprint_same_id_changed_footprint_new_id():
+    """PACT v3 lifecycle: an unchanged footprint keeps its id, a changed one gets a new id."""
+    t1 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    t2 = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    a = pact.pact_footprint(result(), DECL, 3, now=t1)
+    b = pact.pact_footprint(result(), DECL, 3, now=t2)
+    assert a["created"] != b["created"] and a["id"] == b["id"]
+    assert a["id"] == pact_spec.footprint_id(a)
+    assert uuid.UUID(a["id"]).version == 5
+    changed = pact.pact_footprint(result(total=70.0, fossil=68.0), DECL, 3, now=t1)
+    assert changed["id"] != a["id"]
+    other_period = pact.pact_footprint(result(), {**DECL, "reference_period_end": "2024-06-30"}, 3)
+    assert other_period["id"] != a["id"]
+    v2 = pact.pact_footprint(result(), DECL, 2, now=t1)
+    assert v2["id"] != a["id"]  # another document (another spec version)
+
+
+def test_reissue_leaves_the_deprecated_v3_document_unchanged_but_its_status():
+    first = pact.pact_footprint(result(), DECL, 3)
+    second = pact.pact_footprint(result(total=70.0, fossil=68.0), DECL, 3)
+    old, new = pact.reissue(first, second, reason="new grid factor")
+    assert {k: v for k, v in old.items() if k != "status"} == {
+        k: v for k, v in first.items() if k != "status"
+    }
+    assert new["comment"].endswith("Re-issued: new grid factor")
+    with pytest.raises(PactValidationError, match="field 'status': is already Deprecated"):
+        pact.reissue(old, second)
+    with pytest.raises(PactValidationError, match="the footprint did not change"):
+        pact.reissue(first, pact.pact_footprint(result(), DECL, 3))
+
+
+def test_exempted_emissions_are_the_quantified_cut_offs():
+    cut_offs = [
+        {
+            "item": "packaging",
+            "estimate": 1.5,
+            "basis": "0.3 kg board x 5 kg CO2e/kg",
+            "source": "S",
+        },
+        {"item": "inbound transport", "estimate": 0.5, "basis": "2,000 km road"},
+    ]
+    doc = pact.pact_footprint(result(), {**DECL, "cut_offs": cut_offs}, 3)
+    p = doc["pcf"]
+    # by hand: 2.0 / (72.299501568079 + 0.25 + 2.0) = 2.0 / 74.549501568079 = 2.6827809...%
+    assert Decimal(p["exemptedEmissionsPercent"]) == pytest.approx(
+        Decimal(200) / Decimal("74.549501568079"), rel=Decimal("1e-9")
+    )
+    assert (
+        "packaging: 1.5 kg CO2e (0.3 kg board x 5 kg CO2e/kg; source: S)"
+        in (p["exemptedEmissionsDescription"])
+    )
+    v2 = pact.pact_footprint(result(), {**DECL, "cut_offs": cut_offs}, 2)["pcf"]
+    assert v2["exemptedEmissionsPercent"] == pytest.approx(200 / 74.549501568079, rel=1e-6)
+    # no cut-off: 0 is a statement ("none exempted"), not a placeholder
+    none = pact.pact_footprint(result(), DECL, 2)["pcf"]
+    assert (none["exemptedEmissionsPercent"], none["exemptedEmissionsDescription"]) == (
+        0.0,
+        "None exempted.",
+    )
+    # more than v2's 5 %: refused for v2, naming the cut-offs
+    big = [{"item": "x", "estimate": 10.0, "basis": "b"}]
+    with pytest.raises(InvalidDeclaration, match=r"^declaration.cut_offs: .*PACT v2 allows 0-5"):
+        pact.pact_footprint(result(), {**DECL, "cut_offs": big}, 2)
+
+
+def test_unquantified_cut_offs_are_named_and_forbid_a_pact_claim():
+    decl = {**DECL, "cut_offs": [{"item": "process heat"}]}
+    doc = pact.pact_footprint(result(), decl, 3)
+    assert "not quantified" in doc["pcf"]["exemptedEmissionsDescription"]
+    assert "process heat" in doc["pcf"]["exemptedEmissionsDescription"]
+    assert "Cut-offs not quantified: process heat" in doc["comment"]
+    claim = {**decl, "cross_sectoral_standards": ["ISO14067", "PACT-3.0"]}
+    with pytest.raises(
+        InvalidDeclaration, match=r"^declaration.cross_sectoral_standards: .*process heat"
+    ):
+        pact.pact_footprint(result(), claim, 3, quality=quality())
+    with pytest.raises(InvalidDeclaration, match="no data-quality assessment"):
+        pact.pact_footprint(result(), {**DECL, "cross_sectoral_standards": ["PACT-3.0"]}, 3)
+    ok = pact.pact_footprint(
+        result(), {**DECL, "cross_sectoral_standards": ["PACT-3.0"]}, 3, quality=quality()
+    )
+    assert ok["pcf"]["crossSectoralStandards"] == ["PACT-3.0"]
+
+
+@pytest.mark.parametrize("version", [3, 2])
+def test_not_assessed_is_said_never_a_silent_zero(official, version):
+    decl = {
+        **DECL,
+        "fossil_carbon_content": None,
+        "biogenic_carbon_content": None,
+        "biogenic_reporting": "not_assessed",
+    }
+    doc = pact.pact_footprint(result(), decl, version)
+    assert not list(official[version].iter_errors(doc))
+    p, comment = doc["pcf"], doc["comment"]
+    assert "fossil carbon content (fossilCarbonContent is a required field" in comment
+    assert "biogenic emissions and removals and land-use change" in comment
+    assert "Not assessed: data quality ratings, primary data share and aircraft" in comment
+    assert "aircraftGhgEmissions" not in p and "dqi" not in p and "primaryDataShare" not in p
+    if version == 3:
+        for name in ("landUseChangeGhgEmissions", "biogenicCO2Uptake", "biogenicCarbonContent"):
+            assert name not in p
+        assert p["pcfIncludingBiogenicUptake"] == p["pcfExcludingBiogenicUptake"]
+    else:
+        assert "dLucGhgEmissions" not in p and "otherBiogenicGhgEmissions" not in p
+        assert p["biogenicCarbonContent"] == "0"  # required by v2, and said so:
+        assert "biogenicCarbonContent is required by v2: its 0 is not a measured zero" in comment
+
+
+def test_energy_product_may_have_no_mass():
+    decl = {**DECL, "product_mass_per_declared_unit": None, "energy_product": True}
+    assert pact.pact_footprint(result(), decl, 3)["pcf"]["productMassPerDeclaredUnit"] == "0"
+
+
+def test_comment_names_the_proxies_and_the_grid_factor():
+    from supply_chain.data_quality import InputRating
+
+    rows = (
+        InputRating(
+            key=("bg", "greet"),
+            name="battery materials, GREET 2024",
+            location="US",
+            flow="Carbon dioxide, fossil",
+            contribution=41.79,
+            share=0.578,
+            own={},
+            use={},
+            rating={"technological": 3, "geographical": 4, "temporal": 1},
+            primary=False,
+        ),
+    )
+    grid = (
+        {
+            "key": ("bg", "cn"),
+            "name": "electricity, China grid, MEE 2023",
+            "location": "CN",
+            "factor": 0.5306,
+            "unit": "kg CO2-Eq/kWh",
+            "share": 0.422,
+        },
+    )
+    doc = pact.pact_footprint(result(), DECL, 3, quality=quality(inputs=rows, grid=grid))
+    c = doc["comment"]
+    assert "Proxy: battery materials, GREET 2024 [US] for a product of CN, 57.8 % of the PCF" in c
+    assert "(geographical 4, technological 3)" in c
+    assert "Grid electricity: electricity, China grid, MEE 2023 [CN], 0.5306 kg CO2-Eq/kWh" in c
+
+
+def test_meta_file_with_quality_scores_is_refused_naming_the_key(tmp_path):
+    from reports.errors import ReportInputError
+    from reports.meta import read_meta
+
+    f = tmp_path / "meta.yaml"
+    f.write_text(
+        "declaration:\n  company_name: x\n  dqi:\n    technological: 1.6\n", encoding="utf-8"
+    )
+    with pytest.raises(ReportInputError, match=r"meta.yaml: declaration.dqi: the data quality"):
+        read_meta(f)
+    f.write_text("declaration:\n  company_name: x\n  primary_data_share: 40\n", encoding="utf-8")
+    with pytest.raises(ReportInputError, match=r"declaration.primary_data_share: .*computed"):
+        read_meta(f)
+
+
+def test_shipped_demo_meta_types_no_quality_and_claims_only_what_it_meets():
+    from pcf.demo.reports import DEMO_META
+    from reports.meta import computed_keys, read_meta
+
+    meta = read_meta(DEMO_META)
+    assert computed_keys(meta) == []
+    d = pact.Declaration.parse(meta["declaration"])
+    assert d.product_mass_per_declared_unit == pytest.approx(384.768 / (618 * 0.1457), abs=5e-4)
+    assert d.product_category_cpc == "46420" and d.product_classifications == ["urn:cpc:46420"]
+    assert not any(s.startswith("PACT-") for s in d.cross_sectoral_standards)
+    assert d.fossil_carbon_content is None and d.not_assessed_biogenic

@@ -10,10 +10,15 @@
 - :func:`read_product_footprint` / :func:`write_pact` read and write a whole document, exactly
   (:mod:`reports.pact.document`). Reading suppliers' footprints for the roll-up is
   :func:`supply_chain.read_pact`.
-- :func:`reissue` deprecates a footprint and issues its successor (new id, ``precedingPfIds``).
+- :func:`reissue` deprecates a footprint and issues its successor (new id, ``precedingPfIds``),
+  only our own (the two share a company id).
+- The ``id`` of a footprint is stable (:func:`supply_chain.pact_spec.footprint_id`: uuid5 of
+  its content); data quality is computed (:func:`supply_chain.data_quality.assess`, passed as
+  ``pact_footprint(..., quality=...)``), never declared. ``RULES.md`` beside this package lists
+  every rule the validator checks.
 """
 
-from .declaration import DataQuality, Declaration, parse_model
+from .declaration import COMPUTED_KEYS, CutOff, DataQuality, Declaration, parse_model
 from .document import (
     ProductFootprint,
     read_product_footprint,
@@ -30,20 +35,25 @@ from .fields import (
     geography_fields,
     unit_factor,
 )
-from .footprint import pact_footprint
+from .footprint import exempted_emissions, pact_comment, pact_footprint, pact_for
 from .lifecycle import reissue
 
 __all__ = [
+    "COMPUTED_KEYS",
     "SIGNIFICANT_DIGITS",
     "SPEC_VERSION",
     "UNITS",
+    "CutOff",
     "DataQuality",
     "Declaration",
     "ProductFootprint",
     "decimal_string",
     "declared_unit",
+    "exempted_emissions",
     "geography_fields",
+    "pact_comment",
     "pact_footprint",
+    "pact_for",
     "parse_model",
     "read_product_footprint",
     "reissue",

@@ -1,6 +1,12 @@
 """What a declaring company supplies for a PACT footprint (and the ISO 14067 report): the
-:class:`Declaration` and its :class:`DataQuality`, validated by pydantic; errors become
+:class:`Declaration`, validated by pydantic; errors become
 :class:`~reports.errors.InvalidDeclaration` naming the field (:func:`parse_model`).
+
+A declaration adds company data (names, ids, product description and mass, period, geography,
+cut-offs with their estimates). It never carries quality scores or computed shares: the data
+quality ratings and the primary data share are computed from the inventory
+(:func:`supply_chain.data_quality.assess`), the exempted share from the cut-off list. Such keys
+(:data:`COMPUTED_KEYS`) are refused with an error naming the key.
 """
 
 from __future__ import annotations
@@ -10,13 +16,40 @@ import re
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from supply_chain.scoring import dqr as pef_dqr
 
 from ..errors import InvalidDeclaration
 
 _URN = re.compile(r"^[uU][rR][nN]:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$")
+
+#: Keys a declaration (meta file) may not carry: figures the engine computes, never types.
+COMPUTED_KEYS = {
+    "dqi": "the data quality ratings are computed from the inventory's pedigree records "
+    "(supply_chain.data_quality), never typed in a meta file",
+    "data_quality": "the data quality ratings are computed from the inventory's pedigree "
+    "records (supply_chain.data_quality), never typed in a meta file",
+    "technological_dqr": "DQRs are computed from the inventory (supply_chain.data_quality)",
+    "geographical_dqr": "DQRs are computed from the inventory (supply_chain.data_quality)",
+    "temporal_dqr": "DQRs are computed from the inventory (supply_chain.data_quality)",
+    "primary_data_share": "the primary data share is computed from the inventory's "
+    "supplier-specific records (field primary_data, supply_chain.data_quality)",
+    "exempted_emissions_percent": "the exempted share is computed from declaration.cut_offs "
+    "(each with its estimate and basis)",
+    "coverage_percent": "computed from the inventory (supply_chain.data_quality)",
+}
+
+#: PACT declared units of products that may have no mass: energy and services.
+MASSLESS_UNITS = ("kilowatt hour", "megajoule", "ton kilometer", "hour", "megabit second")
 
 
 class DataQuality(BaseModel):
@@ -42,11 +75,32 @@ class DataQuality(BaseModel):
         return pef_dqr(self.technological, self.geographical, self.temporal, self.reliability)
 
 
+class CutOff(BaseModel):
+    """One item left out of the product system (an exemption, PACT Methodology 3.3.1.2).
+
+    ``estimate`` is its emissions in kg CO2e for the declared amount (the result's amount), with
+    the ``basis`` of the estimate (how it was computed) and its ``source``; ``None`` when it was
+    not quantified (then the document says so and cannot claim PACT conformance).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    item: str = Field(min_length=1)
+    estimate: float | None = Field(default=None, ge=0)
+    basis: str = ""
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _basis(self):
+        if self.estimate is not None and not self.basis.strip():
+            raise ValueError("an estimate needs its basis (how it was computed)")
+        return self
+
+
 class Declaration(BaseModel):
     """What the declaring company supplies; everything else comes from the computed result.
 
     Units: carbon contents in kg C and ``product_mass_per_declared_unit`` in kg, both for the
-    declared amount (the result's amount in its unit); percentages 0–100.
+    declared amount (the result's amount in its unit); cut-off estimates in kg CO2e for it.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -60,24 +114,32 @@ class Declaration(BaseModel):
     # PACT unit; default: mapped from the activity's unit. Another unit is converted to (1 kWh
     # declared in megajoule is declaredUnitAmount 3.6), never just relabelled.
     declared_unit: str | None = None
-    product_mass_per_declared_unit: float = Field(ge=0)
+    # kg per declared amount (the result's amount); None = not given. Required (> 0, with its
+    # source) unless the product is energy itself (energy_product) or a service.
+    product_mass_per_declared_unit: float | None = Field(default=None, ge=0)
+    product_mass_source: str = ""
+    energy_product: bool = False
     reference_period_start: dt.datetime
     reference_period_end: dt.datetime
     geography: str | None = None  # None/"GLO": global; region name; ISO 3166-1 or -2 code
-    primary_data_share: float | None = Field(default=None, ge=0, le=100)
-    dqi: DataQuality | None = None
     packaging_emissions_included: bool = False
     packaging_ghg_emissions: float | None = Field(default=None, ge=0)
-    fossil_carbon_content: float = Field(ge=0)
+    # kg C per declared amount; None = not assessed (PACT v3 requires the field: the document
+    # then states 0 and its comment says it was not assessed)
+    fossil_carbon_content: float | None = Field(default=None, ge=0)
     biogenic_carbon_content: float | None = Field(default=None, ge=0)
-    biogenic_reporting: Literal["computed", "unknown"] = "computed"
-    exempted_emissions_percent: float = Field(default=0.0, ge=0, le=100)
-    exempted_emissions_description: str = ""
+    # "computed": the model's biogenic and land-use figures are an assessment (the inventory
+    # models biogenic and land-use flows); "not_assessed" ("unknown"): they are left out of
+    # PACT v3 (the spec's "blank if unknown") and the reports say not assessed
+    biogenic_reporting: Literal["computed", "not_assessed", "unknown"] = "computed"
+    cut_offs: list[CutOff] = Field(default_factory=list)
     boundary_processes_description: str | None = None
     allocation_rules_description: str | None = None
     uncertainty_assessment_description: str | None = None
     cross_sectoral_standards: list[str] = Field(
-        default_factory=lambda: ["ISO14067", "GHGP-Product", "PACT-3.0"]
+        # only what the footprint meets: a PACT methodology is refused while cut-offs are
+        # unquantified or the data quality was not assessed (reports.pact.footprint)
+        default_factory=lambda: ["ISO14067", "GHGP-Product"]
     )
     secondary_emission_factor_sources: list[dict[str, str]] = Field(default_factory=list)
     product_or_sector_specific_rules: list[dict[str, Any]] = Field(default_factory=list)
@@ -88,6 +150,7 @@ class Declaration(BaseModel):
     id: uuid.UUID | None = None
     created: dt.datetime | None = None
     version: int = Field(default=1, ge=0)  # PACT v2 only
+    _computed_pds: float | None = PrivateAttr(default=None)
 
     @field_validator("company_ids", "product_ids", "product_classifications")
     @classmethod
@@ -119,10 +182,85 @@ class Declaration(BaseModel):
             raise ValueError("reference_period_end must be after reference_period_start")
         return self
 
+    def check(self, where: str = "declaration") -> Declaration:
+        """The rules across fields, each error naming its field (:class:`InvalidDeclaration`):
+        a product that is not energy (nor a service) has a mass > 0 with its source."""
+        massless = self.energy_product or self.declared_unit in MASSLESS_UNITS[2:]
+        if not massless and not self.product_mass_per_declared_unit:
+            raise InvalidDeclaration(
+                f"{where}.product_mass_per_declared_unit",
+                self.product_mass_per_declared_unit,
+                "must be > 0 for a product that is not energy: give the sourced mass in kg per "
+                "declared amount (with product_mass_source), or set energy_product: true for "
+                "electricity, heat or fuel",
+            )
+        if not massless and not self.product_mass_source.strip():
+            raise InvalidDeclaration(
+                f"{where}.product_mass_source",
+                None,
+                "is required with product_mass_per_declared_unit (publisher, document, "
+                "table/page, year of the mass)",
+            )
+        return self
+
+    @property
+    def not_assessed_biogenic(self) -> bool:
+        return self.biogenic_reporting != "computed"
+
+    @property
+    def exempted_emissions_description(self) -> str:
+        """The cut-off list in words (each item with its estimate and basis, or "not
+        quantified"); the PACT document adds the computed percentage
+        (:func:`reports.pact.footprint.exempted_emissions`)."""
+        if not self.cut_offs:
+            return "None exempted."
+        return "; ".join(
+            f"{c.item}: "
+            + (
+                f"{c.estimate:.4g} kg CO2e ({c.basis}"
+                + (f"; source: {c.source}" if c.source else "")
+                + ")"
+                if c.estimate is not None
+                else "not quantified (no sourced estimate)"
+            )
+            for c in self.cut_offs
+        )
+
+    @property
+    def unquantified_cut_offs(self) -> list[str]:
+        return [c.item for c in self.cut_offs if c.estimate is None]
+
+    @property
+    def primary_data_share(self) -> float | None:
+        """The computed primary data share, once a report attached it (never declared)."""
+        return self._computed_pds
+
     @classmethod
     def parse(cls, data: dict, where: str = "declaration") -> Declaration:
-        """Validate ``data``; errors become :class:`InvalidDeclaration` naming the field."""
-        return parse_model(cls, data, where)
+        """Validate ``data``; errors become :class:`InvalidDeclaration` naming the field.
+
+        Keys of figures the engine computes (:data:`COMPUTED_KEYS`: quality ratings, primary
+        data share, exempted share) are refused, naming the key.
+        """
+        refuse_computed(data, where)
+        return parse_model(cls, data, where).check(where)
+
+
+def refuse_computed(data, where: str = "declaration") -> None:
+    """Raise :class:`InvalidDeclaration` naming ``<where>.<key>`` for a computed key in ``data``.
+
+    >>> refuse_computed({"company_name": "x"})
+    >>> try:
+    ...     refuse_computed({"dqi": {"technological": 1}})
+    ... except InvalidDeclaration as e:
+    ...     e.field
+    'declaration.dqi'
+    """
+    if not isinstance(data, dict):
+        return
+    for key, why in COMPUTED_KEYS.items():
+        if key in data:
+            raise InvalidDeclaration(f"{where}.{key}", data[key], why + "; remove it")
 
 
 def parse_model(model: type[BaseModel], data, where: str):

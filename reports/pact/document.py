@@ -50,8 +50,9 @@ def spec_major(doc: dict) -> int:
 def validate_footprint(doc: dict, version: int | None = None, *, strict: bool = True) -> None:
     """:func:`supply_chain.pact_spec.validate_pact`, raising :class:`PactValidationError`.
 
-    ``strict=False`` (reading other companies' documents) logs contradicting figures instead of
-    refusing them.
+    ``strict=False`` (reading other companies' documents) logs contradicting figures and
+    semantic findings instead of refusing them; ``strict=True`` (the documents we issue) also
+    makes the semantic rules errors (``reports/pact/RULES.md``).
 
     Raises
     ------
@@ -60,7 +61,9 @@ def validate_footprint(doc: dict, version: int | None = None, *, strict: bool = 
     """
     version = version or spec_major(doc)
     try:
-        pact_spec.validate_pact(doc, version, source=f"PACT v{version}", strict=strict)
+        pact_spec.validate_pact(
+            doc, version, source=f"PACT v{version}", strict=strict, issued=strict
+        )
     except InvalidPCF as exc:
         raise PactValidationError(exc.source, exc.field, exc.why, exc.errors) from None
 

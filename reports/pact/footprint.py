@@ -17,18 +17,35 @@ biogenicCO2Uptake               ``biogenic_co2_removals`` (negative)
 v2 uses ``pCfExcludingBiogenic = total`` (biogenic CO2 excluded),
 ``pCfIncludingBiogenic = total + biogenic CO2 emissions + removals``, ``dLucGhgEmissions``,
 ``otherBiogenicGhgEmissions`` and ``biogenicCarbonWithdrawal``.
+
+Computed, never declared (``quality``, :func:`supply_chain.data_quality.assess`): ``dqi``
+(v3; v2.3 rates 1–3, so v2 documents state the 1–5 ratings in ``comment`` instead),
+``primaryDataShare``, ``aircraftGhgEmissions``, and the proxies and grid factor the ``comment``
+names. ``exemptedEmissionsPercent`` = ``100 * sum(estimates) / (pcfExcludingBiogenicUptake +
+sum(estimates))`` over ``declaration.cut_offs`` (each estimate in kg CO2e for the declared
+amount, with its basis); items without an estimate are listed as not quantified, and a document
+with such items cannot claim a PACT methodology in ``crossSectoralStandards``.
+
+Not assessed is never written as a measured 0: biogenic and land-use fields are left out of v3
+when ``biogenic_reporting`` is ``not_assessed`` (the spec's "blank if unknown"); the fields a
+version requires although nothing was assessed (v3 ``fossilCarbonContent``, v2
+``biogenicCarbonContent``) carry 0 and the ``comment`` says "not assessed" for each.
+
+The ``id`` is stable (:func:`supply_chain.pact_spec.footprint_id`): the same product, period and
+figures give the same id on every run; a changed footprint gets a new id (re-issue it with
+:func:`reports.pact.reissue`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from supply_chain import pact_spec
+from supply_chain.data_quality import DataQualityAssessment, assess
 
 from ..errors import InvalidDeclaration
 from .declaration import Declaration
@@ -58,7 +75,12 @@ Dec = Callable[[float, str], str]
 
 
 def pact_footprint(
-    result, decl: Declaration | dict, version: int = 3, now: dt.datetime | None = None
+    result,
+    decl: Declaration | dict,
+    version: int = 3,
+    now: dt.datetime | None = None,
+    *,
+    quality: DataQualityAssessment | None = None,
 ) -> dict:
     """A validated PACT ProductFootprint (v3, or v2.3 with ``version=2``) for ``result``.
 
@@ -72,6 +94,10 @@ def pact_footprint(
         3 (default) or 2.
     now
         Creation time when ``decl.created`` is not set (default: now, UTC).
+    quality
+        The footprint's data quality (:func:`supply_chain.data_quality.assess` of the same
+        result): ``dqi``, ``primaryDataShare``, aircraft emissions, proxies and grid factor in
+        the comment. Without it those fields are left out and the comment says so.
 
     Raises
     ------
@@ -80,9 +106,10 @@ def pact_footprint(
     PactValidationError
         Naming the document field that breaks the PACT data model.
     """
-    decl = Declaration.parse(decl) if not isinstance(decl, Declaration) else decl
+    decl = Declaration.parse(decl) if not isinstance(decl, Declaration) else decl.check()
     if version not in (2, 3):
         raise InvalidDeclaration("pact_version", version, "must be 3 or 2")
+    _standards_met(decl, quality)
     unit_name, amount = _declared(result, decl, version)
     scale = 1.0 if version == 3 else 1.0 / amount  # v2 figures are per one declared unit
     p = parts(result)
@@ -93,7 +120,8 @@ def pact_footprint(
 
     _check_signs(p)
     ipcc = ipcc_factors(result.method, decl)
-    doc = _header(result, decl, version, now)
+    exempted, exempted_text = exempted_emissions(decl, p["excluding_uptake"])
+    doc = _header(result, decl, version, now, quality, exempted_text)
     common = {
         "boundary": decl.boundary_processes_description or boundary_description(result),
         "geo": geography_fields(decl.geography, version),
@@ -102,13 +130,92 @@ def pact_footprint(
             "referencePeriodEnd": format_datetime(decl.reference_period_end),
         },
         "ipcc": ipcc,
+        "exempted": (exempted, exempted_text),
+        "quality": quality,
     }
     if version == 3:
         doc["pcf"] = _v3_pcf(decl, p, unit_name, amount, dec, **common)
     else:
         doc["pcf"] = _v2_pcf(decl, p, unit_name, amount, scale, dec, **common)
+        if not doc["pcf"]["exemptedEmissionsDescription"]:
+            doc["pcf"]["exemptedEmissionsDescription"] = "None exempted."
+    if decl.id is None:
+        doc["id"] = pact_spec.footprint_id(doc)
     validate_footprint(doc, version)
     return doc
+
+
+def pact_for(
+    engine, result, decl: Declaration | dict, version: int = 3, now: dt.datetime | None = None
+) -> dict:
+    """:func:`pact_footprint` with the data quality computed from the engine's inventory
+    (:func:`supply_chain.data_quality.assess` for the declared geography): what ``pcf report
+    pact`` and ``pcf demo`` call, so every document we issue carries computed DQRs, primary
+    data share, aircraft emissions, proxies and grid factor.
+
+    Raises
+    ------
+    InvalidDeclaration, PactValidationError
+        As :func:`pact_footprint`.
+    InvalidPedigree
+        An unreadable pedigree or ``primary_data`` record in the inventory.
+    """
+    decl = Declaration.parse(decl) if not isinstance(decl, Declaration) else decl.check()
+    quality = assess(engine, result, decl.geography)
+    return pact_footprint(result, decl, version, now, quality=quality)
+
+
+def _standards_met(decl: Declaration, quality) -> None:
+    """A PACT methodology is claimed only when its checkable requirements are met: every
+    exempted item quantified (Methodology 3.3.1.2) and the data quality computed (primary data
+    share: SHALL; DQRs: SHALL from 2027)."""
+    claimed = [s for s in decl.cross_sectoral_standards if s.startswith("PACT-")]
+    if not claimed:
+        return
+    missing = []
+    if decl.unquantified_cut_offs:
+        missing.append(f"cut-offs without an estimate: {', '.join(decl.unquantified_cut_offs)}")
+    if quality is None:
+        missing.append("no data-quality assessment (primary data share, DQRs)")
+    if missing:
+        raise InvalidDeclaration(
+            "declaration.cross_sectoral_standards",
+            claimed,
+            "is not met: " + "; ".join(missing) + "; list only the standards the footprint meets",
+        )
+
+
+def exempted_emissions(decl: Declaration, pcf_excluding: float) -> tuple[float, str]:
+    """``(exemptedEmissionsPercent, exemptedEmissionsDescription)`` from the cut-off list.
+
+    Percent = ``100 * E / (pcf_excluding + E)`` with ``E`` the sum of the quantified estimates
+    (kg CO2e for the declared amount): the share of the footprint with the exempted items added
+    back that they would be. Items without an estimate are named as not quantified.
+    """
+    quantified = [c for c in decl.cut_offs if c.estimate is not None]
+    est = sum(c.estimate for c in quantified)
+    base = pcf_excluding + est
+    pct = 100.0 * est / base if est and base > 0 else 0.0
+    parts = []
+    if quantified:
+        items = "; ".join(
+            f"{c.item}: {c.estimate:.4g} kg CO2e ({c.basis}"
+            + (f"; source: {c.source}" if c.source else "")
+            + ")"
+            for c in quantified
+        )
+        parts.append(
+            f"Exempted and quantified: {items}. Basis of the percentage: "
+            f"{est:.4g} / ({pcf_excluding:.4g} + {est:.4g}) kg CO2e = {pct:.3g} %."
+        )
+    if decl.unquantified_cut_offs:
+        parts.append(
+            "Left out and not quantified (no sourced estimate): "
+            + "; ".join(decl.unquantified_cut_offs)
+            + ". exemptedEmissionsPercent covers the quantified items only; the share of the "
+            "unquantified items is unknown."
+        )
+    return pct, " ".join(parts)
 
 
 def _declared(result, decl: Declaration, version: int) -> tuple[str, float]:
@@ -140,16 +247,14 @@ def _check_signs(p: dict[str, float]) -> None:
             )
 
 
-def _header(result, decl: Declaration, version: int, now: dt.datetime | None) -> dict[str, Any]:
-    """The document fields outside ``pcf``."""
+def _header(
+    result, decl: Declaration, version: int, now: dt.datetime | None, quality, exempted_text: str
+) -> dict[str, Any]:
+    """The document fields outside ``pcf`` (the id is set last, from the content)."""
     created = format_datetime(decl.created or now or dt.datetime.now(dt.UTC).replace(microsecond=0))
-    note = (
-        f"Computed with pcf-engine (Brightway 2.5) from {result.product[0]}|"
-        f"{result.product[1]}, method {' | '.join(result.method)}."
-    )
-    comment = (decl.comment + " " + note).strip() if decl.comment else note
+    comment = pact_comment(result, decl, version, quality, exempted_text)
     doc: dict[str, Any] = {
-        "id": str(decl.id or uuid.uuid4()),
+        "id": str(decl.id) if decl.id else "",
         "specVersion": SPEC_VERSION[version],
         "created": created,
         "status": "Active",
@@ -192,22 +297,25 @@ def _v3_pcf(
     geo: dict,
     period: dict,
     ipcc: list[str],
+    exempted: tuple[float, str],
+    quality,
 ) -> dict[str, Any]:
     """The v3 CarbonFootprint: figures for ``declaredUnitAmount`` declared units."""
-    bio_known = decl.biogenic_reporting == "computed"
+    bio_known = not decl.not_assessed_biogenic
     excl = dec(p["excluding_uptake"], "pcfExcludingBiogenicUptake")
     uptake = dec(p["biogenic_co2_removals"], "biogenicCO2Uptake") if bio_known else "0"
     pcf: dict[str, Any] = {
         "declaredUnitOfMeasurement": unit_name,
         "declaredUnitAmount": decimal_string(amount, "declaredUnitAmount"),
-        "productMassPerDeclaredUnit": decimal_string(decl.product_mass_per_declared_unit),
+        "productMassPerDeclaredUnit": decimal_string(decl.product_mass_per_declared_unit or 0),
         **period,
         **geo,
         "boundaryProcessesDescription": boundary,
         "pcfExcludingBiogenicUptake": excl,
         # exact in decimal arithmetic, so the PACT identity holds to the last digit
         "pcfIncludingBiogenicUptake": decimal_string(Decimal(excl) + Decimal(uptake)),
-        "fossilCarbonContent": decimal_string(decl.fossil_carbon_content),
+        # required by v3: 0 when not assessed, and the comment says so
+        "fossilCarbonContent": decimal_string(decl.fossil_carbon_content or 0),
         "fossilGhgEmissions": dec(p["fossil"], "fossilGhgEmissions"),
     }
     if decl.biogenic_carbon_content is not None:
@@ -216,6 +324,8 @@ def _v3_pcf(
         pcf["landUseChangeGhgEmissions"] = dec(p["land_use"], "landUseChangeGhgEmissions")
         pcf["biogenicCO2Uptake"] = uptake
         pcf["biogenicNonCO2Emissions"] = dec(p["biogenic"], "biogenicNonCO2Emissions")
+    if quality is not None:
+        pcf["aircraftGhgEmissions"] = dec(quality.aircraft_emissions, "aircraftGhgEmissions")
     pcf["packagingEmissionsIncluded"] = decl.packaging_emissions_included
     if decl.packaging_ghg_emissions is not None:
         pcf["packagingGhgEmissions"] = decimal_string(decl.packaging_ghg_emissions)
@@ -223,20 +333,19 @@ def _v3_pcf(
     pcf["crossSectoralStandards"] = list(decl.cross_sectoral_standards)
     if decl.product_or_sector_specific_rules:
         pcf["productOrSectorSpecificRules"] = decl.product_or_sector_specific_rules
-    pcf["exemptedEmissionsPercent"] = decimal_string(decl.exempted_emissions_percent)
-    if decl.exempted_emissions_description:
-        pcf["exemptedEmissionsDescription"] = decl.exempted_emissions_description
+    pcf["exemptedEmissionsPercent"] = decimal_string(exempted[0])
+    if exempted[1]:
+        pcf["exemptedEmissionsDescription"] = exempted[1]
     if decl.allocation_rules_description:
         pcf["allocationRulesDescription"] = decl.allocation_rules_description
     if decl.secondary_emission_factor_sources:
         pcf["secondaryEmissionFactorSources"] = decl.secondary_emission_factor_sources
-    if decl.primary_data_share is not None:
-        pcf["primaryDataShare"] = decimal_string(decl.primary_data_share)
-    if decl.dqi:
+    if quality is not None:
+        pcf["primaryDataShare"] = decimal_string(round(quality.primary_data_share, 2))
         pcf["dqi"] = {
-            "technologicalDQR": decimal_string(decl.dqi.technological),
-            "geographicalDQR": decimal_string(decl.dqi.geographical),
-            "temporalDQR": decimal_string(decl.dqi.temporal),
+            "technologicalDQR": decimal_string(round(quality.technological, 2)),
+            "geographicalDQR": decimal_string(round(quality.geographical, 2)),
+            "temporalDQR": decimal_string(round(quality.temporal, 2)),
         }
     return pcf
 
@@ -268,18 +377,16 @@ def _v2_pcf(
     geo: dict,
     period: dict,
     ipcc: list[str],
+    exempted: tuple[float, str],
+    quality,
 ) -> dict[str, Any]:
     """The v2.3 CarbonFootprint: figures per one declared unit."""
-    if decl.biogenic_carbon_content is None:
-        raise InvalidDeclaration(
-            "declaration.biogenic_carbon_content", None, "is required by PACT v2"
-        )
     total = p["total"]
     incl = p["total"] + p["biogenic_co2_emissions"] + p["biogenic_co2_removals"]
     if total < 0:
         raise InvalidDeclaration("result.total", total, "pCfExcludingBiogenic must be >= 0")
     v2_std, used = _v2_standards(decl)
-    mass = decl.product_mass_per_declared_unit * scale
+    mass = (decl.product_mass_per_declared_unit or 0) * scale
     pcf: dict[str, Any] = {
         "declaredUnit": unit_name,
         "unitaryProductAmount": decimal_string(amount, "unitaryProductAmount"),
@@ -287,10 +394,11 @@ def _v2_pcf(
         "pCfExcludingBiogenic": dec(total, "pCfExcludingBiogenic"),
         "pCfIncludingBiogenic": dec(incl, "pCfIncludingBiogenic"),
         "fossilGhgEmissions": dec(p["fossil"], "fossilGhgEmissions"),
-        "fossilCarbonContent": decimal_string(decl.fossil_carbon_content * scale),
-        "biogenicCarbonContent": decimal_string(decl.biogenic_carbon_content * scale),
+        # both required by v2: 0 when not assessed, and the comment says so
+        "fossilCarbonContent": decimal_string((decl.fossil_carbon_content or 0) * scale),
+        "biogenicCarbonContent": decimal_string((decl.biogenic_carbon_content or 0) * scale),
     }
-    if decl.biogenic_reporting == "computed":
+    if not decl.not_assessed_biogenic:
         pcf["dLucGhgEmissions"] = dec(p["land_use"], "dLucGhgEmissions")
         pcf["otherBiogenicGhgEmissions"] = dec(p["biogenic"], "otherBiogenicGhgEmissions")
         pcf["biogenicCarbonWithdrawal"] = dec(
@@ -310,14 +418,16 @@ def _v2_pcf(
     pcf.update({"boundaryProcessesDescription": boundary, **period, **geo})
     if decl.secondary_emission_factor_sources:
         pcf["secondaryEmissionFactorSources"] = decl.secondary_emission_factor_sources
-    if decl.exempted_emissions_percent > 5:
+    if exempted[0] > 5:
         raise InvalidDeclaration(
-            "declaration.exempted_emissions_percent",
-            decl.exempted_emissions_percent,
-            "PACT v2 allows 0-5",
+            "declaration.cut_offs",
+            round(exempted[0], 3),
+            "exempted emissions above 5 %: PACT v2 allows 0-5 (declare in v3)",
         )
-    pcf["exemptedEmissionsPercent"] = decl.exempted_emissions_percent
-    pcf["exemptedEmissionsDescription"] = decl.exempted_emissions_description
+    pcf["exemptedEmissionsPercent"] = round(exempted[0], 6)
+    pcf["exemptedEmissionsDescription"] = exempted[1]
+    if quality is not None:
+        pcf["aircraftGhgEmissions"] = dec(quality.aircraft_emissions, "aircraftGhgEmissions")
     pcf["packagingEmissionsIncluded"] = decl.packaging_emissions_included
     if decl.packaging_ghg_emissions is not None:
         pcf["packagingGhgEmissions"] = decimal_string(decl.packaging_ghg_emissions * scale)
@@ -325,18 +435,82 @@ def _v2_pcf(
         pcf["allocationRulesDescription"] = decl.allocation_rules_description
     if decl.uncertainty_assessment_description:
         pcf["uncertaintyAssessmentDescription"] = decl.uncertainty_assessment_description
-    if decl.primary_data_share is not None:
-        pcf["primaryDataShare"] = decl.primary_data_share
-    q = decl.dqi
-    if q and None not in (q.completeness, q.reliability, q.coverage_percent):
-        pcf["dqi"] = {
-            "coveragePercent": q.coverage_percent,
-            "technologicalDQR": q.technological,
-            "temporalDQR": q.temporal,
-            "geographicalDQR": q.geographical,
-            "completenessDQR": q.completeness,
-            "reliabilityDQR": q.reliability,
-        }
-    elif q:
-        log.info("PACT v2: dqi left out (v2 also needs coverage, completeness, reliability)")
+    if quality is not None:
+        pcf["primaryDataShare"] = round(quality.primary_data_share, 2)
+        # v2.3 rates DQRs 1-3, a scale the pedigree's 1-5 does not map onto: the ratings are
+        # stated in the comment instead of a dqi object
+        log.info("PACT v2: dqi left out (v2.3 rates 1-3); the 1-5 ratings are in the comment")
     return pcf
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def pact_comment(result, decl: Declaration, version: int, quality, exempted_text: str) -> str:
+    """The ``comment``: how the footprint was computed, the proxies and grid factor used, the
+    data-quality rule and figures, and what was not assessed (the spec's place for "LUC not
+    included as unable to calculate LUC")."""
+    parts = [decl.comment.strip()] if decl.comment.strip() else []
+    parts.append(
+        f"Computed with pcf-engine (Brightway 2.5) from {result.product[0]}|{result.product[1]}, "
+        f"method {' | '.join(result.method)}."
+    )
+    if quality is not None:
+        for g in quality.grid:
+            parts.append(
+                f"Grid electricity: {g['name']} [{g['location']}], {g['factor']:.4g} "
+                f"{g['unit']} ({_pct(g['share'])} of the PCF)."
+            )
+        geo = decl.geography or "global"
+        for px in quality.proxies():
+            parts.append(
+                f"Proxy: {px['name']} [{px['location']}] for a product of {geo}, "
+                f"{_pct(px['share'])} of the PCF (geographical {px['geographical']:.3g}, "
+                f"technological {px['technological']:.3g})."
+            )
+        for un in quality.unrated():
+            parts.append(
+                f"No pedigree record (rated 5): {un['name']} [{un['location']}], "
+                f"{_pct(un['share'])} of the PCF."
+            )
+        parts.append(
+            f"Data quality (1 best - 5 worst): TeR {quality.technological:.2f}, GeR "
+            f"{quality.geographical:.2f}, TiR {quality.temporal:.2f}; rule: {quality.rule} "
+            f"Inputs without a pedigree: {quality.unrated_share:.1f} % of the PCF. Primary data "
+            f"share {quality.primary_data_share:.1f} % (inputs recorded primary_data: "
+            "supplier-specific)."
+        )
+        parts.append(
+            f"Aircraft emissions: {quality.aircraft_emissions:.4g} kg CO2e "
+            f"({quality.activities_searched} supplying activities searched by name)."
+        )
+    else:
+        parts.append(
+            "Not assessed: data quality ratings, primary data share and aircraft emissions "
+            "(no inventory assessment given)."
+        )
+    not_assessed = []
+    if decl.not_assessed_biogenic:
+        not_assessed.append(
+            "biogenic emissions and removals and land-use change (the inventory models fossil "
+            "CO2e aggregates; the optional fields are left out)"
+        )
+    if decl.fossil_carbon_content is None:
+        not_assessed.append(
+            "fossil carbon content (fossilCarbonContent is a required field: its 0 is not a "
+            "measured zero)"
+        )
+    if version == 2 and decl.biogenic_carbon_content is None:
+        not_assessed.append(
+            "biogenic carbon content (biogenicCarbonContent is required by v2: its 0 is not a "
+            "measured zero)"
+        )
+    if not_assessed:
+        parts.append("Not assessed: " + "; ".join(not_assessed) + ".")
+    if decl.unquantified_cut_offs:
+        parts.append(
+            "Cut-offs not quantified: " + "; ".join(decl.unquantified_cut_offs) + " (see "
+            "exemptedEmissionsDescription)."
+        )
+    return " ".join(parts)

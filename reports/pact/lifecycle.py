@@ -13,10 +13,14 @@ def reissue(
 ) -> tuple[dict, dict]:
     """Deprecate ``previous`` and link ``successor`` to it (PACT lifecycle: a change is a new id).
 
-    Returns ``(deprecated_previous, successor)``: the old document with status ``Deprecated``;
-    the new one with ``precedingPfIds`` = the old one's preceding ids + its id (and, in v2,
-    ``version`` incremented). Both are validated. ``source`` names ``previous`` in errors (its
-    file).
+    Returns ``(deprecated_previous, successor)``: the old document with status ``Deprecated``
+    and nothing else changed (PACT v3 "Product Footprint Lifecycle": after creation a footprint
+    MUST NOT change except its status; v2 also gets a ``statusComment``); the new one with
+    ``precedingPfIds`` = the old one's preceding ids + its id (and, in v2, ``version``
+    incremented). Both are validated. ``source`` names ``previous`` in errors (its file).
+
+    Only a footprint we issued can be deprecated: the two documents must share a company id
+    (``companyIds``) and a product id; another company's footprint is refused.
 
     Raises
     ------
@@ -43,18 +47,27 @@ def reissue(
                 "superseded (nothing was written)",
             )
     if str(successor["id"]).lower() == str(previous["id"]).lower():
-        raise PactValidationError(f"PACT v{version}", "id", "a re-issued footprint needs a new id")
+        raise PactValidationError(
+            f"PACT v{version}",
+            "id",
+            "a re-issued footprint needs a new id (the same id means the same content: the "
+            "footprint did not change, so there is nothing to re-issue)",
+        )
+    if previous.get("status") == "Deprecated":
+        raise PactValidationError(
+            source,
+            "status",
+            "is already Deprecated: supersede the Active footprint that replaced it",
+        )
     old, new = copy.deepcopy(previous), copy.deepcopy(successor)
     old["status"] = "Deprecated"
     text = f"Superseded by {new['id']}." + (f" {reason}" if reason else "")
     if version == 2:
         old["statusComment"] = text
         new["version"] = int(previous.get("version", 0)) + 1
-    else:
-        old["comment"] = (old.get("comment", "") + "\n" + text).strip()
     preceding = [*previous.get("precedingPfIds", []), previous["id"]]
     new["precedingPfIds"] = list(dict.fromkeys(preceding))
-    if reason:
+    if reason:  # the successor is being created: its comment may say what changed
         key = "statusComment" if version == 2 else "comment"
         new[key] = (new.get(key, "") + "\n" + f"Re-issued: {reason}").strip()
     validate_footprint(old, version)

@@ -12,7 +12,8 @@ naming the first failing field (a JSON path such as ``pcf.dqi.temporalDQR`` or
    ``$PCF_PACT_SPEC_DIR``, else ``../shared/reference/pact`` beside the project; the first of
    these that is *given* is used. When it holds no OpenAPI document for the version, this step
    is skipped and a WARNING is logged once (per directory and version).
-2. **The data-model rules**, always: our own checks written from the published facts of the
+2. **The data-model and semantic rules**, always (every rule is listed in
+   ``reports/pact/RULES.md``): our own checks written from the published facts of the
    PACT data model (required fields, enums, decimal strings, UUIDs, URNs, exactly one geography,
    ranges of DQRs and percentages, the biogenic-uptake identity). They are what keeps a
    document honest on a machine without the spec, and they also cover the rules the spec states
@@ -37,6 +38,7 @@ from collections.abc import Iterable, Mapping
 from lca.errors import PCFError
 
 from ..errors import InvalidPCF
+from .ids import FOOTPRINT_ID_NAMESPACE, content_hash, footprint_id, gtin_ok, lei_ok
 from .model import (
     CROSS_SECTORAL_STANDARDS_USED_V2,
     CROSS_SECTORAL_STANDARDS_V2,
@@ -56,7 +58,14 @@ from .model import (
     is_uuid,
     parse_datetime,
 )
-from .rules import BIOGENIC_IDENTITY, rounding_tolerance, rule_errors
+from .rules import (
+    BIOGENIC_IDENTITY,
+    RECOGNISED_NAMESPACES,
+    rounding_tolerance,
+    rule_errors,
+    semantic_errors,
+    semantic_findings,
+)
 from .schema import (
     DEFAULT_SPEC_DIR,
     ENV_SPEC_DIR,
@@ -80,22 +89,30 @@ __all__ = [
     "DQR_NAMES",
     "ENV_SPEC_DIR",
     "EXEMPTED_MAX",
+    "FOOTPRINT_ID_NAMESPACE",
     "GEOGRAPHY_FIELDS",
     "PCF_DATE_TIME_FIELDS",
     "PCF_NESTED_DATE_TIME_FIELDS",
     "PCF_REQUIRED",
+    "RECOGNISED_NAMESPACES",
     "REQUIRED",
     "STATUSES",
     "UN_M49_REGIONS",
     "configured_spec_dir",
+    "content_hash",
     "document_major",
+    "footprint_id",
+    "gtin_ok",
     "is_uuid",
+    "lei_ok",
     "official_validator",
     "pact_major",
     "parse_datetime",
     "rounding_tolerance",
     "rule_errors",
     "schema_errors",
+    "semantic_errors",
+    "semantic_findings",
     "spec_dir",
     "spec_file",
     "validate_pact",
@@ -151,6 +168,7 @@ def validate_pact(
     spec_dir_path: str | os.PathLike | None = None,
     strict: bool = True,
     refuse: Iterable[str] = (),
+    issued: bool = False,
 ) -> str:
     """Validate one PACT ProductFootprint: the official schema (when available) and our rules.
 
@@ -171,6 +189,12 @@ def validate_pact(
     refuse
         Fields of consistency rules that are errors even when not ``strict`` (the supplier-PCF
         reader refuses :data:`BIOGENIC_IDENTITY`: it cannot tell which figure is wrong).
+    issued
+        The document is one we issue: the semantic rules (S1-S12 of ``reports/pact/RULES.md``:
+        recognised id namespaces and check digits, the CPC class, the mass, packaging,
+        exemption, validity and lifecycle rules) are errors. Otherwise they are logged as
+        warnings (a partner's document, or WBCSD's examples, which use
+        ``urn:company:example:...`` and a GTIN with a wrong check digit).
 
     Returns
     -------
@@ -192,13 +216,17 @@ def validate_pact(
     if openapi is None:
         warn_skipped(major, spec_dir_path)
     ours, inconsistent = rule_errors(doc, major)
+    semantic = semantic_errors(doc, major)
     errors += ours
+    if issued and strict:
+        errors += semantic
+        semantic = []
     refuse = set(refuse)
     errors += [(f, m) for f, m in inconsistent if strict or f in refuse]
     inconsistent = [(f, m) for f, m in inconsistent if not (strict or f in refuse)]
     if errors:
         listed = list(dict.fromkeys(f"{f}: {m}" for f, m in errors))
         raise InvalidPCF(source, errors[0][0], errors[0][1], listed)
-    for f, m in inconsistent:
+    for f, m in [*inconsistent, *semantic]:
         log.warning("%s: PACT field %r: %s", source, f, m)
     return major

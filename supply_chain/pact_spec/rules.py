@@ -1,12 +1,22 @@
-"""The engine's own PACT data-model rules: what keeps a document honest without the official
-schema, and the rules the schema states only in prose (DQR ranges, the biogenic identity)."""
+"""The engine's own PACT rules: what keeps a document honest without the official schema, the
+rules the schema states only in prose (DQR ranges, the biogenic identity), and the semantic
+rules beyond any schema (ids in recognised URN forms with valid check digits, a CPC class that
+fits the product, a mass for a physical product, packaging and validity-period rules, ...).
+
+Every rule is listed, with its source, in ``reports/pact/RULES.md``. Structural rules are
+errors; consistency rules are errors when ``strict``; semantic rules are errors for the
+documents we issue (``issued=True``); otherwise both are logged warnings (see
+:func:`supply_chain.pact_spec.validate_pact`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 
+from .ids import gtin_ok, lei_ok
 from .model import (
     AR_RE,
     COUNTRY_RE,
@@ -167,6 +177,18 @@ def rule_errors(doc: Mapping, major: str) -> tuple[list[tuple[str, str]], list[t
     return c.errors, c.consistency
 
 
+def semantic_errors(doc: Mapping, major: str) -> list[tuple[str, str]]:
+    """The semantic rules S1-S12 (reports/pact/RULES.md) for ``doc``: ``[(field, message)]``.
+
+    :func:`supply_chain.pact_spec.validate_pact` makes them errors for the documents we issue
+    (``issued=True``) and logs them as warnings otherwise.
+    """
+    c = _Check(major)
+    if isinstance(doc, Mapping):
+        semantic_findings(c, doc, major)
+    return c.consistency
+
+
 def _pcf_rules(c: _Check, pcf: Mapping, major: str) -> None:
     """The rules of the ``pcf`` object of a PACT ``major`` ("2" or "3") document, in order."""
     at = ["pcf"]
@@ -322,3 +344,231 @@ def rounding_tolerance(*figures: Decimal) -> Decimal:
     """How far a sum of the stated figures may be off from rounding them: half a unit in the
     last stated decimal place of each (``0.384``, ``-1.61``, ``-1.23`` -> 0.0105)."""
     return sum((Decimal(1).scaleb(f.as_tuple().exponent) / 2 for f in figures), Decimal(0))
+
+
+# -- semantic rules (beyond the schema; reports/pact/RULES.md) ---------------------------------------
+#: URN namespaces accepted in ids: IANA-registered ones a product or company id uses, and the
+#: widely used ones the PACT v3 specification names ("Product Identification and
+#: Classification": urn:pact, urn:gtin, urn:cpc, urn:unspsc, urn:eclass; company codes
+#: urn:pact:company:customcode:...), plus lei and duns for legal entities.
+RECOGNISED_NAMESPACES = frozenset(
+    {
+        "pact",
+        "pathfinder",  # PACT v2's own namespace (urn:pathfinder:company:customcode:...)
+        "gtin",
+        "epc",
+        "uuid",
+        "isbn",
+        "issn",
+        "iso",
+        "oid",
+        "lei",
+        "duns",
+        "cpc",
+        "unspsc",
+        "eclass",
+        "example",  # RFC 6963: for examples and tests
+    }
+)
+#: Words that make a product rechargeable (a secondary cell, CPC 4642x, not 4641x).
+_RECHARGEABLE = re.compile(
+    r"recharg|lithium[- ]ion|li-ion|\blfp\b|\bnmc|\bnca\b|accumulator|secondary (cell|batter)|"
+    r"lithium iron phosphate|traction batter|ev batter",
+    re.IGNORECASE,
+)
+_CPC_CODE = re.compile(r"[0-9]{1,5}")
+#: Declared units of products that may have no mass (energy and services).
+MASSLESS_UNITS = ("kilowatt hour", "megajoule", "ton kilometer", "hour", "megabit second")
+
+
+def semantic_findings(c: _Check, doc: Mapping, major: str) -> None:
+    """The semantic rules (S1..S12 of reports/pact/RULES.md), appended as consistency findings:
+    errors for what we issue, warnings for what we read."""
+    find = c.consistency.append
+    for name in ("companyIds", "productIds", "productClassifications"):
+        ids = doc.get(name)
+        if isinstance(ids, list):
+            for i, urn in enumerate(ids):
+                if isinstance(urn, str):
+                    why = _urn_finding(urn, name)
+                    if why:
+                        find((json_path([name, i]), why))
+    _cpc_findings(doc, major, find)
+    pf_id = doc.get("id")
+    preceding = doc.get("precedingPfIds")
+    if isinstance(preceding, list) and pf_id in preceding:
+        find(("precedingPfIds", f"lists the footprint's own id {pf_id} (S10)"))
+    pcf = doc.get("pcf")
+    if not isinstance(pcf, Mapping):
+        return
+    _pcf_semantics(c, doc, pcf, major, find)
+
+
+def _urn_finding(urn: str, name: str) -> str | None:
+    """What is wrong with one id URN (S1-S4), or None."""
+    parts = urn.split(":")
+    nid = parts[1].lower() if len(parts) > 2 else ""
+    if nid not in RECOGNISED_NAMESPACES:
+        return (
+            f"{urn!r}: namespace {nid!r} is neither IANA-registered nor one the PACT "
+            "specification recommends; use urn:pact:<domain-of-issuer>:<id-type>:<id> (or for "
+            "a company urn:pact:company:customcode:supplier-id:<code>), urn:gtin:, urn:lei:, "
+            "urn:duns: (S1)"
+        )
+    rest = parts[2:]
+    if nid == "pact" and (len(rest) < 3 or not all(rest)):
+        return f"{urn!r}: a PACT URN is urn:pact:<domain-of-issuer>:<type>:<id> (S2)"
+    if nid == "pact" and rest[0] not in ("company", "productclassification") and "." not in rest[0]:
+        return (
+            f"{urn!r}: the part after urn:pact: is the issuer's fully qualified domain name "
+            "(e.g. catalog.mycompany.com) (S2)"
+        )
+    if nid == "gtin" and not gtin_ok(":".join(rest)):
+        return f"{urn!r}: not a GTIN-8/12/13/14 with a valid GS1 check digit (S3)"
+    if nid == "lei" and not lei_ok(":".join(rest)):
+        return f"{urn!r}: not an ISO 17442 LEI (20 characters, MOD 97-10 check digits) (S3)"
+    if nid == "duns" and not (len(rest) == 1 and rest[0].isdigit() and len(rest[0]) == 9):
+        return f"{urn!r}: a D-U-N-S number is 9 digits (S3)"
+    if name == "productClassifications":
+        code = _cpc_of(urn)
+        if code is not None and not _CPC_CODE.fullmatch(code):
+            return f"{urn!r}: a UN CPC code is 1 to 5 digits (S4)"
+    return None
+
+
+def _cpc_of(urn: str) -> str | None:
+    """The CPC code of a classification URN (urn:cpc:<code> as the v3 specification's example,
+    or urn:pact:productclassification:un-cpc:<code> as its OpenAPI example), else None."""
+    low = urn.lower()
+    for prefix in ("urn:cpc:", "urn:pact:productclassification:un-cpc:"):
+        if low.startswith(prefix):
+            return urn[len(prefix) :]
+    return None
+
+
+def _cpc_findings(doc: Mapping, major: str, find) -> None:
+    """S5: a rechargeable product classified as a primary (non-rechargeable) cell, CPC 4641."""
+    text = " ".join(str(doc.get(k) or "") for k in ("productDescription", "productNameCompany"))
+    if not _RECHARGEABLE.search(text):
+        return
+    codes = []
+    if isinstance(doc.get("productCategoryCpc"), str):
+        codes.append(("productCategoryCpc", doc["productCategoryCpc"]))
+    for i, urn in enumerate(doc.get("productClassifications") or []):
+        code = _cpc_of(urn) if isinstance(urn, str) else None
+        if code is not None:
+            codes.append((json_path(["productClassifications", i]), code))
+    for where, code in codes:
+        if code.startswith("4641"):
+            find(
+                (
+                    where,
+                    (
+                        f"CPC {code} is 'primary cells and primary batteries' (non-rechargeable) "
+                        "but the product is described as rechargeable; electric accumulators are "
+                        "CPC 4642 (subclass 46420, UN CPC Ver. 2.1) (S5)"
+                    ),
+                )
+            )
+
+
+def _pcf_semantics(c: _Check, doc: Mapping, pcf: Mapping, major: str, find) -> None:
+    unit = pcf.get("declaredUnitOfMeasurement" if major == "3" else "declaredUnit")
+    mass = _dec(pcf.get("productMassPerDeclaredUnit"))
+    if mass is not None and mass <= 0 and unit is not None and unit not in MASSLESS_UNITS:
+        find(
+            (
+                "pcf.productMassPerDeclaredUnit",
+                (
+                    f"{pcf.get('productMassPerDeclaredUnit')!r} for a product declared per {unit!r}:"
+                    " a physical product has a mass (S6)"
+                ),
+            )
+        )
+    if pcf.get("packagingEmissionsIncluded") is False and "packagingGhgEmissions" in pcf:
+        find(
+            (
+                "pcf.packagingGhgEmissions",
+                "MUST be undefined when packagingEmissionsIncluded is false (S7)",
+            )
+        )
+    exempted = pcf.get("exemptedEmissionsPercent")
+    exempted = _dec(exempted) if major == "3" else _num(exempted)
+    if exempted and exempted > 0 and not str(pcf.get("exemptedEmissionsDescription") or ""):
+        find(
+            (
+                "pcf.exemptedEmissionsDescription",
+                (
+                    f"exemptedEmissionsPercent is {exempted}: the exempted items and the basis of "
+                    "the estimate must be described (S8)"
+                ),
+            )
+        )
+    _validity(doc, pcf, find)
+    excl = _dec(pcf.get("pcfExcludingBiogenicUptake" if major == "3" else "pCfExcludingBiogenic"))
+    for name in ("aircraftGhgEmissions", "packagingGhgEmissions"):
+        part = _dec(pcf.get(name))
+        if part is not None and excl is not None and part > excl + rounding_tolerance(part, excl):
+            find((f"pcf.{name}", f"{part} exceeds the footprint {excl} it is part of (S11)"))
+    if major == "3":
+        pds = _dec(pcf.get("primaryDataShare"))
+        std = pcf.get("crossSectoralStandards") or []
+        if any(str(s).startswith("PACT-") for s in std) and "primaryDataShare" not in pcf:
+            find(
+                (
+                    "pcf.primaryDataShare",
+                    (
+                        "is a SHALL field of the PACT Methodology the document claims in "
+                        "crossSectoralStandards (S12)"
+                    ),
+                )
+            )
+        if pds is not None and pds < 100 and "secondaryEmissionFactorSources" not in pcf:
+            find(
+                (
+                    "pcf.secondaryEmissionFactorSources",
+                    f"primaryDataShare is {pds} %: the secondary data used MUST be listed (S9)",
+                )
+            )
+        if pds == 100 and "secondaryEmissionFactorSources" in pcf:
+            find(
+                (
+                    "pcf.secondaryEmissionFactorSources",
+                    "MUST be undefined when no secondary data is used (primaryDataShare 100) (S9)",
+                )
+            )
+
+
+def _validity(doc: Mapping, pcf: Mapping, find) -> None:
+    """S10b: a validity period lies within [referencePeriodEnd, referencePeriodEnd + 3 years]."""
+    try:
+        ref_end = parse_datetime(pcf.get("referencePeriodEnd"))
+    except ValueError:
+        return
+    for name, bad, why in (
+        ("validityPeriodStart", lambda d: d < ref_end, "before referencePeriodEnd"),
+        (
+            "validityPeriodEnd",
+            lambda d: d > ref_end.replace(year=ref_end.year + 3),
+            "later than referencePeriodEnd + 3 years",
+        ),
+    ):
+        if name in doc:
+            try:
+                d = parse_datetime(doc[name])
+            except ValueError:
+                continue
+            if bad(d):
+                find((name, f"{doc[name]} is {why} (PACT v3 validity period) (S10)"))
+
+
+def _dec(v) -> Decimal | None:
+    if isinstance(v, str) and DECIMAL_RE.fullmatch(v):
+        return Decimal(v)
+    return None
+
+
+def _num(v) -> Decimal | None:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return Decimal(str(v))
+    return _dec(v)
