@@ -31,6 +31,7 @@ from pcf.commands import demo as demo_cmds
 from pcf.commands import doctor as doctor_cmds
 from pcf.commands import engine as engine_cmds
 from pcf.commands import factory as factory_cmds
+from pcf.commands import node as node_cmds
 from pcf.commands import report as report_cmds
 from pcf.commands import scenario as scenario_cmds
 from pcf.commands import suppliers as suppliers_cmds
@@ -173,6 +174,8 @@ app.command("macc")(supply_cmds.macc_cmd)
 app.add_typer(suppliers_cmds.suppliers_app, name="suppliers")
 app.add_typer(scenario_cmds.scenario_app, name="scenario")
 app.command("supply-demo")(demo_cmds.supply_demo_cmd)
+app.command("serve")(node_cmds.serve)
+app.add_typer(node_cmds.node_app, name="node")
 
 
 def _terminate(signum: int, frame: object) -> None:
