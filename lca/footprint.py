@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -38,11 +37,10 @@ from ._footprint_result import (
     share,
 )
 from ._quiet import quiet
-from ._system import System, check_product, node_metadata, nonsquare
-from .errors import InvalidAmount, NonSquareTechnosphere, UnknownMethod, UnknownProduct
+from ._system import System, build_system, check_product
+from .errors import InvalidAmount, UnknownMethod, UnknownProduct
 from .files import MAX_ABS
 from .project import Project
-from .solver import factorize_named
 
 __all__ = ["STAGES", "UNASSIGNED", "FootprintEngine", "FootprintResult", "ProcessRow", "System"]
 
@@ -143,63 +141,7 @@ class FootprintEngine:
         return sysm
 
     def _build(self, demand: dict, databases: frozenset) -> System:
-        import bw2calc as bc
-
-        with quiet(), warnings.catch_warnings():
-            # bw2calc warns when a system has no biosphere flows; a zero footprint is a result.
-            warnings.filterwarnings("ignore", "No valid biosphere flows", UserWarning)
-            lca = bc.LCA(demand)
-            try:
-                lca.load_lci_data()
-            except bc.errors.NonsquareTechnosphere as exc:
-                raise nonsquare(exc, databases) from exc
-        A = sp.csr_matrix(lca.technosphere_matrix)
-        B = sp.csr_matrix(lca.biosphere_matrix)
-        act = dict(lca.dicts.activity)
-        prod = dict(lca.dicts.product)
-        activity_ids = np.empty(len(act), dtype=np.int64)
-        for nid, col in act.items():
-            activity_ids[col] = nid
-        flows = dict(lca.dicts.biosphere)
-        flow_ids = np.empty(len(flows), dtype=np.int64)
-        for fid, row in flows.items():
-            flow_ids[row] = fid
-        meta = node_metadata(activity_ids)
-        fmeta = node_metadata(flow_ids)
-        keys = [meta[i][0] for i in activity_ids]
-        labels = [f"{k[0]}|{k[1]}" for k in keys]
-        if A.shape[0] != A.shape[1]:
-            raise NonSquareTechnosphere(*A.shape, where=", ".join(sorted(databases)))
-        # Put each activity's reference product on the diagonal (row j = product of column j):
-        # the contribution and stage maths read production from the diagonal.
-        missing = [labels[j] for j, a in enumerate(activity_ids) if int(a) not in prod]
-        if missing:
-            raise NonSquareTechnosphere(
-                *A.shape,
-                where="activities without a product of their own: " + ", ".join(missing[:5]),
-            )
-        perm = np.array([prod[int(a)] for a in activity_ids])
-        if np.any(perm != np.arange(len(perm))):
-            A = sp.csr_matrix(A[perm])
-        prod = {int(a): j for j, a in enumerate(activity_ids)}
-        fact = factorize_named(A, labels)
-        log.info("system %s: %d activities, %d flows", sorted(databases), A.shape[1], B.shape[0])
-        return System(
-            A=A,
-            B=B,
-            activity_ids=activity_ids,
-            product_index=prod,
-            activity_index=act,
-            flow_ids=flow_ids,
-            keys=keys,
-            names=[meta[i][1] for i in activity_ids],
-            locations=[meta[i][2] for i in activity_ids],
-            units=[meta[i][3] for i in activity_ids],
-            stages=np.array([meta[i][4] for i in activity_ids], dtype=object),
-            flow_names=[fmeta[i][1] for i in flow_ids],
-            fact=fact,
-            databases=databases,
-        )
+        return build_system(demand, databases)
 
     def characterization(self, sysm: System, method) -> np.ndarray:
         """Characterisation factors of ``method`` aligned with the rows of ``B``."""

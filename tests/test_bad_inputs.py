@@ -522,7 +522,9 @@ CASES = [
             ["bom.csv", "nope", "factory-electricity"],
             files={
                 "bom.csv": replace(
-                    text(CELL_BOM), "pcf-background|electricity-cn-2023", "pcf-background|nope"
+                    text(CELL_BOM),
+                    "pcf-background|electricity-cn-2024-footprint-consumer",
+                    "pcf-background|nope",
                 )
             },
         ),
@@ -827,7 +829,9 @@ def test_reimport_of_shipped_background_keeps_products_working(data_dir, work):
     q = run_pcf(["footprint", PRODUCT, "--json"], data_dir, work)
     assert_clean(q)
     assert q.returncode == 0, q.stderr
-    assert json.loads(q.stdout)["total"] == pytest.approx(41.79 + 57.5 * (0.5777 + 0.0327), rel=1e-6)
+    assert json.loads(q.stdout)["total"] == pytest.approx(
+        41.79 + 57.5 * (0.5777 + 0.0327), rel=1e-6
+    )
 
 
 def _singular_db() -> str:

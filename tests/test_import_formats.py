@@ -101,8 +101,15 @@ def test_ecospold2_unlinked_are_listed_then_linked_by_name_or_dropped(project, t
     assert r.exchanges == 5
     assert _score("f-es2-byname", "widget assembly") == pytest.approx(2.9, rel=1e-6)
 
-    # an input whose supplier is not in the folder is reported, not silently deleted
+    # an input whose supplier is not in the folder links to an installed ecoSpold2 database
+    # holding it (by activity + product ids: f-es2-byname, written above)
     steel.unlink()
+    r = import_any(project, d, name="f-es2-linked")
+    assert (r.activities, r.exchanges) == (1, 3)
+    # ... and one that no installed database holds is reported, not silently deleted
+    widget = next(d.glob("*0021_*.spold"))
+    link = 'activityLinkId="aaaaaaaa-0000-4000-8000-000000000020"'
+    widget.write_text(widget.read_text().replace(link, link.replace("0020", "0099")))
     with pytest.raises(UnlinkedExchanges, match=re.escape(f"{d}: 1 unlinked exchange(s)")) as info:
         import_any(project, d, name="f-es2-orphan")
     assert [(u["type"], u["name"]) for u in info.value.unlinked] == [
@@ -128,8 +135,8 @@ def test_simapro_csv(project, tmp_path):
     from lca.imports import import_any
 
     r = import_any(project, DATA / "simapro.csv")
-    assert (r.database, r.activities) == ("pcf-test-simapro", 2)
-    assert _score(r.database, "widget {CN}") == pytest.approx(0.5 + 0.01 * 29.8 + 2.4, rel=1e-6)
+    assert (r.database, r.activities) == ("pcf-test-simapro", 4)  # 2 processes + 2 products
+    assert _score(r.database, "widget assembly") == pytest.approx(0.5 + 0.01 * 29.8 + 2.4, rel=1e-6)
 
     text = (DATA / "simapro.csv").read_text(encoding="latin-1")
     bad = write(tmp_path / "bad.csv", text.replace("Methane, fossil", "Unobtainium"))
@@ -138,7 +145,7 @@ def test_simapro_csv(project, tmp_path):
         import_any(project, bad, name="f-sp-bad")
     assert len(info.value.unlinked) == 1 and _dbs() == before
     trunc = write(tmp_path / "trunc.csv", text[: text.index("Products")])
-    with pytest.raises(InventoryError, match="trunc.csv: cannot read"):
+    with pytest.raises(InventoryError, match="trunc.csv: not a readable SimaPro CSV file"):
         import_any(project, trunc, name="f-sp-trunc")
     assert _dbs() == before
 

@@ -94,13 +94,17 @@ def test_missing_or_bad_amount(project, bg, tmp_path, amount, why):
     assert "i-amount" not in _dbs()
 
 
-def test_negative_production_is_rejected(project, bg, tmp_path):
+def test_zero_production_is_rejected_negative_is_the_waste_convention(project, bg, tmp_path):
     from lca.imports import import_inventory
 
     text = database("i-neg", activity("x", "x", "kilogram", "CN", []))
-    text = text.replace('"x","x",1,kilogram', '"x","x",-1,kilogram')
-    with pytest.raises(InvalidAmount, match="production amount must be positive"):
-        import_inventory(project, write(tmp_path / "neg.csv", text))
+    zero = text.replace('"x","x",1,kilogram', '"x","x",0,kilogram')
+    with pytest.raises(InvalidAmount, match="production amount must not be zero"):
+        import_inventory(project, write(tmp_path / "zero.csv", zero))
+    assert "i-neg" not in _dbs()
+    # ecoinvent / bw2io exports write a waste treatment as producing -1 of the waste it takes
+    neg = text.replace('"x","x",1,kilogram', '"x","x",-1,kilogram')
+    assert import_inventory(project, write(tmp_path / "neg.csv", neg)).database == "i-neg"
 
 
 def test_missing_file_and_database(project, tmp_path):

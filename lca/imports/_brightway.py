@@ -7,10 +7,12 @@ The path for Brightway CSV/Excel inventories (the layout of ``inventories/``):
 2. ``match_database`` against the biosphere by name + categories + unit, within the file, and
    against every database already installed that the file names in a ``database`` column (or,
    if it names none, every installed non-biosphere database);
+   project, database and activity parameters and exchange formulas evaluated with
+   bw2parameters (:mod:`lca.imports._parameters`);
 3. checks before anything is written: no unlinked exchange (:class:`UnlinkedExchanges` lists them
-   all), every amount present and finite, every production amount positive
-   (:class:`InvalidAmount`), every exchange's uncertainty fields valid for stats_arrays
-   (:class:`InvalidUncertainty`), every technosphere input's unit equal to the unit of the
+   all), every amount present and finite, every production amount non-zero (negative is the
+   waste convention; :class:`InvalidAmount`), every exchange's uncertainty fields valid for
+   stats_arrays (:class:`InvalidUncertainty`), every technosphere input's unit equal to the unit of the
    activity it links to (:class:`UnitMismatch`);
 4. the write goes to a temporary database that is renamed into place only when complete, the
    previous version being moved aside (not deleted) until then, so a failure leaves neither a
@@ -43,6 +45,7 @@ from ..errors import (
 )
 from ..files import decode_text, read_text
 from ..project import Project
+from ._parameters import evaluate_parameters
 from ._uncertainty import check_uncertainties
 from ._write import ImportReport, Pending, import_lock, is_shipped_file, write_databases
 
@@ -85,7 +88,11 @@ def _importer_for(path: Path):
 
     suffix = path.suffix.lower()
     try:
-        with quiet():
+        with quiet(), warnings.catch_warnings():
+            # openpyxl on workbooks written by Excel with data-validation / conditional-format
+            # extensions it does not read (bw2io's own fixtures): they hold no inventory data
+            warnings.filterwarnings("ignore", "Unknown extension is not supported", UserWarning)
+            warnings.filterwarnings("ignore", "Conditional Formatting extension", UserWarning)
             if suffix == ".csv":
                 with _utf8(path) as src:
                     return bw2io.CSVImporter(str(src))
@@ -138,6 +145,8 @@ def read_inventory(
         # deprecated ``kind=`` to itself; the warning is upstream's, not the user's data.
         warnings.filterwarnings("ignore", "`kind` is deprecated", DeprecationWarning)
         imp.apply_strategies()
+        if evaluate_parameters(path, imp):  # exchanges given by formulas: their values now
+            _check_amounts(path, imp.data, formulas=True)
         check_uncertainties(path, imp.data)
         imp.match_database(proj.biosphere, fields=BIOSPHERE_FIELDS, edge_kinds=["biosphere"])
         imp.match_database(fields=TECHNOSPHERE_FIELDS)
@@ -252,9 +261,13 @@ def _linked_databases(
     return sorted(d for d in bd.databases if d not in (biosphere, imp.db_name))
 
 
-def _check_amounts(path: Path, data: list[dict]) -> None:
+def _check_amounts(path: Path, data: list[dict], formulas: bool = False) -> None:
+    """Amounts present, finite, production non-zero. An exchange given by a ``formula`` is
+    checked once its formula is evaluated (``formulas=True``: only those)."""
     for ds in data:
         for i, exc in enumerate(ds.get("exchanges", []), 1):
+            if bool(exc.get("formula") not in (None, "")) != formulas:
+                continue
             where = f"{path}: activity {ds.get('name')!r}, exchange {i} ({exc.get('name')!r})"
             amount = exc.get("amount")
             try:
@@ -263,8 +276,16 @@ def _check_amounts(path: Path, data: list[dict]) -> None:
                 raise InvalidAmount(where, amount, "missing or not a number") from None
             if not math.isfinite(value):
                 raise InvalidAmount(where, amount)
-            if exc.get("type") == "production" and value <= 0:
-                raise InvalidAmount(where, amount, "a production amount must be positive")
+            if exc.get("type") == "production" and value == 0:
+                # negative is the waste convention of ecoinvent and bw2io's exports (a treatment
+                # "produces" -1 kg of the waste it takes), which bw2calc computes; zero is none
+                raise InvalidAmount(where, amount, "a production amount must not be zero")
+
+
+def _where(path: Path, ds: dict) -> str:
+    """``path``, or the dataset's own file in it (an ecoSpold2 folder: bw2io keeps the name)."""
+    name = ds.get("filename")
+    return str(Path(path) / name) if name and Path(path).is_dir() else str(path)
 
 
 def _check_units(path: Path, imp, bd, pending: Mapping[str, Pending] | None = None) -> None:
@@ -284,8 +305,8 @@ def _check_units(path: Path, imp, bd, pending: Mapping[str, Pending] | None = No
                 raise UnitMismatch(
                     unit,
                     exc.get("unit"),
-                    f"{path}: activity {ds.get('name')!r}, input {exc.get('name')!r} "
-                    f"(linked to {key})",
+                    f"{_where(path, ds)}: activity {ds.get('name')!r}, input "
+                    f"{exc.get('name')!r} (linked to {key})",
                 )
 
 

@@ -8,16 +8,21 @@ format         what :func:`detect_format` looks for; importer
 ``ecospold2``  a folder holding ``.spold`` files (e.g. ecoinvent's ``datasets/``), or one
                ``.spold`` file; ``bw2io.SingleOutputEcospold2Importer(..., use_mp=False)``.
                Biosphere flows link by UUID to biosphere3; technosphere inputs link inside the
-               folder (activity + flow ids). bw2io's strategies that silently delete
+               folder, then to installed ecoSpold2 databases (activity + flow ids). A negative
+               reference amount (ecoinvent's waste treatments) is kept as bw2calc computes it. bw2io's strategies that silently delete
                technosphere inputs they cannot link are taken out: those inputs are reported.
-``simapro``    a ``.csv`` whose first line names SimaPro (``{SimaPro ...}``);
-               ``bw2io.SimaProCSVImporter`` (needs bw2io's core migrations: installed into the
-               project on first use, ~9 s). Technosphere inputs link inside the file, then to
-               installed databases by name + unit + location.
-``jsonld``     an openLCA JSON-LD export (a ``.zip`` or a folder with ``processes/``);
-               ``bw2io``'s ``JSONLDImporter``. Elementary flows link to biosphere3 by UUID
-               (openLCA's ecoinvent-compatible flow lists share ecoinvent's UUIDs), else by name
-               + compartment + unit. Products become product nodes, as bw2io makes them.
+``simapro``    a ``.csv`` whose first line names SimaPro (``{SimaPro ...}``); read with
+               ``bw_simapro_csv`` and bw2io's offline SimaPro strategies
+               (:mod:`lca.imports._simapro`: waste treatments, product nodes, the database
+               name from the file's project or, for a library export, its file name).
+               Technosphere inputs link inside the file, then to installed databases by
+               name + unit + location.
+``jsonld``     an openLCA JSON-LD export, 1.x or 2.x (a ``.zip`` or a folder with
+               ``processes/``): bw2io's ``JSONLDImporter`` on the package brought to one
+               dialect (:mod:`lca.imports._jsonld`). Elementary flows link to biosphere3 by
+               UUID (openLCA's ecoinvent-compatible flow lists share ecoinvent's UUIDs), else
+               by name + compartment + unit. Products become product nodes, as bw2io makes
+               them.
 ``brightway``  a Brightway ``.csv``/``.xlsx`` (the layout of ``inventories/``):
                :func:`lca.imports.import_inventory`.
 ``useeio``     a USEEIO model folder (USEEIO API layout): :func:`lca.imports.import_useeio`.
@@ -28,7 +33,9 @@ unlinked ones. Two explicit options say how to handle them:
 
 * ``link_biosphere_by_name=True``: an unlinked elementary flow links to the biosphere3 flow of
   the same name (case-insensitive) and unit, preferring the same top compartment and then the
-  unspecified sub-compartment; only a unique best match links. Each such link is logged.
+  unspecified sub-compartment; only a unique best match links. Each such link is logged. An
+  unqualified "Carbon dioxide" / "Methane" links to the fossil flow (:data:`GENERIC_SUBSTANCES`;
+  logged as a warning).
 * ``drop_unlinked=True``: whatever is still unlinked is dropped; the list is logged (warning).
 
 A file that cannot be read (truncated XML/JSON/CSV, not the format it claims) raises
@@ -40,7 +47,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import logging
 import math
 import os
@@ -58,6 +64,7 @@ from .._quiet import quiet
 from ..errors import InvalidAmount, InventoryError, UnlinkedExchanges
 from ..project import Project
 from ._brightway import TECHNOSPHERE_FIELDS
+from ._brightway import _check_units as check_units
 from ._useeio import is_useeio_folder
 
 log = logging.getLogger(__name__)
@@ -70,6 +77,17 @@ _OLCA_COMPARTMENTS = {
     "emission to soil": "soil",
     "resource": "natural resource",
     "resources": "natural resource",
+}
+#: elementary flows some sources write without saying fossil or biogenic (SimaPro's generic
+#: "Carbon dioxide" and "Methane", the US Federal LCA Commons' "Carbon dioxide"), and the
+#: biosphere3 flow ``link_biosphere_by_name`` links them to: the fossil one, so that they count
+#: with their full GWP (the conservative reading of an unqualified emission; biosphere3's
+#: non-fossil CO2 has no factor in the IPCC 2021 methods the engine installs). Each such link is logged as a warning.
+#: (flowmapper's SimaPro 9 -> ecoinvent 3.9 correspondence, in randonneur_data, maps the
+#: unqualified "Carbon dioxide" to non-fossil instead: a file that means biogenic should say so.)
+GENERIC_SUBSTANCES = {
+    "carbon dioxide": "Carbon dioxide, fossil",
+    "methane": "Methane, fossil",
 }
 # bw2io ecoSpold2 strategies that delete technosphere inputs they could not link
 _SILENT_DROPS = {"delete_exchanges_missing_activity", "delete_ghost_exchanges"}
@@ -158,7 +176,7 @@ def read_any(
     imp = readers[fmt](proj, path, db_name)
     if not imp.data:
         raise InventoryError(f"{path}: no activities found")
-    _link_other_databases(proj, imp)
+    _link_other_databases(proj, imp, fmt)
     if link_biosphere_by_name:
         _link_biosphere_by_name(proj, imp, path)
     unlinked = _unlinked(imp)
@@ -174,6 +192,9 @@ def read_any(
         for ds, exc, _ in unlinked:
             ds["exchanges"] = [e for e in ds["exchanges"] if e is not exc]
     _check_production(path, imp.data)
+    # every technosphere input in the unit of the activity it links to (inside the file or an
+    # installed database): kg of a ton-kilometre process is refused, not computed
+    check_units(path, imp, proj.bd)
     data = {(imp.db_name, ds["code"]): _strip(ds) for ds in imp.data}
     metadata = {"format": imp.format if hasattr(imp, "format") else fmt, "source": str(path)}
     return imp.db_name, data, metadata
@@ -248,62 +269,31 @@ def _read_ecospold2(proj: Project, path: Path, db_name: str):
 
 
 def _read_simapro(proj: Project, path: Path, db_name: str | None):
-    import bw2io
+    from ._simapro import read_simapro
 
+    notes: list[str] = []
     with _bw2io():
-        if "default-units" not in bw2io.migrations:
-            log.info("installing bw2io's core migrations (first SimaPro import, ~10 s)")
-            bw2io.create_core_migrations()
-        try:
-            imp = bw2io.SimaProCSVImporter(str(path), name=db_name, biosphere_db=proj.biosphere)
-        except _READ_ERRORS as exc:
-            raise _unreadable(path, exc) from exc
-    _apply(imp, path)
+        imp = read_simapro(path, db_name, proj.biosphere, notes)
+    for note in notes:
+        log.warning("%s", note)
     return imp
 
 
 def _read_jsonld(proj: Project, path: Path, db_name: str):
-    from bw2io.importers.json_ld import JSONLDImporter
+    from ._jsonld import read_jsonld
 
-    tmp = None
-    folder = path
-    if path.is_file():
-        tmp = Path(tempfile.mkdtemp(prefix="pcf-jsonld-"))
-        try:
-            with zipfile.ZipFile(path) as zf:
-                zf.extractall(tmp)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise _unreadable(path, exc) from exc
-        folder = tmp
-        if not (folder / "processes").is_dir():  # archive with one top folder
-            folder = next(p.parent for p in tmp.rglob("processes") if p.is_dir())
-    try:
-        for fp in sorted(folder.rglob("*.json")):  # name the truncated file (bw2io does not)
-            try:
-                with open(fp, encoding="utf-8") as fh:
-                    json.load(fh)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InventoryError(
-                    f"{path}: {fp.relative_to(folder)} is not readable JSON ({exc})"
-                ) from None
-        with _bw2io():
-            imp = JSONLDImporter(str(folder), db_name)
-            imp.apply_strategies(no_warning=True)
-    except InventoryError:
-        raise
-    except _READ_ERRORS as exc:
-        raise _unreadable(path, exc) from exc
-    finally:
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
+    notes: list[str] = []
+    with _bw2io():
+        imp = read_jsonld(path, db_name, notes)
+    for note in notes:
+        log.info("%s", note)
     _relink_jsonld_biosphere(proj, imp)
     # product nodes: give them the unit of the process that makes them
     units = {
         exc["input"][1]: exc.get("unit")
         for ds in imp.data
         for exc in ds.get("exchanges", [])
-        if exc.get("type") == "production"
+        if exc.get("type") == "production" and exc.get("input")
     }
     for ds in imp.data:
         if ds.get("type") == "product" and not ds.get("unit"):
@@ -341,8 +331,9 @@ def _relink_jsonld_biosphere(proj: Project, imp) -> None:
     imp.biosphere_database = []
 
 
-def _link_other_databases(proj: Project, imp) -> None:
-    """Link still-unlinked technosphere inputs to installed databases by name, unit, location."""
+def _link_other_databases(proj: Project, imp, fmt: str = "") -> None:
+    """Link still-unlinked technosphere inputs to installed databases: by activity + product
+    ids (ecoSpold2), else by name, unit, location."""
     bd = proj.bd
     if not any(
         not e.get("input") and e.get("type") in ("technosphere", "substitution")
@@ -356,6 +347,14 @@ def _link_other_databases(proj: Project, imp) -> None:
     with quiet(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", "`kind` is deprecated", DeprecationWarning)
         for other in others:
+            if fmt == "ecospold2":
+                # ecoSpold2 inputs name their provider by activity and product (flow) ids, which
+                # bw2io keeps on the nodes of an ecoSpold2 database it imported (ecoinvent);
+                # their name is the product's and they carry no location, so name + unit +
+                # location would not find them
+                imp.match_database(
+                    other, fields=("activity", "flow"), edge_kinds=["technosphere", "substitution"]
+                )
             imp.match_database(
                 other, fields=TECHNOSPHERE_FIELDS, edge_kinds=["technosphere", "substitution"]
             )
@@ -370,7 +369,12 @@ def _link_biosphere_by_name(proj: Project, imp, path: Path) -> None:
         for exc in ds.get("exchanges", []):
             if exc.get("input") or exc.get("type") != "biosphere":
                 continue
-            cands = by_name.get(str(exc.get("name", "")).lower(), [])
+            name = str(exc.get("name", "")).lower()
+            cands = by_name.get(name, [])
+            assumed = None
+            if not cands and name in GENERIC_SUBSTANCES:
+                assumed = GENERIC_SUBSTANCES[name]
+                cands = by_name.get(assumed.lower(), [])
             if exc.get("unit"):
                 cands = [c for c in cands if c.get("unit") == exc["unit"]]
             top = tuple(exc.get("categories") or ())[:1]
@@ -380,6 +384,17 @@ def _link_biosphere_by_name(proj: Project, imp, path: Path) -> None:
             cands = [c for c in cands if len(c["categories"]) == shortest]
             if len(cands) == 1:
                 exc["input"] = cands[0].key
+                if assumed:
+                    log.warning(
+                        "%s: %r in %r has no fossil / biogenic qualifier: linked to %r %s "
+                        "(assumed fossil: it counts with the full GWP)",
+                        path,
+                        exc.get("name"),
+                        ds.get("name"),
+                        cands[0]["name"],
+                        tuple(cands[0]["categories"]),
+                    )
+                    continue
                 log.info(
                     "%s: %r in %r linked by name to %s %s",
                     path,
@@ -420,8 +435,10 @@ def _check_production(path: Path, data: list[dict]) -> None:
             where = f"{path}: activity {ds.get('name')!r}, exchange {exc.get('name')!r}"
             if not isinstance(amount, (int, float)) or not math.isfinite(amount):
                 raise InvalidAmount(where, amount, "missing or not a finite number")
-            if exc.get("type") == "production" and amount <= 0:
-                raise InvalidAmount(where, amount, "a production amount must be positive")
+            if exc.get("type") == "production" and amount == 0:
+                # negative is ecoinvent's waste convention (a treatment "produces" -1 kg of the
+                # waste it takes), which bw2calc computes as it is; zero produces nothing
+                raise InvalidAmount(where, amount, "a production amount must not be zero")
 
 
 def _strip(ds: dict) -> dict:

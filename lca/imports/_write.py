@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,10 @@ class Pending:
     source: str = ""
     digest: str | None = None
     shipped: bool = False
+    #: Called (no arguments) once every item of the write is in place, inside the
+    #: all-or-nothing step (an exception rolls every item back): e.g. a USEEIO model installs
+    #: its own methods, whose factors must point at the new nodes' ids.
+    after_write: Callable[[], object] | None = None
 
 
 def import_lock(proj: Project, what: str | os.PathLike):
@@ -218,6 +223,10 @@ def _write_all(bd, todo: list[Pending]) -> None:
                 bd.Database(tmp).rename(item.name)
                 done.append((item.name, backup))
                 stage = "next"
+            for item in todo:
+                if item.after_write is not None:
+                    stage = "after"
+                    item.after_write()
     except Exception as exc:
         notes = _roll_back(bd, todo, temps, done, item, stage, tag)
         _remove_files(bd, todo, tag)
