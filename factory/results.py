@@ -5,6 +5,7 @@ Every total is a sum over :class:`SourceLine` objects, so every table adds up.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
@@ -189,7 +190,8 @@ class PlantInventory:
         return {
             "plant": self.plant,
             "region": self.region,
-            "path": self.path,
+            # the file's name only: no local path in a file a customer receives
+            "path": os.path.basename(self.path) if self.path else self.path,
             "periods": {p: inv.to_dict() for p, inv in self.periods.items()},
         }
 

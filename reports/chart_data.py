@@ -35,13 +35,21 @@ class Flow:
 
 
 def supply_chain_flows(
-    engine, result, depth: int = 3, max_children: int = 6, min_share: float = 0.005
+    engine,
+    result,
+    depth: int = 3,
+    max_children: int = 6,
+    min_share: float = 0.005,
+    lang: str = "en",
 ) -> list[Flow]:
     """Supplier-to-customer flows of the result's score (see module doc).
 
     Children below ``min_share`` of the total, or beyond the ``max_children`` largest of a node,
     are pooled into one "other suppliers" leaf so every node's inflows add up to its value.
+    Node labels are the datasets' names in ``lang`` (:func:`reports.render.dataset_name`).
     """
+    from .render import dataset_name, translate
+
     node = engine.node(result.product)
     sysm = engine.system_for([node])
     lam = np.asarray(engine.intensities(sysm, [result.method]))[0]
@@ -50,7 +58,7 @@ def supply_chain_flows(
 
     def label(act) -> str:
         loc = act.get("location")
-        return f"{act['name']}" + (f" [{loc}]" if loc else "")
+        return dataset_name(act.key, act["name"], lang) + (f" [{loc}]" if loc else "")
 
     def add(src: str, dst: str, v: float) -> None:
         flows[(src, dst)] = flows.get((src, dst), 0.0) + v
@@ -72,9 +80,9 @@ def supply_chain_flows(
         other = upstream - sum(c[0] for c in shown)
         direct = value - upstream
         if (shown or other) and abs(direct) >= min_share * abs(total):
-            add(f"{me} · direct", me, direct)
+            add(translate("flow.direct", lang, name=me), me, direct)
         if abs(other) >= min_share * abs(total):
-            add(f"{me} · other suppliers", me, other)
+            add(translate("flow.other", lang, name=me), me, other)
         for v, inp, u in shown:
             add(label(inp), me, v)
             if level + 1 < depth:

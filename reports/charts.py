@@ -12,14 +12,14 @@ import base64
 import contextlib
 import io
 import logging
-import textwrap
+import re
 import warnings
 from collections.abc import Iterator
 
 import numpy as np
 
 from .chart_data import Flow, waterfall_steps
-from .render import cjk_font
+from .render import cjk_font, num
 
 log = logging.getLogger(__name__)
 
@@ -57,16 +57,45 @@ def mpl_figure(lang: str) -> Iterator[object]:
 
 
 def png(fig) -> str:
+    """The figure as an SVG data URI (the name stays for the callers): vector lines, and text
+    kept as text (``svg.fonttype: none``), so the PDF shows every label sharp and its text can
+    be extracted, searched and checked (every stage label in full)."""
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=200, bbox_inches="tight")
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _short(s: str, n: int = 48) -> str:
-    return s if len(s) <= n else s[: n - 1] + "…"
+def _width(ch: str) -> int:
+    """Display width of a character: 2 for CJK (full-width), 1 otherwise."""
+    return 2 if _CJK.match(ch) else 1
+
+
+def wrap(s: str, width: int = 28) -> str:
+    r"""``s`` on as many lines as it needs, none wider than ``width`` columns (a CJK character
+    is two columns): every label is shown in full, never cut off with an ellipsis.
+
+    >>> wrap("electricity, China national grid average", 22)
+    'electricity, China\nnational grid average'
+    >>> wrap("原材料获取和预处理", 8)
+    '原材料获\n取和预处\n理'
+    """
+    lines: list[str] = []
+    for word in re.findall(r"[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+\s*", s):
+        w = sum(_width(c) for c in word.rstrip())
+        cur = lines[-1] if lines else None
+        if cur is not None and sum(_width(c) for c in cur) + w <= width:
+            lines[-1] = cur + word
+        else:
+            if lines:
+                lines[-1] = lines[-1].rstrip()
+            lines.append(word)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
 def static_waterfall(
@@ -80,38 +109,92 @@ def static_waterfall(
     """Waterfall PNG (data URI); ``by_stage`` maps stage keys to display labels."""
     with mpl_figure(lang) as plt:
         steps = waterfall_steps(values)
-        fig, ax = plt.subplots(figsize=(6.4, 2.6))
+        n = len(steps) + 1
+        col = max(12, int(90 / n))  # label width in columns: the bars share 6.4 in of 7 pt text
+        labels = [wrap(by_stage[k], col) for k, _, _ in steps] + [wrap(total_label, col)]
+        lines = max(label.count("\n") + 1 for label in labels)
+        fig, ax = plt.subplots(figsize=(6.4, 2.4 + 0.13 * lines))
         for i, (k, a, b) in enumerate(steps):
             ax.bar(i, b - a, bottom=a, color=POS if b >= a else NEG, width=0.6)
-            ax.text(i, max(a, b), f"{b - a:,.3g}", ha="center", va="bottom", fontsize=7)
+            ax.text(i, max(a, b), value_label(b - a), ha="center", va="bottom", fontsize=7)
         ax.bar(len(steps), total, color=TOTAL, width=0.6)
-        ax.text(len(steps), total, f"{total:,.4g}", ha="center", va="bottom", fontsize=7)
-        ax.set_xticks(
-            range(len(steps) + 1),
-            [_short(by_stage[k], 28) for k, _, _ in steps] + [total_label],
-            fontsize=7,
-        )
+        ax.text(len(steps), total, value_label(total), ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(range(n), labels, fontsize=7)
+        ax.margins(y=0.12)  # room for the value above the highest bar
         ax.set_ylabel(unit)
         return png(fig)
 
 
+def value_label(v: float) -> str:
+    """A bar's value as printed on it: 3 significant digits, thousands separators.
+
+    >>> value_label(41.7905), value_label(1880.4), value_label(-0.01234)
+    ('41.8', '1,880', '-0.0123')
+    """
+    return num(v, 3)
+
+
 def static_bars(labels: list[str], values: list[float], unit: str, lang: str) -> str:
+    """Horizontal bars with each label in full (wrapped) and its value at the bar's end."""
     with mpl_figure(lang) as plt:
-        fig, ax = plt.subplots(figsize=(6.4, 0.35 * len(labels) + 0.8))
-        y = np.arange(len(labels))[::-1]
-        ax.barh(y, values, color=[POS if v >= 0 else NEG for v in values])
-        ax.set_yticks(y, [_short(s, 60) for s in labels], fontsize=7)
+        wrapped = [wrap(s, 44) for s in labels]
+        heights = [0.16 * (w.count("\n") + 1) + 0.14 for w in wrapped]
+        fig, ax = plt.subplots(figsize=(6.4, sum(heights) + 0.7))
+        y = -np.cumsum(heights) + np.asarray(heights) / 2
+        ax.barh(
+            y,
+            values,
+            height=np.asarray(heights) * 0.7,
+            color=[POS if v >= 0 else NEG for v in values],
+        )
+        ax.set_yticks(y, wrapped, fontsize=7)
+        ax.set_ylim(y[-1] - heights[-1] / 2, 0)
         ax.set_xlabel(unit)
         for yi, v in zip(y, values):
-            ax.text(v, yi, f" {v:,.3g}", va="center", fontsize=7)
+            ax.text(
+                v,
+                yi,
+                f" {value_label(v)}",
+                va="center",
+                ha="left" if v >= 0 else "right",
+                fontsize=7,
+            )
+        ax.margins(x=0.12)  # room for the value at the end of the longest bar
         return png(fig)
 
 
+def percentile_marks(unc: dict, deterministic: float, labels: dict[str, str]):
+    """The vertical lines of the uncertainty histogram: ``(x, label, style)`` for the
+    percentiles the report's table cites (2.5th, median, 97.5th) and the deterministic result,
+    each label with its value; ``labels`` maps ``p2_5, median, p97_5, deterministic`` to text.
+    """
+    marks = [
+        (unc["p2_5"], labels["p2_5"], ":"),
+        (unc["median"], labels["median"], "-"),
+        (unc["p97_5"], labels["p97_5"], ":"),
+        (deterministic, labels["deterministic"], "det"),
+    ]
+    return [(float(x), f"{text} {num(x, 4)}", style) for x, text, style in marks]
+
+
 def static_uncertainty(
-    unc: dict, deterministic: float, unit: str, freq_label: str, lang: str
+    unc: dict,
+    deterministic: float,
+    unit: str,
+    freq_label: str,
+    lang: str,
+    labels: dict[str, str] | None = None,
 ) -> str:
+    """Histogram of the draws with the cited percentiles and the deterministic result as
+    labelled lines; labels that would collide are stacked on separate rows above the plot."""
+    labels = labels or {
+        "p2_5": "P2.5",
+        "median": "P50",
+        "p97_5": "P97.5",
+        "deterministic": "deterministic",
+    }
     with mpl_figure(lang) as plt:
-        fig, ax = plt.subplots(figsize=(6.4, 2.4))
+        fig, ax = plt.subplots(figsize=(6.4, 2.8))
         samples = unc.get("samples")
         if samples is not None and len(samples):
             ax.hist(np.asarray(samples, dtype=float), bins=40, color="#9cc3d5")
@@ -119,17 +202,31 @@ def static_uncertainty(
         else:
             ax.hlines(0, unc["p2_5"], unc["p97_5"], color=TOTAL, lw=6)
             ax.set_yticks([])
-        for key, style in (("p2_5", ":"), ("median", "-"), ("p97_5", ":")):
-            ax.axvline(unc[key], color="#333333", ls=style, lw=1)
-            ax.text(
-                unc[key],
-                ax.get_ylim()[1],
-                key.replace("_", "."),
+        marks = percentile_marks(unc, deterministic, labels)
+        lo, hi = ax.get_xlim()
+        top = ax.get_ylim()[1]
+        rows: list[float] = []  # right end (data x) of the last label on each row
+        per_char = (hi - lo) / 95.0  # 6 pt text on a 6.4 in axis: ~95 characters across
+        for x, text, style in sorted(marks):
+            colour = POS if style == "det" else "#333333"
+            ax.axvline(x, color=colour, ls="-" if style == "det" else style, lw=1.1)
+            half = len(text) * per_char / 2
+            row = next((i for i, end in enumerate(rows) if x - half > end), len(rows))
+            if row == len(rows):
+                rows.append(x + half)
+            else:
+                rows[row] = x + half
+            ax.annotate(
+                text,
+                (x, top),
+                xytext=(0, 2 + 8 * row),
+                textcoords="offset points",
                 fontsize=6,
                 ha="center",
                 va="bottom",
+                color=colour,
+                annotation_clip=False,
             )
-        ax.axvline(deterministic, color=POS, lw=1.2)
         ax.set_xlabel(unit)
         return png(fig)
 
@@ -145,7 +242,7 @@ def static_macc(bars, cost_label: str, abatement_label: str, lang: str) -> str:
                 align="edge",
                 color=COLORS[i % len(COLORS)],
                 edgecolor="white",
-                label=_short(lever, 40),
+                label=wrap(lever, 40),
             )
         ax.axhline(0, color="#333333", lw=0.8)
         ax.set_xlabel(abatement_label)
@@ -171,29 +268,42 @@ def static_sankey(flows: list[Flow], lang: str) -> str:
     gap = 0.05
     most = max(len(names) for names in per_level)
     scale = (1 - gap * (most - 1)) / max(sum(size[n] for n in names) for names in per_level)
+    texts = {n: wrap(n, 30) + f"\n{value_label(size[n])}" for n in size}
+    # figure height: the tallest column of labels must fit (5.5 pt text, 1.3 line spacing)
+    need = max(
+        sum(texts[n].count("\n") + 1 for n in names) * 5.5 * 1.3 / 72 + 0.06 * len(names)
+        for names in per_level
+    )
+    height = max(0.9 + 0.9 * most, need / 0.92 + 0.3)
     with mpl_figure(lang) as plt:
-        fig, ax = plt.subplots(figsize=(7.0, 0.9 + 0.9 * most))
+        fig, ax = plt.subplots(figsize=(7.0, height))
         ax.axis("off")
         pos: dict[str, list[float]] = {}  # node -> [x, out cursor, in cursor]
         for lv, names in enumerate(per_level):
             x = (n_levels - 1 - lv) / max(n_levels - 1, 1)
             y = 1.0
+            wanted = []
             for n in sorted(names, key=lambda n: -size[n]):
                 h = size[n] * scale
                 pos[n] = [x, y - h, y - h]
                 ax.add_patch(plt.Rectangle((x - 0.005, y - h), 0.01, h, color="#333333", zorder=3))
-                text = "\n".join(textwrap.wrap(n, 30)[:3]) + f"\n{size[n]:,.3g}"
+                lines = texts[n].count("\n") + 1
+                wanted.append((n, y - h / 2, lines * 5.5 * 1.3 / 72 / (height * 1.04) + 0.012))
+                y -= h + gap
+            for (n, centre, _), yl in zip(wanted, label_positions(wanted)):
+                if abs(yl - centre) > 1e-9:  # moved off its node: a leader line shows whose
+                    ax.plot([x + 0.006, x + 0.012], [centre, yl], color="#777777", lw=0.5)
                 ax.text(
                     x + 0.012,
-                    y - h / 2,
-                    text,
+                    yl,
+                    texts[n],
                     fontsize=5.5,
                     va="center",
                     ha="left",
                     zorder=4,
-                    bbox={"facecolor": "white", "alpha": 0.75, "lw": 0, "pad": 0.5},
+                    linespacing=1.15,
+                    bbox={"facecolor": "white", "alpha": 0.8, "lw": 0, "pad": 0.5},
                 )
-                y -= h + gap
         # Stack bands so they do not cross: cursors run bottom-up, so a node's incoming bands
         # go in the order of their sources' heights and its outgoing ones in their targets'.
         centre = {n: p[1] + size[n] * scale / 2 for n, p in pos.items()}
@@ -243,6 +353,39 @@ def static_sankey(flows: list[Flow], lang: str) -> str:
         return png(fig)
 
 
+def label_positions(
+    wanted: list[tuple[str, float, float]], lo: float = -0.02, hi: float = 1.02
+) -> list[float]:
+    """Label centres for ``(name, wanted centre, height)`` in one column, top to bottom, as near
+    to their nodes as they can be without overlapping (heights in the same axis units).
+
+    >>> [round(v, 3) for v in label_positions([("a", 0.5, 0.2), ("b", 0.45, 0.2)])]
+    [0.575, 0.375]
+    """
+    n = len(wanted)
+    ys = [c for _, c, _ in wanted]
+    hs = [h for _, _, h in wanted]
+    for _ in range(200):  # push overlapping neighbours apart, half each way, until none overlap
+        moved = False
+        for i in range(n - 1):
+            overlap = (ys[i] - hs[i] / 2) - (ys[i + 1] + hs[i + 1] / 2)
+            if overlap < 0:
+                ys[i] -= overlap / 2
+                ys[i + 1] += overlap / 2
+                moved = True
+        if ys and ys[0] + hs[0] / 2 > hi:
+            d = ys[0] + hs[0] / 2 - hi
+            ys = [y - d for y in ys]
+            moved = True
+        if ys and ys[-1] - hs[-1] / 2 < lo:
+            d = lo - (ys[-1] - hs[-1] / 2)
+            ys = [y + d for y in ys]
+            moved = True
+        if not moved:
+            break
+    return ys
+
+
 def _sankey_levels(flows: list[Flow]) -> dict[str, int]:
     """Level 0 = the product (a target that is never a source); suppliers further left."""
     sources = {f.source for f in flows}
@@ -263,7 +406,9 @@ def to_div(fig) -> str:
     fig.update_layout(
         margin={"l": 40, "r": 20, "t": 30, "b": 40},
         height=360,
-        font={"size": 11},
+        # the page's embedded CJK font (reports.render.font_css) first: Chinese labels in the
+        # chart show on any machine
+        font={"size": 11, "family": '"PCF CJK", "Noto Sans SC", "DejaVu Sans", Arial, sans-serif'},
         template="simple_white",
     )
     return fig.to_html(
@@ -278,8 +423,11 @@ def interactive_waterfall(
 
     fig = go.Figure(
         go.Waterfall(
-            x=[labels[k] for k in values] + [total_label],
+            x=[wrap(labels[k], 24).replace("\n", "<br>") for k in values]
+            + [wrap(total_label, 24).replace("\n", "<br>")],
             y=list(values.values()) + [total],
+            text=[value_label(v) for v in values.values()] + [value_label(total)],
+            textposition="outside",
             measure=["relative"] * len(values) + ["total"],
             increasing={"marker": {"color": POS}},
             decreasing={"marker": {"color": NEG}},
@@ -287,6 +435,7 @@ def interactive_waterfall(
         )
     )
     fig.update_yaxes(title_text=unit)
+    fig.update_xaxes(automargin=True)
     return to_div(fig)
 
 
@@ -296,16 +445,22 @@ def interactive_bars(labels: list[str], values: list[float], unit: str) -> str:
     fig = go.Figure(
         go.Bar(
             x=values[::-1],
-            y=labels[::-1],
+            y=[wrap(s, 50).replace("\n", "<br>") for s in labels[::-1]],
             orientation="h",
+            text=[value_label(v) for v in values[::-1]],
+            textposition="outside",
+            cliponaxis=False,
             marker_color=[POS if v >= 0 else NEG for v in values[::-1]],
         )
     )
     fig.update_xaxes(title_text=unit)
+    fig.update_yaxes(automargin=True)
     return to_div(fig)
 
 
-def interactive_uncertainty(unc: dict, deterministic: float, unit: str) -> str:
+def interactive_uncertainty(
+    unc: dict, deterministic: float, unit: str, labels: dict[str, str] | None = None
+) -> str:
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -329,9 +484,20 @@ def interactive_uncertainty(unc: dict, deterministic: float, unit: str) -> str:
                 name="95 %",
             )
         )
-    for key in ("p2_5", "median", "p97_5"):
-        fig.add_vline(x=unc[key], line_dash="dot", annotation_text=key.replace("_", "."))
-    fig.add_vline(x=deterministic, line_color=POS)
+    labels = labels or {
+        "p2_5": "P2.5",
+        "median": "P50",
+        "p97_5": "P97.5",
+        "deterministic": "deterministic",
+    }
+    for i, (x, text, style) in enumerate(sorted(percentile_marks(unc, deterministic, labels))):
+        fig.add_vline(
+            x=x,
+            line_dash="solid" if style in ("-", "det") else "dot",
+            line_color=POS if style == "det" else "#333333",
+            annotation_text=text,
+            annotation_position="top" if i % 2 == 0 else "bottom",
+        )
     fig.update_xaxes(title_text=unit)
     return to_div(fig)
 

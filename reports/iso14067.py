@@ -27,10 +27,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lca import maths
 from lca.files import staged
+from supply_chain.data_quality import DataQualityAssessment, assess
 
 from . import chart_data, charts, render
 from .errors import InvalidDeclaration
-from .pact import DataQuality, Declaration, parse_model
+from .pact import Declaration, parse_model
 
 log = logging.getLogger(__name__)
 
@@ -155,11 +156,15 @@ def report_context(
     sources: list[dict] | None = None,
     flows=None,
     aircraft: dict | None = None,
+    quality: DataQualityAssessment | None = None,
 ) -> dict:
     """Everything the template shows, charts included (static or interactive by ``medium``).
 
     ``aircraft`` is :func:`aircraft_search` (default: without an engine, which never claims
-    that the system has no aircraft transport).
+    that the system has no aircraft transport). ``quality`` is the data-quality assessment
+    (:func:`supply_chain.data_quality.assess`, the same one the PACT document states): the
+    data-quality table shows its emission-weighted ratings and primary data share; without it
+    the table says the quality was not assessed.
     """
 
     def t(k, **kw):
@@ -169,7 +174,9 @@ def report_context(
     unit = result.unit or "kg CO2e"
     procs = [r for r in result.top_processes if r.value or r.key]
     proc_labels = [
-        (r.name + (f" [{r.location}]" if r.location else "")) if r.key else t("stage.rest")
+        (render.dataset_name(r.key, r.name, lang) + (f" [{r.location}]" if r.location else ""))
+        if r.key
+        else t("stage.rest")
         for r in procs
     ]
     proc_values = [r.value for r in procs]
@@ -193,9 +200,21 @@ def report_context(
     charts_ctx["uncertainty"] = None
     if uncertainty:
         charts_ctx["uncertainty"] = (
-            charts.static_uncertainty(uncertainty, result.total, unit, t("chart.frequency"), lang)
+            charts.static_uncertainty(
+                uncertainty,
+                result.total,
+                unit,
+                t("chart.frequency"),
+                lang,
+                {k: t(f"chart.{k}") for k in ("p2_5", "median", "p97_5", "deterministic")},
+            )
             if static
-            else charts.interactive_uncertainty(uncertainty, result.total, unit)
+            else charts.interactive_uncertainty(
+                uncertainty,
+                result.total,
+                unit,
+                {k: t(f"chart.{k}") for k in ("p2_5", "median", "p97_5", "deterministic")},
+            )
         )
     macc_rows = None
     charts_ctx["macc"] = None
@@ -215,7 +234,10 @@ def report_context(
     limitations = list(study.limitations) + [t("text.limit_default_1"), t("text.limit_default_2")]
     if study.cfp_type == "partial":
         limitations.append(t("text.limit_default_3"))
-    dq: DataQuality | None = decl.dqi
+    dq = quality  # computed from the inventory's pedigree records, never declared
+    if quality is not None:
+        decl = decl.model_copy()
+        decl._computed_pds = quality.primary_data_share
     return {
         "r": result,
         "decl": decl,
@@ -227,10 +249,14 @@ def report_context(
         "processes": list(zip(proc_labels, procs)),
         "sources": sources,
         "dq": dq,
+        "dq_rows": quality.by_dataset() if quality is not None else [],
         "aircraft": aircraft if aircraft is not None else aircraft_search(result),
         "uncertainty": uncertainty,
         "sensitivity": sensitivity.to_dict("records"),
         "sensitivity_note": sens_note,
+        "scenario_labels": {
+            r.name: render.dataset_name(r.key, r.name, lang) for r in result.top_processes if r.key
+        },
         "macc": macc_rows,
         "charts": charts_ctx,
         "limitations": limitations,
@@ -254,8 +280,10 @@ def write_iso14067_report(
 ) -> list[Path]:
     """Write the study report as HTML (interactive charts) and PDF (static charts).
 
-    ``engine`` (a :class:`lca.footprint.FootprintEngine`) adds the data sources and the
-    supply-chain Sankey; ``project`` alone adds the data sources. All files or none.
+    ``engine`` (a :class:`lca.footprint.FootprintEngine`) adds the data sources, the
+    supply-chain Sankey and the data-quality table (computed from the inventory's pedigree
+    records, :func:`supply_chain.data_quality.assess`); ``project`` alone adds the data sources.
+    All files or none.
     """
     lang = render.normalize_lang(lang)
     unknown = set(formats) - {"html", "pdf"}
@@ -271,8 +299,9 @@ def write_iso14067_report(
     study = study if isinstance(study, StudyInfo) else StudyInfo.parse(study)
     project = project or (engine.project if engine is not None else None)
     sources = data_sources(project, result) if project is not None else None
-    flows = chart_data.supply_chain_flows(engine, result) if engine is not None else None
+    flows = chart_data.supply_chain_flows(engine, result, lang=lang) if engine else None
     aircraft = aircraft_search(result, engine)
+    quality = assess(engine, result, decl.geography) if engine is not None else None
     stem = stem or f"iso14067-{result.product[1]}"
     contexts = {
         medium: report_context(
@@ -287,6 +316,7 @@ def write_iso14067_report(
             sources,
             flows,
             aircraft,
+            quality,
         )
         for medium in formats
     }

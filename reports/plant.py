@@ -83,6 +83,66 @@ def qty(amount, unit: str) -> str:
     return f"{render.num(amount * k)} {short}"
 
 
+#: The factory package's notes and rejection reasons (factory.scope2, factory.inventory), as
+#: regular expressions, and their Chinese: a message matching none stays as it is (logged).
+MESSAGES_ZH = [
+    (
+        r"not retired/cancelled on the plant's behalf \(unique claim\)",
+        "未代表本工厂注销（唯一性声明）",
+    ),
+    (r"no vintage", "未注明生产年份"),
+    (
+        r"vintage (\S+) is (\d+) year\(s\) from the period \(allowed: (\d+)\)",
+        "生产年份 {0} 与核算期相差 {1} 年（允许 {2} 年）",
+    ),
+    (
+        r"market (\S+) is not a market the plant buys electricity in \((.*)\)",
+        "市场 {0} 不是本工厂购电的市场（{1}）",
+    ),
+    (
+        (
+            r"row (\d+): (\S+) ([\d.e+]+) MWh does not meet the Scope 2 quality criteria "
+            r"\((.*)\); not counted"
+        ),
+        "第 {0} 行：{1} {2} MWh 不满足范围二质量准则（{3}）；不计入",
+    ),
+    (r"row (\d+): offset (.+) not retired; not counted", "第 {0} 行：抵消 {1} 未注销；不计入"),
+    (
+        r"(\S+): no production rows; allocation to products is not possible",
+        "{0}：无生产数据行，无法分配到产品",
+    ),
+    (
+        (
+            r"row (\d+): no residual mix mapped for (\S+); market-based scope 2 uses the "
+            r"location-based grid average \(Scope 2 Guidance allows it, at the risk of double "
+            r"counting renewable attributes\)"
+        ),
+        (
+            "第 {0} 行：未为 {1} 映射剩余电力组合；基于市场的范围二采用基于位置的电网平均值"
+            "（《温室气体核算体系范围二指南》允许，但有重复计算可再生能源属性的风险）"
+        ),
+    ),
+]
+
+
+def message(text: str, lang: str) -> str:
+    """A factory note or rejection reason in ``lang`` (:data:`MESSAGES_ZH`); reasons joined
+    by "; " inside a note are translated one by one.
+
+    >>> message("vintage 2022 is 2 year(s) from the period (allowed: 0)", "zh")
+    '生产年份 2022 与核算期相差 2 年（允许 0 年）'
+    """
+    if lang != "zh":
+        return text
+    for pattern, zh in MESSAGES_ZH:
+        m = re.fullmatch(pattern, text)
+        if m:
+            groups = ["；".join(message(g, lang) for g in str(g).split("; ")) for g in m.groups()]
+            return zh.format(*groups)
+    log.info("no Chinese text for the factory message %r", text)
+    return text
+
+
 def is_illustrative(plant) -> tuple[bool, str]:
     """Whether the plant's data file marks it illustrative (its ``plant`` row comment)."""
     comment = _plant_comment(plant.path)
@@ -202,11 +262,12 @@ def sheet_context(
         "plant": plant,
         "inv": inv,
         "unit": inv.unit,
-        "method": " | ".join(inv.method),
+        "method": render.method_name(inv.method, lang),
         "date": dt.date.today().isoformat(),
         "file": Path(plant.path).name,
         "illustrative": illustrative,
-        "plant_comment": comment,
+        # the data file's own note is English text: a zh sheet names the file instead
+        "plant_comment": comment if lang == "en" else "",
         "s": inv.summary(),
         "scope1_sources": [
             {**r, "category_label": cat(r["category"])}
@@ -217,6 +278,7 @@ def sheet_context(
         "scope3_rows": _rows_by([ln for ln in inv.lines if ln.scope == "3"], "item"),
         "e": inv.electricity,
         "instruments": inv.instruments,
+        "reason": lambda text: message(text, lang),
         "alloc": alloc,
         "gap": gap,
         "trajectory": traj,
@@ -225,7 +287,7 @@ def sheet_context(
             if levers and len(levers) > 1
             else None
         ),  # baseline alone: nothing to show
-        "notes": inv.notes,
+        "notes": [message(n, lang) for n in inv.notes],
         "chart": chart,
         "plotly_js": None,
         "tonnes": tonnes,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import io
 import logging
 import math
 import os
@@ -81,6 +82,55 @@ def translate(key: str, lang: str, **kw) -> str:
     return text.format(**kw) if kw else text
 
 
+def dataset_name(key, name: str, lang: str) -> str:
+    """The display name of dataset ``key`` (``db|code`` or a tuple) in ``lang``: the
+    ``ds.<db>|<code>`` entry of the translation table, else its (English) ``name``."""
+    if lang == "en":
+        return name
+    k = "|".join(key) if isinstance(key, (tuple, list)) else str(key)
+    return translations().get(f"ds.{k}", {}).get(lang) or name
+
+
+def dataset_source(key, comment: str, lang: str) -> str:
+    """The source note (the activity's ``comment``) of dataset ``key`` in ``lang``.
+
+    A translation (``src.<db>|<code>`` in the table) states the SHA-256 (first 12 hex digits)
+    of the English note it translates; when the note has changed since, the translation is
+    stale and the English note is shown instead (logged), never an outdated text."""
+    if lang == "en" or not comment:
+        return comment
+    k = "|".join(key) if isinstance(key, (tuple, list)) else str(key)
+    entry = translations().get(f"src.{k}")
+    if not entry or lang not in entry:
+        return comment
+    if entry.get("en_sha256") != hashlib.sha256(comment.encode("utf-8")).hexdigest()[:12]:
+        log.warning("i18n.yaml src.%s translates an older source note: showing the English", k)
+        return comment
+    return entry[lang]
+
+
+def unit_name(unit: str, lang: str) -> str:
+    """A Brightway unit name in ``lang`` (``unit.<name>`` in the table), else as given."""
+    return translations().get(f"unit.{unit}", {}).get(lang) or unit
+
+
+def method_name(method, lang: str) -> str:
+    """A method tuple for people: its parts joined by `` | ``, each part's words from the
+    table's ``term.<words>`` entries in ``lang`` (proper names such as "IPCC 2021" stay)."""
+    parts = [str(p) for p in method] if isinstance(method, (tuple, list)) else [str(method)]
+    if lang != "en":
+        table = translations()
+        parts = [table.get(f"term.{p}", {}).get(lang, p) for p in parts]
+        out = []
+        for p in parts:
+            for term, tr in table.items():
+                if term.startswith("term.") and term[5:] in p and lang in tr:
+                    p = p.replace(term[5:], tr[lang])
+            out.append(p)
+        parts = out
+    return " | ".join(parts)
+
+
 def num(x, sig: int = 4) -> str:
     """A number for people: ``sig`` significant digits, thousands separators, no exponent.
 
@@ -142,8 +192,15 @@ def cjk_font() -> Path | None:
     return None
 
 
-def font_css(lang: str, cjk_text: bool = False) -> str:
-    """``@font-face`` rules and the font stack for ``lang`` (CJK too if ``cjk_text``)."""
+def font_css(lang: str, cjk_text: bool = False, embed_text: str | None = None) -> str:
+    """``@font-face`` rules and the font stack for ``lang`` (CJK too if ``cjk_text``).
+
+    ``embed_text``: the document's text, for a document that leaves this machine as HTML: the
+    CJK font is embedded as a base64 WOFF2 subset of exactly the characters in it
+    (:func:`font_subset_b64`), so the page shows its Chinese on any machine, with no local path
+    and no network. Without it (the PDF renderer on this machine, which embeds its own subset)
+    the font is referenced by its file.
+    """
     stack = '"DejaVu Sans", "Helvetica", "Arial", sans-serif'
     if lang != "zh" and not cjk_text:
         return f"body {{ font-family: {stack}; }}"
@@ -153,7 +210,13 @@ def font_css(lang: str, cjk_text: bool = False) -> str:
         '"WenQuanYi Micro Hei", '
     )
     face = ""
-    if font:
+    if font and embed_text is not None:
+        data = font_subset_b64(str(font), "".join(sorted(set(embed_text))))
+        face = (
+            '@font-face { font-family: "PCF CJK"; '
+            f'src: url("data:font/woff2;base64,{data}") format("woff2"); }}\n'
+        )
+    elif font:
         face = f'@font-face {{ font-family: "PCF CJK"; src: url("{font.as_uri()}"); }}\n'
     else:
         log.warning(
@@ -163,6 +226,34 @@ def font_css(lang: str, cjk_text: bool = False) -> str:
     if lang != "zh":  # Latin text keeps its (bold-capable) font; CJK characters fall back
         return face + f"body {{ font-family: {stack.replace('sans-serif', cjk + 'sans-serif')}; }}"
     return face + f"body {{ font-family: {cjk}{stack}; }}"
+
+
+@functools.lru_cache(maxsize=8)
+def font_subset_b64(font_path: str, chars: str) -> str:
+    """The font at ``font_path`` cut down to ``chars`` (plus ASCII), as base64 WOFF2.
+
+    fontTools' subsetter (the standard tool; weasyprint uses it for the PDF too): a Noto Sans
+    SC subset for a report's few hundred distinct characters is tens of kB instead of 8 MB.
+    """
+    import base64
+
+    from fontTools import subset
+
+    opts = subset.Options()
+    opts.flavor = "woff2"
+    opts.layout_features = ["*"]
+    opts.name_IDs = ["*"]
+    buf = io.BytesIO()
+    with open(font_path, "rb") as fh:  # TTFont reads lazily: subset before the file closes
+        font = subset.load_font(fh, opts)
+        try:
+            sub = subset.Subsetter(opts)
+            sub.populate(text=chars + "".join(chr(c) for c in range(32, 127)))
+            sub.subset(font)
+            subset.save_font(font, buf, opts)
+        finally:
+            font.close()
+    return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -195,6 +286,12 @@ def render(template: str, context: dict, lang: str = "en", medium: str = "html")
         return translate(k, lang) if k in translations() else STAGES.get(key, key)
 
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    helpers = {
+        "ds_name": lambda key, name: dataset_name(key, name, lang),
+        "ds_source": lambda key, comment: dataset_source(key, comment, lang),
+        "unit_name": lambda u: unit_name(u, lang),
+        "method_name": lambda m: method_name(m, lang),
+    }
     html = (
         _env()
         .get_template(template)
@@ -207,14 +304,17 @@ def render(template: str, context: dict, lang: str = "en", medium: str = "html")
             medium=medium,
             css=css,
             font_css=_FONT_SLOT,
+            **helpers,
         )
     )
     # Source notes may quote Chinese titles in an English report: add the CJK font then too.
     body = html.replace(context.get("plotly_js") or "\0", "")
-    return html.replace(_FONT_SLOT, font_css(lang, bool(_CJK.search(body))), 1)
+    embed = _TAGS.sub("", body) if medium == "html" else None
+    return html.replace(_FONT_SLOT, font_css(lang, bool(_CJK.search(body)), embed), 1)
 
 
 _FONT_SLOT = "/*pcf-fonts*/"
+_TAGS = re.compile(r"<[^>]*>")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 

@@ -344,7 +344,98 @@ def test_iso_html_is_offline_and_interactive(demo_files):
     rest = html[:start] + html[end:]
     assert "<script src=" not in rest and "cdn.plot.ly" not in rest
     assert "Plotly.newPlot" in rest and "sankey" in rest.lower()
-    assert "data:image/png" not in rest  # static images are for the PDF
+    assert "data:image/png" not in rest and "data:image/svg" not in rest  # static: PDF only
+
+
+# -- charts: drawn as SVG, so their text is in the PDF and can be checked ------------------------
+def layout_lines(path):
+    """``[(page, text, bbox)]`` of every text line of a PDF, chart text included (pdfminer with
+    ``all_texts``: the SVG charts' labels are text inside figures)."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LAParams, LTTextLine
+
+    def lines(obj):
+        for x in obj:
+            if isinstance(x, LTTextLine):
+                yield x
+            elif hasattr(x, "__iter__"):
+                yield from lines(x)
+
+    out = []
+    for n, page in enumerate(extract_pages(str(path), laparams=LAParams(all_texts=True)), 1):
+        out += [(n, x.get_text().strip(), x.bbox) for x in lines(page) if x.get_text().strip()]
+    return out
+
+
+def squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+@pytest.fixture(scope="module")
+def iso_lines(demo_files):
+    return layout_lines(demo_files["iso14067-lfp-cell-per-kwh.en.pdf"])
+
+
+def test_chart_labels_in_full_with_values(iso_lines, res, engine):
+    """Every stage, process and Sankey node label appears whole in the PDF (wrapped, never cut
+    off with an ellipsis), and every bar carries its value."""
+    from reports.chart_data import supply_chain_flows
+    from reports.charts import value_label
+
+    text = squash(" ".join(t for _, t, _ in iso_lines))
+    assert "…" not in text
+    for key, v in res.by_stage.items():
+        label = render.translate(f"stage.{key}", "en")
+        assert text.count(squash(label)) >= 2, label  # the stage table and the waterfall
+        assert squash(value_label(v)) in text, key  # the waterfall bar's value
+    assert squash(value_label(res.total)) in text
+    for p in res.top_processes:
+        if p.key is None:
+            continue
+        label = p.name + (f" [{p.location}]" if p.location else "")
+        assert text.count(squash(label)) >= 2, label  # the table and the bar chart
+        assert squash(value_label(p.value)) in text
+    for f in supply_chain_flows(engine, res):
+        assert squash(f.source) in text and squash(f.target) in text
+
+
+def test_histogram_shows_the_cited_percentiles(iso_lines, uncertainty, res):
+    from reports.render import num
+
+    text = squash(" ".join(t for _, t, _ in iso_lines))
+    for label, v in (
+        ("P2.5", uncertainty["p2_5"]),
+        ("P50 (median)", uncertainty["median"]),
+        ("P97.5", uncertainty["p97_5"]),
+        ("deterministic", res.total),
+    ):
+        assert squash(f"{label} {num(v, 4)}") in text, label
+
+
+@pytest.mark.parametrize("name", ["iso14067", "battery-declaration"])
+def test_no_text_overlaps_on_any_page(demo_files, name):
+    """No two text lines of the rendered PDF overlap (chart labels included)."""
+    lines = layout_lines(demo_files[f"{name}-lfp-cell-per-kwh.en.pdf"])
+    clashes = []
+    for i, (pa, ta, a) in enumerate(lines):
+        for pb, tb, b in lines[i + 1 :]:
+            dx = min(a[2], b[2]) - max(a[0], b[0])
+            dy = min(a[3], b[3]) - max(a[1], b[1])
+            if pa == pb and dx > 0.5 and dy > 0.5:
+                clashes.append((pa, ta, tb))
+    assert not clashes
+
+
+def test_sankey_labels_pushed_apart():
+    from reports.charts import label_positions
+
+    # five labels of height 0.1 wanted at nearly the same place: stacked without overlap,
+    # order kept, inside the axis
+    wanted = [(str(i), 0.5 - 0.01 * i, 0.1) for i in range(5)]
+    ys = label_positions(wanted)
+    assert all(ys[i] - ys[i + 1] >= 0.1 - 1e-9 for i in range(4))
+    assert ys == sorted(ys, reverse=True) and ys[0] + 0.05 <= 1.02 and ys[-1] - 0.05 >= -0.02
+    assert label_positions([("a", 0.9, 0.1), ("b", 0.1, 0.1)]) == [0.9, 0.1]  # room: unmoved
 
 
 def test_iso_report_zh_and_macc(res, meta, tmp_path, uncertainty):
@@ -377,7 +468,10 @@ def test_iso_report_zh_and_macc(res, meta, tmp_path, uncertainty):
 def test_translation_table_is_complete():
     table = render.translations()
     for key, texts in table.items():
-        assert set(texts) == set(render.LANGS), key
+        if key.startswith("src."):  # a source note's translation names the note it translates
+            assert set(texts) == {"en_sha256", "zh"}, key
+        else:
+            assert set(texts) == set(render.LANGS), key
     with pytest.raises(ReportError, match=r"i18n\.yaml: no 'en' text for key 'no\.such\.key'"):
         render.translate("no.such.key", "en")
     with pytest.raises(ReportError, match="^lang: 'fr' is not a report language"):
@@ -397,42 +491,36 @@ def test_failed_report_leaves_nothing(res, meta, tmp_path, monkeypatch):
 
 # -- supplier workbook ----------------------------------------------------------------------------
 def test_workbook_figures_equal_result(demo_files, res):
+    """The footprint's own figures in the demo workbook equal the result (the supplier sheets
+    are tested against their input files in tests/test_workbook.py)."""
     import openpyxl
 
     wb = openpyxl.load_workbook(demo_files["suppliers-lfp-cell-per-kwh.xlsx"])
-    assert wb.sheetnames == ["Summary", "Scorecard", "Suppliers", "Hotspots", "Plan", "Notes"]
+    assert {"Summary", "Suppliers", "Plan", "MACC", "Hotspots", "Notes"} <= set(wb.sheetnames)
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
     # xlsx stores 15-16 significant digits (xlsxwriter writes %.16g)
-    assert summary["total"] == pytest.approx(res.total, rel=1e-15, abs=0)
-    assert summary["fossil"] == pytest.approx(res.fossil, rel=1e-15, abs=0)
-    rows = list(wb["Scorecard"].iter_rows(min_row=2, values_only=True))
-    assert [r[4] for r in rows] == pytest.approx(
-        [p.value for p in res.top_processes], rel=1e-15, abs=0
-    )
-    assert sum(r[4] for r in rows) == pytest.approx(res.total, rel=1e-12)
-    stages = {
-        r[1]: r[2]
-        for r in wb["Suppliers"].iter_rows(min_row=2, values_only=True)
-        if r[0] == "stage"
-    }
-    assert sum(stages.values()) == pytest.approx(res.total, rel=1e-12)
+    total = next(v for k, v in summary.items() if k.startswith("Product footprint"))
+    assert total == pytest.approx(res.total, rel=1e-15, abs=0)
+    hot = list(wb["Hotspots"].iter_rows(min_row=2, values_only=True))
+    top = [p for p in res.top_processes if p.key is not None]
+    assert [r[3] for r in hot] == pytest.approx([p.value for p in top[: len(hot)]], rel=1e-15)
+    assert hot[-1][5] >= 0.8  # the processes that together make 80 % of the total
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     notes = {r[0]: r[1] for r in wb["Notes"].iter_rows(min_row=2, values_only=True)}
     assert set(notes) == set(wb.sheetnames) - {"Notes"}
-    assert "lfp-cell-per-kwh" in notes["Scorecard"]
-    assert wb["Scorecard"].cell(2, 5).number_format == "#,##0.000"
+    assert "lfp-cell-per-kwh" in notes["Hotspots"]
+    assert wb["Hotspots"].cell(2, 4).number_format == "#,##0.000"
 
 
-def test_workbook_takes_dataframes(res, tmp_path):
+def test_workbook_without_supply_chain_says_so(res, tmp_path):
     import openpyxl
 
-    plan = pd.DataFrame({"lever": ["a", "b"], "abatement": [1.5, 2.0], "cost": [10.0, -3.0]})
-    p = supplier_workbook(res, tmp_path / "w.xlsx", plan=plan)
-    rows = list(openpyxl.load_workbook(p)["Plan"].iter_rows(values_only=True))
-    assert rows[0] == ("lever", "abatement", "cost") and rows[1] == ("a", 1.5, 10.0)
-    with pytest.raises(InvalidDeclaration, match="^plan: 'list' must be a pandas DataFrame"):
-        supplier_workbook(res, tmp_path / "x.xlsx", plan=[1, 2])
+    p = supplier_workbook(res, tmp_path / "w.xlsx")
+    wb = openpyxl.load_workbook(p)
+    assert list(wb["Suppliers"].iter_rows(values_only=True))[1][0].startswith("No supplier data")
+    with pytest.raises(InvalidDeclaration, match="^book: 'list' must be a SupplyChainBook"):
+        supplier_workbook(res, tmp_path / "x.xlsx", [1, 2])
 
 
 # -- demo and CLI -------------------------------------------------------------------------------
@@ -444,6 +532,7 @@ def test_demo_writes_one_of_each(demo_files, res):
         "iso14067-lfp-cell-per-kwh.en.pdf",
         "iso14067-lfp-cell-per-kwh.en.html",
         "suppliers-lfp-cell-per-kwh.xlsx",
+        "suppliers-lfp-cell-per-kwh.csv",
     } <= names
     doc = json.loads(demo_files["pact-v3-lfp-cell-per-kwh.json"].read_text())
     assert float(doc["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(res.total, rel=1e-9)
@@ -465,9 +554,10 @@ def test_cli_report_commands(engine, tmp_path):
 
     runner = CliRunner()
     product = "|".join(KEY)
+    # the earlier footprint: another value (GWP20), so the re-issue below is a new version
     for args in (
-        ["pact", product, "--out", str(tmp_path), "--pact-version", "2"],
-        ["suppliers", product, "--out", str(tmp_path)],
+        ["pact", product, "--out", str(tmp_path), "--pact-version", "2", "--method", "gwp20"],
+        ["suppliers", product, "--out", str(tmp_path), "--lang", "zh"],
     ):
         r = runner.invoke(root, ["report", *args])
         assert r.exit_code == 0, (r.output, r.exception)
@@ -568,7 +658,8 @@ def test_cli_pact_reissue_is_one_set(engine, tmp_path, monkeypatch):
 
     runner = CliRunner()
     product = "|".join(KEY)
-    assert runner.invoke(root, ["report", "pact", product, "--out", str(tmp_path)]).exit_code == 0
+    args = ["report", "pact", product, "--out", str(tmp_path), "--method", "gwp20"]
+    assert runner.invoke(root, args).exit_code == 0  # another value: the re-issue is a change
     first = tmp_path / "pact-v3-lfp-cell-per-kwh.json"
     out = tmp_path / "re"
     real, calls = pact.write_pact, []

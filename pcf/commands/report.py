@@ -17,6 +17,7 @@ import typer
 from pcf.context import PcfTyper, State, state
 from pcf.options import (
     DEFAULT_METHOD,
+    DateOpt,
     IterationsOpt,
     JsonFilesOpt,
     LangOpt,
@@ -51,10 +52,10 @@ def _footprint(st: State, product: str, method: str, out: Path):
     return eng, eng.footprint(product, method)
 
 
-def _meta(meta: Path | None, result) -> dict:
+def _meta(meta: Path | None, result, lang: str = "en") -> dict:
     from pcf.demo.reports import load_meta
 
-    return load_meta(meta, result.product)
+    return load_meta(meta, result.product, lang)
 
 
 def _done(st: State, files, as_json: bool) -> None:
@@ -85,20 +86,30 @@ def pact(
             "--previous",
         ),
     ] = None,
+    lang: LangOpt = "en",
     as_json: JsonFilesOpt = False,
 ) -> None:
-    """PACT ProductFootprint JSON (validated against the PACT schema)."""
+    """PACT ProductFootprint JSON (validated against the PACT schema).
+
+    ``--lang`` is accepted as for every report, and the document is the same in every language:
+    PACT is a data exchange format whose id is derived from its content, so one footprint has
+    one document (and one id); its free text is the meta file's own."""
     from lca.files import staged
     from reports.meta import section
-    from reports.pact import pact_footprint, read_product_footprint, reissue, write_pact
+    from reports.pact import pact_for, read_product_footprint, reissue, write_pact
+    from reports.render import normalize_lang
 
     st = state(ctx)
-    _, res = _footprint(st, product, method, out)
-    doc = pact_footprint(res, section(_meta(meta, res), "declaration"), pact_version)
+    eng, res = _footprint(st, product, method, out)
+    normalize_lang(lang)  # checked, like every report's; the document is language-neutral
+    # data quality computed from the inventory's pedigree (supply_chain.data_quality)
+    doc = pact_for(eng, res, section(_meta(meta, res), "declaration"), pact_version)
     docs = {}
     if previous is not None:
-        old, doc = reissue(read_product_footprint(previous).to_json(), doc, source=str(previous))
-        docs[f"{old['id']}.json"] = old
+        prior = read_product_footprint(previous).to_json()
+        if prior.get("id") != doc["id"]:  # an unchanged footprint keeps its document and id
+            old, doc = reissue(prior, doc, source=str(previous))
+            docs[f"{old['id']}.json"] = old
     docs[f"pact-v{pact_version}-{res.product[1]}.json"] = doc
     with staged(out):  # the re-issued and the deprecated document together, or neither
         files = [write_pact(d, out / name) for name, d in docs.items()]
@@ -126,7 +137,7 @@ def battery(
     st = state(ctx)
     _, res = _footprint(st, product, method, out)
     decl = battery_declaration(
-        res, section(_meta(meta, res), "battery"), require_complete=require_complete
+        res, section(_meta(meta, res, lang), "battery"), require_complete=require_complete
     )
     _done(st, write_battery_declaration(decl, out, lang=lang), as_json)
 
@@ -150,7 +161,7 @@ def iso14067(
 
     st = state(ctx)
     eng, res = _footprint(st, product, method, out)
-    m = _meta(meta, res)
+    m = _meta(meta, res, lang)
     unc = None
     if iterations:
         unc = workflows.uncertainty(eng, [res.product], method, iterations, seed)[0]
@@ -172,14 +183,86 @@ def suppliers(
     product: ProductArg,
     out: OutOpt = REPORTS,
     method: MethodOpt = DEFAULT_METHOD,
+    bom: Annotated[
+        Path | None,
+        in_file(
+            "Bill of materials of the supply chain (default for the demo product: the shipped "
+            "illustrative battery pack, inventories/bom/battery-pack-*).",
+            "--bom",
+        ),
+    ] = None,
+    supplier_file: Annotated[
+        Path | None,
+        in_file(
+            "Suppliers CSV: supplier, part, benchmark[, engagement_status, engagement_due].",
+            "--suppliers",
+        ),
+    ] = None,
+    pcf: Annotated[
+        list[Path] | None,
+        in_file("Supplier PCFs: PACT JSON or a PCF table CSV (repeat).", "--pcf"),
+    ] = None,
+    levers: Annotated[Path | None, in_file("Levers CSV of the reduction plan.", "--levers")] = None,
+    baseline: Annotated[
+        Path | None, in_file("Baseline CSV (product, footprint, volume).", "--baseline")
+    ] = None,
+    target: Annotated[str, typer.Option(help="Reduction target, e.g. 30% (of the baseline).")] = (
+        "30%"
+    ),
+    year: Annotated[int | None, typer.Option(help="Target year (levers in effect by then).")] = (
+        2030
+    ),
+    on: DateOpt = None,
+    lang: LangOpt = "en",
     as_json: JsonFilesOpt = False,
 ) -> None:
-    """Supplier workbook (xlsx): scorecard, detail, hotspots, plan, notes."""
-    from lca.files import staged
-    from reports.suppliers import supplier_workbook
+    """Supplier workbook (xlsx) and scorecard CSV: per supplier parts, volume, declared PCF vs
+    database value, data quality, validity, engagement and a traffic-light rating; the
+    reduction plan with costs and its MACC chart.
 
+    ``--lang`` is accepted for every report; the workbook's headers are English (one header
+    row per sheet, units included) in either language."""
+    import datetime as dt
+
+    from lca.files import staged
+    from reports.render import normalize_lang
+    from reports.suppliers import supplier_workbook, supply_chain_book, write_scorecard_csv
+
+    normalize_lang(lang)
     st = state(ctx)
-    _, res = _footprint(st, product, method, out)
-    with staged(out):  # locked against another writer of the folder
-        path = supplier_workbook(res, out / f"suppliers-{res.product[1]}.xlsx")
-    _done(st, [path], as_json)
+    eng, res = _footprint(st, product, method, out)
+    given = {"--suppliers": supplier_file, "--levers": levers, "--baseline": baseline}
+    if bom is None:
+        from pcf.demo.reports import DEMO_PRODUCT, demo_supply_chain_book
+
+        if tuple(res.product) != DEMO_PRODUCT or any(v is not None for v in given.values()):
+            from reports.errors import InvalidDeclaration
+
+            raise InvalidDeclaration(
+                "--bom",
+                None,
+                "is needed: the workbook lists the suppliers of a bill of materials (with "
+                "--suppliers, --levers, --baseline); only the demo product has a shipped one",
+            )
+        book = demo_supply_chain_book(eng, method)
+    else:
+        from reports.errors import InvalidDeclaration
+        from supply_chain import read_pact, read_pcf_table
+
+        for name, v in given.items():
+            if v is None:
+                raise InvalidDeclaration(name, None, "is needed with --bom")
+        pcfs = []
+        for f in pcf or []:
+            pcfs += read_pact(f) if f.suffix.lower() == ".json" else read_pcf_table(f)
+        day = dt.date.fromisoformat(on) if on else dt.date.today()
+        book = supply_chain_book(
+            eng, method, bom, supplier_file, pcfs, levers, baseline, target, year, day
+        )
+    code = res.product[1]
+    with staged(out):  # the workbook and its CSV together, or neither
+        files = [
+            supplier_workbook(res, out / f"suppliers-{code}.xlsx", book),
+            write_scorecard_csv(book, out / f"suppliers-{code}.csv"),
+        ]
+    _done(st, files, as_json)

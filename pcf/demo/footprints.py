@@ -60,7 +60,6 @@ def footprint_shipped(
         "method_alias": methods.alias_of(m),
         "unit": results[0].unit if results else "",
         "databases": dbs,
-        "data_dir": str(proj.base_dir),
         "products": products,
     }
     out = Path(out)
@@ -70,6 +69,9 @@ def footprint_shipped(
         draws = pd.DataFrame({f"{k[0]}|{k[1]}": u["samples"] for k, u in zip(keys, mc)})
         files["montecarlo-draws.csv"] = draws.to_csv(index_label="draw")
     summary["samples"] = {f"{k[0]}|{k[1]}": u["samples"] for k, u in zip(keys, mc)}
+    # the local data directory is for the terminal summary only: a file that leaves the
+    # machine (footprints.json) names no local path
+    summary["data_dir"] = str(proj.base_dir)
     if frame is not None:
         files["footprints.csv"] = frame.to_csv(index=False)
     written = write_files_atomically(out, files)

@@ -16,7 +16,7 @@ from lca.files import staged
 from lca.methods import DEFAULT as DEFAULT_METHOD
 from reports import (
     battery_declaration,
-    pact_footprint,
+    pact_for,
     read_meta,
     supplier_workbook,
     write_battery_declaration,
@@ -26,6 +26,7 @@ from reports import (
 from reports.errors import InvalidDeclaration
 from reports.meta import section
 from reports.render import normalize_lang
+from reports.suppliers import SupplyChainBook, supply_chain_book, write_scorecard_csv
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,15 @@ DEMO_PRODUCT = ("pcf-products", "lfp-cell-per-kwh")
 DEMO_META = Path(str(files("pcf.demo"))) / "demo_meta.yaml"
 
 
-def load_meta(path: str | os.PathLike | None = None, product=None) -> dict:
+def load_meta(path: str | os.PathLike | None = None, product=None, lang: str = "en") -> dict:
     """Metadata sections from ``path`` (:func:`reports.read_meta`); without a path, the shipped
     demo's metadata for the demo product.
+
+    For a language other than English, the file ``<stem>.<lang>.yaml`` beside ``path`` (when
+    it exists) holds the translations of its free text, in the same sections
+    (``declaration``, ``battery``, ``study``): each key it gives replaces the key of the main
+    file (lists whole). Ids, codes, numbers and dates stay in the main file; the translation
+    file is read with the same checks (no computed figures).
 
     Raises
     ------
@@ -58,7 +65,51 @@ def load_meta(path: str | os.PathLike | None = None, product=None) -> dict:
                 "with sections declaration, battery, study (see pcf/demo/demo_meta.yaml)",
             )
         path = DEMO_META
-    return read_meta(path)
+    meta = read_meta(path)
+    lang = normalize_lang(lang)
+    overlay = Path(path).with_name(f"{Path(path).stem}.{lang}.yaml")
+    if lang != "en" and overlay.is_file():
+        meta = _translated(meta, read_meta(overlay), overlay)
+    return meta
+
+
+def _translated(meta: dict, tr: dict, where: Path) -> dict:
+    """``meta`` with the keys of the translation file ``tr`` replacing its own, section by
+    section; a key the main file does not have is an error naming the translation file (a
+    translation translates, it adds no data)."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in meta.items()}
+    for name, sec in tr.items():
+        if not isinstance(sec, dict) or not isinstance(out.get(name), dict):
+            raise InvalidDeclaration(f"{where.name}: {name}", None, "is not a section of the meta")
+        for key, text in sec.items():
+            if key not in out[name]:
+                raise InvalidDeclaration(
+                    f"{where.name}: {name}.{key}", None, "translates no key of the meta file"
+                )
+            out[name][key] = text
+    return out
+
+
+def demo_supply_chain_book(engine, method: str = DEFAULT_METHOD) -> SupplyChainBook:
+    """The supplier workbook's content for the shipped illustrative battery pack
+    (``inventories/bom/battery-pack-*``, the same files, target, year and study date as
+    :func:`pcf.demo.supply_chain.demo_supply_chain`)."""
+    from supply_chain import read_pact, read_pcf_table
+
+    from . import supply_chain as sc
+
+    return supply_chain_book(
+        engine,
+        method,
+        sc.PACK_BOM,
+        sc.PACK_SUPPLIERS,
+        read_pact(sc.PACK_PACT) + read_pcf_table(sc.PACK_PCF_TABLE),
+        sc.PACK_LEVERS,
+        sc.PACK_BASELINE,
+        sc.PACK_TARGET,
+        sc.PACK_YEAR,
+        sc.STUDY_DATE,
+    )
 
 
 def write_demo_reports(
@@ -71,17 +122,23 @@ def write_demo_reports(
     meta: dict | None = None,
 ) -> list[Path]:
     """Write PACT v3 JSON, the battery declaration (JSON, HTML, PDF), the ISO 14067 report
-    (HTML, PDF) and the supplier workbook for ``product_key``, all from one footprint.
+    (HTML, PDF) and the supplier workbook for ``product_key``, all from one footprint; the
+    workbook and its scorecard CSV hold the suppliers of the shipped illustrative battery pack
+    (:func:`demo_supply_chain_book`).
 
     The language and the metadata are checked first, and the documents appear together at the
     end, all or none (:func:`lca.files.staged`)."""
     lang = normalize_lang(lang)
-    meta = meta or load_meta(None, product_key)
+    # PACT is language-neutral (one footprint, one document, one id): the meta file's own text;
+    # the documents for people take its translation for ``lang``
+    pact_meta = meta or load_meta(None, product_key)
+    meta = meta or load_meta(None, product_key, lang)
     result = engine.footprint(product_key, method)
     out = Path(out_dir)
     code = result.product[1]
-    pact = pact_footprint(result, section(meta, "declaration"), 3)
+    pact = pact_for(engine, result, section(pact_meta, "declaration"), 3)
     decl = battery_declaration(result, meta["battery"]) if meta.get("battery") else None
+    book = demo_supply_chain_book(engine, method)
     with staged(out):
         written = [write_pact(pact, out / f"pact-v3-{code}.json")]
         if decl is not None:
@@ -95,6 +152,7 @@ def write_demo_reports(
             uncertainty=uncertainty,
             engine=engine,
         )
-        written.append(supplier_workbook(result, out / f"suppliers-{code}.xlsx"))
+        written.append(supplier_workbook(result, out / f"suppliers-{code}.xlsx", book))
+        written.append(write_scorecard_csv(book, out / f"suppliers-{code}.csv"))
     log.info("demo reports: %s", ", ".join(str(f) for f in written))
     return written

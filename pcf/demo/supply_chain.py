@@ -348,7 +348,8 @@ def _demo_supply_chain(engine, out: Path, method, target, year, progress) -> dic
         ].to_dict("records"),
         "shipped_files_current": current,
         "illustrative": ILLUSTRATIVE_NOTE,
-        "files": files,
+        # names relative to the output folder: no local path in a file a customer receives
+        "files": {k: os.path.relpath(v, out) for k, v in files.items()},
     }
     result = jsonable(result)
     _write(

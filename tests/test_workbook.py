@@ -1,0 +1,276 @@
+"""The supplier workbook a buyer acts on (``pcf report suppliers``), opened with openpyxl and
+checked against its inputs: ``inventories/bom/battery-pack-*`` (the illustrative pack: BOM,
+suppliers, supplier PCFs, levers, baseline volume)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+KEY = ("pcf-products", "lfp-cell-per-kwh")
+BOM = Path(__file__).resolve().parent.parent / "inventories" / "bom"
+
+
+@pytest.fixture(scope="module")
+def engine(project):
+    from lca.footprint import FootprintEngine
+    from lca.imports import shipped_inventories
+    from lca.workflows import ensure_inventories
+
+    paths = [
+        p for p in shipped_inventories() if p.name in ("pcf-background.csv", "li-ion-cell.csv")
+    ]
+    ensure_inventories(project, sorted(paths, key=lambda p: p.parent.name))  # background first
+    return FootprintEngine(project)
+
+
+def cli(*args, code: int = 0):
+    from typer.testing import CliRunner
+
+    from pcf.app import app as root
+
+    r = CliRunner().invoke(root, [str(a) for a in args])
+    assert r.exit_code == code, (r.output, r.exception)
+    return r
+
+
+@pytest.fixture(scope="module")
+def out(engine, tmp_path_factory):
+    d = tmp_path_factory.mktemp("workbook")
+    cli("report", "suppliers", "|".join(KEY), "--out", d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def wb(out):
+    import openpyxl
+
+    return openpyxl.load_workbook(out / "suppliers-lfp-cell-per-kwh.xlsx")
+
+
+def rows(ws) -> list[dict]:
+    values = list(ws.iter_rows(values_only=True))
+    return [dict(zip(values[0], r)) for r in values[1:]]
+
+
+def by_supplier(wb) -> dict[str, dict]:
+    return {r["Supplier"]: r for r in rows(wb["Suppliers"])}
+
+
+def read_csv(path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_one_row_per_supplier_of_the_suppliers_file(wb):
+    names = {r["supplier"] for r in read_csv(BOM / "battery-pack-suppliers.csv")}
+    assert set(by_supplier(wb)) == names
+    assert wb.sheetnames == [
+        "Summary",
+        "Suppliers",
+        "Parts",
+        "Plan",
+        "MACC",
+        "Hotspots",
+        "Rating rule",
+        "Notes",
+    ]
+
+
+def test_declared_pcfs_equal_the_supplier_files(wb):
+    s = by_supplier(wb)
+    table = {r["id"]: r for r in read_csv(BOM / "battery-pack-supplier-pcfs.csv")}
+    bms = s["Example BMS Co. A"]
+    row = table["bms-example-a"]
+    assert bms["Declared supplier PCF (kg CO2e per unit of part)"] == float(row["value"])
+    assert bms["Supplier PCF id"] == "bms-example-a"
+    assert bms["Primary-data share (%)"] == pytest.approx(float(row["primary_data_share"]) / 100)
+    assert (bms["TeR (1 best - 5 worst)"], bms["GeR (1 best - 5 worst)"]) == (
+        float(row["technological_dqr"]),
+        float(row["geographical_dqr"]),
+    )
+    assert bms["TiR (1 best - 5 worst)"] == float(row["temporal_dqr"])
+    # no validity period in the table: PACT's default, 3 years after the reference period
+    end = dt.date.fromisoformat(row["reference_period_end"][:10])
+    assert bms["PCF valid until (date)"].date() == end.replace(year=end.year + 3)
+    assert bms["Verification status"] == "no assurance statement (PCF table row)"
+
+    pact = json.loads((BOM / "battery-pack-cathode-pcf.json").read_text(encoding="utf-8"))
+    cat = s["Example Cathode Co."]
+    assert cat["Declared supplier PCF (kg CO2e per unit of part)"] == float(
+        pact["pcf"]["pcfExcludingBiogenicUptake"]
+    )
+    assert cat["Primary-data share (%)"] == pytest.approx(
+        float(pact["pcf"]["primaryDataShare"]) / 100
+    )
+    assert cat["PCF valid until (date)"].date().isoformat() == pact["validityPeriodEnd"][:10]
+    assert cat["Verification status"] == "not verified (no PACT assurance statement)"
+    # suppliers without a PCF are named as such, never given a made-up value
+    cell = s["Example Cell Co."]
+    assert cell["Declared supplier PCF (kg CO2e per unit of part)"] is None
+    assert cell["PCF validity on study date"] == "no supplier PCF"
+
+
+def test_contributions_and_volumes_by_hand(wb, engine):
+    s = by_supplier(wb)
+    bom = {r["part"]: r for r in read_csv(BOM / "battery-pack-bom.csv")}
+    volume = float(read_csv(BOM / "battery-pack-baseline.csv")[0]["volume"])
+    # cathode: 9.0 kg CO2e/kg × 2.0 kg per kWh of cells × 60 kWh of cells per pack
+    cathode = 9.0 * float(bom["cathode-material"]["quantity"]) * float(bom["cells"]["quantity"])
+    cat = s["Example Cathode Co."]
+    assert cat["Contribution (kg CO2e per unit of product)"] == pytest.approx(cathode, rel=1e-12)
+    assert cat["Annual emissions (t CO2e per year)"] == pytest.approx(cathode * volume / 1000)
+    assert "cathode-material (120 kilogram)" in cat["Parts supplied (quantity per unit of product)"]
+    # BMS: 70 kg CO2e per piece × 1 piece per pack
+    assert s["Example BMS Co. A"]["Contribution (kg CO2e per unit of product)"] == pytest.approx(70)
+    # housing per kg: aluminium with its process loss + forming electricity (the BOM's rows)
+    al_row, el_row = bom["housing-aluminium"], bom["housing-electricity"]
+    al = engine.footprint(tuple(al_row["activity"].split("|")), "gwp100").total
+    grid = engine.footprint(tuple(el_row["activity"].split("|")), "gwp100").total
+    housing = s["Example Housing Co."]
+    per_kg = (
+        float(al_row["quantity"]) * al / (1 - float(al_row["loss"]))
+        + float(el_row["quantity"]) * grid
+    )
+    assert housing["Rolled-up intensity used (kg CO2e per unit of part)"] == pytest.approx(per_kg)
+    assert housing["Database benchmark (kg CO2e per unit of part)"] == pytest.approx(al)
+    assert housing["Intensity / benchmark (ratio)"] == pytest.approx(per_kg / al)
+    assert housing["Benchmark dataset"] == "pcf-background|aluminium-primary-cn-2015"
+    total = sum(r["Contribution (kg CO2e per unit of product)"] for r in s.values())
+    summary = {r["Item"]: r["Value"] for r in rows(wb["Summary"])}
+    pack = next(v for k, v in summary.items() if k.startswith("Supply-chain footprint"))
+    assert total == pytest.approx(pack, rel=1e-9)  # every kg of the pack has its supplier
+
+
+def test_ratings_follow_the_written_rule(wb):
+    from reports.suppliers import PRIMARY_AMBER, SHARE_RED
+
+    s = by_supplier(wb)
+    rating = {k: v["Rating (traffic light)"] for k, v in s.items()}
+    # cathode: valid PCF, 60 % primary (≥ 50 %), DQR (2+2+1)/3 ≤ 3, no benchmark: green
+    assert rating["Example Cathode Co."] == "green"
+    # BMS A: valid PCF but 40 % primary data < 50 %: amber
+    assert s["Example BMS Co. A"]["Primary-data share (%)"] < PRIMARY_AMBER
+    assert rating["Example BMS Co. A"] == "amber"
+    # cell and housing: no supplier PCF for ≥ 10 % of the footprint: red
+    for name in ("Example Cell Co.", "Example Housing Co."):
+        assert s[name]["Share of product footprint (%)"] >= SHARE_RED
+        assert rating[name] == "red"
+    rule = rows(wb["Rating rule"])
+    assert [r["Rating"] for r in rule[:3]] == ["red", "amber", "green"]
+    assert all(r["Rule"] for r in rule)
+
+
+def test_plan_and_macc(wb, out):
+    levers = {r["lever"]: r for r in read_csv(BOM / "battery-pack-levers.csv")}
+    plan = rows(wb["Plan"])
+    cost = "Cost (currency of the levers file per year)"
+    chosen = [r for r in plan if r["Lever"] != "Total"]
+    assert chosen, "the plan sheet is empty"
+    for r in chosen:
+        assert r[cost] == float(levers[r["Lever"]]["cost"])
+    total = next(r for r in plan if r["Lever"] == "Total")
+    assert total[cost] == pytest.approx(sum(r[cost] for r in chosen))
+    ab = "Abatement (t CO2e per year, all units)"
+    assert total[ab] == pytest.approx(sum(r[ab] for r in chosen))
+    macc = rows(wb["MACC"])
+    curve = {r["Lever"]: r["Abatement (t CO2e per year)"] for r in macc if r["Lever"]}
+    for r in chosen:  # the plan's levers abate what the cost curve says they do
+        assert r[ab] == pytest.approx(curve[r["Lever"]], rel=1e-12)
+    levers_in_macc = [r["Lever"] for r in macc if r["Lever"]]
+    assert set(levers_in_macc) == set(levers)
+    mac = [r for r in macc if r["Lever"]]
+    for r in mac:  # cost per tonne = cost / abatement
+        unit = "currency of the levers file per year"
+        assert r[f"Marginal cost ({unit} per t CO2e)"] == pytest.approx(
+            r[f"Cost ({unit})"] / r["Abatement (t CO2e per year)"]
+        )
+    assert [r["Marginal cost (currency of the levers file per year per t CO2e)"] for r in mac] == (
+        sorted(r["Marginal cost (currency of the levers file per year per t CO2e)"] for r in mac)
+    )
+    with zipfile.ZipFile(out / "suppliers-lfp-cell-per-kwh.xlsx") as z:  # a native Excel chart
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 1
+        xml = z.read(charts[0]).decode()
+    assert "<c:scatterChart>" in xml and "MACC" in xml
+
+
+def test_units_in_headers_and_print_setup(wb):
+    for ws in wb.worksheets:
+        header = next(ws.iter_rows(values_only=True))
+        numeric = {
+            h
+            for r in ws.iter_rows(min_row=2, values_only=True)
+            for h, v in zip(header, r)
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+        }
+        assert all("(" in h for h in numeric if h not in ("Value",)), (ws.title, numeric)
+        assert ws.page_setup.orientation == "landscape", ws.title
+        # fit to 1 page wide (1 is the default, which xlsxwriter leaves out), any number tall
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+        assert ws.print_title_rows == "$1:$1", ws.title  # the header row on every page
+
+
+def test_scorecard_csv_has_units_and_the_same_rows(wb, out):
+    from reports.suppliers import SUPPLIER_COLUMNS
+
+    got = read_csv(out / "suppliers-lfp-cell-per-kwh.csv")
+    assert list(got[0]) == list(SUPPLIER_COLUMNS.values())
+    s = by_supplier(wb)
+    for r in got:
+        x = s[r["Supplier"]]
+        assert float(r["Share of product footprint (%)"]) == pytest.approx(
+            100 * x["Share of product footprint (%)"]
+        )
+        assert float(r["Contribution (kg CO2e per unit of product)"]) == pytest.approx(
+            x["Contribution (kg CO2e per unit of product)"]
+        )
+        assert r["Rating (traffic light)"] == x["Rating (traffic light)"]
+
+
+def test_explicit_files_and_refusals(engine, tmp_path):
+    args = [
+        "--bom",
+        BOM / "battery-pack-bom.csv",
+        "--suppliers",
+        BOM / "battery-pack-suppliers.csv",
+        "--pcf",
+        BOM / "battery-pack-cathode-pcf.json",
+        "--pcf",
+        BOM / "battery-pack-supplier-pcfs.csv",
+        "--levers",
+        BOM / "battery-pack-levers.csv",
+        "--baseline",
+        BOM / "battery-pack-baseline.csv",
+        "--on",
+        "2026-01-01",
+    ]
+    cli("report", "suppliers", "|".join(KEY), "--out", tmp_path / "a", *args, "--lang", "zh")
+    assert (tmp_path / "a" / "suppliers-lfp-cell-per-kwh.csv").is_file()
+    # another product has no shipped supply chain: refused, naming the option, nothing written
+    r = cli(
+        "report",
+        "suppliers",
+        "pcf-background|electricity-cn-2023",
+        "--out",
+        tmp_path / "b",
+        code=1,
+    )
+    assert "--bom" in r.output and not (tmp_path / "b").exists()
+    r = cli(
+        "report",
+        "suppliers",
+        "|".join(KEY),
+        "--out",
+        tmp_path / "c",
+        "--bom",
+        BOM / "battery-pack-bom.csv",
+        code=1,
+    )
+    assert "--suppliers" in r.output
