@@ -44,6 +44,7 @@ COLUMNS = [
     "gases",
     "confidence",
     "source",
+    "facts",
     "comment",
     "file",
 ]
@@ -58,11 +59,20 @@ TABLE_COLUMNS = [
     "boundary",
     "confidence",
     "source",
+    "facts",
 ]
 README = inventories_dir() / "README.md"
 _SOURCE = re.compile(r"Source:\s*(.*?)(?=\s*Confidence:|\s*Uncertainty:|$)", re.DOTALL)
 _CONFIDENCE = re.compile(r"Confidence:\s*([A-Za-z/ -]+?)(?=[,.(;]|\s+\(|$)")
 _MAX_SOURCE = 400
+#: A shared fact sheet (../shared/FACTS-*.md) or the issue-11 research notes, with its section.
+_FACTS = re.compile(
+    r"(FACTS-(?:materials|energy)\.md|research-products\.md)"
+    r"(?:\s+\(issue 11 research notes\))?"
+    r"(?:\s+(?:section\s+)?((?:B-[A-Z]+|[A-C]\d*[a-z]?|\d+[a-z]?)(?:/(?:[A-C]?\d+[a-z]?))*)\b)?"
+)
+#: Section C of FACTS-materials.md is the pedigree-uncertainty method every dataset uses.
+_GENERIC = {"FACTS-materials.md C"}
 
 
 def database_of(path: str | os.PathLike) -> str | None:
@@ -118,6 +128,23 @@ def source_of(comment: str) -> str:
     return text
 
 
+def facts_of(*texts: str) -> str:
+    """The shared fact sheets and sections a dataset's text cites ('FACTS-energy.md 1c',
+    'inventories/research-notes.md B8', ...), sorted and joined by '; ' (the pedigree method section
+    FACTS-materials.md C, which every dataset cites for its uncertainty, is left out).
+
+    >>> facts_of("Source: x (FACTS-energy.md 1c). Uncertainty: ... FACTS-materials.md C).")
+    'FACTS-energy.md 1c'
+    """
+    found = set()
+    for text in texts:
+        for m in _FACTS.finditer(" ".join(str(text or "").split())):
+            ref = f"{m.group(1)} {m.group(2)}" if m.group(2) else m.group(1)
+            if ref not in _GENERIC:
+                found.add(ref)
+    return "; ".join(sorted(found))
+
+
 def confidence_of(comment: str) -> str:
     m = _CONFIDENCE.search(" ".join(str(comment or "").split()))
     return m.group(1).strip() if m else ""
@@ -128,8 +155,9 @@ def dataset_table(paths: Iterable[str | os.PathLike]):
 
     Columns: database, code, name, location, unit, stage (empty for background datasets),
     gwp_basis, boundary and gases (the metadata rows of background datasets, see
-    :mod:`lca.dataset_meta`; empty where absent), confidence (as stated in the comment), source (the comment's 'Source:' part), comment (full
-    activity comment) and file (base name).
+    :mod:`lca.dataset_meta`; empty where absent), confidence (as stated in the comment), source
+    (the comment's 'Source:' part), facts (the shared fact sheets and sections the comment cites,
+    :func:`facts_of`), comment (full activity comment) and file (base name).
     """
     rows = []
     for path in paths:
@@ -148,6 +176,7 @@ def dataset_table(paths: Iterable[str | os.PathLike]):
                     "gases": act.get("gases", ""),
                     "confidence": confidence_of(comment),
                     "source": source_of(comment),
+                    "facts": facts_of(comment, act.get("meta_note", "")),
                     "comment": comment,
                     "file": act["file"],
                 }

@@ -139,7 +139,9 @@ def test_no_product_links_the_scope2_grid_factor():
         for row in csv.reader(path.read_text(encoding="utf-8").splitlines()):
             assert not row or row[0] != old, path.name
             used += bool(row) and row[0] == new
-    assert used == 14  # lfp cell, nmc811, lfp pack, laptop: 1 each; PV module 7; T-shirt 3
+    # lfp cell, nmc811, lfp pack, laptop: 1 each; PV module 7; T-shirt 3; polyester fabric 2;
+    # primary aluminium 1
+    assert used == 17
 
 
 def test_grid_parameters_default_to_the_consumer_grid():
@@ -147,7 +149,9 @@ def test_grid_parameters_default_to_the_consumer_grid():
 
     grids = [p for ps in shipped_parameters().values() for p in ps if p.name == "grid"]
     china = [p for p in grids if "electricity-cn" in str(p.default)]
-    assert len(china) == 6  # every product made in China (the server's grid is its EU use)
+    # every product made in China with a grid parameter (the server's grid is its EU use): LFP
+    # cell, NMC811, LFP pack, PV module, T-shirt, laptop, polyester fabric, primary aluminium
+    assert len(china) == 8
     for p in china:
         assert p.default == "pcf-background|electricity-cn-2024-footprint-consumer", p.where
 
@@ -238,3 +242,32 @@ def test_data_flags_rules():
     rf["rf_uplift_kgco2e_per_tkm"] = 0.5
     (f,) = [f for f in data_flags([rf]) if f["kind"] == "radiative_forcing"]
     assert f["kgco2e"] == 1.0  # 0.5 kg CO2e/tkm x 2 tkm supplied
+
+
+@pytest.mark.parametrize(
+    "key, dataset",
+    [
+        (
+            "pcf-products-ammonium-nitrate|an-eu-bat-per-kg-n",
+            "pcf-background|natural-gas-combustion-ipcc2006",
+        ),
+        (
+            "pcf-products-cement-cn|cement-cem1-cn",
+            "pcf-background|coal-bituminous-combustion-ipcc2006",
+        ),
+        (
+            "pcf-products-polyester-fabric|polyester-fabric-knitted-dyed-cn",
+            "pcf-background|natural-gas-combustion-ipcc2006",
+        ),
+    ],
+)
+def test_new_products_flag_their_combustion_only_fuels(pcf, key, dataset):
+    """The fertiliser, cement and fabric burn fuels whose IPCC 2006 datasets are combustion-only:
+    their footprints say the fuel supply chain is missing, and the CPCD filament's unstated GWP
+    basis is flagged for the fabric."""
+    d = _footprint(pcf, key)
+    flags = {f["dataset"]: f for f in d["data_flags"] if f["kind"] == "boundary"}
+    assert flags[dataset]["boundary"] == "combustion-only"
+    if "polyester" in key:
+        bases = [f for f in d["data_flags"] if f["kind"] == "gwp_basis"]
+        assert bases and "pcf-background-textile|pet-filament-virgin-cpcd-2022" in str(bases[0])

@@ -1,6 +1,6 @@
 """LFP EV battery, cell -> module -> pack (inventories/products/lfp-pack.csv): per kWh of pack
 capacity and the EU Battery Regulation variant per kWh delivered over the service life. Each total
-lies in the cited published range, equals the hand calculation from the sourced amounts x
+equals the hand calculation from the sourced amounts x
 background factors, its stages add up, the chain passes through cell, module and pack, and each
 parameter of lfp-pack.params.yaml moves the result by the hand-computed amount.
 """
@@ -19,9 +19,11 @@ CELL, MODULE = (DB, "lfp-pack-cell"), (DB, "lfp-pack-module")
 PACK, DELIVERED = (DB, "lfp-pack-per-kwh"), (DB, "lfp-pack-per-kwh-delivered")
 STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
 
-# Published ranges, kg CO2e per kWh, cradle to gate.
-PACK_RANGE = (70.0, 175.0)  # Aichberger & Jungmeier 2020, Energies: pack median 120, IQR 70-175
-CELL_RANGE = (41.0, 89.0)  # Xu et al. 2022, RCR 187:106606: 41-89 per kWh cell (2020)
+# Validation bands (two independent studies, or the hand calculation where no pair exists) are in
+# tests/test_products.py (STUDIES / HAND / CHECKS), with their citations.
+# The pack FAILS its honest band 62-73.51 (Peiseler 2024 62; Ecobalyse/Base Empreinte China 67;
+# CPCD 2021 73.51): an xfail(strict) finding there (cell-factory electricity 57.5 kWh/kWh vs
+# Degen 2023's 20-38).
 
 # Background factors (pcf-background), kg CO2e per unit, IPCC 2021 GWP100
 GREET_LFP = 41.79  # GREET 2024 LFP pack materials per kWh (upstream_libmaterial.csv)
@@ -89,9 +91,8 @@ def test_pack_total_equals_the_readme_hand_calculation(engine):
     assert engine.footprint(PACK, "gwp100").total == pytest.approx(76.888, abs=1e-4)
 
 
-def test_pack_in_published_range_and_equals_hand_calculation(engine):
+def test_pack_equals_hand_calculation(engine):
     r = engine.footprint(PACK, "gwp100")
-    assert PACK_RANGE[0] <= r.total <= PACK_RANGE[1], r.total
     assert r.total == pytest.approx(PACK_TOTAL, rel=1e-6)
     assert math.isclose(sum(r.by_stage.values()), r.total, rel_tol=1e-9)
     assert set(r.by_stage) <= STAGES
@@ -101,7 +102,6 @@ def test_pack_in_published_range_and_equals_hand_calculation(engine):
 
 def test_cell_and_module_equal_hand_calculation(engine):
     cell = engine.footprint(CELL, "gwp100")
-    assert CELL_RANGE[0] <= cell.total <= CELL_RANGE[1], cell.total
     assert cell.total == pytest.approx(CELL_TOTAL, rel=1e-6)
     module = engine.footprint(MODULE, "gwp100")
     assert module.total == pytest.approx(MODULE_TOTAL, rel=1e-6)

@@ -17,12 +17,11 @@ DB = "pcf-products-pv-module"
 PER_M2, PER_KWP = (DB, "pv-module-per-m2"), (DB, "pv-module-per-kwp")
 STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
 
-# Published ranges, kg CO2e per kWp, module made in China, cradle to gate: Trina Solar Vertex
-# (TUEV Rheinland LCA / UL CFP verification) 'as low as 400'; Trina's stated China average ~550;
-# Fraunhofer ISE 2021 / Mueller et al. 2021 (SOLMAT 230:111277) CN glass-glass 750, glass-foil 810.
-KWP_RANGE = (400.0, 810.0)
+# Validation band (tests/test_products.py STUDIES): Li et al. 2025 (iScience, 2023 production
+# 310-390 kg CO2e/kWp) and CPCD HJT module 2023 (427.98): the 2020-technology model FAILS it
+# (xfail strict there). Mueller et al. 2021 is not used as a band: it supplied the model's ingot
+# and wafer electricity.
 EFF = 0.200  # PV_ICE baseline_modules_mass_US 2020 mod_eff
-M2_RANGE = (KWP_RANGE[0] * EFF, KWP_RANGE[1] * EFF)  # [derived] 80-162 kg CO2e/m2
 
 # Background factors (pcf-background), kg CO2e per unit, IPCC 2021 GWP100
 GRID_CN = 0.5777 + 0.0327  # China grid at the consumer: MEE/NBS/NEA 2024 Table 1 + Table 3 T&D
@@ -73,10 +72,9 @@ def engine(shipped):
     return FootprintEngine(shipped)
 
 
-@pytest.mark.parametrize("key, rng", [(PER_M2, M2_RANGE), (PER_KWP, KWP_RANGE)])
-def test_in_published_range_and_stages_add_up(engine, key, rng):
+@pytest.mark.parametrize("key", [PER_M2, PER_KWP])
+def test_stages_add_up(engine, key):
     r = engine.footprint(key, "gwp100")
-    assert rng[0] <= r.total <= rng[1], (key, r.total, rng)
     assert math.isclose(sum(r.by_stage.values()), r.total, rel_tol=1e-9)
     assert set(r.by_stage) <= STAGES
     assert math.isclose(r.fossil, r.total, rel_tol=1e-9)

@@ -44,11 +44,9 @@ EU27 = 0.21302  # Ember 2024, kg CO2e/kWh
 CN_MEE = 0.5306  # MEE 2023 national, kg CO2/kWh
 USE = KWH_LIFE * EU27
 
-# FACTS-materials.md B3 (boavizta-data-us.csv @61323eb5): servers 2410-25144 kg CO2e, full life
-# cycle. Cradle-to-gate [derived]: manufacture share x total of R740 (0.152 x 8640), R640
-# (0.166 x 7730) and HPE DL380 Gen10 (0.104 x 4780).
-LIFE_RANGE = (2410.0, 25144.2)
-GATE_RANGE = (0.104 * 4780, 0.152 * 8640)
+# Validation: no two independent studies of this product exist (inventories/research-notes.md A3); the bands
+# are in tests/test_products.py (HAND = the hand calculation, CHECKS = the maker's own PCF with its
+# stated uncertainty, one source).
 
 
 @pytest.fixture(scope="module")
@@ -98,10 +96,8 @@ def test_engine_results_equal_the_inventory_hand_calculation(engine):
     assert total("server-r740-life-cycle-eu") == pytest.approx(969.8024 + 2625.54, abs=1e-2)
 
 
-def test_life_cycle_in_published_band_and_equals_hand_calculation(engine):
+def test_life_cycle_equals_hand_calculation(engine):
     r = engine.footprint(LIFE, "gwp100")
-    lo, hi = LIFE_RANGE
-    assert lo <= r.total <= hi, r.total
     assert r.total == pytest.approx(MANUFACTURE + USE, rel=1e-6)
     assert r.by_stage["raw_material_acquisition"] == pytest.approx(COMPONENTS, rel=1e-6)
     assert r.by_stage["production"] == pytest.approx(ASSEMBLY, rel=1e-6)
@@ -115,10 +111,8 @@ def test_life_cycle_in_published_band_and_equals_hand_calculation(engine):
     assert 0.25 < share < 0.30
 
 
-def test_cradle_to_gate_in_derived_band_and_equals_hand_calculation(engine):
+def test_cradle_to_gate_equals_hand_calculation(engine):
     r = engine.footprint(GATE, "gwp100")
-    lo, hi = GATE_RANGE
-    assert lo <= r.total <= hi, r.total
     assert r.total == pytest.approx(MANUFACTURE, rel=1e-6)
     assert {k for k, v in r.by_stage.items() if v != 0} == {
         "raw_material_acquisition",

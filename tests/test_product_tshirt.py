@@ -1,5 +1,5 @@
 """Cotton T-shirt (inventories/products/tshirt.csv, pcf-products-tshirt): the footprint lies in
-the published range, equals the hand calculation from the sourced figures, its stages add up,
+equals the hand calculation from the sourced figures, its stages add up,
 and each parameter of tshirt.params.yaml moves it by the hand-computed amount.
 
 Figures (all in the inventory comments): garment 0.17 kg, making-up loss 15 %, knitting loss
@@ -19,8 +19,9 @@ import pytest
 
 TSHIRT = ("pcf-products-tshirt", "tshirt-cotton-cn")
 STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
-# Olugbemi & Bolson (PMC12936201) 1.37 kg CO2e -13.81 %; China multi-site study 9.18 (FACTS B4)
-PUBLISHED = (1.37 * (1 - 0.1381), 9.18)
+# No two independent cradle-to-gate T-shirt studies of the same boundary were found (Olugbemi &
+# Bolson 1.37 +/-13.81 % is the only one; the China multi-site 9.18 is seed-to-garment), so the
+# validation is the hand calculation below (see tests/test_products.py HAND).
 
 YARN_FACTOR = 16.3699
 GRID, JS, SC = 0.5777 + 0.0327, 0.5827, 0.1564
@@ -42,12 +43,6 @@ def engine(shipped):
     from lca.footprint import FootprintEngine
 
     return FootprintEngine(shipped)
-
-
-def test_tshirt_is_in_published_range(engine):
-    r = engine.footprint(TSHIRT, "gwp100")
-    lo, hi = PUBLISHED
-    assert lo <= r.total <= hi, r.total
 
 
 def test_tshirt_equals_hand_calculation(engine):

@@ -13,106 +13,276 @@ from lca.imports import shipped_inventories
 
 STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
 
-# product key -> (low, high, citation); the range every shipped product must fall in.
-PUBLISHED = {
-    ("pcf-products", "lfp-cell-per-kwh"): (
-        41.0,
-        89.0,
-        "Xu et al. 2022, RCR 187:106606: 41-89 kg CO2-eq/kWh cell, 2020 (FACTS B1)",
-    ),
+# Validation of every key product (issue 11, item 4). Two kinds:
+#
+# STUDIES: key -> (low, high, citation, xfail reason or None). The band is the spread of the
+#   central values of at least two independent published studies of the same product and
+#   boundary that were NOT used to build the model (their stated uncertainty is recorded in the
+#   citation and in the product's top-activity comment); never wider. A product outside its
+#   honest band is a finding: the test is marked xfail(strict=True) naming the gap, the band is
+#   not widened.
+# HAND: key -> (expected, derivation). No such pair of studies exists (named in the citation):
+#   the total must equal the hand calculation from the product file's own sourced inputs
+#   (rel 1e-6). CHECKS adds the maker's own PCF with its stated uncertainty where there is one
+#   (one source, said so).
+GRID_CN = 0.5777 + 0.0327  # MEE/NBS/NEA 2024 Table 1 + Table 3 T&D incl. line losses
+GAS = 0.0561 + 1e-6 * 29.8 + 1e-7 * 273  # IPCC 2006 natural gas per MJ, IPCC 2021 GWP100
+COAL = 0.0946 + 1e-6 * 29.8 + 1.5e-6 * 273  # IPCC 2006 other bituminous coal per MJ
+EU27 = 0.21302  # Ember 2024 EU-27, kg CO2e/kWh
+PEISELER = (
+    "Peiseler et al. 2024, Nat. Commun. doi:10.1038/s41467-024-54634-y (cell vs pack not stated "
+    "in the abstract)"
+)
+ECOBALYSE_BATT = (
+    "Ecobalyse (French Ministry for Ecological Transition / ADEME) documentation page 'Batterie', "
+    "values from ADEME Base Empreinte, pack with cells and pack made in China (per kWh implied)"
+)
+LFP_PACK_XFAIL = (
+    "FINDING: 76.89 kg CO2e/kWh is above the band 62-73.51. Likely cause: the cell-factory "
+    "electricity 57.5 kWh per kWh (Kurland 2020, midpoint of 50-65) against 20-38 kWh/kWh for "
+    "large cell factories (Degen et al. 2023, named in issue 11): at 20-38 kWh/kWh the pack would "
+    "be 41.79 + (20..38) x 0.6104 = 54.0-65.0 [derived]; also GREET 2024 US LFP materials (41.79)"
+)
+PV_XFAIL = (
+    "FINDING: 555.5 kg CO2e/kWp is above the 2023-vintage band 310-427.98. Likely cause: the "
+    "model is 2020 technology (PV_ICE 2020 module efficiency 20 %, masses and step energies of "
+    "2019-2020, polysilicon 70 kWh/kg) while both independent studies describe 2023 production; "
+    "the 2020-vintage study (Mueller et al. 2021, CN 750-810) supplied the model's ingot and "
+    "wafer electricity and so cannot validate it"
+)
+AL_XFAIL = (
+    "FINDING: the electrolysis-stage model (9.46 kg CO2e/kg) is below both cradle-to-gate studies: "
+    "alumina refining, anode production, PFC and casting are not modelled (not sourced), and the "
+    "smelting electricity is on the grid average rather than captive coal power (12.875 x 0.924 "
+    "+ 1.6 = 13.50 [derived])"
+)
+STUDIES = {
     ("pcf-products-nmc811", "nmc811-pack-per-kwh"): (
-        59.0,
-        115.0,
+        74.0,
+        105.0,
         (
-            "Peiseler et al. 2024, Nat. Commun.: NMC811 59/74/115 kg CO2/kWh "
-            "(5th/50th/95th pct); IVL C444 61-106 (FACTS B1)"
+            f"{PEISELER}: NMC811 median 74 kg CO2/kWh (5th-95th pct 59-115); {ECOBALYSE_BATT}: "
+            "NMC811 105. Model: GREET 2024 materials + Kurland 2020 electricity (neither study used)"
         ),
+        None,
     ),
     ("pcf-products-nmc811", "nmc811-pack-per-kwh-delivered"): (
-        59.0 / 480,
-        115.0 / 480,
-        (
-            "the pack range above over E_total = 60 FEqC/yr x 8 yr = 480 "
-            "kWh delivered per kWh capacity [derived]"
-        ),
+        74.0 / 480,
+        105.0 / 480,
+        "the NMC811 pack band over E_total = 60 FEqC/yr x 8 yr = 480 kWh per kWh [derived]",
+        None,
     ),
     ("pcf-products-lfp-pack", "lfp-pack-per-kwh"): (
-        70.0,
-        175.0,
+        62.0,
+        73.51,
         (
-            "Aichberger & Jungmeier 2020, Energies (review of 50 LCAs): pack "
-            "production median 120, 25th-75th pct 70-175 kg CO2-eq/kWh; Hao et al. "
-            "2017 LFP made in China ~109 (FACTS B1)"
+            f"{PEISELER}: LFP median 62 (5th-95th pct 54-69); {ECOBALYSE_BATT}: LFP 67; CPCD core "
+            "46420X0172021C 磷酸铁锂电池包 73.51 kg CO2e/kWh, cradle-to-gate, 2021 (leo21468/"
+            "CarbonCalculator data/core.csv @bebed06). Model: GREET 2024 + Kurland 2020"
         ),
+        LFP_PACK_XFAIL,
     ),
     ("pcf-products-lfp-pack", "lfp-pack-per-kwh-delivered"): (
-        70.0 / 480,
-        175.0 / 480,
-        "the LFP pack range over 480 kWh delivered per kWh [derived]",
+        62.0 / 480,
+        73.51 / 480,
+        "the LFP pack band over 480 kWh delivered per kWh [derived]",
+        LFP_PACK_XFAIL,
     ),
     ("pcf-products-pv-module", "pv-module-per-kwp"): (
-        400.0,
-        810.0,
+        310.0,
+        427.98,
         (
-            "Trina Solar / TUEV Rheinland and UL CFP verification: Vertex modules "
-            "'as low as 400'; Fraunhofer ISE 2021 (Mueller et al. 2021) China "
-            "glass-glass 750, glass-foil 810 kg CO2e/kWp (FACTS B2)"
+            "Li Z. et al. 2025, iScience 28(8):113079 (Beijing Jiaotong Univ.): China mono-Si "
+            "modules, production side, 0.31-0.39 kg CO2-eq/Wp in 2023; CPCD core 46131X0122023C "
+            "异质结 (HJT) module 427.98 kg CO2e/kW, cradle-to-gate, 2023 (data/core.csv @bebed06)"
         ),
+        PV_XFAIL,
     ),
     ("pcf-products-pv-module", "pv-module-per-m2"): (
-        80.0,
-        162.0,
-        "the per-kWp range x 0.2 kWp/m2 (PV_ICE 2020 module efficiency) [derived]",
+        310.0 * 0.2,
+        427.98 * 0.2,
+        "the per-kWp band x 0.2 kWp/m2 (PV_ICE 2020 module efficiency) [derived]",
+        PV_XFAIL,
     ),
-    ("pcf-products-tshirt", "tshirt-cotton-cn"): (
-        1.37 * (1 - 0.1381),
-        9.18,
+    ("pcf-products-aluminium-cn", "aluminium-primary-smelting-cn"): (
+        15.947,
+        20.0,
         (
-            "Olugbemi & Bolson (PMC12936201) 1.37 kg CO2e +/-13.81 %; "
-            "CRI CAAS China multi-site study 9.18 (FACTS B4)"
+            "Peng, Ren, Du, Ou & Yan 2022, Processes 10(11):2299: China primary ingot 15,947 kg "
+            "CO2-eq/t (2020); European Aluminium Environmental Profile Report 2018: China 20 kg "
+            "CO2e/kg (2015 data, FACTS-materials.md A2)"
         ),
-    ),
-    ("pcf-products-server", "server-r740-life-cycle-eu"): (
-        2410.0,
-        25144.2,
-        (
-            "manufacturer server PCFs, Boavizta environmental-footprint-data "
-            "(n=55, FACTS B3); Dell PowerEdge R740 8640 kg CO2e, 4 y EU"
-        ),
-    ),
-    ("pcf-products-server", "server-r740-manufacture"): (
-        0.104 * 4780,
-        0.152 * 8640,
-        (
-            "manufacture share x life-cycle total of HPE DL380 Gen10 "
-            "(0.104 x 4780), Dell R640 (0.166 x 7730), Dell R740 "
-            "(0.152 x 8640), FACTS B3 [derived]"
-        ),
-    ),
-    ("pcf-products-laptop", "laptop-life-cycle-eu"): (
-        62.0,
-        937.0,
-        "manufacturer laptop PCFs, Boavizta data (n=452, median 307, FACTS B3)",
-    ),
-    ("pcf-products-laptop", "laptop-manufacture"): (
-        62.0 * 0.76,
-        937.0 * 0.85,
-        (
-            "the laptop band x the manufacturing shares 0.76-0.85 "
-            "of the published PCFs, FACTS B3 [derived]"
-        ),
-    ),
-    ("pcf-products-laptop", "laptop-archetype-manufacture"): (
-        62.0 * 0.76,
-        937.0 * 0.85,
-        "as laptop-manufacture",
-    ),
-    ("pcf-products-laptop", "laptop-archetype-life-cycle-eu"): (
-        62.0,
-        937.0,
-        "as laptop-life-cycle-eu",
+        AL_XFAIL,
     ),
 }
+# Dell's own PCFs (Boavizta environmental-footprint-data boavizta-data-us.csv @61323eb5): R740
+# 8640 kg, manufacturing ratio 0.152, error ratio 0.9815; Latitude 5420 364 kg, 0.848, 0.2198.
+# One source each (the maker's PAIA estimate), applied as stated: total x share x (1 +/- error).
+DELL_R740_MFG = 8640 * 0.152
+DELL_5420_MFG = 364 * 0.848
+LAPTOP_XFAIL = (
+    "FINDING: the partial bottom-up laptop (CPU, RAM, SSD, mainboard, battery, assembly) is below "
+    "Dell's own Latitude 5420 PCF (+/-21.98 %): the display panel, chassis, keyboard, power "
+    "adapter, fans and packaging are not modelled (no sourced mass or factor)"
+)
+CHECKS = {
+    ("pcf-products-server", "server-r740-manufacture"): (
+        DELL_R740_MFG * (1 - 0.9815),
+        DELL_R740_MFG * (1 + 0.9815),
+        (
+            "ONE source: Dell PowerEdge R740 PCF (Jan 2019, PAIA) manufacturing 0.152 x 8640 = "
+            "1313 kg, stated error +/-98.15 % (a different configuration: 32 GB RAM, 3 HDD); "
+            "too wide to fail in practice, kept as the maker's own statement"
+        ),
+        None,
+    ),
+    ("pcf-products-server", "server-r740-life-cycle-eu"): (
+        8640 * (1 - 0.9815),
+        8640 * (1 + 0.9815),
+        "ONE source: Dell PowerEdge R740 PCF 8640 kg CO2e (4 y, EU), error +/-98.15 %",
+        None,
+    ),
+    ("pcf-products-laptop", "laptop-manufacture"): (
+        DELL_5420_MFG * (1 - 0.2198),
+        DELL_5420_MFG * (1 + 0.2198),
+        (
+            "ONE source: Dell Latitude 5420 PCF (Jan 2021, PAIA) manufacturing 0.848 x 364 = "
+            "308.7 kg, stated error +/-21.98 % (applied to the manufacturing part: an assumption)"
+        ),
+        LAPTOP_XFAIL,
+    ),
+    ("pcf-products-laptop", "laptop-life-cycle-eu"): (
+        364 * (1 - 0.2198),
+        364 * (1 + 0.2198),
+        "ONE source: Dell Latitude 5420 PCF 364 kg CO2e (4 y, EU), error +/-21.98 %",
+        LAPTOP_XFAIL,
+    ),
+}
+
+# Hand calculations (inputs as sourced in each product file's comments).
+# LFP cell: the cell share of the GREET 2024 LFP pack materials (BatPaC 5 LFP-G: 288 cells x
+# 1.336 kg of a 618 kg pack, lfp-pack.csv) + Kurland 2020 57.5 kWh x grid (li-ion-cell.csv links
+# the pack chain's cell materials).
+_LFP_CELL = 41.79 * 288 * 1.336 / 618 + 57.5 * GRID_CN
+# EU Battery Regulation systems (pack-battery-regulation.csv): pack + sea leg Shanghai-Rotterdam
+# (10,600 nmi x 1.852 km, DESNZ 2024 container ship WTW 0.01612 + 0.00365 kg CO2e/tkm), pack mass
+# 1000/145.7 kg/kWh (BatPaC LFP-G) or 1000/197.7 (GREET NMC811), over 480 kWh delivered per kWh.
+_SEA = 10600 * 1.852 * (0.01612 + 0.00365) / 1000
+_LFP_PACK = 41.79 + 57.5 * GRID_CN
+_NMC_PACK = 49.9744227617603 + 57.5 * GRID_CN
+_TS_FABRIC = 0.17 / 0.85
+_TSHIRT = (
+    _TS_FABRIC / (1 - 0.0576) / (1 - 0.201201) * 16.3699
+    + (2.4 * _TS_FABRIC + 7.17 / 3.6 * _TS_FABRIC + 1.44 / 3.6) * GRID_CN
+    + 25.87 * _TS_FABRIC * GAS
+)
+_SERVER_MFG = (
+    2 * (24 * 0.245 + 0.491) * 1.97
+    + 2 * 9.14
+    + 12 * 32 / 1.79 * 2.20
+    + 12 * 5.22
+    + 400 / 50.6 * 2.20
+    + 6.34
+    + 66.1
+    + 2 * 2.99 * 24.3
+    + 150.0
+    + 6.68
+)
+_SERVER_USE = (3.6 * 510 + 13.2 * 369 + 4.8 * 261 + 2.4 * 201) * 365 / 1000 * 4 * EU27
+_LAPTOP_MFG = (
+    1.46 * 1.97
+    + 9.14
+    + 8 / 0.625 * 2.20
+    + 5.22
+    + 256 / 48.5 * 2.20
+    + 6.34
+    + 66.1
+    + 0.063 * 50.528
+    + 0.063 * 57.5 * GRID_CN
+    + 6.68
+)
+_LAPTOP_USE = 4 * 21.35 * EU27
+_PF = 1.4929 / (1 - 0.0352) + (4.25101 + 1.61) / 3.6 * GRID_CN + 10.74 * GAS
+_NH3_N, _HNO3_N, _AN_N = 17.0305 / 14.0067, 0.5 * 63.0128 / 14.0067, 80.0434 / 28.0134
+
+
+def _an(gj, n2o):
+    return _NH3_N * gj * GAS + _HNO3_N * n2o / 1000 * 273 + _AN_N * 0.5 * GAS
+
+
+_NO_PAIR = "no two independent same-boundary studies found (inventories/research-notes.md {})"
+HAND = {
+    ("pcf-products", "lfp-cell-per-kwh"): (
+        _LFP_CELL,
+        _NO_PAIR.format(
+            "A1: no LFP-cell China values; Peiseler 2024 cell/pack unstated, Xu 2022 "
+            "all chemistries 41-89"
+        )
+        + "; GREET 2024 LFP cell share 0.622602 x 41.79 + 57.5 kWh x 0.6104",
+    ),
+    ("pcf-products-battery-regulation", "lfp-pack-eu-per-kwh-delivered"): (
+        (_LFP_PACK + 1000 / 145.7 * _SEA) / 480,
+        "no published value per kWh delivered with EU distribution; pack + sea leg, over 480",
+    ),
+    ("pcf-products-battery-regulation", "nmc811-pack-eu-per-kwh-delivered"): (
+        (_NMC_PACK + 1000 / 197.7 * _SEA) / 480,
+        "no published value per kWh delivered with EU distribution; pack + sea leg, over 480",
+    ),
+    ("pcf-products-tshirt", "tshirt-cotton-cn"): (
+        _TSHIRT,
+        _NO_PAIR.format(
+            "A5: Olugbemi & Bolson 1.37 +/-13.8 % is the only c2g value; CRI CAAS 9.18 "
+            "is seed-to-garment"
+        )
+        + "; see tests/test_product_tshirt.py",
+    ),
+    ("pcf-products-server", "server-r740-manufacture"): (
+        _SERVER_MFG,
+        _NO_PAIR.format("A3: no non-Dell study of the R740") + "; BoaviztAPI build x UBA factors",
+    ),
+    ("pcf-products-server", "server-r740-life-cycle-eu"): (
+        _SERVER_MFG + _SERVER_USE,
+        _NO_PAIR.format("A3") + "; + BoaviztAPI R740 workload x 4 y x Ember EU-27",
+    ),
+    ("pcf-products-laptop", "laptop-manufacture"): (
+        _LAPTOP_MFG,
+        _NO_PAIR.format("A4: no non-Dell LCA of the Latitude 5420") + "; partial bottom-up",
+    ),
+    ("pcf-products-laptop", "laptop-life-cycle-eu"): (
+        _LAPTOP_MFG + _LAPTOP_USE,
+        _NO_PAIR.format("A4") + "; + Dell TEC 21.35 kWh/y x 4 y x Ember EU-27",
+    ),
+    ("pcf-products-laptop", "laptop-archetype-manufacture"): (
+        181.0,
+        _NO_PAIR.format("A4") + "; BoaviztAPI/NegaOctet laptop-pro embodied 181.0 (one aggregate)",
+    ),
+    ("pcf-products-laptop", "laptop-archetype-life-cycle-eu"): (
+        181.0 + _LAPTOP_USE,
+        _NO_PAIR.format("A4") + "; archetype + Dell TEC use phase",
+    ),
+    ("pcf-products-polyester-fabric", "polyester-fabric-knitted-dyed-cn"): (
+        _PF,
+        _NO_PAIR.format("B8: no per-kg fabric value") + "; CPCD PET filament + Ecobalyse energies",
+    ),
+    ("pcf-products-ammonium-nitrate", "an-eu-bat-per-kg-n"): (
+        _an(31.8, 1.85),
+        _NO_PAIR.format("B7: Brentrup 2016 values not seen") + "; Yara BAT inputs, stoichiometry",
+    ),
+    ("pcf-products-ammonium-nitrate", "an-eu-unabated-per-kg-n"): (
+        _an(35.2, 7.5),
+        _NO_PAIR.format("B7") + "; Yara EU-average NH3 energy, unabated nitric acid",
+    ),
+    ("pcf-products-aluminium-cn", "aluminium-primary-smelting-cn"): (
+        12.875 * GRID_CN + 1.6,
+        "IAI China 2015 12.875 kWh/kg x grid + IPCC Tier-1 anode CO2 1.6 (also a STUDIES band)",
+    ),
+    ("pcf-products-cement-cn", "cement-cem1-cn"): (
+        0.95 * (0.52 + 3.519 * COAL),
+        _NO_PAIR.format("B5: CPCD clinker is gate-to-gate, CBAM is direct-only")
+        + "; IEA 95 % clinker x (IPCC 0.52 + GNR 3.519 MJ coal)",
+    ),
+}
+VALIDATED = set(STUDIES) | set(HAND)
 # EU Battery Regulation FU: E_total = capacity x 60 FEqC/yr (M1/N1, draft DA 2024) x 8 yr warranty
 DELIVERED_PER_CAPACITY = 60 * 8
 
@@ -137,7 +307,8 @@ def test_every_shipped_product_has_a_published_range(engine):
     dbs = _product_databases()
     keys = {a.key for db in dbs for a in final_products(engine.project, db)}
     keys |= {k for db in dbs for k in key_products(engine.project, db)}
-    assert keys <= set(PUBLISHED), keys - set(PUBLISHED)
+    assert keys <= VALIDATED, keys - VALIDATED
+    assert set(STUDIES) | set(HAND) >= set(CHECKS)
 
 
 def test_every_shipped_exchange_names_its_source_and_uncertainty(engine):
@@ -162,14 +333,63 @@ def test_every_shipped_exchange_names_its_source_and_uncertainty(engine):
                 )
 
 
-@pytest.mark.parametrize("key", sorted(PUBLISHED))
-def test_product_is_in_published_range(engine, key):
-    lo, hi, cite = PUBLISHED[key]
-    r = engine.footprint(key, "gwp100")
-    assert lo <= r.total <= hi, (key, r.total, cite)
+def _id(key) -> str:
+    return f"{key[0]}|{key[1]}"
+
+
+def _band_params(table):
+    """One case per key, xfail(strict=True) where the table names a finding."""
+    return [
+        pytest.param(
+            key,
+            id=_id(key),
+            marks=[pytest.mark.xfail(strict=True, reason=table[key][3])] if table[key][3] else [],
+        )
+        for key in sorted(table)
+    ]
+
+
+def _stages_ok(r):
     assert math.isclose(sum(r.by_stage.values()), r.total, rel_tol=1e-9)
     assert set(r.by_stage) <= STAGES, r.by_stage
     assert math.isclose(r.fossil, r.total, rel_tol=1e-9)  # all background data are fossil CO2e
+
+
+@pytest.mark.parametrize("key", _band_params(STUDIES))
+def test_product_is_inside_its_two_study_band(engine, key):
+    lo, hi, cite, _ = STUDIES[key]
+    r = engine.footprint(key, "gwp100")
+    _stages_ok(r)
+    assert lo <= r.total <= hi, (key, r.total, cite)
+
+
+@pytest.mark.parametrize("key", sorted(HAND), ids=_id)
+def test_product_equals_its_hand_calculation(engine, key):
+    expected, derivation = HAND[key]
+    r = engine.footprint(key, "gwp100")
+    _stages_ok(r)
+    assert r.total == pytest.approx(expected, rel=1e-6), (key, r.total, derivation)
+
+
+@pytest.mark.parametrize("key", _band_params(CHECKS))
+def test_product_is_inside_the_makers_own_pcf_uncertainty(engine, key):
+    lo, hi, cite, _ = CHECKS[key]
+    r = engine.footprint(key, "gwp100")
+    assert lo <= r.total <= hi, (key, r.total, cite)
+
+
+def test_no_band_is_wider_than_its_studies():
+    """Each two-study band is exactly the spread of the central values named in its citation."""
+    for key, (lo, hi, cite, _) in STUDIES.items():
+        assert lo < hi, key
+        if key[1].endswith("-delivered") or key[1].endswith("-per-m2"):
+            continue  # derived from the band above it
+        assert (
+            f"{lo:g}" in cite.replace(",", "")
+            or f"{lo * 1000:g}" in cite.replace(",", "")
+            or f"{lo / 1000:g}" in cite
+        ), (key, lo)
+        assert f"{hi:g}" in cite, (key, hi)
 
 
 def test_nmc811_pack_adds_up_from_its_sources(engine):
@@ -228,3 +448,18 @@ def test_gas_split_datasets_use_ar6_factors(engine):
     # IPCC 2006 diesel, stationary: 74,100 / 3 / 0.6 kg/TJ
     r = engine.footprint(("pcf-background", "diesel-combustion-ipcc2006"), "gwp100")
     assert r.total == pytest.approx((74100 + 3 * 29.8 + 0.6 * 273) / 1e6, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("polypropylene-cpcd-2021", 1.587),  # CPCD core 34740F0042021C 聚丙烯
+        ("steel-hot-rolled-strip-cpcd-2022", 2310 / 1000),  # 41121A0072022C 热轧碳钢宽带钢
+        ("ammonia-coal-cpcd-2022", 2.41),  # 34280D0052022C 氨（煤路线）
+        ("ammonia-natural-gas-cpcd-2022", 1.9),  # 34250E0042022C 氨(天然气路线)
+    ],
+)
+def test_cpcd_one_level_factors_come_through(engine, code, expected):
+    """CPCD core-database rows (leo21468/CarbonCalculator data/core.csv @bebed06), c2g per kg."""
+    r = engine.footprint(("pcf-background-cpcd", code), "gwp100")
+    assert r.total == pytest.approx(expected, rel=1e-6)
