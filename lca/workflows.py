@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import methods
 from ._quiet import quiet
@@ -69,6 +70,13 @@ def final_products(proj: Project, database: str) -> list:
 
 
 def list_products(proj: Project, final_only: bool = True) -> list[dict]:
+    """What ``pcf footprint`` can compute, per database: its products.
+
+    In a database with product nodes (bw2data ``type: product``, made by a process's
+    ``production`` edge: openLCA JSON-LD, Brightway Excel with product rows) these are the
+    product nodes some process of the database makes (the processes are not listed: they are
+    footprinted through their product); elsewhere the processes (a process is its own product).
+    ``final_only``: only the products no process of the database consumes."""
     bd = proj.bd
     rows = []
     for db in sorted(bd.databases):
@@ -76,10 +84,19 @@ def list_products(proj: Project, final_only: bool = True) -> list[dict]:
             continue
         if bd.Database(db).metadata.get("format") == "biosphere":
             continue
-        acts = final_products(proj, db) if final_only else list(bd.Database(db))
-        for a in sorted(acts, key=lambda a: a["name"]):
-            if a.get("type", "process") not in ("process", "processwithreferenceproduct"):
-                continue
+        acts = list(bd.Database(db))
+        made = _made_products(acts)
+        if made:
+            consumed = _consumed(acts) if final_only else set()
+            picked = [made[k] for k in made if k not in consumed]
+        else:
+            picked = final_products(proj, db) if final_only else acts
+            picked = [
+                a
+                for a in picked
+                if a.get("type", "process") in ("process", "processwithreferenceproduct")
+            ]
+        for a in sorted(picked, key=lambda a: a["name"]):
             rows.append(
                 {
                     "key": f"{a['database']}|{a['code']}",
@@ -90,6 +107,25 @@ def list_products(proj: Project, final_only: bool = True) -> list[dict]:
                 }
             )
     return rows
+
+
+def _made_products(acts: list) -> dict:
+    """key -> product node, for the product nodes of ``acts`` a process of ``acts`` makes."""
+    products = {a.key: a for a in acts if a.get("type") == "product"}
+    if not products:
+        return {}
+    made = {}
+    for a in acts:
+        if a.key in products:
+            continue
+        for exc in a.production():
+            if exc.input.key in products:
+                made[exc.input.key] = products[exc.input.key]
+    return made
+
+
+def _consumed(acts: list) -> set:
+    return {exc.input.key for a in acts for exc in a.technosphere() if exc.input.key != a.key}
 
 
 def key_products(proj: Project, database: str) -> list[tuple[str, str]]:
@@ -117,22 +153,24 @@ def shipped_product_keys(proj: Project, databases: Sequence[str]) -> list[tuple[
     return keys
 
 
-def uncertainty(
-    engine: FootprintEngine,
-    products: Sequence,
+def uncertainty_scores(
+    project: Project,
+    ids: Sequence[int],
     method,
     iterations: int,
-    seed: int,
-    keep_samples: bool = False,
-) -> list[dict]:
-    """Monte Carlo percentiles of each product's score, seeded and reproducible.
+    seed: int | None,
+    *,
+    executor=None,
+    progress=None,
+):
+    """Monte Carlo scores of one unit of each product (Brightway node ``ids``) under ``method``.
 
     The inventories' stats_arrays distributions are read through bw2calc
-    (``use_distributions=True``) and drawn by :func:`lca.montecarlo.monte_carlo`, which reuses
-    one factorisation of the static technosphere for every draw. Returns one dict per product:
-    ``iterations, seed, deterministic, mean, median, std, p2_5, p97_5`` (the deterministic score
-    is not the mean: lognormal inputs skew the distribution); with ``keep_samples`` also
-    ``samples``, the score of every draw (a numpy array).
+    (``use_distributions=True``, :func:`lca.montecarlo.from_bw2calc`) and drawn by
+    :func:`lca.montecarlo.monte_carlo`: one factorisation of the static technosphere serves
+    every draw, and each draw's adjoint scores every product at once. ``executor`` runs the
+    blocks of draws elsewhere (:class:`lca.distributed.DaskExecutor`); the scores do not depend
+    on it. Returns the :class:`~lca.montecarlo.MonteCarloResult` (scores: draws x 1 x products).
 
     Raises
     ------
@@ -146,19 +184,71 @@ def uncertainty(
     import bw2calc as bc  # lazy on purpose: heavy (~1.9 s); `pcf --help` must stay fast
 
     m = methods.resolve(method)
-    nodes = [engine.node(p) for p in products]
+    ids = [int(i) for i in ids]
     with quiet(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", "No valid biosphere flows", UserWarning)
-        lca = bc.LCA({n: 1.0 for n in nodes}, m, use_distributions=True, seed_override=seed)
+        lca = bc.LCA({i: 1.0 for i in ids}, m, use_distributions=True, seed_override=seed)
         lca.lci()
         lca.lcia()
     system = from_bw2calc(lca)
-    F = np.zeros((lca.technosphere_matrix.shape[0], len(nodes)))
-    for j, n in enumerate(nodes):
-        F[:, j] = system.demand_vector({n.id: 1.0})
-    result = monte_carlo(
-        system.technosphere, system.biosphere, system.characterization, F, iterations, seed
+    rows = [system.products[i] for i in ids]
+    F = sp.csc_matrix(
+        (np.ones(len(ids)), (rows, np.arange(len(ids)))),
+        shape=(lca.technosphere_matrix.shape[0], len(ids)),
     )
+    result = monte_carlo(
+        system.technosphere,
+        system.biosphere,
+        system.characterization,
+        F,
+        iterations,
+        seed,
+        executor=executor,
+        progress=progress,
+    )
+    log.info(
+        "Monte Carlo: %d draws x %d products in %.2f s (%d fallbacks)",
+        iterations,
+        len(ids),
+        result.seconds,
+        len(result.fallbacks),
+    )
+    return result
+
+
+def uncertainty(
+    engine: FootprintEngine,
+    products: Sequence,
+    method,
+    iterations: int,
+    seed: int,
+    keep_samples: bool = False,
+    *,
+    executor=None,
+    progress=None,
+) -> list[dict]:
+    """Monte Carlo percentiles of each product's score, seeded and reproducible.
+
+    Drawn by :func:`uncertainty_scores` (``executor``, ``progress``: see there). Returns one
+    dict per product: ``iterations, seed, deterministic, mean, median, std, p2_5, p97_5`` (the
+    deterministic score is not the mean: lognormal inputs skew the distribution); with
+    ``keep_samples`` also ``samples``, the score of every draw (a numpy array).
+
+    Raises
+    ------
+    UncertaintyError
+        Naming ``iterations`` when it is below 2 (a standard deviation needs 2 draws).
+    """
+    if iterations < 2:
+        raise UncertaintyError(
+            f"iterations: {iterations!r} is too few: a standard deviation needs at least 2 draws"
+        )
+    m = methods.resolve(method)
+    nodes = [engine.node(p) for p in products]
+    result = uncertainty_scores(
+        engine.project, [n.id for n in nodes], m, iterations, seed,
+        executor=executor, progress=progress,
+    )  # fmt: skip
     scores = result.scores[:, 0, :]  # draws x products (one method)
     out = []
     for j, n in enumerate(nodes):
@@ -180,11 +270,4 @@ def uncertainty(
         )
         if keep_samples:
             out[-1]["samples"] = x.copy()
-    log.info(
-        "Monte Carlo: %d draws x %d products in %.2f s (%d fallbacks)",
-        iterations,
-        len(nodes),
-        result.seconds,
-        len(result.fallbacks),
-    )
     return out

@@ -33,11 +33,16 @@ __all__ = [
     "LangOpt",
     "MetaOpt",
     "MethodOpt",
+    "OptionalProductArg",
+    "OutFileOpt",
     "OutOpt",
     "ParamsOpt",
     "ProductArg",
+    "ProductsOpt",
+    "SchedulerOpt",
     "SeedOpt",
     "TopOpt",
+    "WorkersOpt",
     "fraction",
     "in_file",
     "in_file_arg",
@@ -140,4 +145,40 @@ MetaOpt = Annotated[
 ]
 ParamsOpt = Annotated[
     Path | None, in_file("A .params.yaml file of parameters (besides the shipped).", "--params")
+]
+
+# portfolios and scale-out (pcf footprint --products ... --out ...) ---------------------------
+#: The product of commands that also take a portfolio file instead (``--products``).
+OptionalProductArg = Annotated[
+    str | None,
+    typer.Argument(help="database|code, or a unique activity name (or give --products)."),
+]
+ProductsOpt = Annotated[
+    Path | None,
+    in_file(
+        "A portfolio: CSV (or Parquet) with a column 'product' (database|code) and an optional "
+        "column 'amount'; one product per row. Needs --out.",
+        "--products",
+    ),
+]
+OutFileOpt = Annotated[
+    Path | None,
+    typer.Option("--out", dir_okay=False, help="Output file; .csv or .parquet chooses the format."),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="PCF_DASK_SCHEDULER",
+        metavar="tcp://HOST:PORT",
+        help="Run the Monte Carlo draws on this dask scheduler's workers.",
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Run the Monte Carlo draws on a local dask cluster of N processes (127.0.0.1).",
+    ),
 ]

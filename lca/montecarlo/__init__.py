@@ -24,36 +24,45 @@ per method) gives every demand at once, ``h = Λ F``; the forward solve ``S = (A
 one right-hand side per demand. ``direction="auto"`` picks the side with fewer right-hand sides.
 
 Randomness: every resource group of a matrix is drawn by its own
-``stats_arrays.MCRandomNumberGenerator``, as matrix_utils (and so bw2calc) does. With
+``stats_arrays.MCRandomNumberGenerator``, as matrix_utils (and so bw2calc) does. By default the
+draws come in chunks of :data:`CHUNK` draws, each chunk's generators seeded from ``seed`` with
+``numpy.random.SeedSequence`` keyed by the chunk index (:func:`chunk_seed`): a block, a forked
+worker or a cluster task (:mod:`lca.distributed`) draws its own chunks only, and the scores of
+a seed do not depend on where they were computed. With
 ``bw2calc_seeds=True`` every group is seeded with ``seed`` itself, exactly like bw2calc's
 ``seed_override``: the draws are then identical to bw2calc's, draw by draw. Note that this makes
 the technosphere and biosphere groups consume the *same* stream of standard normal numbers (their
-lognormal draws are correlated entry by entry). The default (``False``) derives an independent
-seed for every group from ``seed`` with ``numpy.random.SeedSequence``.
+lognormal draws are correlated entry by entry), and a process drawing later draws first draws
+past the earlier ones.
 
 No Brightway import at module level: the maths only sees numpy, scipy and stats_arrays.
 :func:`from_bw2calc` reads the arrays out of a ``bw2calc.LCA`` object.
 """
 
 from ._bw2calc import StochasticSystem, from_bw2calc
-from ._driver import monte_carlo
+from ._driver import JobSpec, collect_parts, monte_carlo, run_task
 from ._iterative import gmres, refine
 from ._matrix import UncertainMatrix
 from ._results import PERCENTILES, MonteCarloResult, Summary, summarize
-from ._sampling import BIOSPHERE, TECHNOSPHERE, sample, sample_blocks
+from ._sampling import BIOSPHERE, CHUNK, TECHNOSPHERE, chunk_seed, sample, sample_blocks
 
 __all__ = [
     "BIOSPHERE",
+    "CHUNK",
     "PERCENTILES",
     "TECHNOSPHERE",
+    "JobSpec",
     "MonteCarloResult",
     "StochasticSystem",
     "Summary",
     "UncertainMatrix",
+    "chunk_seed",
+    "collect_parts",
     "from_bw2calc",
     "gmres",
     "monte_carlo",
     "refine",
+    "run_task",
     "sample",
     "sample_blocks",
     "summarize",

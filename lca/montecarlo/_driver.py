@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import multiprocessing
+import threading
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,7 +19,7 @@ from ..solver import Factorization, factorize
 from ._iterative import gmres, refine
 from ._matrix import UncertainMatrix, _Pattern
 from ._results import MonteCarloResult
-from ._sampling import BIOSPHERE, TECHNOSPHERE, sample_blocks
+from ._sampling import BIOSPHERE, TECHNOSPHERE, ChunkSampler, run_entropy, sample_blocks
 
 try:
     from threadpoolctl import threadpool_limits
@@ -48,6 +52,8 @@ def monte_carlo(
     bw2calc_seeds: bool = False,
     factorization: Factorization | None = None,
     workers: int = 1,
+    executor=None,
+    progress=None,
 ) -> MonteCarloResult:
     """Scores ``h⁽ᵗ⁾ = C B⁽ᵗ⁾ (A⁽ᵗ⁾)⁻¹ F`` for ``iterations`` draws of ``A`` and ``B``.
 
@@ -79,8 +85,18 @@ def monte_carlo(
     workers
         Processes (``fork``; POSIX only, else 1). SuperLU's triangular solves run on one core,
         so 2 workers on 2 cores nearly halve the time. Worker ``w`` solves blocks
-        ``w, w + workers, ...``; every worker draws all blocks, so results do not depend on
-        ``workers``.
+        ``w, w + workers, ...``; draws are seeded per chunk of draws
+        (:func:`lca.montecarlo.sample_blocks`), so results do not depend on ``workers``.
+    executor
+        Runs the blocks elsewhere instead, e.g. on a dask cluster
+        (:class:`lca.distributed.DaskExecutor`): ``executor.run(spec, tasks, progress,
+        meanwhile)`` with ``tasks`` lists of block indices returns their parts (see
+        :func:`run_task`), calling ``meanwhile()`` here while the tasks run. The
+        blocks and their draws are the same, so the scores are bit-identical to a run in this
+        process (on workers with the same CPU and numerical libraries).
+    progress
+        ``progress(done, total)`` after each block of draws (each finished task with
+        ``executor``; once at the end with forked ``workers``).
 
     Returns
     -------
@@ -98,27 +114,41 @@ def monte_carlo(
     C, F, direction = _checked(
         technosphere, biosphere, characterization, demands, iterations, direction, method
     )
-    job = _Job(
+    spec = JobSpec(
         technosphere,
         biosphere,
         C,
         F,
         iterations,
-        seed,
+        seed if bw2calc_seeds else run_entropy(seed),
         adjoint=direction == "adjoint",
         method=method,
         batch=batch,
         rtol=rtol,
         maxiter=maxiter,
         bw2calc_seeds=bw2calc_seeds,
-        factorization=factorization,
     )
-    workers = max(1, min(int(workers), len(job.starts)))
-    if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
-        log.info("no 'fork' start method on this platform: Monte Carlo runs in one process")
-        workers = 1
-    with _one_blas_thread():
-        parts = _dispatch(job.run, workers)
+    if executor is not None:
+        # the workers solve the draws; this process builds the static solution meanwhile
+        built: list[_Job] = []
+        parts = executor.run(
+            spec, spec.tasks(), progress, meanwhile=lambda: built.append(_Job(spec, factorization))
+        )
+        job = built[0] if built else _Job(spec, factorization)
+    else:
+        job = _Job(spec, factorization)
+        n_blocks = len(job.starts)
+        workers = max(1, min(int(workers), n_blocks))
+        if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
+            log.info("no 'fork' start method on this platform: Monte Carlo runs in one process")
+            workers = 1
+        with _one_blas_thread():
+            if workers == 1:
+                parts = job.run_blocks(range(n_blocks), progress)
+            else:
+                parts = _dispatch(job, workers)
+                if progress is not None:
+                    progress(n_blocks, n_blocks)
     scores, its, fallbacks = _collect(parts, iterations, C.shape[0], F.shape[1])
     return MonteCarloResult(
         scores, job.deterministic, seed, direction, its, fallbacks, time.perf_counter() - t0
@@ -159,34 +189,65 @@ def _checked(
     return C, F, direction
 
 
-class _Job:
-    """One Monte Carlo run: the static solution and what every block of draws needs.
+@dataclass(frozen=True, eq=False)
+class JobSpec:
+    """Everything a process needs to solve blocks of draws of one Monte Carlo run: the arrays
+    that travel to cluster workers (no factorisation: each worker factorises once, see
+    :func:`run_task`). ``seed`` is the run's entropy (the user's seed, or fresh for ``None``)."""
 
-    :meth:`run` is what a worker does (in this process or a forked one); the arithmetic is
-    the same whichever worker solves a block.
+    technosphere: UncertainMatrix
+    biosphere: UncertainMatrix
+    C: np.ndarray
+    F: sp.csc_matrix
+    iterations: int
+    seed: int | None
+    adjoint: bool
+    method: str
+    batch: int
+    rtol: float
+    maxiter: int
+    bw2calc_seeds: bool
+
+    @property
+    def n_blocks(self) -> int:
+        return -(-self.iterations // self.batch)
+
+    def tasks(self, per_task: int | None = None) -> list[list[int]]:
+        """Blocks grouped into tasks of consecutive blocks (default: one block each, at most
+        ~1,000 tasks; with ``bw2calc_seeds`` 8 tasks, as each draws past the blocks before it)."""
+        n = self.n_blocks
+        if per_task is None:
+            per_task = -(-n // 8) if self.bw2calc_seeds else max(1, -(-n // 1000))
+        return [list(range(i, min(n, i + per_task))) for i in range(0, n, per_task)]
+
+    def token(self) -> str:
+        """A hash of the content: the key of a worker's cached factorisation."""
+        h = hashlib.sha256()
+        for m in (self.technosphere, self.biosphere):
+            for a in (m.row, m.col, m.amount, m.params, m.flip, np.asarray(m.groups)):
+                h.update(np.ascontiguousarray(a).tobytes())
+            h.update(repr(m.shape).encode())
+        for a in (self.C, self.F.data, self.F.indices, self.F.indptr):
+            h.update(np.ascontiguousarray(a).tobytes())
+        h.update(repr((self.F.shape, self.iterations, self.seed, self.adjoint, self.method,
+                       self.batch, self.rtol, self.maxiter, self.bw2calc_seeds)).encode())  # fmt: skip
+        return h.hexdigest()
+
+
+class _Job:
+    """One Monte Carlo run in one process: the static solution and what every block of draws
+    needs. :meth:`run_blocks` is what a worker does (this process, a forked one or a cluster
+    worker); the arithmetic of a block is the same whichever worker solves it.
     """
 
-    def __init__(
-        self,
-        technosphere: UncertainMatrix,
-        biosphere: UncertainMatrix,
-        C: np.ndarray,
-        F: sp.csc_matrix,
-        iterations: int,
-        seed: int | None,
-        *,
-        adjoint: bool,
-        method: str,
-        batch: int,
-        rtol: float,
-        maxiter: int,
-        bw2calc_seeds: bool,
-        factorization: Factorization | None,
-    ) -> None:
+    def __init__(self, spec: JobSpec, factorization: Factorization | None = None) -> None:
+        technosphere, biosphere, C, F = spec.technosphere, spec.biosphere, spec.C, spec.F
+        adjoint, method, iterations = spec.adjoint, spec.method, spec.iterations
+        self.spec = spec
         self.technosphere, self.biosphere, self.F = technosphere, biosphere, F
-        self.iterations, self.seed, self.batch = iterations, seed, batch
-        self.adjoint, self.rtol, self.maxiter = adjoint, rtol, maxiter
-        self.bw2calc_seeds = bw2calc_seeds
+        self.iterations, self.seed, self.batch = iterations, spec.seed, spec.batch
+        self.adjoint, self.rtol, self.maxiter = adjoint, spec.rtol, spec.maxiter
+        self.bw2calc_seeds = spec.bw2calc_seeds
         self.n = technosphere.shape[0]
         self.n_methods, self.n_demands = C.shape[0], F.shape[1]
         self.iterate = gmres if method == "gmres" else refine
@@ -213,32 +274,51 @@ class _Job:
         self.dual = fact.solve(F.toarray()) if few else None
         self.x_static = lam0 if adjoint else s0
         self.Fd = F.toarray() if not adjoint else None
-        self.starts = list(range(0, iterations, batch))
+        self.starts = list(range(0, iterations, spec.batch))
+        self._samplers: tuple[ChunkSampler, ChunkSampler] | None = None  # built on first use
 
     def direct(self, bvals: np.ndarray) -> np.ndarray:
         """``e = C B`` (methods x activities) for the biosphere values ``bvals``."""
         w = self.CB_rows * (bvals[self.bkeep] * self.b_sign)
         return np.vstack([np.bincount(self.b_col, weights=wi, minlength=self.n) for wi in w])
 
-    def run(self, worker: int, workers: int) -> list:
-        """Blocks ``worker::workers``; every worker draws every block so the streams match."""
+    def run_blocks(self, blocks, progress=None) -> list:
+        """Solve the blocks ``blocks`` (indices, increasing): ``[(start, scores, steps, fell)]``.
+
+        Draws are sampled from the first block's first draw on; only the blocks asked for are
+        drawn (with ``bw2calc_seeds``, the others are drawn past).
+        """
+        blocks = sorted(int(b) for b in blocks)
+        if not blocks:
+            return []
+        first, wanted = blocks[0], set(blocks)
 
         def mine(i: int) -> bool:
-            return i % workers == worker
+            return first + i in wanted
 
-        seed, batch, bw2 = self.seed, self.batch, self.bw2calc_seeds
-        t_blocks = sample_blocks(
-            self.technosphere, seed, batch, tag=TECHNOSPHERE, wanted=mine, bw2calc_seeds=bw2
-        )
-        b_blocks = sample_blocks(
-            self.biosphere, seed, batch, tag=BIOSPHERE, wanted=mine, bw2calc_seeds=bw2
-        )
+        batch, bw2 = self.batch, self.bw2calc_seeds
+        if bw2:  # one stream per group: the blocks before are drawn past
+            kw = {"wanted": mine, "bw2calc_seeds": True, "start": first * batch}
+            t_blocks = sample_blocks(self.technosphere, self.seed, batch, tag=TECHNOSPHERE, **kw)
+            b_blocks = sample_blocks(self.biosphere, self.seed, batch, tag=BIOSPHERE, **kw)
+        elif self._samplers is None:  # seeded per chunk: only the blocks asked for are drawn
+            self._samplers = (
+                ChunkSampler(self.technosphere, self.seed, TECHNOSPHERE),
+                ChunkSampler(self.biosphere, self.seed, BIOSPHERE),
+            )
         parts = []
-        for index, start in enumerate(self.starts):
-            t_block, b_block = next(t_blocks), next(b_blocks)
-            if not mine(index):
+        for index in range(first, blocks[-1] + 1):
+            if bw2:
+                t_block, b_block = next(t_blocks), next(b_blocks)
+            if index not in wanted:
                 continue
+            start = self.starts[index]
+            if not bw2:
+                t_block = self._samplers[0].draws(start, start + batch)
+                b_block = self._samplers[1].draws(start, start + batch)
             parts.append(self.solve_block(start, t_block, b_block))
+            if progress is not None:
+                progress(len(parts), len(blocks))
         return parts
 
     def solve_block(self, start: int, t_block: np.ndarray, b_block: np.ndarray) -> tuple:
@@ -331,17 +411,21 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _dispatch(run, workers: int) -> list:
-    """``run(0, 1)`` here, or ``run(w, workers)`` in ``workers`` forked processes."""
+def _dispatch(job: _Job, workers: int) -> list:
+    """``job.run_blocks(w::workers)`` in ``workers`` forked processes."""
     global _JOB
-    if workers == 1:
-        return run(0, 1)
-    _JOB = run
+    blocks = list(range(len(job.starts)))
+    _JOB = job.run_blocks
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_run_job, [(w, workers) for w in range(workers)])
+            results = pool.map(_run_job, [blocks[w::workers] for w in range(workers)])
     finally:
         _JOB = None
+    return _parts(results)
+
+
+def _parts(results: list) -> list:
+    """The parts of every worker's result, re-raising an error a worker returned."""
     parts = []
     for res in results:
         if isinstance(res, tuple) and res and res[0] == "error":
@@ -353,9 +437,42 @@ def _dispatch(run, workers: int) -> list:
     return parts
 
 
-def _run_job(args: tuple[int, int]) -> list | tuple:
+def _run_job(blocks: list) -> list | tuple:
     try:
         with _one_blas_thread():  # OpenBLAS resets its thread pool in a forked child
-            return _JOB(*args)
+            return _JOB(blocks)
     except PCFError as exc:  # PCFError subclasses do not round-trip through pickle
         return ("error", type(exc).__name__, str(exc))
+
+
+#: Jobs a cluster worker has built (factorised), by :meth:`JobSpec.token`; the last two kept.
+_WORKER_JOBS: OrderedDict[str, _Job] = OrderedDict()
+_WORKER_LOCK = threading.Lock()
+
+
+def run_task(spec: JobSpec, token: str, blocks: list) -> list | tuple:
+    """What a cluster worker runs for one task: the parts of ``blocks``.
+
+    The worker builds (and factorises) the job once per ``token`` and reuses it for every later
+    task of the run. Errors come back as ``("error", kind, message)``: the project's errors
+    do not round-trip through pickle. Use :func:`collect_parts` on the results.
+    """
+    try:
+        # one task at a time per worker process: a job's samplers and factorisation are not
+        # shared between threads (SuperLU solves on one core: run 1 thread per worker process)
+        with _WORKER_LOCK:
+            job = _WORKER_JOBS.get(token)
+            if job is None:
+                job = _WORKER_JOBS[token] = _Job(spec)
+                while len(_WORKER_JOBS) > 2:
+                    _WORKER_JOBS.popitem(last=False)
+            _WORKER_JOBS.move_to_end(token)
+            with _one_blas_thread():
+                return job.run_blocks(blocks)
+    except PCFError as exc:
+        return ("error", type(exc).__name__, str(exc))
+
+
+def collect_parts(results: list) -> list:
+    """The parts of :func:`run_task` results, re-raising the first error one returned."""
+    return _parts(results)

@@ -44,7 +44,11 @@ class _StoppingRule:
         if self.prev_od is None:
             self.prev_od = np.full((od.shape[0], len(self.prev)), np.inf)
         # guard against |o(δ)| vanishing by cancellation: it is at least ρ̂ |o(δ_{k−1})|
-        base = np.maximum(od, r_hat * self.prev_od[:, active])
+        # (no previous update at the first step: prev_od is inf there, and 0 x inf is nan)
+        prev_od = self.prev_od[:, active]
+        guard = np.zeros_like(prev_od)
+        np.multiply(r_hat, prev_od, out=guard, where=np.isfinite(prev_od))
+        base = np.maximum(od, guard)
         # outputs the updates do not reach (e.g. a method characterising none of the flows) have
         # no error, whatever the contraction: 0 x inf would make them 'never converge'
         err = np.where(base == 0.0, 0.0, base * factor)

@@ -12,12 +12,28 @@ from ._matrix import UncertainMatrix
 
 TECHNOSPHERE, BIOSPHERE = 0, 1  # stream tags for derived seeds
 
+#: Draws per seeded chunk: draw ``t`` belongs to chunk ``t // CHUNK``, whose generators are
+#: seeded from the user's seed, the matrix tag, the chunk index and the group
+#: (:func:`chunk_seed`). Any process can then draw any chunk on its own, and the draws do not
+#: depend on how chunks are spread over processes or cluster workers. Changing it changes the
+#: draws of a seed.
+CHUNK = 16
 
-def _group_seeds(seed: int | None, tag: int, n_groups: int, bw2calc_seeds: bool) -> list:
-    if seed is None or bw2calc_seeds:
-        return [seed] * n_groups
-    ss = np.random.SeedSequence([int(seed), tag])
-    return [int(s.generate_state(1)[0]) for s in ss.spawn(n_groups)]
+
+def chunk_seed(seed: int, tag: int, chunk: int, group: int) -> int:
+    """The seed of ``group``'s generator for draws ``chunk·CHUNK ...`` of matrix ``tag``.
+
+    ``SeedSequence([seed, tag])`` spawns one child per chunk and each chunk one per resource
+    group: the child with spawn key ``(chunk, group)``, built directly (numpy's ``spawn`` makes
+    exactly that), so no process needs to spawn the chunks before its own.
+    """
+    ss = np.random.SeedSequence([int(seed), int(tag)], spawn_key=(int(chunk), int(group)))
+    return int(ss.generate_state(1)[0])
+
+
+def run_entropy(seed: int | None) -> int:
+    """``seed``, or for ``None`` fresh entropy drawn once per run (shared by all its chunks)."""
+    return int(np.random.SeedSequence().entropy) if seed is None else int(seed)
 
 
 _LOGNORMAL = uncertainty_choices[2]
@@ -71,38 +87,12 @@ def _param_text(rec) -> str:
     )
 
 
-def sample_blocks(
-    matrix: UncertainMatrix,
-    seed: int | None = None,
-    size: int = 16,
-    *,
-    tag: int = TECHNOSPHERE,
-    bw2calc_seeds: bool = False,
-    wanted=None,
-) -> Iterator[np.ndarray | None]:
-    """Yield blocks of ``size`` draws (entries x draws) of every entry's value (before flip).
-
-    ``wanted(i)`` false for block ``i`` yields ``None`` instead, after advancing the generators
-    exactly as drawing would (cheaply where only lognormals consume random numbers: one
-    standard normal each, as numpy's legacy ``lognormal`` does).
-
-    One ``MCRandomNumberGenerator`` per resource group, as matrix_utils does. Column ``t`` of
-    the blocks, in order, is the ``t``-th call of that generator's ``generate()``: a group is
-    drawn in one ``generate(samples=size)`` call only when that gives the same numbers
-    (:func:`_batchable`), otherwise draw by draw. Groups without any uncertain entry (types 0
-    or 1 only) yield their static ``amount`` without consuming random numbers. Same ``seed`` →
-    same draws; ``size`` does not change them.
-
-    Raises
-    ------
-    UncertaintyError
-        If stats_arrays rejects the parameters; the message names the offending entry (matrix
-        indices, parameters and, where known, the Brightway keys of its input and output).
-    """
+def _generators(matrix: UncertainMatrix, seed: int | None) -> list:
+    """One ``(MCRandomNumberGenerator, batchable)`` per resource group (``None`` for a group
+    without uncertain entries), each seeded with ``seed``; raises naming a bad entry."""
     g = matrix.groups
-    seeds = _group_seeds(seed, tag, len(g) - 1, bw2calc_seeds)
     gens = []
-    for k, s in enumerate(seeds):
+    for k in range(len(g) - 1):
         p = matrix.params[g[k] : g[k + 1]]
         if len(p) == 0 or np.all(np.isin(p["uncertainty_type"], (0, 1))):
             gens.append(None)
@@ -115,35 +105,133 @@ def sample_blocks(
                 f"{why}"
             )
         try:
-            gens.append((MCRandomNumberGenerator(p, seed=s), _batchable(p)))
+            gens.append((MCRandomNumberGenerator(p, seed=seed), _batchable(p)))
         except Exception as exc:  # stats_arrays raises several types
             raise UncertaintyError(f"cannot draw from group {k}: {exc}") from exc
+    return gens
+
+
+def _draw(matrix: UncertainMatrix, gens: list, size: int) -> np.ndarray:
+    """``size`` draws (entries x draws): each generator's next ``size`` ``generate()`` calls."""
+    g = matrix.groups
+    out = np.repeat(matrix.amount[:, None], size, axis=1)
+    for k, item in enumerate(gens):
+        if item is None:
+            continue
+        gen, batchable = item
+        if batchable and size > 1:
+            out[g[k] : g[k + 1]] = gen.generate(samples=size)
+        else:
+            for t in range(size):
+                out[g[k] : g[k + 1], t] = gen.generate()
+    return out
+
+
+def _skip(gens: list, size: int) -> None:
+    """Advance the generators exactly as ``size`` draws would, cheaply where only lognormals
+    consume random numbers (one standard normal each, as numpy's legacy ``lognormal`` does)."""
+    for item in gens:
+        if item is None:
+            continue
+        gen, batchable = item
+        if batchable:
+            gen.random.standard_normal((size, int(gen.positions[_LOGNORMAL])))
+        else:
+            for _ in range(size):
+                gen.generate()
+
+
+def sample_blocks(
+    matrix: UncertainMatrix,
+    seed: int | None = None,
+    size: int = 16,
+    *,
+    tag: int = TECHNOSPHERE,
+    bw2calc_seeds: bool = False,
+    wanted=None,
+    start: int = 0,
+) -> Iterator[np.ndarray | None]:
+    """Yield blocks of ``size`` draws (entries x draws) of every entry's value (before flip),
+    from draw ``start`` on.
+
+    ``wanted(i)`` false for the ``i``-th block yielded gives ``None`` instead.
+
+    One ``MCRandomNumberGenerator`` per resource group, as matrix_utils does. By default draw
+    ``t`` comes from chunk ``t // CHUNK``, whose generators are seeded by :func:`chunk_seed`:
+    within a chunk, column ``j`` is the ``j``-th call of the group's ``generate()`` (drawn in one
+    ``generate(samples=CHUNK)`` call only when that gives the same numbers, :func:`_batchable`).
+    A block, a forked worker or a cluster task draws only its own chunks, and the draws of a
+    seed do not depend on ``size``, ``start`` or who draws them. Groups without any uncertain
+    entry (types 0 or 1 only) yield their static ``amount`` without consuming random numbers.
+
+    With ``bw2calc_seeds`` every group has one stream seeded with ``seed`` itself (bw2calc's
+    ``seed_override``; column ``t`` is the ``t``-th ``generate()``): draws before ``start`` and
+    unwanted blocks are drawn past (cheaply where only lognormals consume random numbers).
+
+    Raises
+    ------
+    UncertaintyError
+        If stats_arrays rejects the parameters; the message names the offending entry (matrix
+        indices, parameters and, where known, the Brightway keys of its input and output).
+    """
+    if bw2calc_seeds:
+        yield from _stream_blocks(matrix, seed, size, wanted, start)
+        return
+    sampler = ChunkSampler(matrix, seed, tag)
+    block, hi = -1, start
+    while True:
+        block += 1
+        lo, hi = hi, hi + size
+        yield sampler.draws(lo, hi) if wanted is None or wanted(block) else None
+
+
+class ChunkSampler:
+    """Draws ``lo ... hi-1`` of a matrix's entries, chunk by chunk (see :func:`sample_blocks`).
+
+    The generators are built (and their parameters validated) once, then reseeded for each
+    chunk: a worker solving many blocks of a run keeps one sampler per matrix.
+    """
+
+    def __init__(self, matrix: UncertainMatrix, seed: int | None, tag: int = TECHNOSPHERE):
+        self.matrix, self.tag = matrix, tag
+        self.entropy = run_entropy(seed)
+        self.gens = _generators(matrix, 0)  # validated once; reseeded per chunk below
+        self._chunk: tuple[int, np.ndarray] | None = None
+
+    def chunk(self, c: int) -> np.ndarray:
+        """Draws ``c·CHUNK ... (c+1)·CHUNK - 1`` (entries x CHUNK); the last chunk is kept."""
+        if self._chunk is None or self._chunk[0] != c:
+            for k, item in enumerate(self.gens):
+                if item is not None:  # the state of a generator built with this seed
+                    item[0].random = np.random.RandomState(chunk_seed(self.entropy, self.tag, c, k))
+            self._chunk = (c, _draw(self.matrix, self.gens, CHUNK))
+        return self._chunk[1]
+
+    def draws(self, lo: int, hi: int) -> np.ndarray:
+        """Draws ``lo ... hi-1`` (entries x draws)."""
+        out = np.empty((len(self.matrix.amount), hi - lo))
+        t = lo
+        while t < hi:
+            c = t // CHUNK
+            end = min(hi, (c + 1) * CHUNK)
+            out[:, t - lo : end - lo] = self.chunk(c)[:, t - c * CHUNK : end - c * CHUNK]
+            t = end
+        return out
+
+
+def _stream_blocks(matrix, seed, size, wanted, start) -> Iterator[np.ndarray | None]:
+    """bw2calc's streams: every group's generator seeded with ``seed``, drawn in order."""
+    gens = _generators(matrix, seed)
+    if start:
+        _skip(gens, start)
     block = -1
     while True:
         block += 1
         if wanted is not None and not wanted(block):
-            for k, item in enumerate(gens):
-                if item is None:
-                    continue
-                gen, batchable = item
-                if batchable:
-                    gen.random.standard_normal((size, int(gen.positions[_LOGNORMAL])))
-                else:
-                    for _ in range(size):
-                        gen.generate()
+            _skip(gens, size)
             yield None
             continue
-        out = np.repeat(matrix.amount[:, None], size, axis=1)
-        for k, item in enumerate(gens):
-            if item is None:
-                continue
-            gen, batchable = item
-            if batchable and size > 1:
-                out[g[k] : g[k + 1]] = gen.generate(samples=size)
-            else:
-                for t in range(size):
-                    out[g[k] : g[k + 1], t] = gen.generate()
-        yield out
+        yield _draw(matrix, gens, size)
 
 
 def sample(

@@ -3,24 +3,30 @@ the Brightway engine (:mod:`lca`) and product parameters (:mod:`supply_chain.par
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from pcf.context import state
+from pcf.context import State, state
 from pcf.options import (
     DEFAULT_METHOD,
     AmountOpt,
     IterationsOpt,
     JsonOpt,
     MethodOpt,
+    OptionalProductArg,
+    OutFileOpt,
     ParamsOpt,
-    ProductArg,
+    ProductsOpt,
+    SchedulerOpt,
     SeedOpt,
     TopOpt,
+    WorkersOpt,
 )
 
 __all__ = ["footprint", "import_", "methods", "parameters", "products"]
@@ -28,7 +34,7 @@ __all__ = ["footprint", "import_", "methods", "parameters", "products"]
 
 def footprint(
     ctx: typer.Context,
-    product: ProductArg,
+    product: OptionalProductArg = None,
     method: MethodOpt = DEFAULT_METHOD,
     amount: AmountOpt = 1.0,
     top: TopOpt = 10,
@@ -43,9 +49,21 @@ def footprint(
         ),
     ] = None,
     params: ParamsOpt = None,
+    products: ProductsOpt = None,
+    out: OutFileOpt = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The carbon footprint of one product, with its splits and top contributors."""
+    """The carbon footprint of one product, with its splits and top contributors; or of every
+    product of a portfolio file (--products FILE --out FILE), from one factorisation."""
+    if products is not None or product is None:
+        return _portfolio(ctx, product, products, out, method, iterations, seed, scheduler, workers,
+                          as_json)  # fmt: skip
+    if out is not None:
+        raise typer.BadParameter(
+            "writes a portfolio's table: give --products too", param_hint="--out"
+        )
     # heavy: keeps --help fast (every command here imports Brightway, scipy or pandas lazily)
     from lca import workflows
     from lca.files import MAX_ABS
@@ -88,7 +106,10 @@ def footprint(
         res = eng.footprint(product, method, amount=amount, top=top)
         d = res.to_dict()
     if iterations:
-        d["uncertainty"] = workflows.uncertainty(eng, [product], method, iterations, seed)[0]
+        with _draws(scheduler, workers) as (executor, progress):
+            d["uncertainty"] = workflows.uncertainty(
+                eng, [product], method, iterations, seed, executor=executor, progress=progress
+            )[0]
     if as_json:
         st.out(json.dumps(d, ensure_ascii=False, indent=2))
         return
@@ -118,6 +139,10 @@ def footprint(
     for r in res.top_processes:
         t.add_row(r.name, r.location or "", f"{r.value:.6g}", f"{r.share:.1%}")
     con.print(t)
+    from rich.markup import escape
+
+    for flag in res.data_flags:  # what the datasets behind the total do not cover
+        con.print(f"[yellow]data flag[/] ({flag['kind']}): {escape(flag['message'])}")
     if iterations:
         u = d["uncertainty"]
         con.print(
@@ -217,10 +242,11 @@ def methods(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 def products(
     ctx: typer.Context,
-    all_: Annotated[bool, typer.Option("--all", help="Include intermediate activities.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Include intermediate products.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Products in the project (final products of each database unless --all)."""
+    """Products in the project: what `pcf footprint` computes (a database's product nodes
+    where it has them, else its processes; final products of each database unless --all)."""
     from lca import workflows
 
     st = state(ctx)
@@ -274,3 +300,85 @@ def parameters(
     for r in rows:
         t.add_row(r["name"], r["kind"], str(r["default"]), r["unit"], r["description"])
     st.console().print(t)
+
+
+@contextlib.contextmanager
+def _draws(scheduler: str | None, workers: int | None):
+    """``(executor, progress)`` for Monte Carlo draws: a dask cluster (``--scheduler`` /
+    ``$PCF_DASK_SCHEDULER``, or ``--workers`` local processes) or none, and a progress bar on
+    stderr fed by the finished blocks (the cluster's futures as they complete)."""
+    from lca.distributed import cluster
+
+    with cluster(scheduler, workers) as executor, State.progress() as bar:
+        task = bar.add_task("Monte Carlo draws", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield executor, progress
+
+
+def _portfolio(
+    ctx: typer.Context,
+    product: str | None,
+    products: Path | None,
+    out: Path | None,
+    method: str,
+    iterations: int,
+    seed: int,
+    scheduler: str | None,
+    workers: int | None,
+    as_json: bool,
+) -> None:
+    """``pcf footprint --products FILE --out FILE``: one row per product (lca.portfolio)."""
+    if products is None:
+        raise typer.BadParameter("give a product (database|code) or --products FILE")
+    if product is not None:
+        raise typer.BadParameter(
+            f"give a product ({product}) or --products, not both", param_hint="--products"
+        )
+    if out is None:
+        raise typer.BadParameter("--products writes a table: give --out FILE (.csv or .parquet)")
+    for name in ("amount", "top", "set_", "params"):  # single-product options
+        source = ctx.get_parameter_source(name)  # typer's own click: compare by name
+        if source is not None and source.name != "DEFAULT":
+            opt = "--" + name.rstrip("_")
+            raise typer.BadParameter("applies to one product, not to --products", param_hint=opt)
+    from lca.footprint import FootprintEngine
+    from lca.portfolio import check_output, portfolio_footprints, write_table
+
+    st = state(ctx)
+    check_output(out)  # before any work: a wrong suffix or an unwritable folder
+    t0 = time.perf_counter()
+    eng = FootprintEngine(st.open())
+    if iterations:
+        with _draws(scheduler, workers) as (executor, progress):
+            df = portfolio_footprints(
+                eng, products, method, iterations=iterations, seed=seed, executor=executor,
+                progress=progress,
+            )  # fmt: skip
+    else:
+        df = portfolio_footprints(eng, products, method)
+    write_table(df, out)
+    seconds = time.perf_counter() - t0
+    summary = {
+        "products": str(products),
+        "rows": len(df),
+        "out": str(out),
+        "method": df["method"].iloc[0],
+        "unit": df["unit"].iloc[0],
+        "total": float(df["total"].sum()),
+        "iterations": iterations,
+        "seed": seed if iterations else None,
+        "seconds": round(seconds, 3),
+    }
+    if as_json:
+        st.out(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    from rich.markup import escape
+
+    st.console().print(
+        escape(f"{len(df):,} products from {products} -> {out} [{summary['method']}] ")
+        + f"in {seconds:.1f} s; sum of totals {summary['total']:.6g} {escape(summary['unit'])}"
+        + (f"; Monte Carlo {iterations} draws, seed {seed}" if iterations else "")
+    )
