@@ -36,6 +36,7 @@ from pcf.commands import report as report_cmds
 from pcf.commands import scenario as scenario_cmds
 from pcf.commands import suppliers as suppliers_cmds
 from pcf.commands import supply as supply_cmds
+from pcf.commands import users as users_cmds
 from pcf.context import PcfTyper, State, err, interrupted_line
 
 __all__ = ["Terminated", "app", "main"]
@@ -176,6 +177,7 @@ app.add_typer(scenario_cmds.scenario_app, name="scenario")
 app.command("supply-demo")(demo_cmds.supply_demo_cmd)
 app.command("serve")(node_cmds.serve)
 app.add_typer(node_cmds.node_app, name="node")
+app.add_typer(users_cmds.users_app, name="users")
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -80,8 +80,13 @@ def serve(
     token_ttl: Annotated[
         int, typer.Option(min=60, max=86400, help="Access token lifetime, seconds.")
     ] = 3600,
+    portal: Annotated[
+        bool,
+        typer.Option(help="Serve the supplier carbon portal at /app (users: `pcf users add`)."),
+    ] = True,
 ) -> None:
-    """Serve the PACT Data Exchange API (v3.0 at /3, v2.3 at /2) with uvicorn."""
+    """Serve the PACT Data Exchange API (v3.0 at /3, v2.3 at /2) and the supplier carbon
+    portal (/app) with uvicorn."""
     import uvicorn
 
     from pcf.node.api import create_app
@@ -89,13 +94,41 @@ def serve(
     st = state(ctx)
     store = _open(st, db)
     try:
-        app = create_app(store, token_ttl=token_ttl, public_url=public_url, https_only=https_only)
+        web = None
+        if portal:
+            from pcf.portal import create_portal
+
+            web = create_portal(
+                store, _portal_engine(st), public_url=public_url, https_cookies=https_only
+            )
+        app = create_app(
+            store, token_ttl=token_ttl, public_url=public_url, https_only=https_only, portal=web
+        )
         err.print(f"PACT node on http://{host}:{port} (store: {store.url})", highlight=False)
+        if portal:
+            err.print(f"supplier carbon portal on http://{host}:{port}/app/", highlight=False)
         # proxy_headers: behind a reverse proxy on this host, X-Forwarded-Proto/-For are honoured
         # (uvicorn trusts them from 127.0.0.1 only by default).
         uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="warning")
     finally:
         store.close()
+
+
+def _portal_engine(st: State):
+    """The portal's engine loader: the engine's project with the shipped inventories imported
+    (once; :func:`lca.workflows.ensure_inventories` skips files already imported, as ``pcf
+    demo`` does), so the example battery pack rolls up on a fresh data directory."""
+
+    def load():
+        from lca.footprint import FootprintEngine
+        from lca.imports import shipped_inventories
+        from lca.workflows import ensure_inventories
+
+        project = st.open()
+        ensure_inventories(project, shipped_inventories())
+        return FootprintEngine(project)
+
+    return load
 
 
 @clients_app.command("add")

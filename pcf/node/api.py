@@ -96,8 +96,10 @@ class BodyLimit:
     class _TooLarge(Exception):
         pass
 
-    def __init__(self, app, max_body: int):
+    def __init__(self, app, max_body: int, max_upload: int | None = None):
         self.app, self.max_body = app, max_body
+        # the portal (/app) takes users' BOM workbooks and PCF files: a larger, separate limit
+        self.max_upload = max_upload if max_upload is not None else max_body
 
     async def _refuse(self, send) -> None:
         body = json.dumps({"code": "BadRequest", "message": "request body too large"}).encode()
@@ -116,8 +118,9 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.max_upload if scope.get("path", "").startswith("/app/") else self.max_body
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             return await self._refuse(send)
         total = 0
         started = False
@@ -127,7 +130,7 @@ class BodyLimit:
             msg = await receive()
             if msg["type"] == "http.request":
                 total += len(msg.get("body", b""))
-                if total > self.max_body:
+                if total > limit:
                     raise self._TooLarge
             return msg
 
@@ -176,8 +179,10 @@ def create_app(
     public_url: str | None = None,
     https_only: bool = False,
     max_body: int = 1_000_000,
+    max_upload: int = 50_000_000,
     outbound_transport: httpx.AsyncBaseTransport | None = None,
     event_retries: int = 3,
+    portal=None,
 ) -> FastAPI:
     """The API over ``store``.
 
@@ -192,9 +197,13 @@ def create_app(
     https_only
         Refuse every request that did not come over HTTPS (production behind a TLS proxy).
     max_body
-        Largest request body accepted, in bytes.
+        Largest request body accepted by the PACT API, in bytes.
+    max_upload
+        Largest request body accepted by the portal under ``/app`` (file uploads), in bytes.
     outbound_transport
         httpx transport for events we send (tests route them to an in-process app).
+    portal
+        An ASGI app mounted at ``/app`` (the supplier carbon portal, :mod:`pcf.portal`).
     """
     app = FastAPI(
         title="pcf PACT node",
@@ -497,5 +506,8 @@ def create_app(
     async def events_v2(request: Request, background: BackgroundTasks):
         return await events(request, background, "2")
 
-    outer = BodyLimit(app, max_body) if max_body else app
+    if portal is not None:
+        app.mount("/app", portal)
+
+    outer = BodyLimit(app, max_body, max_upload) if max_body else app
     return HttpsOnly(outer) if https_only else outer  # type: ignore[return-value]

@@ -13,6 +13,7 @@ import datetime as dt
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -30,6 +31,12 @@ __all__ = [
     "FootprintKey",
     "IssuedFootprint",
     "Partner",
+    "PortalFile",
+    "PortalProduct",
+    "PortalRequest",
+    "PortalRollup",
+    "PortalSupplier",
+    "PortalUser",
     "Setting",
     "SupplierFootprint",
 ]
@@ -152,3 +159,88 @@ class DataRequest(Base):
     received_at: Mapped[dt.datetime] = mapped_column(DateTime)
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# -- the supplier carbon portal (pcf.portal; revision 0003) ------------------------------------
+class PortalUser(Base):
+    """A person signed in to the portal: ``role`` is viewer, buyer or admin; the password is
+    kept as an argon2id hash (argon2-cffi's PHC string); ``lang`` is ``en`` or ``zh``."""
+
+    __tablename__ = "portal_users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(16))
+    lang: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class PortalProduct(Base):
+    """A product of the portfolio: its BOM file as uploaded (CSV or xlsx bytes, base64 text)."""
+
+    __tablename__ = "portal_products"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    content: Mapped[str] = mapped_column(Text)
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class PortalFile(Base):
+    """A supplier-PCF file attached to a product (PACT JSON or a PCF table), as uploaded."""
+
+    __tablename__ = "portal_files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_products.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(500))
+    content: Mapped[str] = mapped_column(Text)
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class PortalRollup(Base):
+    """A computed roll-up of a product (its figures as JSON), newest last."""
+
+    __tablename__ = "portal_rollups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_products.id", ondelete="CASCADE"), index=True
+    )
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    on_date: Mapped[str] = mapped_column(String(10))
+    result: Mapped[str] = mapped_column(Text)
+
+
+class PortalSupplier(Base):
+    """What the purchasing team records about a supplier: engagement status, contact, node."""
+
+    __tablename__ = "portal_suppliers"
+    name: Mapped[str] = mapped_column(String(500), primary_key=True)
+    engagement: Mapped[str] = mapped_column(String(32))
+    contact: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    events_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class PortalRequest(Base):
+    """A PCF request to a supplier: sent as a PACT RequestCreated event (``data_request_id``
+    links the exchange record) or as a letter; its due date and status."""
+
+    __tablename__ = "portal_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    supplier: Mapped[str] = mapped_column(String(500), index=True)
+    part: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    product_ids: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    event_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    data_request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
