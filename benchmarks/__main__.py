@@ -201,7 +201,9 @@ def main(argv: list[str] | None = None) -> None:
     pkg = importlib.import_module(here)
     for info in pkgutil.iter_modules(pkg.__path__):
         name = info.name.removeprefix("bench_")
-        if info.name.startswith("bench_") and (not wanted or name in wanted):
+        if info.name.startswith("bench_") and (
+            not wanted or name in wanted or name.replace("_", "-") in wanted
+        ):
             try:
                 mod = importlib.import_module(f"{here}.{info.name}")
                 if hasattr(mod, "main"):

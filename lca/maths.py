@@ -144,7 +144,12 @@ def first_tier(
 
 
 def tag_contributions(
-    A: sp.spmatrix, e: np.ndarray, s: np.ndarray, f: np.ndarray, tags: np.ndarray
+    A: sp.spmatrix,
+    e: np.ndarray,
+    s: np.ndarray,
+    f: np.ndarray,
+    tags: np.ndarray,
+    lam_u: np.ndarray | None = None,
 ) -> dict:
     """Score by tag (e.g. life-cycle stage) when only some activities carry a tag.
 
@@ -157,34 +162,48 @@ def tag_contributions(
     The first two sums go to ``tags[j]``; the last term (demand placed directly on untagged
     activities) goes to the key ``None``. Exact, including untagged activities that consume
     tagged ones (``s_U = A_UU⁻¹ (f_U − A_UT s_T)``). The values sum to ``h``.
+
+    ``lam_u`` (``λᵁ`` over the untagged activities, in their order) may be given by a caller
+    with a cheaper way to compute it (for a BOM, the roll-up of the untagged sub-BOM);
+    otherwise ``A_UU`` is factorised here.
     """
     tags = np.asarray(tags, dtype=object)
     tagged = np.array([t not in (None, "") for t in tags], dtype=bool)
     U = np.flatnonzero(~tagged)
     T = np.flatnonzero(tagged)
     A = sp.csr_matrix(A)
-    out: dict = {}
-    lam_u = np.zeros(A.shape[1])
+    lam = np.zeros(A.shape[1])
     if len(U):
-        lam_u[U] = intensities(A[U][:, U], e[U])
-    for j in T:  # direct
-        out[tags[j]] = out.get(tags[j], 0.0) + float(e[j] * s[j])
+        lam[U] = intensities(A[U][:, U], e[U]) if lam_u is None else lam_u
+    values = [e[T] * s[T]]  # direct, then what the untagged activities supply, in that order
+    labels = [tags[T]]
     if len(T) and len(U):
         A_UT = sp.coo_matrix(A[U][:, T])
-        vals = lam_u[U][A_UT.row] * (-A_UT.data) * s[T][A_UT.col]
-        for col, v in zip(A_UT.col, vals):
-            out[tags[T[col]]] = out.get(tags[T[col]], 0.0) + float(v)
+        values.append(lam[U][A_UT.row] * (-A_UT.data) * s[T][A_UT.col])
+        labels.append(tags[T[A_UT.col]])
+    out = group_sum(np.concatenate(values), np.concatenate(labels))
     if len(U) and np.any(f[U] != 0):
-        out[None] = out.get(None, 0.0) + float(lam_u[U] @ f[U])
+        out[None] = out.get(None, 0.0) + float(lam[U] @ f[U])
     return out
 
 
 def group_sum(values: np.ndarray, groups: Iterable[Hashable]) -> dict:
-    """Sum ``values`` by the label in ``groups`` (one label per value)."""
-    out: dict = {}
-    for g, v in zip(groups, np.asarray(values, dtype=np.float64)):
-        out[g] = out.get(g, 0.0) + float(v)
-    return out
+    """Sum ``values`` by the label in ``groups`` (one label per value), labels in order of first
+    appearance; each group's values are added in their order (``np.bincount``), as a loop would.
+
+    >>> group_sum(np.array([1.0, 2.0, 4.0]), ["b", "a", "b"])
+    {'b': 5.0, 'a': 2.0}
+    """
+    import pandas as pd
+
+    values = np.asarray(values, dtype=np.float64)
+    labels = np.empty(len(values), dtype=object)
+    labels[:] = list(groups)
+    if not len(values):
+        return {}
+    codes, uniques = pd.factorize(labels, use_na_sentinel=False)
+    sums = np.bincount(codes, weights=values, minlength=len(uniques))
+    return {g: float(v) for g, v in zip(uniques, sums)}
 
 
 def sensitivity_technosphere(A: sp.spmatrix, s: np.ndarray, lam: np.ndarray) -> sp.csr_matrix:

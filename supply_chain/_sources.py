@@ -2,14 +2,19 @@
 (supplier PCF, Brightway activity, spend-based factor, the BOM itself, direct emissions).
 
 :func:`choose_sources` decides everything that needs no Brightway solve; the parts linked to a
-Brightway activity are left in ``want_bw`` and filled by :func:`link_background` once the
-background intensities are known.
+Brightway activity are left in ``bw_idx``/``bw_keys`` and filled by :func:`link_background`
+once the background intensities are known.
+
+Everything is decided per distinct value, not per part: one look-up and one validity check per
+supplier PCF id, one unit conversion per (part unit, PCF or activity unit) pair, one factor per
+spend sector; the parts then take their values by array indexing. A million-part BOM costs a
+few hash passes (:func:`pandas.factorize`) instead of a million dictionary walks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,116 +28,258 @@ from .pcfs import DQR_FIELDS
 class PartSources:
     """Per part (topological order): the source used, its reference, why a source was skipped,
     the outside value per unit of the part with its primary-data share and DQRs, and the parts
-    waiting for a Brightway value (``{node index: activity key}``)."""
+    waiting for a Brightway value: ``bw_idx[k]`` (node index) linked to ``bw_keys[bw_code[k]]``
+    (an activity key)."""
 
     source: np.ndarray
-    ref: list
-    note: list
+    ref: np.ndarray
+    note: np.ndarray
     ext: np.ndarray
     ext_pds: np.ndarray
     ext_dqr: np.ndarray
-    want_bw: dict
+    bw_idx: np.ndarray
+    bw_code: np.ndarray
+    bw_keys: list
 
     @classmethod
     def empty(cls, n: int) -> PartSources:
         return cls(
-            source=np.array(["missing"] * n, dtype=object),
-            ref=[""] * n,
-            note=[""] * n,
+            source=np.full(n, "missing", dtype=object),
+            ref=np.full(n, "", dtype=object),
+            note=np.full(n, "", dtype=object),
             ext=np.zeros(n),
             ext_pds=np.full(n, np.nan),
             ext_dqr=np.full((n, len(DQR_FIELDS)), np.nan),
-            want_bw={},
+            bw_idx=np.zeros(0, dtype=np.int64),
+            bw_code=np.zeros(0, dtype=np.int64),
+            bw_keys=[],
         )
+
+    @property
+    def want_bw(self) -> dict:
+        """``{node index: activity key}`` of the parts waiting for a Brightway value."""
+        return {
+            int(i): self.bw_keys[c] for i, c in zip(self.bw_idx.tolist(), self.bw_code.tolist())
+        }
+
+
+def _given(col: np.ndarray | None, n: int) -> np.ndarray:
+    """Where an object column holds a value (None and NaN are 'not given')."""
+    if col is None:
+        return np.zeros(n, dtype=bool)
+    if col.dtype.kind == "f":
+        return ~np.isnan(col)
+    import pandas as pd
+
+    return ~pd.isna(col)
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, list]:
+    import pandas as pd
+
+    codes, uniq = pd.factorize(values, use_na_sentinel=False)
+    return codes.astype(np.int64), list(uniq)
+
+
+def _join_at(note: np.ndarray, idx: np.ndarray, text: str) -> None:
+    for i in idx.tolist():
+        note[i] = f"{note[i]}; {text}" if note[i] else text
 
 
 def choose_sources(
     nodes: list,
-    attrs: Mapping,
+    cols: Mapping[str, np.ndarray],
     has_children: np.ndarray,
     pool: Mapping,
     on: dt.date | None,
     have_engine: bool,
     spend_factors: Mapping[str, float] | None,
 ) -> PartSources:
-    """The source of every part except the Brightway ones (left in ``want_bw``)."""
-    s = PartSources.empty(len(nodes))
-    for i, part in enumerate(nodes):
-        a = attrs[part]
-        unit = a.get("unit", "piece")
-        if a.get("pcf") is not None and _from_pcf(s, i, a, unit, f"part {part!r}", pool, on):
-            continue
-        if a.get("activity") is not None:
-            if not have_engine:
-                s.note[i] = _join(s.note[i], "no Brightway project given for the linked activity")
+    """The source of every part except the Brightway ones (left in ``bw_idx``).
+
+    ``cols`` maps node attributes (``unit``, ``pcf``, ``activity``, ``spend_sector``,
+    ``unit_price_usd``, ``direct``) to arrays over ``nodes`` (None / NaN: not given).
+    """
+    n = len(nodes)
+    s = PartSources.empty(n)
+    done = np.zeros(n, dtype=bool)
+    unit = cols.get("unit")
+    if unit is None:
+        unit = np.full(n, "piece", dtype=object)
+    else:
+        unit = np.where(_given(unit, n), unit, "piece").astype(object)
+
+    # 1. supplier PCFs: one look-up and validity check per id, one conversion per unit pair
+    pcf = cols.get("pcf")
+    idx = np.flatnonzero(_given(pcf, n))
+    if len(idx):
+        pcode, pids = _factorize(pcf[idx])
+        ucode, units = _factorize(unit[idx])
+        usable = {}
+        for j, pid in enumerate(pids):
+            p = pool.get(pid)
+            if p is None:
+                why = f"supplier PCF {pid!r} not loaded"
             else:
-                s.want_bw[i] = tuple(a["activity"])
-                continue
-        if a.get("spend_sector") is not None and _from_spend(s, i, a, unit, spend_factors):
-            continue
-        s.source[i] = "bom" if has_children[i] else ("direct" if a.get("direct") else "missing")
+                ok, reason = p.validity(on)
+                why = None if ok else f"supplier PCF {p.id!r} not used: {reason}"
+            if why is None:
+                usable[j] = p
+        bad = np.array([j not in usable for j in range(len(pids))], dtype=bool)
+        for k in np.flatnonzero(bad[pcode]).tolist():  # only the parts whose PCF is not used
+            pid = pids[pcode[k]]
+            p = pool.get(pid)
+            s.note[idx[k]] = (
+                f"supplier PCF {pid!r} not loaded"
+                if p is None
+                else f"supplier PCF {p.id!r} not used: {p.validity(on)[1]}"
+            )
+        pair = pcode * len(units) + ucode
+        upair, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+        inverse = inverse.ravel()
+        value = np.full(len(upair), np.nan)
+        for j, (pr, k) in enumerate(zip(upair.tolist(), first.tolist())):
+            pj, u = divmod(pr, len(units))
+            p = usable.get(pj)
+            if p is not None:
+                where = f"part {nodes[idx[k]]!r} (PCF {p.id})"
+                value[j] = p.value * conversion_factor(units[u], p.unit, where)
+        use = ~bad[pcode]
+        rows, pu, inv = idx[use], pcode[use], inverse[use]
+        if len(rows):
+            ids = np.empty(len(pids), dtype=object)
+            ids[:] = [usable[j].id if j in usable else None for j in range(len(pids))]
+            pds = np.array(
+                [
+                    (usable[j].primary_data_share or 0) if j in usable else np.nan
+                    for j in range(len(pids))
+                ],
+                dtype=np.float64,
+            )
+            dqr = np.array(
+                [
+                    [usable[j].dqr.get(f, np.nan) if j in usable else np.nan for f in DQR_FIELDS]
+                    for j in range(len(pids))
+                ],
+                dtype=np.float64,
+            ).reshape(len(pids), len(DQR_FIELDS))
+            s.ext[rows] = value[inv]
+            s.source[rows], s.ref[rows] = "supplier_pcf", ids[pu]
+            s.ext_pds[rows] = pds[pu]
+            s.ext_dqr[rows] = dqr[pu]
+            done[rows] = True
+
+    # 2. Brightway activities: left for link_background (one solve for all of them)
+    act = cols.get("activity")
+    idx = np.flatnonzero(_given(act, n) & ~done)
+    if len(idx):
+        if not have_engine:
+            _join_at(s.note, idx, "no Brightway project given for the linked activity")
+        else:
+            code, keys = _factorize(np.array([f"{a[0]}|{a[1]}" for a in act[idx]], dtype=object))
+            first = np.unique(code, return_index=True)[1]
+            by_code = {int(code[k]): tuple(act[idx[k]]) for k in first.tolist()}
+            s.bw_idx, s.bw_code = idx, code
+            s.bw_keys = [by_code[c] for c in range(len(keys))]
+            done[idx] = True
+
+    # 3. spend-based factors: one per sector and price
+    sector = cols.get("spend_sector")
+    idx = np.flatnonzero(_given(sector, n) & ~done)
+    if len(idx):
+        if spend_factors is None:
+            _join_at(s.note, idx, "spend-based factor skipped: no USEEIO factors loaded")
+        else:
+            price = cols.get("unit_price_usd")
+            price = np.full(n, np.nan) if price is None else np.asarray(price, dtype=np.float64)
+            price = np.where(unit == "usd", 1.0, price)
+            scode, sectors = _factorize(sector[idx])
+            for j, sec in enumerate(sectors):
+                rows = idx[scode == j]
+                if sec not in spend_factors:
+                    _join_at(s.note, rows, f"spend-based factor skipped: no sector {sec!r}")
+                    continue
+                no_price = np.isnan(price[rows])
+                _join_at(s.note, rows[no_price], "spend-based factor skipped: no unit_price_usd")
+                rows = rows[~no_price]
+                s.source[rows], s.ref[rows] = "spend", str(sec)
+                s.ext[rows] = float(spend_factors[sec]) * price[rows]
+                s.ext_pds[rows] = 0.0
+                done[rows] = True
+
+    # 4./5. the BOM itself, own direct emissions, nothing
+    direct = cols.get("direct")
+    if direct is None:
+        has_direct = np.zeros(n, dtype=bool)
+    else:
+        d = np.asarray(direct, dtype=np.float64)
+        has_direct = ~np.isnan(d) & (d != 0)
+    rest = ~done
+    s.source[rest & has_children] = "bom"
+    s.source[rest & ~has_children & has_direct] = "direct"
     return s
 
 
-def _from_pcf(s: PartSources, i: int, a: Mapping, unit: str, where: str, pool, on) -> bool:
-    """Use the part's supplier PCF if it is loaded and valid on ``on``; else say why not."""
-    p = pool.get(a["pcf"])
-    if p is None:
-        s.note[i] = f"supplier PCF {a['pcf']!r} not loaded"
-        return False
-    ok, why = p.validity(on)
-    if not ok:
-        s.note[i] = f"supplier PCF {p.id!r} not used: {why}"
-        return False
-    s.source[i], s.ref[i] = "supplier_pcf", p.id
-    s.ext[i] = p.value * conversion_factor(unit, p.unit, where + f" (PCF {p.id})")
-    s.ext_pds[i] = p.primary_data_share if p.primary_data_share is not None else 0
-    for k, f in enumerate(DQR_FIELDS):
-        s.ext_dqr[i, k] = p.dqr.get(f, np.nan)
-    return True
+class ArrayLinks(Mapping):
+    """``{node index: (product row, unit factor)}`` held as three arrays (a dict of a million
+    tuples would cost more than the roll-up); built into a dict only when iterated."""
+
+    def __init__(self, idx: np.ndarray, rows: np.ndarray, factors: np.ndarray):
+        self.idx, self.rows, self.factors = idx, rows, factors
+        self._pos: dict | None = None
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.idx.tolist())
+
+    def __getitem__(self, i) -> tuple[int, float]:
+        if self._pos is None:
+            self._pos = {k: p for p, k in enumerate(self.idx.tolist())}
+        p = self._pos[i]
+        return int(self.rows[p]), float(self.factors[p])
+
+    def items(self):
+        return zip(self.idx.tolist(), zip(self.rows.tolist(), self.factors.tolist()))
+
+    def __repr__(self) -> str:
+        return f"ArrayLinks({len(self)} links)"
 
 
-def _from_spend(s: PartSources, i: int, a: Mapping, unit: str, spend_factors) -> bool:
-    """Use the part's spend-based factor if factors, its sector and a price are there."""
-    sector = a["spend_sector"]
-    if spend_factors is None:
-        s.note[i] = _join(s.note[i], "spend-based factor skipped: no USEEIO factors loaded")
-        return False
-    if sector not in spend_factors:
-        s.note[i] = _join(s.note[i], f"spend-based factor skipped: no sector {sector!r}")
-        return False
-    price = 1.0 if unit == "usd" else a.get("unit_price_usd")
-    if price is None:
-        s.note[i] = _join(s.note[i], "spend-based factor skipped: no unit_price_usd")
-        return False
-    s.source[i], s.ref[i] = "spend", str(sector)
-    s.ext[i] = float(spend_factors[sector]) * float(price)
-    s.ext_pds[i] = 0.0
-    return True
-
-
-def link_background(
-    s: PartSources, background, engine, nodes: list, attrs: Mapping
-) -> dict[int, tuple[int, float]]:
-    """Fill the Brightway parts from ``background`` (:class:`~supply_chain.roll_up.Background`);
-    returns ``{node index: (product row, unit factor)}``."""
+def link_background(s: PartSources, background, engine, nodes: list, cols: Mapping) -> ArrayLinks:
+    """Fill the Brightway parts from ``background`` (:class:`~supply_chain.roll_up.Background`,
+    whose ``rows`` maps each activity key to its product row); returns the links
+    ``{node index: (product row, unit factor)}``. One unit conversion per (part unit, activity
+    unit) pair."""
     sysm = background.system
-    links: dict[int, tuple[int, float]] = {}
-    for i, key in s.want_bw.items():
-        node = engine.node(key)
-        row = sysm.product_index[node.id]
-        act_unit = sysm.units[sysm.activity_index[node.id]] or "unit"
-        factor = conversion_factor(
-            attrs[nodes[i]].get("unit", "piece"),
-            act_unit,
-            f"part {nodes[i]!r} linked to {key[0]}|{key[1]}",
-        )
-        s.source[i], s.ref[i] = "brightway", f"{key[0]}|{key[1]}"
-        s.ext[i] = factor * float(background.lam[row])
-        s.ext_pds[i] = 0.0
-        links[i] = (row, factor)
-    return links
-
-
-def _join(a: str, b: str) -> str:
-    return f"{a}; {b}" if a else b
+    idx, code = s.bw_idx, s.bw_code
+    n_keys = len(s.bw_keys)
+    key_row = np.array([background.rows[k] for k in s.bw_keys], dtype=np.int64)
+    key_unit = [sysm.units[background.cols[k]] or "unit" for k in s.bw_keys]
+    unit = cols.get("unit")
+    part_unit = (
+        np.full(len(idx), "piece", dtype=object)
+        if unit is None
+        else np.where(_given(unit[idx], len(idx)), unit[idx], "piece").astype(object)
+    )
+    ucode, units = _factorize(part_unit)
+    # one conversion per (part unit, activity unit); an error names the first part it hits
+    au_code, act_units = _factorize(np.array(key_unit, dtype=object)[code])
+    upair, first, inverse = np.unique(
+        au_code * len(units) + ucode, return_index=True, return_inverse=True
+    )
+    pair_factor = np.empty(len(upair))
+    for j, (pr, k) in enumerate(zip(upair.tolist(), first.tolist())):
+        a, u = divmod(pr, len(units))
+        key = s.bw_keys[code[k]]
+        where = f"part {nodes[idx[k]]!r} linked to {key[0]}|{key[1]}"
+        pair_factor[j] = conversion_factor(units[u], act_units[a], where)
+    factor = pair_factor[inverse.ravel()]
+    refs = np.empty(n_keys, dtype=object)
+    refs[:] = [f"{k[0]}|{k[1]}" for k in s.bw_keys]
+    rows = key_row[code]
+    s.source[idx], s.ref[idx] = "brightway", refs[code]
+    s.ext[idx] = factor * background.lam[rows]
+    s.ext_pds[idx] = 0.0
+    return ArrayLinks(idx, rows, factor)

@@ -57,16 +57,22 @@ UTF-16 or GBK/GB18030 (:func:`lca.files.open_text`).
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import logging
 import math
 import os
 import zipfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 
-from lca.files import open_text, parse_number
+from lca.errors import PCFError
+from lca.files import MAX_ABS, parse_number, read_text
 from lca.footprint import STAGES
 from lca.units import canonical, conversion_factor
 
@@ -347,6 +353,10 @@ def read_bom(path: str | os.PathLike, sheet: str | int = 0, root=None) -> nx.DiG
     ``root`` chooses the product when the file has several root rows (the parts under the
     other roots are left out); a file with several roots and no ``root`` is an error.
 
+    The file is read and checked as arrays (:func:`read_bom_arrays`); the graph is built from
+    them in one go. A large BOM is better rolled up from the arrays: ``rollup(read_bom_arrays(
+    path))`` is what ``pcf bom rollup`` does, and builds no graph.
+
     Raises
     ------
     BOMFormatError, BOMUnitMismatch, UnknownUnit, BOMCycle
@@ -354,36 +364,101 @@ def read_bom(path: str | os.PathLike, sheet: str | int = 0, root=None) -> nx.DiG
     lca.errors.InputFileError
         A CSV in an encoding other than UTF-8, UTF-16 or GBK/GB18030 (names the line).
     """
-    import pandas as pd
+    return read_bom_arrays(path, sheet, root).graph
+
+
+def read_bom_arrays(path: str | os.PathLike, sheet: str | int = 0, root=None) -> BOMArrays:
+    """:func:`read_bom` without the graph: the BOM as :class:`BOMArrays` (same checks, same
+    errors; ``.graph`` builds the ``networkx`` graph when a caller needs one)."""
+    import pyarrow as pa
 
     path = Path(path)
+    cols, n = _read_columns(path, sheet)
+    bom = _bom_from_columns(cols, n, path.name)
+    del cols
+    pa.default_memory_pool().release_unused()  # the file's buffers: back to the system now
+    bom = bom.select_root(root, source=str(path))
+    bom.source = str(path)
+    return bom
+
+
+def _read_columns(path: Path, sheet) -> tuple[dict, int]:
+    """The file's columns as pyarrow string arrays (stripped header names, blanks as ``""``).
+
+    CSV: pyarrow's reader (multi-threaded C++, strings kept in Arrow buffers, not as a million
+    Python objects); a file it refuses (e.g. rows shorter than the header, which pandas pads)
+    is read again with pandas, as before. Excel: pandas.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
     if not path.exists():
         raise BOMFormatError(str(path), "(file)", None, "does not exist")
     excel = path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
-    text = None if excel else open_text(path)  # InputFileError for an unknown encoding
+    text = None if excel else read_text(path)  # InputFileError for an unknown encoding
+    df = None
+    if not excel:
+        table = _arrow_csv(text)
+        if table is not None:
+            if table.num_columns == 0:
+                raise BOMFormatError(str(path), "(file)", None, "empty file: no header, no rows")
+            names = [str(c).strip() for c in table.column_names]
+            cols = {}
+            for name, col in zip(names, table.columns):
+                cols.setdefault(name, col.combine_chunks())
+            return _checked_columns(path, cols, table.num_rows)
     try:
         if excel:
             df = pd.read_excel(path, sheet_name=sheet, dtype=str)
         else:
-            df = pd.read_csv(text, dtype=str, keep_default_na=False, comment=None)
+            df = pd.read_csv(io.StringIO(text, newline=""), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise BOMFormatError(str(path), "(file)", None, "empty file: no header, no rows") from None
     except (ValueError, KeyError, OSError, zipfile.BadZipFile, pd.errors.ParserError) as exc:
         why = f"cannot be read as a {'spreadsheet' if excel else 'CSV'}"
         raise BOMFormatError(str(path), "(file)", None, f"{why} ({exc})") from None
-    df.columns = [str(c).strip() for c in df.columns]
-    if "part" not in df.columns:
+    cols = {}
+    for c in df.columns:
+        vals = ["" if _blank(v) else str(v) for v in df[c].tolist()]
+        cols.setdefault(str(c).strip(), pa.array(vals, type=pa.string()))
+    return _checked_columns(path, cols, len(df))
+
+
+def _arrow_csv(text: str):
+    """``text`` as a pyarrow table of strings, or None if pyarrow's reader refuses it."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if not text.strip():
+        return pa.table({})
+    first = text.split("\n", 1)[0].rstrip("\r")
+    try:
+        names = next(csv.reader(io.StringIO(first, newline="")))
+    except (StopIteration, csv.Error):
+        return None
+    if not first.strip() or len(set(names)) != len(names):
+        return None  # leading blank lines, repeated column names: pandas' way, as before
+    try:
+        return pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+
+
+def _checked_columns(path: Path, cols: dict, n: int) -> tuple[dict, int]:
+    if "part" not in cols:
         raise BOMFormatError(str(path), "part", None, "required column is missing")
-    if df.empty:
+    if n == 0:
         raise BOMFormatError(str(path), "(file)", None, "no rows (only a header): no product")
-    records = []
-    for i, rec in enumerate(df.to_dict("records"), start=2):
-        rec["_where"] = f"{path.name}, row {i}"
-        records.append(rec)
-    G = bom_from_records(records, source=path.name)
-    G = select_root(G, root, source=str(path))
-    G.graph["source"] = str(path)
-    return G
+    return cols, n
 
 
 def select_root(G: nx.DiGraph, root=None, source: str = "BOM") -> nx.DiGraph:
@@ -448,3 +523,626 @@ def check_acyclic(G: nx.DiGraph, where: str = "") -> None:
 def roots(G: nx.DiGraph) -> list:
     """The products of ``G``: ``G.graph["roots"]`` or, if unset, the nodes with no parent."""
     return list(G.graph.get("roots") or [n for n, d in G.in_degree() if d == 0])
+
+
+# -- BOMs as arrays ------------------------------------------------------------------------------
+#: Node attributes held as numbers (NaN: not given); the others are objects (None: not given).
+NUMERIC_NODE_FIELDS = ("direct", "unit_price_usd")
+
+
+@dataclass(eq=False)
+class BOMArrays:
+    """A BOM held as arrays: what :func:`read_bom_arrays` reads and :func:`supply_chain.rollup`
+    rolls up without a graph (a million rows in a few hundred MB instead of several GB).
+
+    ``parts`` (object array) are the part ids in node order; ``node`` maps each node attribute
+    of the module doc (``unit``, ``name``, ..., ``pcf``, ``activity`` as a ``(database, code)``
+    tuple) to an array over ``parts`` (None, or NaN for :data:`NUMERIC_NODE_FIELDS`, where not
+    given); other keys (``dqr``, ``direct_primary_share``, ``sigma``, set from Python) may be
+    there too. Edge ``k`` is ``parent[k] -> child[k]`` (indices into ``parts``) and ``edge``
+    maps ``quantity``, ``unit``, ``loss``, ``yield``, ``q``, ``sigma`` (NaN: not given) and
+    ``comment`` (None: not given) to arrays over the edges. ``graph`` is the same BOM as a
+    ``networkx.DiGraph`` (built on first use, then kept).
+    """
+
+    parts: np.ndarray
+    node: dict
+    parent: np.ndarray
+    child: np.ndarray
+    edge: dict
+    roots: list
+    root_rows: dict = field(default_factory=dict)
+    source: str = "BOM"
+    _graph: nx.DiGraph | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The BOM as a ``networkx.DiGraph`` (node and edge attributes as :func:`add_part`
+        sets them; ``graph["roots"]``, ``["root_rows"]``, ``["source"]``)."""
+        if self._graph is None:
+            self._graph = self.to_networkx()
+        return self._graph
+
+    def to_networkx(self) -> nx.DiGraph:
+        G = nx.DiGraph(roots=list(self.roots), root_rows=dict(self.root_rows), source=self.source)
+        keys = list(self.node)
+        cols = [self.node[k].tolist() for k in keys]
+        numeric = [k in NUMERIC_NODE_FIELDS for k in keys]
+
+        def attrs(vals):
+            return {
+                k: v
+                for k, v, num in zip(keys, vals, numeric)
+                if v is not None and not (num and math.isnan(v))
+            }
+
+        G.add_nodes_from(zip(self.parts.tolist(), map(attrs, zip(*cols))))
+        e = self.edge
+        sig = e.get("sigma")
+        com = e.get("comment")
+        base = ("quantity", "unit", "loss", "yield", "q")
+        ecols = [e[k].tolist() for k in base]
+        labels = self.parts
+        for k, (u, v) in enumerate(zip(labels[self.parent].tolist(), labels[self.child].tolist())):
+            d = dict(zip(base, (c[k] for c in ecols)))
+            if sig is not None and sig[k] == sig[k]:
+                d["sigma"] = float(sig[k])
+            if com is not None and com[k] is not None:
+                d["comment"] = com[k]
+            G.add_edge(u, v, **d)
+        return G
+
+    @classmethod
+    def from_graph(cls, G: nx.DiGraph) -> BOMArrays:
+        """The arrays of a BOM graph (:func:`new_bom`, :func:`add_part`, :func:`read_bom`)."""
+        parts = np.empty(G.number_of_nodes(), dtype=object)
+        parts[:] = list(G.nodes)
+        data = [d for _, d in G.nodes(data=True)]
+        keys = dict.fromkeys(k for d in data for k in d)
+        node = {}
+        for k in keys:
+            if k in NUMERIC_NODE_FIELDS:
+                node[k] = np.array([_num_or_nan(d.get(k)) for d in data], dtype=np.float64)
+            else:
+                col = np.empty(len(data), dtype=object)
+                col[:] = [d.get(k) for d in data]
+                node[k] = col
+        idx = {p: i for i, p in enumerate(parts.tolist())}
+        m = G.number_of_edges()
+        parent = np.fromiter((idx[u] for u, _ in G.edges), dtype=np.int64, count=m)
+        child = np.fromiter((idx[v] for _, v in G.edges), dtype=np.int64, count=m)
+        edata = [d for *_, d in G.edges(data=True)]
+        edge = {
+            "q": np.array([d.get("q", d.get("quantity", 0.0)) for d in edata], dtype=np.float64),
+            "sigma": np.array([_num_or_nan(d.get("sigma")) for d in edata], dtype=np.float64),
+        }
+        return cls(
+            parts,
+            node,
+            parent,
+            child,
+            edge,
+            roots(G),
+            dict(G.graph.get("root_rows") or {}),
+            G.graph.get("source", "BOM"),
+            G,
+        )
+
+    def select_root(self, root=None, source: str = "BOM") -> BOMArrays:
+        """As :func:`select_root`: this BOM with one product ``root`` and the parts under it."""
+        rs, rows = self.roots, self.root_rows
+        shown = ", ".join(f"{r!r}" + (f" ({_row_of(rows[r])})" if r in rows else "") for r in rs)
+        if root is None:
+            if len(rs) <= 1:
+                return self
+            raise BOMFormatError(
+                source,
+                "parent",
+                None,
+                f"{len(rs)} roots (rows with an empty parent): {shown}; a roll-up is of one "
+                "product, choose one (--root PART) or give the others a parent",
+            )
+        if root not in rs:
+            raise BOMFormatError(source, "root", root, f"is not a root of the BOM; roots: {shown}")
+        if len(rs) == 1:
+            return self
+        import scipy.sparse as sp
+        from scipy.sparse.csgraph import breadth_first_order
+
+        n = len(self.parts)
+        r = int(np.flatnonzero(self.parts == root)[0])
+        adj = sp.csr_matrix(
+            (np.ones(len(self.parent), dtype=np.int8), (self.parent, self.child)), shape=(n, n)
+        )
+        keep = np.zeros(n, dtype=bool)
+        keep[breadth_first_order(adj, r, directed=True, return_predecessors=False)] = True
+        new = np.cumsum(keep) - 1
+        ek = keep[self.parent] & keep[self.child]
+        log.info("%s: rolling up root %r; left out: %s", source, root, [x for x in rs if x != root])
+        return BOMArrays(
+            self.parts[keep],
+            {k: v[keep] for k, v in self.node.items()},
+            new[self.parent[ek]],
+            new[self.child[ek]],
+            {k: v[ek] for k, v in self.edge.items()},
+            [root],
+            {root: rows.get(root)},
+            self.source,
+        )
+
+
+def _num_or_nan(v) -> float:
+    return np.nan if v is None else float(v)
+
+
+class _Located:
+    """The first error of a file, by row: each check offers ``(row position, rank, raise)``
+    for its first failing row; the error raised is that of the earliest row (at equal rows,
+    the check that came first row by row before: :func:`bom_from_records`' order)."""
+
+    def __init__(self):
+        self.found: list = []
+        self.key = None  # row -> processing time, once known (else the row itself)
+
+    def offer(self, pos: int, rank: int, fail) -> None:
+        t = int(pos) if self.key is None else int(self.key[pos])
+        self.found.append((t, rank, fail))
+
+    def raise_first(self) -> None:
+        if self.found:
+            _pos, _rank, fail = min(self.found, key=lambda t: t[:2])
+            self.found = []
+            fail()
+
+
+def _raise(exc):
+    def fail():
+        raise exc
+
+    return fail
+
+
+def _stripped(col):
+    import pyarrow.compute as pc
+
+    return pc.utf8_trim_whitespace(col)
+
+
+def _numbers(col, blank, name: str, where, *, lo=None, rank: int, found: _Located):
+    """The column as floats (NaN where blank) and the first bad cell offered to ``found``
+    (parse_number's rules and message; pyarrow's cast where it agrees with Python's float)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(col)
+    out = np.full(n, np.nan)
+    given = ~blank
+    if not given.any():
+        return out
+    pos = np.flatnonzero(given)
+    cells = col.filter(pa.array(given))
+    try:
+        vals = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
+        ok = np.ones(len(vals), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        vals, ok = _python_floats(cells.to_pylist())
+    bad = ~ok | ~np.isfinite(vals) | (np.abs(vals) > MAX_ABS)
+    if lo is not None:
+        with np.errstate(invalid="ignore"):
+            bad |= vals < lo
+    out[pos] = vals
+    if bad.any():
+        k = int(np.argmax(bad))
+        raw = cells[k].as_py()
+        i = int(pos[k])
+
+        def fail():
+            raise BOMFormatError(where(i), name, raw, _why(raw, lo))
+
+        found.offer(i, rank, fail)
+    return out
+
+
+def _python_floats(cells: list) -> tuple[np.ndarray, np.ndarray]:
+    """``float()`` of each cell (what :func:`lca.files.parse_number` uses), NaN where not."""
+    vals = np.empty(len(cells))
+    ok = np.ones(len(cells), dtype=bool)
+    for k, c in enumerate(cells):
+        try:
+            vals[k] = float(c)
+        except (TypeError, ValueError):
+            vals[k], ok[k] = np.nan, False
+    return vals, ok
+
+
+def _why(raw, lo) -> str:
+    try:
+        parse_number(raw, lo=lo)
+    except ValueError as exc:
+        return str(exc)
+    return "not a number"  # pragma: no cover - the cell failed the same test above
+
+
+def _codes(col):
+    """``(codes, values)``: dictionary encoding (first-appearance order) as numpy and a list."""
+    enc = col.dictionary_encode()
+    return (
+        enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        enc.dictionary.to_pylist(),
+    )
+
+
+def _bom_from_columns(cols: dict, n: int, source: str) -> BOMArrays:
+    """The checks and the maths of :func:`bom_from_records` on whole columns.
+
+    Row ``i`` (0-based) of the columns is file row ``i + 2``; every error names the file, the
+    row and the field, as the row-by-row reader did.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def where(i: int) -> str:
+        return f"{source}, row {int(i) + 2}"
+
+    found = _Located()
+    for k in list(cols):  # stripped in place: the caller's raw columns are not kept alive
+        cols[k] = _stripped(cols[k])
+    strip = cols
+    blank = {k: (pc.utf8_length(v).to_numpy(zero_copy_only=False) == 0) for k, v in strip.items()}
+    # -- unknown columns, an empty part (rank 0/1 within a row) ------------------------------
+    unknown = sorted(k for k in strip if k not in COLUMNS)
+    for k in unknown:
+        if (~blank[k]).any():
+            i = int(np.argmax(~blank[k]))
+            found.offer(
+                i,
+                0,
+                _raise(
+                    BOMFormatError(
+                        where(i), k, None, "unknown column; expected " + ", ".join(COLUMNS)
+                    )
+                ),
+            )
+    if blank["part"].any():
+        i = int(np.argmax(blank["part"]))
+        found.offer(i, 1, _raise(BOMFormatError(where(i), "part", None, "empty")))
+    found.raise_first()
+
+    def col(k):
+        return strip.get(k)
+
+    def is_blank(k):
+        return blank[k] if k in blank else np.ones(n, dtype=bool)
+
+    # -- parts and parents ---------------------------------------------------------------------
+    pcode, plabels = _codes(strip["part"])
+    is_root = is_blank("parent")
+    root_pos = np.flatnonzero(is_root)
+    if not len(root_pos):
+        raise BOMFormatError(source, "parent", None, "no root row (a row with an empty parent)")
+    rc = pcode[root_pos]
+    dup_root = np.ones(len(root_pos), dtype=bool)
+    dup_root[np.unique(rc, return_index=True)[1]] = False
+    if dup_root.any():
+        i = int(root_pos[np.argmax(dup_root)])
+        raise BOMFormatError(where(i), "part", plabels[pcode[i]], "root listed twice")
+    line = np.flatnonzero(~is_root)
+    if "parent" in strip:
+        par = pc.index_in(strip["parent"], value_set=pa.array(plabels, type=pa.string()))
+        par = par.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    else:
+        par = np.full(n, -1, dtype=np.int64)
+    orphan = line[par[line] < 0]
+    if len(orphan):
+        i = int(orphan[0])
+        raise BOMFormatError(
+            where(i), "parent", col("parent")[i].as_py(), "is not a part of any row"
+        )
+
+    # node order: as the row-by-row reader created the parts (roots, then pass by pass)
+    m = len(plabels)
+    time, tpart = _processing_times(pcode, par, line, root_pos, n, m)
+    order = np.argsort(tpart, kind="stable")
+    rank = np.empty(m, dtype=np.int64)
+    rank[order] = np.arange(m)
+    node_of = rank[pcode]  # node index of each row's part
+    parts = np.empty(m, dtype=object)
+    parts[:] = [plabels[j] for j in order.tolist()]
+    found.key = time  # errors in the order the row-by-row reader met them
+    # -- per-row checks ------------------------------------------------------------------------
+    # ranks follow bom_from_records' order within a row: quantity/unit empty, quantity,
+    # zero, loss, yield, unit name, node attributes, conflicts, repeated line, units, sigma
+    lr = np.zeros(n, dtype=bool)
+    lr[line] = True
+    for r_, k in ((2, "quantity"), (3, "unit")):
+        miss = lr & is_blank(k)
+        if miss.any():
+            i = int(np.argmax(miss))
+            found.offer(i, r_, _raise(BOMFormatError(where(i), k, None, "empty")))
+    qty_given = lr & ~is_blank("quantity")
+
+    def num(k, rank_, lo, mask):
+        if k not in strip:
+            return np.full(n, np.nan)
+        return _numbers(strip[k], ~mask | blank[k], k, where, lo=lo, rank=rank_, found=found)
+
+    qty = num("quantity", 4, 0.0, qty_given)
+    zero = qty_given & (qty == 0.0)
+    if zero.any():
+        i = int(np.argmax(zero))
+        found.offer(
+            i,
+            5,
+            _raise(
+                BOMFormatError(
+                    where(i),
+                    "quantity",
+                    col("quantity")[i].as_py(),
+                    "is zero: a part used in zero quantity adds nothing to its parent; leave "
+                    "the row out (or remove the part) if it is not used",
+                )
+            ),
+        )
+    loss = num("loss", 6, 0.0, lr)
+    loss = np.where(np.isnan(loss), 0.0, loss)
+    yld = num("yield", 7, 0.0, lr)
+    yld = np.where(np.isnan(yld), 1.0, yld)
+    big = lr & (loss >= 1.0)
+    if big.any():
+        i = int(np.argmax(big))
+        found.offer(
+            i, 8, _raise(BOMFormatError(where(i), "loss", float(loss[i]), "must be below 1"))
+        )
+    off = lr & ~((yld > 0.0) & (yld <= 1.0))
+    if off.any():
+        i = int(np.argmax(off))
+        found.offer(
+            i, 9, _raise(BOMFormatError(where(i), "yield", float(yld[i]), "must be in (0, 1]"))
+        )
+    # units: each distinct name checked once
+    if "unit" in strip:
+        ucode, unames = _codes(strip["unit"])
+    else:
+        ucode, unames = np.zeros(n, dtype=np.int64), [""]
+    ucode = np.where(is_blank("unit"), -1, ucode)
+    canon, bad_unit = [], np.zeros(len(unames) + 1, dtype=bool)
+    for j, u in enumerate(unames):
+        try:
+            canon.append(canonical(u) if u else None)
+        except PCFError:
+            canon.append(None)
+            bad_unit[j] = True
+    canon.append(canonical("piece"))  # code -1: a root row without a unit
+    bad = bad_unit[ucode] & (lr | is_root)
+    if bad.any():
+        i = int(np.argmax(bad))
+
+        def fail_unit(i=i):
+            canonical(unames[ucode[i]], where(i))
+
+        found.offer(i, 3 if is_root[i] else 10, fail_unit)
+    canon_arr = np.empty(len(canon), dtype=object)
+    canon_arr[:] = canon
+    row_unit = canon_arr[ucode]  # None for a line without one (already an error)
+    # -- node attributes -----------------------------------------------------------------------
+    node = {}
+    unit_of = np.empty(m, dtype=object)
+    # the part's unit: that of the row that created it (its root row, else its first line
+    # in the row-by-row reader's order)
+    src_row = np.minimum(tpart[order] % (n + 1), n - 1)
+    unit_of[:] = row_unit[src_row]
+    node["unit"] = unit_of
+    for r_, (k, attr) in enumerate(NODE_FIELDS.items()):
+        if k not in strip:
+            continue
+        node[attr] = _node_column(
+            strip[k], blank[k], k, attr, node_of, m, where, found, 11 + r_, parts, time
+        )
+    # -- edges ---------------------------------------------------------------------------------
+    # in the graph's order: by parent node, each parent's lines as they were added
+    line = line[np.lexsort((time[line], rank[par[line]]))]
+    parent = rank[par[line]]
+    child = node_of[line]
+    key_e = parent * m + child
+    _u, first_e = np.unique(key_e, return_index=True)  # stable: the first added is kept
+    dup = np.ones(len(line), dtype=bool)
+    dup[first_e] = False
+    if dup.any():
+        k = int(np.argmax(dup))
+        i = int(line[k])
+        found.offer(
+            i,
+            30,
+            _raise(
+                BOMFormatError(
+                    where(i), "part", parts[child[k]], f"listed twice under {parts[parent[k]]!r}"
+                )
+            ),
+        )
+    # unit conversions: once per (line unit, part unit) pair
+    ucode_p = np.where(ucode < 0, len(unames), ucode)  # a unit name per row (-1: 'piece')
+    part_ucode = ucode_p[src_row]
+    K = len(unames) + 1
+    pair = ucode_p[line] * K + part_ucode[child]
+    factor = np.ones(len(line))
+    upair, firstk = np.unique(pair, return_index=True)
+    for pr, k in zip(upair.tolist(), firstk.tolist()):
+        a, b = canon_arr[pr // K], canon_arr[pr % K]
+        if a is None or b is None or a == b:
+            continue
+        try:
+            f = conversion_factor(a, b)
+        except PCFError:
+            i = int(line[k])
+            raw = unames[ucode[i]]
+
+            def fail_conv(i=i, raw=raw, b=b):
+                conversion_factor(raw, b, where(i))
+
+            found.offer(i, 31, fail_conv)
+            continue
+        factor[pair == pr] = f
+    eu = row_unit[line]
+    sigma = num("sigma", 32, 0.0, lr)
+    found.raise_first()
+    ql, ll, yl = qty[line], loss[line], yld[line]
+    edge = {
+        "quantity": ql,
+        "unit": eu,
+        "loss": ll,
+        "yield": yl,
+        "q": ql * factor / ((1.0 - ll) * yl),
+        "sigma": sigma[line],
+    }
+    if "comment" in strip:
+        com = strip["comment"].take(pa.array(line)).to_numpy(zero_copy_only=False)
+        com = com.astype(object)
+        com[com == ""] = None
+        edge["comment"] = com
+    roots_ = [plabels[pcode[i]] for i in root_pos.tolist()]
+    bom = BOMArrays(
+        parts,
+        node,
+        parent,
+        child,
+        edge,
+        roots_,
+        {r: where(i) for r, i in zip(roots_, root_pos.tolist())},
+        source,
+    )
+    _check_acyclic_arrays(bom, source)
+    return bom
+
+
+def _processing_times(pcode, par, line, root_pos, n: int, m: int):
+    """When the row-by-row reader (:func:`bom_from_records`) added each row and created each
+    part: roots first in row order, then passes over the lines in row order, a line being
+    added once its parent exists (``pass x (n + 1) + row``). Computed level by level of the
+    BOM (all parents of a part are on earlier levels), not pass by pass. Lines never added (a
+    cycle) get a time after all others."""
+    from .bom_math import bom_levels
+
+    big = np.iinfo(np.int64).max // 4
+    time = np.full(n, big, dtype=np.int64)
+    time[root_pos] = root_pos
+    tpart = np.full(m, big, dtype=np.int64)
+    tpart[pcode[root_pos]] = root_pos
+    try:
+        level = bom_levels(par[line], pcode[line], m)
+    except BOMCycle:  # reported once the rows are checked; row order meanwhile
+        time[line] = line
+        np.minimum.at(tpart, pcode[line], line)
+        return time, tpart
+    lv = level[pcode[line]]
+    by = np.argsort(lv, kind="stable")
+    bounds = np.searchsorted(lv[by], np.arange(1, int(lv.max(initial=0)) + 2))
+    step = n + 1
+    for a, b in itertools.pairwise(bounds):
+        rows = line[by[a:b]]
+        if not len(rows):
+            continue
+        tp = tpart[par[rows]]
+        ppass, prow = tp // step, tp % step
+        k = np.where(ppass == 0, 1, np.where(prow < rows, ppass, ppass + 1))
+        t = k * step + rows
+        time[rows] = t
+        np.minimum.at(tpart, pcode[rows], t)
+    return time, tpart
+
+
+def _node_column(col, blank, k: str, attr: str, node_of, m, where, found, rank_: int, parts, time):
+    """One node attribute over the parts: cleaned as :func:`_set_node` does, each part's value
+    from its first row that gives one; a later row giving another value is an error there."""
+    n = len(col)
+    given = ~blank
+    pos = np.flatnonzero(given)
+    if k in NUMERIC_NODE_FIELDS:
+        vals = _numbers(
+            col, blank, k, where, lo=0.0 if k == "unit_price_usd" else None, rank=rank_,
+            found=found,
+        )  # fmt: skip
+        vcode = np.where(given, vals, np.nan)
+        shown = vals
+        out = np.full(m, np.nan)
+    else:
+        codes, uniq = _codes(col)
+        clean = []
+        bad = np.zeros(len(uniq) + 1, dtype=bool)
+        for j, v in enumerate(uniq):
+            if not v:
+                clean.append(None)
+            elif attr == "activity":
+                try:
+                    clean.append(_activity_key(v, ""))
+                except BOMFormatError:
+                    clean.append(None)
+                    bad[j] = True
+            elif attr == "stage" and v not in STAGES:
+                clean.append(None)
+                bad[j] = True
+            else:
+                clean.append(v)
+        badrow = given & bad[codes]
+        if badrow.any():
+            i = int(np.argmax(badrow))
+            v = uniq[codes[i]]
+            why = (
+                "expected 'database|code'"
+                if attr == "activity"
+                else f"expected one of {', '.join(STAGES)}"
+            )
+            found.offer(i, rank_, _raise(BOMFormatError(where(i), attr, v, why)))
+        # equal cleaned values share a code (e.g. 'db | x' and 'db|x')
+        canon: dict = {}
+        ccode = np.array([canon.setdefault(c, len(canon)) for c in clean], dtype=np.int64)
+        vcode = np.where(given, ccode[codes], -1).astype(np.float64)
+        carr = np.empty(len(clean), dtype=object)
+        carr[:] = clean
+        shown = carr[codes]
+        out = np.empty(m, dtype=object)
+    if not len(pos):
+        return out
+    # each part's first given value (in processing order); conflicts with it
+    pos = pos[np.argsort(time[pos], kind="stable")]
+    nodes_g = node_of[pos]
+    first = np.full(m, n, dtype=np.int64)
+    seen = np.unique(nodes_g, return_index=True)
+    first[seen[0]] = pos[seen[1]]
+    ref = vcode[first[nodes_g]]
+    conflict = vcode[pos] != ref
+    if conflict.any():
+        kk = int(np.argmax(conflict))
+        i = int(pos[kk])
+        j = int(first[nodes_g[kk]])
+        found.offer(
+            i,
+            rank_ + 10,
+            _raise(
+                BOMFormatError(
+                    where(i),
+                    attr,
+                    _plain(shown[i]),
+                    f"part {parts[nodes_g[kk]]!r} already has {_plain(shown[j])!r}",
+                )
+            ),
+        )
+    has = first < n
+    out[has] = shown[first[has]]
+    return out
+
+
+def _plain(v):
+    return float(v) if isinstance(v, np.floating) else v
+
+
+def _check_acyclic_arrays(bom: BOMArrays, source: str) -> None:
+    """:func:`check_acyclic` on the edge arrays (vectorised Kahn; the cycle named by part)."""
+    from .bom_math import bom_levels
+
+    try:
+        bom_levels(bom.parent, bom.child, len(bom.parts))
+    except BOMCycle as exc:
+        raise BOMCycle([bom.parts[i] for i in exc.cycle], source) from None

@@ -172,7 +172,11 @@ def rollup_vector(Q: sp.spmatrix, d: np.ndarray) -> np.ndarray:
 
 
 def supply_vector(Q: sp.spmatrix, f: np.ndarray) -> np.ndarray:
-    """Amount of every node needed for demand ``f``: ``m = (I − Qᵀ)⁻¹ f`` (lower triangular).
+    """Amount of every node needed for demand ``f``: ``m = (I − Qᵀ)⁻¹ f``.
+
+    ``m = f + Qᵀ m`` is the roll-up of the reversed BOM (components pointing at the parents
+    that use them), so this is :func:`rollup_csr` on ``Qᵀ``: nodes in any order, one sweep by
+    level, no triangular solve over the whole matrix.
 
     >>> Q = sp.csr_matrix([[0, 2.0, 0], [0, 0, 3.0], [0, 0, 0]])
     >>> supply_vector(Q, np.array([1.0, 0, 0])).tolist()
@@ -181,9 +185,7 @@ def supply_vector(Q: sp.spmatrix, f: np.ndarray) -> np.ndarray:
     Qt = sp.csr_matrix(sp.csr_matrix(Q).T)
     if Qt.nnz == 0:
         return np.array(f, dtype=np.float64)
-    M = sp.csr_matrix((-Qt.data, Qt.indices, Qt.indptr), shape=Qt.shape)
-    M.sort_indices()
-    return spsolve_triangular(M, np.asarray(f, dtype=np.float64), lower=True, unit_diagonal=True)
+    return rollup_csr(Qt, f)
 
 
 def rollup_csr(Q: sp.csr_matrix, d: np.ndarray, max_passes: int = 5000) -> np.ndarray:

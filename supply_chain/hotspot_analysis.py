@@ -32,7 +32,7 @@ from lca import maths
 from lca.files import jsonable, write_files_atomically
 from lca.footprint import UNASSIGNED
 
-from .bom_math import supply_vector
+from .bom_math import rollup_csr, supply_vector
 from .errors import UnknownPart
 from .paths import bom_paths
 from .roll_up import RollupResult
@@ -131,7 +131,13 @@ def contributions(result: RollupResult, part=None, by: str = "node", top: int = 
         stages = np.array(
             [s if isinstance(s, str) and s else None for s in tab["stage"]], dtype=object
         )
-        raw = maths.tag_contributions(bom_technosphere(result), result.own, m, f, stages)
+        # λᵁ = e_U (I − Qᵀ)_UU⁻¹ is the roll-up of the untagged sub-BOM: no factorisation
+        U = np.flatnonzero(np.array([t is None for t in stages], dtype=bool))
+        Q = sp.csr_matrix(result.Q)
+        lam_u = rollup_csr(Q[U][:, U], np.asarray(result.own, dtype=np.float64)[U])
+        raw = maths.tag_contributions(
+            bom_technosphere(result), result.own, m, f, stages, lam_u=lam_u
+        )
         g = {(k if k is not None else UNASSIGNED): v for k, v in raw.items()}
         return _table(list(g), list(g.values()), total, top)
     raise ValueError(f"unknown breakdown {by!r}; expected one of {', '.join(BREAKDOWNS)}")

@@ -56,8 +56,8 @@ from lca.errors import UnknownProduct
 from lca.units import conversion_factor
 
 from ._sources import PartSources, choose_sources, link_background
-from .bom import roots, select_root
-from .bom_math import rollup_vector, topological_order
+from .bom import BOMArrays
+from .bom_math import rollup_csr, topological_order
 from .errors import BOMCycle, MissingFootprint, UnknownPart
 from .paths import path_exchange
 from .pcf_selection import pcf_index
@@ -78,11 +78,18 @@ class Background:
     method: tuple
     e: np.ndarray  # characterised direct emissions per activity (c B)
     exchanged: dict = field(default_factory=dict)  # product row -> value used (path exchange)
+    rows: dict = field(default_factory=dict)  # activity key -> product row of system.A
+    cols: dict = field(default_factory=dict)  # activity key -> activity column of system.A
 
 
 @dataclass
 class RollupResult:
     """A rolled-up BOM. ``table`` has one row per part (index: part id), in topological order.
+
+    ``bom`` is the BOM rolled up (:class:`~supply_chain.bom.BOMArrays`); ``graph`` the same as
+    a ``networkx.DiGraph`` (the graph given to :func:`rollup`, or built from the arrays when
+    first asked for). ``links`` maps the index of each part linked to a Brightway activity to
+    ``(product row, unit factor)``.
 
     Columns of ``table``: ``name``, ``unit``, ``source`` (one of :data:`SOURCES`), ``source_ref``
     (PCF id, ``database|code``, sector), ``direct`` (own direct emissions per unit), ``own``
@@ -92,7 +99,7 @@ class RollupResult:
     ``country``, ``stage``, ``note`` (why a source was skipped).
     """
 
-    graph: nx.DiGraph
+    bom: BOMArrays
     method: tuple | None
     unit: str
     nodes: list
@@ -104,7 +111,11 @@ class RollupResult:
     missing: dict = field(default_factory=dict)
     shadowed: list = field(default_factory=list)
     background: Background | None = None
-    links: dict = field(default_factory=dict)  # node index -> (product row, factor)
+    links: Mapping = field(default_factory=dict)  # node index -> (product row, factor)
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        return self.bom.graph
 
     def footprint(self, part=None) -> float:
         """Footprint of one unit of ``part`` (default: the BOM's first root)."""
@@ -116,8 +127,7 @@ class RollupResult:
     @property
     def root(self):
         """The BOM's product; a BOM with several roots is an error (never the first guessed)."""
-        G = select_root(self.graph, source=self.graph.graph.get("source", "BOM"))
-        return roots(G)[0]
+        return self.bom.select_root(source=self.bom.source).roots[0]
 
     @property
     def total(self) -> float:
@@ -155,11 +165,20 @@ def background_intensities(
     float or a :class:`~supply_chain.pcfs.SupplierPCF`, converted to the activity's unit); those
     cradle-to-gate values replace the background's inside this study only, and the change
     reaches every activity that uses them (:func:`supply_chain.paths.path_exchange`).
+
+    The keys are found in bulk: one node per database is looked up (for the system), the rest
+    in the system's own key list (one dict), not one database query per key.
+
+    Raises
+    ------
+    lca.errors.UnknownProduct
+        A key that is not an activity of the project.
     """
     method = methods.resolve(method)
-    nodes = [engine.node(tuple(k)) for k in keys]
-    ex_nodes = {tuple(k): engine.node(tuple(k)) for k in (exchange or {})}
-    sysm = engine.system_for(nodes + list(ex_nodes.values()))
+    keys = [tuple(k) for k in keys]
+    ex_keys = [tuple(k) for k in (exchange or {})]
+    wanted = list(dict.fromkeys(keys + ex_keys))
+    sysm, rows, cols = _system_of(engine, wanted)
     # as FootprintEngine.intensities (λ = c B A⁻¹), keeping e = c B for path analysis
     e = maths.direct_intensities(engine.characterization(sysm, method), sysm.B)
     lam = maths.intensities(sysm.fact, e)  # e is kept for the path analysis
@@ -167,19 +186,48 @@ def background_intensities(
     if exchange:
         repl = {}
         for k, v in exchange.items():
-            node = ex_nodes[tuple(k)]
-            row = sysm.product_index[node.id]
-            unit = sysm.units[sysm.activity_index[node.id]] or "unit"
+            k = tuple(k)
+            row = rows[k]
+            unit = sysm.units[cols[k]] or "unit"
             if isinstance(v, SupplierPCF):
                 v = v.value * conversion_factor(unit, v.unit, f"path exchange {k!r}")
             repl[row] = float(v)
         lam = path_exchange(sysm.fact, sysm.A.diagonal(), lam, repl)
         exchanged = repl
-    return Background(sysm, lam, method, e, exchanged)
+    return Background(sysm, lam, method, e, exchanged, rows, cols)
+
+
+def _system_of(engine, keys: list) -> tuple[object, dict, dict]:
+    """The system holding ``keys`` and ``{key: product row}``, ``{key: activity column}``.
+
+    One bw2data node per database (what :meth:`~lca.footprint.FootprintEngine.system_for`
+    needs); every key is then found in the system's key list. A key missing there is looked up
+    alone, for the error :meth:`~lca.footprint.FootprintEngine.node` gives (unknown database or
+    code, an elementary flow given as a product).
+    """
+    from lca._system import check_product
+
+    if not keys:
+        return engine.system_for([]), {}, {}
+    first = {}
+    for k in keys:
+        first.setdefault(k[0], k)
+    sysm = engine.system_for([engine.node(k) for k in first.values()])
+    col_of = {tuple(k): j for j, k in enumerate(sysm.keys)}
+    rows, cols = {}, {}
+    for k in keys:
+        j = col_of.get(k)
+        if j is None:
+            node = engine.node(k)  # UnknownProduct if it does not exist
+            check_product(engine.project, node)  # ... or if it is an elementary flow
+            raise UnknownProduct(k, "not an activity of the system of its database")
+        nid = int(sysm.activity_ids[j])
+        rows[k], cols[k] = sysm.product_index[nid], sysm.activity_index[nid]
+    return sysm, rows, cols
 
 
 def rollup(
-    G: nx.DiGraph,
+    G: nx.DiGraph | BOMArrays,
     engine=None,
     method=None,
     *,
@@ -194,7 +242,9 @@ def rollup(
     Parameters
     ----------
     G
-        A BOM (:mod:`supply_chain.bom`).
+        A BOM: a graph (:mod:`supply_chain.bom`) or its arrays
+        (:func:`~supply_chain.bom.read_bom_arrays`, what ``pcf bom rollup`` passes: no graph
+        is built then).
     engine
         A :class:`lca.footprint.FootprintEngine`, for parts linked to Brightway activities.
     method
@@ -235,31 +285,46 @@ def rollup(
     """
     import pandas as pd
 
+    bom = G if isinstance(G, BOMArrays) else BOMArrays.from_graph(G)
     method = methods.resolve(method) if (engine is not None or method is not None) else None
-    nodes, index, has_children = _topological(G)
-    attrs = dict(G.nodes(data=True))  # plain dict lookups: NodeView indexing is slow
+    order, pos, has_children = _topological(bom)
+    labels = bom.parts[order]
+    nodes = labels.tolist()
+    index = dict(zip(nodes, range(len(nodes))))
+    cols = {k: v[order] for k, v in bom.node.items()}
     src = choose_sources(
-        nodes, attrs, has_children, pcf_index(pcfs), on, engine is not None, spend_factors
+        nodes, cols, has_children, pcf_index(pcfs), on, engine is not None, spend_factors
     )
     background = None
-    links: dict[int, tuple[int, float]] = {}
-    if src.want_bw:
-        background = _background(G, engine, nodes, src.want_bw, method, exchange)
-        links = link_background(src, background, engine, nodes, attrs)
+    links: Mapping = {}
+    if len(src.bw_keys):
+        background = _background(bom, engine, nodes, src, method, exchange)
+        links = link_background(src, background, engine, nodes, cols)
     missing = _missing(nodes, src, strict)
 
     # -- matrix and own values ---------------------------------------------------------------
-    Q, shadowed = _rolled_edges(G, index, src.source)
-    direct = np.array([float(attrs[p].get("direct", 0.0) or 0.0) for p in nodes])
+    Q, shadowed = _rolled_edges(bom, pos, labels, src.source)
+    direct = cols["direct"] if "direct" in cols else np.zeros(len(nodes))
+    direct = np.nan_to_num(np.asarray(direct, dtype=np.float64), nan=0.0)
     own = direct + src.ext
-    x, pds, dqr, coverage = _solve(Q, nodes, attrs, direct, own, src)
+    x, pds, dqr, coverage = _solve(Q, cols, direct, own, src)
 
-    attr = lambda k: [attrs[p].get(k) for p in nodes]
+    n = len(nodes)
+
+    def attr(k):
+        return cols[k] if k in cols else np.full(n, None, dtype=object)
+
+    name = attr("name").copy()
+    no_name = np.flatnonzero(pd.isna(name))
+    fill = labels[no_name]
+    if pd.api.types.infer_dtype(fill, skipna=False) != "string":
+        fill = np.array([str(p) for p in fill.tolist()], dtype=object)
+    name[no_name] = fill
     table = pd.DataFrame(
         {
-            "name": [attrs[p].get("name", str(p)) for p in nodes],
+            "name": name,
             "unit": attr("unit"),
-            "source": list(src.source),
+            "source": src.source,
             "source_ref": src.ref,
             "direct": direct,
             "own": own,
@@ -272,39 +337,40 @@ def rollup(
             "stage": attr("stage"),
             "note": src.note,
         },
-        index=pd.Index(nodes, name="part"),
+        index=pd.Index(labels, name="part"),
     )
     unit = (engine.method_unit(method) if engine is not None and method else "") or "kg CO2e"
     return RollupResult(
-        G, method, unit, nodes, index, Q, own, x, table, missing, shadowed, background, links
+        bom, method, unit, nodes, index, Q, own, x, table, missing, shadowed, background, links
     )
 
 
-def _topological(G: nx.DiGraph) -> tuple[list, dict, np.ndarray]:
-    """The parts in topological order, their index, and which of them have components."""
-    nodes_in = list(G.nodes)
-    idx0 = {n: i for i, n in enumerate(nodes_in)}
-    parent = np.fromiter((idx0[u] for u, _ in G.edges), dtype=np.int64, count=G.number_of_edges())
-    child = np.fromiter((idx0[v] for _, v in G.edges), dtype=np.int64, count=G.number_of_edges())
+def _topological(bom: BOMArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The topological order of the parts (parents first), each part's position in it, and
+    which positions have components."""
+    n = len(bom.parts)
     try:
-        order = topological_order(parent, child, len(nodes_in))
+        order = topological_order(bom.parent, bom.child, n)
     except BOMCycle as exc:
-        raise BOMCycle([nodes_in[i] for i in exc.cycle]) from None
-    nodes = [nodes_in[i] for i in order]
-    has_children = np.zeros(len(nodes), dtype=bool)
-    has_children[np.argsort(order)[parent]] = True  # a parent has components
-    return nodes, {n: i for i, n in enumerate(nodes)}, has_children
+        raise BOMCycle([bom.parts[i] for i in exc.cycle]) from None
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n)
+    has_children = np.zeros(n, dtype=bool)
+    has_children[pos[bom.parent]] = True  # a parent has components
+    return order, pos, has_children
 
 
-def _background(G, engine, nodes, want_bw, method, exchange) -> Background:
+def _background(bom: BOMArrays, engine, nodes, src: PartSources, method, exchange) -> Background:
     """:func:`background_intensities` of the linked activities; an unknown one names its part."""
     try:
-        return background_intensities(engine, set(want_bw.values()), method, exchange)
+        return background_intensities(engine, src.bw_keys, method, exchange)
     except UnknownProduct as exc:
-        bad = [nodes[i] for i, k in want_bw.items() if k == exc.key] or list(want_bw)
-        src = G.graph.get("source")
+        code = {k: c for c, k in enumerate(src.bw_keys)}.get(tuple(exc.key) if exc.key else None)
+        hit = np.flatnonzero(src.bw_code == code) if code is not None else []
+        bad = nodes[src.bw_idx[hit[0]]] if len(hit) else nodes[src.bw_idx[0]]
+        where = bom.source if bom.source != "BOM" else None
         raise UnknownProduct(
-            exc.key, f"linked from BOM part {bad[0]!r}" + (f" in {src}" if src else "")
+            exc.key, f"linked from BOM part {bad!r}" + (f" in {where}" if where else "")
         ) from None
 
 
@@ -325,49 +391,53 @@ def _missing(nodes: list, src: PartSources, strict: bool) -> dict:
     return missing
 
 
-def _rolled_edges(G: nx.DiGraph, index: dict, source: np.ndarray) -> tuple[sp.csr_matrix, list]:
+def _rolled_edges(bom: BOMArrays, pos, labels, source: np.ndarray) -> tuple[sp.csr_matrix, list]:
     """``Q`` without the edges inside parts with an outside source (returned as ``shadowed``)."""
-    n = len(index)
+    n = len(labels)
     external = np.isin(source, ("supplier_pcf", "brightway", "spend"))
-    rows, cols, vals, shadowed = [], [], [], []
-    for u, v, e in G.edges(data=True):
-        iu, iv = index[u], index[v]
-        if external[iu]:
-            shadowed.append((u, v))
-            continue
-        rows.append(iu)
-        cols.append(iv)
-        vals.append(e.get("q", e.get("quantity", 0.0)))
+    rows, cols = pos[bom.parent], pos[bom.child]
+    inside = external[rows]
+    shadowed = list(zip(labels[rows[inside]].tolist(), labels[cols[inside]].tolist()))
     if shadowed:
         log.info(
             "%d BOM edge(s) inside parts with a supplier/background footprint are not "
             "counted again",
             len(shadowed),
         )
-    Q = sp.csr_matrix((np.asarray(vals, dtype=np.float64), (rows, cols)), shape=(n, n))
+    keep = ~inside
+    q = np.asarray(bom.edge["q"], dtype=np.float64)
+    Q = sp.csr_matrix((q[keep], (rows[keep], cols[keep])), shape=(n, n))
     return Q, shadowed
 
 
-def _solve(Q, nodes: list, attrs: Mapping, direct, own, src: PartSources):
-    """``x``, the primary-data share, the DQRs and their coverage: one triangular solve."""
-    n = len(nodes)
+def _solve(Q, cols: Mapping, direct, own, src: PartSources):
+    """``x``, the primary-data share, the DQRs and their coverage: one roll-up, several
+    right-hand sides (:func:`~supply_chain.bom_math.rollup_csr`)."""
+    n = len(own)
     ext, ext_dqr = src.ext, src.ext_dqr
-    direct_pds = np.array([float(attrs[p].get("direct_primary_share", 100.0)) for p in nodes])
+    share = cols.get("direct_primary_share")
+    direct_pds = (
+        np.full(n, 100.0)
+        if share is None
+        else np.array([100.0 if v is None else float(v) for v in share.tolist()])
+    )
     # right-hand sides: d, d*pds, and for each DQR d*known*dqr and d*known
     pds_d = np.where(np.isnan(src.ext_pds), 0.0, src.ext_pds) * ext + direct_pds * direct
     direct_dqr = np.full((n, len(DQR_FIELDS)), np.nan)
-    for i, p in enumerate(nodes):
-        if dq := attrs[p].get("dqr"):
+    if (dq_col := cols.get("dqr")) is not None:
+        for i in np.flatnonzero([bool(v) for v in dq_col.tolist()]).tolist():
+            dq = dq_col[i]
             direct_dqr[i] = np.array([dq.get(f, np.nan) for f in DQR_FIELDS], dtype=np.float64)
-    rhs = [own, pds_d]
+    rhs = np.empty((n, 2 + 2 * len(DQR_FIELDS)))  # one block: no list of columns to stack
+    rhs[:, 0], rhs[:, 1] = own, pds_d
     for k in range(len(DQR_FIELDS)):
         known_e, known_d = ~np.isnan(ext_dqr[:, k]), ~np.isnan(direct_dqr[:, k])
-        rhs.append(
-            np.where(known_e, ext * np.nan_to_num(ext_dqr[:, k]), 0.0)
-            + np.where(known_d, direct * np.nan_to_num(direct_dqr[:, k]), 0.0)
+        rhs[:, 2 + 2 * k] = np.where(known_e, ext * np.nan_to_num(ext_dqr[:, k]), 0.0) + np.where(
+            known_d, direct * np.nan_to_num(direct_dqr[:, k]), 0.0
         )
-        rhs.append(np.where(known_e, ext, 0.0) + np.where(known_d, direct, 0.0))
-    X = rollup_vector(Q, np.column_stack(rhs))
+        rhs[:, 3 + 2 * k] = np.where(known_e, ext, 0.0) + np.where(known_d, direct, 0.0)
+    X = rollup_csr(Q, rhs)
+    del rhs
     x = X[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         pds = np.where(x != 0, X[:, 1] / x, np.nan)

@@ -35,6 +35,9 @@ PcfRuleOpt = Annotated[
     ),
 ]
 
+#: Parts listed on the terminal; a larger BOM shows the largest footprints (all: ``--out``).
+SHOWN_PARTS = 50
+
 bom_app = PcfTyper(
     help="Bills of materials: roll-up with supplier PCFs, hotspots.", no_args_is_help=True
 )
@@ -82,12 +85,13 @@ def rollup_cmd(
 ) -> None:
     """Roll a BOM up: each part from a supplier PCF, else its Brightway activity, else spend."""
     from lca.footprint import FootprintEngine
-    from supply_chain import hotspots, read_bom, rollup, useeio_spend_factors, write_hotspots
+    from supply_chain import hotspots, rollup, useeio_spend_factors, write_hotspots
+    from supply_chain.bom import read_bom_arrays
 
     st = state(ctx)
     with st.progress() as progress:
         task = progress.add_task("Reading the BOM", total=None)
-        G = read_bom(path, root=root)
+        G = read_bom_arrays(path, root=root)  # arrays: a million rows need no graph
         pcfs = supplier_pcfs(pcf or [], pcf_rule)
         spend = useeio_spend_factors(useeio) if useeio else None
         progress.update(task, description="Rolling up")
@@ -109,11 +113,21 @@ def rollup_cmd(
         f"per {summary['per']}; sources {summary['sources']}; primary data "
         f"{summary['primary_data_share'] or 0:.1f} %"
     )
-    t = Table(title="parts")
+    tab = result.table
+    title = "parts"
+    if len(tab) > SHOWN_PARTS:  # the largest footprints per unit; every part with --out
+        tab = tab.iloc[tab["footprint"].abs().to_numpy().argsort(kind="stable")[::-1][:SHOWN_PARTS]]
+        title = (
+            f"parts: the {SHOWN_PARTS} of {len(result.table):,} with the largest footprint per "
+            "unit" + ("" if files else " (--out DIR writes every part)")
+        )
+    t = Table(title=title)
     for c in ("part", "source", "footprint", "unit"):
         t.add_column(c, justify="right" if c == "footprint" else "left")
-    for part, row in result.table.iterrows():
-        t.add_row(str(part), str(row["source"]), f"{row['footprint']:.6g}", str(row["unit"]))
+    for part, src, fp, unit in zip(
+        tab.index.tolist(), tab["source"].tolist(), tab["footprint"].tolist(), tab["unit"].tolist()
+    ):
+        t.add_row(str(part), str(src), f"{fp:.6g}", str(unit))
     con.print(t)
     for kind, df in hotspots(result, top=top).items():
         t = Table(title=f"hotspots by {kind}")

@@ -1,0 +1,288 @@
+"""BENCH bom-e2e: ``pcf bom rollup`` of a 1,000,000-row BOM CSV, end to end, against the time
+pandas takes to read the same file.
+
+Here ``ratio = ours / baseline`` and LOWER is better (the line says so): the target is that the
+whole user path costs at most 4 reads of the file with ``pandas.read_csv``.
+
+The BOM (generated once into ``benchmarks/.cache``, seeded): 1,000,000 rows, one root row and
+999,999 BOM lines over ~910,000 parts; part ``j`` is a component of a random earlier part (a
+tree of depth ~15, as :mod:`benchmarks.bench_bom`) plus extra lines for shared components, part
+ids shuffled; every part is counted in kg, and 10 % of the shared-component lines state
+their quantity in grams. Leaves take their footprint from one of the 20,000 activities of the synthetic
+background (:mod:`benchmarks.synthetic`, the system the other benches use, written with its
+method into a Brightway directory of the engine's own layout in ``benchmarks/.cache``), from a
+supplier PCF (a 2,000-row PCF table passed with ``--pcf``), or from own direct emissions;
+suppliers and countries are set so the hotspot tables have something to group.
+
+``ours``: ``pcf --data-dir DIR bom rollup BOM.csv --pcf PCFS.csv --method synthetic|... --json``
+invoked in-process (Typer's ``CliRunner``, as the tests do) on a warm project (imports done, the
+background system built once before timing, as a second ``pcf`` call in a session finds it
+cached on disk). ``baseline``: ``pandas.read_csv`` of the same file, in the same run. The root's
+footprint is checked against the array kernel :func:`supply_chain.bom_math.rollup_csr` fed with
+the generator's own arrays (relative difference printed; must be <= 1e-9). Peak RSS is the
+process's (``resource.getrusage``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+TARGET = 4
+ROWS = 1_000_000
+N_PCFS = 2000
+SEED = 13
+CACHE = Path(__file__).resolve().parent / ".cache"
+COUNTRIES = ("CN", "DE", "US", "JP", "KR", "VN", "IN", "MX", "PL", "FR")
+
+
+def make_arrays(rows: int = ROWS, seed: int = SEED, n_activities: int = 20_000) -> dict:
+    """The BOM as arrays: ``rows - 1`` lines ``parent -> child`` over parts ``0..n-1`` (0 is
+    the root), quantities per line and each part's source."""
+    rng = np.random.default_rng(seed)
+    lines = rows - 1
+    n = int(lines / 1.1)
+    child = np.arange(1, n)
+    parent = (rng.random(n - 1) * child).astype(np.int64)
+    extra = lines - (n - 1)
+    ec = rng.integers(1, n, 2 * extra)
+    ep = (rng.random(2 * extra) * ec).astype(np.int64)
+    tree = set(zip(parent.tolist(), child.tolist()))
+    seen, ep2, ec2 = set(), [], []
+    for a, b in zip(ep.tolist(), ec.tolist()):
+        if (a, b) not in tree and (a, b) not in seen:
+            seen.add((a, b))
+            ep2.append(a)
+            ec2.append(b)
+            if len(ep2) == extra:
+                break
+    p = np.r_[parent, np.array(ep2, dtype=np.int64)]
+    c = np.r_[child, np.array(ec2, dtype=np.int64)]
+    tree_line = np.r_[np.ones(n - 1, dtype=bool), np.zeros(len(ep2), dtype=bool)]
+    order = np.argsort(c, kind="stable")  # rows ordered by component: parents come first
+    p, c, tree_line = p[order], c[order], tree_line[order]
+    qty = np.round(rng.uniform(0.05, 1.0, len(p)), 6)
+    # every part is counted in kg (its first line, the tree line, says kg); 10 % of the other
+    # lines state the quantity in g
+    grams = (rng.random(len(p)) < 0.1) & ~tree_line
+    loss = np.where(rng.random(len(p)) < 0.2, np.round(rng.uniform(0, 0.2, len(p)), 3), 0.0)
+    leaf = np.ones(n, dtype=bool)
+    leaf[p] = False
+    kind = rng.random(n)  # leaves: < 0.6 Brightway, < 0.8 supplier PCF, else direct
+    act = rng.integers(0, n_activities, n)
+    pcf = rng.integers(0, N_PCFS, n)
+    direct = np.round(rng.uniform(0.0, 2.0, n), 4)
+    has_direct = (~leaf & (rng.random(n) < 0.1)) | (leaf & (kind >= 0.8))
+    return {
+        "n": n,
+        "labels": rng.permutation(n),
+        "parent": p,
+        "child": c,
+        "qty": qty,
+        "grams": grams,
+        "loss": loss,
+        "leaf": leaf,
+        "kind": kind,
+        "act": act,
+        "pcf": pcf,
+        "direct": np.where(has_direct, direct, 0.0),
+        "has_direct": has_direct,
+        "supplier": rng.integers(0, 500, n),
+        "country": rng.integers(0, len(COUNTRIES), n),
+        "pcf_values": np.round(rng.uniform(0.5, 20.0, N_PCFS), 3),
+    }
+
+
+def write_files(arrs: dict, directory: Path, rows: int = ROWS) -> tuple[Path, Path]:
+    """The BOM CSV and the PCF table (written once; kept in the cache)."""
+    import pandas as pd
+
+    directory.mkdir(parents=True, exist_ok=True)
+    bom, pcfs = directory / f"bom-{rows}-{SEED}.csv", directory / f"pcfs-{N_PCFS}-{rows}-{SEED}.csv"
+    if not pcfs.exists():
+        pd.DataFrame(
+            {
+                "id": [f"pcf-{k:04d}" for k in range(N_PCFS)],
+                "value": arrs["pcf_values"],
+                "unit": "kilogram",
+                "product": [f"bench product {k}" for k in range(N_PCFS)],
+                "company": [f"supplier-{k % 500}" for k in range(N_PCFS)],
+                "primary_data_share": 50,
+                "status": "Active",
+            }
+        ).to_csv(pcfs, index=False)
+    if bom.exists():
+        return bom, pcfs
+    n, lab = arrs["n"], arrs["labels"]
+    part_id = np.array([f"P{k:07d}" for k in lab.tolist()], dtype=object)
+    leaf, kind = arrs["leaf"], arrs["kind"]
+    activity = np.where(
+        leaf & (kind < 0.6), [f"synthetic|a{a:06d}" for a in arrs["act"].tolist()], ""
+    )
+    pcf_id = np.where(leaf & (kind >= 0.6) & (kind < 0.8),
+                      [f"pcf-{k:04d}" for k in arrs["pcf"].tolist()], "")  # fmt: skip
+    direct = np.where(arrs["has_direct"], arrs["direct"].astype(str), "")
+    supplier = np.array([f"supplier-{k}" for k in arrs["supplier"].tolist()], dtype=object)
+    country = np.array(COUNTRIES, dtype=object)[arrs["country"]]
+    p, c = arrs["parent"], arrs["child"]
+    qty = np.where(arrs["grams"], arrs["qty"] * 1000, arrs["qty"])
+    df = pd.DataFrame(
+        {
+            "part": np.r_[part_id[:1], part_id[c]],
+            "parent": np.r_[[""], part_id[p]],
+            "quantity": np.r_[[""], [f"{v:.10g}" for v in qty.tolist()]],
+            "unit": np.r_[["piece"], np.where(arrs["grams"], "g", "kg")],
+            "loss": np.r_[[""], np.where(arrs["loss"] > 0, arrs["loss"].astype(str), "")],
+            "supplier": np.r_[supplier[:1], supplier[c]],
+            "country": np.r_[country[:1], country[c]],
+            "activity": np.r_[activity[:1], activity[c]],
+            "pcf_id": np.r_[pcf_id[:1], pcf_id[c]],
+            "direct": np.r_[direct[:1], direct[c]],
+        }
+    )
+    tmp = bom.with_suffix(".tmp")
+    df.to_csv(tmp, index=False)
+    os.replace(tmp, bom)
+    del n
+    return bom, pcfs
+
+
+def project_dir(system) -> Path:
+    """A Brightway directory of the engine's layout (project ``pcf``: biosphere and climate
+    methods, as ``pcf`` creates it) holding the synthetic background and its method; built on
+    first use (~1 min), then reused."""
+    from lca.project import open_project
+
+    from .synthetic import write_brightway
+
+    directory = CACHE / "bom-e2e" / f"bw-{system.spec.key()}"
+    proj = open_project(directory)
+    marker = directory / "complete-synthetic"
+    if not marker.exists() or "synthetic" not in proj.bd.databases:
+        if "synthetic" in proj.bd.databases:
+            del proj.bd.databases["synthetic"]
+        write_brightway(system, "synthetic")
+        marker.write_text(system.spec.key())
+    return directory
+
+
+def _run_pcf(args: list[str]) -> tuple[float, float, dict]:
+    """``pcf ARGS`` in-process (CliRunner): seconds, this process's peak RSS (GiB), the JSON."""
+    from typer.testing import CliRunner
+
+    from pcf.app import app
+
+    t = time.perf_counter()
+    r = CliRunner().invoke(app, args)
+    dt = time.perf_counter() - t
+    if r.exit_code != 0:
+        raise RuntimeError(f"pcf {' '.join(args)} failed ({r.exit_code}): {r.stderr}")
+    return dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, json.loads(r.stdout)
+
+
+def _ours(args: list[str], warm: list[str], conn) -> None:
+    """In a fresh (forked) process, so its peak RSS is the command's alone: one warm-up call
+    on a 3-line BOM (imports, as in a session), then the timed call."""
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            _run_pcf(warm)
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+            conn.send((*_run_pcf(args), before))
+    except Exception as exc:  # noqa: BLE001 - reported by the parent
+        conn.send(exc)
+    finally:
+        conn.close()
+
+
+def _reference_total(arrs: dict, system) -> float:
+    """The root's footprint from the generator's arrays, in kilograms throughout, with the
+    background intensities from the synthetic arrays (``λ = c B A⁻¹``, scipy's solver) and the
+    roll-up kernel :func:`supply_chain.bom_math.rollup_csr`: nothing of the user path."""
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import spsolve
+
+    from supply_chain.bom_math import rollup_csr
+
+    n = arrs["n"]
+    c = np.asarray(system.cf, dtype=np.float32).astype(np.float64)  # as bw2calc stores them
+    e = c @ system.B
+    lam = spsolve(sp.csc_matrix(system.A.T), e)
+    p, ch = arrs["parent"], arrs["child"]
+    leaf, kind = arrs["leaf"], arrs["kind"]
+    d = np.where(arrs["has_direct"], arrs["direct"], 0.0)  # per kg of the part
+    bw = leaf & (kind < 0.6)
+    d[bw] = lam[arrs["act"][bw]]
+    pc = leaf & (kind >= 0.6) & (kind < 0.8)
+    d[pc] = arrs["pcf_values"][arrs["pcf"][pc]]
+    Q = sp.csr_matrix((arrs["qty"] / (1.0 - arrs["loss"]), (p, ch)), shape=(n, n))
+    return float(rollup_csr(Q, d)[0])
+
+
+def main(rows: int = ROWS) -> dict:
+    import multiprocessing as mp
+
+    import pandas as pd
+
+    from .synthetic import METHOD, generate
+
+    system = generate()
+    directory = project_dir(system)
+    arrs = make_arrays(rows)
+    bom, pcfs = write_files(arrs, CACHE / "bom-e2e", rows)
+    small = CACHE / "bom-e2e" / "warm-up.csv"
+    small.write_text("part,parent,quantity,unit,pcf_id\nP,,,piece,\nA,P,2,kg,pcf-0000\n")
+    method = "|".join(METHOD)
+    base = ["--data-dir", str(directory), "bom", "rollup"]
+    tail = ["--pcf", str(pcfs), "--method", method, "--json"]
+    recv, send = mp.get_context("fork").Pipe(duplex=False)
+    child = mp.get_context("fork").Process(
+        target=_ours, args=([*base, str(bom), *tail], [*base, str(small), *tail], send)
+    )
+    child.start()
+    got = recv.recv()
+    child.join()
+    if isinstance(got, Exception):
+        raise got
+    ours, rss, summary, rss_before = got
+    baseline = []
+    for _ in range(3):
+        t = time.perf_counter()
+        pd.read_csv(bom)
+        baseline.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    pd.read_csv(bom, dtype=str, keep_default_na=False)
+    as_text = time.perf_counter() - t
+    base_t = min(baseline)
+    ref = _reference_total(arrs, system)
+    err = abs(summary["footprint"] - ref) / abs(ref)
+    if err > 1e-9:
+        raise AssertionError(f"bom-e2e: root footprint {summary['footprint']} != {ref} ({err})")
+    load = os.getloadavg()[0]
+    print(
+        f"bom-e2e: {rows:,} rows ({bom.stat().st_size / 2**20:.0f} MiB), sources "
+        f"{summary['sources']}; root footprint {summary['footprint']:.6g} {summary['unit']}, "
+        f"relative difference to the kernel on the generator's arrays {err:.1e}"
+    )
+    print(
+        f"bom-e2e: peak RSS of the pcf process {rss:.2f} GiB (after the warm-up call "
+        f"{rss_before:.2f} GiB); pandas.read_csv {base_t:.3f} s (all columns as text, as the "
+        f"old reader did: {as_text:.3f} s); load average {load:.1f} on {os.cpu_count()} CPUs"
+    )
+    print("bom-e2e: ratio = ours / baseline here: LOWER is better (target: at most 4)")
+    print(
+        f"BENCH bom-e2e: ours={ours:.3f} baseline={base_t:.3f} ratio={ours / base_t:.1f} "
+        f"target={TARGET}",
+        flush=True,
+    )
+    return {"ours": ours, "baseline": base_t, "ratio": ours / base_t, "target": TARGET, "rss": rss}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,297 @@
+"""The array reader (:func:`supply_chain.bom.read_bom_arrays`, behind ``read_bom`` and ``pcf bom
+rollup``) against the row-by-row reference :func:`supply_chain.bom.bom_from_records`, which
+builds the graph one :func:`~supply_chain.bom.add_part` at a time: the same graph, the same
+error (file, row, field, message) for every kind of bad cell, the same roll-up.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from typer.testing import CliRunner
+
+from lca.errors import PCFError
+from supply_chain import SupplierPCF, recursive_rollup, rollup
+from supply_chain.bom import BOMArrays, bom_from_records, read_bom, read_bom_arrays
+from supply_chain.bom_math import supply_vector
+
+HEADER = [
+    "part",
+    "parent",
+    "quantity",
+    "unit",
+    "loss",
+    "yield",
+    "name",
+    "supplier",
+    "country",
+    "stage",
+    "activity",
+    "pcf_id",
+    "spend_sector",
+    "unit_price_usd",
+    "direct",
+    "sigma",
+    "comment",
+]
+UNITS = {"kg": ("kg", "g", "tonne"), "piece": ("piece",), "kWh": ("kWh", "MJ")}
+
+
+def random_rows(n: int = 120, seed: int = 1) -> list[dict]:
+    """A random BOM in file rows, parents before components (one pass of the row-by-row
+    reader, so its node order is the file's): shared parts, mixed units of one dimension,
+    loss, yield, sources, attributes repeated on a part's later rows, padded cells."""
+    rng = np.random.default_rng(seed)
+    dims = list(UNITS)
+    dim = [dims[rng.integers(3)] for _ in range(n)]
+    rows = [{"part": " P0 ", "unit": "piece", "name": "product", "country": "CN"}]
+    for j in range(1, n):
+        for k, p in enumerate({int(rng.integers(j)), int(rng.integers(j))}):
+            if k and rng.random() < 0.6:
+                continue
+            r = {
+                "part": f"P{j}",
+                "parent": f"P{p} " if rng.random() < 0.2 else f"P{p}",
+                "quantity": repr(round(float(rng.uniform(0.01, 3)), 6)),
+                "unit": str(rng.choice(UNITS[dim[j]])),
+                "supplier": f"S{j % 7}",
+            }
+            if rng.random() < 0.3:
+                r["loss"] = str(round(float(rng.uniform(0, 0.3)), 3))
+            if rng.random() < 0.2:
+                r["yield"] = str(round(float(rng.uniform(0.7, 1)), 3))
+            if rng.random() < 0.2:
+                r["sigma"] = "0.1"
+            if rng.random() < 0.2:
+                r["comment"] = f"line {j}, from a datasheet"
+            if not k:  # a part's first row carries its attributes
+                u = rng.random()
+                if u < 0.2 and dim[j] == "kg":
+                    r["pcf_id"] = f"pcf-{j % 5}"
+                elif u < 0.3:
+                    r["activity"] = f"db | act-{j % 4}"
+                elif u < 0.4:
+                    r["spend_sector"] = "332710"
+                    r["unit_price_usd"] = "2.5"
+                if rng.random() < 0.5:
+                    r["direct"] = str(round(float(rng.uniform(0, 2)), 4))
+                if rng.random() < 0.3:
+                    r["stage"] = "production"
+                r["country"] = "DE" if j % 2 else "CN"
+            rows.append(r)
+    return rows
+
+
+def write(tmp_path, rows: list[dict], name: str = "bom.csv"):
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=HEADER, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    f = tmp_path / name
+    f.write_text(buf.getvalue(), encoding="utf-8")
+    return f
+
+
+def reference(f):
+    """The row-by-row reader on the same file (as ``read_bom`` read it before)."""
+    with open(f, encoding="utf-8", newline="") as fh:
+        recs = list(csv.DictReader(fh))
+    for i, r in enumerate(recs, start=2):
+        r["_where"] = f"{f.name}, row {i}"
+    G = bom_from_records(recs, source=f.name)
+    G.graph["source"] = str(f)
+    return G
+
+
+def same_graph(G, H):
+    assert list(G.nodes) == list(H.nodes)
+    assert dict(G.nodes(data=True)) == dict(H.nodes(data=True))
+    assert list(G.edges) == list(H.edges) or set(G.edges) == set(H.edges)
+    assert {(u, v): d for u, v, d in G.edges(data=True)} == {
+        (u, v): d for u, v, d in H.edges(data=True)
+    }
+    assert G.graph["roots"] == H.graph["roots"]
+    assert G.graph["root_rows"] == H.graph["root_rows"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_bom_reads_as_the_row_by_row_reader(tmp_path, seed):
+    f = write(tmp_path, random_rows(150, seed))
+    same_graph(read_bom(f), reference(f))
+
+
+def test_unordered_rows_give_the_same_graph(tmp_path):
+    rows = random_rows(80, 4)
+    rows = [rows[0], *rows[1:][::-1]]  # components before their parents
+    f = write(tmp_path, rows)
+    G, H = read_bom(f), reference(f)
+    assert set(G.nodes) == set(H.nodes)
+    assert dict(G.nodes(data=True)) == dict(H.nodes(data=True))
+    assert {(u, v): d for u, v, d in G.edges(data=True)} == {
+        (u, v): d for u, v, d in H.edges(data=True)
+    }
+
+
+# One bad cell each; the row is file row 4 (header row 1, product row 2, a good line row 3).
+BAD = {
+    "quantity-text": {"quantity": "two"},
+    "quantity-negative": {"quantity": "-1"},
+    "quantity-inf": {"quantity": "inf"},
+    "quantity-huge": {"quantity": "1e308"},
+    "quantity-zero": {"quantity": "0"},
+    "quantity-empty": {"quantity": ""},
+    "unit-empty": {"unit": ""},
+    "unit-unknown": {"unit": "bushel"},
+    "unit-mismatch": {"unit": "piece"},
+    "loss-one": {"loss": "1"},
+    "loss-text": {"loss": "a lot"},
+    "yield-zero": {"yield": "0"},
+    "yield-above-one": {"yield": "1.5"},
+    "stage": {"stage": "assembly"},
+    "activity": {"activity": "no-database"},
+    "direct-text": {"direct": "n/a"},
+    "price-negative": {"unit_price_usd": "-3"},
+    "sigma-negative": {"sigma": "-0.1"},
+    "conflicting-supplier": {"supplier": "Other Ltd"},
+    "repeated-line": {"part": "A"},
+    "unknown-parent": {"parent": "nowhere"},
+    "empty-part": {"part": ""},
+}
+
+
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_each_bad_cell_gives_the_reference_error(tmp_path, case):
+    rows = [
+        {"part": "P", "unit": "piece"},
+        {"part": "A", "parent": "P", "quantity": "2", "unit": "kg", "supplier": "Acme"},
+        {"part": "B", "parent": "P", "quantity": "1", "unit": "kg", "supplier": "Acme"},
+    ]
+    if case in ("conflicting-supplier", "unit-mismatch"):
+        rows[2]["part"] = "A"
+        rows[2]["parent"] = "P2"
+        rows.insert(2, {"part": "P2", "parent": "P", "quantity": "1", "unit": "piece"})
+        rows[3].update(BAD[case])
+        row = 5
+    else:
+        rows[2].update(BAD[case])
+        row = 4
+    f = write(tmp_path, rows)
+    with pytest.raises(PCFError) as ref:
+        reference(f)
+    with pytest.raises(PCFError) as got:
+        read_bom(f)
+    assert type(got.value) is type(ref.value)
+    assert str(got.value) == str(ref.value)
+    assert f"bom.csv, row {row}" in str(got.value)
+
+
+def test_unknown_column_and_two_root_rows_are_named(tmp_path):
+    f = tmp_path / "bom.csv"
+    f.write_text("part,parent,quantity,unit,colour\nP,,,piece,\nA,P,1,kg,red\n")
+    with pytest.raises(PCFError, match=r"bom.csv, row 3: field 'colour'.*unknown column"):
+        read_bom(f)
+    f.write_text("part,parent,quantity,unit\nP,,,piece\nA,P,1,kg\nP,,,piece\n")
+    with pytest.raises(PCFError, match=r"bom.csv, row 4: field 'part' = 'P': root listed twice"):
+        read_bom(f)
+
+
+def test_short_rows_are_read_as_pandas_pads_them(tmp_path):
+    f = tmp_path / "bom.csv"
+    f.write_text("part,parent,quantity,unit,supplier\nP,,,piece\nA,P,2,kg,Acme\nB,A,3,g\n")
+    G = read_bom(f)
+    assert G.edges["A", "B"]["q"] == 3.0 and G.nodes["B"]["unit"] == "g"
+
+
+def test_rollup_of_the_arrays_equals_the_graph_and_the_recursion(tmp_path):
+    f = write(tmp_path, random_rows(200, 5))
+    pcfs = [
+        SupplierPCF(f"pcf-{k}", 1.0 + k, "kilogram", primary_data_share=20.0 * k) for k in (0, 2)
+    ]
+    kw = {"pcfs": pcfs, "spend_factors": {"332710": 0.4}}
+    a = rollup(read_bom_arrays(f), **kw)
+    b = rollup(reference(f), **kw)
+    assert a.nodes == b.nodes
+    assert a.table.equals(b.table)
+    assert (a.Q != b.Q).nnz == 0
+    # against the memoised recursion over the graph with the roll-up's own values
+    G = reference(f)
+    for u, v in a.shadowed:
+        G.remove_edge(u, v)
+    ref = recursive_rollup(G, dict(zip(a.nodes, a.own.tolist())))
+    x = np.array([ref[p] for p in a.nodes])
+    assert np.max(np.abs(a.x - x) / np.maximum(np.abs(x), 1e-300)) <= 1e-12
+    # the graph of the arrays is built only when asked for, and equals the reader's
+    same_graph(a.graph, reference(f))
+
+
+def test_hand_calculated_rollup_through_pcf(tmp_path, project, bw_dir):
+    """``pcf bom rollup`` on a file: a lamp is 1 housing (0.5 kg CO2e made in-house) and
+    250 g of copper (10 % lost: 0.2778 kg bought per lamp) at a supplier's 4.0 kg CO2e/kg,
+    plus 2 pieces of LED at 0.1 each:  0.5 + 0.25 / 0.9 x 4.0 + 2 x 0.1 = 1.8111..."""
+    from pcf.app import app
+
+    f = tmp_path / "lamp.csv"
+    f.write_text(
+        "part,parent,quantity,unit,loss,pcf_id,direct\n"
+        "lamp,,,piece,,,\n"
+        "housing,lamp,1,piece,,,0.5\n"
+        "copper,housing,250,g,0.1,cu,\n"
+        "led,lamp,2,piece,,,0.1\n"
+    )
+    pcfs = tmp_path / "pcfs.csv"
+    pcfs.write_text("id,value,unit\ncu,4.0,kilogram\n")
+    r = CliRunner().invoke(
+        app, ["--data-dir", str(bw_dir), "bom", "rollup", str(f), "--pcf", str(pcfs), "--json"]
+    )
+    assert r.exit_code == 0, (r.stdout, r.stderr, r.exception)
+    out = json.loads(r.stdout)
+    assert out["footprint"] == pytest.approx(0.5 + 0.25 / 0.9 * 4.0 + 2 * 0.1, rel=1e-12)
+    assert out["sources"] == {"bom": 2, "supplier_pcf": 1, "direct": 1}
+
+
+def test_terminal_lists_the_largest_parts_of_a_large_bom(tmp_path, project, bw_dir):
+    from pcf.app import app
+
+    lines = ["part,parent,quantity,unit,direct", "P,,,piece,"]
+    lines += [f"c{j},P,1,kg,{j}" for j in range(1, 61)]
+    f = tmp_path / "big.csv"
+    f.write_text("\n".join(lines) + "\n")
+    r = CliRunner().invoke(app, ["--data-dir", str(bw_dir), "bom", "rollup", str(f)])
+    assert r.exit_code == 0, (r.stdout, r.stderr, r.exception)
+    assert "the 50 of 61" in r.stdout and "c60" in r.stdout and " c10 " not in r.stdout
+
+
+def test_graph_input_keeps_working_and_links_behave_as_a_dict():
+    from supply_chain.bom import add_part, new_bom
+
+    G = new_bom("bike")
+    add_part(G, "frame", "bike", 1, "piece", direct=2.0)
+    add_part(G, "steel", "frame", 4.0, "kg", direct=2.0)
+    r = rollup(G)
+    assert r.graph is G and r.total == 10.0 and r.root == "bike"
+    assert isinstance(r.bom, BOMArrays) and dict(r.links) == {}
+
+
+def test_supply_vector_is_the_inverse_transpose():
+    """m = (I − Qᵀ)⁻¹ f, checked against a dense inverse on a random DAG (nodes shuffled)."""
+    rng = np.random.default_rng(0)
+    n = 60
+    p, c = [], []
+    for j in range(1, n):
+        for i in set(rng.integers(0, j, 2).tolist()):
+            p.append(i)
+            c.append(j)
+    perm = rng.permutation(n)
+    Q = sp.csr_matrix((rng.uniform(0.1, 2, len(p)), (perm[p], perm[c])), shape=(n, n))
+    f = np.zeros(n)
+    f[perm[0]] = 1.0
+    m = supply_vector(Q, f)
+    ref = np.linalg.solve(np.eye(n) - Q.toarray().T, f)
+    assert np.allclose(m, ref, rtol=1e-12, atol=0)
+    assert math.isclose(m[perm[0]], 1.0)
