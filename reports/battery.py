@@ -18,12 +18,20 @@ model (absent from ``result.by_stage``, e.g. distribution and end of life of a c
 system) is reported as not modelled (``None``), never as 0, and the declaration is then marked
 partial: Annex II requires all four stages (``require_complete=True`` refuses it instead). The
 declared total is the sum of the modelled stages, so the split always adds up.
+
+One service life: when the meta file names the model's per-kWh-delivered product
+(``battery.delivered_product``, e.g. ``pcf-products-battery-regulation|lfp-pack-eu-per-kwh-delivered``)
+and its footprint is given (``delivered=``), the declared total must equal it (the model's
+cycles × years and the declaration's are the same figure); a difference is refused, naming
+``battery.service_life``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -195,8 +203,27 @@ class BatteryInfo(BaseModel):
     battery_category: str | None = None
     plant: str = Field(min_length=1)
     declaration_id: str = Field(min_length=1)
+    declaration_version: str | None = None
+    declaration_date: dt.date | None = None
     study_url: str = Field(min_length=1)
     service_life: ServiceLife
+    service_life_source: str | None = None
+    #: the Annex II product system ("database|code") the declaration is computed from, and its
+    #: per-kWh-delivered variant whose footprint must equal the declared total
+    product_system: str | None = None
+    delivered_product: str | None = None
+    #: what each Annex II stage includes and leaves out (stage -> text), shown under the table
+    stage_notes: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _notes(self):
+        unknown = sorted(set(self.stage_notes) - set(DECLARED_STAGES.values()))
+        if unknown:
+            raise ValueError(
+                f"stage_notes: unknown stage(s) {unknown}; use "
+                + ", ".join(DECLARED_STAGES.values())
+            )
+        return self
 
     @classmethod
     def parse(cls, data, where: str = "battery") -> BatteryInfo:
@@ -213,6 +240,8 @@ class BatteryDeclaration:
     battery_category: str | None
     plant: str
     declaration_id: str
+    declaration_version: str | None
+    declaration_date: str | None
     study_url: str
     product: list[str]
     product_name: str
@@ -230,6 +259,13 @@ class BatteryDeclaration:
     footprint_total: float = 0.0  # the result's total for the product amount (incl. excluded)
     complete: bool = False  # all four Annex II stages modelled
     missing_stages: list[str] = field(default_factory=list)  # the stages not modelled
+    #: "complete" (all four stages modelled) or "partial" (never called complete)
+    status: str = "partial"
+    service_life_source: str | None = None
+    stage_notes: dict[str, str] = field(default_factory=dict)
+    #: the model's per-kWh-delivered product and its footprint (equal to ``total``, checked)
+    delivered_product: str | None = None
+    delivered_total: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -239,7 +275,7 @@ class BatteryDeclaration:
 
 
 def battery_declaration(
-    result, info: BatteryInfo | dict, *, require_complete: bool = False
+    result, info: BatteryInfo | dict, *, require_complete: bool = False, delivered=None
 ) -> BatteryDeclaration:
     """Build the declaration from a footprint of a battery product system.
 
@@ -248,7 +284,11 @@ def battery_declaration(
     ``require_complete=True`` that raises :class:`InvalidDeclaration` naming them.
 
     Raises :class:`InvalidDeclaration` when part of the footprint has no life-cycle stage
-    (``by_stage["unassigned"]``): the regulation needs every kg in a declared stage.
+    (``by_stage["unassigned"]``): the regulation needs every kg in a declared stage; and when
+    ``delivered`` (the footprint of the model's per-kWh-delivered product of the same system,
+    for 1 kWh) differs from the declared total (relative 1e-6, the precision of the float32
+    matrices): the declaration's service life
+    and the model's are then two figures, never allowed.
     """
     info = BatteryInfo.parse(info)
     energy = info.service_life.energy_delivered_kwh(result.amount)
@@ -280,6 +320,16 @@ def battery_declaration(
     total = sum(v for v in stages.values() if v is not None)
     if missing:  # the document says so in a visible note
         log.info("battery declaration is partial: stages not modelled: %s", ", ".join(missing))
+    if delivered is not None:
+        per_kwh = delivered.total / (delivered.amount or 1.0)
+        if not math.isclose(per_kwh, total, rel_tol=1e-6, abs_tol=1e-12):  # float32 matrices
+            raise InvalidDeclaration(
+                "battery.service_life",
+                info.service_life.model_dump(exclude_none=True),
+                f"gives {total:.6g} per kWh delivered, but the model's per-kWh-delivered "
+                f"product {'|'.join(delivered.product)} gives {per_kwh:.6g}: the service life "
+                "of the meta file and of the model must be one figure",
+            )
     unit = f"{result.unit}/kWh" if result.unit else "kg CO2-Eq/kWh"
     sl = info.service_life
     return BatteryDeclaration(
@@ -289,6 +339,8 @@ def battery_declaration(
         battery_category=info.battery_category,
         plant=info.plant,
         declaration_id=info.declaration_id,
+        declaration_version=info.declaration_version,
+        declaration_date=info.declaration_date.isoformat() if info.declaration_date else None,
         study_url=info.study_url,
         product=list(result.product),
         product_name=result.product_name,
@@ -308,7 +360,56 @@ def battery_declaration(
         footprint_total=result.total,
         complete=not missing,
         missing_stages=missing,
+        status="partial" if missing else "complete",
+        service_life_source=info.service_life_source,
+        stage_notes=dict(info.stage_notes),
+        delivered_product="|".join(delivered.product) if delivered is not None else None,
+        delivered_total=(
+            delivered.total / (delivered.amount or 1.0) if delivered is not None else None
+        ),
     )
+
+
+def supplied_stages(engine, result) -> set[str]:
+    """The life-cycle stages of the activities the product system really supplies
+    (``s = A⁻¹ f`` non-zero). ``result.by_stage`` may also hold a stage at exactly 0 for an
+    activity of the same assembled matrices that this product does not use (the engine reuses
+    one system for several products); such a stage is not modelled for this product."""
+    from lca import maths
+
+    node = engine.node(result.product)
+    sysm = engine.system_for([node])
+    f = engine.demand_vector(sysm, node, result.amount if result.amount else 1.0)
+    s = maths.supply(sysm.fact, f)
+    return {str(sysm.stages[j]) for j in range(len(s)) if s[j] != 0 and sysm.stages[j]}
+
+
+def only_supplied_stages(engine, result):
+    """``result`` without the stages of activities it does not supply (:func:`supplied_stages`):
+    a stage the product's own system does not have is not modelled, never 0."""
+    from dataclasses import replace
+
+    keep = supplied_stages(engine, result)
+    drop = [
+        k for k, v in result.by_stage.items() if k not in keep and k in DECLARED_STAGES and v == 0
+    ]
+    if not drop:
+        return result
+    return replace(result, by_stage={k: v for k, v in result.by_stage.items() if k not in drop})
+
+
+def battery_declaration_for(
+    engine, product, info: BatteryInfo | dict, method=None, *, require_complete: bool = False
+) -> BatteryDeclaration:
+    """The declaration of ``product`` computed by ``engine`` (a
+    :class:`lca.footprint.FootprintEngine`): from the meta's Annex II product system
+    (``product_system``, e.g. the pack + distribution) when it names one, else from ``product``
+    itself; with ``delivered_product``, checked against the model's per-kWh-delivered footprint
+    (:func:`battery_declaration`, ``delivered=``)."""
+    info = BatteryInfo.parse(info)
+    result = only_supplied_stages(engine, engine.footprint(info.product_system or product, method))
+    delivered = engine.footprint(info.delivered_product, method) if info.delivered_product else None
+    return battery_declaration(result, info, require_complete=require_complete, delivered=delivered)
 
 
 def write_battery_declaration(
@@ -332,7 +433,8 @@ def write_battery_declaration(
         # stages not modelled, by name, for the partial-declaration note
         code = lang
         missing = [render.translate(f"stage.{k}", code) for k in decl.missing_stages]
-        ctx = {"d": decl, "missing": missing}
+        notes = dict(decl.stage_notes)
+        ctx = {"d": decl, "missing": missing, "notes": notes}
         pages = {m: ctx for m in ("html", "pdf") if m in formats}
         written += render.write_documents(tmp, "battery.html.j2", pages, stem, lang, plotly=False)
     log.info("battery declaration written: %s", ", ".join(written))

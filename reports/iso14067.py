@@ -9,10 +9,22 @@ plan (MACC, when given); limitations.
 ``uncertainty`` is a dict with ``mean, median, p2_5, p97_5, iterations`` (and optionally
 ``samples``), e.g. one entry of :func:`lca.workflows.uncertainty`; the table shows the
 deterministic score beside them (it is not the Monte Carlo mean). Aircraft emissions: every
-activity supplying the product system is searched (:func:`aircraft_search`). ``sensitivity`` is a
-DataFrame with columns ``scenario, change, total`` (default: ±10 % on each top contributor's
-direct emissions, computed from the result). ``macc`` is a DataFrame with ``lever, abatement``
-and ``mac`` or ``cost`` (e.g. :func:`supply_chain.levers.macc`).
+activity supplying the product system is searched (:func:`aircraft_search`). Sensitivity: the
+study's scenarios (``study.sensitivity``: parameter values of the product, e.g. another grid
+dataset, the low and high end of a published energy range, another proxy, another service
+life) are RECOMPUTED with :func:`supply_chain.parameters.footprint_with`
+(:func:`sensitivity_scenarios`); without an engine or scenarios the report says the sensitivity
+was not analysed (no ±x % multipliers). ``sensitivity`` may also be given as a DataFrame with
+columns ``scenario, product, baseline, total``. ``macc`` is a DataFrame with
+``lever, abatement`` and ``mac`` or ``cost`` (e.g. :func:`supply_chain.levers.macc`).
+
+The report's structure follows ISO 14067:2018 clause 7 (CFP study report) and, in Chinese,
+GB/T 24067-2024: document control (id, version, issue date, review status), a clause-by-clause
+conformity table (:data:`CONFORMITY`), goal and scope with the reference flow and product
+specification, the GHGs with the GWP of each gas from the installed method
+(:func:`ghg_list`), allocation and value choices, cut-offs with their quantified significance
+(or "not quantified"), results, data quality per dataset, uncertainty, sensitivity,
+limitations and full bibliographic references.
 """
 
 from __future__ import annotations
@@ -36,11 +48,29 @@ from .pact import Declaration, parse_model
 log = logging.getLogger(__name__)
 
 
+class Scenario(BaseModel):
+    """One sensitivity scenario: parameter values of ``product`` (default: the report's product)
+    applied in a copy of the matrices (:func:`supply_chain.parameters.footprint_with`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(min_length=1)
+    values: dict[str, str | float] = Field(min_length=1)
+    product: str | None = None
+
+
 class StudyInfo(BaseModel):
     """The study's goal and scope choices (ISO 14067 6.3); what the engine cannot know."""
 
     model_config = ConfigDict(extra="forbid")
     goal: str = Field(min_length=1)
+    document_version: str = ""
+    issue_date: dt.date | None = None
+    review: str = ""  # critical review / verification status (ISO 14067 clause 8)
+    reference_flow: str = ""
+    product_specification: str = ""
+    value_choices: list[str] = Field(default_factory=list)
+    sensitivity: list[Scenario] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=list)
     intended_application: str = ""
     audience: str = ""
     cfp_type: Literal["partial", "full"] = "partial"
@@ -87,23 +117,123 @@ def data_sources(project, result) -> list[dict]:
     return rows
 
 
-def default_sensitivity(result, change: float = 0.10):
-    """±``change`` on each top contributor's direct emissions (the score is linear in them)."""
-    import pandas as pd
+def sensitivity_scenarios(engine, result, scenarios, method=None) -> list[dict]:
+    """Each scenario RECOMPUTED: the footprint of its product with its parameter values
+    (:func:`supply_chain.parameters.footprint_with`, the product's shipped parameters), beside
+    the stored one. Rows ``{"scenario", "values", "product", "baseline", "total", "change"}``
+    (``change`` relative to the baseline of the same product).
+
+    Raises :class:`supply_chain.errors.ParameterError` for an unknown parameter or value.
+    """
+    from supply_chain.parameters import footprint_with
 
     rows = []
-    for r in result.top_processes:
-        if r.key is None or not r.value:
+    for sc in scenarios:
+        sc = sc if isinstance(sc, Scenario) else Scenario.model_validate(sc)
+        product = sc.product or "|".join(result.product)
+        r = footprint_with(engine, product, sc.values, method or result.method)
+        rows.append(
+            {
+                "scenario": sc.label,
+                "values": dict(sc.values),
+                "product": list(r.result.product),
+                "product_name": r.result.product_name,
+                "baseline": r.baseline,
+                "total": r.total,
+                "change": (r.total / r.baseline - 1.0) if r.baseline else float("nan"),
+            }
+        )
+    return rows
+
+
+#: Gases always listed (ISO 14067 asks for the GHGs considered and the GWP of each), plus any
+#: other characterised gas the product system emits.
+KEY_GASES = (
+    "Carbon dioxide, fossil",
+    "Carbon dioxide, from soil or biomass stock",
+    "Methane, fossil",
+    "Methane, non-fossil",
+    "Dinitrogen monoxide",
+    "Sulfur hexafluoride",
+    "Nitrogen fluoride",
+    "Ethane, 1,1,1,2-tetrafluoro-, HFC-134a",
+    "Methane, tetrafluoro-, R-14",
+)
+
+
+def ghg_list(project, method, result=None) -> list[dict]:
+    """The GHGs with the GWP of each, read from the installed method's characterisation
+    factors (not typed): :data:`KEY_GASES` and every other characterised flow of a gas in
+    ``result.by_gas``. Rows ``{"flow", "gas", "gwp"}`` (kg CO2e per kg of the flow)."""
+    from lca import methods
+
+    bd = project.bd
+    cfs: dict[str, float] = {}
+    for flow, cf in bd.Method(tuple(method)).load():
+        amount = cf.get("amount") if isinstance(cf, dict) else cf
+        try:
+            node = bd.get_node(id=flow) if isinstance(flow, int) else bd.get_node(key=tuple(flow))
+        except Exception as exc:  # noqa: BLE001 - a dangling CF is logged, not fatal
+            log.warning("method %s: no flow %s (%s)", method, flow, exc)
             continue
-        for sign in (+1, -1):
-            rows.append(
-                {
-                    "scenario": r.name,
-                    "change": sign * change,
-                    "total": result.total + sign * change * r.value,
-                }
-            )
-    return pd.DataFrame(rows, columns=["scenario", "change", "total"])
+        cfs.setdefault(node["name"], float(amount))
+    by_gas = dict(result.by_gas) if result is not None else {}
+    names = [n for n in KEY_GASES if n in cfs]
+    names += sorted(
+        n for n in cfs if n not in names and methods.gas_of(n) in by_gas and cfs[n] != 0
+    )
+    rows = []
+    for n in names:
+        g = methods.gas_of(n)
+        rows.append({"flow": n, "gas": g, "gwp": cfs[n]})
+    return rows
+
+
+#: ISO 14067:2018 requirements for a CFP study (clause 6: methodology; clause 7: the report;
+#: clause 8: critical review) -> the report section that meets each. The zh report cites the same
+#: clauses of GB/T 24067-2024. ``status`` is decided per report by :func:`conformity`.
+CONFORMITY = (
+    ("6.2", "iso.c.goal", "sec.goal"),
+    ("6.3", "iso.c.scope", "sec.scope"),
+    ("6.3", "iso.c.cutoff", "sec.cutoff"),
+    ("6.3", "iso.c.data_quality", "sec.data"),
+    ("6.4", "iso.c.inventory", "sec.data"),
+    ("6.4", "iso.c.allocation", "sec.allocation"),
+    ("6.4", "iso.c.electricity", "sec.electricity"),
+    ("6.5", "iso.c.impact", "sec.ghg"),
+    ("6.6", "iso.c.interpretation", "sec.sensitivity"),
+    ("7", "iso.c.results_split", "sec.results"),
+    ("7", "iso.c.uncertainty", "sec.uncertainty"),
+    ("7", "iso.c.limitations", "sec.limitations"),
+    ("8", "iso.c.review", "sec.control"),
+)
+
+
+def conformity(study, decl, uncertainty, sensitivity_rows) -> list[dict]:
+    """One row per :data:`CONFORMITY` requirement with its status: ``met``, ``partly``
+    (stated but incomplete: cut-offs not quantified, partial CFP, proxies) or ``not_met``."""
+    cutoffs_quantified = all(c.estimate is not None for c in decl.cut_offs)
+    status = {
+        "iso.c.goal": "met" if study.goal and study.intended_application else "partly",
+        "iso.c.scope": "met" if study.reference_flow else "partly",
+        "iso.c.cutoff": "met" if cutoffs_quantified else "partly",
+        "iso.c.data_quality": "met",
+        "iso.c.inventory": "met",
+        "iso.c.allocation": "met"
+        if (study.allocation or decl.allocation_rules_description)
+        else "not_met",
+        "iso.c.electricity": "met" if study.electricity else "not_met",
+        "iso.c.impact": "met",
+        "iso.c.interpretation": "met" if sensitivity_rows else "not_met",
+        "iso.c.results_split": "partly" if decl.not_assessed_biogenic else "met",
+        "iso.c.uncertainty": "met" if uncertainty else "not_met",
+        "iso.c.limitations": "met",
+        "iso.c.review": "partly",  # stated; a review itself is outside the engine
+    }
+    return [
+        {"clause": c, "requirement": k, "section": sec, "status": status[k]}
+        for c, k, sec in CONFORMITY
+    ]
 
 
 #: Lower-case name fragments of aircraft transport activities (ecoinvent: "transport, freight,
@@ -157,6 +287,7 @@ def report_context(
     flows=None,
     aircraft: dict | None = None,
     quality: DataQualityAssessment | None = None,
+    ghg: list[dict] | None = None,
 ) -> dict:
     """Everything the template shows, charts included (static or interactive by ``medium``).
 
@@ -227,10 +358,18 @@ def report_context(
             else charts.interactive_macc(bars, t("chart.cost_axis"), t("chart.abatement_axis"))
         )
     if sensitivity is None:
-        sensitivity = default_sensitivity(result)
-        sens_note = "text.sensitivity_default"
-    else:
-        sens_note = None
+        sensitivity = []
+    elif hasattr(sensitivity, "to_dict"):  # a DataFrame
+        sensitivity = sensitivity.to_dict("records")
+    sens_rows = []
+    for row in sensitivity:
+        row = dict(row)
+        base = row.get("baseline")
+        if row.get("change") is None and base:
+            row["change"] = row["total"] / base - 1.0
+        key = row.get("product") or list(result.product)
+        row["product_label"] = render.dataset_name(key, row.get("product_name") or "", lang)
+        sens_rows.append(row)
     limitations = list(study.limitations) + [t("text.limit_default_1"), t("text.limit_default_2")]
     if study.cfp_type == "partial":
         limitations.append(t("text.limit_default_3"))
@@ -252,11 +391,13 @@ def report_context(
         "dq_rows": quality.by_dataset() if quality is not None else [],
         "aircraft": aircraft if aircraft is not None else aircraft_search(result),
         "uncertainty": uncertainty,
-        "sensitivity": sensitivity.to_dict("records"),
-        "sensitivity_note": sens_note,
-        "scenario_labels": {
-            r.name: render.dataset_name(r.key, r.name, lang) for r in result.top_processes if r.key
-        },
+        "sensitivity": sens_rows,
+        "ghg": [
+            {**g, "label": render.translations().get(f"flow.{g['flow']}", {}).get(lang, g["flow"])}
+            for g in ghg or []
+        ],
+        "conformity": conformity(study, decl, uncertainty, sens_rows),
+        "cutoffs": list(decl.cut_offs),
         "macc": macc_rows,
         "charts": charts_ctx,
         "limitations": limitations,
@@ -281,9 +422,10 @@ def write_iso14067_report(
     """Write the study report as HTML (interactive charts) and PDF (static charts).
 
     ``engine`` (a :class:`lca.footprint.FootprintEngine`) adds the data sources, the
-    supply-chain Sankey and the data-quality table (computed from the inventory's pedigree
-    records, :func:`supply_chain.data_quality.assess`); ``project`` alone adds the data sources.
-    All files or none.
+    supply-chain Sankey, the data-quality table (computed from the inventory's pedigree
+    records, :func:`supply_chain.data_quality.assess`) and the recomputed sensitivity scenarios
+    of ``study.sensitivity`` (:func:`sensitivity_scenarios`); ``project`` alone adds the data
+    sources and the GHG list with the method's GWP values (:func:`ghg_list`). All files or none.
     """
     lang = render.normalize_lang(lang)
     unknown = set(formats) - {"html", "pdf"}
@@ -301,6 +443,13 @@ def write_iso14067_report(
     sources = data_sources(project, result) if project is not None else None
     flows = chart_data.supply_chain_flows(engine, result, lang=lang) if engine else None
     aircraft = aircraft_search(result, engine)
+    if engine is not None:  # a stage the product does not supply is not shown as 0
+        from .battery import only_supplied_stages
+
+        result = only_supplied_stages(engine, result)
+    if sensitivity is None and engine is not None and study.sensitivity:
+        sensitivity = sensitivity_scenarios(engine, result, study.sensitivity)
+    ghg = ghg_list(project, result.method, result) if project is not None else None
     quality = assess(engine, result, decl.geography) if engine is not None else None
     stem = stem or f"iso14067-{result.product[1]}"
     contexts = {
@@ -317,6 +466,7 @@ def write_iso14067_report(
             flows,
             aircraft,
             quality,
+            ghg,
         )
         for medium in formats
     }

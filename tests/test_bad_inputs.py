@@ -44,7 +44,12 @@ ROOT = Path(__file__).resolve().parent.parent
 INV = ROOT / "inventories"
 BOM_DIR = INV / "bom"
 #: What the cases need: the background and the LFP cell (the BOMs, levers and scenarios use them).
-SHIPPED = [INV / "background" / "pcf-background.csv", INV / "products" / "li-ion-cell.csv"]
+# the cell's materials are the pack chain's cell share: lfp-pack.csv before li-ion-cell.csv
+SHIPPED = [
+    INV / "background" / "pcf-background.csv",
+    INV / "products" / "lfp-pack.csv",
+    INV / "products" / "li-ion-cell.csv",
+]
 LEVERS = BOM_DIR / "battery-pack-levers.csv"
 BASELINE = BOM_DIR / "battery-pack-baseline.csv"
 PACK_BOM = BOM_DIR / "battery-pack-bom.csv"
@@ -54,6 +59,7 @@ SUPPLIER_PCFS = BOM_DIR / "battery-pack-supplier-pcfs.csv"
 SCENARIOS = BOM_DIR / "battery-pack-scenarios.yaml"
 PLANT = INV / "factory" / "example-lfp-cell-plant.csv"
 PRODUCT = "pcf-products|lfp-cell-per-kwh"
+PACK = "pcf-products-lfp-pack|lfp-pack-per-kwh"  # a declared product (demo meta)
 CO2_FOSSIL_AIR = "biosphere3|349b29d1-3e58-4c66-98b9-9d1a076efd2e"
 
 # Root ignores file modes: there, a folder the process cannot create is one under /sys.
@@ -707,7 +713,7 @@ CASES = [
     ),
     pytest.param(
         Case(
-            ["report", "pact", PRODUCT, "--previous", "{w}/other.json", "--out", "{w}/o"],
+            ["report", "pact", PACK, "--previous", "{w}/other.json", "--out", "{w}/o"],
             ["other.json", "company"],
             files={"other.json": text(CATHODE_PCF)},
         ),
@@ -830,7 +836,7 @@ def test_reimport_of_shipped_background_keeps_products_working(data_dir, work):
     assert_clean(q)
     assert q.returncode == 0, q.stderr
     assert json.loads(q.stdout)["total"] == pytest.approx(
-        41.79 + 57.5 * (0.5777 + 0.0327), rel=1e-6
+        0.6226019417475729 * 41.79 + 57.5 * (0.5777 + 0.0327), rel=1e-6
     )
 
 

@@ -1,5 +1,6 @@
-"""Battery declaration, ISO 14067 report, supplier workbook and the CLI, on the shipped LFP cell:
-every document agrees with the one computed result."""
+"""Battery declaration, ISO 14067 report, supplier workbook and the CLI, on the demo's flagship
+product, the LFP EV battery pack (cell -> module -> pack): every document agrees with the one
+computed result."""
 
 from __future__ import annotations
 
@@ -22,7 +23,12 @@ from reports import (
 )
 from reports.errors import InvalidDeclaration, ReportError
 
-KEY = ("pcf-products", "lfp-cell-per-kwh")
+KEY = ("pcf-products-lfp-pack", "lfp-pack-per-kwh")
+#: the pack's EU Battery Regulation product system (pack + distribution) and its FU variant
+EU = ("pcf-products-battery-regulation", "lfp-pack-eu-per-kwh")
+EU_DELIVERED = ("pcf-products-battery-regulation", "lfp-pack-eu-per-kwh-delivered")
+STEM = "lfp-pack-per-kwh"
+BATTERY_STEM = "battery-declaration-lfp-pack-eu-per-kwh"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -32,16 +38,25 @@ def engine(project):
     from lca.imports import shipped_inventories
     from lca.workflows import ensure_inventories
 
-    paths = [
-        p for p in shipped_inventories() if p.name in ("pcf-background.csv", "li-ion-cell.csv")
-    ]
-    ensure_inventories(project, sorted(paths, key=lambda p: p.parent.name))  # background first
+    ensure_inventories(project, shipped_inventories())  # the packs need the cell chain
     return FootprintEngine(project)
 
 
 @pytest.fixture(scope="module")
 def res(engine):
-    return engine.footprint(KEY, "gwp100")
+    """The pack's footprint as the reports show it: only the stages its system supplies (the
+    engine may list a stage at 0 of another product assembled in the same matrices)."""
+    from reports.battery import only_supplied_stages
+
+    return only_supplied_stages(engine, engine.footprint(KEY, "gwp100"))
+
+
+@pytest.fixture(scope="module")
+def eu(engine):
+    """The Annex II system's footprint per kWh capacity, with only the stages it supplies."""
+    from reports.battery import only_supplied_stages
+
+    return only_supplied_stages(engine, engine.footprint(EU, "gwp100"))
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +90,10 @@ def pdf_text(path) -> str:
 
 
 # -- battery --------------------------------------------------------------------------------------
-# demo_meta.yaml: 1 kWh capacity × 3000 full equivalent cycles × 0.9 average retention = 2700 kWh
-DELIVERED = 1.0 * 3000 * 0.9
+# demo_meta.yaml: 1 kWh capacity × 60 full equivalent cycles per year × 8 years × retention 1.0
+# = 480 kWh (the draft delegated act's 60 FEqC/year for M1/N1; 8-year warranties), the same
+# figure as the model's per-kWh-delivered products
+DELIVERED = 1.0 * 60 * 8 * 1.0
 
 
 def test_lifetime_energy_by_hand():
@@ -99,7 +116,8 @@ def test_lifetime_energy_by_hand():
             lifetime_energy(1.0, **bad)
 
 
-def test_battery_stage_split_sums_to_total(res, meta):
+def test_battery_stage_split_sums_to_total(eu, meta, engine):
+    res = eu
     d = battery_declaration(res, meta["battery"])
     assert set(d.stages) == {
         "raw_material_acquisition",
@@ -107,11 +125,14 @@ def test_battery_stage_split_sums_to_total(res, meta):
         "distribution",
         "end_of_life",
     }
-    assert d.energy_delivered_kwh == pytest.approx(2700.0)
-    assert d.service_life["total_full_equivalent_cycles"] == 3000
-    # cradle to gate: distribution and end of life are not modelled, never declared as 0
-    assert d.stages["distribution"] is None and d.stages["end_of_life"] is None
-    assert not d.complete and d.missing_stages == ["distribution", "end_of_life"]
+    assert d.energy_delivered_kwh == pytest.approx(480.0)
+    assert d.service_life["total_full_equivalent_cycles"] == 480
+    # end of life has no sourced inventory: not modelled, never declared as 0
+    assert d.stages["end_of_life"] is None and d.stages["distribution"] > 0
+    assert not d.complete and d.missing_stages == ["end_of_life"] and d.status == "partial"
+    # one service life: the model's per-kWh-delivered product gives the same figure
+    delivered = engine.footprint(EU_DELIVERED, "gwp100")
+    assert delivered.total == pytest.approx(d.total, rel=1e-6)  # float32 matrices
     modelled = [v for v in d.stages.values() if v is not None]
     assert sum(modelled) == pytest.approx(d.total, rel=1e-12)
     assert d.total == pytest.approx(res.total / DELIVERED, rel=1e-12)
@@ -120,37 +141,41 @@ def test_battery_stage_split_sums_to_total(res, meta):
     )
 
 
-def test_battery_complete_declaration_and_require_complete(res, meta, tmp_path):
+def test_battery_complete_declaration_and_require_complete(eu, meta, tmp_path):
     from dataclasses import replace
 
+    res = eu
     incomplete = r"^result\.by_stage: .* requires all four life-cycle stages"
     with pytest.raises(InvalidDeclaration, match=incomplete) as e:
         battery_declaration(res, meta["battery"], require_complete=True)
     assert e.value.field == "result.by_stage"
-    assert "distribution" in str(e.value) and "end_of_life" in str(e.value)
-    assert "raw_material_acquisition" not in str(e.value)
+    assert "end_of_life" in str(e.value)
+    assert "raw_material_acquisition" not in str(e.value) and "distribution" not in str(e.value)
     # all four stages modelled (a stage modelled at 0 is modelled): complete, no partial note
     full = replace(
         res,
-        by_stage={**res.by_stage, "distribution": 2.7, "end_of_life": 0.0},
-        total=res.total + 2.7,
+        by_stage={**res.by_stage, "end_of_life": 0.0},
     )
-    d = battery_declaration(full, meta["battery"], require_complete=True)
-    assert d.complete and d.missing_stages == []
+    info = {k: v for k, v in meta["battery"].items() if k != "stage_notes"}  # they say partial
+    d = battery_declaration(full, info, require_complete=True)
+    assert d.complete and d.missing_stages == [] and d.status == "complete"
     assert d.stages["end_of_life"] == 0.0
-    assert d.stages["distribution"] == pytest.approx(2.7 / DELIVERED)
+    assert d.stages["distribution"] == pytest.approx(res.by_stage["distribution"] / DELIVERED)
     assert sum(d.stages.values()) == pytest.approx(d.total, rel=1e-12)
     (html,) = write_battery_declaration(d, tmp_path, formats=("html",))
     text = html.read_text(encoding="utf-8")
     assert (
         "Partial declaration" not in text
-        and render.translate("field.not_modelled", "en") not in text
+        and "PARTIAL" not in text
+        and f'<td class="n">{render.translate("field.not_modelled", "en")}</td>' not in text
     )
+    assert render.translate("field.status_complete", "en") in text
 
 
-def test_battery_use_stage_excluded_and_unassigned_refused(res, meta):
+def test_battery_use_stage_excluded_and_unassigned_refused(eu, meta):
     from dataclasses import replace
 
+    res = eu
     with_use = replace(res, by_stage={**res.by_stage, "use": 5.0}, total=res.total + 5.0)
     d = battery_declaration(with_use, meta["battery"])
     assert d.excluded == {"use": pytest.approx(5.0 / DELIVERED)}
@@ -201,48 +226,56 @@ def replace_amount(res, amount):
     return replace(res, amount=amount)
 
 
-def test_battery_pdf_shows_total_and_each_stage(demo_files, res, meta):
-    d = battery_declaration(res, meta["battery"])
-    stem = "battery-declaration-lfp-cell-per-kwh"
+def test_battery_pdf_shows_total_and_each_stage(demo_files, eu, meta):
+    d = battery_declaration(eu, meta["battery"])
+    stem = BATTERY_STEM
     js = json.loads(demo_files[f"{stem}.json"].read_text())
     assert js["total"] == pytest.approx(d.total)
-    assert js["stages"]["distribution"] is None and js["stages"]["end_of_life"] is None
-    assert js["complete"] is False and js["missing_stages"] == ["distribution", "end_of_life"]
+    assert js["stages"]["distribution"] > 0 and js["stages"]["end_of_life"] is None
+    assert js["complete"] is False and js["missing_stages"] == ["end_of_life"]
+    assert js["status"] == "partial" and js["battery_category"] == "electric vehicle battery"
+    assert js["declaration_version"] == "1.0" and js["declaration_date"] == "2026-12-01"
+    assert js["delivered_product"] == "|".join(EU_DELIVERED)
     text = pdf_text(demo_files[f"{stem}.en.pdf"])
     flat = " ".join(text.split())
     assert render.num(d.total) in text
     for k, v in d.stages.items():
-        assert render.translate(f"stage.{k}", "en") in text
+        assert render.translate(f"stage.{k}", "en") in " ".join(text.split())
         if v is not None:
             assert render.num(v) in text
-    assert "Distribution not modelled" in flat  # a stage row, never "0"
-    assert "End of life and recycling not modelled" in flat
-    # the partial-declaration note is visible
+    assert "End of life and recycling not modelled" in flat  # a stage row, never "0"
+    # the partial-declaration note is visible, and the document never calls itself complete
     assert "Partial declaration" in flat and "for demonstration only" in flat
+    assert "PARTIAL — not a complete declaration under Annex II" in flat
     assert "requires all four life-cycle stages" in flat
-    assert "Distribution; End of life and recycling" in flat
+    assert "not modelled here: End of life and recycling." in flat
+    assert (
+        "electric vehicle battery" in flat
+        and "DEMO-CFD-LFP-0001 · version 1.0 · 2026-12-01" in flat
+    )
     from pypdf import PdfReader
 
     assert len(PdfReader(str(demo_files[f"{stem}.en.pdf"])).pages) == 1  # one page
 
 
-def test_battery_zh(res, meta, tmp_path):
+def test_battery_zh(eu, tmp_path):
+    zh = load_meta(None, KEY, "zh")
     files = write_battery_declaration(
-        battery_declaration(res, meta["battery"]), tmp_path, lang="zh", formats=("html", "pdf")
+        battery_declaration(eu, zh["battery"]), tmp_path, lang="zh", formats=("html", "pdf")
     )
     html = files[0].read_text(encoding="utf-8")
     assert 'lang="zh-CN"' in html and render.translate("field.total_modelled", "zh") in html
-    assert html.count("未建模") >= 3  # two stages and the partial note
-    assert render.translate("stage.end_of_life", "zh") in html
+    assert html.count("未建模") >= 2  # the stage row and the partial note
+    assert render.translate("stage.end_of_life", "zh") in html and "电动汽车电池" in html
     text = pdf_text(files[1])
-    assert render.num(res.total / DELIVERED) in text
+    assert render.num(eu.total / DELIVERED) in text
     if render.cjk_font():  # glyphs (and so extractable text) need a CJK font
         assert "未建模" in text
 
 
 # -- ISO 14067 ------------------------------------------------------------------------------------
 def test_iso_pdf_contains_total_stages_and_sources(demo_files, res, engine):
-    text = pdf_text(demo_files["iso14067-lfp-cell-per-kwh.en.pdf"])
+    text = pdf_text(demo_files["iso14067-" + STEM + ".en.pdf"])
     assert render.num(res.total) in text
     for k, v in res.by_stage.items():
         assert render.translate(f"stage.{k}", "en") in text
@@ -337,7 +370,7 @@ def test_aircraft_found_beyond_the_top_10(air_system, project, res):
 
 
 def test_iso_html_is_offline_and_interactive(demo_files):
-    html = demo_files["iso14067-lfp-cell-per-kwh.en.html"].read_text(encoding="utf-8")
+    html = demo_files["iso14067-" + STEM + ".en.html"].read_text(encoding="utf-8")
     start = html.index('<script type="text/javascript">')
     end = html.index("</script>", start)
     assert end - start > 1_000_000  # plotly.js itself, inlined from the plotly package
@@ -373,7 +406,7 @@ def squash(s: str) -> str:
 
 @pytest.fixture(scope="module")
 def iso_lines(demo_files):
-    return layout_lines(demo_files["iso14067-lfp-cell-per-kwh.en.pdf"])
+    return layout_lines(demo_files["iso14067-" + STEM + ".en.pdf"])
 
 
 def test_chart_labels_in_full_with_values(iso_lines, res, engine):
@@ -415,7 +448,9 @@ def test_histogram_shows_the_cited_percentiles(iso_lines, uncertainty, res):
 @pytest.mark.parametrize("name", ["iso14067", "battery-declaration"])
 def test_no_text_overlaps_on_any_page(demo_files, name):
     """No two text lines of the rendered PDF overlap (chart labels included)."""
-    lines = layout_lines(demo_files[f"{name}-lfp-cell-per-kwh.en.pdf"])
+    lines = layout_lines(
+        demo_files[f"{name}-{STEM if name == 'iso14067' else 'lfp-pack-eu-per-kwh'}.en.pdf"]
+    )
     clashes = []
     for i, (pa, ta, a) in enumerate(lines):
         for pb, tb, b in lines[i + 1 :]:
@@ -495,7 +530,7 @@ def test_workbook_figures_equal_result(demo_files, res):
     are tested against their input files in tests/test_workbook.py)."""
     import openpyxl
 
-    wb = openpyxl.load_workbook(demo_files["suppliers-lfp-cell-per-kwh.xlsx"])
+    wb = openpyxl.load_workbook(demo_files["suppliers-" + STEM + ".xlsx"])
     assert {"Summary", "Suppliers", "Plan", "MACC", "Hotspots", "Notes"} <= set(wb.sheetnames)
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
     # xlsx stores 15-16 significant digits (xlsxwriter writes %.16g)
@@ -509,7 +544,7 @@ def test_workbook_figures_equal_result(demo_files, res):
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     notes = {r[0]: r[1] for r in wb["Notes"].iter_rows(min_row=2, values_only=True)}
     assert set(notes) == set(wb.sheetnames) - {"Notes"}
-    assert "lfp-cell-per-kwh" in notes["Hotspots"]
+    assert STEM in notes["Hotspots"]
     assert wb["Hotspots"].cell(2, 4).number_format == "#,##0.000"
 
 
@@ -527,14 +562,14 @@ def test_workbook_without_supply_chain_says_so(res, tmp_path):
 def test_demo_writes_one_of_each(demo_files, res):
     names = set(demo_files)
     assert {
-        "pact-v3-lfp-cell-per-kwh.json",
-        "battery-declaration-lfp-cell-per-kwh.en.pdf",
-        "iso14067-lfp-cell-per-kwh.en.pdf",
-        "iso14067-lfp-cell-per-kwh.en.html",
-        "suppliers-lfp-cell-per-kwh.xlsx",
-        "suppliers-lfp-cell-per-kwh.csv",
+        "pact-v3-" + STEM + ".json",
+        BATTERY_STEM + ".en.pdf",
+        "iso14067-" + STEM + ".en.pdf",
+        "iso14067-" + STEM + ".en.html",
+        "suppliers-" + STEM + ".xlsx",
+        "suppliers-" + STEM + ".csv",
     } <= names
-    doc = json.loads(demo_files["pact-v3-lfp-cell-per-kwh.json"].read_text())
+    doc = json.loads(demo_files["pact-v3-" + STEM + ".json"].read_text())
     assert float(doc["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(res.total, rel=1e-9)
     assert all(p.exists() for p in demo_files.values())
 
@@ -562,8 +597,8 @@ def test_cli_report_commands(engine, tmp_path):
         r = runner.invoke(root, ["report", *args])
         assert r.exit_code == 0, (r.output, r.exception)
     names = {p.name for p in tmp_path.iterdir()}
-    assert {"pact-v2-lfp-cell-per-kwh.json", "suppliers-lfp-cell-per-kwh.xlsx"} <= names
-    first = json.loads((tmp_path / "pact-v2-lfp-cell-per-kwh.json").read_text())
+    assert {"pact-v2-" + STEM + ".json", "suppliers-" + STEM + ".xlsx"} <= names
+    first = json.loads((tmp_path / f"pact-v2-{STEM}.json").read_text())
     r = runner.invoke(
         root,
         [
@@ -575,11 +610,11 @@ def test_cli_report_commands(engine, tmp_path):
             "--pact-version",
             "2",
             "--previous",
-            str(tmp_path / "pact-v2-lfp-cell-per-kwh.json"),
+            str(tmp_path / f"pact-v2-{STEM}.json"),
         ],
     )
     assert r.exit_code == 0, (r.output, r.exception)
-    new = json.loads((tmp_path / "v2" / "pact-v2-lfp-cell-per-kwh.json").read_text())
+    new = json.loads((tmp_path / "v2" / f"pact-v2-{STEM}.json").read_text())
     old = json.loads((tmp_path / "v2" / f"{first['id']}.json").read_text())
     assert new["precedingPfIds"] == [first["id"]] and old["status"] == "Deprecated"
 
@@ -660,7 +695,7 @@ def test_cli_pact_reissue_is_one_set(engine, tmp_path, monkeypatch):
     product = "|".join(KEY)
     args = ["report", "pact", product, "--out", str(tmp_path), "--method", "gwp20"]
     assert runner.invoke(root, args).exit_code == 0  # another value: the re-issue is a change
-    first = tmp_path / "pact-v3-lfp-cell-per-kwh.json"
+    first = tmp_path / f"pact-v3-{STEM}.json"
     out = tmp_path / "re"
     real, calls = pact.write_pact, []
 

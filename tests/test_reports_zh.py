@@ -24,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
-KEY = ("pcf-products", "lfp-cell-per-kwh")
+KEY = ("pcf-products-lfp-pack", "lfp-pack-per-kwh")  # the demo's flagship: the LFP pack
+STEM = "lfp-pack-per-kwh"
+BATTERY = "battery-declaration-lfp-pack-eu-per-kwh"  # from its Annex II system
 ROOT = Path(__file__).resolve().parent.parent
 MAX_LATIN = 0.02
 
@@ -100,6 +102,16 @@ ALLOWED = {
     # proper names: publishers, datasets, software, countries and regions
     *[
         "GREET",
+        "BatPaC",
+        "Baars",
+        "Kurland",
+        "Notteboom",
+        "Pallis",
+        "Rodrigue",
+        "DESNZ",
+        "EQ",
+        "ecoinvent",
+        "bw2io",
         "R",
         "D",
         "Argonne",
@@ -138,6 +150,7 @@ _ID = re.compile(
     r"|\b[\w.-]+\|[\w.-]+"  # dataset keys db|code
     r"|@[0-9a-f]{7,40}\b"  # commit hashes
     r"|\b[\w./-]+\.(?:csv|md|xlsx|json|yaml|pdf|txt|html)\b"  # file names
+    r"|\b[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|net|org|gov|cn)\b"  # web domains
     r"|\b[\w-]+/[\w./-]+"  # repository paths owner/name
     r"|\b[A-Z]+(?:-[A-Z0-9]+)+\b"  # document ids such as DEMO-ISO14067-0001
     r"|\b\w+(?:_\w+)+\b"  # code identifiers (column and variable names)
@@ -185,10 +198,7 @@ def engine(project):
     from lca.imports import shipped_inventories
     from lca.workflows import ensure_inventories
 
-    paths = [
-        p for p in shipped_inventories() if p.name in ("pcf-background.csv", "li-ion-cell.csv")
-    ]
-    ensure_inventories(project, sorted(paths, key=lambda p: p.parent.name))  # background first
+    ensure_inventories(project, shipped_inventories())  # the pack needs the cell chain
     return FootprintEngine(project)
 
 
@@ -244,29 +254,28 @@ def test_source_translations_match_the_shipped_notes(engine):
 def test_every_report_takes_lang_zh(zh_out):
     names = {p.name for p in zh_out.iterdir()}
     assert {
-        "pact-v3-lfp-cell-per-kwh.json",
-        "battery-declaration-lfp-cell-per-kwh.zh.pdf",
-        "battery-declaration-lfp-cell-per-kwh.zh.html",
-        "iso14067-lfp-cell-per-kwh.zh.pdf",
-        "iso14067-lfp-cell-per-kwh.zh.html",
-        "suppliers-lfp-cell-per-kwh.xlsx",
-        "suppliers-lfp-cell-per-kwh.csv",
+        f"pact-v3-{STEM}.json",
+        f"{BATTERY}.zh.pdf",
+        f"{BATTERY}.zh.html",
+        f"iso14067-{STEM}.zh.pdf",
+        f"iso14067-{STEM}.zh.html",
+        f"suppliers-{STEM}.xlsx",
+        f"suppliers-{STEM}.csv",
     } <= names
     # PACT is language-neutral: one footprint, one document and one id in any language
-    zh = json.loads((zh_out / "pact-v3-lfp-cell-per-kwh.json").read_text(encoding="utf-8"))
+    zh = json.loads((zh_out / f"pact-v3-{STEM}.json").read_text(encoding="utf-8"))
     cli("report", "pact", "|".join(KEY), "--out", zh_out / "en", "--lang", "en")
-    en = json.loads((zh_out / "en" / "pact-v3-lfp-cell-per-kwh.json").read_text("utf-8"))
+    en = json.loads((zh_out / "en" / f"pact-v3-{STEM}.json").read_text("utf-8"))
     assert zh["id"] == en["id"] and zh["productNameCompany"] == en["productNameCompany"]
     # the battery declaration's company data comes from the meta file's Chinese translation
-    decl = json.loads(
-        (zh_out / "battery-declaration-lfp-cell-per-kwh.json").read_text(encoding="utf-8")
-    )
-    assert "示例电芯有限公司（演示用，虚构）" in json.dumps(decl, ensure_ascii=False)
+    decl = json.loads((zh_out / f"{BATTERY}.json").read_text(encoding="utf-8"))
+    assert "示例电池有限公司（演示用，虚构）" in json.dumps(decl, ensure_ascii=False)
 
 
 @pytest.mark.parametrize("stem", ["battery-declaration", "iso14067"])
 def test_zh_pdf_is_chinese(zh_out, stem):
-    text = pdf_text(zh_out / f"{stem}-lfp-cell-per-kwh.zh.pdf")
+    name = BATTERY if stem == "battery-declaration" else f"{stem}-{STEM}"
+    text = pdf_text(zh_out / f"{name}.zh.pdf")
     share, bad, n = latin_share(text)
     assert n > 200, "the PDF has no text to speak of"
     assert share <= MAX_LATIN, f"{share:.1%} Latin words of {n} tokens: {sorted(set(bad))}"
@@ -276,7 +285,8 @@ def test_zh_pdf_is_chinese(zh_out, stem):
 def test_zh_html_embeds_its_font(zh_out, stem):
     from fontTools.ttLib import TTFont
 
-    html = (zh_out / f"{stem}-lfp-cell-per-kwh.zh.html").read_text(encoding="utf-8")
+    name = BATTERY if stem == "battery-declaration" else f"{stem}-{STEM}"
+    html = (zh_out / f"{name}.zh.html").read_text(encoding="utf-8")
     page = re.sub(r"<script.*?</script>", "", html, flags=re.DOTALL)  # plotly.js quotes file://
     assert "file://" not in page and not re.search(r"<script[^>]+src=|<link", html)
     assert not re.search(r"url\(\s*[\"']?(https?:|file:|/)", page)  # fonts and images inline

@@ -21,6 +21,8 @@ def engine(project):
     from lca.imports import import_inventory
 
     import_inventory(project, ROOT / "inventories" / "background" / "pcf-background.csv")
+    # the cell's materials are the pack chain's cell share (lfp-pack.csv): imported first
+    import_inventory(project, ROOT / "inventories" / "products" / "lfp-pack.csv")
     import_inventory(project, ROOT / "inventories" / "products" / "li-ion-cell.csv")
     return FootprintEngine(project)
 
@@ -92,13 +94,16 @@ def test_demo_plan_meets_target_and_exact_resolve_confirms(demo):
     assert v["solves"] == 1 and s["target"]["tightening_per_unit"] == 0
     assert s["target"]["solved_cap_per_unit"] == pytest.approx(cap)
     assert v["exact_reduction"] == pytest.approx(v["linear_reduction"], rel=1e-9)
-    assert set(s["plan"]["chosen"]) == {"cell-wind-50", "cathode-green", "housing-recycled-50"}
-    assert s["plan"]["cost"] == pytest.approx(2_050_000)
+    # −30 % of 5,884.45 = 1,765.3 kg per pack: cell-wind-50 (997.05, 1.2 M) + cathode-green
+    # (693.6, 0.5 M) leave 74.7; pack-solar (67.0, 80 k) + bms-switch (25, 50 k) close it for
+    # 130 k, less than housing-recycled-50 (433.3, 350 k)
+    assert set(s["plan"]["chosen"]) == {"cell-wind-50", "cathode-green", "pack-solar", "bms-switch"}
+    assert s["plan"]["cost"] == pytest.approx(1_830_000)
     assert s["greedy"]["cost"] >= s["plan"]["cost"]  # the MILP is never worse than the MACC walk
     assert "cell-wind-100" not in s["plan"]["chosen"]  # takes effect in 2031
     assert s["shipped_files_current"] == {"baseline": True, "levers": True, "stale_levers": []}
-    for f in s["files"].values():
-        assert Path(f).exists()
+    for f in s["files"].values():  # names inside the output folder, no local path
+        assert (out / f).exists()
     assert json.loads((out / "battery-pack-summary.json").read_text()) == s
     assert not list(out.glob(".pcf-staged-*"))  # every step wrote through the staged writer
 

@@ -3,7 +3,9 @@
 Registered in :mod:`pcf.app` with ``app.add_typer(report.app, name="report")``.
 Declaration metadata (company and product ids, battery service life, study goal and scope) comes
 from ``--meta FILE`` (YAML/JSON with sections ``declaration``, ``battery``, ``study``); the
-shipped demo product ``pcf-products|lfp-cell-per-kwh`` uses ``pcf/demo/demo_meta.yaml``.
+shipped demo products (the LFP and NMC811 packs ``pcf-products-lfp-pack|lfp-pack-per-kwh``,
+``pcf-products-nmc811|nmc811-pack-per-kwh`` and their EU Battery Regulation systems) use
+``pcf/demo/demo_meta.yaml`` and ``pcf/demo/demo_meta_nmc811.yaml``.
 """
 
 from __future__ import annotations
@@ -130,14 +132,23 @@ def battery(
     ] = False,
     as_json: JsonFilesOpt = False,
 ) -> None:
-    """EU Battery Regulation carbon footprint declaration: JSON + one-page HTML and PDF."""
-    from reports.battery import battery_declaration, write_battery_declaration
+    """EU Battery Regulation carbon footprint declaration: JSON + one-page HTML and PDF.
+
+    Computed from the meta's Annex II product system (``battery.product_system``, e.g. the pack
+    + distribution) when it names one, and checked against its per-kWh-delivered product
+    (``battery.delivered_product``); a partial declaration says so and is never called
+    complete (``--require-complete`` refuses it)."""
+    from reports.battery import battery_declaration_for, write_battery_declaration
     from reports.meta import section
 
     st = state(ctx)
-    _, res = _footprint(st, product, method, out)
-    decl = battery_declaration(
-        res, section(_meta(meta, res, lang), "battery"), require_complete=require_complete
+    eng, res = _footprint(st, product, method, out)
+    decl = battery_declaration_for(
+        eng,
+        res.product,
+        section(_meta(meta, res, lang), "battery"),
+        method,
+        require_complete=require_complete,
     )
     _done(st, write_battery_declaration(decl, out, lang=lang), as_json)
 
@@ -150,21 +161,31 @@ def iso14067(
     meta: MetaOpt = None,
     method: MethodOpt = DEFAULT_METHOD,
     lang: LangOpt = "en",
-    iterations: IterationsOpt = 0,
+    iterations: IterationsOpt = 1000,
     seed: SeedOpt = 42,
     as_json: JsonFilesOpt = False,
 ) -> None:
-    """ISO 14067 CFP study report: HTML (interactive charts) and PDF."""
+    """ISO 14067 CFP study report: HTML (interactive charts) and PDF.
+
+    The uncertainty is always analysed: Monte Carlo with ``--iterations`` draws (default 1000;
+    lower it for a quick draft, at least 2), the number printed and stated in the report. The
+    study's sensitivity scenarios (meta ``study.sensitivity``) are recomputed."""
     from lca import workflows
+    from lca.errors import UncertaintyError
     from reports.iso14067 import write_iso14067_report
     from reports.meta import section
 
+    if iterations < 2:
+        raise UncertaintyError(
+            f"--iterations: {iterations} draws; the ISO 14067 report always states the "
+            "uncertainty of its result: give at least 2 (default 1000)"
+        )
     st = state(ctx)
     eng, res = _footprint(st, product, method, out)
     m = _meta(meta, res, lang)
-    unc = None
-    if iterations:
-        unc = workflows.uncertainty(eng, [res.product], method, iterations, seed)[0]
+    unc = workflows.uncertainty(eng, [res.product], method, iterations, seed)[0]
+    if not as_json:
+        st.console().print(f"Monte Carlo: {unc['iterations']} draws (seed {seed})")
     files = write_iso14067_report(
         res,
         section(m, "declaration"),

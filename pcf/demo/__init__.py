@@ -16,7 +16,7 @@ from . import supply_chain as sc_demo
 from .footprints import footprint_shipped
 from .plant import demo_plant_summary, write_demo_plant_sheet
 from .preflight import preflight
-from .reports import DEMO_PRODUCT, write_demo_reports
+from .reports import DEMO_PRODUCT, DEMO_PRODUCTS, write_demo_reports
 
 __all__ = ["DEMO_REPLACES", "preflight", "run"]
 
@@ -35,7 +35,9 @@ def run(
     progress: Progress | None = None,
 ) -> dict:
     """The whole demo into ``out``: footprints with Monte Carlo, the two supply chains, the
-    declarations and reports of the demo cell, the example plant. Returns the summary.
+    declarations and reports of the demo's declared products (the LFP and NMC811 EV battery
+    packs, :data:`pcf.demo.reports.DEMO_PRODUCTS`; the supplier workbook once, for the LFP
+    pack), the example plant. Returns the summary.
 
     Every option is checked before anything is written (:func:`preflight`: the language, the
     draws and seed, the method for every document the demo writes, the declaration metadata,
@@ -71,15 +73,23 @@ def run(
         summary["supply_chain_pack"] = sc_demo.demo_supply_chain(eng, out / "supply-chain", method)
         step(1, 3, "Declarations and reports (PACT, battery, ISO 14067, workbook)")
         products = {tuple(p["product"]): p for p in summary["products"]}
-        cell = DEMO_PRODUCT
-        unc = products.get(cell, {}).get("uncertainty")
-        samples = summary.pop("samples", {}).get("|".join(cell))
-        if unc and samples is not None:
-            unc = {**unc, "samples": samples}  # the report draws the distribution
-        reports_written = write_demo_reports(
-            eng, cell, out / "reports", uncertainty=unc, method=method, lang=lang
-        )
-        summary["reports"] = [str(p) for p in reports_written]
+        all_samples = summary.pop("samples", {})
+        summary["reports"] = []
+        for key in DEMO_PRODUCTS:
+            unc = products.get(key, {}).get("uncertainty")
+            samples = all_samples.get("|".join(key))
+            if unc and samples is not None:
+                unc = {**unc, "samples": samples}  # the report draws the distribution
+            reports_written = write_demo_reports(
+                eng,
+                key,
+                out / "reports",
+                uncertainty=unc,
+                method=method,
+                lang=lang,
+                workbook=key == DEMO_PRODUCT,
+            )
+            summary["reports"] += [str(p) for p in reports_written]
         step(2, 3, "Example plant: inventory and gap to zero")
         summary["factory"] = demo_plant_summary(proj, out / "factory")
         summary["reports"] += [str(p) for p in write_demo_plant_sheet(proj, out / "reports", lang)]

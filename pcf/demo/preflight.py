@@ -13,13 +13,14 @@ from lca.footprint import FootprintEngine
 from lca.imports import shipped_inventories
 from lca.project import Project
 from lca.workflows import Progress, ensure_inventories
-from reports import StudyInfo, battery_declaration, pact_footprint
+from reports import StudyInfo, pact_footprint
+from reports.battery import battery_declaration_for
 from reports.meta import section
 from reports.pact import Declaration
 from reports.pact.fields import ipcc_factors
 from reports.render import normalize_lang
 
-from .reports import DEMO_PRODUCT, load_meta
+from .reports import DEMO_PRODUCTS, load_meta
 
 __all__ = ["check_draws", "preflight"]
 
@@ -74,14 +75,15 @@ def preflight(
     check_draws(iterations, seed)
     check_output_dir(Path(out))
     m = methods.resolve(method)
-    meta = load_meta(None, DEMO_PRODUCT)
-    StudyInfo.parse(section(meta, "study"))
-    # what the method alone decides (PACT's IPCC factors), before the project is written to
-    decl = Declaration.parse(section(meta, "declaration"))
-    ipcc_factors(m, decl)
+    metas = {key: load_meta(None, key) for key in DEMO_PRODUCTS}
+    for meta in metas.values():
+        StudyInfo.parse(section(meta, "study"))
+        # what the method alone decides (PACT's IPCC factors), before the project is written to
+        ipcc_factors(m, Declaration.parse(section(meta, "declaration")))
     ensure_inventories(proj, shipped_inventories(), progress)
-    result = engine.footprint(DEMO_PRODUCT, method)
-    pact_footprint(result, section(meta, "declaration"), 3)
-    if meta.get("battery"):
-        battery_declaration(result, meta["battery"])
+    for key, meta in metas.items():
+        result = engine.footprint(key, method)
+        pact_footprint(result, section(meta, "declaration"), 3)
+        if meta.get("battery"):  # also: the meta's service life is the model's
+            battery_declaration_for(engine, key, meta["battery"], method)
     return code

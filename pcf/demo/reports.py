@@ -1,8 +1,13 @@
 """One of each document for a product, from one computed result (``pcf demo``, ``pcf report``).
 
 Declaration metadata comes from a YAML/JSON file with sections ``declaration`` (PACT and
-ISO 14067), ``battery`` (EU Battery Regulation) and ``study`` (ISO 14067 goal and scope); the
-shipped demo product's metadata is ``pcf/demo/demo_meta.yaml`` (fictitious company and ids).
+ISO 14067), ``battery`` (EU Battery Regulation) and ``study`` (ISO 14067 goal and scope). The
+demo's declared products are the LFP and NMC811 EV battery packs (cell -> module -> pack for
+LFP), per kWh of pack capacity; their metadata is ``pcf/demo/demo_meta.yaml`` (LFP) and
+``pcf/demo/demo_meta_nmc811.yaml`` (fictitious company and ids). The battery declaration of each
+is computed from its EU Battery Regulation product system
+(``pcf-products-battery-regulation|<chem>-pack-eu-per-kwh``: the pack + distribution) and
+checked against that system's per-kWh-delivered product.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from pathlib import Path
 from lca.files import staged
 from lca.methods import DEFAULT as DEFAULT_METHOD
 from reports import (
-    battery_declaration,
     pact_for,
     read_meta,
     supplier_workbook,
@@ -23,6 +27,7 @@ from reports import (
     write_iso14067_report,
     write_pact,
 )
+from reports.battery import battery_declaration_for
 from reports.errors import InvalidDeclaration
 from reports.meta import section
 from reports.render import normalize_lang
@@ -30,8 +35,41 @@ from reports.suppliers import SupplyChainBook, supply_chain_book, write_scorecar
 
 log = logging.getLogger(__name__)
 
-DEMO_PRODUCT = ("pcf-products", "lfp-cell-per-kwh")
-DEMO_META = Path(str(files("pcf.demo"))) / "demo_meta.yaml"
+_HERE = Path(str(files("pcf.demo")))
+#: the demo's flagship product: the LFP EV battery pack per kWh of capacity
+DEMO_PRODUCT = ("pcf-products-lfp-pack", "lfp-pack-per-kwh")
+DEMO_META = _HERE / "demo_meta.yaml"
+#: every declared product of the demo, with its meta file: the two packs, per kWh capacity
+DEMO_PRODUCTS = {
+    DEMO_PRODUCT: DEMO_META,
+    ("pcf-products-nmc811", "nmc811-pack-per-kwh"): _HERE / "demo_meta_nmc811.yaml",
+}
+#: the other products a demo meta file describes (the per-kWh-delivered variants and the EU
+#: Battery Regulation systems, for ``pcf report battery KEY``)
+_ALSO = {
+    ("pcf-products-lfp-pack", "lfp-pack-per-kwh-delivered"): DEMO_META,
+    ("pcf-products-battery-regulation", "lfp-pack-eu-per-kwh"): DEMO_META,
+    ("pcf-products-battery-regulation", "lfp-pack-eu-per-kwh-delivered"): DEMO_META,
+    ("pcf-products-nmc811", "nmc811-pack-per-kwh-delivered"): DEMO_PRODUCTS[
+        ("pcf-products-nmc811", "nmc811-pack-per-kwh")
+    ],
+    ("pcf-products-battery-regulation", "nmc811-pack-eu-per-kwh"): DEMO_PRODUCTS[
+        ("pcf-products-nmc811", "nmc811-pack-per-kwh")
+    ],
+    ("pcf-products-battery-regulation", "nmc811-pack-eu-per-kwh-delivered"): DEMO_PRODUCTS[
+        ("pcf-products-nmc811", "nmc811-pack-per-kwh")
+    ],
+}
+
+
+def demo_meta_path(product) -> Path | None:
+    """The shipped meta file of a demo product (``(db, code)`` or ``"db|code"``), else None."""
+    key = (
+        tuple(product)
+        if isinstance(product, (list, tuple))
+        else (tuple(str(product).split("|", 1)) if product else None)
+    )
+    return DEMO_PRODUCTS.get(key) or _ALSO.get(key)
 
 
 def load_meta(path: str | os.PathLike | None = None, product=None, lang: str = "en") -> dict:
@@ -47,24 +85,19 @@ def load_meta(path: str | os.PathLike | None = None, product=None, lang: str = "
     Raises
     ------
     InvalidDeclaration
-        No path, and ``product`` is not the demo product.
+        No path, and ``product`` is not a demo product (:data:`DEMO_PRODUCTS`).
     ReportInputError
         As :func:`reports.read_meta`.
     """
     if path is None:
-        key = (
-            tuple(product)
-            if isinstance(product, (list, tuple))
-            else (tuple(str(product).split("|", 1)) if product else None)
-        )
-        if key != DEMO_PRODUCT:
+        path = demo_meta_path(product)
+        if path is None:
             raise InvalidDeclaration(
                 "meta",
                 None,
                 f"no declaration metadata for {product!r}: pass a YAML/JSON file "
                 "with sections declaration, battery, study (see pcf/demo/demo_meta.yaml)",
             )
-        path = DEMO_META
     meta = read_meta(path)
     lang = normalize_lang(lang)
     overlay = Path(path).with_name(f"{Path(path).stem}.{lang}.yaml")
@@ -120,11 +153,14 @@ def write_demo_reports(
     method: str = DEFAULT_METHOD,
     lang: str = "en",
     meta: dict | None = None,
+    workbook: bool = True,
 ) -> list[Path]:
     """Write PACT v3 JSON, the battery declaration (JSON, HTML, PDF), the ISO 14067 report
-    (HTML, PDF) and the supplier workbook for ``product_key``, all from one footprint; the
-    workbook and its scorecard CSV hold the suppliers of the shipped illustrative battery pack
-    (:func:`demo_supply_chain_book`).
+    (HTML, PDF) and (``workbook``) the supplier workbook for ``product_key``, all from one
+    footprint; the battery declaration from the meta's Annex II product system
+    (:func:`reports.battery.battery_declaration_for`, checked against its per-kWh-delivered
+    product); the workbook and its scorecard CSV hold the suppliers of the shipped illustrative
+    battery pack (:func:`demo_supply_chain_book`).
 
     The language and the metadata are checked first, and the documents appear together at the
     end, all or none (:func:`lca.files.staged`)."""
@@ -137,8 +173,12 @@ def write_demo_reports(
     out = Path(out_dir)
     code = result.product[1]
     pact = pact_for(engine, result, section(pact_meta, "declaration"), 3)
-    decl = battery_declaration(result, meta["battery"]) if meta.get("battery") else None
-    book = demo_supply_chain_book(engine, method)
+    decl = (
+        battery_declaration_for(engine, product_key, meta["battery"], method)
+        if meta.get("battery")
+        else None
+    )
+    book = demo_supply_chain_book(engine, method) if workbook else None
     with staged(out):
         written = [write_pact(pact, out / f"pact-v3-{code}.json")]
         if decl is not None:
@@ -152,7 +192,8 @@ def write_demo_reports(
             uncertainty=uncertainty,
             engine=engine,
         )
-        written.append(supplier_workbook(result, out / f"suppliers-{code}.xlsx", book))
-        written.append(write_scorecard_csv(book, out / f"suppliers-{code}.csv"))
+        if book is not None:
+            written.append(supplier_workbook(result, out / f"suppliers-{code}.xlsx", book))
+            written.append(write_scorecard_csv(book, out / f"suppliers-{code}.csv"))
     log.info("demo reports: %s", ", ".join(str(f) for f in written))
     return written

@@ -431,6 +431,8 @@ def main(argv: Sequence[str] | None = None, out=None) -> int:
     with tempfile.TemporaryDirectory() as d:
         proj = open_project(Path(d) / "bw")
         import_inventory(proj, root / "background" / "pcf-background.csv")
+        # the cell's materials are the cell share of the pack chain (lfp-pack.csv): first
+        import_inventory(proj, root / "products" / "lfp-pack.csv")
         import_inventory(proj, root / "products" / "li-ion-cell.csv")
         eng = FootprintEngine(proj)
         if args.write:

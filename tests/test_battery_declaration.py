@@ -1,0 +1,158 @@
+"""EU Battery Regulation declaration of the demo's flagship packs, through ``pcf demo`` and
+``pcf report battery``: the four Annex II stages, one service life, the cell that is a cell.
+
+Hand calculations (figures of the shipped inventories; IPCC 2021 GWP100):
+
+- China grid at the consumer 0.5777 + 0.0327 = 0.6104 kg CO2e/kWh (MEE/NBS/NEA 2024);
+  cell factory 57.5 kWh/kWh (Kurland 2020) -> 35.098 kg CO2e per kWh.
+- LFP pack = GREET 2024 LFP materials 41.79 + 35.098 = 76.888 kg CO2e/kWh; the cell carries the
+  cells' BatPaC 5.0 mass share of the materials, 288 x 1.336 / 618 = 0.622602:
+  0.622602 x 41.79 + 35.098 = 61.1165.
+- Distribution: sea leg Shanghai-Rotterdam 10,600 nmi x 1.852 = 19,631.2 km (Notteboom, Pallis
+  and Rodrigue 2022) x pack mass (LFP 1000 / 145.7 Wh/kg = 6.863418 kg/kWh, BatPaC 5.0; NMC811
+  1000 / 197.7 = 5.058169 kg/kWh, GREET 2024) / 1000 x DESNZ 2024 container ship well-to-wheel
+  0.01612 + 0.00365 = 0.01977 kg CO2e/tkm.
+- Functional unit: 60 full equivalent cycles per year x 8 years = 480 kWh per kWh of capacity.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GRID = 0.5777 + 0.0327
+FACTORY = 57.5 * GRID
+# stored: 41.79 (pcf-background greet2024-lfp-battery-materials), 49.9744227617603 (nmc811)
+GREET_LFP, GREET_NMC811 = 41.79, 49.9744227617603
+CELL_SHARE = 288 * 1.336 / 618
+SEA_TKM_PER_KG = 10600 * 1.852 / 1000
+SHIP = 0.01612 + 0.00365
+E_TOTAL = 60 * 8
+
+
+def distribution(wh_per_kg: float) -> float:
+    return 1000 / wh_per_kg * SEA_TKM_PER_KG * SHIP
+
+
+def cli(*args):
+    from typer.testing import CliRunner
+
+    from pcf.app import app as root
+
+    r = CliRunner().invoke(root, [str(a) for a in args])
+    return r
+
+
+@pytest.fixture(scope="module")
+def engine(shipped):
+    from lca.footprint import FootprintEngine
+
+    return FootprintEngine(shipped)
+
+
+@pytest.fixture(scope="module")
+def demo(shipped, tmp_path_factory):
+    """``pcf demo`` as a user runs it (few draws: the draws are not what is tested)."""
+    out = tmp_path_factory.mktemp("demo") / "out"
+    r = cli("demo", "--out", out, "--iterations", "20")
+    assert r.exit_code == 0, (r.output, r.exception)
+    return out
+
+
+def test_cell_is_a_cell_below_its_pack(engine):
+    cell = engine.footprint(("pcf-products", "lfp-cell-per-kwh")).total
+    chain_cell = engine.footprint(("pcf-products-lfp-pack", "lfp-pack-cell")).total
+    pack = engine.footprint(("pcf-products-lfp-pack", "lfp-pack-per-kwh")).total
+    assert cell == pytest.approx(CELL_SHARE * GREET_LFP + FACTORY, rel=1e-6)  # 61.1165
+    assert cell == pytest.approx(chain_cell, rel=1e-9)  # one cell, not two
+    assert pack == pytest.approx(GREET_LFP + FACTORY, rel=1e-6)  # 76.888
+    assert cell < pack
+
+
+def test_distribution_by_hand(engine):
+    for chem, wh_per_kg in (("lfp", 145.7), ("nmc811", 197.7)):
+        key = ("pcf-products-battery-regulation", f"{chem}-pack-distribution-cn-eu")
+        # LFP 2.6638, NMC811 1.9631 kg CO2e per kWh of pack capacity
+        assert engine.footprint(key).total == pytest.approx(distribution(wh_per_kg), rel=1e-6)
+
+
+def test_demo_declares_the_packs(demo):
+    reports = {p.name for p in (demo / "reports").iterdir()}
+    for chem in ("lfp", "nmc811"):
+        assert {
+            f"pact-v3-{chem}-pack-per-kwh.json",
+            f"iso14067-{chem}-pack-per-kwh.en.pdf",
+            f"battery-declaration-{chem}-pack-eu-per-kwh.json",
+            f"battery-declaration-{chem}-pack-eu-per-kwh.en.pdf",
+        } <= reports
+    assert "suppliers-lfp-pack-per-kwh.xlsx" in reports  # the illustrative pack, once
+    # PACT: the pack's own mass per kWh (BatPaC 5.0: 1000 / 145.7; GREET NMC811: 1000 / 197.7)
+    for chem, mass in (("lfp", 6.8634), ("nmc811", 5.0582)):
+        doc = json.loads((demo / "reports" / f"pact-v3-{chem}-pack-per-kwh.json").read_text())
+        assert float(doc["pcf"]["productMassPerDeclaredUnit"]) == pytest.approx(mass)
+        assert doc["pcf"]["declaredUnitOfMeasurement"] == "kilowatt hour"
+
+
+@pytest.mark.parametrize(
+    "chem, greet, wh_per_kg",
+    [("lfp", GREET_LFP, 145.7), ("nmc811", GREET_NMC811, 197.7)],
+)
+def test_battery_total_is_the_four_stages_and_the_delivered_footprint(demo, chem, greet, wh_per_kg):
+    decl = json.loads(
+        (demo / "reports" / f"battery-declaration-{chem}-pack-eu-per-kwh.json").read_text()
+    )
+    stages = decl["stages"]
+    assert list(stages) == [
+        "raw_material_acquisition",
+        "production",
+        "distribution",
+        "end_of_life",
+    ]
+    # end of life: no sourced recycling inventory -> not modelled (null), never 0; partial
+    assert stages["end_of_life"] is None
+    assert decl["complete"] is False and decl["status"] == "partial"
+    assert decl["missing_stages"] == ["end_of_life"]
+    modelled = [v for v in stages.values() if v is not None]
+    assert decl["total"] == pytest.approx(sum(modelled), rel=1e-12)
+    # by hand, per kWh delivered over the service life
+    assert stages["raw_material_acquisition"] == pytest.approx(greet / E_TOTAL, rel=1e-6)
+    assert stages["production"] == pytest.approx(FACTORY / E_TOTAL, rel=1e-6)
+    assert stages["distribution"] == pytest.approx(distribution(wh_per_kg) / E_TOTAL, rel=1e-6)
+    assert decl["energy_delivered_kwh"] == pytest.approx(E_TOTAL)
+    # = the per-kWh-delivered footprint of the same product in footprints.json
+    fp = json.loads((demo / "footprints.json").read_text())
+    key = ["pcf-products-battery-regulation", f"{chem}-pack-eu-per-kwh-delivered"]
+    (row,) = [p for p in fp["products"] if p["product"] == key]
+    assert decl["total"] == pytest.approx(row["total"], rel=1e-6)  # float32 matrices
+    assert decl["delivered_product"] == "|".join(key)
+    assert decl["battery_category"] == "electric vehicle battery"
+
+
+def test_meta_service_life_must_be_the_models(engine, tmp_path):
+    """A service life in the meta file other than the model's is refused, naming the field."""
+    doc = yaml.safe_load((ROOT / "pcf/demo/demo_meta.yaml").read_text())
+    doc["battery"]["service_life"]["service_life_years"] = 10
+    meta = tmp_path / "meta.yaml"
+    meta.write_text(yaml.safe_dump(doc))
+    r = cli(
+        "report", "battery", "pcf-products-lfp-pack|lfp-pack-per-kwh",
+        "--meta", meta, "--out", tmp_path / "out",
+    )  # fmt: skip
+    assert r.exit_code == 1, (r.output, r.exception)
+    assert "battery.service_life" in r.output and "must be one figure" in r.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_cli_battery_refuses_to_call_partial_complete(engine, tmp_path):
+    key = "pcf-products-lfp-pack|lfp-pack-per-kwh"
+    r = cli("report", "battery", key, "--out", tmp_path, "--require-complete")
+    assert r.exit_code == 1 and "end_of_life" in r.output
+    r = cli("report", "battery", key, "--out", tmp_path, "--json")
+    assert r.exit_code == 0, (r.output, r.exception)
+    decl = json.loads((tmp_path / "battery-declaration-lfp-pack-eu-per-kwh.json").read_text())
+    assert decl["status"] == "partial" and decl["stages"]["end_of_life"] is None
