@@ -170,7 +170,9 @@ def tag_contributions(
     tags = np.asarray(tags, dtype=object)
     tagged = np.array([t not in (None, "") for t in tags], dtype=bool)
     U = np.flatnonzero(~tagged)
-    T = np.flatnonzero(tagged)
+    # a tagged activity outside the product's supply chain (s = 0: a system shared by several
+    # products) contributes nothing and must not show its tag as a stage at 0
+    T = np.flatnonzero(tagged & (np.asarray(s) != 0))
     A = sp.csr_matrix(A)
     lam = np.zeros(A.shape[1])
     if len(U):

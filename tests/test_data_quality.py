@@ -234,7 +234,7 @@ def pcf(shipped, bw_dir):
 
 
 def test_two_runs_give_the_same_pact_id(pcf, tmp_path):
-    key = "pcf-products|lfp-cell-per-kwh"
+    key = "pcf-products-lfp-pack|lfp-pack-per-kwh"  # the demo's declared product
     docs = []
     for d in ("one", "two"):
         pcf("report", "pact", key, "--out", tmp_path / d, "--json")
@@ -245,7 +245,7 @@ def test_two_runs_give_the_same_pact_id(pcf, tmp_path):
         k: v for k, v in docs[1].items() if k != "created"
     }
     assert docs[0]["productIds"] == [
-        "urn:pact:demo.pcf-engine.example:supplier-id:lfp-cell-per-kwh"
+        "urn:pact:demo.pcf-engine.example:supplier-id:lfp-pack-per-kwh"
     ]
     assert docs[0]["productClassifications"] == ["urn:cpc:46420"]
     assert float(docs[0]["pcf"]["productMassPerDeclaredUnit"]) > 0

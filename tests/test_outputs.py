@@ -313,7 +313,7 @@ def test_demo_out_is_a_file(shipped, tmp_path):
 def earlier_demo(tmp_path) -> Path:
     """An output folder with files of an earlier demo (with Monte Carlo) and one of the user's."""
     out = tmp_path / "demo"
-    for rel in ("footprints.json", "montecarlo-draws.csv", "reports/pact-v3-lfp-cell-per-kwh.json"):
+    for rel in ("footprints.json", "montecarlo-draws.csv", "reports/pact-v3-lfp-pack-per-kwh.json"):
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_text("earlier run")
     (out / "notes.md").write_text("the user's")
@@ -341,7 +341,7 @@ def test_demo_replaces_an_earlier_run_as_a_set(shipped, earlier_demo):
     assert now["notes.md"] == "the user's"  # not the demo's: left alone
     assert "montecarlo-draws.csv" not in now  # the earlier run's draws: not mixed with this run
     assert now["footprints.json"] != "earlier run"
-    assert now["reports/pact-v3-lfp-cell-per-kwh.json"] != "earlier run"
+    assert now["reports/pact-v3-lfp-pack-per-kwh.json"] != "earlier run"
     written = summary["files"] + summary["reports"] + summary["factory"]["files"]
     assert all(Path(f).exists() and ".pcf-staged" not in f for f in written)
     assert no_leftovers(earlier_demo)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-KEY = ("pcf-products", "lfp-cell-per-kwh")
+KEY = ("pcf-products-lfp-pack", "lfp-pack-per-kwh")  # the demo's declared product
 BOM = Path(__file__).resolve().parent.parent / "inventories" / "bom"
 
 
@@ -23,7 +23,7 @@ def engine(project):
     from lca.workflows import ensure_inventories
 
     paths = [
-        p for p in shipped_inventories() if p.name in ("pcf-background.csv", "li-ion-cell.csv")
+        p for p in shipped_inventories() if p.name in ("pcf-background.csv", "lfp-pack.csv")
     ]
     ensure_inventories(project, sorted(paths, key=lambda p: p.parent.name))  # background first
     return FootprintEngine(project)
@@ -50,7 +50,7 @@ def out(engine, tmp_path_factory):
 def wb(out):
     import openpyxl
 
-    return openpyxl.load_workbook(out / "suppliers-lfp-cell-per-kwh.xlsx")
+    return openpyxl.load_workbook(out / "suppliers-lfp-pack-per-kwh.xlsx")
 
 
 def rows(ws) -> list[dict]:
@@ -193,7 +193,7 @@ def test_plan_and_macc(wb, out):
     assert [r["Marginal cost (currency of the levers file per year per t CO2e)"] for r in mac] == (
         sorted(r["Marginal cost (currency of the levers file per year per t CO2e)"] for r in mac)
     )
-    with zipfile.ZipFile(out / "suppliers-lfp-cell-per-kwh.xlsx") as z:  # a native Excel chart
+    with zipfile.ZipFile(out / "suppliers-lfp-pack-per-kwh.xlsx") as z:  # a native Excel chart
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) == 1
         xml = z.read(charts[0]).decode()
@@ -220,7 +220,7 @@ def test_units_in_headers_and_print_setup(wb):
 def test_scorecard_csv_has_units_and_the_same_rows(wb, out):
     from reports.suppliers import SUPPLIER_COLUMNS
 
-    got = read_csv(out / "suppliers-lfp-cell-per-kwh.csv")
+    got = read_csv(out / "suppliers-lfp-pack-per-kwh.csv")
     assert list(got[0]) == list(SUPPLIER_COLUMNS.values())
     s = by_supplier(wb)
     for r in got:
@@ -252,7 +252,7 @@ def test_explicit_files_and_refusals(engine, tmp_path):
         "2026-01-01",
     ]
     cli("report", "suppliers", "|".join(KEY), "--out", tmp_path / "a", *args, "--lang", "zh")
-    assert (tmp_path / "a" / "suppliers-lfp-cell-per-kwh.csv").is_file()
+    assert (tmp_path / "a" / "suppliers-lfp-pack-per-kwh.csv").is_file()
     # another product has no shipped supply chain: refused, naming the option, nothing written
     r = cli(
         "report",
