@@ -265,7 +265,7 @@ def test_an_older_schema_is_upgraded_and_its_rows_survive(backend, tmp_path):
         old.close()
 
         with open_store(url) as st:
-            assert current_revision(st.engine) == HEAD == "0003"
+            assert current_revision(st.engine) == HEAD == "0004"
             assert json.loads(st.get_issued(pf, "3")) == example(2)
             assert st.check_client(client_id, secret)
             assert st.add_supplier_footprint(example(3), "https://s.example") == "new"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import re
 import time
@@ -172,9 +173,10 @@ def test_a_0002_database_is_upgraded_to_the_portal_tables(tmp_path):
     client_id, secret = old.add_client("Acme")
     old.close()
     with open_store(url) as st:
-        assert current_revision(st.engine) == "0003"
+        assert current_revision(st.engine) == "0004"
         names = set(inspect(st.engine).get_table_names())
         assert {"portal_users", "portal_products", "portal_requests"} <= names
+        assert {"portal_plans", "portal_scenario_sets"} <= names
         assert st.check_client(client_id, secret)  # rows of 0002 survive
         add_user(st, "anna", "correct horse", "buyer")
         assert authenticate(st, "anna", "correct horse")["role"] == "buyer"
@@ -431,6 +433,16 @@ def test_every_label_of_the_templates_is_translated():
     used |= {f"role_{r}" for r in ("viewer", "buyer", "admin")}
     used |= {f"light_{c}" for c in ("red", "amber", "green")}
     used |= {f"src_{s}" for s in ("supplier_pcf", "brightway", "spend", "bom", "direct", "missing")}
+    # the job steps the computations report, the stages and units of the example files
+    compute = (ROOT / "pcf" / "portal" / "compute.py").read_text()
+    used |= set(re.findall(r'report\([0-9.]+, "([a-z_]+)"\)', compute))
+    from lca._footprint_result import STAGES
+
+    used |= {f"stage_{s}" for s in (*STAGES, "unassigned")}
+    with PACK_BOM.open(newline="") as fh:
+        used |= {f"unit_{row['unit']}" for row in csv.DictReader(fh)}
+    used.add("unit_kg CO2-Eq")
+    used |= {f"status_{s}" for s in ("optimal", "time_limit", "infeasible")}
     missing = sorted(used - set(STRINGS))
     assert missing == []
     cjk = re.compile(r"[\u4e00-\u9fff]")
@@ -641,3 +653,325 @@ def _cell(v: str):
         return float(v)
     except ValueError:
         return v or None
+
+
+# -- saved plans, edited levers, progress (revision 0004) -------------------------------------
+def solve_plan(c, tok: str, pid: int, target: str, **form) -> tuple[str, str]:
+    r = c.post(
+        "/app/plans",
+        data={"csrf": tok, "product": str(pid), "target": target, "year": "2030", **form},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    s = wait_job(c, r.headers["location"])
+    assert s["status"] == "done", s["error"]
+    assert s["progress"] == 1.0
+    return s["redirect"].split("job=")[1], c.get(s["redirect"]).text
+
+
+def chosen_levers(page: str) -> list[str]:
+    return re.findall(r'<td class="lever">([^<]+)</td>', page)
+
+
+def levers_form(page: str) -> dict:
+    """The levers table of the plans page as a browser would post it (every row ticked)."""
+    csv_text = re.search(r'<textarea name="levers_csv"[^>]*>([^<]*)</textarea>', page).group(1)
+    import html
+
+    form = {"levers_csv": html.unescape(csv_text), "levers_name": "battery-pack-levers.csv"}
+    for name, value in re.findall(
+        r'<input class="cell" name="(\w+)" id="\w+" value="([^"]*)"', page
+    ):
+        form[name] = html.unescape(value)
+    for i in re.findall(r'name="use_(\d+)"', page):
+        form[f"use_{i}"] = "1"
+    return form
+
+
+def test_levers_edited_in_the_table_change_the_plan(client):
+    tok = sign_in(client, "bea")
+    pid = upload_pack(client, tok)
+    page = client.get("/app/plans").text
+    form = levers_form(page)
+    with (BOM_DIR / "battery-pack-levers.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len([k for k in form if k.startswith("use_")]) == len(rows)
+    assert form["cost_0"] == rows[0]["cost"]
+    # as shipped, the table gives the plan of the file itself
+    _job, plain = solve_plan(client, tok, pid, "30%", **form)
+    first = chosen_levers(plain)
+    assert first
+    # a lever of that plan left out (unticked) is not chosen again; a cost edited is the cost
+    drop = next(i for i, r in enumerate(rows) if r["lever"] == first[0])
+    edited = {k: v for k, v in form.items() if k != f"use_{drop}"}
+    keep = next(i for i, r in enumerate(rows) if r["lever"] in first[1:] or i != drop)
+    edited[f"cost_{keep}"] = "123456"
+    _job, page2 = solve_plan(client, tok, pid, "30%", **edited)
+    second = chosen_levers(page2)
+    assert rows[drop]["lever"] not in second
+    costs = {r["lever"]: float(r["cost"]) for r in rows}
+    costs[rows[keep]["lever"]] = 123456.0
+    cost = float(re.search(r'id="plan-cost" data-value="([^"]+)"', page2).group(1))
+    assert cost == pytest.approx(sum(costs[c] for c in second), rel=1e-12)
+    # the table on the result page is the edited one, without the lever left out
+    assert rows[drop]["lever"] not in re.findall(r'<td class="lever-id">([^<]+)</td>', page2)
+    # a value the library cannot read is a message naming the file's row and field
+    bad = dict(form, cost_0="cheap")
+    r = client.post(
+        "/app/plans",
+        data={"csrf": tok, "product": str(pid), "target": "30%", **bad},
+        follow_redirects=False,
+    )
+    s = wait_job(client, r.headers["location"])
+    assert s["status"] == "failed" and "cost" in s["error"] and "internal" not in s["error"]
+
+
+def test_plans_are_saved_and_compared_side_by_side(client, store):
+    from pcf.portal.data import plans
+
+    tok = sign_in(client, "bea")
+    pid = upload_pack(client, tok)
+    j30, p30 = solve_plan(client, tok, pid, "30%")
+    j20, p20 = solve_plan(client, tok, pid, "20%")
+    for job, name in ((j30, "minus 30"), (j20, "minus 20")):
+        r = client.post(
+            "/app/plans/save", data={"csrf": tok, "job": job, "name": name}, follow_redirects=False
+        )
+        assert r.status_code == 303
+    saved = plans(store)
+    assert [p["name"] for p in saved] == ["minus 30", "minus 20"]
+    assert saved[0]["target"] == "30% 2030" and "lever," in saved[0]["levers_csv"]
+    exact = {
+        n: float(re.search(r'id="after-exact" data-value="([^"]+)"', p).group(1))
+        for n, p in (("minus 30", p30), ("minus 20", p20))
+    }
+    ids = [p["id"] for p in saved]
+    page = client.get(f"/app/plans/compare?id={ids[0]}&id={ids[1]}").text
+    row = re.search(r'<tr class="exact">(.*?)</tr>', page, re.DOTALL).group(1)
+    shown = [float(v) for v in re.findall(r'data-value="([^"]+)"', row)]
+    assert shown == [exact["minus 30"], exact["minus 20"]]
+    assert exact["minus 30"] <= exact["minus 20"]  # a deeper cut leaves less
+    assert page.count("<svg") == 1 and "minus 20" in page
+    # a saved plan's levers come back into the table
+    again = client.get(f"/app/plans?plan={ids[0]}").text
+    assert levers_form(again)["levers_csv"] == saved[0]["levers_csv"]
+    # nothing ticked: a message, not an error page
+    assert client.get("/app/plans/compare").status_code == 400
+    # a viewer may look but not save
+    client.post("/app/logout", data={"csrf": tok})
+    vtok = sign_in(client, "vic")
+    assert client.get(f"/app/plans/compare?id={ids[0]}").status_code == 200
+    r = client.post("/app/plans/save", data={"csrf": vtok, "job": j30, "name": "x"})
+    assert r.status_code == 403
+
+
+def test_the_job_status_reports_progress():
+    import threading
+
+    from pcf.portal.jobs import JobRunner
+
+    runner_ = JobRunner()
+    go, reached = threading.Event(), threading.Event()
+
+    def fn(report):
+        report(0.25, "step_rollup")
+        reached.set()
+        go.wait(10)
+        report(0.1, "step_paths")  # progress never goes backwards
+        return "/done"
+
+    job = runner_.submit("rollup", 1, fn)
+    assert reached.wait(10)
+    assert (job.status, job.progress, job.stage) == ("running", 0.25, "step_rollup")
+    go.set()
+    deadline = time.monotonic() + 10
+    while job.status != "done" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert (job.status, job.progress, job.stage, job.redirect) == ("done", 1.0, "done", "/done")
+    runner_.shutdown()
+
+
+def test_a_rollup_reports_its_steps_to_the_status_endpoint(client, store):
+    """The roll-up job's steps, polled: every answer has a progress between 0 and 1 that never
+    decreases, and the last is 1."""
+    tok = sign_in(client, "bea")
+    r = client.post("/app/products/example", data={"csrf": tok}, follow_redirects=False)
+    seen = []
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        s = client.get(r.headers["location"] + "/status").json()
+        seen.append(s["progress"])
+        if s["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert s["status"] == "done", s["error"]
+    assert all(0 <= p <= 1 for p in seen) and seen == sorted(seen) and seen[-1] == 1.0
+    page = client.get(r.headers["location"]).text  # the job page once done redirects
+    assert "rollup-total" in page
+
+
+# -- scenarios --------------------------------------------------------------------------------
+CELL_FACTORY = "pcf-products|lfp-cell-manufacturing-cn"
+
+
+def test_a_saved_scenario_set_is_run_with_the_clis_figures(client, store, bw_dir):
+    from pcf.portal.charts import fmt
+    from pcf.portal.data import scenario_sets
+
+    tok = sign_in(client, "bea")
+    r = client.post(
+        "/app/scenarios/sets", data={"csrf": tok, "example": "1"}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    (saved,) = scenario_sets(store)
+    assert saved["filename"] == "battery-pack-scenarios.yaml"
+    r = client.post(
+        "/app/scenarios/run",
+        data={"csrf": tok, "set": str(saved["id"]), "products": CELL_FACTORY},
+        follow_redirects=False,
+    )
+    s = wait_job(client, r.headers["location"])
+    assert s["status"] == "done", s["error"]
+    page = client.get(s["redirect"]).text
+    ref = json.loads(
+        pcf(
+            "--data-dir",
+            bw_dir,
+            "scenario",
+            "run",
+            BOM_DIR / "battery-pack-scenarios.yaml",
+            CELL_FACTORY,
+            "--json",
+        ).stdout
+    )
+    rows = ref["rows"] if isinstance(ref, dict) else ref
+    table = re.search(r'<table class="data" id="scenario-results">(.*?)</table>', page, re.DOTALL)
+    shown = [float(v) for v in re.findall(r'data-value="([^"]+)"', table.group(1))]
+    assert shown == [pytest.approx(x["score"], rel=1e-12) for x in rows]
+    assert next(x["scenario"] for x in rows) == "baseline"
+    assert len(shown) == 5  # baseline and the file's four scenarios
+    # the bar chart writes every value on its bar
+    svg = re.search(r"<svg.*?</svg>", page, re.DOTALL).group(0)
+    for x in rows:
+        assert fmt(x["score"]) in svg
+
+
+def test_a_bad_scenario_set_is_refused_naming_the_file(client, store):
+    tok = sign_in(client, "bea")
+    r = client.post(
+        "/app/scenarios/sets",
+        data={"csrf": tok, "name": "bad"},
+        files={"file": ("bad.yaml", b"- name: x\n  changes:\n    - type: teleport\n", "text/yaml")},
+    )
+    assert r.status_code == 400 and "bad.yaml" in r.text
+    client.post("/app/logout", data={"csrf": tok})
+    vtok = sign_in(client, "vic")
+    r = client.post("/app/scenarios/sets", data={"csrf": vtok, "example": "1"})
+    assert r.status_code == 403
+    r = client.post("/app/scenarios/run", data={"csrf": vtok, "set": "1", "products": "x|y"})
+    assert r.status_code == 403
+
+
+# -- Sankey, stages and units in Chinese -------------------------------------------------------
+def test_the_sankey_adds_up_to_the_total_and_its_labels_do_not_overlap(client, store, bw_dir):
+    from pcf.portal.charts import SANKEY_LINE
+    from pcf.portal.data import latest_rollup
+
+    tok = sign_in(client, "bea")
+    pid = upload_pack(client, tok)
+    r = latest_rollup(store, pid)
+    assert sum(f["value"] for f in r["flows"]) == pytest.approx(cli_rollup(bw_dir)["footprint"])
+    # flows by supplier sum to the supplier hotspots (the same d_n m_n, grouped)
+    by_supplier = {}
+    for f in r["flows"]:
+        by_supplier[f["source"]] = by_supplier.get(f["source"], 0.0) + f["value"]
+    for h in r["hotspots"]["supplier"]:
+        if h["item"] in by_supplier:
+            assert by_supplier[h["item"]] == pytest.approx(h["value"], rel=1e-9)
+    page = client.get(f"/app/products/{pid}").text
+    svg = re.search(r'<svg class="chart sankey".*?</svg>', page, re.DOTALL).group(0)
+    for side in ("src", "tgt"):
+        ys = sorted(
+            float(y) for y in re.findall(rf'y="([\d.]+)"[^>]*class="lbl sankey-{side}"', svg)
+        )
+        assert len(ys) >= 2
+        assert all(b - a >= SANKEY_LINE for a, b in itertools.pairwise(ys))
+    assert "Main product production" in svg
+    # in Chinese: the stage names, the units
+    client.post("/app/lang", data={"csrf": tok, "lang": "zh", "next": f"/products/{pid}"})
+    zh = client.get(f"/app/products/{pid}").text
+    assert "主要产品生产" in zh and "原材料获取和预处理" in zh
+    assert "千克二氧化碳当量" in zh and "/千瓦时" in zh
+    assert "raw_material_acquisition" not in zh
+
+
+def test_sankey_layout_keeps_small_nodes_one_line_high():
+    from pcf.portal.charts import SANKEY_GAP, SANKEY_LINE, sankey_layout
+
+    flows = [
+        {"source": "A", "target": "s", "value": 1000.0},
+        {"source": "B", "target": "s", "value": 0.001},
+        {"source": "C", "target": "t", "value": 0.002},
+    ]
+    src, tgt = sankey_layout(flows, 300)
+    # by hand: 3 nodes, 2 gaps of 6 and 3 lines of 16 leave 300 - 12 - 48 = 240 to share
+    assert src["A"][1] == pytest.approx(16 + 240 * 1000 / 1000.003)
+    assert src["B"][1] == pytest.approx(16 + 240 * 0.001 / 1000.003)
+    # largest first: A, then C (0.002), then B (0.001), a gap between each
+    assert src["C"][0] == pytest.approx(src["A"][1] + SANKEY_GAP)
+    assert src["B"][0] == pytest.approx(src["C"][0] + src["C"][1] + SANKEY_GAP)
+    assert all(h >= SANKEY_LINE for _, h, _ in (*src.values(), *tgt.values()))
+
+
+def test_a_scenario_set_is_carried_to_a_portfolio_product(client, store):
+    """The pack's total in each scenario. Cross-checked against another code path: the levers
+    file's lever cell-wind-50 is the same change as the scenario cell-factory-wind-50 (half
+    the cell factory's electricity from wind), and the plan reports each lever's effect on the
+    pack computed by the supply-chain model (supply_chain.model_plans)."""
+    tok = sign_in(client, "bea")
+    pid = upload_pack(client, tok)
+    client.post("/app/scenarios/sets", data={"csrf": tok, "example": "1"})
+    r = client.post(
+        "/app/scenarios/run",
+        data={"csrf": tok, "set": "1", "bom_product": str(pid), "products": ""},
+        follow_redirects=False,
+    )
+    s = wait_job(client, r.headers["location"])
+    assert s["status"] == "done", s["error"]
+    page = client.get(s["redirect"]).text
+    table = re.search(r'<table class="data" id="scenario-bom">(.*?)</table>', page, re.DOTALL)
+    rows = re.findall(
+        r"<td>([^<]+)</td><td class=\"num\" data-value=\"([^\"]+)\".*?data-delta=\"([^\"]+)\"",
+        table.group(1),
+    )
+    delta = {name: float(d) for name, _v, d in rows}
+    total = {name: float(v) for name, v, _d in rows}
+    assert delta["baseline"] == 0.0
+    assert total["baseline"] == pytest.approx(
+        total["cell-factory-wind-50"] - delta["cell-factory-wind-50"]
+    )
+    _job, plan = solve_plan(client, tok, pid, "30%")
+    effects = {
+        m.group(1): float(m.group(2).replace(",", ""))
+        for m in re.finditer(
+            r'<tr><td class="lever">([^<]+)</td>.*?<td class="num">([\d,.]+) kg CO2-Eq</td></tr>',
+            plan,
+        )
+    }
+    assert "cell-wind-50" in effects  # chosen in the 30 % plan (the chosen-levers table)
+    # the page writes effects to 4 significant digits: equal to that rounding
+    assert f"{-delta['cell-factory-wind-50']:,.1f}" == f"{effects['cell-wind-50']:,.1f}"
+    # and to the levers file's `delta` column (per pack, 10 digits), lever by lever: the same
+    # three changes of the cell factory (wind 50 %, wind 100 %, electricity x 0.8695652)
+    with (BOM_DIR / "battery-pack-levers.csv").open(newline="") as fh:
+        lever_delta = {row["lever"]: float(row["delta"]) for row in csv.DictReader(fh)}
+    same = {
+        "cell-wind-50": "cell-factory-wind-50",
+        "cell-wind-100": "cell-factory-wind-100",
+        "cell-efficiency": "cell-factory-50kwh",
+    }
+    for lever, scenario in same.items():
+        assert -delta[scenario] == pytest.approx(lever_delta[lever], rel=1e-8)
+    # wind for all of it removes twice as much as for half (a linear change of one column)
+    assert delta["cell-factory-wind-100"] == pytest.approx(2 * delta["cell-factory-wind-50"])
+    assert "<svg" in page

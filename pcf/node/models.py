@@ -244,3 +244,33 @@ class PortalRequest(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+# -- the supplier carbon portal, second part (revision 0004) -----------------------------------
+class PortalPlan(Base):
+    """A reduction plan saved by a buyer: the target, the levers table it was solved on (CSV
+    text) and the solved and verified result (JSON), to compare plans side by side."""
+
+    __tablename__ = "portal_plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_products.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(100))
+    levers: Mapped[str] = mapped_column(Text)
+    result: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class PortalScenarioSet(Base):
+    """A saved scenario set (the YAML/JSON of :func:`supply_chain.scenarios.load_scenarios`)."""
+
+    __tablename__ = "portal_scenario_sets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    content: Mapped[str] = mapped_column(Text)
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime)

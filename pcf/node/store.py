@@ -92,7 +92,7 @@ log = logging.getLogger(__name__)
 DB_FILE = "pact-node.sqlite"
 ENV_DB_URL = "PCF_DB_URL"
 #: The head revision of ``pcf/node/migrations/versions``.
-HEAD = "0003"
+HEAD = "0004"
 #: Fields that do not make two footprints different (identity, lifecycle, timestamps).
 VOLATILE = frozenset({"id", "status", "statusComment", "created", "updated", "precedingPfIds"})
 #: Key kinds of :class:`~pcf.node.models.FootprintKey` and the document fields they index.

@@ -15,8 +15,17 @@ carry the session's CSRF token (a form field ``csrf`` or an ``X-CSRF-Token`` hea
 constant time) or it is refused with 403 before anything else happens. Roles: viewers read;
 buyers upload, compute, request and edit suppliers; admins also manage users and API clients.
 
-Long computations (roll-ups, plans) run in one background thread (:mod:`pcf.portal.jobs`); the
-page that started one polls ``/app/jobs/{id}/status`` and moves on when it is done.
+Long computations (roll-ups with their Monte Carlo rank stability, plans, scenario runs) run in
+one background thread (:mod:`pcf.portal.jobs`); each reports its steps (fraction done and the
+step's label), the page that started one polls ``/app/jobs/{id}/status``, shows a progress bar
+and moves on when it is done.
+
+Reduction planning: the levers table is a form (tick to use a lever, edit its cost, year,
+share or factor; or upload a file), the plan is solved with the MILP and verified by the exact
+re-solve, and a plan can be saved (table ``portal_plans``, revision 0004) and compared with
+others side by side. Scenarios: a scenario set (``pcf scenario run``'s YAML/JSON) is saved
+(``portal_scenario_sets``) and run on background activities, as the CLI does, and carried to a
+product of the portfolio (:func:`pcf.portal.compute.run_scenario_set`).
 """
 
 from __future__ import annotations
@@ -53,9 +62,9 @@ from starlette.templating import Jinja2Templates
 from pcf.node.store import Store
 
 from . import data
-from .charts import bar_chart, fmt, macc_chart
-from .compute import InputFile, traffic_light
-from .i18n import translate
+from .charts import bar_chart, fmt, macc_chart, sankey_chart
+from .compute import LEVER_EDITABLE, InputFile, edit_levers, lever_rows, traffic_light
+from .i18n import label, translate
 from .jobs import JobRunner
 
 __all__ = ["create_portal"]
@@ -87,6 +96,7 @@ EXAMPLE = {
     "pcfs": ("battery-pack-cathode-pcf.json", "battery-pack-supplier-pcfs.csv"),
     "levers": "battery-pack-levers.csv",
     "baseline": "battery-pack-baseline.csv",
+    "scenarios": "battery-pack-scenarios.yaml",
 }
 
 
@@ -192,6 +202,9 @@ def create_portal(
             user=user,
             lang=lang,
             t=lambda key: translate(key, lang),
+            stage=lambda v: label("stage", v, lang),
+            unit=lambda v: label("unit", v, lang),
+            label=lambda kind, v: label(kind, v, lang),
             csrf=csrf_token(request),
             base=str(request.scope.get("root_path", "")).rstrip("/"),
             can_buy=user is not None and data.RANK[user["role"]] >= data.RANK["buyer"],
@@ -290,8 +303,11 @@ def create_portal(
         job = jobs.get(job_id)
         if job is None:
             return JSONResponse({"status": "unknown"}, status_code=404)
+        lang = lang_of(request, current_user(request))
         return {
             "status": job.status,
+            "progress": round(job.progress, 3),
+            "stage": translate(job.stage, lang),
             "error": job.error,
             "redirect": base(request) + job.redirect if job.redirect else None,
             "seconds": round((job.finished or time.time()) - job.started, 1),
@@ -303,7 +319,7 @@ def create_portal(
         return [r for r in store.supplier_footprints() if not r["source"].startswith("upload:")]
 
     def start_rollup(product_id: int, owner: int):
-        def run():
+        def run(report):
             got = data.product_inputs(store, product_id)
             if got is None:
                 raise data.PortalInputError(f"product {product_id}", "does not exist")
@@ -311,7 +327,9 @@ def create_portal(
             from .compute import rollup_product
 
             on = today()
-            result = rollup_product(engine(), method, bom, pcfs, store_docs=store_docs(), on=on)
+            result = rollup_product(
+                engine(), method, bom, pcfs, store_docs=store_docs(), on=on, report=report
+            )
             data.save_rollup(store, product_id, on.isoformat(), result)
             return f"/products/{product_id}"
 
@@ -405,10 +423,23 @@ def create_portal(
         if r is not None:
             lang = user["lang"]
             for by, rows in r["hotspots"].items():
+                # the "rest" row of a complete breakdown is round-off (1e-13 of the total):
+                # left out before the labels are translated (bar_chart knows it as "rest")
+                biggest = max((abs(x["value"]) for x in rows), default=0.0)
+                rows = [x for x in rows if x["item"] != "rest" or abs(x["value"]) > 1e-9 * biggest]
+                name = (lambda v: label("stage", v, lang)) if by in ("stage", "node") else str
                 charts[by] = bar_chart(
-                    [(x["item"], x["value"], x["share"]) for x in rows],
-                    r["unit"],
+                    [(name(x["item"]), x["value"], x["share"]) for x in rows],
+                    label("unit", r["unit"], lang),
                     f"{translate('hotspots', lang)} {translate('hot_' + by, lang)}",
+                )
+            if r.get("flows"):
+                charts["sankey"] = sankey_chart(
+                    r["flows"],
+                    label("unit", r["unit"], lang),
+                    translate("sankey", lang),
+                    label=lambda v: label("stage", v, lang),
+                    total=r["total"],
                 )
         return render(request, "product.html", user, product=prods[product_id], r=r, charts=charts)
 
@@ -616,20 +647,40 @@ def create_portal(
         return redirect(request, f"/suppliers/{quote(name, safe='')}")
 
     # -- reduction planning ---------------------------------------------------------------------
+    def example_file(key: str) -> InputFile:
+        return InputFile(EXAMPLE[key], (_example_dir() / EXAMPLE[key]).read_bytes())
+
+    def levers_form(levers: InputFile) -> dict:
+        header, rows = lever_rows(levers)
+        return {
+            "filename": levers.filename,
+            "csv": levers.content.decode("utf-8-sig"),
+            "header": header,
+            "rows": rows,
+            "editable": [c for c in LEVER_EDITABLE if c in header],
+        }
+
     @app.get("/plans", response_class=HTMLResponse)
-    def plans_page(request: Request, job: str | None = None):
+    def plans_page(request: Request, job: str | None = None, plan: int | None = None):
         user = need_user(request)
+        lang = user["lang"]
         result = None
+        levers = None
         if job:
             j = jobs.get(job)
             if j is not None and j.status == "done":
                 result = j.result
+                levers = InputFile(result["levers_file"], result["levers_csv"].encode())
+        if plan is not None:
+            saved = data.plans(store, [plan])
+            if not saved:
+                raise StarletteHTTPException(404)
+            levers = InputFile(f"plan-{plan}-levers.csv", saved[0]["levers_csv"].encode())
         chart = None
         if result:
-            lang = user["lang"]
             chart = macc_chart(
                 result["macc"],
-                result["unit"],
+                label("unit", result["unit"], lang),
                 translate("macc", lang),
                 result["plan"]["chosen"],
                 y_title=translate("macc_y", lang),
@@ -641,12 +692,17 @@ def create_portal(
             user,
             products=data.products(store),
             result=result,
+            job_id=job if result else None,
             chart=chart,
+            levers=levers_form(levers or example_file("levers")),
+            saved=data.plans(store),
         )
 
     @app.post("/plans")
     async def solve(request: Request):
         user, form = await check_post(request, "buyer")
+        from lca.errors import PCFError
+
         try:
             product_id = int(form.get("product") or 0)
         except ValueError:
@@ -656,33 +712,254 @@ def create_portal(
             return user_error(
                 request, user, ValueError(translate("plan_needs_product", user["lang"]))
             )
-        _p, bom, pcfs = got
+        product, bom, pcfs = got
         lev = await _files(form, "levers")
         bas = await _files(form, "baseline")
-        d = _example_dir()
-        levers = (
-            InputFile(*lev[0])
-            if lev
-            else InputFile(EXAMPLE["levers"], (d / EXAMPLE["levers"]).read_bytes())
-        )
-        baseline = (
-            InputFile(*bas[0])
-            if bas
-            else InputFile(EXAMPLE["baseline"], (d / EXAMPLE["baseline"]).read_bytes())
-        )
+        try:
+            if lev:  # an uploaded file replaces the table
+                levers = InputFile(*lev[0])
+                lever_rows(levers)
+            else:
+                base_csv = str(form.get("levers_csv") or "")
+                name = str(form.get("levers_name") or "levers.csv")
+                if not base_csv.strip():
+                    levers = example_file("levers")
+                else:
+                    levers = edit_levers(
+                        InputFile(name, base_csv.encode("utf-8")),
+                        {k: str(v) for k, v in form.multi_items() if isinstance(v, str)},
+                    )
+        except PCFError as exc:
+            return user_error(request, user, exc)
+        baseline = InputFile(*bas[0]) if bas else example_file("baseline")
         target = str(form.get("target") or "30%").strip()
         year_text = str(form.get("year") or "").strip()
         year = int(year_text) if year_text.isdigit() else None
 
-        def run():
+        def run(report):
             from .compute import plan_product
 
             result = plan_product(
-                engine(), method, bom, pcfs, levers, baseline, target, year, on=today()
+                engine(),
+                method,
+                bom,
+                pcfs,
+                levers,
+                baseline,
+                target,
+                year,
+                on=today(),
+                report=report,
+            )
+            result.update(
+                product_id=product["id"],
+                product_name=product["name"],
+                levers_file=levers.filename,
+                levers_csv=levers.content.decode("utf-8-sig"),
             )
             return f"/plans?job={job.id}", result
 
         job = jobs.submit("plan", user["id"], run)
+        return redirect(request, f"/jobs/{job.id}")
+
+    @app.post("/plans/save")
+    async def save_plan(request: Request):
+        user, form = await check_post(request, "buyer")
+        j = jobs.get(str(form.get("job") or ""))
+        if j is None or j.status != "done" or j.kind != "plan":
+            raise StarletteHTTPException(404)
+        r = j.result
+        try:
+            await run_in_threadpool(
+                data.save_plan,
+                store,
+                r["product_id"],
+                str(form.get("name") or ""),
+                f"{r['target']['text']} {r['target']['year'] or ''}".strip(),
+                r["levers_csv"],
+                r,
+                user["name"],
+            )
+        except data.PortalInputError as exc:
+            return user_error(request, user, exc)
+        return redirect(request, "/plans#saved")
+
+    @app.get("/plans/compare", response_class=HTMLResponse)
+    def compare_plans(request: Request):
+        user = need_user(request)
+        lang = user["lang"]
+        try:
+            ids = [int(x) for x in request.query_params.getlist("id")]
+        except ValueError:
+            ids = []
+        chosen = data.plans(store, ids)
+        if not chosen:
+            return render(
+                request, "message.html", user, status=400, key="compare_needs_two", detail=""
+            )
+        unit = chosen[0]["result"]["unit"]
+        rows = []
+        for p in chosen:
+            r = p["result"]
+            rows.append((p["name"], r["verification"]["footprint_exact"], None))
+        before = {(p["product"], p["result"]["before"]) for p in chosen}
+        chart = bar_chart(
+            [(f"{translate('before', lang)}: {n}", b, None) for n, b in sorted(before)] + rows,
+            label("unit", unit, lang),
+            translate("after_chart", lang),
+        )
+        levers = sorted({lv for p in chosen for lv in p["result"]["plan"]["chosen"]})
+        return render(
+            request, "compare.html", user, plans=chosen, chart=chart, lever_ids=levers, unit=unit
+        )
+
+    # -- scenarios ------------------------------------------------------------------------------
+    def background_activities() -> list[str]:
+        """The Brightway activities the products' roll-ups use (``db|code``), for the form."""
+        keys = set()
+        for _p, r in data.latest_rollups(store):
+            keys |= {x["source_ref"] for x in r["parts"] if x["source"] == "brightway"}
+        return sorted(k for k in keys if "|" in k)
+
+    @app.get("/scenarios", response_class=HTMLResponse)
+    def scenarios_page(request: Request, job: str | None = None, set_id: int | None = None):
+        user = need_user(request)
+        lang = user["lang"]
+        result, chart = None, None
+        if job:
+            j = jobs.get(job)
+            if j is not None and j.status == "done" and j.kind == "scenarios":
+                result = j.result
+        if result:
+            u = label("unit", result["unit"], lang)
+            charts = []
+            if result.get("bom"):
+                b = result["bom"]
+                charts.append(
+                    (
+                        b["name"],
+                        bar_chart(
+                            [
+                                (
+                                    translate("baseline", lang)
+                                    if r["scenario"] == "baseline"
+                                    else r["scenario"],
+                                    r["score"],
+                                    None,
+                                )
+                                for r in b["rows"]
+                            ],
+                            label("unit", b["unit"], lang),
+                            f"{translate('scenario_chart', lang)}: {b['name']}",
+                        ),
+                    )
+                )
+            for prod in result["products"]:
+                rows = [r for r in result["rows"] if r["product"] == prod]
+                charts.append(
+                    (
+                        prod,
+                        bar_chart(
+                            [
+                                (
+                                    translate("baseline", lang)
+                                    if r["scenario"] == "baseline"
+                                    else r["scenario"],
+                                    r["score"],
+                                    None,
+                                )
+                                for r in rows
+                            ],
+                            u,
+                            f"{translate('scenario_chart', lang)}: {prod}",
+                        ),
+                    )
+                )
+            chart = charts
+        return render(
+            request,
+            "scenarios.html",
+            user,
+            sets=data.scenario_sets(store),
+            activities=background_activities(),
+            result=result,
+            charts=chart or [],
+            chosen_set=set_id,
+            bom_products=[p for p, _r in data.latest_rollups(store)],
+        )
+
+    @app.post("/scenarios/sets")
+    async def save_scenario_set(request: Request):
+        user, form = await check_post(request, "buyer")
+        from lca.errors import PCFError
+
+        files = await _files(form, "file")
+        if form.get("example"):
+            files = [(EXAMPLE["scenarios"], (_example_dir() / EXAMPLE["scenarios"]).read_bytes())]
+        if not files:
+            return user_error(request, user, ValueError(translate("set_file", user["lang"])))
+        name, content = files[0]
+
+        def check_and_save():
+            from supply_chain.scenarios import load_scenarios
+
+            with tempfile.TemporaryDirectory() as d:
+                p = Path(d) / name
+                p.write_bytes(content)
+                load_scenarios(p)  # refused here, naming the file, if it is not a scenario set
+            return data.save_scenario_set(
+                store, str(form.get("name") or ""), name, content, user["name"]
+            )
+
+        try:
+            sid = await run_in_threadpool(check_and_save)
+        except PCFError as exc:
+            return user_error(request, user, exc)
+        return redirect(request, f"/scenarios?set_id={sid}")
+
+    @app.post("/scenarios/run")
+    async def run_scenarios(request: Request):
+        user, form = await check_post(request, "buyer")
+        try:
+            sid = int(form.get("set") or 0)
+        except ValueError:
+            sid = 0
+        chosen = next((x for x in data.scenario_sets(store) if x["id"] == sid), None)
+        if chosen is None:
+            raise StarletteHTTPException(404)
+        products = [x.strip() for x in str(form.get("products") or "").splitlines() if x.strip()]
+        rollup = None
+        bom_text = str(form.get("bom_product") or "").strip()
+        if bom_text:
+            try:
+                rollup = await run_in_threadpool(data.latest_rollup, store, int(bom_text))
+            except ValueError:
+                rollup = None
+            if rollup is None or not all("amount" in p for p in rollup["parts"]):
+                # no roll-up yet, or one of an earlier version without the parts' amounts
+                return user_error(
+                    request, user, ValueError(translate("scenario_needs_rollup", user["lang"]))
+                )
+            rollup["name"] = next(
+                (p["name"] for p in data.products(store) if p["id"] == int(bom_text)), ""
+            )
+        if not products and rollup is None:
+            return user_error(
+                request, user, ValueError(translate("scenario_product", user["lang"]))
+            )
+        sc = InputFile(chosen["filename"], chosen["content"].encode("utf-8"))
+
+        def run(report):
+            from .compute import run_scenario_set
+
+            report(0.1, "step_scenarios")
+            result = run_scenario_set(engine(), method, sc, products, rollup=rollup)
+            if rollup is not None:
+                result["bom"]["name"] = rollup["name"]
+            result["set"] = chosen["name"]
+            return f"/scenarios?job={job.id}", result
+
+        job = jobs.submit("scenarios", user["id"], run)
         return redirect(request, f"/jobs/{job.id}")
 
     # -- requests -------------------------------------------------------------------------------

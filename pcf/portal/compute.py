@@ -85,8 +85,12 @@ def rollup_product(
     store_docs: Sequence[Mapping] = (),
     on: dt.date | None = None,
     top: int = 10,
+    report=None,
 ) -> dict:
     """Roll up one BOM with its supplier PCFs; the portal's JSON of the result.
+
+    ``report(fraction, stage)``, if given, is called as each step starts (reading, roll-up,
+    hotspots, the Monte Carlo rank stability, paths, suppliers).
 
     ``pcf_files`` are read as ``pcf bom rollup --pcf`` reads them (``.json``: PACT, else a PCF
     table); ``store_docs`` are PACT documents received from suppliers' nodes (each a mapping
@@ -107,7 +111,9 @@ def rollup_product(
     from supply_chain.pcfs import from_pact
     from supply_chain.suppliers import supplier_quality
 
+    report = report or (lambda fraction, stage: None)
     on = on or dt.date.today()
+    report(0.02, "step_read")
     with tempfile.TemporaryDirectory(prefix="pcf-portal-") as d:
         tmp = Path(d)
         (bom_path,) = _write_inputs(tmp, [bom])
@@ -127,7 +133,9 @@ def rollup_product(
                 extra.append(p)
         if extra:
             pcfs = select_pcfs(pcfs + extra, PCF_RULE)
+        report(0.1, "step_rollup")
         result = rollup(G, engine, method, pcfs=pcfs, on=on)
+    report(0.4, "step_hotspots")
     verification = _verifications(
         [f for f in pcf_files if f.filename.lower().endswith(".json")], store_docs
     )
@@ -140,10 +148,17 @@ def rollup_product(
         for i in p.product_ids:
             by_id.setdefault(i, p)
 
+    from supply_chain.hotspot_analysis import part_amounts
+
+    amounts = dict(zip(result.nodes, part_amounts(result, result.root).tolist()))
     parts = []
     for part, row in tab.iterrows():
         parts.append(
             {
+                # rolled-up amount per product unit, own footprint d and its direct share
+                "amount": _num(amounts.get(part)),
+                "own": _num(row["own"]),
+                "direct": _num(row["direct"]) or 0.0,
                 "part": str(part),
                 "name": str(row.get("name") or ""),
                 "supplier": row["supplier"] if isinstance(row["supplier"], str) else "",
@@ -164,6 +179,7 @@ def rollup_product(
             {"item": str(r.item), "value": float(r.value), "share": _num(r.share)}
             for r in df.itertuples()
         ]
+    report(0.5, "step_montecarlo")
     stab = rank_stability(result, iterations=STABILITY_DRAWS, seed=0, top=5)
     stability = [
         {
@@ -177,6 +193,7 @@ def rollup_product(
         }
         for r in stab.itertuples()
     ]
+    report(0.85, "step_paths")
     spa = bom_paths(result, cutoff=0.005, top=top)
     pf = spa.to_frame()
     paths = {
@@ -193,6 +210,8 @@ def rollup_product(
         ],
     }
 
+    report(0.95, "step_suppliers")
+    flows = sankey_flows(result)
     # suppliers: contribution and data quality (the scorecard's inputs), PCFs used, spend
     contrib, quality = supplier_quality(result)
     e = np.zeros(len(result.nodes))
@@ -260,9 +279,114 @@ def rollup_product(
         "parts": parts,
         "hotspots": hot,
         "paths": paths,
+        "flows": flows,
         "stability": stability,
         "suppliers": list(suppliers.values()),
     }
+
+
+def sankey_flows(result) -> list[dict]:
+    """The product's footprint as flows supplier → life-cycle stage: ``dₙ mₙ`` of every part
+    (:func:`lca.maths.process_contributions`, as :func:`supply_chain.contributions` by node)
+    summed by (supplier, stage); largest first. The flows add up to the footprint."""
+    from lca import maths
+    from supply_chain.hotspot_analysis import part_amounts
+
+    m = part_amounts(result, result.root)
+    c = maths.process_contributions(result.own, m)
+    tab = result.table
+    out: dict[tuple[str, str], float] = {}
+    for k, part in enumerate(result.nodes):
+        row = tab.loc[part]
+        s = row["supplier"] if isinstance(row["supplier"], str) and row["supplier"] else "—"
+        st = row["stage"] if isinstance(row["stage"], str) and row["stage"] else "unassigned"
+        out[(s, st)] = out.get((s, st), 0.0) + float(c[k])
+    return [
+        {"source": s, "target": st, "value": v}
+        for (s, st), v in sorted(out.items(), key=lambda kv: -abs(kv[1]))
+        if v != 0.0
+    ]
+
+
+def run_scenario_set(
+    engine,
+    method,
+    scenarios: InputFile,
+    products: Sequence[str],
+    rollup: Mapping | None = None,
+) -> dict:
+    """What ``pcf scenario run SCENARIOS PRODUCTS`` computes
+    (:func:`supply_chain.scenarios.run_scenarios` on the file read by
+    :func:`~supply_chain.scenarios.load_scenarios`), as JSON rows, with the scenarios'
+    descriptions.
+
+    With ``rollup`` (a portal roll-up of a BOM, :func:`rollup_product`), the scenarios are also
+    carried to that product: its Brightway-sourced parts are added to ``products`` and, in each
+    scenario, every such part's background share of its contribution, ``(dₙ − directₙ) mₙ``,
+    scales by the part's ``score / baseline``; the rest of the BOM (supplier PCFs, direct
+    emissions) is unchanged. The product's total per scenario is ``"bom"``."""
+    from lca import methods
+    from supply_chain.scenarios import load_scenarios, run_scenarios
+
+    with tempfile.TemporaryDirectory(prefix="pcf-portal-") as d:
+        path = Path(d) / (Path(scenarios.filename).name or "scenarios.yaml")
+        path.write_bytes(scenarios.content)
+        sc = load_scenarios(path)
+    bw_parts = []
+    if rollup is not None:
+        bw_parts = [
+            p
+            for p in rollup["parts"]
+            if p["source"] == "brightway" and p.get("amount") is not None and p["source_ref"]
+        ]
+    keys = list(dict.fromkeys([*products, *(p["source_ref"] for p in bw_parts)]))
+    df = run_scenarios(engine, keys, sc, method)
+    bom = None
+    if rollup is not None:
+        ratio = {
+            (r.product, r.scenario): (r.score / r.baseline if r.baseline else 1.0)
+            for r in df.itertuples()
+        }
+        total = float(rollup["total"])
+        rows = []
+        for name in dict.fromkeys(df["scenario"]):
+            delta = sum(
+                (p["own"] - p["direct"]) * p["amount"] * (ratio[(p["source_ref"], name)] - 1.0)
+                for p in bw_parts
+            )
+            rows.append(
+                {
+                    "scenario": name,
+                    "score": total + delta,
+                    "baseline": total,
+                    "delta": delta,
+                    "delta_pct": 100.0 * delta / total if total else None,
+                }
+            )
+        bom = {"product": rollup["product"], "unit": rollup["unit"], "rows": rows}
+    df = df[df["product"].isin(products)]
+    m = methods.resolve(method)
+    return json.loads(
+        json.dumps(
+            {
+                "bom": bom,
+                "products": list(products),
+                "method": list(m) if isinstance(m, tuple) else [str(m)],
+                "unit": _method_unit(method),
+                "descriptions": {s.name: (s.description or "") for s in sc},
+                "rows": df.to_dict("records"),
+            },
+            default=_jsonable,
+        )
+    )
+
+
+def _method_unit(method) -> str:
+    import bw2data as bd
+
+    from lca import methods
+
+    return str(bd.methods.get(methods.resolve(method), {}).get("unit", ""))
 
 
 def _verifications(files: Sequence[InputFile], store_docs: Sequence[Mapping]) -> dict:
@@ -316,16 +440,20 @@ def plan_product(
     year: int | None,
     *,
     on: dt.date | None = None,
+    report=None,
 ) -> dict:
     """Least-cost plan for ``target`` (``"30%"`` or an absolute cap) by ``year`` on the levers
-    file, verified by the exact re-solve on the BOM's model; MACC of the levers."""
+    file, verified by the exact re-solve on the BOM's model; MACC of the levers.
+    ``report(fraction, stage)`` is called as each step starts."""
     from pcf.commands.bom import supplier_pcfs
     from supply_chain.bom import read_bom
     from supply_chain.levers import macc, parse_target, plan_frame, solve_verified
     from supply_chain.model import SupplyChainModel
     from supply_chain.model_plans import model_problem
 
+    report = report or (lambda fraction, stage: None)
     on = on or dt.date.today()
+    report(0.05, "step_model")
     with tempfile.TemporaryDirectory(prefix="pcf-portal-") as d:
         tmp = Path(d)
         bom_path, lev_path, base_path = (
@@ -341,9 +469,11 @@ def plan_product(
         problem, changes, _shipped = model_problem(model, lev_path, base_path)
     effects = {lv.id: lv.effects.get(model.product, 0.0) for lv in problem.levers}
     tgt = parse_target(target, year=year)
+    report(0.6, "step_solve")
     verified = solve_verified(
         problem, tgt, lambda chosen: model.verify(chosen, changes, effects), model.product
     )
+    report(0.95, "step_verify")
     plan, ver, caps = verified.plan, verified.verification(), verified.caps()
     curve = macc(problem)
     pf = plan_frame(problem, plan)
@@ -390,3 +520,53 @@ def _jsonable(v):
     if dataclasses.is_dataclass(v):
         return dataclasses.asdict(v)
     return str(v)
+
+
+#: Columns of a levers table the portal's form lets a buyer edit (the rest stay as in the file).
+LEVER_EDITABLE = ("cost", "year", "share", "factor")
+
+
+def lever_rows(levers: InputFile) -> tuple[list[str], list[dict]]:
+    """``(header, rows)`` of a levers CSV (``pcf bom levers``'s format) for the form.
+
+    Raises
+    ------
+    lca.errors.PCFError
+        The file is not UTF-8 CSV with a ``lever`` column (naming the file).
+    """
+    import csv
+    import io
+
+    from lca.errors import PCFError
+
+    try:
+        text = levers.content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PCFError(f"{levers.filename}: not UTF-8 text") from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = list(reader.fieldnames or [])
+    if "lever" not in header:
+        raise PCFError(f"{levers.filename}: no 'lever' column (a levers table, see pcf bom levers)")
+    return header, list(reader)
+
+
+def edit_levers(levers: InputFile, form: Mapping[str, str]) -> InputFile:
+    """The levers table with the form's edits: row ``i`` is kept when ``use_i`` is sent, and
+    its :data:`LEVER_EDITABLE` cells take the values ``<column>_i`` (blank: the cell is blank).
+    The library checks the values when the plan is solved (naming file, row and field)."""
+    import csv
+    import io
+
+    header, rows = lever_rows(levers)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
+    w.writeheader()
+    for i, row in enumerate(rows):
+        if f"use_{i}" not in form:
+            continue
+        for col in LEVER_EDITABLE:
+            key = f"{col}_{i}"
+            if col in header and key in form:
+                row[col] = str(form[key]).strip()
+        w.writerow(row)
+    return InputFile(levers.filename, buf.getvalue().encode("utf-8"))

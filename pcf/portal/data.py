@@ -1,5 +1,6 @@
-"""The portal's rows in the footprint store (tables of revision 0003, :mod:`pcf.node.models`):
-users, products and their files, roll-ups, supplier engagement, PCF requests.
+"""The portal's rows in the footprint store (tables of revisions 0003 and 0004,
+:mod:`pcf.node.models`): users, products and their files, roll-ups, supplier engagement, PCF
+requests, saved plans and saved scenario sets.
 
 Passwords are hashed with argon2id (argon2-cffi's ``PasswordHasher`` defaults, RFC 9106's
 second recommended option: 64 MiB, 3 passes) and compared by the library in constant time.
@@ -18,9 +19,11 @@ from sqlalchemy import select
 from pcf.node.errors import StoreError
 from pcf.node.models import (
     PortalFile,
+    PortalPlan,
     PortalProduct,
     PortalRequest,
     PortalRollup,
+    PortalScenarioSet,
     PortalSupplier,
     PortalUser,
 )
@@ -432,3 +435,91 @@ def requests(store: Store, supplier: str | None = None, today: dt.date | None = 
             }
         )
     return out
+
+
+# -- saved plans (revision 0004) -----------------------------------------------------------------
+def save_plan(
+    store: Store, product_id: int, name: str, target: str, levers_csv: str, result: dict, by: str
+) -> int:
+    name = (name or "").strip()
+    if not name:
+        raise PortalInputError("plan name", "is empty")
+    with store.session() as s:
+        if s.get(PortalProduct, product_id) is None:
+            raise PortalInputError(f"product {product_id}", "does not exist")
+        row = PortalPlan(
+            product_id=product_id,
+            name=name[:200],
+            target=target[:100],
+            levers=levers_csv,
+            result=json.dumps(result, ensure_ascii=False),
+            created_by=by,
+            created_at=utcnow(),
+        )
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def _plan_dict(r: PortalPlan, product: str) -> dict:
+    return {
+        "id": r.id,
+        "product_id": r.product_id,
+        "product": product,
+        "name": r.name,
+        "target": r.target,
+        "levers_csv": r.levers,
+        "result": json.loads(r.result),
+        "created_by": r.created_by,
+        "created_at": r.created_at.isoformat(timespec="seconds") + "Z",
+    }
+
+
+def plans(store: Store, ids: Sequence[int] | None = None) -> list[dict]:
+    """Saved plans, oldest first (only ``ids``, in that order, when given)."""
+    with store.session() as s:
+        q = select(PortalPlan, PortalProduct.name).join(
+            PortalProduct, PortalProduct.id == PortalPlan.product_id
+        )
+        rows = {r.id: _plan_dict(r, n) for r, n in s.execute(q.order_by(PortalPlan.id)).all()}
+    if ids is None:
+        return list(rows.values())
+    return [rows[i] for i in ids if i in rows]
+
+
+# -- saved scenario sets (revision 0004) ---------------------------------------------------------
+def save_scenario_set(store: Store, name: str, filename: str, content: bytes, by: str) -> int:
+    """Keep a scenario set (replacing one of the same name)."""
+    name = (name or "").strip() or filename.rsplit(".", 1)[0]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PortalInputError(filename, "is not UTF-8 text") from None
+    with store.session() as s:
+        row = s.scalar(select(PortalScenarioSet).where(PortalScenarioSet.name == name))
+        if row is None:
+            row = PortalScenarioSet(name=name[:200])
+            s.add(row)
+        row.filename, row.content, row.uploaded_by, row.uploaded_at = (
+            filename[:500],
+            text,
+            by,
+            utcnow(),
+        )
+        s.flush()
+        return row.id
+
+
+def scenario_sets(store: Store) -> list[dict]:
+    with store.session() as s:
+        return [
+            {
+                "id": r.id,
+                "name": r.name,
+                "filename": r.filename,
+                "content": r.content,
+                "uploaded_by": r.uploaded_by,
+                "uploaded_at": r.uploaded_at.isoformat(timespec="seconds") + "Z",
+            }
+            for r in s.scalars(select(PortalScenarioSet).order_by(PortalScenarioSet.name)).all()
+        ]

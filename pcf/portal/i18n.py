@@ -6,7 +6,7 @@ every key used by a template is here with both languages.
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "STRINGS", "translate"]
+__all__ = ["LANGS", "STRINGS", "label", "translate"]
 
 LANGS = ("en", "zh")
 
@@ -259,7 +259,146 @@ STRINGS: dict[str, tuple[str, str]] = {
     "revoke": ("Revoke", "撤销"),
     "revoked": ("revoked", "已撤销"),
     "col_client_id": ("Client id", "客户端编号"),
+    # background jobs
+    "progress": ("Progress", "进度"),
+    "queued": ("Waiting for the worker", "等待计算"),
+    "step_read": ("Reading the files", "读取文件"),
+    "step_rollup": ("Rolling up the BOM", "汇总物料清单"),
+    "step_hotspots": ("Hotspots", "热点分析"),
+    "step_montecarlo": ("Monte Carlo rank stability", "蒙特卡洛排名稳定性"),
+    "step_paths": ("Supply-chain paths", "供应链路径"),
+    "step_suppliers": ("Suppliers", "供应商"),
+    "step_model": ("Building the supply-chain model", "构建供应链模型"),
+    "step_solve": ("Solving the MILP", "求解混合整数规划"),
+    "step_verify": ("Exact re-solve of the plan", "精确复核方案"),
+    "step_scenarios": ("Running the scenarios", "运行情景"),
+    # Sankey
+    "sankey": ("Footprint flows: supplier → life-cycle stage", "碳足迹流向：供应商 → 生命周期阶段"),
+    "sankey_note": (
+        "Ribbon widths are each part's contribution (own footprint × amount), summed by supplier and stage; they add up to the total.",
+        "色带宽度为各零部件的贡献（自身碳足迹 × 用量），按供应商和阶段汇总；其和等于总碳足迹。",
+    ),
+    # life-cycle stages (names of lca._footprint_result.STAGES; Chinese as reports/i18n.yaml)
+    "stage_raw_material_acquisition": (
+        "Raw material acquisition and pre-processing",
+        "原材料获取和预处理",
+    ),
+    "stage_production": ("Main product production", "主要产品生产"),
+    "stage_distribution": ("Distribution", "分销"),
+    "stage_use": ("Use", "使用"),
+    "stage_end_of_life": ("End of life and recycling", "生命周期末期与回收"),
+    "stage_unassigned": ("Not assigned to a stage", "未分配阶段"),
+    "stage_rest": ("Rest", "其他"),
+    # units (Brightway's unit names as the BOMs use them)
+    "unit_kilogram": ("kilogram", "千克"),
+    "unit_gram": ("gram", "克"),
+    "unit_tonne": ("tonne", "吨"),
+    "unit_kilowatt hour": ("kilowatt hour", "千瓦时"),
+    "unit_megajoule": ("megajoule", "兆焦"),
+    "unit_piece": ("piece", "件"),
+    "unit_unit": ("unit", "个"),
+    "unit_cubic meter": ("cubic meter", "立方米"),
+    "unit_square meter": ("square meter", "平方米"),
+    "unit_meter": ("meter", "米"),
+    "unit_litre": ("litre", "升"),
+    "unit_ton kilometer": ("ton kilometer", "吨公里"),
+    "unit_kg CO2-Eq": ("kg CO2-Eq", "千克二氧化碳当量"),
+    "unit_kg CO2e": ("kg CO2e", "千克二氧化碳当量"),
+    # plans: levers table, saving, comparing
+    "levers_table": (
+        "Levers (edit, or untick to leave a lever out)",
+        "减排措施（可编辑，取消勾选即不采用）",
+    ),
+    "levers_source": ("Levers from", "减排措施来源"),
+    "use_lever": ("Use", "采用"),
+    "col_share_lever": ("Share", "比例"),
+    "col_factor": ("Factor", "系数"),
+    "col_description": ("Description", "说明"),
+    "levers_upload_note": (
+        "A levers file uploaded here replaces the table below.",
+        "在此上传的减排措施文件将替换下表。",
+    ),
+    "save_plan": ("Save this plan", "保存此方案"),
+    "plan_name": ("Plan name", "方案名称"),
+    "saved_plans": ("Saved plans", "已保存的方案"),
+    "no_saved_plans": ("No plan saved yet.", "尚未保存方案。"),
+    "compare": ("Compare the ticked plans", "比较所选方案"),
+    "compare_title": ("Plans side by side", "方案对比"),
+    "pick_plan": ("Compare", "比较"),
+    "load_levers": ("Edit its levers", "编辑其减排措施"),
+    "after_chart": (
+        "Footprint after each plan (exact re-solve)",
+        "各方案实施后的碳足迹（精确复核）",
+    ),
+    "compare_needs_two": ("Tick at least one saved plan.", "请至少勾选一个已保存的方案。"),
+    # scenarios
+    "nav_scenarios": ("Scenarios", "情景分析"),
+    "scenarios_title": ("Scenarios", "情景分析"),
+    "scenario_sets": ("Saved scenario sets", "已保存的情景集"),
+    "no_scenario_sets": ("No scenario set saved yet.", "尚未保存情景集。"),
+    "save_set": ("Save the scenario set", "保存情景集"),
+    "set_name": ("Scenario set name", "情景集名称"),
+    "set_file": (
+        "Scenario set (YAML or JSON, as pcf scenario run reads)",
+        "情景集文件（YAML 或 JSON，格式同 pcf scenario run）",
+    ),
+    "save_example_set": (
+        "Save the example scenario set (battery pack)",
+        "保存示例情景集（电池包）",
+    ),
+    "run_set": ("Run a scenario set", "运行情景集"),
+    "scenario_set": ("Scenario set", "情景集"),
+    "scenario_product": (
+        "Product (database|code of a background activity)",
+        "产品（背景活动的 数据库|代码）",
+    ),
+    "run": ("Run and compare", "运行并比较"),
+    "scenario_results": ("Scenario results", "情景结果"),
+    "col_scenario": ("Scenario", "情景"),
+    "col_score": ("Footprint", "碳足迹"),
+    "col_baseline": ("Baseline", "基准"),
+    "col_delta": ("Change", "变化"),
+    "col_delta_pct": ("Change (%)", "变化（%）"),
+    "scenario_chart": ("Footprint per scenario", "各情景碳足迹"),
+    "scenarios_note": (
+        "Each scenario changes a copy of the background matrices only (supply_chain.scenarios); the figures are those of pcf scenario run on the same file.",
+        "每个情景仅修改背景矩阵的副本（supply_chain.scenarios）；数值与对同一文件运行 pcf scenario run 的结果相同。",
+    ),
+    "baseline": ("baseline", "基准情景"),
+    "col_file": ("File", "文件"),
+    "scenario_bom": (
+        "Also for a product of the portfolio (its BOM)",
+        "同时用于组合中的产品（其物料清单）",
+    ),
+    "none": ("none", "无"),
+    "scenario_needs_rollup": (
+        "Compute (or recompute) the product's roll-up first.",
+        "请先计算（或重新计算）该产品的汇总结果。",
+    ),
+    "scenario_bom_note": (
+        "The product's total in each scenario: every part taken from a background dataset changes as its dataset does in the scenario (its background share of the contribution scales by scenario / baseline); supplier PCFs and direct emissions stay as they are.",
+        "各情景下产品的总碳足迹：取自背景数据集的零部件随该数据集在情景中的变化而变化（其贡献中的背景部分按 情景/基准 比例缩放）；供应商 PCF 和直接排放保持不变。",
+    ),
+    # solver status (supply_chain.levers: optimal, time_limit, infeasible)
+    "status_optimal": ("optimal", "最优"),
+    "status_time_limit": (
+        "time limit reached (optimality not proven)",
+        "达到时间上限（未证明最优）",
+    ),
+    "status_infeasible": (
+        "target out of reach (best achievable plan)",
+        "目标无法达到（可达到的最佳方案）",
+    ),
 }
+
+
+def label(kind: str, value: str, lang: str) -> str:
+    """A value of a vocabulary (``stage``, ``unit``) in ``lang``: its label when there is one,
+    else the value itself (a supplier's own stage or unit name is shown as given)."""
+    if not value:
+        return value or ""
+    key = f"{kind}_{value}"
+    return translate(key, lang) if key in STRINGS else value
 
 
 def translate(key: str, lang: str) -> str:

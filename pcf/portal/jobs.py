@@ -1,6 +1,10 @@
 """Background computations of the portal: one worker thread runs roll-ups and solves in
 order (Brightway's project state is process-wide, so they never run two at a time), and a page
-polls ``/app/jobs/{id}/status`` until the job is done. Finished jobs are kept for an hour."""
+polls ``/app/jobs/{id}/status`` until the job is done. Finished jobs are kept for an hour.
+
+A job reports its progress through the ``report(fraction, stage)`` callable it is given: the
+fraction of its steps done (0 to 1) and the label key of the step running; the status endpoint
+passes both to the page's progress bar."""
 
 from __future__ import annotations
 
@@ -30,11 +34,13 @@ class Job:
     redirect: str | None = None
     started: float = field(default_factory=time.time)
     finished: float | None = None
+    progress: float = 0.0
+    stage: str = "queued"
 
 
 class JobRunner:
-    """Runs ``fn()`` in the worker thread; ``fn`` returns the URL to show when it is done
-    (or a ``(url, result)`` pair)."""
+    """Runs ``fn(report)`` in the worker thread; ``fn`` returns the URL to show when it is done
+    (or a ``(url, result)`` pair) and may call ``report(fraction, stage)`` as it goes."""
 
     def __init__(self):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pcf-portal")
@@ -55,12 +61,19 @@ class JobRunner:
 
     def _run(self, job: Job, fn) -> None:
         job.status = "running"
+        job.stage = "working"
+
+        def report(fraction: float, stage: str) -> None:
+            job.progress = min(max(float(fraction), job.progress), 1.0)  # never backwards
+            job.stage = stage
+
         try:
-            out = fn()
+            out = fn(report)
             if isinstance(out, tuple):
                 job.redirect, job.result = out
             else:
                 job.redirect = out
+            job.progress, job.stage = 1.0, "done"
             job.status = "done"
         except Exception as exc:
             from lca.errors import PCFError

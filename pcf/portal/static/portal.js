@@ -58,6 +58,13 @@ function pollJob(box) {
           return;
         }
         if (seconds && s.seconds !== undefined) seconds.textContent = "(" + s.seconds + " s)";
+        const bar = document.getElementById("job-progress");
+        if (bar && typeof s.progress === "number") {
+          bar.value = s.progress;
+          bar.textContent = Math.round(s.progress * 100) + " %";
+          document.getElementById("job-percent").textContent = Math.round(s.progress * 100) + " %";
+          if (s.stage) document.getElementById("job-stage").textContent = s.stage;
+        }
         setTimeout(tick, 700);
       })
       .catch(() => setTimeout(tick, 2000));
