@@ -32,6 +32,7 @@ from pcf.commands import doctor as doctor_cmds
 from pcf.commands import engine as engine_cmds
 from pcf.commands import factory as factory_cmds
 from pcf.commands import node as node_cmds
+from pcf.commands import pact as pact_cmds
 from pcf.commands import report as report_cmds
 from pcf.commands import scenario as scenario_cmds
 from pcf.commands import suppliers as suppliers_cmds
@@ -176,6 +177,9 @@ app.add_typer(suppliers_cmds.suppliers_app, name="suppliers")
 app.add_typer(scenario_cmds.scenario_app, name="scenario")
 app.command("supply-demo")(demo_cmds.supply_demo_cmd)
 app.command("serve")(node_cmds.serve)
+app.add_typer(node_cmds.clients_app, name="clients")
+app.command("publish")(pact_cmds.publish_cmd)
+app.add_typer(pact_cmds.pact_app, name="pact")
 app.add_typer(node_cmds.node_app, name="node")
 app.add_typer(users_cmds.users_app, name="users")
 

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from pcf.context import PcfTyper, state
+from pcf.context import PcfTyper, err, state
 from pcf.options import (
     DEFAULT_METHOD,
     CutoffOpt,
@@ -23,7 +24,16 @@ from pcf.options import (
     in_file_arg,
 )
 
-__all__ = ["PcfRuleOpt", "bom_app", "hotspots_cmd", "rollup_cmd", "supplier_pcfs"]
+__all__ = [
+    "FromStoreOpt",
+    "PcfRuleOpt",
+    "StoreDbOpt",
+    "bom_app",
+    "hotspots_cmd",
+    "rollup_cmd",
+    "store_pcfs",
+    "supplier_pcfs",
+]
 
 #: How to choose between different supplier PCFs for one product (supply_chain.pcfs.select_pcfs).
 PcfRuleOpt = Annotated[
@@ -43,16 +53,65 @@ bom_app = PcfTyper(
 )
 
 
-def supplier_pcfs(paths: list[Path], rule: str = "error") -> list:
-    """Supplier PCFs from PACT JSON files (``.json``) and PCF tables (anything else), one per
-    product (different PCFs for one product: refused, or chosen by ``rule``)."""
+def supplier_pcfs(paths: list[Path], rule: str = "error", stored: list | None = None) -> list:
+    """Supplier PCFs from PACT JSON files (``.json``) and PCF tables (anything else), plus
+    ``stored`` ones (:func:`pcf.node.received.stored_pcfs`), one per product (different PCFs
+    for one product: refused, or chosen by ``rule``)."""
     # heavy: keeps --help fast (supply_chain and lca import pandas, networkx, Brightway)
     from supply_chain import read_pact, read_pcf_table, select_pcfs
 
     out = []
     for p in paths:
         out += read_pact(p) if p.suffix.lower() == ".json" else read_pcf_table(p)
-    return select_pcfs(out, rule)
+    return select_pcfs(out + list(stored or []), rule)
+
+
+#: ``--from-store``: the supplier footprints pulled into the PACT node's store.
+FromStoreOpt = Annotated[
+    bool,
+    typer.Option(
+        "--from-store",
+        help="Also use the supplier PCFs in the PACT node's store (`pcf pact pull`).",
+    ),
+]
+#: ``--db``: the store (as ``pcf serve --db``).
+StoreDbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="PCF_DB_URL",
+        show_envvar=True,
+        help="The store's database URL, for --from-store (default: sqlite in the data directory).",
+    ),
+]
+
+
+def store_pcfs(st, from_store: bool, db: str | None) -> list:
+    """The supplier PCFs in the store when ``from_store``, else none (``--db`` alone is
+    refused: it would be silently ignored)."""
+    if not from_store:
+        if db is not None and not _db_from_env(db):
+            from lca.errors import PCFError
+
+            raise PCFError("--db is the store of --from-store: add --from-store")
+        return []
+    from pcf.node.received import stored_pcfs
+    from pcf.node.store import open_store, resolve_db_url
+
+    with open_store(resolve_db_url(db, st.data_dir)) as store:
+        got = stored_pcfs(store)
+        if not got:
+            err.print(
+                f"[yellow]warning:[/] no supplier PCF in the store {escape(store.url)}",
+                highlight=False,
+            )
+    return got
+
+
+def _db_from_env(db: str) -> bool:
+    import os
+
+    return os.environ.get("PCF_DB_URL") == db
 
 
 @bom_app.command("roll-up", hidden=True)  # the spelling of the issue and the docs
@@ -82,8 +141,11 @@ def rollup_cmd(
         typer.Option("--root", help="The product to roll up when the BOM has several roots."),
     ] = None,
     pcf_rule: PcfRuleOpt = "error",
+    from_store: FromStoreOpt = False,
+    db: StoreDbOpt = None,
 ) -> None:
-    """Roll a BOM up: each part from a supplier PCF, else its Brightway activity, else spend."""
+    """Roll a BOM up: each part from a supplier PCF (files, and with --from-store the PACT
+    node's store), else its Brightway activity, else spend."""
     from lca.footprint import FootprintEngine
     from supply_chain import hotspots, rollup, useeio_spend_factors, write_hotspots
     from supply_chain.bom import read_bom_arrays
@@ -92,7 +154,7 @@ def rollup_cmd(
     with st.progress() as progress:
         task = progress.add_task("Reading the BOM", total=None)
         G = read_bom_arrays(path, root=root)  # arrays: a million rows need no graph
-        pcfs = supplier_pcfs(pcf or [], pcf_rule)
+        pcfs = supplier_pcfs(pcf or [], pcf_rule, store_pcfs(st, from_store, db))
         spend = useeio_spend_factors(useeio) if useeio else None
         progress.update(task, description="Rolling up")
         eng = FootprintEngine(st.open())

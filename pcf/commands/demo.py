@@ -57,6 +57,16 @@ def demo(
         summary = demo_job.run(
             proj, out, method=method, iterations=iterations, seed=seed, lang=lang, progress=step
         )
+        # the declared products into the footprint store `pcf serve` serves (same ids as the
+        # PACT files: an unchanged footprint keeps its document)
+        from lca.footprint import FootprintEngine
+        from pcf.demo.reports import DEMO_PRODUCTS
+        from pcf.node.publish import publish_to_store
+
+        progress.update(task, description="Publishing into the footprint store")
+        summary["published"] = publish_to_store(
+            FootprintEngine(proj), DEMO_PRODUCTS, data_dir=st.data_dir, method=method
+        )
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     if as_json:
         st.out(json.dumps(summary, ensure_ascii=False, indent=2, default=str))

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from pcf.commands.bom import FromStoreOpt, StoreDbOpt, store_pcfs
 from pcf.context import PcfTyper, State, state
 from pcf.options import (
     DEFAULT_METHOD,
@@ -234,6 +235,8 @@ def suppliers(
         2030
     ),
     on: DateOpt = None,
+    from_store: FromStoreOpt = False,
+    db: StoreDbOpt = None,
     lang: LangOpt = "en",
     as_json: JsonFilesOpt = False,
 ) -> None:
@@ -276,6 +279,7 @@ def suppliers(
         pcfs = []
         for f in pcf or []:
             pcfs += read_pact(f) if f.suffix.lower() == ".json" else read_pcf_table(f)
+        pcfs += store_pcfs(st, from_store, db)  # supplier PCFs received into the footprint store
         day = dt.date.fromisoformat(on) if on else dt.date.today()
         book = supply_chain_book(
             eng, method, bom, supplier_file, pcfs, levers, baseline, target, year, day
