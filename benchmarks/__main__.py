@@ -15,7 +15,9 @@ few lines of detail (accuracy, memory, how the baseline was extrapolated).
   are timed and scaled to 1,000 (plus the measured set-up). With ``bw2calc_seeds=True`` our
   draws are bw2calc's, so the scores are compared draw by draw.
 
-Other modules ``benchmarks/bench_*.py`` with a ``main()`` run afterwards. ``python -m benchmarks
+Other modules ``benchmarks/bench_*.py`` with a ``main()`` run afterwards. After each benchmark,
+one line ``RSS <name>: peak=<GiB>`` gives its peak resident memory (:mod:`benchmarks._rss`;
+a ``main()`` whose work runs in other processes returns their peak as ``rss_workers``). ``python -m benchmarks
 batch milp`` runs only those named (``bench_`` prefix dropped).
 """
 
@@ -44,6 +46,7 @@ from lca.maths import batch_scores, direct_intensities, intensities
 from lca.montecarlo import from_bw2calc, monte_carlo
 from lca.solver import factorize
 
+from ._rss import children_peak_gib, fresh_start, rss_line
 from .brightway import open_project
 from .synthetic import generate
 
@@ -196,7 +199,10 @@ def main(argv: list[str] | None = None) -> None:
         )
         for name, fn in (("batch", bench_batch), ("montecarlo", bench_montecarlo)):
             if not wanted or name in wanted:
+                fresh_start()
                 fn(system, bc, method, ids)
+                # montecarlo forks its workers (waited for: their peak is in RUSAGE_CHILDREN)
+                rss_line(name, children_peak_gib() if name == "montecarlo" else None)
     here = __name__.rpartition(".")[0] or "benchmarks"
     pkg = importlib.import_module(here)
     for info in pkgutil.iter_modules(pkg.__path__):
@@ -207,7 +213,11 @@ def main(argv: list[str] | None = None) -> None:
             try:
                 mod = importlib.import_module(f"{here}.{info.name}")
                 if hasattr(mod, "main"):
-                    mod.main()
+                    fresh_start()
+                    out = mod.main()
+                    # a benchmark that runs its work in other processes returns their peak
+                    others = out.get("rss_workers") if isinstance(out, dict) else None
+                    rss_line(name.replace("_", "-"), others)
             except Exception as exc:  # noqa: BLE001 - keep running the others; report at end
                 print(f"benchmark {info.name} failed: {exc!r}", file=sys.stderr, flush=True)
                 failed.append(info.name)

@@ -41,7 +41,7 @@ def _rss_gib(who) -> float:
     return resource.getrusage(who).ru_maxrss / 2**20  # KiB on Linux
 
 
-def main() -> None:
+def main() -> dict:
     from lca.distributed import cluster
 
     logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO lines: start, stop
@@ -115,6 +115,10 @@ def main() -> None:
         f"target={TARGET:g}",
         flush=True,
     )
+    # the workers' memory as the scheduler last saw it (RUSAGE_CHILDREN would mix in every
+    # child process the run of all benchmarks has waited for)
+    others = max(workers_rss, default=0.0)
+    return {"ours": ours, "baseline": baseline, "ratio": ratio, "rss_workers": others}
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Monte Carlo draws on a dask.distributed cluster: an existing one, or a local one.
+"""Monte Carlo draws and scenario sweeps on a dask.distributed cluster: an existing one, or a
+local one.
 
 :func:`cluster` opens a :class:`DaskExecutor` on the scheduler at ``scheduler`` (``tcp://HOST:PORT``;
 default ``$PCF_DASK_SCHEDULER``) or on a ``LocalCluster`` of ``workers`` processes listening on
@@ -12,6 +13,12 @@ to every worker; then one small task per block of draws (its block indices) and 
 block's scores. Each worker
 factorises the static technosphere once per run (:func:`lca.montecarlo.run_task` keeps it in
 a worker-local cache keyed by a hash of the run's arrays) and reuses it for all its tasks.
+
+Scenario sweeps (:func:`supply_chain.scenarios.run_scenarios` with ``executor``) use
+:meth:`DaskExecutor.map`: the baseline matrices, characterisation factors and demands are
+scattered once; one task per scenario carries its matrix changes and brings back the scores;
+each worker factorises the baseline once (for the scenarios that change only ``B``) and every
+changed technosphere once.
 
 Reproducibility: the draws of a seed are seeded per chunk of draws
 (:func:`lca.montecarlo.chunk_seed`), not per worker, and every block is solved exactly as in a
@@ -123,6 +130,39 @@ class DaskExecutor:
         finally:
             self.client.cancel(futures + [shared])
         return collect_parts(results)
+
+    def map(
+        self,
+        fn: Callable,
+        shared,
+        items: list,
+        token: str,
+        progress: Callable | None = None,
+    ) -> list:
+        """``[fn(shared, token, item) for item in items]`` on the workers, in ``items``' order.
+
+        ``shared`` (the run's matrices) is scattered to every worker once; ``token`` (a hash
+        of it) lets ``fn`` keep what it derives from it (a factorisation) in a worker-local
+        cache across the tasks. ``progress(done, total)`` is called as tasks finish.
+        """
+        from distributed import as_completed  # lazy: heavy (~0.5 s), needed only here
+
+        [data] = self.client.scatter([shared], broadcast=True, hash=False)
+        name = getattr(fn, "__name__", "task").strip("_")
+        futures = [
+            self.client.submit(fn, data, token, item, key=f"pcf-{name}-{token[:16]}-{i}")
+            for i, item in enumerate(items)
+        ]
+        out: list = [None] * len(futures)
+        where = {f.key: i for i, f in enumerate(futures)}
+        try:
+            for done, fut in enumerate(as_completed(futures), start=1):
+                out[where[fut.key]] = fut.result()
+                if progress is not None:
+                    progress(done, len(futures))
+        finally:
+            self.client.cancel(futures + [data])
+        return out
 
 
 @contextlib.contextmanager

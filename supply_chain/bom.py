@@ -373,13 +373,41 @@ def read_bom_arrays(path: str | os.PathLike, sheet: str | int = 0, root=None) ->
     import pyarrow as pa
 
     path = Path(path)
-    cols, n = _read_columns(path, sheet)
-    bom = _bom_from_columns(cols, n, path.name)
-    del cols
-    pa.default_memory_pool().release_unused()  # the file's buffers: back to the system now
+    # the file's buffers from the system allocator, so they go back to the system when freed
+    # (mimalloc, pyarrow's default, keeps freed pages for reuse: ~0.1 GB on a million rows);
+    # process-wide while reading, restored after (buffers remember the pool they came from)
+    pool = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        cols, n = _read_columns(path, sheet)
+        bom = _bom_from_columns(cols, n, path.name)
+        del cols
+    finally:
+        pa.set_memory_pool(pool)
+    release_freed_memory()
     bom = bom.select_root(root, source=str(path))
     bom.source = str(path)
     return bom
+
+
+def release_freed_memory() -> None:
+    """Hand the heap pages freed while reading back to the system (glibc's ``malloc_trim``):
+    the temporaries of a million-row read leave a few hundred MB of free heap that would
+    otherwise count in the process's resident memory. A no-op on other C libraries."""
+    import ctypes
+    import ctypes.util
+
+    global _TRIM
+    if _TRIM is None:
+        try:
+            _TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
 
 
 def _read_columns(path: Path, sheet) -> tuple[dict, int]:
@@ -395,18 +423,28 @@ def _read_columns(path: Path, sheet) -> tuple[dict, int]:
     if not path.exists():
         raise BOMFormatError(str(path), "(file)", None, "does not exist")
     excel = path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
-    text = None if excel else read_text(path)  # InputFileError for an unknown encoding
-    df = None
+    df = text = None
     if not excel:
-        table = _arrow_csv(text)
+        # UTF-8 (the usual case) goes to pyarrow as the file's bytes: no str of the whole file
+        # and no copy of it encoded again; other encodings are decoded by read_text as before
+        raw = _utf8_bytes(path)
+        if raw is None:
+            text = read_text(path)  # InputFileError for an unknown encoding
+            raw = text.encode("utf-8")
+        table = _arrow_csv(raw)
+        del raw
         if table is not None:
             if table.num_columns == 0:
                 raise BOMFormatError(str(path), "(file)", None, "empty file: no header, no rows")
             names = [str(c).strip() for c in table.column_names]
             cols = {}
             for name, col in zip(names, table.columns):
-                cols.setdefault(name, col.combine_chunks())
-            return _checked_columns(path, cols, table.num_rows)
+                cols.setdefault(name, col)
+            n = table.num_rows
+            del table  # the columns alone stay alive (combined, stripped one by one later)
+            return _checked_columns(path, cols, n)
+        if text is None:
+            text = read_text(path)
     try:
         if excel:
             df = pd.read_excel(path, sheet_name=sheet, dtype=str)
@@ -424,14 +462,35 @@ def _read_columns(path: Path, sheet) -> tuple[dict, int]:
     return _checked_columns(path, cols, len(df))
 
 
-def _arrow_csv(text: str):
-    """``text`` as a pyarrow table of strings, or None if pyarrow's reader refuses it."""
+def _utf8_bytes(path: Path) -> bytes | None:
+    """The file's bytes without a UTF-8 byte-order mark if they are UTF-8 text (checked
+    without decoding when ASCII); None for anything :func:`lca.files.read_text` must decode
+    (UTF-16, GBK, invalid bytes: its errors name the line)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None  # read_text names the problem
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4096]:
+        return None
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return raw
+
+
+def _arrow_csv(raw: bytes):
+    """UTF-8 ``raw`` as a pyarrow table of strings, or None if pyarrow's reader refuses it."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    if not text.strip():
+    if not raw or raw.isspace():
         return pa.table({})
-    first = text.split("\n", 1)[0].rstrip("\r")
+    end = raw.find(b"\n")
+    first = (raw if end < 0 else raw[:end]).decode("utf-8").rstrip("\r")
     try:
         names = next(csv.reader(io.StringIO(first, newline="")))
     except (StopIteration, csv.Error):
@@ -440,7 +499,7 @@ def _arrow_csv(text: str):
         return None  # leading blank lines, repeated column names: pandas' way, as before
     try:
         return pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            pa.BufferReader(raw),  # no copy of the bytes
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
@@ -706,9 +765,17 @@ def _raise(exc):
 
 
 def _stripped(col):
+    """The column trimmed of whitespace, as one array. Trimming copies every string, so it
+    is done only when some cell's first or last character is whitespace (Arrow's own test,
+    the one ``utf8_trim_whitespace`` applies, on one-character slices)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    return pc.utf8_trim_whitespace(col)
+    head = pc.utf8_is_space(pc.utf8_slice_codeunits(col, 0, 1))
+    tail = pc.utf8_is_space(pc.utf8_slice_codeunits(col, -1))
+    if pc.any(head).as_py() or pc.any(tail).as_py():
+        col = pc.utf8_trim_whitespace(col)
+    return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
 
 
 def _numbers(col, blank, name: str, where, *, lo=None, rank: int, found: _Located):

@@ -188,7 +188,9 @@ def supply_vector(Q: sp.spmatrix, f: np.ndarray) -> np.ndarray:
     return rollup_csr(Qt, f)
 
 
-def rollup_csr(Q: sp.csr_matrix, d: np.ndarray, max_passes: int = 5000) -> np.ndarray:
+def rollup_csr(
+    Q: sp.csr_matrix, d: np.ndarray, max_passes: int = 5000, overwrite: bool = False
+) -> np.ndarray:
     """Roll-up ``x = (I − Q)⁻¹ d`` of a BOM held as a CSR matrix, in one sweep by level.
 
     ``Q[p, c]`` is the quantity of ``c`` per unit of ``p``, nodes in *any* order (the array
@@ -198,7 +200,9 @@ def rollup_csr(Q: sp.csr_matrix, d: np.ndarray, max_passes: int = 5000) -> np.nd
     the levels from the deepest up, ``x_p += Σ_c Q_pc x_c`` (a sparse mat-vec on the level's
     rows) is final for every part of a level at once: the unit-triangular solve of
     :func:`rollup_vector`, organised by level, with no reordering of the whole matrix (a
-    million parts in well under a tenth of a second). ``d`` may have several columns.
+    million parts in well under a tenth of a second). ``d`` may have several columns;
+    ``overwrite=True`` lets the result take ``d``'s place (a C-ordered float64 ``d`` is then
+    not copied, which a large block of right-hand sides is worth).
     A BOM deeper than ``max_passes`` levels is ordered by :func:`topological_order` and solved
     with :func:`rollup_vector` instead.
 
@@ -212,7 +216,7 @@ def rollup_csr(Q: sp.csr_matrix, d: np.ndarray, max_passes: int = 5000) -> np.nd
     [4.5, 1.5, 0.5]
     """
     Q = sp.csr_matrix(Q)
-    x = np.array(d, dtype=np.float64, order="C")
+    x = np.array(d, dtype=np.float64, order="C", copy=None if overwrite else True)
     n = x.shape[0]
     indptr = Q.indptr
     indices = Q.indices.astype(indptr.dtype, copy=False)

@@ -32,6 +32,7 @@ from lca import maths
 from lca.files import jsonable, write_files_atomically
 from lca.footprint import UNASSIGNED
 
+from .bom import release_freed_memory
 from .bom_math import rollup_csr, supply_vector
 from .errors import UnknownPart
 from .paths import bom_paths
@@ -82,6 +83,30 @@ def _table(items, values, total: float, top: int):
     return df
 
 
+def _group_sum(values: np.ndarray, column, blank: str) -> dict:
+    """:func:`lca.maths.group_sum` of ``values`` by a table column whose empty cells (None,
+    NaN, ``""``, anything not a string) count as ``blank``: the same sums (``np.bincount`` in
+    row order) and group order (first appearance), from the column's codes, without turning a
+    million cells into Python strings."""
+    import pandas as pd
+
+    values = np.asarray(values, dtype=np.float64)
+    if not len(values):
+        return {}
+    codes, uniq = pd.factorize(column, use_na_sentinel=True)  # NA: -1
+    names = [v if isinstance(v, str) and v else blank for v in uniq.tolist()] + [blank]
+    gid_of, group = {}, []
+    for name in names:
+        group.append(gid_of.setdefault(name, len(gid_of)))
+    gid = np.asarray(group, dtype=np.int64)[codes]  # code -1: the last name, blank
+    sums = np.bincount(gid, weights=values, minlength=len(gid_of))
+    first = np.full(len(gid_of), len(gid), dtype=np.int64)  # each group's first row
+    np.minimum.at(first, gid, np.arange(len(gid), dtype=np.int64))
+    seen = np.flatnonzero(first < len(gid))
+    labels = list(gid_of)
+    return {labels[k]: float(sums[k]) for k in seen[np.argsort(first[seen])].tolist()}
+
+
 def contributions(result: RollupResult, part=None, by: str = "node", top: int = 10):
     """Contributions to the footprint of one unit of ``part`` (default: the product).
 
@@ -108,36 +133,55 @@ def contributions(result: RollupResult, part=None, by: str = "node", top: int = 
     >>> contributions(rollup(G), by="supplier").values.tolist()
     [['S AG', 8.0, 0.8], ['F Ltd', 2.0, 0.2], ['rest', 0.0, 0.0]]
     """
-    part = _part(result, part)
+    return _contributions(result, _part(result, part), by, top)
+
+
+def _contributions(result: RollupResult, part, by: str, top: int, m=None):
+    """:func:`contributions` of a checked ``part``, with its amounts ``m`` if known."""
     total = result.footprint(part)
-    m = part_amounts(result, part)
+    if m is None:
+        m = part_amounts(result, part)
     c = maths.process_contributions(result.own, m)
     tab = result.table
     if by == "node":
         return _table(result.nodes, c, total, top)
     if by in ("supplier", "country"):
         blank = NO_SUPPLIER if by == "supplier" else NO_COUNTRY
-        keys = [v if isinstance(v, str) and v else blank for v in tab[by]]
-        g = maths.group_sum(c, keys)
+        g = _group_sum(c, tab[by], blank)
         return _table(list(g), list(g.values()), total, top)
     if by == "first_tier":
         j = result.index[part]
-        direct, upstream = maths.first_tier(bom_technosphere(result), result.own, m, result.x, j)
-        items = [DIRECT] + list(result.nodes)
+        # maths.first_tier on A = I − Qᵀ, whose column j off the diagonal is −Q[j, :]: read
+        # from Q's row j, without building A (a million-part transpose)
+        Q = sp.csr_matrix(result.Q)
+        row = np.zeros(Q.shape[1])
+        a, b = Q.indptr[j], Q.indptr[j + 1]
+        np.add.at(row, Q.indices[a:b], -Q.data[a:b])  # A[i, j] = −Q[j, i], i ≠ j
+        row[j] = 0.0
+        direct, upstream = float(result.own[j] * m[j]), -row * m[j] * result.x
+        items = [DIRECT, *result.nodes]
         return _table(items, np.r_[direct, upstream], total, top)
     if by == "stage":
         f = np.zeros(len(result.nodes))
         f[result.index[part]] = 1.0
-        stages = np.array(
-            [s if isinstance(s, str) and s else None for s in tab["stage"]], dtype=object
-        )
-        # λᵁ = e_U (I − Qᵀ)_UU⁻¹ is the roll-up of the untagged sub-BOM: no factorisation
-        U = np.flatnonzero(np.array([t is None for t in stages], dtype=bool))
-        Q = sp.csr_matrix(result.Q)
-        lam_u = rollup_csr(Q[U][:, U], np.asarray(result.own, dtype=np.float64)[U])
-        raw = maths.tag_contributions(
-            bom_technosphere(result), result.own, m, f, stages, lam_u=lam_u
-        )
+        col = tab["stage"]
+        # a stage is a non-empty string (what the reader lets through); anything else: none
+        named = col.notna().to_numpy() & (col.astype(object).to_numpy() != "")
+        if not named.any():
+            # no part has a stage: maths.tag_contributions has no tagged activity, so its
+            # answer is {None: 0.0 + λᵁ·f} with λᵁ the roll-up of the whole BOM (U is every
+            # part, in order): the same sum, without its per-part masks and copies
+            lam_u = rollup_csr(sp.csr_matrix(result.Q), np.asarray(result.own, dtype=np.float64))
+            raw = {None: 0.0 + float(lam_u @ f)} if np.any(f != 0) else {}
+        else:
+            stages = np.array([s if isinstance(s, str) and s else None for s in col], dtype=object)
+            # λᵁ = e_U (I − Qᵀ)_UU⁻¹ is the roll-up of the untagged sub-BOM: no factorisation
+            U = np.flatnonzero(np.array([t is None for t in stages], dtype=bool))
+            Q = sp.csr_matrix(result.Q)
+            lam_u = rollup_csr(Q[U][:, U], np.asarray(result.own, dtype=np.float64)[U])
+            raw = maths.tag_contributions(
+                bom_technosphere(result), result.own, m, f, stages, lam_u=lam_u
+            )
         g = {(k if k is not None else UNASSIGNED): v for k, v in raw.items()}
         return _table(list(g), list(g.values()), total, top)
     raise ValueError(f"unknown breakdown {by!r}; expected one of {', '.join(BREAKDOWNS)}")
@@ -145,7 +189,13 @@ def contributions(result: RollupResult, part=None, by: str = "node", top: int = 
 
 def hotspots(result: RollupResult, part=None, top: int = 10) -> dict:
     """Every breakdown of :data:`BREAKDOWNS` for ``part``: ``{by: DataFrame}``."""
-    return {by: contributions(result, part, by, top) for by in BREAKDOWNS}
+    part = _part(result, part)
+    m = part_amounts(result, part)  # once for every breakdown
+    out = {}
+    for by in BREAKDOWNS:
+        out[by] = _contributions(result, part, by, top, m)
+        release_freed_memory()  # each breakdown's temporaries (a million parts: ~0.1 GB)
+    return out
 
 
 def edge_sensitivities(result: RollupResult, part=None):

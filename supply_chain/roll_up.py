@@ -56,7 +56,7 @@ from lca.errors import UnknownProduct
 from lca.units import conversion_factor
 
 from ._sources import PartSources, choose_sources, link_background
-from .bom import BOMArrays
+from .bom import BOMArrays, release_freed_memory
 from .bom_math import rollup_csr, topological_order
 from .errors import BOMCycle, MissingFootprint, UnknownPart
 from .paths import path_exchange
@@ -136,7 +136,9 @@ class RollupResult:
     def summary(self, part=None) -> dict:
         """Plain dict: part, footprint, unit, sources used, primary-data share, DQRs, missing."""
         part = self.root if part is None else part
-        row = self.table.loc[part]
+        if part not in self.index:
+            raise UnknownPart(part, "the rolled-up BOM")
+        row = self.table.iloc[self.index[part]]  # no hash table over a million part ids
         return {
             "part": part,
             "footprint": float(row["footprint"]),
@@ -149,6 +151,50 @@ class RollupResult:
             "sources": {k: int(v) for k, v in self.table["source"].value_counts().items()},
             "missing": {str(k): v for k, v in self.missing.items()},
         }
+
+
+class PartIndex(Mapping):
+    """``{part: position}`` over ``labels`` (an object array of distinct part ids).
+
+    A few look-ups (the root, a part asked for) scan the array, each part once; the dict
+    (tens of MB for a million parts) is built only once the parts asked for become many."""
+
+    _SCANS = 8
+
+    def __init__(self, labels: np.ndarray):
+        self.labels = labels
+        self._dict: dict | None = None
+        self._scans = 0
+        self._seen: dict = {}  # the parts scanned for
+
+    def _pos(self, part) -> int | None:
+        scan = isinstance(part, (str, int, float)) and not isinstance(part, bool)
+        if scan and self._dict is None:
+            if part in self._seen:  # the root, asked for by every breakdown
+                return self._seen[part]
+            if self._scans < self._SCANS:
+                self._scans += 1
+                hit = np.flatnonzero(self.labels == part)
+                self._seen[part] = int(hit[0]) if len(hit) else None
+                return self._seen[part]
+        if self._dict is None:
+            self._dict = dict(zip(self.labels.tolist(), range(len(self.labels))))
+        return self._dict.get(part)
+
+    def __getitem__(self, part) -> int:
+        i = self._pos(part)
+        if i is None:
+            raise KeyError(part)
+        return i
+
+    def __contains__(self, part) -> bool:
+        return self._pos(part) is not None
+
+    def __iter__(self):
+        return iter(self.labels.tolist())
+
+    def __len__(self) -> int:
+        return len(self.labels)
 
 
 def _f(v) -> float | None:
@@ -290,7 +336,7 @@ def rollup(
     order, pos, has_children = _topological(bom)
     labels = bom.parts[order]
     nodes = labels.tolist()
-    index = dict(zip(nodes, range(len(nodes))))
+    index = PartIndex(labels)  # a million-entry dict only if many parts are looked up
     cols = {k: v[order] for k, v in bom.node.items()}
     src = choose_sources(
         nodes, cols, has_children, pcf_index(pcfs), on, engine is not None, spend_factors
@@ -308,41 +354,73 @@ def rollup(
     direct = np.nan_to_num(np.asarray(direct, dtype=np.float64), nan=0.0)
     own = direct + src.ext
     x, pds, dqr, coverage = _solve(Q, cols, direct, own, src)
+    # what the table does not need: gone before it is built (a million parts: ~0.1 GB)
+    del order, pos, has_children
+    src.ext_dqr = src.ext_pds = None
+    release_freed_memory()  # the solve's right-hand sides, before the table is built
 
     n = len(nodes)
 
-    def attr(k):
-        return cols[k] if k in cols else np.full(n, None, dtype=object)
+    def text(k):
+        """Column ``k`` as pandas text; its object array is let go once converted."""
+        v = cols.pop(k, None)
+        return np.full(n, None, dtype=object) if v is None else _text(v)
 
-    name = attr("name").copy()
+    name = cols.pop("name", None)
+    name = np.full(n, None, dtype=object) if name is None else name.copy()
     no_name = np.flatnonzero(pd.isna(name))
     fill = labels[no_name]
     if pd.api.types.infer_dtype(fill, skipna=False) != "string":
         fill = np.array([str(p) for p in fill.tolist()], dtype=object)
     name[no_name] = fill
+    name = _text(name)
+    unit_col, supplier, country, stage = (text(k) for k in ("unit", "supplier", "country", "stage"))
+    source, ref, note = _text(src.source), _text(src.ref), _text(src.note)
+    del src
+    # copy=False: the columns as they are, not stacked into blocks (a second copy of each)
     table = pd.DataFrame(
         {
             "name": name,
-            "unit": attr("unit"),
-            "source": src.source,
-            "source_ref": src.ref,
+            "unit": unit_col,
+            "source": source,
+            "source_ref": ref,
             "direct": direct,
             "own": own,
             "footprint": x,
             "primary_data_share": pds,
             **{f"dqr_{f}": dqr[f] for f in DQR_FIELDS},
             "dqr_coverage": coverage,
-            "supplier": attr("supplier"),
-            "country": attr("country"),
-            "stage": attr("stage"),
-            "note": src.note,
+            "supplier": supplier,
+            "country": country,
+            "stage": stage,
+            "note": note,
         },
-        index=pd.Index(labels, name="part"),
+        index=pd.Index(_text(labels), name="part", copy=False),
+        copy=False,
     )
     unit = (engine.method_unit(method) if engine is not None and method else "") or "kg CO2e"
+    release_freed_memory()  # the roll-up's temporaries: back to the system
     return RollupResult(
         bom, method, unit, nodes, index, Q, own, x, table, missing, shadowed, background, links
     )
+
+
+def _text(values: np.ndarray):
+    """An object column of strings (None/NaN: missing) as pandas' ``str`` array, built by
+    pyarrow from the objects at once (what pandas infers for such a column, two to three
+    times faster on a million cells); anything else is left for pandas to infer."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if values.dtype != object or not len(values):
+        return values
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return values
+    if arr.null_count == len(arr):
+        return values  # all missing: pandas keeps such a column as objects
+    return pd.array(arr, dtype="str")
 
 
 def _topological(bom: BOMArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -423,29 +501,49 @@ def _solve(Q, cols: Mapping, direct, own, src: PartSources):
     )
     # right-hand sides: d, d*pds, and for each DQR d*known*dqr and d*known
     pds_d = np.where(np.isnan(src.ext_pds), 0.0, src.ext_pds) * ext + direct_pds * direct
-    direct_dqr = np.full((n, len(DQR_FIELDS)), np.nan)
-    if (dq_col := cols.get("dqr")) is not None:
+    dq_col = cols.get("dqr")
+    direct_dqr = None
+    if dq_col is not None:
+        direct_dqr = np.full((n, len(DQR_FIELDS)), np.nan)
         for i in np.flatnonzero([bool(v) for v in dq_col.tolist()]).tolist():
             dq = dq_col[i]
             direct_dqr[i] = np.array([dq.get(f, np.nan) for f in DQR_FIELDS], dtype=np.float64)
-    rhs = np.empty((n, 2 + 2 * len(DQR_FIELDS)))  # one block: no list of columns to stack
+    # a DQR known nowhere (no PCF and no part states it) has two right-hand sides of zeros:
+    # their roll-up is zeros, so they are not solved (a million parts: 6 columns less)
+    known = [
+        k
+        for k in range(len(DQR_FIELDS))
+        if (~np.isnan(ext_dqr[:, k])).any()
+        or (direct_dqr is not None and (~np.isnan(direct_dqr[:, k])).any())
+    ]
+    rhs = np.empty((n, 2 + 2 * len(known)))  # one block: no list of columns to stack
     rhs[:, 0], rhs[:, 1] = own, pds_d
-    for k in range(len(DQR_FIELDS)):
-        known_e, known_d = ~np.isnan(ext_dqr[:, k]), ~np.isnan(direct_dqr[:, k])
-        rhs[:, 2 + 2 * k] = np.where(known_e, ext * np.nan_to_num(ext_dqr[:, k]), 0.0) + np.where(
-            known_d, direct * np.nan_to_num(direct_dqr[:, k]), 0.0
-        )
-        rhs[:, 3 + 2 * k] = np.where(known_e, ext, 0.0) + np.where(known_d, direct, 0.0)
-    X = rollup_csr(Q, rhs)
+    for j, k in enumerate(known):
+        known_e = ~np.isnan(ext_dqr[:, k])
+        known_d = ~np.isnan(direct_dqr[:, k]) if direct_dqr is not None else None
+        col = np.where(known_e, ext * np.nan_to_num(ext_dqr[:, k]), 0.0)
+        w = np.where(known_e, ext, 0.0)
+        if known_d is not None:
+            col += np.where(known_d, direct * np.nan_to_num(direct_dqr[:, k]), 0.0)
+            w += np.where(known_d, direct, 0.0)
+        else:  # as adding the parts' zeros: -0.0 becomes 0.0
+            col += 0.0
+            w += 0.0
+        rhs[:, 2 + 2 * j], rhs[:, 3 + 2 * j] = col, w
+    X = rollup_csr(Q, rhs, overwrite=True)
     del rhs
-    x = X[:, 0]
+    x = X[:, 0].copy()  # not a view keeping all of X alive
+    zero = np.zeros(n)
+    num = {k: X[:, 2 + 2 * j] for j, k in enumerate(known)}
+    den = {k: X[:, 3 + 2 * j] for j, k in enumerate(known)}
     with np.errstate(divide="ignore", invalid="ignore"):
         pds = np.where(x != 0, X[:, 1] / x, np.nan)
         dqr = {
-            f: np.where(X[:, 3 + 2 * k] != 0, X[:, 2 + 2 * k] / X[:, 3 + 2 * k], np.nan)
+            f: (np.where(den[k] != 0, num[k] / den[k], np.nan) if k in den else np.full(n, np.nan))
             for k, f in enumerate(DQR_FIELDS)
         }
-        coverage = np.where(x != 0, X[:, 3] / x, np.nan)  # same coverage for the three DQRs
+        # same coverage for the three DQRs (the first field's known emissions)
+        coverage = np.where(x != 0, den.get(0, zero) / x, np.nan)
     return x, pds, dqr, coverage
 
 

@@ -18,9 +18,11 @@ every product with one adjoint solve: ``h = c B¹ (A¹)⁻¹ F`` (:mod:`lca.math
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -279,6 +281,8 @@ def run_scenarios(
     scenarios: Sequence[Scenario],
     method=None,
     amounts: Sequence[float] | None = None,
+    executor=None,
+    progress=None,
 ):
     """Score ``products`` in the baseline and in every scenario (one factorisation each).
 
@@ -289,6 +293,11 @@ def run_scenarios(
     scenarios : the scenarios; names must be unique and not ``"baseline"``.
     method : method alias or tuple (default: the engine's default).
     amounts : units of each product (default 1).
+    executor : a :class:`lca.distributed.DaskExecutor` (``with lca.distributed.cluster(...)``)
+        to score the scenarios on a dask cluster, one task per scenario; the scores are
+        identical to those of the single-process run (every scenario is applied and solved
+        exactly as here; each worker factorises the baseline once).
+    progress : ``progress(done, total)``, called as scenarios are scored.
 
     Returns
     -------
@@ -319,23 +328,32 @@ def run_scenarios(
 
     h0 = scores(system.fact, system.B)
     results = {BASELINE: h0}
+    todo = []  # every scenario's changes, checked before any is solved
     for s in scenarios:
         try:
-            changes = scenario_changes(system, s, rows_b)
+            todo.append(scenario_changes(system, s, rows_b))
         except ScenarioError as exc:
             if not s._source:
                 raise
             raise ScenarioError(
                 f"{s._source}: {exc}", scenario=exc.scenario, activity=exc.activity, input=exc.input
             ) from None
-        changed = system.changed(*apply_changes(system.A, system.B, changes))
-        results[s.name] = scores(changed.fact, changed.B)
-        log.info(
-            "scenario %r: %d matrix change(s)%s",
-            s.name,
-            len(changes),
-            "" if changed.fact is system.fact else ", refactorised",
-        )
+    if executor is not None and scenarios:
+        job = ScenarioJob(system.A, system.B, c, F, [f"{k[0]}|{k[1]}" for k in system.keys])
+        hs = executor.map(_score_scenario, job, todo, job.token(), progress=progress)
+        results.update(zip([s.name for s in scenarios], hs))
+    else:
+        for k, (s, changes) in enumerate(zip(scenarios, todo), start=1):
+            changed = system.changed(*apply_changes(system.A, system.B, changes))
+            results[s.name] = scores(changed.fact, changed.B)
+            log.info(
+                "scenario %r: %d matrix change(s)%s",
+                s.name,
+                len(changes),
+                "" if changed.fact is system.fact else ", refactorised",
+            )
+            if progress is not None:
+                progress(k, len(scenarios))
     keys = [f"{n['database']}|{n['code']}" for n in nodes]
     out = []
     for name, h in results.items():
@@ -354,3 +372,52 @@ def run_scenarios(
     return pd.DataFrame(
         out, columns=["product", "scenario", "score", "baseline", "delta", "delta_pct"]
     )
+
+
+# -- scenarios on a dask cluster -----------------------------------------------------------------
+@dataclass
+class ScenarioJob:
+    """What a worker needs to score scenarios: the baseline technosphere ``A`` and biosphere
+    ``B``, the characterisation factors ``c``, the demands ``F`` (one column per product) and
+    the activity labels (for a singular technosphere's error). Scattered once per run."""
+
+    A: sp.spmatrix
+    B: sp.spmatrix
+    c: np.ndarray
+    F: np.ndarray
+    labels: list
+
+    def token(self) -> str:
+        """A hash of the content: the key of a worker's cached baseline factorisation."""
+        h = hashlib.sha256()
+        for M in (sp.csr_matrix(self.A), sp.csr_matrix(self.B)):
+            for a in (M.data, M.indices, M.indptr):
+                h.update(np.ascontiguousarray(a).tobytes())
+            h.update(repr(M.shape).encode())
+        for a in (self.c, self.F):
+            a = np.asarray(a)
+            h.update(repr(a.shape).encode())
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()
+
+
+#: A worker's baseline factorisation of the last run it served: ``(token, factorisation)``.
+_WORKER_BASE: list = []
+
+
+def _score_scenario(job: ScenarioJob, token: str, changes: list) -> np.ndarray:
+    """On a worker: the scores of one scenario, computed as :func:`run_scenarios` does in one
+    process (:func:`~supply_chain.levers.apply_changes`, ``System.changed``'s rule: ``A`` is
+    factorised again only if it changed; the baseline's factorisation once per worker)."""
+    from lca.solver import factorize_named
+
+    A1, B1 = apply_changes(job.A, job.B, changes)
+    A1, B1 = sp.csr_matrix(A1), sp.csr_matrix(B1)
+    if (A1 != job.A).nnz == 0:
+        if not _WORKER_BASE or _WORKER_BASE[0][0] != token:
+            _WORKER_BASE[:] = [(token, factorize_named(job.A, job.labels))]
+        fact = _WORKER_BASE[0][1]
+    else:
+        fact = factorize_named(A1, job.labels)
+    lam = maths.lcia_intensities(fact, job.c, B1)
+    return np.asarray(maths.batch_scores(lam, job.F)).ravel()

@@ -133,9 +133,9 @@ def test_shipped_example_bom_reads():
     G = read_bom(DEMO_BOM)
     assert G.graph["roots"] == ["lfp-cell"]
     assert G.edges["cell-manufacturing", "factory-electricity"]["q"] == 57.5
-    assert G.nodes["lfp-battery-materials"]["activity"] == (
-        "pcf-background",
-        "greet2024-lfp-battery-materials",
+    assert G.nodes["lfp-battery-materials"]["activity"] == (  # the pack chain's cell share
+        "pcf-products-lfp-pack",
+        "lfp-pack-cell-materials",
     )
 
 

@@ -15,8 +15,10 @@ from supply_chain.errors import BOMCycle, BOMUnitMismatch, MissingFootprint
 from supply_chain.pcfs import SupplierPCF
 from supply_chain.roll_up import background_intensities, recursive_rollup, rollup
 
-GREET = 41.79  # kg CO2e per kWh, pcf-background|greet2024-lfp-battery-materials
-GRID = 0.5306  # kg CO2 per kWh, pcf-background|electricity-cn-2023
+# the cell's materials: the cell share (BatPaC 5 LFP-G: 288 cells x 1.336 kg of a 618 kg pack) of
+# the GREET 2024 LFP materials 41.79 kg CO2e per kWh (pcf-products-lfp-pack|lfp-pack-cell-materials)
+GREET = 288 * 1.336 / 618 * 41.79
+GRID = 0.5777 + 0.0327  # kg CO2e/kWh, China at the consumer, MEE/NBS/NEA 2024 (Tables 1 and 3)
 SICHUAN = 0.1564  # the illustrative supplier PCF's value (MEE 2023 Sichuan factor)
 
 PCFS = [
@@ -181,7 +183,7 @@ def test_illustrative_supplier_pcf_replaces_the_grid(engine):
     pcfs = read_pact(ILLUSTRATIVE_PCF)
     r = rollup(read_bom(DEMO_BOM), engine, "gwp100", pcfs=pcfs, on=dt.date(2025, 6, 1))
     assert r.table.loc["factory-electricity", "source"] == "supplier_pcf"
-    assert r.total == pytest.approx(GREET + 57.5 * SICHUAN, rel=1e-6)  # README: 50.78
+    assert r.total == pytest.approx(GREET + 57.5 * SICHUAN, rel=1e-6)  # README: 35.01
     assert r.summary()["primary_data_share"] == pytest.approx(
         100 * 57.5 * SICHUAN / (GREET + 57.5 * SICHUAN), rel=1e-6
     )
