@@ -201,6 +201,7 @@ class FootprintEngine:
         c = self.characterization(sysm, method)
         f = self.demand_vector(sysm, node, amount)
         s = maths.supply(sysm.fact, f)
+        s[~maths.supply_chain_mask(sysm.A, f)] = 0.0  # round-off outside the chain: exactly 0
         g = maths.inventory(sysm.B, s)
         flow_contrib = maths.characterized_inventory(c, g)
         total = float(flow_contrib.sum())

@@ -192,13 +192,13 @@ def rating(row: dict, on: dt.date) -> tuple[str, str]:
     if ratio is not None and ratio >= RATIO_RED:
         return "red", f"intensity {ratio:.2f} × the database benchmark"
     if share >= SHARE_RED and not valid:
-        return "red", f"no valid supplier PCF for {share:.1%} of the footprint"
+        return "red", f"no valid supplier PCF for {100 * share:.1f} % of the footprint"
     why = []
     if not valid:
         why.append("no valid supplier PCF")
     ps = row.get("primary_share")
     if ps is not None and ps < PRIMARY_AMBER:
-        why.append(f"primary data {ps:.0%}")
+        why.append(f"primary data {100 * ps:.0f} %")
     if row.get("dqr") is not None and row["dqr"] > DQR_AMBER:
         why.append(f"DQR {row['dqr']:.1f}")
     if ratio is not None and ratio > 1.0:

@@ -678,7 +678,8 @@ def test_shipped_demo_meta_types_no_quality_and_claims_only_what_it_meets():
     meta = read_meta(DEMO_META)
     assert computed_keys(meta) == []
     d = pact.Declaration.parse(meta["declaration"])
-    assert d.product_mass_per_declared_unit == pytest.approx(384.768 / (618 * 0.1457), abs=5e-4)
+    # the declared product is the LFP pack: BatPaC 5 LFP-G 618 kg for 90.04 kWh (0.1457 kWh/kg)
+    assert d.product_mass_per_declared_unit == pytest.approx(1000 / 145.7, abs=5e-4)
     assert d.product_category_cpc == "46420" and d.product_classifications == ["urn:cpc:46420"]
     assert not any(s.startswith("PACT-") for s in d.cross_sectoral_standards)
     assert d.fossil_carbon_content is None and d.not_assessed_biogenic

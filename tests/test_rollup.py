@@ -192,7 +192,7 @@ def test_illustrative_supplier_pcf_replaces_the_grid(engine):
 def test_linked_activity_units_are_converted(engine):
     G = new_bom("heat", "piece")
     add_part(G, "power", "heat", 36.0, "MJ", activity="pcf-background|electricity-cn-2023")
-    assert rollup(G, engine).total == pytest.approx(10 * GRID, rel=1e-6)
+    assert rollup(G, engine).total == pytest.approx(10 * 0.5306, rel=1e-6)  # MEE 2023, CO2
     G = new_bom("heat", "piece")
     add_part(G, "power", "heat", 1.0, "kg", activity="pcf-background|electricity-cn-2023")
     with pytest.raises(BOMUnitMismatch, match="part 'power' linked to pcf-background"):

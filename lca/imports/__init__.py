@@ -3,8 +3,12 @@
 * :func:`import_inventory`: a Brightway CSV/Excel inventory (the layout of ``inventories/``),
   strictly linked and checked before anything is written; :func:`shipped_inventories` lists
   the files the engine ships.
-* :func:`import_any`: any supported format (ecoSpold2, SimaPro CSV, openLCA JSON-LD, Brightway
-  CSV/Excel, a USEEIO model folder), detected by :func:`detect_format`.
+* :func:`import_any`: any supported format (ecoSpold2 folders, ecoinvent release folders and
+  their zip/7z archives, EcoSpold 1, SimaPro CSV, openLCA JSON-LD, Brightway CSV/Excel, a
+  USEEIO model folder), detected by :func:`detect_format`; ILCD/EF packages are refused with
+  a located message. Processes with several products are allocated with the
+  ``multifunctional`` package (:mod:`lca.imports._allocation`). Every import reports what it
+  read, how it linked, and what it converted, assumed and dropped (:class:`ImportReport`).
 * :func:`useeio_intensities` / :func:`import_useeio`: US EPA USEEIO as a spend-based factor
   table or as a Brightway database.
 * :func:`import_many`: several files as one all-or-nothing step (all read and checked first).
@@ -14,9 +18,11 @@
   database is protected, and the databases that link to a replaced one keep working.
 """
 
+from ._allocation import DEFAULT_ALLOCATION
 from ._brightway import import_inventory, read_inventory, shipped_inventories
 from ._formats import FORMATS, detect_format, read_any
 from ._import import import_any, import_many
+from ._notes import Notes
 from ._useeio import (
     BIOSPHERE_MAP,
     USEEIOModel,
@@ -30,8 +36,10 @@ from ._write import ImportReport, Pending, is_shipped, write_database, write_dat
 
 __all__ = [
     "BIOSPHERE_MAP",
+    "DEFAULT_ALLOCATION",
     "FORMATS",
     "ImportReport",
+    "Notes",
     "Pending",
     "USEEIOModel",
     "detect_format",

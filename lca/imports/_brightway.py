@@ -45,6 +45,7 @@ from ..errors import (
 )
 from ..files import decode_text, read_text
 from ..project import Project
+from ._allocation import allocate
 from ._parameters import evaluate_parameters
 from ._uncertainty import check_uncertainties
 from ._write import ImportReport, Pending, import_lock, is_shipped_file, write_databases
@@ -333,12 +334,17 @@ def import_inventory(
 
 
 def pending_inventory(
-    proj: Project, path: str | os.PathLike, pending: Mapping[str, Pending] | None = None
+    proj: Project,
+    path: str | os.PathLike,
+    pending: Mapping[str, Pending] | None = None,
+    allocation: str | None = None,
 ) -> Pending:
-    """Read and check a Brightway CSV/Excel file (:func:`read_inventory`); what to write."""
+    """Read and check a Brightway CSV/Excel file (:func:`read_inventory`); what to write.
+    Processes with several products are allocated (:mod:`lca.imports._allocation`;
+    ``allocation``: the strategy where the file declares none)."""
     path = Path(path)
     imp = read_inventory(proj, path, pending)
-    return Pending(
+    item = Pending(
         imp.db_name,
         {(imp.db_name, ds["code"]): ds for ds in imp.data},
         dict(imp.metadata),
@@ -346,6 +352,16 @@ def pending_inventory(
         digest=hashlib.sha256(path.read_bytes()).hexdigest(),
         shipped=is_shipped_file(path),
     )
+    for ds in imp.data:
+        for e in ds.get("exchanges", []):
+            if e.get("formula"):
+                item.notes.add(
+                    "converted",
+                    f"{path}: activity {ds.get('name')!r}, exchange {e.get('name')!r}: amount "
+                    f"{e.get('amount')!r} from formula {e['formula']!r} (bw2parameters)",
+                )
+    item.data = allocate(item.data, imp.db_name, str(path), item.notes, allocation, imp.metadata)
+    return item
 
 
 def shipped_inventories(root: str | os.PathLike | None = None) -> list[Path]:

@@ -16,6 +16,7 @@ from ..errors import DatabaseFromSeveralFiles, InventoryError
 from ..project import Project
 from ._brightway import pending_inventory
 from ._formats import detect_format, read_any
+from ._notes import Notes
 from ._useeio import DEFAULT_DATABASE, pending_useeio
 from ._write import ImportReport, Pending, import_lock, write_databases
 
@@ -28,6 +29,7 @@ def import_any(
     link_biosphere_by_name: bool = False,
     drop_unlinked: bool = False,
     replace_shipped: bool = False,
+    allocation: str | None = None,
 ) -> ImportReport:
     """Detect the format of ``path`` and import it into the project, all-or-nothing.
 
@@ -48,6 +50,10 @@ def import_any(
         default, and refused for a Brightway CSV/Excel file (which links strictly).
     replace_shipped
         Allow replacing a database imported from the engine's inventories package.
+    allocation
+        How to allocate processes with several products where the source declares no
+        allocation (:mod:`lca.imports._allocation`: ``mass``, ``price``, ``equal``,
+        ``manual_allocation`` or a property name; default: by mass when every product has one).
 
     Raises
     ------
@@ -65,6 +71,7 @@ def import_any(
         link_biosphere_by_name=link_biosphere_by_name,
         drop_unlinked=drop_unlinked,
         replace_shipped=replace_shipped,
+        allocation=allocation,
     )[0]
 
 
@@ -76,6 +83,7 @@ def import_many(
     link_biosphere_by_name: bool = False,
     drop_unlinked: bool = False,
     replace_shipped: bool = False,
+    allocation: str | None = None,
 ) -> list[ImportReport]:
     """Import several files or folders as one all-or-nothing step (options as
     :func:`import_any`; ``name`` only with one path). Every file is read and checked before
@@ -97,6 +105,7 @@ def import_many(
                     link_biosphere_by_name=link_biosphere_by_name,
                     drop_unlinked=drop_unlinked,
                     pending={i.name: i for i in items},
+                    allocation=allocation,
                 )
             )
         names = [i.name for i in items]
@@ -115,6 +124,7 @@ def pending_any(
     link_biosphere_by_name: bool = False,
     drop_unlinked: bool = False,
     pending: Mapping[str, Pending] | None = None,
+    allocation: str | None = None,
 ) -> Pending:
     """Read, link and check ``path`` in its format; what to write (nothing is written).
     ``pending``: databases read before it in the same import (a Brightway CSV/Excel file may
@@ -136,9 +146,21 @@ def pending_any(
                 "database name is its 'Database,<name>' row and every exchange must link "
                 "(fix the file); nothing was written"
             )
-        return pending_inventory(proj, path, pending)
-    if fmt == "useeio":
-        return pending_useeio(proj, path, name or DEFAULT_DATABASE, drop_unlinked=drop_unlinked)
+        item = pending_inventory(proj, path, pending, allocation=allocation)
+    elif fmt == "useeio":
+        item = pending_useeio(proj, path, name or DEFAULT_DATABASE, drop_unlinked=drop_unlinked)
+    else:
+        return _pending_read(
+            proj, path, fmt, name, link_biosphere_by_name, drop_unlinked, allocation
+        )
+    item.format = fmt
+    return item
+
+
+def _pending_read(
+    proj, path, fmt, name, link_biosphere_by_name, drop_unlinked, allocation
+) -> Pending:
+    notes = Notes()
     db_name, data, metadata = read_any(
         proj,
         path,
@@ -146,10 +168,14 @@ def pending_any(
         link_biosphere_by_name=link_biosphere_by_name,
         drop_unlinked=drop_unlinked,
         fmt=fmt,
+        notes=notes,
+        allocation=allocation,
     )
     digest = None
     if path.is_file():
         h = hashlib.sha256(path.read_bytes())
-        h.update(f"|{fmt}|{link_biosphere_by_name}|{drop_unlinked}".encode())
+        h.update(f"|{fmt}|{link_biosphere_by_name}|{drop_unlinked}|{allocation}".encode())
         digest = h.hexdigest()
-    return Pending(db_name, data, metadata, source=str(path), digest=digest)
+    return Pending(
+        db_name, data, metadata, source=str(path), digest=digest, notes=notes, format=fmt
+    )

@@ -41,6 +41,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import InventoryError
+from ._notes import Notes
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class _Package:
         return data
 
 
-def read_jsonld(path: Path, db_name: str, notes: list[str]):
+def read_jsonld(path: Path, db_name: str, notes: Notes):
     """The bw2io importer of an openLCA package, its strategies applied (nothing linked outside
     the package yet). ``notes``: what was assumed or ignored, appended to."""
     from bw2io.importers.json_ld import JSONLDImporter  # lazy on purpose: bw2io is heavy
@@ -165,7 +166,7 @@ def _category_path(obj: dict, categories: dict[str, dict]) -> str | None:
     return "/".join(reversed(chain)) or cat.get("name")
 
 
-def normalize(pkg: _Package, data: dict, notes: list[str]) -> None:
+def normalize(pkg: _Package, data: dict, notes: Notes) -> None:
     """Bring an openLCA 1.x / 2.x package to the one dialect bw2io's strategies read (module
     doc); raise :class:`InventoryError` naming file, exchange and field."""
     processes = data.get("processes") or {}
@@ -175,9 +176,10 @@ def normalize(pkg: _Package, data: dict, notes: list[str]) -> None:
         data.setdefault(section, {})
     categories = data.get("categories", {})
     if data.get("product_systems"):
-        notes.append(
-            f"{len(data['product_systems'])} product system(s) ignored: the processes are "
-            "imported and linked by their flows"
+        notes.add(
+            "dropped",
+            f"{pkg.path}: {len(data['product_systems'])} product system(s) ignored: the processes are "
+            "imported and linked by their flows",
         )
         data["product_systems"] = {}
     flows = data["flows"]
@@ -202,14 +204,14 @@ def normalize(pkg: _Package, data: dict, notes: list[str]) -> None:
         _normalize_process(pkg, proc, flows, units, notes)
 
 
-def _normalize_process(pkg, proc: dict, flows: dict, units: dict, notes: list[str]) -> None:
+def _normalize_process(pkg, proc: dict, flows: dict, units: dict, notes: Notes) -> None:
     fp = Path(proc["filename"])
     name = proc.get("name", fp.stem)
     if not isinstance(proc.get("exchanges"), list):
         raise InventoryError(f"{pkg.where(fp)}: process {name!r}: field 'exchanges' missing")
     if not isinstance(proc.get("location"), dict) or not proc["location"].get("name"):
         proc["location"] = {"name": "GLO"}
-        notes.append(f"{pkg.where(fp)}: process {name!r} has no location: GLO")
+        notes.add("assumed", f"{pkg.where(fp)}: process {name!r} has no location: GLO")
     waste_flipped = 0
     for i, exc in enumerate(proc["exchanges"], 1):
         at = f"{pkg.where(fp)}: process {name!r}, exchange {exc.get('internalId', i)}"
@@ -235,15 +237,23 @@ def _normalize_process(pkg, proc: dict, flows: dict, units: dict, notes: list[st
                 f"{at}: field 'unit' {unit.get('name') if isinstance(unit, dict) else unit!r} "
                 "is in no unit group of the package (unit_groups/)"
             )
+        factor = units[unit["@id"]].get("conversionFactor", 1.0)
+        if not units[unit["@id"]].get("referenceUnit") and factor != 1.0:
+            notes.add(
+                "converted",
+                f"{at}: {amount!r} {unit.get('name')} converted to the reference unit of its "
+                f"unit group (x {factor!r})",
+            )
         is_input = bool(exc.get("isInput", exc.get("input", False)))
         if flow.get("pcf_waste_flow"):
             is_input, exc["amount"] = not is_input, -amount
             waste_flipped += 1
         exc["isInput"] = exc["input"] = is_input
     if waste_flipped:
-        notes.append(
+        notes.add(
+            "converted",
             f"{pkg.where(fp)}: process {name!r}: {waste_flipped} waste exchange(s) turned into "
-            "negative products (Brightway's waste convention)"
+            "negative products (Brightway's waste convention)",
         )
     outputs = [
         e for e in proc["exchanges"] if e["flow"]["flowType"] == "PRODUCT_FLOW" and not e["isInput"]
@@ -256,9 +266,10 @@ def _normalize_process(pkg, proc: dict, flows: dict, units: dict, notes: list[st
                 f"{len(outputs)} product outputs: mark its reference flow"
             )
         outputs[0]["quantitativeReference"] = True
-        notes.append(
+        notes.add(
+            "assumed",
             f"{pkg.where(fp)}: process {name!r} has no quantitativeReference: its one product "
-            f"output {outputs[0]['flow'].get('name')!r} taken as reference"
+            f"output {outputs[0]['flow'].get('name')!r} taken as reference",
         )
     factors = proc.get("allocationFactors") or []
     if len(outputs) > 1 and not factors:
@@ -278,9 +289,16 @@ def _normalize_process(pkg, proc: dict, flows: dict, units: dict, notes: list[st
                     f"{method!r} and the factors are of {len(kinds)} types ({', '.join(kinds)})"
                 )
             proc["defaultAllocationMethod"] = chosen
-            notes.append(
+            notes.add(
+                "assumed",
                 f"{pkg.where(fp)}: process {name!r}: defaultAllocationMethod {method!r} has no "
-                f"factors; {chosen} used (the factors the package gives)"
+                f"factors; {chosen} used (the factors the package gives)",
+            )
+        if len(outputs) > 1:
+            notes.add(
+                "converted",
+                f"{pkg.where(fp)}: process {name!r}: {len(outputs)} products allocated by its "
+                f"{proc['defaultAllocationMethod']} factors (openLCA's allocationFactors)",
             )
         products = {e["flow"]["@id"] for e in outputs}
         for f in factors:

@@ -31,6 +31,7 @@ from functools import partial
 from pathlib import Path
 
 from ..errors import InventoryError
+from ._notes import Notes
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def _header(path: Path, text: str) -> dict:
     return header.model_dump()
 
 
-def read_simapro(path: Path, name: str | None, biosphere: str, notes: list[str]):
+def read_simapro(path: Path, name: str | None, biosphere: str, notes: Notes):
     """A bw2io ``LCIImporter`` holding the file's processes and products, its strategies
     applied (nothing linked outside the file yet)."""
     from bw_simapro_csv import SimaProCSV, SimaProCSVType
@@ -85,9 +86,10 @@ def read_simapro(path: Path, name: str | None, biosphere: str, notes: list[str])
     db_name = name or header.get("project") or ""
     if not db_name:
         db_name = path.stem
-        notes.append(
+        notes.add(
+            "assumed",
             f"{path}: the file names no SimaPro project (a library export): database named "
-            f"{db_name!r} after the file (give --name to choose)"
+            f"{db_name!r} after the file (give --name to choose)",
         )
     # bw_simapro_csv logs through loguru to stderr and to files under the user's log folder;
     # the engine's library code logs through logging only
@@ -119,13 +121,20 @@ def read_simapro(path: Path, name: str | None, biosphere: str, notes: list[str])
             raise InventoryError(
                 f"{path}: process {ds.get('name')!r} ({ds.get('code')}) has no exchanges"
             )
-        _waste_convention(ds)
+        flipped = _waste_convention(ds)
+        if flipped:
+            notes.add(
+                "converted",
+                f"{path}: process {ds.get('name')!r}: {flipped} waste exchange(s) written the "
+                "ecoinvent way (waste treated: negative production; waste to treatment: "
+                "negative input)",
+            )
     return _importer(datasets, spcsv.database_name, data["database"], biosphere, path)
 
 
-def _waste_convention(ds: dict) -> None:
-    """bw_simapro_csv's waste edges the ecoinvent way (module doc)."""
-    out = []
+def _waste_convention(ds: dict) -> int:
+    """bw_simapro_csv's waste edges the ecoinvent way (module doc); how many changed."""
+    out, flipped = [], 0
     treatment = any(
         e.get("functional") and e.get("type") == "technosphere" for e in ds["exchanges"]
     )
@@ -135,10 +144,13 @@ def _waste_convention(ds: dict) -> None:
             continue  # the zero production bw_simapro_csv puts next to a treatment's waste input
         if e.get("type") == "technosphere" and e.get("functional"):
             e = dict(e, type="production", amount=-e["amount"])
+            flipped += 1
         elif e.get("type") == "production" and not e.get("functional"):  # waste to treatment
             e = dict(e, type="technosphere", amount=-e["amount"])
+            flipped += 1
         out.append(e)
     ds["exchanges"] = out
+    return flipped
 
 
 def _context_as_categories(data: list[dict]) -> list[dict]:

@@ -16,7 +16,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .._db_files import remove_database_files
@@ -25,6 +25,7 @@ from .._quiet import quiet
 from ..data import inventories_dir
 from ..errors import DatabaseExists, DependentsWouldBreak, InventoryError, ShippedDatabase
 from ..project import Project
+from ._notes import Notes, link_counts, read_counts
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,15 @@ SHIPPED_FOLDERS = ("background", "products")
 
 @dataclass
 class ImportReport:
-    """What an import wrote (``unchanged``: the database already held exactly this file, and
-    nothing was written)."""
+    """What an import read and wrote (``unchanged``: the database already held exactly this
+    file, and nothing was written).
+
+    ``read``: counts of activities, product nodes and exchanges by type; ``links``: how many
+    exchanges link within the database, to the biosphere and to each other database;
+    ``linked`` / ``converted`` / ``assumed`` / ``dropped``: the full, located lists of
+    :class:`lca.imports._notes.Notes` (links made by a rule the user chose, conversions,
+    defaults taken where the file says nothing, data not imported).
+    """
 
     database: str
     path: str
@@ -43,6 +51,17 @@ class ImportReport:
     exchanges: int
     replaced: bool
     unchanged: bool = False
+    format: str = ""
+    read: dict = field(default_factory=dict)
+    links: dict = field(default_factory=dict)
+    linked: list = field(default_factory=list)
+    converted: list = field(default_factory=list)
+    assumed: list = field(default_factory=list)
+    dropped: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """JSON-ready (``pcf import --json`` / ``--report``)."""
+        return asdict(self)
 
 
 @dataclass
@@ -64,6 +83,10 @@ class Pending:
     #: all-or-nothing step (an exception rolls every item back): e.g. a USEEIO model installs
     #: its own methods, whose factors must point at the new nodes' ids.
     after_write: Callable[[], object] | None = None
+    #: what the reader linked by rule, converted, assumed and dropped (the import's report)
+    notes: Notes = field(default_factory=Notes)
+    #: the format it was read in (:data:`lca.imports.FORMATS`)
+    format: str = ""
 
 
 def import_lock(proj: Project, what: str | os.PathLike):
@@ -139,12 +162,12 @@ def write_databases(
         meta = bd.databases.get(item.name)
         if meta is not None and item.digest and meta.get("pcf_source_sha256") == item.digest:
             log.info("%s: %s unchanged, nothing written", item.source, item.name)
-            reports.append(_report(item, replaced=False, unchanged=True))
+            reports.append(_report(item, proj.biosphere, replaced=False, unchanged=True))
             continue
         if meta is not None:
             _check_replace(item, meta, overwrite, replace_shipped)
         todo.append(item)
-        reports.append(_report(item, replaced=meta is not None))
+        reports.append(_report(item, proj.biosphere, replaced=meta is not None))
     replacing = {i.name for i in todo if i.name in bd.databases}
     dependents = _check_dependents(bd, todo, replacing)
     _write_all(bd, todo)
@@ -155,9 +178,20 @@ def write_databases(
     return reports
 
 
-def _report(item: Pending, replaced: bool, unchanged: bool = False) -> ImportReport:
-    n_exc = sum(len(ds.get("exchanges", [])) for ds in item.data.values())
-    return ImportReport(item.name, str(item.source), len(item.data), n_exc, replaced, unchanged)
+def _report(item: Pending, biosphere: str, replaced: bool, unchanged: bool = False) -> ImportReport:
+    read = read_counts(item.data)
+    return ImportReport(
+        item.name,
+        str(item.source),
+        len(item.data),
+        read["exchanges"],
+        replaced,
+        unchanged,
+        format=item.format or str(item.metadata.get("format", "")),
+        read=read,
+        links=link_counts(item.name, item.data, biosphere),
+        **item.notes.as_dict(),
+    )
 
 
 def _check_replace(item: Pending, meta: dict, overwrite: bool, replace_shipped: bool) -> None:

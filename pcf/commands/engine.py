@@ -180,27 +180,62 @@ def import_(
             "--replace", help="Replace a shipped database (from the inventories package) anyway."
         ),
     ] = False,
+    allocation: Annotated[
+        str | None,
+        typer.Option(
+            help="Allocation of processes with several products where the file declares none: "
+            "mass, price, equal, manual_allocation or a property name (default: by mass when "
+            "every product has a mass property, else refused).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write the full import report as JSON to FILE (atomically; on a failure "
+            "too, with the error and what did not link).",
+        ),
+    ] = None,
 ) -> None:
     """Import inventories, all-or-nothing as a whole: every file is read and checked first;
-    unlinked exchanges are listed and nothing is written unless you say how to handle them."""
+    unlinked exchanges are listed and nothing is written unless you say how to handle them.
+    Reports what was read, how it linked, and every conversion, assumption and drop."""
+    from lca._outputs import write_atomic
+    from lca.errors import PCFError
     from lca.imports import import_many
 
     st = state(ctx)
     proj = st.open()
-    with st.progress() as progress:
-        progress.add_task(f"Importing {len(paths)} file(s)", total=None)
-        reports = import_many(
-            proj,
-            paths,
-            name=name,
-            overwrite=not no_overwrite,
-            link_biosphere_by_name=link_biosphere_by_name,
-            drop_unlinked=drop_unlinked,
-            replace_shipped=replace,
-        )
-    if as_json:
-        st.out(json.dumps([r.__dict__ for r in reports], indent=2))
+    try:
+        with st.progress() as progress:
+            progress.add_task(f"Importing {len(paths)} file(s)", total=None)
+            reports = import_many(
+                proj,
+                paths,
+                name=name,
+                overwrite=not no_overwrite,
+                link_biosphere_by_name=link_biosphere_by_name,
+                drop_unlinked=drop_unlinked,
+                replace_shipped=replace,
+                allocation=allocation,
+            )
+    except PCFError as exc:
+        if report is not None:
+            failed = {"ok": False, "written": False, "error": str(exc), "imports": []}
+            if getattr(exc, "unlinked", None) is not None:
+                failed["unlinked"] = [
+                    {k: list(v) if isinstance(v, tuple) else v for k, v in u.items()}
+                    for u in exc.unlinked
+                ]
+            write_atomic(report, json.dumps(failed, indent=2, ensure_ascii=False) + "\n")
+        raise
+    rows = [r.as_dict() for r in reports]
+    if report is not None:
+        doc = {"ok": True, "written": any(not r.unchanged for r in reports), "imports": rows}
+        write_atomic(report, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    if as_json:  # one object per file, as before (scripts index it)
+        st.out(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     con = st.console()
     for r in reports:
@@ -208,9 +243,26 @@ def import_(
             con.print(f"{r.database}: unchanged, nothing written ({r.path})")
             continue
         con.print(
-            f"{r.database}: {r.activities} activities, {r.exchanges} exchanges "
-            f"{'(replaced) ' if r.replaced else ''}from {r.path}"
+            f"[bold]{r.database}[/]: {r.activities} activities, {r.exchanges} exchanges "
+            f"{'(replaced) ' if r.replaced else ''}from {r.path} ({r.format})",
+            highlight=False,
         )
+        con.print(
+            "  read: " + ", ".join(f"{k} {v}" for k, v in r.read.items()),
+            highlight=False,
+            markup=False,
+        )
+        con.print(
+            "  links: " + (", ".join(f"{k} {v}" for k, v in r.links.items()) or "none"),
+            highlight=False,
+            markup=False,
+        )
+        for kind in ("linked", "converted", "assumed", "dropped"):
+            notes = getattr(r, kind)
+            label = "linked by rule" if kind == "linked" else kind
+            con.print(f"  {label}: {len(notes) or 'nothing'}", highlight=False, markup=False)
+            for note in notes:
+                con.print(f"    - {note}", highlight=False, markup=False, soft_wrap=True)
 
 
 def methods(ctx: typer.Context, as_json: JsonOpt = False) -> None:
