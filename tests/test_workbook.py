@@ -22,9 +22,7 @@ def engine(project):
     from lca.imports import shipped_inventories
     from lca.workflows import ensure_inventories
 
-    paths = [
-        p for p in shipped_inventories() if p.name in ("pcf-background.csv", "lfp-pack.csv")
-    ]
+    paths = [p for p in shipped_inventories() if p.name in ("pcf-background.csv", "lfp-pack.csv")]
     ensure_inventories(project, sorted(paths, key=lambda p: p.parent.name))  # background first
     return FootprintEngine(project)
 
