@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -109,3 +110,17 @@ def hs_system(project):
     m.register(unit="kg SO2")
     m.write([(("hs-biosphere", "so2"), 1.0)])
     return db
+
+
+# the handlers the test session started with (the real SIGINT handler raises KeyboardInterrupt)
+_HANDLERS = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    """After each test SIGINT/SIGTERM are the session's own again: the CLI, servers and clusters
+    run in-process install their own handlers, which would change what a later test sees."""
+    yield
+    for sig, handler in _HANDLERS.items():
+        if handler is not None and signal.getsignal(sig) is not handler:
+            signal.signal(sig, handler)
