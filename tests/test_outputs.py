@@ -118,6 +118,16 @@ def test_writes_under_an_open_set_go_to_its_staging_folder(tmp_path):
 
 
 def test_signals_wait_for_the_move():
+    # Python's own SIGINT handler, even where the test runs in a background job (which starts
+    # with SIGINT ignored, so Python installs none)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _signals_wait_for_the_move()
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def _signals_wait_for_the_move():
     got = []
     # the real SIGINT handler raises a bare KeyboardInterrupt: empty message
     with pytest.raises(KeyboardInterrupt, match="^$"), lf._signals_deferred():
