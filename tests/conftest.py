@@ -124,3 +124,40 @@ def _signal_handlers_restored():
     for sig, handler in _HANDLERS.items():
         if handler is not None and signal.getsignal(sig) is not handler:
             signal.signal(sig, handler)
+
+
+@pytest.fixture(scope="session")
+def write_uncertain_hs(hs_system):
+    """``write(db)``: the Heijungs & Suh electricity/fuel system as database ``db`` with
+    lognormal uncertainty on three exchanges (CO2 of the ``hs_system`` biosphere): the small
+    stochastic system of the portfolio and dask tests."""
+    import bw2data as bd
+    import numpy as np
+
+    def write(db: str) -> None:
+        bio = ("hs-biosphere", "co2")
+        bd.Database(db).write(
+            {
+                (db, "elec"): {
+                    "name": "electricity", "unit": "kilowatt hour", "location": "GLO",
+                    "exchanges": [
+                        {"input": (db, "elec"), "amount": 10.0, "type": "production"},
+                        {"input": (db, "fuel"), "amount": 2.0, "type": "technosphere",
+                         "uncertainty type": 2, "loc": np.log(2.0), "scale": 0.2},
+                        {"input": bio, "amount": 1.0, "type": "biosphere",
+                         "uncertainty type": 2, "loc": 0.0, "scale": 0.3},
+                    ],
+                },
+                (db, "fuel"): {
+                    "name": "fuel", "unit": "litre", "location": "GLO",
+                    "exchanges": [
+                        {"input": (db, "fuel"), "amount": 100.0, "type": "production"},
+                        {"input": (db, "elec"), "amount": 5.0, "type": "technosphere",
+                         "uncertainty type": 2, "loc": np.log(5.0), "scale": 0.1},
+                        {"input": bio, "amount": 10.0, "type": "biosphere"},
+                    ],
+                },
+            }
+        )  # fmt: skip
+
+    return write

@@ -18,28 +18,10 @@ from typer.testing import CliRunner
 
 from lca.errors import PCFError
 from supply_chain import SupplierPCF, recursive_rollup, rollup
-from supply_chain.bom import BOMArrays, bom_from_records, read_bom, read_bom_arrays
+from supply_chain.bom import COLUMNS, BOMArrays, bom_from_records, read_bom, read_bom_arrays
 from supply_chain.bom_math import supply_vector
 
-HEADER = [
-    "part",
-    "parent",
-    "quantity",
-    "unit",
-    "loss",
-    "yield",
-    "name",
-    "supplier",
-    "country",
-    "stage",
-    "activity",
-    "pcf_id",
-    "spend_sector",
-    "unit_price_usd",
-    "direct",
-    "sigma",
-    "comment",
-]
+HEADER = list(COLUMNS)  # every column the reader knows, in its order
 UNITS = {"kg": ("kg", "g", "tonne"), "piece": ("piece",), "kWh": ("kWh", "MJ")}
 
 

@@ -31,33 +31,10 @@ def run(bw_dir, *args, code=0):
 
 
 @pytest.fixture(scope="module")
-def pf_db(project, hs_system, bw_dir):
+def pf_db(project, write_uncertain_hs, bw_dir):
     import bw2data as bd
 
-    bio = ("hs-biosphere", "co2")
-    bd.Database(DB).write(
-        {
-            (DB, "elec"): {
-                "name": "electricity", "unit": "kilowatt hour", "location": "GLO",
-                "exchanges": [
-                    {"input": (DB, "elec"), "amount": 10.0, "type": "production"},
-                    {"input": (DB, "fuel"), "amount": 2.0, "type": "technosphere",
-                     "uncertainty type": 2, "loc": np.log(2.0), "scale": 0.2},
-                    {"input": bio, "amount": 1.0, "type": "biosphere",
-                     "uncertainty type": 2, "loc": 0.0, "scale": 0.3},
-                ],
-            },
-            (DB, "fuel"): {
-                "name": "fuel", "unit": "litre", "location": "GLO",
-                "exchanges": [
-                    {"input": (DB, "fuel"), "amount": 100.0, "type": "production"},
-                    {"input": (DB, "elec"), "amount": 5.0, "type": "technosphere",
-                     "uncertainty type": 2, "loc": np.log(5.0), "scale": 0.1},
-                    {"input": bio, "amount": 10.0, "type": "biosphere"},
-                ],
-            },
-        }
-    )  # fmt: skip
+    write_uncertain_hs(DB)
     yield bw_dir
     del bd.databases[DB]
 
