@@ -161,3 +161,18 @@ def write_uncertain_hs(hs_system):
         )  # fmt: skip
 
     return write
+
+
+@pytest.fixture(scope="module")
+def own_databases(project):
+    """Remove the databases this module imported: the session's project is shared, and a later
+    module's import must not link to them."""
+    import bw2data as bd
+
+    from lca.imports import is_shipped
+
+    before = set(bd.databases)
+    yield
+    for name in sorted(set(bd.databases) - before):
+        if not is_shipped(bd.databases[name]):  # shipped ones belong to the session
+            del bd.databases[name]

@@ -20,19 +20,8 @@ PIPELINE = "d0003dc3-4bd3-4422-9c40-8265239e14ff_36dc50ef-017c-4d24-af51-f12ef80
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _own_databases(project):
-    """Remove the databases this module imported: the session's project is shared, and a later
-    module's import must not link to them."""
-    import bw2data as bd
-
-    from lca.imports import is_shipped
-
-    before = set(bd.databases)
-    yield
-    for name in sorted(set(bd.databases) - before):
-        if not is_shipped(bd.databases[name]):  # shipped ones belong to the session
-            del bd.databases[name]
+# the databases this module imports are removed after it (conftest.own_databases)
+pytestmark = pytest.mark.usefixtures("own_databases")
 
 
 @pytest.fixture(scope="module")
