@@ -85,7 +85,15 @@ def _set(doc, path, value):
         obj[path[-1]] = value
 
 
-_DELETE = object()
+class _Delete:
+    """Marks a field the mutation deletes; a stable repr keeps the test ids identical in every
+    pytest-xdist worker (``object()``'s repr carries a memory address)."""
+
+    def __repr__(self) -> str:
+        return "<deleted>"
+
+
+_DELETE = _Delete()
 
 # (version, path, new value, field named, the official schema can express the rule)
 MUTATIONS = [
