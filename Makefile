@@ -18,8 +18,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/pcf demo
 
+# TEST_JOBS pytest-xdist workers (one per core on the 2-core reference machine); each worker
+# builds its own temporary Brightway directories, so the workers share nothing
+TEST_JOBS ?= 2
 test: $(STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS)
 
 # ruff (lint + format) on the whole tree; mypy on the pure maths and the solver
 lint: $(STAMP)
