@@ -1,7 +1,8 @@
 """Crystalline-silicon PV module made in China (inventories/products/pv-module.csv): per m2 and per
-kWp. Each total lies inside the cited published range, equals the hand calculation from the
-sourced amounts x background factors, its stages add up, and each parameter of
-pv-module.params.yaml moves the result by the hand-computed amount.
+kWp, 2023 production vintage. Each total equals the hand calculation from the sourced amounts x
+background factors (the two-study band is tests/test_products.py STUDIES, a strict xfail), its
+stages add up, and each parameter of pv-module.params.yaml moves the result by the hand-computed
+amount.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ PER_M2, PER_KWP = (DB, "pv-module-per-m2"), (DB, "pv-module-per-kwp")
 STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
 
 # Validation band (tests/test_products.py STUDIES): Li et al. 2025 (iScience, 2023 production
-# 310-390 kg CO2e/kWp) and CPCD HJT module 2023 (427.98): the 2020-technology model FAILS it
-# (xfail strict there). Mueller et al. 2021 is not used as a band: it supplied the model's ingot
-# and wafer electricity.
-EFF = 0.200  # PV_ICE baseline_modules_mass_US 2020 mod_eff
+# 310-390 kg CO2e/kWp) and CPCD HJT module 2023 (427.98). The model is the 2023 production vintage
+# (PV_ICE 2023 rows, ITRPV 2024 efficiency) but keeps 2019-2020 per-kg step energies and an
+# all-primary aluminium frame, and still FAILS it (xfail strict there). Neither band source is an
+# input; Mueller et al. 2021 is not used as a band: it supplied the ingot and wafer electricity.
+EFF = 0.218  # ITRPV 2024 Table 1, 2023 (PV_ICE SupportingMaterial/module_eff.csv row 2023)
+EFF_2020 = 0.200  # the 2020 vintage (PV_ICE baseline_modules_mass_US row 2020)
 
 # Background factors (pcf-background), kg CO2e per unit, IPCC 2021 GWP100
 GRID_CN = 0.5777 + 0.0327  # China grid at the consumer: MEE/NBS/NEA 2024 Table 1 + Table 3 T&D
@@ -33,22 +36,24 @@ SHIP_PER_TKM = 0.01612 + 0.00365  # DESNZ 2024 container ship, TTW + WTT
 # (LDPE as encapsulant proxy, PET as backsheet proxy), IPCC 2006 float-glass carbonate CO2
 SILVER, COPPER, LDPE, PET = 196.0, 2.8, 2.1, 3.4
 GLASS_CARBONATE = 0.21 * (1 - 0.175)  # kg CO2 per kg glass melted
+# IPCC 2006 Vol. 3 Ch. 4 Tier 1 silicon metal: 5.0 kg CO2 + 1.2 g CH4 (x 29.8) per kg MG-Si
+MGSI_PROCESS = 5.0 + 0.0012 * 29.8
 
-# Sourced amounts (PV_ICE 2020 rows, CPIA via cnstandards.net, Chen et al. 2017, Mueller 2021,
-# IEA PVPS 2020, Port Economics Management and Policy)
-SI_IN = 0.400588 / 0.6672675976  # kg silicon entering manufacturing per m2
-GLASS_IN = 8.7641 / 0.966  # kg glass per m2
-AL_IN = 1.57996 / 0.99  # kg aluminium frame per m2
+# Sourced amounts (PV_ICE 2023 rows, CPIA 2019 via cnstandards.net, Chen et al. 2017,
+# Mueller 2021, IEA PVPS 2020, Port Economics Management and Policy)
+SI_IN = 0.374969 / 0.6698371616  # kg silicon entering manufacturing per m2
+GLASS_IN = 9.80545 / 0.974  # kg glass per m2
+AL_IN = 1.229294118 / 0.99  # kg aluminium frame per m2
 GLASS_KWH, GLASS_FUEL = 3.512723628, 0.8679874429
 POLY_KWH, MGSI_KWH = 70.0, 13.1  # per kg polysilicon / MG-Si
 INGOT_KWH, WAFER_KWH, CELL_KWH = 38.4, 2.85, 29.0  # per kg silicon
-MODULE_KWH = 3.362  # per m2
-MASS_T = (8.7641 + 1.57996 + 0.400588 + 0.849445 + 0.4325328) / 1000
+MODULE_KWH = 3.320  # per m2
+MASS_T = (9.80545 + 1.229294118 + 0.374969 + 0.778335 + 0.3878432) / 1000
 DIST_KM = 10600 * 1.852
-AG_IN = 3.392034742 / 0.80 / 1000  # kg silver per m2 (PV_ICE 2020)
-CU_IN = 8.22528 / 0.90 / 1000  # kg copper per m2
-ENC_IN = 0.849445 / 0.99  # kg encapsulant per m2
-BS_IN = 0.4325328 / 0.965  # kg backsheet per m2
+AG_IN = 3.016860648 / 0.80 / 1000  # kg silver per m2 (PV_ICE 2023)
+CU_IN = 8.38656 / 0.90 / 1000  # kg copper per m2
+ENC_IN = 0.778335 / 0.99  # kg encapsulant per m2
+BS_IN = 0.3878432 / 0.965  # kg backsheet per m2
 POLY_HEAT_MJ = 70.0  # MJ natural gas per kg polysilicon (Mueller 2021)
 
 ELEC_M2 = (POLY_KWH + MGSI_KWH + INGOT_KWH + WAFER_KWH + CELL_KWH) * SI_IN + MODULE_KWH
@@ -57,7 +62,7 @@ GLASS_PER_KG = (
     + GLASS_KWH * GLASS_FUEL * 3.6 * GAS_PER_MJ
     + GLASS_CARBONATE
 )
-POLY_PER_KG = (POLY_KWH + MGSI_KWH) * GRID_CN + POLY_HEAT_MJ * GAS_PER_MJ
+POLY_PER_KG = (POLY_KWH + MGSI_KWH) * GRID_CN + POLY_HEAT_MJ * GAS_PER_MJ + MGSI_PROCESS
 OTHER_M2 = AG_IN * SILVER + CU_IN * COPPER + ENC_IN * LDPE + BS_IN * PET
 RAW_M2 = SI_IN * POLY_PER_KG + GLASS_IN * GLASS_PER_KG + AL_IN * AL_PRIMARY_CN + OTHER_M2
 PROD_M2 = ((INGOT_KWH + WAFER_KWH + CELL_KWH) * SI_IN + MODULE_KWH) * GRID_CN
@@ -116,7 +121,7 @@ def test_every_activity_has_a_stage(engine):
             {"transport_distance": 13800 * 1.852},
             (TOTAL_M2 + DIST_M2 * (13800 * 1.852 / DIST_KM - 1)) / EFF,
         ),
-        ({"module_efficiency": 0.22}, TOTAL_M2 / 0.22),
+        ({"module_efficiency": EFF_2020}, TOTAL_M2 / EFF_2020),
     ],
 )
 def test_parameters_move_the_result_by_the_hand_computed_amount(engine, values, expected):
@@ -126,3 +131,14 @@ def test_parameters_move_the_result_by_the_hand_computed_amount(engine, values, 
     r = footprint_with(engine, PER_KWP, values, "gwp100", params=params)
     assert r.baseline == pytest.approx(TOTAL_M2 / EFF, rel=1e-6)
     assert r.total == pytest.approx(expected, rel=1e-6)
+
+
+def test_mg_si_process_emissions_are_the_ipcc_tier1_silicon_metal_factors(engine):
+    """The MG-Si furnace's own CO2 and CH4 (IPCC 2006 Tier 1) reach the module: 1 kg MG-Si per kg
+    polysilicon, so the per-m2 raw-material stage carries SI_IN x 5.0358 kg CO2e of them."""
+    act = engine.project.bd.get_activity(("pcf-background-pv", "silicon-metal-process-ipcc2006"))
+    assert act["boundary"] == "direct-only"
+    r = engine.footprint(("pcf-background-pv", "silicon-metal-process-ipcc2006"), "gwp100")
+    assert r.total == pytest.approx(MGSI_PROCESS, rel=1e-9)
+    poly = engine.footprint((DB, "polysilicon-siemens-cn"), "gwp100")
+    assert poly.total == pytest.approx(POLY_PER_KG, rel=1e-6)
