@@ -510,7 +510,7 @@ CASES = [
         Case(
             ["bom", "rollup", "{w}/bom.csv"],
             ["bom.csv", "furlong"],
-            files={"bom.csv": replace(text(CELL_BOM), "57.5,kilowatt hour", "57.5,furlong")},
+            files={"bom.csv": replace(text(CELL_BOM), "37.5,kilowatt hour", "37.5,furlong")},
         ),
         id="bom-unknown-unit",
     ),
@@ -518,7 +518,7 @@ CASES = [
         Case(
             ["bom", "rollup", "{w}/bom.csv"],
             ["bom.csv", "quantity", "lots"],
-            files={"bom.csv": replace(text(CELL_BOM), "57.5,kilowatt hour", "lots,kilowatt hour")},
+            files={"bom.csv": replace(text(CELL_BOM), "37.5,kilowatt hour", "lots,kilowatt hour")},
         ),
         id="bom-quantity-not-a-number",
     ),
@@ -664,7 +664,7 @@ CASES = [
         Case(
             ["bom", "rollup", "{w}/bom.csv"],
             ["bom.csv", "quantity", ("factory-electricity", "row 6")],
-            files={"bom.csv": replace(text(CELL_BOM), "57.5,kilowatt hour", "0,kilowatt hour")},
+            files={"bom.csv": replace(text(CELL_BOM), "37.5,kilowatt hour", "0,kilowatt hour")},
         ),
         id="bom-zero-quantity",
     ),
@@ -672,7 +672,7 @@ CASES = [
         Case(
             ["bom", "rollup", "{w}/bom.csv"],
             ["bom.csv", "quantity", ("factory-electricity", "row 6")],
-            files={"bom.csv": replace(text(CELL_BOM), "57.5,kilowatt hour", "-57.5,kilowatt hour")},
+            files={"bom.csv": replace(text(CELL_BOM), "37.5,kilowatt hour", "-37.5,kilowatt hour")},
         ),
         id="bom-negative-quantity",
     ),
@@ -836,7 +836,7 @@ def test_reimport_of_shipped_background_keeps_products_working(data_dir, work):
     assert_clean(q)
     assert q.returncode == 0, q.stderr
     assert json.loads(q.stdout)["total"] == pytest.approx(
-        0.6226019417475729 * 41.79 + 57.5 * (0.5777 + 0.0327), rel=1e-6
+        0.6226019417475729 * 41.79 + 37.5 * (0.5777 + 0.0327), rel=1e-6
     )
 
 

@@ -132,7 +132,8 @@ def test_shipped_example_bom_reads():
 
     G = read_bom(DEMO_BOM)
     assert G.graph["roots"] == ["lfp-cell"]
-    assert G.edges["cell-manufacturing", "factory-electricity"]["q"] == 57.5
+    # Degen et al. 2023, LFP cells: 37.5 kWh per kWh of cell capacity (li-ion-cell.csv)
+    assert G.edges["cell-manufacturing", "factory-electricity"]["q"] == 37.5
     assert G.nodes["lfp-battery-materials"]["activity"] == (  # the pack chain's cell share
         "pcf-products-lfp-pack",
         "lfp-pack-cell-materials",

@@ -302,7 +302,9 @@ def test_demo_plant_summary(proj, tmp_path):
     plant = factory.plant_inventory(proj, factory.EXAMPLE_PLANT)
     for inv in plant.periods.values():
         volume = sum(v["amount"] for v in inv.production.values())
-        # consistent with the demo cell: 57.5 kWh of electricity per kWh of cell capacity
+        # the example plant's own intensity (inventories/factory/README.md): 57.5 kWh of
+        # electricity per kWh of cell capacity, Kurland 2020's midpoint for two large factories
+        # (the demo cell's default is Degen et al. 2023's 37.5)
         assert inv.electricity["consumed_kwh"] / volume == pytest.approx(57.5)
         assert inv.scope2_location == pytest.approx(inv.electricity["purchased_kwh"] * JS)
     g = d["gap"]

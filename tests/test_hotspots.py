@@ -160,15 +160,22 @@ def test_demo_bom_summary(project, tmp_path):
     s = demo_bom_summary(FootprintEngine(project), tmp_path)
     assert s["total"] == pytest.approx(s["product_system_total"], rel=1e-12)
     # the cell share (BatPaC 5.0 masses: 288 x 1.336 / 618 = 0.622602) of the 41.79 GREET LFP
-    # materials + 57.5 kWh x China grid at consumer (0.5777 + 0.0327, MEE 2024) = 61.1165
+    # materials + 37.5 kWh (Degen et al. 2023, LFP) x China grid at consumer (0.5777 + 0.0327,
+    # MEE 2024) = 26.0185 + 22.89 = 48.9085
     materials = 0.6226019417475729 * 41.79
-    assert s["total"] == pytest.approx(materials + 57.5 * (0.5777 + 0.0327), rel=1e-6)
+    factory = 37.5 * (0.5777 + 0.0327)
+    assert s["total"] == pytest.approx(materials + factory, rel=1e-6)
     assert s["sources"] == {"bom": 3, "brightway": 2}
-    # 57.5 x 0.6104 = 35.10 (factory electricity) > 26.02 (the cell share of the materials)
-    assert s["top_hotspots"][0]["part"] == "factory-electricity"
+    # 26.02 (the cell share of the materials) > 22.89 (factory electricity, 37.5 x 0.6104)
+    assert [h["part"] for h in s["top_hotspots"][:2]] == [
+        "lfp-battery-materials",
+        "factory-electricity",
+    ]
+    assert s["top_hotspots"][0]["value"] == pytest.approx(materials, rel=1e-6)
+    assert s["top_hotspots"][1]["value"] == pytest.approx(factory, rel=1e-6)
     assert s["paths_coverage"] == pytest.approx(1.0)
     assert s["illustrative_supplier_pcf"]["total"] == pytest.approx(
-        materials + 57.5 * 0.1564, rel=1e-6
+        materials + 37.5 * 0.1564, rel=1e-6
     )
     doc = json.loads((tmp_path / "lfp-cell-bom-hotspots.json").read_text())
     assert doc["summary"]["footprint"] == pytest.approx(s["total"])
@@ -179,5 +186,5 @@ def test_demo_bom_summary(project, tmp_path):
         assert t["value"].sum() == pytest.approx(s["total"]), by
     stage = long[long.breakdown == "stage"].set_index("item")["value"]
     assert stage["raw_material_acquisition"] == pytest.approx(materials, rel=1e-6)
-    assert stage["production"] == pytest.approx(57.5 * (0.5777 + 0.0327), rel=1e-6)
+    assert stage["production"] == pytest.approx(factory, rel=1e-6)
     assert np.isfinite(long["value"]).all()

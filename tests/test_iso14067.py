@@ -4,12 +4,13 @@ per dataset, "not assessed" rows, document control, the clause-by-clause conform
 Monte Carlo by default.
 
 Hand calculations (shipped inventories, IPCC 2021 GWP100): the LFP pack is GREET 2024 LFP
-materials 41.79 + 57.5 kWh x the China grid at the consumer 0.6104 (0.5777 + 0.0327) =
-76.888 kg CO2e per kWh of capacity. The sensitivity scenarios change one input and solve again:
-grid without T&D 41.79 + 57.5 x 0.5777; MEE 2023 CO2-only grid 41.79 + 57.5 x 0.5306;
-Kurland's range 41.79 + 50 (65) x 0.6104; GREET 2024 LIB assembly instead of the cell-factory
-electricity 41.79 + 1 kWh of greet2024-lib-assembly (its own footprint); 10 instead of 8 years
-of service life per kWh delivered 76.888 / (60 x 10).
+materials 41.79 + 37.5 kWh (Degen et al. 2023, LFP cells) x the China grid at the consumer 0.6104
+(0.5777 + 0.0327) = 64.68 kg CO2e per kWh of capacity. The sensitivity scenarios change one input
+and solve again: grid without T&D 41.79 + 37.5 x 0.5777; MEE 2023 CO2-only grid
+41.79 + 37.5 x 0.5306; the published spread of the cell-factory energy, Degen et al. 2023's lowest
+current LIB cell 41.79 + 20.3 x 0.6104 and Kurland 2020's midpoint 41.79 + 57.5 x 0.6104; GREET
+2024 LIB assembly instead of the cell-factory electricity 41.79 + 1 kWh of greet2024-lib-assembly
+(its own footprint); 10 instead of 8 years of service life per kWh delivered 64.68 / (60 x 10).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 
 KEY = "pcf-products-lfp-pack|lfp-pack-per-kwh"
 GREET, GRID, GRID_GEN, GRID_2023 = 41.79, 0.5777 + 0.0327, 0.5777, 0.5306
+FACTORY = 37.5  # kWh per kWh of LFP cell, Degen et al. 2023 (lfp-pack.csv)
 
 
 def cli(*args):
@@ -61,12 +63,12 @@ def test_sensitivity_is_recomputed(engine):
     got = [r["total"] for r in rows]
     assembly = engine.footprint(("pcf-background", "greet2024-lib-assembly")).total
     want = [
-        GREET + 57.5 * GRID_GEN,  # 75.008
-        GREET + 57.5 * GRID_2023,  # 72.300
-        GREET + 50 * GRID,  # 72.311
-        GREET + 65 * GRID,  # 81.467
+        GREET + FACTORY * GRID_GEN,  # 63.454
+        GREET + FACTORY * GRID_2023,  # 61.688
+        GREET + 20.3 * GRID,  # 54.181, Degen et al. 2023's lowest current LIB cell (NMC900)
+        GREET + 57.5 * GRID,  # 76.888, Kurland 2020's midpoint of 50-65
         GREET + assembly,  # the GREET LIB assembly proxy
-        (GREET + 57.5 * GRID) / (60 * 10),  # 0.12815 per kWh delivered
+        (GREET + FACTORY * GRID) / (60 * 10),  # 0.1078 per kWh delivered
     ]
     assert got == pytest.approx(want, rel=1e-5)
     for r in rows:
@@ -107,6 +109,7 @@ def test_report_sections(report):
         "Greenhouse gases considered and their GWP",
         "Value choices",
         "9. References",
+        "Degen, F., Winter, M., Bendig, D.",
         "Kurland, S. D. (2020)",
     ):
         assert s in text, s
@@ -128,7 +131,7 @@ def test_report_sections(report):
     # uncertainty with the number of draws; sensitivity recomputed, not a multiplier
     assert "(30 draws)" in text
     assert "Each scenario is recomputed" in text and "±10 %" not in text
-    assert "75.01" in text and "72.30" in text and "0.1281" in text
+    assert "63.45" in text and "54.18" in text and "76.89" in text and "0.1078" in text
 
 
 def test_iso_report_needs_draws(shipped, tmp_path):

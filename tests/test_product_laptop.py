@@ -37,14 +37,14 @@ ARCHETYPE_GWP = 181.0  # BoaviztAPI factors.yml @067c8c05, LAPTOP gwp pro (NegaO
 
 # Amounts: Tiger Lake-U die 146 mm2 (BoaviztAPI cpu_specs.csv @005e975b); 8 GB RAM at 0.625 GB/cm2
 # and 256 GB SSD at 48.5 GB/cm2 (BoaviztAPI ram.py / ssd.py defaults @f0e40d32); 63 Wh battery;
-# cell factory 57.5 kWh per kWh (midpoint of Kurland 2020's 50-65); TEC 21.35 kWh/year x 4 years
+# cell factory 28.9 kWh per kWh (midpoint of Degen et al. 2023's 20.3-37.5); TEC 21.35 kWh/year x 4 years
 # (Dell Latitude 5420 PCF via boavizta-data-us.csv @61323eb5).
 CPU_DIE = 146.0 / 100
 RAM_GB = 8.0
 RAM_DIE = RAM_GB / 0.625
 SSD_DIE = 256 / 48.5
 BATTERY_KWH = 63 / 1000
-CELL_KWH = BATTERY_KWH * 57.5
+CELL_KWH = BATTERY_KWH * 28.9
 YEARS, TEC = 4, 21.35
 USE_KWH = YEARS * TEC
 
@@ -93,10 +93,11 @@ def test_shipped_amounts_equal_the_sourced_hand_figures(engine):
     # 63 Wh battery (Latitude 5420 4-cell pack) / 1000 = 0.063 kWh of GREET NMC622 materials
     nmc = _shipped_amount(engine, "laptop-battery", "greet2024-nmc622-battery-materials")
     assert nmc == pytest.approx(0.063, rel=1e-12)
-    # cell factory: 0.063 kWh x 57.5 kWh/kWh (Kurland 2020, midpoint of 50-65) = 3.6225 kWh
+    # cell factory: 0.063 kWh x 28.9 kWh/kWh (Degen et al. 2023, midpoint of 20.3-37.5)
+    # = 1.8207 kWh
     cell = _shipped_amount(engine, "laptop-battery", "electricity-cn-2024-footprint-consumer")
-    assert cell == pytest.approx(0.063 * 57.5, rel=1e-12)
-    assert cell == pytest.approx(3.6225, rel=1e-12)
+    assert cell == pytest.approx(0.063 * 28.9, rel=1e-12)
+    assert cell == pytest.approx(1.8207, rel=1e-12)
     # use: TEC 21.35 kWh/year x 4 years (Dell Latitude 5420 PCF, boavizta-data-us.csv @61323eb5)
     use = _shipped_amount(engine, "laptop-use-eu", "electricity-eu27-ember-2024")
     assert use == pytest.approx(4 * 21.35, rel=1e-12)
@@ -106,18 +107,18 @@ def test_shipped_amounts_equal_the_sourced_hand_figures(engine):
 def test_engine_results_equal_the_inventory_hand_calculation(engine):
     # Written out in laptop.csv's activity comments [derived], with the factors above:
     # electronics 1.46 x 1.97 + 9.14 + 12.8 x 2.20 + 5.22 + 5.2784 x 2.20 + 6.34 + 66.1 = 129.4486
-    # battery 0.063 x 50.528 + 3.6225 x 0.6104 = 3.18326 + 2.21117 = 5.3944
-    #   (with the MEE 2023 0.5306 it was 5.1054: + 3.6225 x (0.6104 - 0.5306) = + 0.2891)
-    # manufacture 129.4486 + 5.3944 + 6.68 = 141.5230; use 85.4 x 0.21302 = 18.1919
-    # life cycle 141.5230 + 18.1919 = 159.7149
+    # battery 0.063 x 50.528 + 1.8207 x 0.6104 = 3.18326 + 1.11136 = 4.2946
+    #   (with Kurland 2020's 57.5 kWh/kWh, 3.6225 kWh, it was 5.3944)
+    # manufacture 129.4486 + 4.2946 + 6.68 = 140.4232; use 85.4 x 0.21302 = 18.1919
+    # life cycle 140.4232 + 18.1919 = 158.6151
     def total(code):
         return engine.footprint((DB, code), "gwp100").total
 
     assert total("laptop-electronics") == pytest.approx(129.4486, abs=5e-5)
-    assert total("laptop-battery") == pytest.approx(5.3944, abs=5e-5)
-    assert total("laptop-manufacture") == pytest.approx(141.5230, abs=5e-4)
+    assert total("laptop-battery") == pytest.approx(4.2946, abs=5e-5)
+    assert total("laptop-manufacture") == pytest.approx(140.4232, abs=5e-4)
     assert total("laptop-use-eu") == pytest.approx(18.1919, abs=5e-5)
-    assert total("laptop-life-cycle-eu") == pytest.approx(159.7149, abs=5e-4)
+    assert total("laptop-life-cycle-eu") == pytest.approx(158.6151, abs=5e-4)
 
 
 def test_cradle_to_gate_equals_hand_calculation(engine):
@@ -193,7 +194,7 @@ def test_every_activity_has_a_stage_and_every_exchange_a_source_and_uncertainty(
         ({"service_life_years": 6}, MANUFACTURE + USE * 6 / 4),
         (
             {"battery_wh": 42, "grid": "pcf-background|electricity-eu27-ember-2024"},
-            LIFE_TOTAL - BATTERY + 0.042 * NMC622 + 0.042 * 57.5 * EU27,
+            LIFE_TOTAL - BATTERY + 0.042 * NMC622 + 0.042 * 28.9 * EU27,
         ),
     ],
 )

@@ -21,16 +21,19 @@ STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_
 
 # Validation bands (two independent studies, or the hand calculation where no pair exists) are in
 # tests/test_products.py (STUDIES / HAND / CHECKS), with their citations.
-# The pack FAILS its honest band 62-73.51 (Peiseler 2024 62; Ecobalyse/Base Empreinte China 67;
-# CPCD 2021 73.51): an xfail(strict) finding there (cell-factory electricity 57.5 kWh/kWh vs
-# Degen 2023's 20-38).
+# The pack (64.68) lies inside its band 62-73.51 (Peiseler 2024 62; Ecobalyse/Base Empreinte
+# China 67; CPCD 2021 73.51), none of which feeds the model. With Kurland 2020's 57.5 kWh/kWh (the
+# former cell-factory figure, still a parameter choice) it was 76.89, above the band.
 
 # Background factors (pcf-background), kg CO2e per unit, IPCC 2021 GWP100
 GREET_LFP = 41.79  # GREET 2024 LFP pack materials per kWh (upstream_libmaterial.csv)
 # China national grid at the consumer: MEE/NBS/NEA 2024 Table 1 0.5777 + Table 3 T&D incl. line
 # losses 0.0327 (electricity-cn-2024-footprint-consumer); Jiangsu: MEE 2023 Table 3 (a parameter choice)
 GRID_CN, GRID_JS = 0.5777 + 0.0327, 0.5827
-ELEC = 57.5  # Kurland 2020, midpoint of 50-65 kWh per kWh
+# Cell-factory energy, as grid electricity: Degen et al. 2023 (Nature Energy 8:1284), LFP cells 37.5
+# kWh per kWh of cell; current LIB cells 20.3 (NMC900, the lowest) to 37.5 (LFP, the highest)
+ELEC, DEGEN_LOW = 37.5, 20.3
+KURLAND = 57.5  # Kurland 2020, midpoint of 50-65 kWh per kWh: the former value, a parameter choice
 
 # Split of the GREET aggregate by BatPaC 5 masses (jbaars/Batt_Sust_Model notebook @65b7a81)
 CELL_SHARE = 288 * 1.336 / 618  # LFP-G design: cells / pack mass
@@ -40,12 +43,12 @@ MOD_SHARE = (1 - CELL_SHARE) * MOD_HW / (MOD_HW + PACK_HW)
 PACK_SHARE = (1 - CELL_SHARE) * PACK_HW / (MOD_HW + PACK_HW)
 
 CELL_MAT = GREET_LFP * CELL_SHARE  # 26.02
-CELL_MFG = ELEC * GRID_CN  # 35.098
+CELL_MFG = ELEC * GRID_CN  # 22.89
 MODULE_PARTS = GREET_LFP * MOD_SHARE  # 2.46
 PACK_PARTS = GREET_LFP * PACK_SHARE  # 13.31
 CELL_TOTAL = CELL_MAT + CELL_MFG
 MODULE_TOTAL = CELL_TOTAL + MODULE_PARTS
-PACK_TOTAL = MODULE_TOTAL + PACK_PARTS  # = GREET_LFP + ELEC * GRID_CN = 76.89
+PACK_TOTAL = MODULE_TOTAL + PACK_PARTS  # = GREET_LFP + ELEC * GRID_CN = 64.68
 LIFE_KWH = 60 * 8  # FEqC per year x years (draft delegated act; warranty)
 
 
@@ -85,10 +88,41 @@ def test_shipped_shares_equal_the_batpac_mass_split(engine):
 
 
 def test_pack_total_equals_the_readme_hand_calculation(engine):
-    # GREET 2024 LFP materials 41.79 + 57.5 kWh/kWh (Kurland 2020) x 0.6104 (China grid at the
-    # consumer, MEE/NBS/NEA 2024 incl. T&D) = 41.79 + 35.098 = 76.888 kg CO2e per kWh; with the
-    # MEE 2023 CO2-only 0.5306 it was 72.2995, + 57.5 x (0.6104 - 0.5306) = + 4.5885.
-    assert engine.footprint(PACK, "gwp100").total == pytest.approx(76.888, abs=1e-4)
+    # GREET 2024 LFP materials 41.79 + 37.5 kWh/kWh (Degen et al. 2023, LFP) x 0.6104 (China grid
+    # at the consumer, MEE/NBS/NEA 2024 incl. T&D) = 41.79 + 22.89 = 64.68 kg CO2e per kWh; with
+    # Kurland 2020's 57.5 kWh/kWh it was 41.79 + 35.098 = 76.888.
+    assert engine.footprint(PACK, "gwp100").total == pytest.approx(64.68, abs=1e-4)
+
+
+def test_cell_total_is_the_shipped_lfp_cell(engine):
+    # 0.622602 x 41.79 + 37.5 x 0.6104 = 26.0185 + 22.89 = 48.9085; the demo cell
+    # (li-ion-cell.csv) links the same cell materials and restates the same 37.5 kWh
+    pack_chain = engine.footprint(CELL, "gwp100").total
+    demo = engine.footprint(("pcf-products", "lfp-cell-per-kwh"), "gwp100").total
+    assert pack_chain == pytest.approx(48.9085, abs=1e-4)
+    assert demo == pytest.approx(pack_chain, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "key", [(DB, "lfp-pack-cell-manufacturing-cn"), ("pcf-products", "lfp-cell-manufacturing-cn")]
+)
+def test_factory_energy_uncertainty_spans_the_published_values(engine, key):
+    """Lognormal around Degen's LFP 37.5 whose 95 % interval (median x/÷ exp(2 sigma), the
+    ecoinvent convention) starts at Degen's lowest current LIB cell, 20.3, and so reaches
+    37.5**2 / 20.3 = 69.27: Kurland 2020's 50-65 lies inside it."""
+    act = engine.project.bd.get_activity(key)
+    (exc,) = [e for e in act.technosphere() if e.input["code"].startswith("electricity-cn")]
+    assert exc.input["code"] == "electricity-cn-2024-footprint-consumer"
+    assert exc["amount"] == pytest.approx(ELEC, rel=1e-12)
+    assert exc["uncertainty type"] == 2
+    assert exc["loc"] == pytest.approx(math.log(ELEC), abs=1e-12)
+    assert exc["scale"] == pytest.approx(0.5 * math.log(ELEC / DEGEN_LOW), abs=5e-7)
+    low = math.exp(exc["loc"] - 2 * exc["scale"])
+    high = math.exp(exc["loc"] + 2 * exc["scale"])
+    assert low == pytest.approx(DEGEN_LOW, rel=1e-5)
+    assert high == pytest.approx(69.2734, rel=1e-5)
+    kurland_low, kurland_high = 50.0, 65.0  # Kurland 2020's range
+    assert low < kurland_low and kurland_high < high
 
 
 def test_pack_equals_hand_calculation(engine):
@@ -136,7 +170,9 @@ def test_chain_cell_module_pack_each_its_own_activity_with_a_stage(engine):
             {"grid": "pcf-background|electricity-cn-js-2023"},
             PACK_TOTAL + ELEC * (GRID_JS - GRID_CN),
         ),
-        (PACK, {"factory_electricity": 50.0}, PACK_TOTAL + (50.0 - ELEC) * GRID_CN),
+        # Kurland 2020's midpoint brings back the former total, 41.79 + 57.5 x 0.6104 = 76.888
+        (PACK, {"factory_electricity": KURLAND}, GREET_LFP + KURLAND * GRID_CN),
+        (PACK, {"factory_electricity": DEGEN_LOW}, PACK_TOTAL + (DEGEN_LOW - ELEC) * GRID_CN),
         (DELIVERED, {"cycles_per_year": 100}, PACK_TOTAL / (100 * 8)),
         (DELIVERED, {"service_life_years": 10}, PACK_TOTAL / (60 * 10)),
         (DELIVERED, {"cycles_per_year": 100, "service_life_years": 10}, PACK_TOTAL / (100 * 10)),

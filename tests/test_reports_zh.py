@@ -98,13 +98,14 @@ ALLOWED = {
         "MACC",
     ],
     # products and chemistries
-    *["LFP", "NMC", "NMC811", "BEV", "Li-ion"],
+    *["LFP", "NMC", "NMC811", "NMC900", "BEV", "Li-ion"],
     # proper names: publishers, datasets, software, countries and regions
     *[
         "GREET",
         "BatPaC",
         "Baars",
         "Kurland",
+        "Degen",
         "Notteboom",
         "Pallis",
         "Rodrigue",
@@ -164,7 +165,7 @@ _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")
 def latin_share(text: str) -> tuple[float, list[str], int]:
     """``(share, offending words, tokens)`` of a Chinese text (see the module doc).
 
-    >>> latin_share("碳足迹合计 76.89 kg CO2e，来源 pcf-background|electricity-cn-2023。")[:2]
+    >>> latin_share("碳足迹合计 64.68 kg CO2e，来源 pcf-background|electricity-cn-2023。")[:2]
     (0.0, [])
     >>> latin_share("碳足迹 the total")[1]
     ['the', 'total']

@@ -20,6 +20,7 @@ from supply_chain.roll_up import background_intensities, recursive_rollup, rollu
 GREET = 288 * 1.336 / 618 * 41.79
 GRID = 0.5777 + 0.0327  # kg CO2e/kWh, China at the consumer, MEE/NBS/NEA 2024 (Tables 1 and 3)
 SICHUAN = 0.1564  # the illustrative supplier PCF's value (MEE 2023 Sichuan factor)
+FACTORY = 37.5  # kWh per kWh of LFP cell, Degen et al. 2023 (lfp-cell-bom.csv, li-ion-cell.csv)
 
 PCFS = [
     SupplierPCF(
@@ -170,7 +171,7 @@ def test_demo_bom_equals_the_product_system(engine):
     r = rollup(read_bom(DEMO_BOM), engine, "gwp100")
     product = engine.footprint(("pcf-products", "lfp-cell-per-kwh"), "gwp100").total
     assert r.total == pytest.approx(product, rel=1e-12)
-    assert r.total == pytest.approx(GREET + 57.5 * GRID, rel=1e-6)  # float32 storage
+    assert r.total == pytest.approx(GREET + FACTORY * GRID, rel=1e-6)  # float32 storage
     assert r.table.loc["factory-electricity", "source"] == "brightway"
     assert "not loaded" in r.table.loc["factory-electricity", "note"]
     assert r.summary()["primary_data_share"] == 0.0  # all secondary data
@@ -183,9 +184,9 @@ def test_illustrative_supplier_pcf_replaces_the_grid(engine):
     pcfs = read_pact(ILLUSTRATIVE_PCF)
     r = rollup(read_bom(DEMO_BOM), engine, "gwp100", pcfs=pcfs, on=dt.date(2025, 6, 1))
     assert r.table.loc["factory-electricity", "source"] == "supplier_pcf"
-    assert r.total == pytest.approx(GREET + 57.5 * SICHUAN, rel=1e-6)  # README: 35.01
+    assert r.total == pytest.approx(GREET + FACTORY * SICHUAN, rel=1e-6)  # README: 31.88
     assert r.summary()["primary_data_share"] == pytest.approx(
-        100 * 57.5 * SICHUAN / (GREET + 57.5 * SICHUAN), rel=1e-6
+        100 * FACTORY * SICHUAN / (GREET + FACTORY * SICHUAN), rel=1e-6
     )
 
 

@@ -57,8 +57,8 @@ def test_reduce_json_gives_the_demo_plan(data_dir):
     d = json.loads(p.stdout)  # stdout holds nothing but the JSON
     assert d["status"] == "optimal" and d["met"]
     # the same plan as demo_supply_chain (tests/test_supply_demo.py)
-    assert set(d["chosen"]) == {"cell-wind-50", "cathode-green", "pack-solar", "bms-switch"}
-    assert d["cost"] == pytest.approx(1_830_000)
+    assert set(d["chosen"]) == {"cell-wind-50", "cathode-green", "housing-recycled-50"}
+    assert d["cost"] == pytest.approx(2_050_000)
     assert d["portfolio_footprint"] <= d["target_value"]
     assert d["verification"] is None
 
@@ -220,13 +220,16 @@ def test_reduce_verifies_with_bom_scenarios_and_suppliers(shipped, bw_dir, tmp_p
     )
     assert len(scen_csv.read_text().splitlines()) == len(rows) + 1
     by = {r["scenario"]: r for r in rows}
-    # the cell: the cells' BatPaC mass share 288 x 1.336 / 618 of GREET 41.79 + the factory
+    # the cell: the cells' BatPaC mass share 288 x 1.336 / 618 of GREET 41.79 + the factory's
+    # 37.5 kWh (Degen et al. 2023, LFP) x China grid at the consumer (0.5777 + 0.0327)
     assert by["baseline"]["score"] == pytest.approx(
-        0.6226019417475729 * 41.79 + 57.5 * (0.5777 + 0.0327), rel=1e-6
+        0.6226019417475729 * 41.79 + 37.5 * (0.5777 + 0.0327), rel=1e-6
     )
     assert by["cell-factory-wind-100"]["delta"] == pytest.approx(
-        -57.5 * (0.5777 + 0.0327 - 0.0324), rel=1e-6
+        -37.5 * (0.5777 + 0.0327 - 0.0324), rel=1e-6
     )
+    # 37.5 -> 30 kWh per kWh (factor 0.8)
+    assert by["cell-factory-30kwh"]["delta"] == pytest.approx(-7.5 * (0.5777 + 0.0327), rel=1e-6)
 
     contrib = tmp_path / "contrib.csv"
     contrib.write_text("supplier,product,contribution\nA,battery-pack,3000\nB,battery-pack,1000\n")
@@ -399,8 +402,15 @@ def test_levers_cells_are_checked_without_a_bom(data_dir, tmp_path, column, valu
 def test_a_truncated_levers_file_names_the_short_row(data_dir, tmp_path):
     text = LEVERS.read_text()
     bad = tmp_path / "levers.csv"
-    bad.write_text(text[: int(len(text) * 0.6)])
-    _one_line_error(_reduce(data_dir, bad), r"levers\.csv:6: row has 11 of the header's 19 fields")
+    cut = text[: int(len(text) * 0.6)]
+    bad.write_text(cut)
+    # the short row, counted by the csv module: its line (no field holds a line break) and fields
+    rows = list(csv.reader(cut.splitlines()))
+    line, fields = len(rows), len(rows[-1])
+    assert 1 < line and 0 < fields < 19
+    _one_line_error(
+        _reduce(data_dir, bad), rf"levers\.csv:{line}: row has {fields} of the header's 19 fields"
+    )
 
 
 @pytest.mark.parametrize("column", ["footprint", "volume"])
