@@ -265,6 +265,7 @@ class BatteryDeclaration:
     stage_notes: dict[str, str] = field(default_factory=dict)
     #: the model's per-kWh-delivered product and its footprint (equal to ``total``, checked)
     delivered_product: str | None = None
+    delivered_product_name: str | None = None
     delivered_total: float | None = None
 
     def to_dict(self) -> dict:
@@ -364,6 +365,7 @@ def battery_declaration(
         service_life_source=info.service_life_source,
         stage_notes=dict(info.stage_notes),
         delivered_product="|".join(delivered.product) if delivered is not None else None,
+        delivered_product_name=delivered.product_name if delivered is not None else None,
         delivered_total=(
             delivered.total / (delivered.amount or 1.0) if delivered is not None else None
         ),
