@@ -140,8 +140,9 @@ def test_no_product_links_the_scope2_grid_factor():
             assert not row or row[0] != old, path.name
             used += bool(row) and row[0] == new
     # lfp cell, nmc811, lfp pack, laptop: 1 each; PV module 7; T-shirt 3; polyester fabric 2;
-    # primary aluminium 1
-    assert used == 17
+    # primary aluminium 1 (its smelter power mix); steel 6 (coke, sinter, BF-BOF, EAF, two hot
+    # rolling activities)
+    assert used == 23
 
 
 def test_grid_parameters_default_to_the_consumer_grid():
@@ -164,6 +165,7 @@ def test_combustion_and_direct_only_datasets_are_flagged(pcf):
     flags = {f["dataset"]: f for f in d["data_flags"] if f["kind"] == "boundary"}
     assert set(flags) == {
         "pcf-background-pv|glass-carbonate-co2-float-ipcc2006",
+        "pcf-background-pv|silicon-metal-process-ipcc2006",
         "pcf-background|natural-gas-combustion-ipcc2006",
     }
     assert flags["pcf-background|natural-gas-combustion-ipcc2006"]["boundary"] == "combustion-only"
