@@ -23,9 +23,38 @@ from pcf.options import (
     DateOpt,
     JsonOpt,
     MethodOpt,
+    SeedOpt,
     in_file,
     positive,
 )
+
+# as pcf.options' IterationsOpt / SchedulerOpt / WorkersOpt, with help saying what is drawn;
+# --iterations is checked in the command (a PCFError naming it, exit 1)
+PlanIterationsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--iterations",
+        help="With --bom: Monte Carlo draws of the BOM's background inventory (at least 2); "
+        "reports the chance that the plan meets the target per unit.",
+    ),
+]
+PlanSchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="PCF_DASK_SCHEDULER",
+        metavar="tcp://HOST:PORT",
+        help="Compute the --iterations draws on this dask scheduler's workers.",
+    ),
+]
+PlanWorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Compute the --iterations draws on a local dask cluster of N processes.",
+    ),
+]
 
 __all__ = ["macc_cmd", "reduce_cmd"]
 
@@ -48,7 +77,8 @@ def _verify_with_bom(
     on: str | None,
     pcf_rule: str = "error",
 ):
-    """Exact re-solve of the plan on the BOM model (levers with ``change`` columns)."""
+    """Exact re-solve of the plan on the BOM model (levers with ``change`` columns): the
+    check (a dict), the :class:`~supply_chain.model.SupplyChainModel` and the lever changes."""
     from lca.footprint import FootprintEngine
     from supply_chain import SupplyChainModel, check_plan_on_model, read_bom, read_lever_changes
 
@@ -56,7 +86,7 @@ def _verify_with_bom(
     eng = FootprintEngine(st.open())
     day = dt.date.fromisoformat(on) if on else dt.date.today()
     model = SupplyChainModel(read_bom(bom), eng, method, supplier_pcfs(pcf, pcf_rule), day)
-    return check_plan_on_model(problem, plan, model, changes)
+    return check_plan_on_model(problem, plan, model, changes), model, changes
 
 
 def _finite_positive(value: float | None) -> float | None:
@@ -106,12 +136,20 @@ def reduce_cmd(
     time_limit: Annotated[
         float, typer.Option(callback=_finite_positive, help="MILP time limit, seconds.")
     ] = 60.0,
+    iterations: PlanIterationsOpt = None,
+    seed: SeedOpt = 0,
+    scheduler: PlanSchedulerOpt = None,
+    workers: PlanWorkersOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Cheapest set of levers that meets a target (or most cut for a budget), MILP/HiGHS.
 
     An unreachable target is an answer, not an error: the command prints the best achievable
     plan, its shortfall and the binding constraints, and exits 0 ("met": false in JSON).
+
+    With --bom and --iterations N the plan is also evaluated under N Monte Carlo draws of the
+    BOM's background inventory (exact footprint per unit before and after the plan in every
+    draw); --workers N or --scheduler compute the draws on a dask cluster (same results).
     """
     from lca.errors import PCFError
     from supply_chain.levers import parse_target, plan_frame, solve_budget, solve_target
@@ -119,6 +157,16 @@ def reduce_cmd(
     st = state(ctx)
     if (target is None) == (budget is None):
         raise PCFError("give exactly one of --target (e.g. '30%') or --budget")
+    if iterations is not None:
+        if bom is None:
+            raise PCFError(
+                f"--iterations {iterations}: give --bom too (the draws are of the BOM's "
+                "background inventory)"
+            )
+        if iterations < 2:
+            raise PCFError(f"--iterations {iterations}: give at least 2 draws")
+    elif workers:  # $PCF_DASK_SCHEDULER alone does not ask for anything
+        raise PCFError(f"--workers {workers}: only with --iterations (and --bom)")
     with st.progress() as progress:
         task = progress.add_task("Reading levers", total=3)
         problem = _problem(levers, baseline, budgets)
@@ -130,12 +178,16 @@ def reduce_cmd(
             plan = solve_target(problem, t, time_limit=time_limit)
         else:
             plan = solve_budget(problem, budget, products=product, year=year, time_limit=time_limit)
-        verification = None
+        verification = uncertain = None
         if bom is not None:
             progress.update(task, advance=1, description="Verifying the plan (exact re-solve)")
-            verification = _verify_with_bom(
+            verification, model, changes = _verify_with_bom(
                 st, problem, plan, levers, bom, pcf or [], method, on, pcf_rule
             )
+            if iterations is not None:
+                uncertain = _plan_draws(
+                    problem, plan, model, changes, iterations, seed, scheduler, workers, progress
+                )
         progress.update(task, completed=3)
     pf = plan_frame(problem, plan)
     if as_json:
@@ -143,6 +195,8 @@ def reduce_cmd(
         d["levers"] = pf.to_dict(orient="records")
         d["products"] = plan.to_frame().to_dict(orient="records")
         d["verification"] = verification
+        if uncertain is not None:
+            d["plan_uncertainty"] = uncertain.to_dict()
         st.out_json(d)
         return
     con = st.console()
@@ -224,6 +278,48 @@ def reduce_cmd(
             con.print(
                 "[yellow]delta differs from the model for:[/] " + ", ".join(v["stale_levers"])
             )
+    if uncertain is not None:
+        con.print(_uncertainty_table(uncertain.to_dict()))
+
+
+def _plan_draws(problem, plan, model, changes, iterations, seed, scheduler, workers, progress):
+    """The plan under ``iterations`` draws of the BOM's background (on a dask cluster with
+    ``scheduler`` / ``workers``): :func:`supply_chain.plan_uncertainty.plan_uncertainty`."""
+    from lca.distributed import cluster
+    from supply_chain.plan_uncertainty import plan_uncertainty
+
+    with cluster(scheduler, workers) as executor:
+        task = progress.add_task(
+            f"Plan under {iterations} draws"
+            + (" on the dask cluster" if executor is not None else ""),
+            total=None,
+        )
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return plan_uncertainty(
+            model, problem, plan, changes, iterations, seed, executor=executor, progress=advance
+        )
+
+
+def _uncertainty_table(u: dict) -> Table:
+    """Quantiles of the footprint per unit before and after the plan, and of the reduction."""
+    p = u["probability_target_met"]
+    cap = u["cap_per_unit"]
+    t = Table(
+        title=f"plan under {u['n_draws']} draws of the background ({u['unit']} per unit)",
+        caption=(
+            "no per-unit target"
+            if p is None
+            else f"target ≤ {cap:.6g} met in {p:.1%} of the draws (seed {u['seed']})"
+        ),
+    )
+    for c in ("", "p05", "p50", "p95"):
+        t.add_column(c, justify="left" if not c else "right")
+    for row in ("before", "after", "reduction"):
+        t.add_row(row, *(f"{u[row][q]:.6g}" for q in ("p05", "p50", "p95")))
+    return t
 
 
 def macc_cmd(
