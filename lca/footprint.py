@@ -117,25 +117,34 @@ class FootprintEngine:
             for d in sorted(databases)
         )
 
-    def system_for(self, nodes: Sequence) -> System:
+    def databases_needed(self, databases: Iterable[str]) -> frozenset:
+        """The databases of the system of products in ``databases``: those and every database
+        they depend on (bw2data's ``depends``), without the biosphere."""
+        bd = self.project.bd
+        needed = set(databases)
+        for db in list(needed):
+            needed |= set(bd.Database(db).find_graph_dependents())
+        needed.discard(self.project.biosphere)
+        return frozenset(needed)
+
+    def system_for(self, nodes: Sequence, exact: bool = False) -> System:
+        """The system holding ``nodes`` (built once, then kept while its databases are
+        unchanged). A kept system of more databases serves too, unless ``exact``: then only
+        the system of exactly :meth:`databases_needed` (its rows in that system's order)."""
         for n in nodes:
             check_product(self.project, n)
         dbs = frozenset(n["database"] for n in nodes)
+        needed = self.databases_needed(dbs)
         for k, sysm in list(self._systems.items()):
-            if dbs <= k:
+            if (k == needed) if exact else (dbs <= k):
                 if sysm.stamp == self.stamp(k):
                     return sysm
                 log.info("databases %s changed since their system was built", sorted(k))
                 del self._systems[k]
                 self._cvec = {ck: v for ck, v in self._cvec.items() if ck[0] != k}
-        bd = self.project.bd
-        needed = set(dbs)
-        for db in dbs:
-            needed |= set(bd.Database(db).find_graph_dependents())
-        needed.discard(self.project.biosphere)
         # bw2calc assembles the matrices of the demand's databases and all their dependents.
         demand = {n.id: 1.0 for n in nodes}
-        sysm = self._build(demand, frozenset(needed))
+        sysm = self._build(demand, needed)
         sysm = replace(sysm, stamp=self.stamp(sysm.databases))
         self._systems[sysm.databases] = sysm
         return sysm

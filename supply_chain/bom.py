@@ -248,7 +248,7 @@ def bom_from_records(records: Iterable[Mapping], source: str = "BOM") -> nx.DiGr
     --------
     >>> G = bom_from_records([
     ...     {"part": "cell", "unit": "kWh"},
-    ...     {"part": "grid", "parent": "cell", "quantity": 57.5, "unit": "kilowatt hour",
+    ...     {"part": "grid", "parent": "cell", "quantity": 37.5, "unit": "kilowatt hour",
     ...      "activity": "pcf-background|electricity-cn-2023"},
     ... ])
     >>> G.nodes["grid"]["activity"], G.graph["roots"]
@@ -379,8 +379,8 @@ def read_bom_arrays(path: str | os.PathLike, sheet: str | int = 0, root=None) ->
     pool = pa.default_memory_pool()
     pa.set_memory_pool(pa.system_memory_pool())
     try:
-        cols, n = _read_columns(path, sheet)
-        bom = _bom_from_columns(cols, n, path.name)
+        cols, n, unpadded = _read_columns(path, sheet)
+        bom = _bom_from_columns(cols, n, path.name, unpadded)
         del cols
     finally:
         pa.set_memory_pool(pool)
@@ -410,8 +410,10 @@ def release_freed_memory() -> None:
 _TRIM = None
 
 
-def _read_columns(path: Path, sheet) -> tuple[dict, int]:
-    """The file's columns as pyarrow string arrays (stripped header names, blanks as ``""``).
+def _read_columns(path: Path, sheet) -> tuple[dict, int, bool]:
+    """The file's columns as pyarrow string arrays (stripped header names, blanks as ``""``),
+    their length, and whether no cell can start or end with whitespace (:func:`_unpadded`:
+    then the cells need no trimming).
 
     CSV: pyarrow's reader (multi-threaded C++, strings kept in Arrow buffers, not as a million
     Python objects); a file it refuses (e.g. rows shorter than the header, which pandas pads)
@@ -432,6 +434,7 @@ def _read_columns(path: Path, sheet) -> tuple[dict, int]:
             text = read_text(path)  # InputFileError for an unknown encoding
             raw = text.encode("utf-8")
         table = _arrow_csv(raw)
+        unpadded = table is not None and _unpadded(raw)
         del raw
         if table is not None:
             if table.num_columns == 0:
@@ -442,7 +445,7 @@ def _read_columns(path: Path, sheet) -> tuple[dict, int]:
                 cols.setdefault(name, col)
             n = table.num_rows
             del table  # the columns alone stay alive (combined, stripped one by one later)
-            return _checked_columns(path, cols, n)
+            return (*_checked_columns(path, cols, n), unpadded)
         if text is None:
             text = read_text(path)
     try:
@@ -459,7 +462,38 @@ def _read_columns(path: Path, sheet) -> tuple[dict, int]:
     for c in df.columns:
         vals = ["" if _blank(v) else str(v) for v in df[c].tolist()]
         cols.setdefault(str(c).strip(), pa.array(vals, type=pa.string()))
-    return _checked_columns(path, cols, len(df))
+    return (*_checked_columns(path, cols, len(df)), False)
+
+
+#: ASCII characters Arrow's ``utf8_trim_whitespace`` trims (as Python's ``str.strip``), other
+#: than space and the line breaks, which :func:`_unpadded` looks at in context.
+_ODD_SPACE = (b"\t", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
+
+
+def _unpadded(raw: bytes) -> bool:
+    """True when no cell of the CSV ``raw`` can begin or end with whitespace, so trimming
+    (:func:`_stripped`, a copy of every string) can be skipped: an ASCII file in which no
+    space touches a delimiter, a line break, a quote or the file's ends, no line break sits
+    next to a quote (just inside a quoted cell), and no other whitespace character occurs at
+    all. Single-byte searches (C ``memchr``) and, when the file has spaces or quotes, one look
+    at the neighbours of each; a file that fails the test (or is not ASCII) is trimmed cell by
+    cell as before, so a false alarm costs only time."""
+    if not raw.isascii() or any(b in raw for b in _ODD_SPACE):
+        return False
+    a = None
+    for ch, near in ((b" ", b',\n\r"'), (b'"', b"\n\r")):
+        if ch not in raw:
+            continue
+        if a is None:
+            a = np.frombuffer(raw, dtype=np.uint8)
+        pos = np.flatnonzero(a == ch[0])
+        if ch == b" " and (pos[0] == 0 or pos[-1] == len(a) - 1):
+            return False
+        inner = pos[(pos > 0) & (pos < len(a) - 1)]
+        around = np.concatenate((a[inner - 1], a[inner + 1]))
+        if np.isin(around, np.frombuffer(near, dtype=np.uint8)).any():
+            return False
+    return True
 
 
 def _utf8_bytes(path: Path) -> bytes | None:
@@ -613,6 +647,30 @@ class BOMArrays:
     root_rows: dict = field(default_factory=dict)
     source: str = "BOM"
     _graph: nx.DiGraph | None = field(default=None, repr=False)
+    #: ``parts`` as a pyarrow string array, and text node attributes as ``{attr: (column,
+    #: distinct values (pyarrow), code of each part)}``, when the reader has them: the
+    #: roll-up's table takes its text columns from them instead of converting a million
+    #: Python strings back (:meth:`text`)
+    _parts_text: object = field(default=None, repr=False)
+    _node_text: dict = field(default_factory=dict, repr=False)
+    #: :func:`~supply_chain.bom_math.bom_levels` of the parts, when the reader has them
+    _levels: np.ndarray | None = field(default=None, repr=False)
+
+    def text(self, attr: str | None, order: np.ndarray):
+        """Node attribute ``attr`` (None: the part ids) of the parts ``order`` as a pyarrow
+        string array (null: not given), when the reader kept it as text; else None."""
+        import pyarrow as pa
+
+        if attr is None:
+            t = self._parts_text
+            if t is None or len(t) != len(self.parts):
+                return None
+            return t.take(pa.array(order))
+        got = self._node_text.get(attr)
+        if got is None or got[0] is not self.node.get(attr):
+            return None
+        codes = got[2][order]
+        return got[1].take(pa.array(codes, mask=codes < 0))
 
     def __len__(self) -> int:
         return len(self.parts)
@@ -833,32 +891,82 @@ def _why(raw, lo) -> str:
     return "not a number"  # pragma: no cover - the cell failed the same test above
 
 
+def _chunks(col) -> list:
+    """The arrays of a column (a chunked column's chunks, left as the CSV reader made them:
+    combining them would copy every string)."""
+    import pyarrow as pa
+
+    return list(col.chunks) if isinstance(col, pa.ChunkedArray) else [col]
+
+
+def _cat(parts: list) -> np.ndarray:
+    return np.concatenate(parts) if len(parts) != 1 else parts[0]
+
+
+def _encoded(chunks: list) -> tuple[list, object]:
+    """Dictionary encoding of ``chunks`` in one hash pass (first-appearance order): each
+    chunk's codes (int64) and the dictionary (a memo table only grows: every chunk's codes
+    index the last, longest dictionary)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not chunks:
+        return [], pa.array([], type=pa.string())
+    enc = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.string()))
+    codes = [c.indices.to_numpy(zero_copy_only=False).astype(np.int64) for c in enc.chunks]
+    return codes, max((c.dictionary for c in enc.chunks), key=len)
+
+
 def _codes(col):
     """``(codes, values)``: dictionary encoding (first-appearance order) as numpy and a list."""
-    enc = col.dictionary_encode()
-    return (
-        enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-        enc.dictionary.to_pylist(),
-    )
+    codes, values = _encoded(_chunks(col))
+    return _cat(codes) if codes else np.zeros(0, np.int64), values.to_pylist()
 
 
-def _bom_from_columns(cols: dict, n: int, source: str) -> BOMArrays:
+def _blank_mask(col) -> np.ndarray:
+    """Where a string column is empty, from its offsets (no pass over the characters)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = []
+    for c in _chunks(col):
+        if isinstance(c, pa.StringArray) and not c.null_count:
+            offsets = np.frombuffer(c.buffers()[1], dtype=np.int32, count=len(c) + 1,
+                                    offset=c.offset * 4)  # fmt: skip
+            out.append(offsets[1:] == offsets[:-1])
+        else:
+            out.append(pc.utf8_length(c).to_numpy(zero_copy_only=False) == 0)
+    return _cat(out) if out else np.zeros(0, dtype=bool)
+
+
+def _first_rows(keys: np.ndarray, rows: np.ndarray, time: np.ndarray, size: int, n: int):
+    """For each key ``0..size-1``, the row of ``rows`` (with key ``keys``) met first in
+    processing order (``time``: the row is ``time % (n + 1)``); ``-1`` for a key with none.
+    One unbuffered minimum per key (``ufunc.at``), no sort."""
+    big = np.iinfo(np.int64).max
+    first = np.full(size, big, dtype=np.int64)
+    np.minimum.at(first, keys, time[rows])
+    return np.where(first < big, first % (n + 1), -1)
+
+
+def _bom_from_columns(cols: dict, n: int, source: str, unpadded: bool = False) -> BOMArrays:
     """The checks and the maths of :func:`bom_from_records` on whole columns.
 
     Row ``i`` (0-based) of the columns is file row ``i + 2``; every error names the file, the
-    row and the field, as the row-by-row reader did.
+    row and the field, as the row-by-row reader did. ``unpadded``: no cell has whitespace to
+    trim (:func:`_unpadded`).
     """
+    import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     def where(i: int) -> str:
         return f"{source}, row {int(i) + 2}"
 
     found = _Located()
     for k in list(cols):  # stripped in place: the caller's raw columns are not kept alive
-        cols[k] = _stripped(cols[k])
+        cols[k] = cols[k] if unpadded else _stripped(cols[k])
     strip = cols
-    blank = {k: (pc.utf8_length(v).to_numpy(zero_copy_only=False) == 0) for k, v in strip.items()}
+    blank = {k: _blank_mask(v) for k, v in strip.items()}
     # -- unknown columns, an empty part (rank 0/1 within a row) ------------------------------
     unknown = sorted(k for k in strip if k not in COLUMNS)
     for k in unknown:
@@ -885,23 +993,36 @@ def _bom_from_columns(cols: dict, n: int, source: str) -> BOMArrays:
         return blank[k] if k in blank else np.ones(n, dtype=bool)
 
     # -- parts and parents ---------------------------------------------------------------------
-    pcode, plabels = _codes(strip["part"])
+    # one hash pass over both columns: parts first, so the parts' codes are 0..m-1 in order
+    # of first appearance, and a parent coded m or above is no part
+    part_chunks = _chunks(strip["part"])
+    parent_chunks = _chunks(strip["parent"]) if "parent" in strip else []
+    codes, labels = _encoded(part_chunks + parent_chunks)
+    pcode = _cat(codes[: len(part_chunks)])
+    par_codes = codes[len(part_chunks) :]
+    del codes
+    m = int(pcode.max()) + 1
     is_root = is_blank("parent")
     root_pos = np.flatnonzero(is_root)
     if not len(root_pos):
         raise BOMFormatError(source, "parent", None, "no root row (a row with an empty parent)")
+
+    def label(code) -> str:
+        return labels[int(code)].as_py()
+
     rc = pcode[root_pos]
     dup_root = np.ones(len(root_pos), dtype=bool)
     dup_root[np.unique(rc, return_index=True)[1]] = False
     if dup_root.any():
         i = int(root_pos[np.argmax(dup_root)])
-        raise BOMFormatError(where(i), "part", plabels[pcode[i]], "root listed twice")
+        raise BOMFormatError(where(i), "part", label(pcode[i]), "root listed twice")
     line = np.flatnonzero(~is_root)
     if "parent" in strip:
-        par = pc.index_in(strip["parent"], value_set=pa.array(plabels, type=pa.string()))
-        par = par.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        par = _cat(par_codes)
+        par[par >= m] = -1
     else:
         par = np.full(n, -1, dtype=np.int64)
+    del par_codes
     orphan = line[par[line] < 0]
     if len(orphan):
         i = int(orphan[0])
@@ -910,14 +1031,13 @@ def _bom_from_columns(cols: dict, n: int, source: str) -> BOMArrays:
         )
 
     # node order: as the row-by-row reader created the parts (roots, then pass by pass)
-    m = len(plabels)
-    time, tpart = _processing_times(pcode, par, line, root_pos, n, m)
-    order = np.argsort(tpart, kind="stable")
+    time, tpart, levels = _processing_times(pcode, par, line, root_pos, n, m)
+    order = np.argsort(tpart)  # distinct times (one row, one time): any sort is stable
     rank = np.empty(m, dtype=np.int64)
     rank[order] = np.arange(m)
     node_of = rank[pcode]  # node index of each row's part
-    parts = np.empty(m, dtype=object)
-    parts[:] = [plabels[j] for j in order.tolist()]
+    parts_text = labels.slice(0, m).take(pa.array(order))
+    parts = parts_text.to_numpy(zero_copy_only=False)
     found.key = time  # errors in the order the row-by-row reader met them
     # -- per-row checks ------------------------------------------------------------------------
     # ranks follow bom_from_records' order within a row: quantity/unit empty, quantity,
@@ -993,30 +1113,41 @@ def _bom_from_columns(cols: dict, n: int, source: str) -> BOMArrays:
         found.offer(i, 3 if is_root[i] else 10, fail_unit)
     canon_arr = np.empty(len(canon), dtype=object)
     canon_arr[:] = canon
-    row_unit = canon_arr[ucode]  # None for a line without one (already an error)
     # -- node attributes -----------------------------------------------------------------------
     node = {}
-    unit_of = np.empty(m, dtype=object)
     # the part's unit: that of the row that created it (its root row, else its first line
     # in the row-by-row reader's order)
     src_row = np.minimum(tpart[order] % (n + 1), n - 1)
-    unit_of[:] = row_unit[src_row]
-    node["unit"] = unit_of
+    ucode_p = np.where(ucode < 0, len(unames), ucode)  # a unit name per row (-1: 'piece')
+    node["unit"] = canon_arr[ucode_p[src_row]]
+    node_text = {"unit": (canon, ucode_p[src_row])}
+    once = np.bincount(pcode, minlength=m)[pcode] == 1  # rows whose part has no other row
     for r_, (k, attr) in enumerate(NODE_FIELDS.items()):
         if k not in strip:
             continue
-        node[attr] = _node_column(
-            strip[k], blank[k], k, attr, node_of, m, where, found, 11 + r_, parts, time
+        node[attr], text = _node_column(
+            strip[k], blank[k], k, attr, node_of, m, where, found, 11 + r_, parts, time, once
         )
+        if text is not None:
+            node_text[attr] = text
     # -- edges ---------------------------------------------------------------------------------
     # in the graph's order: by parent node, each parent's lines as they were added
-    line = line[np.lexsort((time[line], rank[par[line]]))]
+    tl = time[line]
+    if len(line) > 1 and not (tl[1:] > tl[:-1]).all():  # rows not in processing order
+        seq = np.empty(len(line), dtype=np.int64)
+        seq[np.argsort(tl)] = np.arange(len(line))  # distinct times
+    else:
+        seq = np.arange(len(line), dtype=np.int64)
+    del tl
+    if m * max(len(line), 1) < 2**62:  # one sort of distinct keys
+        line = line[np.argsort(rank[par[line]] * len(line) + seq)]
+    else:  # pragma: no cover - beyond any BOM held in memory
+        line = line[np.lexsort((seq, rank[par[line]]))]
+    del seq
     parent = rank[par[line]]
     child = node_of[line]
-    key_e = parent * m + child
-    _u, first_e = np.unique(key_e, return_index=True)  # stable: the first added is kept
-    dup = np.ones(len(line), dtype=bool)
-    dup[first_e] = False
+    # a line repeated under one parent: every occurrence after the first (hashing, no sort)
+    dup = pd.Series(parent * m + child).duplicated().to_numpy()
     if dup.any():
         k = int(np.argmax(dup))
         i = int(line[k])
@@ -1029,19 +1160,30 @@ def _bom_from_columns(cols: dict, n: int, source: str) -> BOMArrays:
                 )
             ),
         )
+    del dup
     # unit conversions: once per (line unit, part unit) pair
-    ucode_p = np.where(ucode < 0, len(unames), ucode)  # a unit name per row (-1: 'piece')
     part_ucode = ucode_p[src_row]
     K = len(unames) + 1
     pair = ucode_p[line] * K + part_ucode[child]
-    factor = np.ones(len(line))
-    upair, firstk = np.unique(pair, return_index=True)
-    for pr, k in zip(upair.tolist(), firstk.tolist()):
+    if K * K <= 4 * len(pair) + 4096:  # a table over all pairs; the first line of each
+        ftab = np.ones(K * K)
+        upair = np.flatnonzero(np.bincount(pair, minlength=K * K))
+        if len(upair) <= 64:  # the usual few: one scan each
+            firstk = np.array([int(np.argmax(pair == p_)) for p_ in upair.tolist()], dtype=np.int64)
+        else:
+            firstk = _first_rows(pair, np.arange(len(pair)), np.arange(len(pair)), K * K, len(pair))
+            firstk = firstk[upair]
+        slots = upair
+    else:  # pragma: no cover - thousands of distinct unit spellings
+        upair, firstk, inv = np.unique(pair, return_index=True, return_inverse=True)
+        ftab = np.ones(len(upair))
+        pair, slots = inv.ravel(), np.arange(len(upair))
+    for slot, pr, k in zip(slots.tolist(), upair.tolist(), firstk.tolist()):
         a, b = canon_arr[pr // K], canon_arr[pr % K]
         if a is None or b is None or a == b:
             continue
         try:
-            f = conversion_factor(a, b)
+            ftab[slot] = conversion_factor(a, b)
         except PCFError:
             i = int(line[k])
             raw = unames[ucode[i]]
@@ -1050,9 +1192,9 @@ def _bom_from_columns(cols: dict, n: int, source: str) -> BOMArrays:
                 conversion_factor(raw, b, where(i))
 
             found.offer(i, 31, fail_conv)
-            continue
-        factor[pair == pr] = f
-    eu = row_unit[line]
+    factor = ftab[pair]
+    del pair
+    eu = canon_arr[ucode[line]]  # code -1 (a line without a unit: an error above): 'piece'
     sigma = num("sigma", 32, 0.0, lr)
     found.raise_first()
     ql, ll, yl = qty[line], loss[line], yld[line]
@@ -1069,7 +1211,7 @@ def _bom_from_columns(cols: dict, n: int, source: str) -> BOMArrays:
         com = com.astype(object)
         com[com == ""] = None
         edge["comment"] = com
-    roots_ = [plabels[pcode[i]] for i in root_pos.tolist()]
+    roots_ = [label(pcode[i]) for i in root_pos.tolist()]
     bom = BOMArrays(
         parts,
         node,
@@ -1079,8 +1221,20 @@ def _bom_from_columns(cols: dict, n: int, source: str) -> BOMArrays:
         roots_,
         {r: where(i) for r, i in zip(roots_, root_pos.tolist())},
         source,
+        _parts_text=parts_text,
+        _node_text={
+            k: (node[k], pa.array(v, type=pa.string()), c) for k, (v, c) in node_text.items()
+        },
     )
-    _check_acyclic_arrays(bom, source)
+    # the text and levels kept beside them stay theirs: the arrays are not changed in place
+    parts.flags.writeable = False
+    for k in node_text:
+        node[k].flags.writeable = False
+    if levels is None:
+        _check_acyclic_arrays(bom, source)
+    else:  # the same graph (part codes renumbered as nodes): acyclic, levels known
+        bom._levels = levels[order]
+        parent.flags.writeable = child.flags.writeable = False
     return bom
 
 
@@ -1088,8 +1242,10 @@ def _processing_times(pcode, par, line, root_pos, n: int, m: int):
     """When the row-by-row reader (:func:`bom_from_records`) added each row and created each
     part: roots first in row order, then passes over the lines in row order, a line being
     added once its parent exists (``pass x (n + 1) + row``). Computed level by level of the
-    BOM (all parents of a part are on earlier levels), not pass by pass. Lines never added (a
-    cycle) get a time after all others."""
+    BOM (all parents of a part are on earlier levels), not pass by pass. With a cycle, the
+    times are the rows (the cycle is reported once the rows are checked). Returns ``(row
+    times, part times, levels)``: the levels of :func:`~supply_chain.bom_math.bom_levels`
+    by part code, None with a cycle."""
     from .bom_math import bom_levels
 
     big = np.iinfo(np.int64).max // 4
@@ -1102,7 +1258,7 @@ def _processing_times(pcode, par, line, root_pos, n: int, m: int):
     except BOMCycle:  # reported once the rows are checked; row order meanwhile
         time[line] = line
         np.minimum.at(tpart, pcode[line], line)
-        return time, tpart
+        return time, tpart, None
     lv = level[pcode[line]]
     by = np.argsort(lv, kind="stable")
     bounds = np.searchsorted(lv[by], np.arange(1, int(lv.max(initial=0)) + 2))
@@ -1117,21 +1273,25 @@ def _processing_times(pcode, par, line, root_pos, n: int, m: int):
         t = k * step + rows
         time[rows] = t
         np.minimum.at(tpart, pcode[rows], t)
-    return time, tpart
+    return time, tpart, level
 
 
-def _node_column(col, blank, k: str, attr: str, node_of, m, where, found, rank_: int, parts, time):
+def _node_column(
+    col, blank, k: str, attr: str, node_of, m, where, found, rank_: int, parts, time, once
+):
     """One node attribute over the parts: cleaned as :func:`_set_node` does, each part's value
-    from its first row that gives one; a later row giving another value is an error there."""
+    from its first row that gives one; a later row giving another value is an error there.
+    ``once``: the rows whose part has no other row (its value is that row's; no conflict).
+
+    Returns the column and, for a text attribute, ``(values, codes)``: its distinct values
+    and each part's code into them (-1: none), or None."""
     n = len(col)
     given = ~blank
-    pos = np.flatnonzero(given)
     if k in NUMERIC_NODE_FIELDS:
         vals = _numbers(
             col, blank, k, where, lo=0.0 if k == "unit_price_usd" else None, rank=rank_,
             found=found,
         )  # fmt: skip
-        vcode = np.where(given, vals, np.nan)
         shown = vals
         out = np.full(m, np.nan)
     else:
@@ -1165,25 +1325,32 @@ def _node_column(col, blank, k: str, attr: str, node_of, m, where, found, rank_:
         # equal cleaned values share a code (e.g. 'db | x' and 'db|x')
         canon: dict = {}
         ccode = np.array([canon.setdefault(c, len(canon)) for c in clean], dtype=np.int64)
-        vcode = np.where(given, ccode[codes], -1).astype(np.float64)
         carr = np.empty(len(clean), dtype=object)
         carr[:] = clean
-        shown = carr[codes]
+        shown = _Shown(carr, codes)  # no object array over every row
         out = np.empty(m, dtype=object)
-    if not len(pos):
-        return out
-    # each part's first given value (in processing order); conflicts with it
-    pos = pos[np.argsort(time[pos], kind="stable")]
+    numeric = k in NUMERIC_NODE_FIELDS
+    text = None
+    # the row giving each part's value: its only row, else its first given one (in
+    # processing order), whose value a later row must repeat
+    src = np.full(m, -1, dtype=np.int64)
+    alone = np.flatnonzero(given & once)
+    src[node_of[alone]] = alone
+    pos = np.flatnonzero(given & ~once)
     nodes_g = node_of[pos]
-    first = np.full(m, n, dtype=np.int64)
-    seen = np.unique(nodes_g, return_index=True)
-    first[seen[0]] = pos[seen[1]]
-    ref = vcode[first[nodes_g]]
-    conflict = vcode[pos] != ref
+    first = _first_rows(nodes_g, pos, time, m, n)
+    has_first = first >= 0
+    src[has_first] = first[has_first]
+    ref_row = first[nodes_g]
+    if numeric:
+        conflict = vals[pos] != vals[ref_row]
+    else:
+        conflict = ccode[codes[pos]] != ccode[codes[ref_row]]
     if conflict.any():
-        kk = int(np.argmax(conflict))
+        cand = np.flatnonzero(conflict)
+        kk = int(cand[np.argmin(time[pos[cand]])])  # the first met
         i = int(pos[kk])
-        j = int(first[nodes_g[kk]])
+        j = int(ref_row[kk])
         found.offer(
             i,
             rank_ + 10,
@@ -1196,9 +1363,26 @@ def _node_column(col, blank, k: str, attr: str, node_of, m, where, found, rank_:
                 )
             ),
         )
-    has = first < n
-    out[has] = shown[first[has]]
-    return out
+    has = src >= 0
+    if numeric:
+        out[has] = vals[src[has]]
+        return out, None
+    node_code = np.full(m, -1, dtype=np.int64)
+    node_code[has] = codes[src[has]]
+    out[has] = carr[node_code[has]]
+    if attr != "activity":  # (database, code) pairs are no text
+        text = (clean, node_code)
+    return out, text
+
+
+class _Shown:
+    """``values[codes]`` read element by element or by index array, never built whole."""
+
+    def __init__(self, values: np.ndarray, codes: np.ndarray):
+        self.values, self.codes = values, codes
+
+    def __getitem__(self, i):
+        return self.values[self.codes[i]]
 
 
 def _plain(v):

@@ -44,8 +44,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import networkx as nx
 import numpy as np
@@ -71,15 +72,40 @@ SOURCES = ("supplier_pcf", "brightway", "spend", "bom", "direct", "missing")
 # -- results -------------------------------------------------------------------------------------
 @dataclass
 class Background:
-    """Cradle-to-gate intensities of the Brightway activities a BOM links to (one method)."""
+    """Cradle-to-gate intensities of the Brightway activities a BOM links to (one method).
 
-    system: object  # lca.footprint.System
+    ``system`` (:class:`lca.footprint.System`) is built on first use when the intensities came
+    from the project's cache (:mod:`lca.intensity_cache`): a roll-up needs only ``lam``,
+    ``rows`` and ``units``; path analysis and levers ask for the matrices."""
+
     lam: np.ndarray  # per product row of system.A
     method: tuple
     e: np.ndarray  # characterised direct emissions per activity (c B)
     exchanged: dict = field(default_factory=dict)  # product row -> value used (path exchange)
     rows: dict = field(default_factory=dict)  # activity key -> product row of system.A
     cols: dict = field(default_factory=dict)  # activity key -> activity column of system.A
+    units: dict = field(default_factory=dict)  # activity key -> unit of its product (or None)
+    _system: object = field(default=None, repr=False)
+    _load: Callable[[], object] | None = field(default=None, repr=False)
+
+    @property
+    def system(self):
+        """The background's :class:`~lca.footprint.System` (built now if it was not)."""
+        if self._system is None:
+            self._system = self._load()
+        return self._system
+
+
+class _LinkView:
+    """What :func:`~supply_chain._sources.link_background` reads of a :class:`Background`
+    (``rows``, ``lam``, and each key's unit through ``system.units[cols[key]]``), without
+    building the system a cached background has not built."""
+
+    def __init__(self, bg: Background):
+        keys = list(bg.units)
+        self.rows, self.lam = bg.rows, bg.lam
+        self.cols = {k: j for j, k in enumerate(keys)}
+        self.system = SimpleNamespace(units=[bg.units[k] for k in keys])
 
 
 @dataclass
@@ -172,6 +198,9 @@ class PartIndex(Mapping):
         if scan and self._dict is None:
             if part in self._seen:  # the root, asked for by every breakdown
                 return self._seen[part]
+            if len(self.labels) and self.labels[0] == part:  # parents first: the root
+                self._seen[part] = 0
+                return 0
             if self._scans < self._SCANS:
                 self._scans += 1
                 hit = np.flatnonzero(self.labels == part)
@@ -212,22 +241,35 @@ def background_intensities(
     cradle-to-gate values replace the background's inside this study only, and the change
     reaches every activity that uses them (:func:`supply_chain.paths.path_exchange`).
 
-    The keys are found in bulk: one node per database is looked up (for the system), the rest
-    in the system's own key list (one dict), not one database query per key.
+    Without ``exchange``, λ comes from the project's cache when nothing it was computed from
+    has changed (:mod:`lca.intensity_cache`: no system is built then, until one is asked for);
+    otherwise it is computed here and cached. The keys are found in bulk: one node per
+    database is looked up (for the system), the rest in the system's own key list (one dict),
+    not one database query per key.
 
     Raises
     ------
     lca.errors.UnknownProduct
         A key that is not an activity of the project.
     """
+    from lca import intensity_cache
+
     method = methods.resolve(method)
     keys = [tuple(k) for k in keys]
     ex_keys = [tuple(k) for k in (exchange or {})]
     wanted = list(dict.fromkeys(keys + ex_keys))
+    fp = _fingerprint(engine, wanted, method)
+    if fp is not None and not exchange:
+        hit = intensity_cache.lookup(fp)
+        bg = _from_cache(engine, hit, wanted, method) if hit is not None else None
+        if bg is not None:
+            return bg
     sysm, rows, cols = _system_of(engine, wanted)
     # as FootprintEngine.intensities (λ = c B A⁻¹), keeping e = c B for path analysis
     e = maths.direct_intensities(engine.characterization(sysm, method), sysm.B)
     lam = maths.intensities(sysm.fact, e)  # e is kept for the path analysis
+    if fp is not None:
+        intensity_cache.store(fp, sysm, lam, e)
     exchanged = {}
     if exchange:
         repl = {}
@@ -240,7 +282,55 @@ def background_intensities(
             repl[row] = float(v)
         lam = path_exchange(sysm.fact, sysm.A.diagonal(), lam, repl)
         exchanged = repl
-    return Background(sysm, lam, method, e, exchanged, rows, cols)
+    units = {k: sysm.units[cols[k]] for k in wanted}
+    return Background(lam, method, e, exchanged, rows, cols, units, sysm)
+
+
+def _fingerprint(engine, keys: list, method):
+    """The cache fingerprint (:func:`lca.intensity_cache.fingerprint`) of the system holding
+    ``keys``, or None when none applies (no keys, an unknown database: the build says why)."""
+    from lca import intensity_cache
+
+    if not keys:
+        return None
+    bd = engine.project.bd
+    dbs = {k[0] for k in keys}
+    if any(d not in bd.databases or d == engine.project.biosphere for d in dbs):
+        return None
+    return intensity_cache.fingerprint(engine, engine.databases_needed(dbs), method)
+
+
+def _from_cache(engine, hit, keys: list, method) -> Background | None:
+    """A :class:`Background` from a cache entry, or None if a key is not in it (the build
+    then names the key's problem). Its system is built when first asked for, and must have
+    the entry's layout (unchanged databases)."""
+    pos = [hit.position(k) for k in keys]
+    if None in pos:
+        return None
+    js = np.array(pos, dtype=np.int64)
+    rows = dict(zip(keys, hit.rows[js].tolist()))
+    cols = dict(zip(keys, hit.cols[js].tolist()))
+    units = dict(zip(keys, [u or None for u in hit.units[js].tolist()]))
+
+    def load():
+        from lca.errors import PCFError
+
+        first = {}
+        for k in keys:
+            first.setdefault(k[0], k)
+        sysm = engine.system_for([engine.node(k) for k in first.values()], exact=True)
+        ids = np.asarray(sysm.activity_ids)
+        if not np.array_equal(ids, hit.activity_ids) or any(
+            sysm.product_index.get(int(hit.activity_ids[j])) != r
+            for j, r in zip(map(hit.position, keys), rows.values())
+        ):
+            raise PCFError(
+                f"the databases {', '.join(sorted(hit.databases))} changed since the roll-up "
+                "read their cached intensities: roll up again"
+            )
+        return sysm
+
+    return Background(hit.lam, method, hit.e, {}, rows, cols, units, None, load)
 
 
 def _system_of(engine, keys: list) -> tuple[object, dict, dict]:
@@ -337,7 +427,11 @@ def rollup(
     labels = bom.parts[order]
     nodes = labels.tolist()
     index = PartIndex(labels)  # a million-entry dict only if many parts are looked up
-    cols = {k: v[order] for k, v in bom.node.items()}
+    # text columns the reader kept as text go to the table from there (no Python strings)
+    texts = {k: bom.text(k, order) for k in _TEXT_COLUMNS}
+    texts = {k: v for k, v in texts.items() if v is not None}
+    label_text = bom.text(None, order)
+    cols = {k: v[order] for k, v in bom.node.items() if k not in texts or k not in _TABLE_ONLY}
     src = choose_sources(
         nodes, cols, has_children, pcf_index(pcfs), on, engine is not None, spend_factors
     )
@@ -345,7 +439,7 @@ def rollup(
     links: Mapping = {}
     if len(src.bw_keys):
         background = _background(bom, engine, nodes, src, method, exchange)
-        links = link_background(src, background, engine, nodes, cols)
+        links = link_background(src, _LinkView(background), engine, nodes, cols)
     missing = _missing(nodes, src, strict)
 
     # -- matrix and own values ---------------------------------------------------------------
@@ -364,16 +458,24 @@ def rollup(
     def text(k):
         """Column ``k`` as pandas text; its object array is let go once converted."""
         v = cols.pop(k, None)
+        if k in texts:
+            return _arrow_text(texts.pop(k), n)
         return np.full(n, None, dtype=object) if v is None else _text(v)
 
-    name = cols.pop("name", None)
-    name = np.full(n, None, dtype=object) if name is None else name.copy()
-    no_name = np.flatnonzero(pd.isna(name))
-    fill = labels[no_name]
-    if pd.api.types.infer_dtype(fill, skipna=False) != "string":
-        fill = np.array([str(p) for p in fill.tolist()], dtype=object)
-    name[no_name] = fill
-    name = _text(name)
+    if label_text is not None and ("name" in texts or "name" not in bom.node):
+        import pyarrow.compute as pc
+
+        got = texts.pop("name", None)
+        name = _arrow_text(label_text if got is None else pc.coalesce(got, label_text), n)
+    else:
+        name = cols.pop("name", None)
+        name = np.full(n, None, dtype=object) if name is None else name.copy()
+        no_name = np.flatnonzero(pd.isna(name))
+        fill = labels[no_name]
+        if pd.api.types.infer_dtype(fill, skipna=False) != "string":
+            fill = np.array([str(p) for p in fill.tolist()], dtype=object)
+        name[no_name] = fill
+        name = _text(name)
     unit_col, supplier, country, stage = (text(k) for k in ("unit", "supplier", "country", "stage"))
     source, ref, note = _text(src.source), _text(src.ref), _text(src.note)
     del src
@@ -395,7 +497,11 @@ def rollup(
             "stage": stage,
             "note": note,
         },
-        index=pd.Index(_text(labels), name="part", copy=False),
+        index=pd.Index(
+            _text(labels) if label_text is None else _arrow_text(label_text, n),
+            name="part",
+            copy=False,
+        ),
         copy=False,
     )
     unit = (engine.method_unit(method) if engine is not None and method else "") or "kg CO2e"
@@ -403,6 +509,22 @@ def rollup(
     return RollupResult(
         bom, method, unit, nodes, index, Q, own, x, table, missing, shadowed, background, links
     )
+
+
+#: Node attributes the table shows as text; those only the table reads (no source choice)
+#: are not gathered as objects when the reader kept them as text.
+_TEXT_COLUMNS = ("name", "unit", "supplier", "country", "stage")
+_TABLE_ONLY = ("name", "supplier", "country", "stage")
+
+
+def _arrow_text(arr, n: int):
+    """A pyarrow string array as :func:`_text` returns the same values held as objects:
+    pandas' ``str`` array, or (every value missing) an object column of None."""
+    import pandas as pd
+
+    if arr.null_count == len(arr):
+        return np.full(n, None, dtype=object)
+    return pd.array(arr, dtype="str")
 
 
 def _text(values: np.ndarray):
@@ -428,7 +550,10 @@ def _topological(bom: BOMArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     which positions have components."""
     n = len(bom.parts)
     try:
-        order = topological_order(bom.parent, bom.child, n)
+        if bom._levels is not None and len(bom._levels) == n:  # the reader's
+            order = np.argsort(bom._levels, kind="stable")
+        else:
+            order = topological_order(bom.parent, bom.child, n)
     except BOMCycle as exc:
         raise BOMCycle([bom.parts[i] for i in exc.cycle]) from None
     pos = np.empty(n, dtype=np.int64)

@@ -146,6 +146,15 @@ def rollup_cmd(
 ) -> None:
     """Roll a BOM up: each part from a supplier PCF (files, and with --from-store the PACT
     node's store), else its Brightway activity, else spend."""
+    from lca.intensity_cache import deferred
+
+    # the background intensities computed here are cached only if the command succeeds
+    with deferred():
+        _rollup(ctx, path, pcf, useeio, method, on, out, top, as_json, root, pcf_rule,
+                from_store, db)  # fmt: skip
+
+
+def _rollup(ctx, path, pcf, useeio, method, on, out, top, as_json, root, pcf_rule, from_store, db):
     from lca.footprint import FootprintEngine
     from supply_chain import hotspots, rollup, useeio_spend_factors, write_hotspots
     from supply_chain.bom import read_bom_arrays
