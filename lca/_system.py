@@ -6,10 +6,14 @@ Private: import :class:`System` from :mod:`lca.footprint`.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
 import re
+import sys
 import warnings
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -121,6 +125,30 @@ def node_metadata(ids: np.ndarray) -> dict[int, tuple]:
     return out
 
 
+#: pypardiso's variable naming the MKL runtime it loads.
+MKL_ENV = "PYPARDISO_MKL_RT"
+
+
+def point_pypardiso_at_mkl() -> None:
+    """Tell pypardiso (imported by bw2calc) where the MKL runtime of this environment is, when
+    it is in the environment's own ``lib`` folder (the ``mkl`` wheel puts it there) and
+    ``$PYPARDISO_MKL_RT`` is not set. Without it pypardiso's import runs
+    :func:`ctypes.util.find_library` (``ldconfig`` and the C compiler as subprocesses) and then
+    walks the whole ``sys.prefix`` tree for the file: ~0.25 s on every ``pcf`` command that
+    computes. The library is loaded here first, so a file that cannot be loaded is left to
+    pypardiso's own search (bw2calc's import never fails on our account)."""
+    if os.environ.get(MKL_ENV) or "pypardiso" in sys.modules:
+        return
+    lib = Path(sys.prefix) / "lib"
+    for path in sorted(lib.glob("libmkl_rt.so*")) + sorted(lib.glob("libmkl_rt*.dylib")):
+        try:
+            ctypes.CDLL(str(path))
+        except OSError:
+            continue
+        os.environ[MKL_ENV] = str(path)
+        return
+
+
 def build_system(demand: dict, databases: frozenset) -> System:
     """The :class:`System` of ``databases`` (all the databases ``demand`` needs), assembled by
     bw2calc (``LCA.load_lci_data``: Brightway's own matrices, signs and datapackages).
@@ -147,12 +175,18 @@ def build_system(demand: dict, databases: frozenset) -> System:
         Naming the processes with several products (they need allocation first), the products
         no process in the databases makes, or the processes that make no product.
     """
+    point_pypardiso_at_mkl()
     import bw2calc as bc  # lazy on purpose: heavy (~1.4 s); `pcf --help` must stay fast
 
     with quiet(), warnings.catch_warnings():
         # bw2calc warns when a system has no biosphere flows; a zero footprint is a result.
         warnings.filterwarnings("ignore", "No valid biosphere flows", UserWarning)
-        lca = bc.LCA(demand)
+        # the datapackages without bw2data's id -> (database, code) remapping dictionaries (one
+        # query over every node of every database, ~half of the set-up): only ids are read here
+        from bw2data import prepare_lca_inputs
+
+        fu, packages, _ = prepare_lca_inputs(demand=demand, remapping=False)
+        lca = bc.LCA(fu, data_objs=packages)
         # nonsquare_ok: we say which processes and products make the system non-square
         lca.load_lci_data(nonsquare_ok=True)
     A = sp.csr_matrix(lca.technosphere_matrix)

@@ -12,6 +12,10 @@ bw2io's bundled LCIA file. We do not call ``bw2io.create_default_lcia_methods``:
 fails on the bundled file's list-shaped flow identifiers (brightway2-io issue 277), and importing
 all 762 methods takes minutes where the ~20 we need take about a second.
 
+The engine's caches (rendered PDFs, font subsets, report charts, Monte Carlo draws: each a
+pure function of what its name hashes, :func:`cached`) live in ``pcf-cache`` inside that
+directory (:func:`cache_dir`; ``PCF_CACHE_DIR`` moves them).
+
 Importing bw2data prints an INFO line to stdout (structlog) and reads
 ``brightway-configuration.env`` from the working directory; both are contained here: imports and
 project switches run with stdout captured and forwarded to this module's logger.
@@ -20,6 +24,8 @@ project switches run with stdout captured and forwarded to this module's logger.
 from __future__ import annotations
 
 import contextlib
+import gc
+import hashlib
 import io
 import logging
 import os
@@ -49,15 +55,21 @@ from .errors import ProjectError
 # heavy (~1.4 s each) and `pcf --help` must stay under 1 s.
 
 __all__ = [
+    "CACHE_KEEP",
     "DEFAULT_DATA_DIR",
     "DEFAULT_PROJECT",
+    "ENV_CACHE_DIR",
     "ENV_DATA_DIR",
     "Finding",
     "Project",
+    "cache_dir",
+    "cache_key",
+    "cached",
     "check_project",
     "check_setup",
     "detect_biosphere",
     "ensure_setup",
+    "gc_frozen",
     "global_data_dir",
     "interrupted_writes",
     "missing_setup",
@@ -71,6 +83,11 @@ log = logging.getLogger(__name__)
 DEFAULT_DATA_DIR = Path(".pcf") / "brightway"
 DEFAULT_PROJECT = "pcf"
 ENV_DATA_DIR = "PCF_DATA_DIR"
+ENV_CACHE_DIR = "PCF_CACHE_DIR"
+#: The folder of the engine's caches inside its data directory (beside ``pact-node.sqlite``).
+CACHE_FOLDER = "pcf-cache"
+#: The engine directory :func:`open_project` last opened (None: none yet, or ``use_global``).
+_opened: dict[str, Path | None] = {"base": None}
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -81,6 +98,74 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     if env:
         return Path(env).expanduser().resolve()
     return DEFAULT_DATA_DIR.resolve()
+
+
+def cache_dir(kind: str) -> Path:
+    """The folder of the engine's cache ``kind`` (``"pdf"``, ``"fonts"``): ``$PCF_CACHE_DIR``,
+    else the ``pcf-cache`` folder of the engine directory :func:`open_project` last opened, else
+    ``./.pcf/cache`` (nothing opened yet, or the user's own directory with ``use_global``: the
+    engine writes nothing of its own there). Not created here.
+
+    >>> cache_dir("pdf").name
+    'pdf'
+    """
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env:
+        return Path(env).expanduser() / kind
+    base = _opened["base"]
+    return (base / CACHE_FOLDER if base else Path(".pcf") / "cache") / kind
+
+
+#: Cache entries kept per kind (the newest by use): a few demo runs' PDFs (20-250 kB each),
+#: font subsets (~50 kB), charts (~10-60 kB; a report has eight), Monte Carlo draws (~0.3 MB).
+CACHE_KEEP = {"pdf": 64, "fonts": 64, "charts": 256, "montecarlo": 16}
+
+
+def cache_key(*parts: str | bytes) -> str:
+    """SHA-256 (hex) of ``parts``, NUL-separated: the name of a cache entry."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def cached(kind: str, key: str, suffix: str, make, use: bool = True) -> bytes:
+    """The bytes cached under ``key`` in the cache ``kind`` (:func:`cache_dir`), else ``make()``
+    (bytes), stored there. Content-addressed: ``key`` must be the hash of everything the bytes
+    depend on (:func:`cache_key`). Entries are written atomically (a reader never sees half a
+    file) and the oldest by use are dropped beyond :data:`CACHE_KEEP`; a cache that cannot be
+    read or written only costs the time to ``make`` again (logged). ``use=False``: always
+    ``make``, store nothing."""
+    path = cache_dir(kind) / f"{key}{suffix}"
+    if use and path.is_file():
+        try:
+            data = path.read_bytes()
+            os.utime(path)  # the entry's last use, for the pruning
+            log.debug("%s from the cache: %s", kind, path.name)
+            return data
+        except OSError:
+            log.debug("cache entry %s unreadable; making it again", path, exc_info=True)
+    data = make()
+    if use:
+        _store(path, data, CACHE_KEEP.get(kind, 64))
+    return data
+
+
+def _store(path: Path, data: bytes, keep: int) -> None:
+    """Store a cache entry (atomically) and prune the oldest; a failure only loses the cache."""
+    from ._outputs import write_atomic
+
+    try:
+        write_atomic(path, data)
+        entries = []
+        for p in path.parent.glob(f"*{path.suffix}"):
+            with contextlib.suppress(OSError):  # another process pruned it meanwhile
+                entries.append((p.stat().st_mtime, p))
+        for _, old in sorted(entries)[:-keep]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        log.warning("could not cache %s in %s", path.name, path.parent, exc_info=True)
 
 
 _ENV = "BRIGHTWAY2_DIR"
@@ -291,9 +376,13 @@ def open_project(
             raise ProjectError(f"Cannot use Brightway directory {base}: {exc}") from exc
         if setup and project not in bd.projects:
             _build_project(bd, base, project)
-    with quiet():
+    with quiet(), gc_frozen():
         bd.projects.set_current(project)
     proj = Project(project, Path(bd.projects._base_data_dir), detect_biosphere(bd))
+    _opened["base"] = None if use_global else proj.base_dir
+    from ._system import point_pypardiso_at_mkl  # (a cycle at import time)
+
+    point_pypardiso_at_mkl()  # before anything imports bw2calc, for every caller
     if mend:
         _health.mend(proj, setup)
     if setup:
@@ -301,6 +390,28 @@ def open_project(
     elif use_global:
         check_setup(proj)
     return proj
+
+
+@contextlib.contextmanager
+def gc_frozen() -> Iterator[None]:
+    """While the block runs, the objects that exist when it starts are left out of the garbage
+    collector's passes (:func:`gc.freeze`), and put back after (:func:`gc.unfreeze`); nested or
+    inside someone else's freeze, nothing is done.
+
+    After the imports of a command (Brightway, pandas, scipy: about a million objects that live
+    as long as the process) every full pass of the collector scans them all again: ~0.8 s of a
+    warm ``pcf demo``, and ~0.25 s in bw2data's project switch alone (it calls
+    :func:`gc.collect` to let go of the old SQLite file). Objects made inside the block are
+    collected as usual.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _build_project(bd, base: Path, project: str) -> None:

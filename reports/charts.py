@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
+import functools
+import hashlib
 import io
+import json
 import logging
+import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
+
+from lca.project import cache_key, cached
 
 from .chart_data import Flow, waterfall_steps
 from .render import cjk_font, num
@@ -27,13 +35,91 @@ COLORS = ["#1b6a8a", "#e0812d", "#3a9a5b", "#b5443b", "#7d5ba6", "#8c6d4f", "#c2
 POS, NEG, TOTAL = "#b5443b", "#3a9a5b", "#1b6a8a"
 
 
-# -- static (matplotlib) --------------------------------------------------------------------------
-@contextlib.contextmanager
-def mpl_figure(lang: str) -> Iterator[object]:
-    import matplotlib
+# -- the chart cache ------------------------------------------------------------------------------
+def _canonical(o):
+    """JSON for what :func:`json.dumps` cannot write: arrays by content, dataclasses by field."""
+    import numpy as np
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    if isinstance(o, np.ndarray):
+        a = np.ascontiguousarray(o)
+        return {"ndarray": [str(a.dtype), list(a.shape), hashlib.sha256(a.tobytes()).hexdigest()]}
+    if isinstance(o, np.generic):
+        return o.item()
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return {"dataclass": type(o).__qualname__, **dataclasses.asdict(o)}
+    raise TypeError(f"{type(o).__name__} is not a chart argument the cache can key")
+
+
+@functools.cache
+def _drawing_code() -> str:
+    """What a chart also depends on besides its arguments: the drawing code (this module, the
+    chart data, the number formats in :mod:`reports.render`, the plant sheet's charts), the
+    drawing libraries' versions and the CJK font (file, size, time)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in ("charts.py", "chart_data.py", "render.py", "plant.py"):
+        h.update((here / name).read_bytes())
+    for pkg in ("matplotlib", "plotly", "numpy"):
+        try:
+            h.update(f"{pkg}={version(pkg)};".encode())
+        except PackageNotFoundError:
+            h.update(f"{pkg}=none;".encode())
+    font = cjk_font()
+    if font is not None:
+        st = os.stat(font)
+        h.update(f"{os.path.realpath(font)}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def cached_chart(draw: Callable[..., str]) -> Callable[..., str]:
+    """``draw`` (a chart function: plain arguments in, an SVG data URI or a plotly ``<div>``
+    out) served from the ``charts`` cache (:func:`reports.render.cached`) when it has drawn the
+    same arguments before with the same code, libraries and fonts: a warm report does not
+    import matplotlib or plotly, nor lay out its charts again. The drawing is deterministic
+    (fixed SVG id salt, div ids from the figure), so a cached chart is the one it would draw.
+    Arguments the cache cannot key (not JSON, an array or a dataclass) are drawn every time."""
+
+    @functools.wraps(draw)
+    def chart(*args, **kwargs) -> str:
+        try:
+            text = json.dumps([args, kwargs], default=_canonical, allow_nan=True)
+        except (TypeError, ValueError):
+            return draw(*args, **kwargs)
+        key = cache_key("chart", draw.__module__, draw.__qualname__, _drawing_code(), text)
+        return cached("charts", key, ".txt", lambda: draw(*args, **kwargs).encode("utf-8")).decode(
+            "utf-8"
+        )
+
+    return chart
+
+
+# -- static (matplotlib) --------------------------------------------------------------------------
+class _Figures:
+    """What the drawing functions used from ``matplotlib.pyplot``, without pyplot: a
+    :class:`matplotlib.figure.Figure` on the Agg canvas (pyplot costs ~0.3 s to import, keeps
+    every figure in a global registry until closed and picks a GUI backend)."""
+
+    @staticmethod
+    def subplots(figsize):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=figsize)
+        FigureCanvasAgg(fig)
+        return fig, fig.subplots()
+
+    @property
+    def Rectangle(self):
+        from matplotlib.patches import Rectangle
+
+        return Rectangle
+
+
+@contextlib.contextmanager
+def mpl_figure(lang: str) -> Iterator[_Figures]:
+    import matplotlib
     from matplotlib import font_manager
 
     rc = {
@@ -42,6 +128,9 @@ def mpl_figure(lang: str) -> Iterator[object]:
         "axes.spines.right": False,
         "figure.dpi": 100,
         "svg.fonttype": "none",
+        # the SVG's clip-path and glyph ids from a fixed salt, not a random one per process: the
+        # same chart is the same bytes, so the PDF of an unchanged report comes from the cache
+        "svg.hashsalt": "pcf",
     }
     if lang == "zh":
         font = cjk_font()
@@ -50,21 +139,22 @@ def mpl_figure(lang: str) -> Iterator[object]:
             name = font_manager.FontProperties(fname=str(font)).get_name()
             rc["font.sans-serif"] = [name, "DejaVu Sans"]
             rc["font.family"] = "sans-serif"
-    with plt.rc_context(rc), warnings.catch_warnings():
+    with matplotlib.rc_context(), warnings.catch_warnings():
+        # matplotlib's own defaults, not the user's matplotlibrc, then ours: a chart is a function
+        # of its data, the code and the library (what the chart cache keys it by)
+        matplotlib.rcdefaults()
+        matplotlib.rcParams.update(rc)
         # Without a CJK font matplotlib warns per missing glyph; the render module logs it once.
         warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
-        yield plt
+        yield _Figures()
 
 
 def png(fig) -> str:
     """The figure as an SVG data URI (the name stays for the callers): vector lines, and text
     kept as text (``svg.fonttype: none``), so the PDF shows every label sharp and its text can
     be extracted, searched and checked (every stage label in full)."""
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -98,6 +188,7 @@ def wrap(s: str, width: int = 28) -> str:
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
+@cached_chart
 def static_waterfall(
     by_stage: dict[str, str],
     values: dict[str, float],
@@ -134,6 +225,7 @@ def value_label(v: float) -> str:
     return num(v, 3)
 
 
+@cached_chart
 def static_bars(labels: list[str], values: list[float], unit: str, lang: str) -> str:
     """Horizontal bars with each label in full (wrapped) and its value at the bar's end."""
     with mpl_figure(lang) as plt:
@@ -177,6 +269,7 @@ def percentile_marks(unc: dict, deterministic: float, labels: dict[str, str]):
     return [(float(x), f"{text} {num(x, 4)}", style) for x, text, style in marks]
 
 
+@cached_chart
 def static_uncertainty(
     unc: dict,
     deterministic: float,
@@ -231,6 +324,7 @@ def static_uncertainty(
         return png(fig)
 
 
+@cached_chart
 def static_macc(bars, cost_label: str, abatement_label: str, lang: str) -> str:
     with mpl_figure(lang) as plt:
         fig, ax = plt.subplots(figsize=(6.4, 2.8))
@@ -251,6 +345,7 @@ def static_macc(bars, cost_label: str, abatement_label: str, lang: str) -> str:
         return png(fig)
 
 
+@cached_chart
 def static_sankey(flows: list[Flow], lang: str) -> str:
     """A left-to-right Sankey: suppliers (left) to the product (right); band width = kg CO2e."""
     from matplotlib.patches import PathPatch
@@ -411,11 +506,19 @@ def to_div(fig) -> str:
         font={"size": 11, "family": '"PCF CJK", "Noto Sans SC", "DejaVu Sans", Arial, sans-serif'},
         template="simple_white",
     )
+    # the div's id from the figure's content, not plotly's random uuid4: an unchanged report is
+    # the same bytes run after run (two identical figures in one page would share it; no report
+    # draws the same chart twice)
+    div_id = "pcf-" + hashlib.sha256(fig.to_json().encode("utf-8")).hexdigest()[:20]
     return fig.to_html(
-        full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}
+        full_html=False,
+        include_plotlyjs=False,
+        config={"displaylogo": False, "responsive": True},
+        div_id=div_id,
     )
 
 
+@cached_chart
 def interactive_waterfall(
     labels: dict[str, str], values: dict[str, float], total: float, total_label: str, unit: str
 ) -> str:
@@ -439,6 +542,7 @@ def interactive_waterfall(
     return to_div(fig)
 
 
+@cached_chart
 def interactive_bars(labels: list[str], values: list[float], unit: str) -> str:
     import plotly.graph_objects as go
 
@@ -458,6 +562,7 @@ def interactive_bars(labels: list[str], values: list[float], unit: str) -> str:
     return to_div(fig)
 
 
+@cached_chart
 def interactive_uncertainty(
     unc: dict, deterministic: float, unit: str, labels: dict[str, str] | None = None
 ) -> str:
@@ -502,6 +607,7 @@ def interactive_uncertainty(
     return to_div(fig)
 
 
+@cached_chart
 def interactive_macc(bars, cost_label: str, abatement_label: str) -> str:
     import plotly.graph_objects as go
 
@@ -518,6 +624,7 @@ def interactive_macc(bars, cost_label: str, abatement_label: str) -> str:
     return to_div(fig)
 
 
+@cached_chart
 def interactive_sankey(flows: list[Flow]) -> str:
     import plotly.graph_objects as go
 

@@ -125,13 +125,17 @@ def sensitivity_scenarios(engine, result, scenarios, method=None) -> list[dict]:
 
     Raises :class:`supply_chain.errors.ParameterError` for an unknown parameter or value.
     """
-    from supply_chain.parameters import footprint_with
+    from supply_chain.parameters import footprint_with, parameters_for, shipped_parameters
 
     rows = []
+    declared = None  # the shipped parameter files, read once for all the scenarios
     for sc in scenarios:
         sc = sc if isinstance(sc, Scenario) else Scenario.model_validate(sc)
         product = sc.product or "|".join(result.product)
-        r = footprint_with(engine, product, sc.values, method or result.method)
+        if declared is None:
+            declared = shipped_parameters()
+        params = parameters_for(engine.node(product).key, declared)
+        r = footprint_with(engine, product, sc.values, method or result.method, params=params)
         rows.append(
             {
                 "scenario": sc.label,
@@ -161,6 +165,27 @@ KEY_GASES = (
 )
 
 
+def _flow_names(flows) -> dict:
+    """``{flow: name}`` for characterisation-factor flows (node ids or ``(database, code)``
+    keys), read in a few queries rather than one per flow; a flow with no node is absent."""
+    from bw2data.backends import ActivityDataset as AD
+
+    ids = sorted({f for f in flows if isinstance(f, int)})
+    keys = {tuple(f) for f in flows if not isinstance(f, int)}
+    out: dict = {}
+    step = 500  # well under SQLite's limit of bound variables per statement
+    for i in range(0, len(ids), step):
+        out.update(AD.select(AD.id, AD.name).where(AD.id.in_(ids[i : i + step])).tuples())
+    for db in sorted({k[0] for k in keys}):
+        codes = sorted(k[1] for k in keys if k[0] == db)
+        for i in range(0, len(codes), step):
+            q = AD.select(AD.code, AD.name).where(
+                (AD.database == db) & AD.code.in_(codes[i : i + step])
+            )
+            out.update({(db, code): name for code, name in q.tuples()})
+    return out
+
+
 def ghg_list(project, method, result=None) -> list[dict]:
     """The GHGs with the GWP of each, read from the installed method's characterisation
     factors (not typed): :data:`KEY_GASES` and every other characterised flow of a gas in
@@ -168,15 +193,16 @@ def ghg_list(project, method, result=None) -> list[dict]:
     from lca import methods
 
     bd = project.bd
+    data = list(bd.Method(tuple(method)).load())
+    flow_name = _flow_names([flow for flow, _ in data])
     cfs: dict[str, float] = {}
-    for flow, cf in bd.Method(tuple(method)).load():
+    for flow, cf in data:
         amount = cf.get("amount") if isinstance(cf, dict) else cf
-        try:
-            node = bd.get_node(id=flow) if isinstance(flow, int) else bd.get_node(key=tuple(flow))
-        except Exception as exc:  # noqa: BLE001 - a dangling CF is logged, not fatal
-            log.warning("method %s: no flow %s (%s)", method, flow, exc)
+        name = flow_name.get(flow if isinstance(flow, int) else tuple(flow))
+        if name is None:  # a dangling CF is logged, not fatal
+            log.warning("method %s: no flow %s", method, flow)
             continue
-        cfs.setdefault(node["name"], float(amount))
+        cfs.setdefault(name, float(amount))
     by_gas = dict(result.by_gas) if result is not None else {}
     names = [n for n in KEY_GASES if n in cfs]
     names += sorted(

@@ -41,7 +41,7 @@ import factory
 from lca.files import jsonable, staged
 
 from . import render
-from .charts import COLORS, NEG, mpl_figure, png, to_div
+from .charts import COLORS, NEG, cached_chart, mpl_figure, png, to_div
 from .errors import ReportError
 
 log = logging.getLogger(__name__)
@@ -298,9 +298,12 @@ def sheet_context(
 
 # ------------------------------------------------------------------------------------------------
 # charts (same style as reports.charts: static PNG for the PDF, plotly for the HTML)
+@cached_chart
 def static_trajectory(traj: list[dict], labels: dict, lang: str) -> str:
     """Stacked bars per period (scope 1 + market-based scope 2 = residual), the location-based
     scope 1+2 as a marker, retired offsets as a bar beside; year-on-year change above."""
+    from matplotlib.ticker import FuncFormatter
+
     with mpl_figure(lang) as plt:
         x = np.arange(len(traj))
         s1 = np.array([r["scope1"] for r in traj]) / 1000
@@ -331,11 +334,12 @@ def static_trajectory(traj: list[dict], labels: dict, lang: str) -> str:
         ax.set_ylim(0, top * 1.3)
         ax.set_xticks(x, [r["period"] for r in traj])
         ax.set_ylabel(labels["axis"])
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.6g}"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.6g}"))
         ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         return png(fig)
 
 
+@cached_chart
 def interactive_trajectory(traj: list[dict], labels: dict) -> str:
     import plotly.graph_objects as go  # heavy: only when an HTML sheet is drawn
 

@@ -42,6 +42,7 @@ def demo(
     declarations and reports, and show the example plant's gap to zero."""
     # heavy: keeps --help fast (the demo imports Brightway, pandas, the report renderers)
     from lca.files import check_output_dir
+    from lca.project import gc_frozen
     from pcf import demo as demo_job
 
     check_output_dir(out)  # before the project is set up; the rest: pcf.demo.preflight
@@ -54,19 +55,19 @@ def demo(
         def step(done, total, what):
             progress.update(task, total=total, completed=done, description=what)
 
-        summary = demo_job.run(
-            proj, out, method=method, iterations=iterations, seed=seed, lang=lang, progress=step
-        )
-        # the declared products into the footprint store `pcf serve` serves (same ids as the
-        # PACT files: an unchanged footprint keeps its document)
-        from lca.footprint import FootprintEngine
-        from pcf.demo.reports import DEMO_PRODUCTS
-        from pcf.node.publish import publish_to_store
+        # the libraries imported by now are out of the collector's full passes (gc_frozen)
+        with gc_frozen():
+            summary = demo_job.run(
+                proj, out, method=method, iterations=iterations, seed=seed, lang=lang, progress=step
+            )
+            # the declarations just written into the footprint store `pcf serve` serves (the
+            # same documents, not computed again: an unchanged footprint keeps its document)
+            from pcf.node.publish import publish_files_to_store
 
-        progress.update(task, description="Publishing into the footprint store")
-        summary["published"] = publish_to_store(
-            FootprintEngine(proj), DEMO_PRODUCTS, data_dir=st.data_dir, method=method
-        )
+            progress.update(task, description="Publishing into the footprint store")
+            summary["published"] = publish_files_to_store(
+                demo_job.pact_files(out), data_dir=st.data_dir
+            )
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     if as_json:
         st.out(json.dumps(summary, ensure_ascii=False, indent=2, default=str))

@@ -16,13 +16,19 @@ from . import supply_chain as sc_demo
 from .footprints import footprint_shipped
 from .plant import demo_plant_summary, write_demo_plant_sheet
 from .preflight import preflight
-from .reports import DEMO_PRODUCT, DEMO_PRODUCTS, write_demo_reports
+from .reports import DEMO_PRODUCT, DEMO_PRODUCTS, pact_name, write_demo_reports
 
-__all__ = ["DEMO_REPLACES", "preflight", "run"]
+__all__ = ["DEMO_REPLACES", "pact_files", "preflight", "run"]
 
 #: Outputs of an earlier demo that a run may not write again (``--iterations 0`` has no draws):
 #: removed with the new set, so the folder never mixes two runs.
 DEMO_REPLACES = ("montecarlo-draws.csv",)
+
+
+def pact_files(out: str | os.PathLike) -> dict[tuple[str, str], Path]:
+    """The PACT v3 declaration :func:`run` writes into ``out`` for each declared product
+    (:data:`DEMO_PRODUCTS`): ``{product key: path}``."""
+    return {key: Path(out) / "reports" / pact_name(key) for key in DEMO_PRODUCTS}
 
 
 def run(

@@ -3,17 +3,21 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import io
 import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lca import methods
 from lca.files import write_files_atomically
 from lca.footprint import FootprintEngine
 from lca.imports import shipped_inventories
-from lca.project import Project
+from lca.project import Project, cache_key, cached
 from lca.workflows import Progress, ensure_inventories, shipped_product_keys, uncertainty
 
 from .preflight import check_draws
@@ -47,7 +51,7 @@ def footprint_shipped(
     if iterations and keys:
         if progress:
             progress(0, 1, f"Monte Carlo, {iterations} draws")
-        mc = uncertainty(eng, keys, method, iterations, seed, keep_samples=True)
+        mc = cached_uncertainty(eng, keys, method, iterations, seed)
     products = []
     for i, r in enumerate(results):
         d = r.to_dict()
@@ -77,3 +81,86 @@ def footprint_shipped(
     written = write_files_atomically(out, files)
     summary["files"] = [str(f) for f in written]
     return summary
+
+
+def cached_uncertainty(
+    engine: FootprintEngine, keys: list, method, iterations: int, seed: int
+) -> list[dict]:
+    """:func:`lca.workflows.uncertainty` of ``keys`` (with the draws, ``samples``), kept in the
+    ``montecarlo`` cache of the engine's data directory (:func:`lca.project.cached`) under the
+    hash of everything the draws depend on (:func:`_draws_fingerprint`): a warm demo on an
+    unchanged project reads its draws (exactly the numbers it drew) instead of drawing again."""
+    key = cache_key("montecarlo", _draws_fingerprint(engine, keys, method, iterations, seed))
+
+    def draw() -> bytes:
+        mc = uncertainty(engine, keys, method, iterations, seed, keep_samples=True)
+        stats = [{k: v for k, v in u.items() if k != "samples"} for u in mc]
+        buf = io.BytesIO()
+        np.savez(
+            buf,
+            stats=np.array(json.dumps(stats, allow_nan=True)),
+            samples=np.column_stack([np.asarray(u["samples"], dtype=np.float64) for u in mc]),
+        )
+        return buf.getvalue()
+
+    with np.load(io.BytesIO(cached("montecarlo", key, ".npz", draw)), allow_pickle=False) as z:
+        stats, samples = json.loads(str(z["stats"])), z["samples"]
+    return [{**u, "samples": samples[:, j].copy()} for j, u in enumerate(stats)]
+
+
+@functools.cache
+def _code_digest() -> str:
+    """SHA-256 of the engine's source (every module of :mod:`lca`: the draws, the solver, the
+    matrices) and of the versions of the libraries that read and solve the matrices."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import lca
+
+    h = hashlib.sha256()
+    root = Path(lca.__file__).resolve().parent
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    for pkg in ("numpy", "scipy", "bw2calc", "bw2data", "bw_processing", "matrix_utils",
+                "stats_arrays", "pypardiso"):  # fmt: skip
+        try:
+            h.update(f"{pkg}={version(pkg)};".encode())
+        except PackageNotFoundError:
+            h.update(f"{pkg}=none;".encode())
+    return h.hexdigest()
+
+
+def _draws_fingerprint(engine: FootprintEngine, keys, method, iterations, seed) -> str:
+    """What the Monte Carlo draws of ``keys`` depend on, as text: the engine's code and
+    libraries (:func:`_code_digest`), every database of the project (bw2data's ``modified`` /
+    ``processed`` stamps, its size, and the size, time (ns) and inode of its processed
+    datapackage, the file the draws' distributions are read from), the method (its metadata
+    and processed datapackage), the products (keys and node ids), the draws and the seed."""
+    bd = engine.project.bd
+    m = methods.resolve(method)
+
+    def stat(path) -> list | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+    dbs = []
+    for name, modified, processed in engine.stamp(sorted(bd.databases)):
+        db = bd.Database(name)
+        dp = Path(db.dirpath_processed()) / db.filename_processed()
+        dbs.append([name, modified, processed, bd.databases[name].get("number"), stat(dp)])
+    meth = bd.Method(m)
+    return json.dumps(
+        {
+            "code": _code_digest(),
+            "project": [engine.project.name, str(engine.project.base_dir)],
+            "databases": dbs,
+            "method": [list(m), bd.methods[m], stat(meth.filepath_processed())],
+            "products": [[list(k), engine.node(k).id] for k in keys],
+            "iterations": iterations,
+            "seed": seed,
+        },
+        sort_keys=True,
+        default=str,
+    )

@@ -62,6 +62,12 @@ _ALSO = {
 }
 
 
+def pact_name(product_key) -> str:
+    """The file name of the PACT v3 declaration :func:`write_demo_reports` writes for
+    ``product_key`` (``(db, code)``)."""
+    return f"pact-v3-{product_key[1]}.json"
+
+
 def demo_meta_path(product) -> Path | None:
     """The shipped meta file of a demo product (``(db, code)`` or ``"db|code"``), else None."""
     key = (
@@ -180,7 +186,7 @@ def write_demo_reports(
     )
     book = demo_supply_chain_book(engine, method) if workbook else None
     with staged(out):
-        written = [write_pact(pact, out / f"pact-v3-{code}.json")]
+        written = [write_pact(pact, out / pact_name(result.product))]
         if decl is not None:
             written += write_battery_declaration(decl, out, lang=lang)
         written += write_iso14067_report(

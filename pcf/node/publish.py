@@ -1,12 +1,13 @@
 """Compute our footprints with the engine and store them as issued PACT documents.
 
-:func:`publish_products` is what ``pcf publish KEY…`` runs, and :func:`publish_results` what
-``pcf demo`` calls for its key products: each product's footprint becomes a PACT document with
-:func:`reports.pact.pact_for` (data quality computed from the inventory, exactly the document
-``pcf report pact`` writes) from the ``declaration`` section of its meta file, and
-:meth:`pcf.node.store.Store.publish` stores it. The same footprint keeps its id (the document's
-id is derived from its content, and the store compares content without the creation time); a
-changed one is stored as a new version and the earlier one becomes Deprecated.
+:func:`publish_products` is what ``pcf publish KEY…`` runs: each product's footprint becomes a
+PACT document with :func:`reports.pact.pact_for` (data quality computed from the inventory,
+exactly the document ``pcf report pact`` writes) from the ``declaration`` section of its meta
+file, and :meth:`pcf.node.store.Store.publish` stores it. The same footprint keeps its id (the
+document's id is derived from its content, and the store compares content without the creation
+time); a changed one is stored as a new version and the earlier one becomes Deprecated.
+:func:`publish_files_to_store` is what ``pcf demo`` calls: it stores the PACT documents the demo
+has just written (the same documents, not computed a second time).
 
 Every document is computed and validated before the first is stored, so a product that fails
 (an unknown key, a meta file without a valid declaration) stores nothing.
@@ -24,6 +25,7 @@ from .store import PublishResult, Store
 __all__ = [
     "pact_documents",
     "publish_documents",
+    "publish_files_to_store",
     "publish_products",
     "publish_results",
     "publish_to_store",
@@ -119,14 +121,51 @@ def publish_to_store(
     version: int = 3,
 ) -> list[dict]:
     """:func:`publish_products` into the store ``pcf serve`` uses (``db`` > ``$PCF_DB_URL`` >
-    ``pact-node.sqlite`` in ``data_dir``, the engine's data directory), opened and closed here:
-    what ``pcf demo`` calls for its key products. Returns ``{product, id, action,
-    deprecated}`` per product, in order."""
+    ``pact-node.sqlite`` in ``data_dir``, the engine's data directory), opened and closed here.
+    Returns ``{product, id, action, deprecated}`` per product, in order."""
+    keys = list(keys)
+    with _default_store(db, data_dir) as store:
+        done = publish_products(store, engine, keys, meta, method=method, version=version)
+    return _rows(keys, done)
+
+
+def publish_files_to_store(
+    files: Mapping,
+    *,
+    db: str | None = None,
+    data_dir: str | os.PathLike | None = None,
+) -> list[dict]:
+    """Store PACT documents already written (``{product: path of its JSON document}``, the
+    product as ``(db, code)`` or ``"db|code"``) in the store ``pcf serve`` uses (as
+    :func:`publish_to_store`): what ``pcf demo`` calls for the declarations it has just
+    written, so that what is served is exactly what was written, computed once. Every file is
+    read before the first is stored. Returns ``{product, id, action, deprecated}`` per
+    document, in order.
+
+    Raises
+    ------
+    InvalidPCF
+        A document fails strict PACT validation (:meth:`pcf.node.store.Store.publish`).
+    OSError, ValueError
+        A file cannot be read or is not JSON.
+    """
+    import json
+    from pathlib import Path
+
+    keys = list(files)
+    docs = [json.loads(Path(files[k]).read_text(encoding="utf-8")) for k in keys]
+    with _default_store(db, data_dir) as store:
+        done = publish_documents(store, docs, [str(files[k]) for k in keys])
+    return _rows(keys, done)
+
+
+def _default_store(db, data_dir):
     from .store import open_store, resolve_db_url
 
-    keys = list(keys)
-    with open_store(resolve_db_url(db, data_dir)) as store:
-        done = publish_products(store, engine, keys, meta, method=method, version=version)
+    return open_store(resolve_db_url(db, data_dir))
+
+
+def _rows(keys: Sequence, done: Sequence[PublishResult]) -> list[dict]:
     return [
         {
             "product": k if isinstance(k, str) else "|".join(k),

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from lca.errors import PCFError
 
@@ -39,6 +38,25 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: What is used from scipy.optimize, imported on first use (``scipy.optimize`` takes ~0.2 s to
+#: import, and most commands that import the levers never solve): ``compiled.milp`` etc. stay
+#: module attributes (tests replace ``milp``).
+_OPTIMIZE = ("Bounds", "LinearConstraint", "milp")
+
+
+def __getattr__(name: str):
+    if name in _OPTIMIZE:
+        import scipy.optimize
+
+        value = globals()[name] = getattr(scipy.optimize, name)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _opt(name: str):
+    """``scipy.optimize.<name>``, or what replaced this module's attribute of that name."""
+    return globals().get(name) or __getattr__(name)
 
 
 @dataclass
@@ -125,7 +143,7 @@ def side_matrix(comp: CompiledProblem, side: Sequence[SideConstraint], n_extra: 
     c = np.concatenate([s.idx for s in side])
     v = np.concatenate([s.coef for s in side])
     M = sp.csr_matrix((v, (r, c)), shape=(len(side), L + n_extra))
-    return LinearConstraint(M, -np.inf, np.array([s.ub for s in side]))
+    return _opt("LinearConstraint")(M, -np.inf, np.array([s.ub for s in side]))
 
 
 def available(comp: CompiledProblem, year: int | None) -> np.ndarray:
@@ -139,10 +157,10 @@ def run_milp(c, integrality, ub, constraints, time_limit, gap):
     """``scipy.optimize.milp`` (HiGHS) on ``0 ≤ x ≤ ub``: ``(result, seconds)``."""
     opts = {"time_limit": float(time_limit), "mip_rel_gap": float(gap), "presolve": True}
     t0 = time.perf_counter()
-    res = milp(
+    res = _opt("milp")(
         c,
         integrality=integrality,
-        bounds=Bounds(np.zeros(len(c)), ub),
+        bounds=_opt("Bounds")(np.zeros(len(c)), ub),
         constraints=[k for k in constraints if k is not None],
         options=opts,
     )
@@ -251,7 +269,7 @@ def min_shortfall(comp, tr, side, avail, time_limit, gap, min_cost=True):
     """Elastic solve: minimise Σ weight·u, then (optionally) cost at that shortfall."""
     L, m = len(comp.ids), len(tr.R)
     A = sp.hstack([tr.M, sp.identity(m, format="csr")], format="csr")
-    rows = LinearConstraint(A, tr.R, np.inf)
+    rows = _opt("LinearConstraint")(A, tr.R, np.inf)
     sidec = side_matrix(comp, side, n_extra=m)
     ub = np.concatenate([avail.astype(float), np.full(m, np.inf)])
     integ = np.concatenate([np.ones(L), np.zeros(m)])
@@ -263,7 +281,7 @@ def min_shortfall(comp, tr, side, avail, time_limit, gap, min_cost=True):
     best = float(res.fun)
     x = res.x
     if min_cost and best > 0:
-        cap = LinearConstraint(
+        cap = _opt("LinearConstraint")(
             sp.csr_matrix(c.reshape(1, -1)), -np.inf, best + TOL * max(1.0, abs(best)) + 1e-9
         )
         c2 = np.concatenate([comp.cost, np.zeros(m)])

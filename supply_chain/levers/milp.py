@@ -14,12 +14,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import LinearConstraint
 
 from ..errors import LeverError
 from .binding import diagnose_binding
 from .compiled import (
     SideConstraint,
+    _opt,
     available,
     build_plan,
     compile_problem,
@@ -75,7 +75,7 @@ def solve_target(
     tr = target_rows(comp, target)
     avail = available(comp, target.year)
     L = len(comp.ids)
-    rows = LinearConstraint(tr.M, tr.R, np.inf)
+    rows = _opt("LinearConstraint")(tr.M, tr.R, np.inf)
     res, _ = run_milp(
         comp.cost,
         np.ones(L),
@@ -146,7 +146,7 @@ def solve_budget(
     x = (res.x > 0.5).astype(float)
     if cheapest and status == "optimal" and float(a @ x) > 0:
         best = float(a @ x)
-        floor = LinearConstraint(
+        floor = _opt("LinearConstraint")(
             sp.csr_matrix(a.reshape(1, -1)), best - TOL * max(1.0, abs(best)), np.inf
         )
         res2, _ = run_milp(comp.cost, np.ones(L), avail, [sidec, floor], time_limit, mip_rel_gap)
@@ -177,7 +177,7 @@ def lp_relaxation_bound(problem: ReductionProblem, target: Target | str) -> floa
         target = parse_target(target)
     comp = compile_problem(problem)
     tr = target_rows(comp, target)
-    rows = LinearConstraint(tr.M, tr.R, np.inf)
+    rows = _opt("LinearConstraint")(tr.M, tr.R, np.inf)
     res, _ = run_milp(
         comp.cost,
         np.zeros(len(comp.ids)),
