@@ -41,9 +41,10 @@ def demo_plant_summary(
         "illustrative": True,
         "disclaimer": (
             "Illustrative example plant, not measured data: electricity = 57.5 kWh per "
-            "kWh of cell capacity (Kurland 2020, as in inventories/products/"
-            "li-ion-cell.csv) x an illustrative annual volume; contracts and offsets "
-            "are illustrative."
+            "kWh of cell capacity (Kurland 2020's midpoint for two large cell factories, "
+            "the plant's own figure; the demo cell, inventories/products/li-ion-cell.csv, "
+            "takes Degen et al. 2023's 37.5) x an illustrative annual volume; contracts "
+            "and offsets are illustrative."
         ),
         "unit": gap["unit"],
         "periods": list(plant.periods),

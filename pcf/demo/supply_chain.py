@@ -371,7 +371,7 @@ ILLUSTRATIVE_NOTE = (
     "assembly), the suppliers and their PCFs (cathode 9.0 kg CO2e/kg, BMS 70 and 45 per piece, "
     "primary shares, DQRs), the cathode plant's 10 kWh/kg, lever costs, years and the volume "
     "(10,000 packs/yr) are made up. Sourced: the emission factors (pcf-background) and the cell "
-    "manufacturing electricity (pcf-products, Kurland 2020)."
+    "manufacturing energy (pcf-products, Degen et al. 2023)."
 )
 
 
