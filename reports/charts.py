@@ -347,7 +347,28 @@ def static_macc(bars, cost_label: str, abatement_label: str, lang: str) -> str:
 
 @cached_chart
 def static_sankey(flows: list[Flow], lang: str) -> str:
-    """A left-to-right Sankey: suppliers (left) to the product (right); band width = kg CO2e."""
+    """A left-to-right Sankey: suppliers (left) to the product (right); band width = kg CO2e.
+    No two node labels overlap (placed by their rendered size, :func:`sankey_label_boxes`)."""
+    with mpl_figure(lang) as plt:
+        fig, _ = _sankey_figure(plt, flows)
+        return png(fig)
+
+
+def sankey_label_boxes(flows: list[Flow], lang: str) -> list[tuple[str, tuple]]:
+    """``(label, (x0, y0, x1, y1))`` of each node label of :func:`static_sankey` as rendered
+    (display units): what a test checks for overlaps."""
+    with mpl_figure(lang) as plt:
+        fig, labels = _sankey_figure(plt, flows)
+        renderer = fig.canvas.get_renderer()
+        out = []
+        for t in labels:
+            b = t.get_window_extent(renderer)
+            out.append((t.get_text(), (b.x0, b.y0, b.x1, b.y1)))
+        return out
+
+
+def _sankey_figure(plt, flows: list[Flow]):
+    """The Sankey figure and its label artists (:func:`static_sankey`)."""
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MPath
 
@@ -370,82 +391,112 @@ def static_sankey(flows: list[Flow], lang: str) -> str:
         for names in per_level
     )
     height = max(0.9 + 0.9 * most, need / 0.92 + 0.3)
-    with mpl_figure(lang) as plt:
-        fig, ax = plt.subplots(figsize=(7.0, height))
-        ax.axis("off")
-        pos: dict[str, list[float]] = {}  # node -> [x, out cursor, in cursor]
-        for lv, names in enumerate(per_level):
-            x = (n_levels - 1 - lv) / max(n_levels - 1, 1)
-            y = 1.0
-            wanted = []
-            for n in sorted(names, key=lambda n: -size[n]):
-                h = size[n] * scale
-                pos[n] = [x, y - h, y - h]
-                ax.add_patch(plt.Rectangle((x - 0.005, y - h), 0.01, h, color="#333333", zorder=3))
-                lines = texts[n].count("\n") + 1
-                wanted.append((n, y - h / 2, lines * 5.5 * 1.3 / 72 / (height * 1.04) + 0.012))
-                y -= h + gap
-            for (n, centre, _), yl in zip(wanted, label_positions(wanted)):
-                if abs(yl - centre) > 1e-9:  # moved off its node: a leader line shows whose
-                    ax.plot([x + 0.006, x + 0.012], [centre, yl], color="#777777", lw=0.5)
-                ax.text(
-                    x + 0.012,
-                    yl,
-                    texts[n],
-                    fontsize=5.5,
-                    va="center",
-                    ha="left",
-                    zorder=4,
-                    linespacing=1.15,
-                    bbox={"facecolor": "white", "alpha": 0.8, "lw": 0, "pad": 0.5},
-                )
-        # Stack bands so they do not cross: cursors run bottom-up, so a node's incoming bands
-        # go in the order of their sources' heights and its outgoing ones in their targets'.
-        centre = {n: p[1] + size[n] * scale / 2 for n, p in pos.items()}
-        ends: dict[int, list[float]] = {}
-        for k, f in sorted(
-            enumerate(flows), key=lambda kf: (centre[kf[1].target], centre[kf[1].source])
-        ):
-            ends.setdefault(k, [0.0, 0.0])[0] = pos[f.source][1]
-            pos[f.source][1] += f.value * scale
-        for k, f in sorted(
-            enumerate(flows), key=lambda kf: (centre[kf[1].source], centre[kf[1].target])
-        ):
-            ends[k][1] = pos[f.target][2]
-            pos[f.target][2] += f.value * scale
-        for i, (k, f) in enumerate(sorted(enumerate(flows), key=lambda kf: -kf[1].value)):
-            h = f.value * scale
-            x0, x1 = pos[f.source][0] + 0.005, pos[f.target][0] - 0.005
-            y0, y1 = ends[k]
-            xm = (x0 + x1) / 2
-            verts = [
-                (x0, y0),
-                (xm, y0),
-                (xm, y1),
-                (x1, y1),
-                (x1, y1 + h),
-                (xm, y1 + h),
-                (xm, y0 + h),
-                (x0, y0 + h),
-                (x0, y0),
-            ]
-            codes = [
-                MPath.MOVETO,
-                MPath.CURVE4,
-                MPath.CURVE4,
-                MPath.CURVE4,
-                MPath.LINETO,
-                MPath.CURVE4,
-                MPath.CURVE4,
-                MPath.CURVE4,
-                MPath.CLOSEPOLY,
-            ]
-            ax.add_patch(
-                PathPatch(MPath(verts, codes), color=COLORS[i % len(COLORS)], alpha=0.45, lw=0)
+    fig, ax = plt.subplots(figsize=(7.0, height))
+    ax.axis("off")
+    ax.set_xlim(-0.02, 1.3)
+    ax.set_ylim(-0.02, 1.02)
+    columns: list[list] = []  # per column: [(node, centre, text artist, leader line)]
+    pos: dict[str, list[float]] = {}  # node -> [x, out cursor, in cursor]
+    for lv, names in enumerate(per_level):
+        x = (n_levels - 1 - lv) / max(n_levels - 1, 1)
+        y = 1.0
+        wanted = []
+        for n in sorted(names, key=lambda n: -size[n]):
+            h = size[n] * scale
+            pos[n] = [x, y - h, y - h]
+            ax.add_patch(plt.Rectangle((x - 0.005, y - h), 0.01, h, color="#333333", zorder=3))
+            lines = texts[n].count("\n") + 1
+            wanted.append((n, y - h / 2, lines * 5.5 * 1.3 / 72 / (height * 1.04) + 0.012))
+            y -= h + gap
+        column = []
+        for (n, centre, _), yl in zip(wanted, label_positions(wanted)):
+            (leader,) = ax.plot([x + 0.006, x + 0.012], [centre, yl], color="#777777", lw=0.5)
+            text = ax.text(
+                x + 0.012,
+                yl,
+                texts[n],
+                fontsize=5.5,
+                va="center",
+                ha="left",
+                zorder=4,
+                linespacing=1.15,
+                bbox={"facecolor": "white", "alpha": 0.8, "lw": 0, "pad": 0.5},
             )
-        ax.set_xlim(-0.02, 1.3)
-        ax.set_ylim(-0.02, 1.02)
-        return png(fig)
+            column.append((n, centre, text, leader))
+        columns.append(column)
+    _place_labels(fig, ax, columns)
+    # Stack bands so they do not cross: cursors run bottom-up, so a node's incoming bands
+    # go in the order of their sources' heights and its outgoing ones in their targets'.
+    centre = {n: p[1] + size[n] * scale / 2 for n, p in pos.items()}
+    ends: dict[int, list[float]] = {}
+    for k, f in sorted(
+        enumerate(flows), key=lambda kf: (centre[kf[1].target], centre[kf[1].source])
+    ):
+        ends.setdefault(k, [0.0, 0.0])[0] = pos[f.source][1]
+        pos[f.source][1] += f.value * scale
+    for k, f in sorted(
+        enumerate(flows), key=lambda kf: (centre[kf[1].source], centre[kf[1].target])
+    ):
+        ends[k][1] = pos[f.target][2]
+        pos[f.target][2] += f.value * scale
+    for i, (k, f) in enumerate(sorted(enumerate(flows), key=lambda kf: -kf[1].value)):
+        h = f.value * scale
+        x0, x1 = pos[f.source][0] + 0.005, pos[f.target][0] - 0.005
+        y0, y1 = ends[k]
+        xm = (x0 + x1) / 2
+        verts = [
+            (x0, y0),
+            (xm, y0),
+            (xm, y1),
+            (x1, y1),
+            (x1, y1 + h),
+            (xm, y1 + h),
+            (xm, y0 + h),
+            (x0, y0 + h),
+            (x0, y0),
+        ]
+        codes = [
+            MPath.MOVETO,
+            MPath.CURVE4,
+            MPath.CURVE4,
+            MPath.CURVE4,
+            MPath.LINETO,
+            MPath.CURVE4,
+            MPath.CURVE4,
+            MPath.CURVE4,
+            MPath.CLOSEPOLY,
+        ]
+        ax.add_patch(
+            PathPatch(MPath(verts, codes), color=COLORS[i % len(COLORS)], alpha=0.45, lw=0)
+        )
+    labels = [text for column in columns for _, _, text, _ in column]
+    return fig, labels
+
+
+def _place_labels(fig, ax, columns) -> None:
+    """Move each column's labels apart by their RENDERED heights (the text's extent measured by
+    matplotlib's renderer, plus its white box's padding and a small gap) instead of an estimate; a
+    label moved off its node keeps a leader line to it, one on its node has none."""
+    fig.canvas.draw()  # the layout the text boxes are measured in
+    renderer = fig.canvas.get_renderer()
+    inv = ax.transData.inverted()
+    (_, a), (_, b) = inv.transform([(0, 0), (0, 4)])  # 4 px: the white box's padding and a gap
+    pad = abs(b - a)
+    for column in columns:
+        if not column:
+            continue
+        wanted = []
+        for n, centre, text, _ in column:
+            b = text.get_window_extent(renderer)
+            (_, y0), (_, y1) = inv.transform([(b.x0, b.y0), (b.x1, b.y1)])
+            wanted.append((n, centre, abs(y1 - y0) + pad))
+        lo, hi = ax.get_ylim()
+        for (_, centre, text, leader), yl in zip(
+            column, label_positions(wanted, lo, hi), strict=True
+        ):
+            text.set_y(yl)
+            leader.set_ydata([centre, yl])
+            leader.set_visible(abs(yl - centre) > 1e-9)
 
 
 def label_positions(

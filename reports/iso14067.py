@@ -117,6 +117,55 @@ def data_sources(project, result) -> list[dict]:
     return rows
 
 
+def exchange_note(comment) -> str:
+    """What an exchange's ``comment`` says of its amount: the text before its ``Source:``
+    (the first sentence, e.g. "Electricity 37.5 kWh per kWh cell capacity (Degen et al. 2023,
+    LFP cells)."); the full citation is in the study's references."""
+    note = str(comment or "").split(". Source:", 1)[0].strip()
+    return note + ("" if not note or note.endswith(".") else ".")
+
+
+def foreground_inputs(project, result) -> list[dict]:
+    """The inputs the product's own activities take from other databases (e.g. the cell
+    factory's electricity), read from the inventory's exchanges: rows ``{"activity", "key",
+    "input", "input_key", "amount", "unit", "minimum", "maximum", "note"}``. ``note`` is the
+    first sentence of the exchange's ``comment`` (what the amount is and where it comes from;
+    the full citation is in the study's references). The product's own activities are those of
+    its database reached from the product through that database's technosphere exchanges.
+    """
+    bd = project.bd
+    db = result.product[0]
+    rows: list[dict] = []
+    seen: set = set()
+    todo = [bd.get_node(database=db, code=result.product[1])]
+    while todo:
+        act = todo.pop(0)
+        if act.key in seen:
+            continue
+        seen.add(act.key)
+        for exc in act.technosphere():
+            node = exc.input
+            if node.key[0] == db:
+                todo.append(node)
+                continue
+            note = exchange_note(exc.get("comment"))
+            rows.append(
+                {
+                    "activity": act.get("name") or "",
+                    "key": f"{act.key[0]}|{act.key[1]}",
+                    "location": act.get("location") or "",
+                    "input": node.get("name") or "",
+                    "input_key": f"{node.key[0]}|{node.key[1]}",
+                    "amount": float(exc["amount"]),
+                    "unit": exc.get("unit") or node.get("unit") or "",
+                    "minimum": exc.get("minimum"),
+                    "maximum": exc.get("maximum"),
+                    "note": note,
+                }
+            )
+    return rows
+
+
 def sensitivity_scenarios(engine, result, scenarios, method=None) -> list[dict]:
     """Each scenario RECOMPUTED: the footprint of its product with its parameter values
     (:func:`supply_chain.parameters.footprint_with`, the product's shipped parameters), beside
@@ -144,6 +193,9 @@ def sensitivity_scenarios(engine, result, scenarios, method=None) -> list[dict]:
                 "product_name": r.result.product_name,
                 "baseline": r.baseline,
                 "total": r.total,
+                # the product system has no distribution (transport to the customer): its
+                # footprint is cradle-to-gate, unlike a declaration that adds distribution
+                "no_distribution": not r.result.by_stage.get("distribution"),
                 "change": (r.total / r.baseline - 1.0) if r.baseline else float("nan"),
             }
         )
@@ -314,6 +366,8 @@ def report_context(
     aircraft: dict | None = None,
     quality: DataQualityAssessment | None = None,
     ghg: list[dict] | None = None,
+    inputs: list[dict] | None = None,
+    macc_note: str = "",
 ) -> dict:
     """Everything the template shows, charts included (static or interactive by ``medium``).
 
@@ -321,7 +375,8 @@ def report_context(
     that the system has no aircraft transport). ``quality`` is the data-quality assessment
     (:func:`supply_chain.data_quality.assess`, the same one the PACT document states): the
     data-quality table shows its emission-weighted ratings and primary data share; without it
-    the table says the quality was not assessed.
+    the table says the quality was not assessed. ``inputs`` is :func:`foreground_inputs`;
+    ``macc_note`` says whose plan ``macc`` is (shown under the plan).
     """
 
     def t(k, **kw):
@@ -395,6 +450,8 @@ def report_context(
             row["change"] = row["total"] / base - 1.0
         key = row.get("product") or list(result.product)
         row["product_label"] = render.dataset_name(key, row.get("product_name") or "", lang)
+        if row.get("no_distribution"):
+            row["product_label"] += f" ({t('field.cradle_to_gate_excl_distribution')})"
         sens_rows.append(row)
     limitations = list(study.limitations) + [t("text.limit_default_1"), t("text.limit_default_2")]
     if study.cfp_type == "partial":
@@ -412,7 +469,17 @@ def report_context(
         "stages": [(k, stage_labels[k], v) for k, v in result.by_stage.items()],
         "gases": list(result.by_gas.items()),
         "processes": list(zip(proc_labels, procs)),
+        "has_rest": any(r.key is None for r in procs),
         "sources": sources,
+        "inputs": [
+            {
+                **i,
+                "activity_label": render.dataset_name(i["key"], i["activity"], lang),
+                "input_label": render.dataset_name(i["input_key"], i["input"], lang),
+                "note_text": render.dataset_source(f"{i['key']}>{i['input_key']}", i["note"], lang),
+            }
+            for i in inputs or []
+        ],
         "dq": dq,
         "dq_rows": quality.by_dataset() if quality is not None else [],
         "aircraft": aircraft if aircraft is not None else aircraft_search(result),
@@ -425,6 +492,7 @@ def report_context(
         "conformity": conformity(study, decl, uncertainty, sens_rows),
         "cutoffs": list(decl.cut_offs),
         "macc": macc_rows,
+        "macc_note": macc_note,
         "charts": charts_ctx,
         "limitations": limitations,
         "plotly_js": None,
@@ -444,6 +512,7 @@ def write_iso14067_report(
     engine=None,
     formats=("html", "pdf"),
     stem: str | None = None,
+    macc_note: str = "",
 ) -> list[Path]:
     """Write the study report as HTML (interactive charts) and PDF (static charts).
 
@@ -451,7 +520,9 @@ def write_iso14067_report(
     supply-chain Sankey, the data-quality table (computed from the inventory's pedigree
     records, :func:`supply_chain.data_quality.assess`) and the recomputed sensitivity scenarios
     of ``study.sensitivity`` (:func:`sensitivity_scenarios`); ``project`` alone adds the data
-    sources and the GHG list with the method's GWP values (:func:`ghg_list`). All files or none.
+    sources, the inputs of the product's own activities (:func:`foreground_inputs`) and the GHG
+    list with the method's GWP values (:func:`ghg_list`). ``macc`` (a reduction plan's cost
+    curve) is shown in section 7 with ``macc_note`` (whose plan it is). All files or none.
     """
     lang = render.normalize_lang(lang)
     unknown = set(formats) - {"html", "pdf"}
@@ -467,6 +538,7 @@ def write_iso14067_report(
     study = study if isinstance(study, StudyInfo) else StudyInfo.parse(study)
     project = project or (engine.project if engine is not None else None)
     sources = data_sources(project, result) if project is not None else None
+    inputs = foreground_inputs(project, result) if project is not None else None
     flows = chart_data.supply_chain_flows(engine, result, lang=lang) if engine else None
     aircraft = aircraft_search(result, engine)
     if engine is not None:  # a stage the product does not supply is not shown as 0
@@ -493,6 +565,8 @@ def write_iso14067_report(
             aircraft,
             quality,
             ghg,
+            inputs,
+            macc_note,
         )
         for medium in formats
     }

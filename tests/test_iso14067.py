@@ -149,3 +149,55 @@ def test_zh_report_is_gb_t_24067(shipped, tmp_path):
     assert "与 GB/T 24067-2024 的符合性（逐条）" in html and "条款（GB/T 24067-2024）" in html
     assert html.count("未评估") >= 5  # biogenic, dLUC, biogenic CO2 x2, contents
     assert "二氧化碳，化石" in html and "未量化" in html
+
+
+def test_inputs_of_the_products_own_processes(shipped):
+    """The cell factory's energy is a row of the data sources, read from the inventory's
+    exchanges: 37.5 kWh per kWh of LFP cell (Degen et al. 2023) and, for NMC811, 28.9 kWh per
+    kWh = the midpoint of Degen et al. 2023's 20.3-37.5 for current LIB cells, with that range."""
+    from lca.footprint import FootprintEngine
+    from reports.iso14067 import foreground_inputs
+
+    eng = FootprintEngine(shipped)
+    lfp = foreground_inputs(shipped, eng.footprint(tuple(KEY.split("|"))))
+    (cell,) = [r for r in lfp if r["key"].endswith("lfp-pack-cell-manufacturing-cn")]
+    assert cell["amount"] == FACTORY and cell["unit"] == "kilowatt hour"
+    assert cell["input_key"] == "pcf-background|electricity-cn-2024-footprint-consumer"
+    assert "Degen et al. 2023" in cell["note"] and "Source:" not in cell["note"]
+    # the GREET materials enter the cell, module and pack parts: 3 inputs adding to 1 kWh-eq of
+    # the pack aggregate (the mass shares of one pack add up to the whole)
+    greet = [r for r in lfp if r["input_key"].endswith("greet2024-lfp-battery-materials")]
+    assert len(greet) == 3 and sum(r["amount"] for r in greet) == pytest.approx(1.0, abs=1e-6)
+    nmc = foreground_inputs(shipped, eng.footprint(("pcf-products-nmc811", "nmc811-pack-per-kwh")))
+    (cell,) = [r for r in nmc if r["key"].endswith("nmc811-cell-manufacturing-cn")]
+    assert cell["amount"] == pytest.approx((20.3 + 37.5) / 2, abs=0.05)  # 28.9
+    assert (cell["minimum"], cell["maximum"]) == (20.3, 37.5)
+    assert "midpoint" in cell["note"] and "not read" in cell["note"]
+
+
+def test_report_states_only_what_is_true(report):
+    """What an auditor checked in the ISO report: the cell-factory energy row; no "Rest" note
+    without a Rest row; the aircraft 0 in the number column; the fossil-only split note when
+    biogenic and land use are not assessed; chart captions; the sensitivity rows' boundary;
+    table headers repeated on each page; no internal key in the data sources."""
+    from reports import render
+
+    out, _ = report
+    html = (out / "iso14067-lfp-pack-per-kwh.en.html").read_text(encoding="utf-8")
+    text = pdf_text(out / "iso14067-lfp-pack-per-kwh.en.pdf")
+    assert render.translate("sec.inputs", "en") in text
+    assert re.search(r"battery cell manufacturing, LFP.*?37\.5 kilowatt hour", text)
+    assert "Electricity 37.5 kWh per kWh cell capacity (Degen et al. 2023, LFP cells)." in text
+    assert "Rest" not in text  # the top-processes table has no Rest row here
+    assert re.search(r"Aircraft emissions<br>.*?</td><td class=\"n\">0</td>", html)
+    assert "bundled sub-indicators" not in text  # not assessed: only the fossil figure is stated
+    assert render.translate("text.split_source_bundled_fossil", "en") in text
+    for cap in ("chart.caption_waterfall", "chart.caption_top"):
+        assert render.translate(cap, "en", unit="kg CO2-Eq") in text
+    # the per-kWh-delivered sensitivity rows are the cradle-to-gate products (no distribution),
+    # unlike the battery declaration's: every row says so, and the column is "Baseline"
+    assert text.count("(cradle-to-gate, excluding distribution)") == 6
+    assert '<th class="n">Baseline</th>' in html and "Stored value" not in text
+    assert html.count("<thead>") >= 2  # data sources and inputs: header repeated on a new page
+    assert "Model identifier of the product" in text and "Brightway" not in text
+    assert "pcf-products-lfp-pack|lfp-pack-cell" not in html  # no activity keys in the sources

@@ -473,6 +473,60 @@ def test_sankey_labels_pushed_apart():
     assert label_positions([("a", 0.9, 0.1), ("b", 0.1, 0.1)]) == [0.9, 0.1]  # room: unmoved
 
 
+def test_sankey_labels_never_overlap_as_rendered():
+    """The NMC811 pack's supply chain (its node names and kg CO2e per kWh): a large and a small
+    supplier of the same node with long names side by side. No two rendered label boxes
+    intersect (before, the T&D label covered the grid label's value)."""
+    import itertools
+
+    from reports.chart_data import Flow
+    from reports.charts import sankey_label_boxes
+
+    pack = "battery pack, NMC811, per kWh capacity, cells made in China [CN]"
+    materials = "battery pack materials, NMC811, per kWh pack capacity [US]"
+    cell = "battery cell manufacturing, NMC811, per kWh capacity, China grid [CN]"
+    consumer = (
+        "electricity, China national grid average, at consumer, life-cycle carbon footprint "
+        "incl. T&D with line losses, MEE 2024 [CN]"
+    )
+    grid = "electricity, China national grid average, life-cycle carbon footprint, MEE 2024 [CN]"
+    td = "electricity transmission and distribution, China, including line losses, MEE 2024 [CN]"
+    # 28.9 kWh x 0.5777 and x 0.0327 kg CO2e/kWh (MEE 2024 generation and T&D factors)
+    flows = [
+        Flow(materials, pack, 49.97),
+        Flow(cell, pack, 28.9 * 0.6104),
+        Flow(consumer, cell, 28.9 * 0.6104),
+        Flow(grid, consumer, 28.9 * 0.5777),
+        Flow(td, consumer, 28.9 * 0.0327),
+    ]
+    for lang in ("en", "zh"):
+        boxes = sankey_label_boxes(flows, lang)
+        assert len(boxes) == 6
+        for (a, ba), (b, bb) in itertools.combinations(boxes, 2):
+            apart = ba[2] <= bb[0] or bb[2] <= ba[0] or ba[3] <= bb[1] or bb[3] <= ba[1]
+            assert apart, (lang, a, b)
+
+
+def test_demo_iso_report_shows_the_demo_plan(demo_files, engine, tmp_path):
+    """The demo computed a reduction plan for its illustrative supplier model of an LFP pack:
+    the LFP pack's ISO report shows that plan's cost curve, labelled as that model's, and
+    never says that no plan was supplied; the NMC811 report (no plan of its own) says so."""
+    from pcf.demo.reports import demo_supply_chain_book
+
+    html = demo_files["iso14067-" + STEM + ".en.html"].read_text(encoding="utf-8")
+    assert render.translate("text.no_macc", "en") not in html
+    book = demo_supply_chain_book(engine)
+    for lever in book.macc["lever"]:
+        assert f"<td>{lever}</td>" in html
+    assert "illustrative supplier model of an LFP battery pack" in html
+    assert f"{book.info['volume']:,.0f} packs a year" in html
+    nmc = write_demo_reports(
+        engine, ("pcf-products-nmc811", "nmc811-pack-per-kwh"), tmp_path, workbook=False
+    )
+    (nmc_html,) = [p for p in nmc if p.name.startswith("iso14067") and p.suffix == ".html"]
+    assert render.translate("text.no_macc", "en") in nmc_html.read_text(encoding="utf-8")
+
+
 def test_iso_report_zh_and_macc(res, meta, tmp_path, uncertainty):
     macc = pd.DataFrame(
         {
