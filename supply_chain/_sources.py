@@ -23,20 +23,29 @@ from lca.units import conversion_factor
 
 from .pcfs import DQR_FIELDS
 
+#: The sources, in the order they are tried; :attr:`PartSources.source` holds their codes.
+SOURCES = ("supplier_pcf", "brightway", "spend", "bom", "direct", "missing")
+PCF, BRIGHTWAY, SPEND, BOM, DIRECT, MISSING = range(len(SOURCES))
+
 
 @dataclass
 class PartSources:
-    """Per part (topological order): the source used, its reference, why a source was skipped,
-    the outside value per unit of the part with its primary-data share and DQRs, and the parts
-    waiting for a Brightway value: ``bw_idx[k]`` (node index) linked to ``bw_keys[bw_code[k]]``
-    (an activity key)."""
+    """Per part (topological order): the source used (a code into :data:`SOURCES`), its
+    reference (``refs[ref[i]]``; ``ref[i] == -1``: none), why a source was skipped (``notes``:
+    ``{part index: text}``), the outside value per unit of the part with its primary-data share
+    and DQRs (``ext_dqr``: None when no part has one), and the parts waiting for a Brightway
+    value: ``bw_idx[k]`` (node index) linked to ``bw_keys[bw_code[k]]`` (an activity key).
+
+    Codes, not a million Python strings: the table's text columns are built from them by
+    Arrow (:meth:`column`)."""
 
     source: np.ndarray
     ref: np.ndarray
-    note: np.ndarray
+    refs: list
+    notes: dict
     ext: np.ndarray
     ext_pds: np.ndarray
-    ext_dqr: np.ndarray
+    ext_dqr: np.ndarray | None
     bw_idx: np.ndarray
     bw_code: np.ndarray
     bw_keys: list
@@ -44,15 +53,43 @@ class PartSources:
     @classmethod
     def empty(cls, n: int) -> PartSources:
         return cls(
-            source=np.full(n, "missing", dtype=object),
-            ref=np.full(n, "", dtype=object),
-            note=np.full(n, "", dtype=object),
+            source=np.full(n, MISSING, dtype=np.int8),
+            ref=np.full(n, -1, dtype=np.int64),
+            refs=[],
+            notes={},
             ext=np.zeros(n),
             ext_pds=np.full(n, np.nan),
-            ext_dqr=np.full((n, len(DQR_FIELDS)), np.nan),
+            ext_dqr=None,  # allocated once a supplier PCF states a DQR (else: none known)
             bw_idx=np.zeros(0, dtype=np.int64),
             bw_code=np.zeros(0, dtype=np.int64),
             bw_keys=[],
+        )
+
+    def set_refs(self, rows: np.ndarray, codes: np.ndarray, texts: list) -> None:
+        """``ref`` of ``rows`` set to ``texts[codes]`` (texts appended to :attr:`refs`)."""
+        self.ref[rows] = np.asarray(codes, dtype=np.int64) + len(self.refs)
+        self.refs.extend(texts)
+
+    def note(self, i: int) -> str:
+        return self.notes.get(int(i), "")
+
+    def column(self, what: str):
+        """``source``, ``ref`` or ``note`` as a pyarrow string array over the parts (no
+        missing values: a part with no reference or note has ``""``)."""
+        import pyarrow as pa
+
+        if what == "source":
+            return pa.array(SOURCES, type=pa.string()).take(pa.array(self.source))
+        n = len(self.source)
+        if what == "ref":
+            codes, texts = self.ref, self.refs
+        else:
+            codes = np.full(n, -1, dtype=np.int64)
+            texts = list(self.notes.values())
+            codes[np.fromiter(self.notes, dtype=np.int64, count=len(texts))] = np.arange(len(texts))
+        # code -1 (none) takes the "" appended last
+        return pa.array([*texts, ""], type=pa.string()).take(
+            pa.array(np.where(codes < 0, len(texts), codes))
         )
 
     @property
@@ -81,9 +118,17 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, list]:
     return codes.astype(np.int64), list(uniq)
 
 
-def _join_at(note: np.ndarray, idx: np.ndarray, text: str) -> None:
+def _join_at(notes: dict, idx: np.ndarray, text: str) -> None:
     for i in idx.tolist():
-        note[i] = f"{note[i]}; {text}" if note[i] else text
+        notes[i] = f"{notes[i]}; {text}" if i in notes else text
+
+
+def _units_at(unit: np.ndarray | None, idx: np.ndarray) -> np.ndarray:
+    """The parts' units at ``idx`` (``piece`` where none is given), as objects."""
+    if unit is None:
+        return np.full(len(idx), "piece", dtype=object)
+    u = unit[idx]
+    return np.where(_given(u, len(idx)), u, "piece").astype(object)
 
 
 def choose_sources(
@@ -104,17 +149,13 @@ def choose_sources(
     s = PartSources.empty(n)
     done = np.zeros(n, dtype=bool)
     unit = cols.get("unit")
-    if unit is None:
-        unit = np.full(n, "piece", dtype=object)
-    else:
-        unit = np.where(_given(unit, n), unit, "piece").astype(object)
 
     # 1. supplier PCFs: one look-up and validity check per id, one conversion per unit pair
     pcf = cols.get("pcf")
     idx = np.flatnonzero(_given(pcf, n))
     if len(idx):
         pcode, pids = _factorize(pcf[idx])
-        ucode, units = _factorize(unit[idx])
+        ucode, units = _factorize(_units_at(unit, idx))
         usable = {}
         for j, pid in enumerate(pids):
             p = pool.get(pid)
@@ -129,7 +170,7 @@ def choose_sources(
         for k in np.flatnonzero(bad[pcode]).tolist():  # only the parts whose PCF is not used
             pid = pids[pcode[k]]
             p = pool.get(pid)
-            s.note[idx[k]] = (
+            s.notes[int(idx[k])] = (
                 f"supplier PCF {pid!r} not loaded"
                 if p is None
                 else f"supplier PCF {p.id!r} not used: {p.validity(on)[1]}"
@@ -147,26 +188,18 @@ def choose_sources(
         use = ~bad[pcode]
         rows, pu, inv = idx[use], pcode[use], inverse[use]
         if len(rows):
-            ids = np.empty(len(pids), dtype=object)
-            ids[:] = [usable[j].id if j in usable else None for j in range(len(pids))]
-            pds = np.array(
-                [
-                    (usable[j].primary_data_share or 0) if j in usable else np.nan
-                    for j in range(len(pids))
-                ],
-                dtype=np.float64,
-            )
-            dqr = np.array(
-                [
-                    [usable[j].dqr.get(f, np.nan) if j in usable else np.nan for f in DQR_FIELDS]
-                    for j in range(len(pids))
-                ],
-                dtype=np.float64,
-            ).reshape(len(pids), len(DQR_FIELDS))
+            pds = np.full(len(pids), np.nan)
+            dqr = np.full((len(pids), len(DQR_FIELDS)), np.nan)
+            for j, p in usable.items():
+                pds[j] = p.primary_data_share or 0
+                dqr[j] = [p.dqr.get(f, np.nan) for f in DQR_FIELDS]
             s.ext[rows] = value[inv]
-            s.source[rows], s.ref[rows] = "supplier_pcf", ids[pu]
+            s.source[rows] = PCF
+            s.set_refs(rows, pu, [usable[j].id if j in usable else None for j in range(len(pids))])
             s.ext_pds[rows] = pds[pu]
-            s.ext_dqr[rows] = dqr[pu]
+            if not np.isnan(dqr).all():
+                s.ext_dqr = np.full((n, len(DQR_FIELDS)), np.nan)
+                s.ext_dqr[rows] = dqr[pu]
             done[rows] = True
 
     # 2. Brightway activities: left for link_background (one solve for all of them)
@@ -174,13 +207,21 @@ def choose_sources(
     idx = np.flatnonzero(_given(act, n) & ~done)
     if len(idx):
         if not have_engine:
-            _join_at(s.note, idx, "no Brightway project given for the linked activity")
+            _join_at(s.notes, idx, "no Brightway project given for the linked activity")
         else:
-            code, keys = _factorize(np.array([f"{a[0]}|{a[1]}" for a in act[idx]], dtype=object))
-            first = np.unique(code, return_index=True)[1]
-            by_code = {int(code[k]): tuple(act[idx[k]]) for k in first.tolist()}
+            # the keys (tuples) hashed as they are; keys of one 'database|code' text (one
+            # spelled with a '|' inside a part) are one key, the first met, as they were
+            try:
+                code, keys = _factorize(act[idx])
+            except TypeError:  # keys given as lists (a graph built by hand): as text
+                code, keys = _factorize(np.array([f"{a[0]}|{a[1]}" for a in act[idx]], object))
+            text = [k if isinstance(k, str) else f"{k[0]}|{k[1]}" for k in keys]
+            if any(isinstance(k, str) for k in keys) or len(set(text)) != len(text):
+                code, _ = _factorize(np.array(text, dtype=object)[code])
+                first = np.unique(code, return_index=True)[1]
+                keys = [tuple(act[idx[k]]) for k in first.tolist()]
             s.bw_idx, s.bw_code = idx, code
-            s.bw_keys = [by_code[c] for c in range(len(keys))]
+            s.bw_keys = [tuple(k) for k in keys]
             done[idx] = True
 
     # 3. spend-based factors: one per sector and price
@@ -188,22 +229,28 @@ def choose_sources(
     idx = np.flatnonzero(_given(sector, n) & ~done)
     if len(idx):
         if spend_factors is None:
-            _join_at(s.note, idx, "spend-based factor skipped: no USEEIO factors loaded")
+            _join_at(s.notes, idx, "spend-based factor skipped: no USEEIO factors loaded")
         else:
             price = cols.get("unit_price_usd")
-            price = np.full(n, np.nan) if price is None else np.asarray(price, dtype=np.float64)
-            price = np.where(unit == "usd", 1.0, price)
+            price = (
+                np.full(len(idx), np.nan)
+                if price is None
+                else np.asarray(price, dtype=np.float64)[idx]
+            )
+            price = np.where(_units_at(unit, idx) == "usd", 1.0, price)
             scode, sectors = _factorize(sector[idx])
             for j, sec in enumerate(sectors):
-                rows = idx[scode == j]
+                at = np.flatnonzero(scode == j)
+                rows = idx[at]
                 if sec not in spend_factors:
-                    _join_at(s.note, rows, f"spend-based factor skipped: no sector {sec!r}")
+                    _join_at(s.notes, rows, f"spend-based factor skipped: no sector {sec!r}")
                     continue
-                no_price = np.isnan(price[rows])
-                _join_at(s.note, rows[no_price], "spend-based factor skipped: no unit_price_usd")
-                rows = rows[~no_price]
-                s.source[rows], s.ref[rows] = "spend", str(sec)
-                s.ext[rows] = float(spend_factors[sec]) * price[rows]
+                no_price = np.isnan(price[at])
+                _join_at(s.notes, rows[no_price], "spend-based factor skipped: no unit_price_usd")
+                at, rows = at[~no_price], rows[~no_price]
+                s.source[rows] = SPEND
+                s.set_refs(rows, np.zeros(len(rows), dtype=np.int64), [str(sec)])
+                s.ext[rows] = float(spend_factors[sec]) * price[at]
                 s.ext_pds[rows] = 0.0
                 done[rows] = True
 
@@ -215,8 +262,8 @@ def choose_sources(
         d = np.asarray(direct, dtype=np.float64)
         has_direct = ~np.isnan(d) & (d != 0)
     rest = ~done
-    s.source[rest & has_children] = "bom"
-    s.source[rest & ~has_children & has_direct] = "direct"
+    s.source[rest & has_children] = BOM
+    s.source[rest & ~has_children & has_direct] = DIRECT
     return s
 
 
@@ -248,24 +295,18 @@ class ArrayLinks(Mapping):
 
 
 def link_background(s: PartSources, background, engine, nodes: list, cols: Mapping) -> ArrayLinks:
-    """Fill the Brightway parts from ``background`` (:class:`~supply_chain.roll_up.Background`,
-    whose ``rows`` maps each activity key to its product row); returns the links
-    ``{node index: (product row, unit factor)}``. One unit conversion per (part unit, activity
-    unit) pair."""
-    sysm = background.system
+    """Fill the Brightway parts from ``background`` (:class:`~supply_chain.roll_up.Background`:
+    ``rows`` maps each activity key to its product row, ``units`` to its product's unit, ``lam``
+    the intensities); returns the links ``{node index: (product row, unit factor)}``. One unit
+    conversion per (part unit, activity unit) pair."""
     idx, code = s.bw_idx, s.bw_code
-    n_keys = len(s.bw_keys)
     key_row = np.array([background.rows[k] for k in s.bw_keys], dtype=np.int64)
-    key_unit = [sysm.units[background.cols[k]] or "unit" for k in s.bw_keys]
-    unit = cols.get("unit")
-    part_unit = (
-        np.full(len(idx), "piece", dtype=object)
-        if unit is None
-        else np.where(_given(unit[idx], len(idx)), unit[idx], "piece").astype(object)
+    kcode, act_units = _factorize(
+        np.array([background.units[k] or "unit" for k in s.bw_keys], dtype=object)
     )
-    ucode, units = _factorize(part_unit)
+    ucode, units = _factorize(_units_at(cols.get("unit"), idx))
     # one conversion per (part unit, activity unit); an error names the first part it hits
-    au_code, act_units = _factorize(np.array(key_unit, dtype=object)[code])
+    au_code = kcode[code]
     upair, first, inverse = np.unique(
         au_code * len(units) + ucode, return_index=True, return_inverse=True
     )
@@ -276,10 +317,9 @@ def link_background(s: PartSources, background, engine, nodes: list, cols: Mappi
         where = f"part {nodes[idx[k]]!r} linked to {key[0]}|{key[1]}"
         pair_factor[j] = conversion_factor(units[u], act_units[a], where)
     factor = pair_factor[inverse.ravel()]
-    refs = np.empty(n_keys, dtype=object)
-    refs[:] = [f"{k[0]}|{k[1]}" for k in s.bw_keys]
     rows = key_row[code]
-    s.source[idx], s.ref[idx] = "brightway", refs[code]
+    s.source[idx] = BRIGHTWAY
+    s.set_refs(idx, code, [f"{k[0]}|{k[1]}" for k in s.bw_keys])
     s.ext[idx] = factor * background.lam[rows]
     s.ext_pds[idx] = 0.0
     return ArrayLinks(idx, rows, factor)

@@ -46,7 +46,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import networkx as nx
 import numpy as np
@@ -56,7 +55,14 @@ from lca import maths, methods
 from lca.errors import UnknownProduct
 from lca.units import conversion_factor
 
-from ._sources import PartSources, choose_sources, link_background
+from ._sources import (
+    MISSING,
+    SOURCES,  # noqa: F401 - the table's source names, documented here
+    SPEND,
+    PartSources,
+    choose_sources,
+    link_background,
+)
 from .bom import BOMArrays, release_freed_memory
 from .bom_math import rollup_csr, topological_order
 from .errors import BOMCycle, MissingFootprint, UnknownPart
@@ -65,8 +71,6 @@ from .pcf_selection import pcf_index
 from .pcfs import DQR_FIELDS, SupplierPCF
 
 log = logging.getLogger(__name__)
-
-SOURCES = ("supplier_pcf", "brightway", "spend", "bom", "direct", "missing")
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -94,18 +98,6 @@ class Background:
         if self._system is None:
             self._system = self._load()
         return self._system
-
-
-class _LinkView:
-    """What :func:`~supply_chain._sources.link_background` reads of a :class:`Background`
-    (``rows``, ``lam``, and each key's unit through ``system.units[cols[key]]``), without
-    building the system a cached background has not built."""
-
-    def __init__(self, bg: Background):
-        keys = list(bg.units)
-        self.rows, self.lam = bg.rows, bg.lam
-        self.cols = {k: j for j, k in enumerate(keys)}
-        self.system = SimpleNamespace(units=[bg.units[k] for k in keys])
 
 
 @dataclass
@@ -439,7 +431,7 @@ def rollup(
     links: Mapping = {}
     if len(src.bw_keys):
         background = _background(bom, engine, nodes, src, method, exchange)
-        links = link_background(src, _LinkView(background), engine, nodes, cols)
+        links = link_background(src, background, engine, nodes, cols)
     missing = _missing(nodes, src, strict)
 
     # -- matrix and own values ---------------------------------------------------------------
@@ -477,7 +469,7 @@ def rollup(
         name[no_name] = fill
         name = _text(name)
     unit_col, supplier, country, stage = (text(k) for k in ("unit", "supplier", "country", "stage"))
-    source, ref, note = _text(src.source), _text(src.ref), _text(src.note)
+    source, ref, note = (_arrow_text(src.column(k), n) for k in ("source", "ref", "note"))
     del src
     # copy=False: the columns as they are, not stacked into blocks (a second copy of each)
     table = pd.DataFrame(
@@ -580,8 +572,8 @@ def _background(bom: BOMArrays, engine, nodes, src: PartSources, method, exchang
 def _missing(nodes: list, src: PartSources, strict: bool) -> dict:
     """``{part: why}`` for the parts with no footprint source (an error when ``strict``)."""
     missing = {
-        nodes[i]: (src.note[i] or "no footprint source")
-        for i in np.flatnonzero(src.source == "missing")
+        nodes[i]: (src.note(i) or "no footprint source")
+        for i in np.flatnonzero(src.source == MISSING).tolist()
     }
     if missing:
         if strict:
@@ -597,7 +589,7 @@ def _missing(nodes: list, src: PartSources, strict: bool) -> dict:
 def _rolled_edges(bom: BOMArrays, pos, labels, source: np.ndarray) -> tuple[sp.csr_matrix, list]:
     """``Q`` without the edges inside parts with an outside source (returned as ``shadowed``)."""
     n = len(labels)
-    external = np.isin(source, ("supplier_pcf", "brightway", "spend"))
+    external = source <= SPEND  # supplier PCF, Brightway, spend (codes of SOURCES)
     rows, cols = pos[bom.parent], pos[bom.child]
     inside = external[rows]
     shadowed = list(zip(labels[rows[inside]].tolist(), labels[cols[inside]].tolist()))
@@ -638,16 +630,19 @@ def _solve(Q, cols: Mapping, direct, own, src: PartSources):
     known = [
         k
         for k in range(len(DQR_FIELDS))
-        if (~np.isnan(ext_dqr[:, k])).any()
+        if (ext_dqr is not None and (~np.isnan(ext_dqr[:, k])).any())
         or (direct_dqr is not None and (~np.isnan(direct_dqr[:, k])).any())
     ]
     rhs = np.empty((n, 2 + 2 * len(known)))  # one block: no list of columns to stack
     rhs[:, 0], rhs[:, 1] = own, pds_d
     for j, k in enumerate(known):
-        known_e = ~np.isnan(ext_dqr[:, k])
         known_d = ~np.isnan(direct_dqr[:, k]) if direct_dqr is not None else None
-        col = np.where(known_e, ext * np.nan_to_num(ext_dqr[:, k]), 0.0)
-        w = np.where(known_e, ext, 0.0)
+        if ext_dqr is None:  # no supplier PCF states a DQR
+            col, w = np.zeros(n), np.zeros(n)
+        else:
+            known_e = ~np.isnan(ext_dqr[:, k])
+            col = np.where(known_e, ext * np.nan_to_num(ext_dqr[:, k]), 0.0)
+            w = np.where(known_e, ext, 0.0)
         if known_d is not None:
             col += np.where(known_d, direct * np.nan_to_num(direct_dqr[:, k]), 0.0)
             w += np.where(known_d, direct, 0.0)
