@@ -6,6 +6,7 @@ Private: import these from :mod:`lca.footprint`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -13,7 +14,17 @@ import pandas as pd
 
 from . import methods
 
-__all__ = ["STAGES", "UNASSIGNED", "FootprintResult", "Key", "ProcessRow", "order_stages", "share"]
+__all__ = [
+    "NOT_ASSESSED_PARTS",
+    "STAGES",
+    "UNASSIGNED",
+    "FootprintResult",
+    "Key",
+    "ProcessRow",
+    "not_assessed_parts",
+    "order_stages",
+    "share",
+]
 
 #: Life-cycle stages (GHG Protocol Product Standard; EU Battery Regulation Annex II names).
 STAGES = {
@@ -24,6 +35,13 @@ STAGES = {
     "end_of_life": "End of life and recycling",
 }
 UNASSIGNED = "unassigned"
+
+#: The figures of a footprint that only a dataset publishing the fossil / biogenic / land-use
+#: split can give: without it they are unknown, not zero.
+NOT_ASSESSED_PARTS = ("biogenic", "land_use", "biogenic_co2_emissions", "biogenic_co2_removals")
+#: The ``biogenic`` metadata value (:mod:`lca.dataset_meta`) of a dataset whose source publishes
+#: no fossil / biogenic / land-use split.
+_NOT_ASSESSED = "not assessed"
 
 Key = tuple[str, str]
 
@@ -67,22 +85,37 @@ class FootprintResult:
     #: chain that are direct-only / combustion-only / of unstated boundary, CO2e aggregates on
     #: mixed or unstated GWP bases, air freight's radiative-forcing uplift (not in ``total``).
     data_flags: list[dict] = field(default_factory=list)
+    #: The figures of :data:`NOT_ASSESSED_PARTS` the supply chain's datasets do not assess
+    #: (:func:`not_assessed_parts`). The attributes keep the model's sums (0.0 where no dataset
+    #: books such a flow, so ``fossil + biogenic + land_use == total`` still holds); the outputs
+    #: (:meth:`to_dict`, :meth:`to_frame`) write them as unknown, never as a measured 0.
+    not_assessed: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        """A JSON-able dict; a figure in :attr:`not_assessed` is ``None`` (null), and the list
+        ``not_assessed`` names them."""
         d = asdict(self)
         d["product"] = list(self.product)
         d["method"] = list(self.method)
         for row in d["top_processes"]:
             row["key"] = list(row["key"]) if row["key"] else None
+        for k in self.not_assessed:
+            d[k] = None
         return d
 
     def to_json(self, **kw) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
 
     def to_frame(self):
-        """Long table: one row per (breakdown, item) with value and share of the total."""
+        """Long table: one row per (breakdown, item) with value and share of the total.
+
+        A split figure the datasets do not assess (:attr:`not_assessed`) has an empty value and
+        share (NaN; an empty cell in CSV) and ``True`` in the column ``not_assessed``."""
         rows = [("total", "total", self.total)]
-        rows += [("split", k, getattr(self, k)) for k in methods.PARTS]
+        rows += [
+            ("split", k, np.nan if k in self.not_assessed else getattr(self, k))
+            for k in methods.PARTS
+        ]
         rows += [("stage", k, v) for k, v in self.by_stage.items()]
         rows += [("gas", k, v) for k, v in self.by_gas.items()]
         rows += [
@@ -93,7 +126,32 @@ class FootprintResult:
         df["share"] = df["value"] / self.total if self.total else np.nan
         df.insert(0, "product", f"{self.product[0]}|{self.product[1]}")
         df.insert(1, "method", "|".join(self.method))
+        df["not_assessed"] = [b == "split" and i in self.not_assessed for b, i, _ in rows]
         return df
+
+
+def not_assessed_parts(activities: Iterable[Mapping]) -> list[str]:
+    """The figures of :data:`NOT_ASSESSED_PARTS` a supply chain does not assess.
+
+    ``activities``: the chain's datasets with their metadata, as
+    :func:`lca.dataset_meta.read_activity_meta` gives them. When any dataset with a nonzero
+    supply records ``biogenic: not assessed`` (its source publishes CO2e with no fossil /
+    biogenic / land-use split), the chain's biogenic, land-use and biogenic-CO2 figures are
+    unknown: a sum with an unknown term is unknown, and the model's 0.0 for them only says that
+    no dataset books such a flow. Datasets recording another value (``not applicable (fossil
+    fuel)``) do not make the split unknown, and activities without the field (the foreground of
+    the shipped product systems, databases imported from elsewhere) are not judged, as in
+    :func:`lca.dataset_meta.data_flags`.
+
+    >>> not_assessed_parts([{"biogenic": "not assessed", "amount": 2.0}])
+    ['biogenic', 'land_use', 'biogenic_co2_emissions', 'biogenic_co2_removals']
+    >>> not_assessed_parts([{"biogenic": "not applicable (fossil fuel)", "amount": 1.0}, {}])
+    []
+    """
+    for act in activities:
+        if str(act.get("biogenic", "")).strip().lower() == _NOT_ASSESSED and act.get("amount", 1.0):
+            return list(NOT_ASSESSED_PARTS)
+    return []
 
 
 def share(v: float, total: float) -> float:

@@ -33,6 +33,7 @@ from ._footprint_result import (
     UNASSIGNED,
     FootprintResult,
     ProcessRow,
+    not_assessed_parts,
     order_stages,
     share,
 )
@@ -247,9 +248,8 @@ class FootprintEngine:
         rest += float(sum(proc[j] for j in idx if proc[j] == 0))
         rows.append(ProcessRow(None, "rest", None, rest, share(rest, total)))
         chain = np.flatnonzero(s)
-        flags = dataset_meta.data_flags(
-            dataset_meta.read_activity_meta(sysm.activity_ids[chain], s[chain])
-        )
+        chain_meta = dataset_meta.read_activity_meta(sysm.activity_ids[chain], s[chain])
+        flags = dataset_meta.data_flags(chain_meta)
         return FootprintResult(
             product=node.key,
             product_name=node["name"],
@@ -269,6 +269,7 @@ class FootprintEngine:
             by_stage=order_stages(by_stage),
             top_processes=rows,
             data_flags=flags,
+            not_assessed=not_assessed_parts(chain_meta),
         )
 
     def intensities(self, sysm: System, method_list: Sequence) -> np.ndarray:

@@ -365,3 +365,115 @@ def background_benchmarks(engine, datasets: Mapping[str, object], method=None) -
         return {}
     df = engine.batch(list(datasets.values()), [method])
     return {s: float(df.iloc[i, 0]) for i, s in enumerate(datasets)}
+
+
+#: :func:`supplier_scores` column -> the readable CSV header (with its unit) of
+#: :func:`scorecard_table`; ``{period}`` is the period of the product volumes (the demo's
+#: ``battery-pack-baseline.csv`` gives packs per year), ``{cost}`` the cost unit of the levers.
+SCORECARD_HEADERS = {
+    "rank": "Rank (1 = push first, by score)",
+    "supplier": "Supplier",
+    "contribution": "Emissions attributed (t CO2e {period})",
+    "share": "Share of portfolio footprint (%)",
+    "n_products": "Products contributed to (count)",
+    "top_product": "Top product",
+    "top_product_share": "Share of top product's footprint (%)",
+    "part_unit": "Unit of scored part",
+    "intensity": "Intensity (kg CO2e per unit of part)",
+    "benchmark": "Database benchmark (kg CO2e per unit of part)",
+    "intensity_ratio": "Intensity / benchmark (ratio)",
+    "primary_share": "Primary-data share (%)",
+    "dqr": "PEF DQR (TeR+GeR+TiR+P)/4 (1 best - 5 worst)",
+    "reduction_potential": "Reduction potential (t CO2e {period})",
+    "best_lever": "Best lever",
+    "best_lever_mac": "Best lever cost ({cost} per t CO2e abated)",
+    "s_contribution": "Contribution sub-score (0-1)",
+    "s_intensity": "Intensity sub-score (0-1)",
+    "s_data_quality": "Data-quality sub-score (0-1)",
+    "s_reduction": "Reduction sub-score (0-1)",
+    "score": "Score (0-1, higher = push sooner)",
+    "push_on": "Push on",
+}
+
+#: Decimals kept per column of :func:`scorecard_table` (after the unit conversion): percentages
+#: to 0.01 %, ratios and ratings to 0.01, costs to 0.01 per t, sub-scores to 0.001; tonnes and
+#: intensities keep :data:`_SIGNIFICANT` significant digits (they span 0.01 to 100,000). The raw
+#: figures stay in :func:`supplier_scores` (and the demo's summary JSON).
+_SIGNIFICANT = {"contribution": 5, "reduction_potential": 5, "intensity": 4, "benchmark": 4}
+_DECIMALS = {
+    "share": 2,
+    "top_product_share": 2,
+    "intensity_ratio": 2,
+    "primary_share": 1,
+    "dqr": 2,
+    "best_lever_mac": 2,
+    "s_contribution": 3,
+    "s_intensity": 3,
+    "s_data_quality": 3,
+    "s_reduction": 3,
+    "score": 3,
+}
+
+
+def _significant(x: float, digits: int = 4) -> float:
+    """``x`` to ``digits`` significant digits.
+
+    >>> _significant(30032.100747, 5), _significant(0.0812345, 4), _significant(float("nan"))
+    (30032.0, 0.08123, nan)
+    """
+    if not math.isfinite(x) or x == 0:
+        return x
+    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+
+
+def scorecard_table(
+    card,
+    *,
+    part_units: Mapping[str, str] | None = None,
+    emissions_unit: str = "kg CO2e",
+    period: str = "per year",
+    cost_unit: str = "currency of the levers file",
+):
+    """:func:`supplier_scores` as a table for people: readable headers with units
+    (:data:`SCORECARD_HEADERS`), emissions in t CO2e, shares in %, figures rounded
+    (:data:`_DECIMALS`, :data:`_SIGNIFICANT`). Unknown values stay empty.
+
+    ``part_units`` maps a supplier to the unit of the part its intensity is per (a column
+    ``Unit of scored part``); ``emissions_unit`` is the unit of the contributions (kg CO2e or
+    the method's ``kg CO2-Eq``; anything else is refused, so tonnes are never mislabelled);
+    ``period`` the period of the product volumes the contributions were weighted with.
+
+    Raises
+    ------
+    ScoringError
+        ``emissions_unit`` not in kg of CO2 equivalent.
+
+    >>> import pandas as pd
+    >>> t = scorecard_table(supplier_scores({"A": {"p": 2.0}, "B": {"p": 1.0}},
+    ...     volumes={"p": 1000.0}), part_units={"A": "kilogram"})
+    >>> t.iloc[0, :4].to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'Rank (1 = push first, by score)': 1, 'Supplier': 'A',
+     'Emissions attributed (t CO2e per year)': 2.0, 'Share of portfolio footprint (%)': 66.67}
+    """
+    if emissions_unit.replace(" ", "").lower() not in ("kgco2e", "kgco2-eq", "kgco2eq"):
+        raise ScoringError(
+            f"scorecard emissions unit {emissions_unit!r}: expected kg CO2e (the contributions "
+            "are converted to t CO2e)"
+        )
+    df = card.copy()
+    for col in ("contribution", "reduction_potential"):
+        df[col] = df[col] / 1000.0  # kg -> t
+    df["best_lever_mac"] = df["best_lever_mac"] * 1000.0  # per kg -> per t abated
+    for col in ("share", "top_product_share", "primary_share"):
+        df[col] = df[col] * 100.0
+    for col, n in _DECIMALS.items():
+        df[col] = df[col].astype(float).round(n)
+    for col, n in _SIGNIFICANT.items():
+        df[col] = [_significant(float(v), n) for v in df[col]]
+    df.insert(
+        df.columns.get_loc("intensity"),
+        "part_unit",
+        [(part_units or {}).get(s) for s in df["supplier"]],
+    )
+    headers = {k: v.format(period=period, cost=cost_unit) for k, v in SCORECARD_HEADERS.items()}
+    return df.rename(columns=headers)[list(headers.values())]

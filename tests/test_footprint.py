@@ -195,3 +195,70 @@ def test_pure_errors():
         factorize(sp.csr_matrix(np.ones((2, 3))))
     with pytest.raises(SingularTechnosphere, match="Technosphere matrix is singular"):
         factorize(sp.csr_matrix(np.array([[1.0, 1.0], [1.0, 1.0]])))
+
+
+def test_not_assessed_split_is_null_never_zero(engine):
+    """A split the datasets do not assess is written as unknown (null, an empty CSV cell, named
+    in ``not_assessed``), while the model's sums stay on the object."""
+    import dataclasses
+    import io
+
+    import pandas as pd
+
+    from lca._footprint_result import NOT_ASSESSED_PARTS
+
+    r = engine.footprint(("t-prod", "widget"), "gwp100")
+    assert r.not_assessed == []  # the test background carries no "biogenic: not assessed"
+    assert r.to_dict()["biogenic"] == pytest.approx(0.5 * 0.002 * 27.0, rel=1e-6)
+    u = dataclasses.replace(r, not_assessed=list(NOT_ASSESSED_PARTS))
+    d = json.loads(u.to_json())
+    assert {k: d[k] for k in NOT_ASSESSED_PARTS} == dict.fromkeys(NOT_ASSESSED_PARTS)
+    assert d["not_assessed"] == list(NOT_ASSESSED_PARTS)
+    assert d["fossil"] == pytest.approx(r.fossil, rel=1e-12) and d["total"] == r.total
+    df = pd.read_csv(io.StringIO(u.to_frame().to_csv(index=False)))
+    split = df[df.breakdown == "split"].set_index("item")
+    assert split.loc["fossil", "value"] == pytest.approx(r.fossil, rel=1e-12)
+    assert not split.loc["fossil", "not_assessed"]
+    for k in ("biogenic", "land_use"):
+        assert np.isnan(split.loc[k, "value"]) and np.isnan(split.loc[k, "share"])
+        assert split.loc[k, "not_assessed"]
+    # the empty cell is an empty CSV field, not "0" nor "nan"
+    line = next(s for s in u.to_frame().to_csv(index=False).splitlines() if ",land_use," in s)
+    assert line.endswith(",land_use,,,True")
+
+
+def test_not_assessed_parts_from_dataset_meta():
+    from lca._footprint_result import NOT_ASSESSED_PARTS, not_assessed_parts
+
+    chain = [
+        {"key": ("bg", "coal"), "biogenic": "not applicable (fossil fuel)", "amount": 2.0},
+        {"key": ("fg", "cell")},  # foreground: no metadata, not judged
+    ]
+    assert not_assessed_parts(chain) == []
+    grid = {"key": ("bg", "grid"), "biogenic": "not assessed", "amount": 0.5}
+    assert not_assessed_parts([*chain, grid]) == list(NOT_ASSESSED_PARTS)
+    # a dataset outside the chain (no supply) does not make the chain's split unknown
+    assert not_assessed_parts([*chain, {**grid, "amount": 0.0}]) == []
+
+
+def test_pcf_footprint_json_says_not_assessed(shipped, bw_dir):
+    """``pcf footprint --json`` of the demo cell: every background dataset of its chain records
+    ``biogenic: not assessed`` (inventories/background), so the split is null, never 0.0."""
+    from typer.testing import CliRunner
+
+    from pcf.app import app
+
+    r = CliRunner().invoke(
+        app, ["--data-dir", str(bw_dir), "footprint", "pcf-products|lfp-cell-per-kwh", "--json"]
+    )
+    assert r.exit_code == 0, (r.stdout, r.stderr)
+    d = json.loads(r.stdout)
+    assert d["not_assessed"] == [
+        "biogenic",
+        "land_use",
+        "biogenic_co2_emissions",
+        "biogenic_co2_removals",
+    ]
+    assert d["biogenic"] is None and d["land_use"] is None
+    assert d["biogenic_co2_emissions"] is None and d["biogenic_co2_removals"] is None
+    assert d["fossil"] == pytest.approx(d["total"], rel=1e-12)

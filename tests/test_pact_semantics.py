@@ -1,4 +1,4 @@
-"""The semantic PACT rules (reports/pact/RULES.md, S1-S12): beyond the JSON schema, run by the one
+"""The semantic PACT rules (reports/pact/RULES.md, S1-S13): beyond the JSON schema, run by the one
 validator (supply_chain.pact_spec.validate_pact) on every document we write (errors) and read
 (warnings: another company's document is read, its faults logged)."""
 
@@ -108,7 +108,32 @@ CASES = [
         "pcf.primaryDataShare",
         "S12",
     ),
+    # S13 a 0 % beside a list of cut-offs that does not say they are unquantified
+    (
+        {"exemptedEmissionsDescription": "Packaging of the pack; inbound transport."},
+        "pcf.exemptedEmissionsPercent",
+        "S13",
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "",
+        "None exempted.",
+        "No emissions were excluded.",
+        (
+            "Lower bound: 0 % covers the quantified exempted items only; 1 further item(s) are "
+            "left out and not quantified, so the exempted share is higher by an unknown amount. "
+            "Left out and not quantified (no sourced estimate): packaging."
+        ),
+    ],
+)
+def test_s13_zero_with_unquantified_items_stated_or_nothing_exempted_passes(description):
+    d = doc(exemptedEmissionsDescription=description)
+    assert pact_spec.semantic_errors(d, "3") == []
+    assert pact_spec.validate_pact(d, issued=True) == "3"
 
 
 @pytest.mark.parametrize("changes, field, rule", CASES, ids=[f"{c[2]}-{c[1]}" for c in CASES])

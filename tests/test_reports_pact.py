@@ -683,3 +683,126 @@ def test_shipped_demo_meta_types_no_quality_and_claims_only_what_it_meets():
     assert d.product_category_cpc == "46420" and d.product_classifications == ["urn:cpc:46420"]
     assert not any(s.startswith("PACT-") for s in d.cross_sectoral_standards)
     assert d.fossil_carbon_content is None and d.not_assessed_biogenic
+
+
+def test_unquantified_cut_offs_make_the_percent_a_stated_lower_bound():
+    """Four cut-offs without a sourced estimate (as the demo packs'): v3 requires a decimal, so
+    the percent is the quantified share (0 here) and the description opens by saying it is a
+    lower bound, naming each item; S13 would refuse the same 0 without that statement."""
+    items = ["process heat", "assembly energy", "inbound transport", "packaging"]
+    decl = {**DECL, "cut_offs": [{"item": i} for i in items]}
+    p = pact.pact_footprint(result(), decl, 3)["pcf"]
+    assert p["exemptedEmissionsPercent"] == "0"
+    text = p["exemptedEmissionsDescription"]
+    assert text.startswith(
+        "Lower bound: 0 % covers the quantified exempted items only; 4 further item(s) are "
+        "left out and not quantified"
+    )
+    assert all(i in text for i in items)
+    # one quantified (2 kg of 72.299501568079 + 0.25 + 2 = 2.68278 %) and one not
+    mixed = {
+        **DECL,
+        "cut_offs": [{"item": "packaging", "estimate": 2.0, "basis": "b"}, {"item": "heat"}],
+    }
+    p = pact.pact_footprint(result(), mixed, 3)["pcf"]
+    assert p["exemptedEmissionsDescription"].startswith("Lower bound: 2.68 % covers")
+    silent = {**p, "exemptedEmissionsPercent": "0", "exemptedEmissionsDescription": "heat; tape"}
+    assert [f for f, _ in pact_spec.semantic_errors({"pcf": silent}, "3")] == [
+        "pcf.exemptedEmissionsPercent"
+    ]
+
+
+def _study(**kw):
+    from reports.iso14067 import StudyInfo
+
+    base = {
+        "goal": "g",
+        "intended_application": "a",
+        "reference_flow": "1 kWh",
+        "allocation": "none",
+        "electricity": "location-based grid",
+        "sensitivity": [{"label": "grid", "values": {"grid": "x"}}],
+    }
+    base.update(kw)
+    return StudyInfo.parse(base)
+
+
+UNC = {"mean": 72.0, "median": 72.0, "p2_5": 60.0, "p97_5": 85.0, "iterations": 1000}
+
+
+@pytest.mark.parametrize(
+    "study, decl, uncertainty, listed",
+    [
+        # every row met (review stated): both standards
+        ({}, {}, UNC, ["ISO14067", "GHGP-Product"]),
+        # no Monte Carlo: ISO 14067's uncertainty row is not met; the GHG Protocol takes the
+        # qualitative statement the comment then gives
+        ({}, {}, None, ["GHGP-Product"]),
+        # a cut-off not quantified: ISO 14067 (significance assessed) no, the GHG Protocol
+        # (exclusions disclosed and justified) yes
+        ({}, {"cut_offs": [{"item": "heat"}]}, UNC, ["GHGP-Product"]),
+        # biogenic not assessed is stated ("partly"): both
+        ({}, {"biogenic_reporting": "not_assessed"}, UNC, ["ISO14067", "GHGP-Product"]),
+    ],
+    ids=["all-met", "no-monte-carlo", "cut-off-unquantified", "biogenic-not-assessed"],
+)
+def test_cross_sectoral_standards_are_what_the_iso_table_meets(study, decl, uncertainty, listed):
+    from reports.iso14067 import conformity
+    from reports.pact.standards import unmet
+
+    d = pact.Declaration.parse({**DECL, **decl})
+    rows = conformity(_study(**study), d, uncertainty, [{"scenario": "grid"}])
+    doc = pact.pact_footprint(result(), d, 3, quality=quality(), conformity=rows)
+    assert doc["pcf"]["crossSectoralStandards"] == listed
+    # the same table, read by the rule: every dropped standard names a row that is not met
+    for s in {"ISO14067", "GHGP-Product"} - set(listed):
+        assert unmet(s, rows)
+    assert ("Uncertainty not quantified" in doc["comment"]) == (uncertainty is None)
+    v2 = pact.pact_footprint(result(), d, 2, quality=quality(), conformity=rows)["pcf"]
+    assert v2["crossSectoralStandardsUsed"] == [
+        {"ISO14067": "ISO Standard 14067", "GHGP-Product": "GHG Protocol Product standard"}[s]
+        for s in listed
+    ]
+
+
+def test_no_standard_met_is_refused_naming_the_rows():
+    from reports.iso14067 import conformity
+
+    d = pact.Declaration.parse(DECL)
+    rows = conformity(_study(electricity=""), d, UNC, [{"scenario": "grid"}])
+    with pytest.raises(
+        InvalidDeclaration,
+        match=r"^declaration.cross_sectoral_standards: .*none is met.*iso.c.electricity: not_met",
+    ):
+        pact.pact_footprint(result(), d, 3, quality=quality(), conformity=rows)
+
+
+def test_pact_for_reads_the_iso_reports_table(monkeypatch):
+    """``pact_for(study=, uncertainty=)`` computes the rows with the ISO report's own function."""
+    import reports.pact.footprint as fp
+
+    monkeypatch.setattr(fp, "assess", lambda engine, res, geo: quality())
+    with_mc = pact.pact_for(None, result(), DECL, 3, study=_study().model_dump(), uncertainty=UNC)
+    assert with_mc["pcf"]["crossSectoralStandards"] == ["ISO14067", "GHGP-Product"]
+    without = pact.pact_for(None, result(), DECL, 3, study=_study(), uncertainty=None)
+    assert without["pcf"]["crossSectoralStandards"] == ["GHGP-Product"]
+    assert without["id"] != with_mc["id"]  # a different claim is a different document
+    # no study: the declared list as it is (the callers that pass none keep their behaviour)
+    assert pact.pact_for(None, result(), DECL, 3)["pcf"]["crossSectoralStandards"] == [
+        "ISO14067",
+        "GHGP-Product",
+    ]
+
+
+def test_a_result_that_does_not_assess_biogenic_leaves_the_fields_out():
+    """A footprint whose datasets publish no biogenic / land-use split (``not_assessed``) gets
+    no biogenic fields even when the declaration says "computed": never a silent 0."""
+    parts_ = ["biogenic", "land_use", "biogenic_co2_emissions", "biogenic_co2_removals"]
+    r = result(biogenic=0.0, land_use=0.0, biogenic_co2_emissions=0.0, biogenic_co2_removals=0.0)
+    r.fossil = r.total
+    assert "biogenicNonCO2Emissions" in pact.pact_footprint(r, DECL, 3)["pcf"]
+    r.not_assessed = parts_
+    doc = pact.pact_footprint(r, DECL, 3)
+    for f in ("landUseChangeGhgEmissions", "biogenicCO2Uptake", "biogenicNonCO2Emissions"):
+        assert f not in doc["pcf"]
+    assert "Not assessed: biogenic emissions and removals and land-use change" in doc["comment"]

@@ -133,3 +133,39 @@ def test_background_benchmarks_heijungs_suh(project, hs_system):
     )
     # λ = (0.12 kg/kWh, 0.1 kg/l) in the textbook system
     assert got == pytest.approx({"fuel supplier": 0.1, "power supplier": 0.12})
+
+
+def test_scorecard_table_readable_with_units():
+    """The scorecard for people: t CO2e, %, cost per t, headers with units; by hand from the
+    module's case (portfolio 250 kg; S 80 kg, A 80 kg, B 10 kg; L1 abates 2·5 + 5 = 15 kg for
+    10, L3 abates 2·2 = 4 kg for 4)."""
+    from supply_chain.scoring import SCORECARD_HEADERS, scorecard_table
+
+    card = supplier_scores(
+        CONTRIB,
+        volumes=VOLUMES,
+        product_totals=TOTALS,
+        data_quality={"A": {"primary_share": 0.5, "ter": 2, "ger": 3, "tir": 1, "p": 2}},
+        problem=problem(),
+    )
+    table = scorecard_table(card, part_units={"S": "kilogram"}, cost_unit="EUR")
+    assert list(table.columns) == [
+        v.format(period="per year", cost="EUR") for v in SCORECARD_HEADERS.values()
+    ]
+    t = table.set_index("Supplier")
+    assert t.loc["S", "Emissions attributed (t CO2e per year)"] == 0.08
+    assert t.loc["B", "Emissions attributed (t CO2e per year)"] == 0.01
+    assert t.loc["S", "Share of portfolio footprint (%)"] == 32.0  # 80 / 250
+    assert t.loc["B", "Share of portfolio footprint (%)"] == 4.0
+    # best lever of S: L1 at 10 / 15 kg = 666.67 EUR per t (L2: 20 / 20 kg = 1000 per t)
+    assert t.loc["S", "Best lever"] == "L1"
+    assert t.loc["S", "Best lever cost (EUR per t CO2e abated)"] == 666.67
+    assert t.loc["S", "Reduction potential (t CO2e per year)"] == 0.02  # the larger of group g
+    assert t.loc["A", "Best lever cost (EUR per t CO2e abated)"] == 1000.0  # 4 / 4 kg
+    assert t.loc["A", "Primary-data share (%)"] == 50.0
+    assert t.loc["A", "PEF DQR (TeR+GeR+TiR+P)/4 (1 best - 5 worst)"] == 2.0  # (2+3+1+2)/4
+    assert t.loc["S", "Unit of scored part"] == "kilogram"
+    assert pd.isna(t.loc["A", "Unit of scored part"])
+    assert pd.isna(t.loc["B", "Primary-data share (%)"])  # unknown stays empty, never 0
+    with pytest.raises(ScoringError, match="expected kg CO2e"):
+        scorecard_table(card, emissions_unit="t CO2e")

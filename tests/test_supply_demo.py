@@ -139,8 +139,32 @@ def test_scorecard_and_hotspots(demo):
 
     s, out = demo
     card = pd.read_csv(out / "battery-pack-scorecard.csv")
-    assert card["supplier"].iloc[0] == "Example Cell Co."  # largest share, biggest lever
-    assert card["share"].sum() == pytest.approx(1.0)
+    assert card["Supplier"].iloc[0] == "Example Cell Co."  # largest share, biggest lever
+    # readable columns with units, rounded: shares in % to 0.01, emissions in t
+    assert card["Share of portfolio footprint (%)"].sum() == pytest.approx(100.0, abs=0.03)
+    raw = {r["supplier"]: r for r in s["scorecard"]}
+    for r in card.to_dict("records"):
+        k = raw[r["Supplier"]]
+        # contribution = share x pack footprint x 10,000 packs per year, kg -> t, kept to 5
+        # significant digits (half a unit in the 5th: 5e-5 relative)
+        t = r["Emissions attributed (t CO2e per year)"]
+        assert t == pytest.approx(k["contribution"] / 1000, rel=5e-5)
+        assert t == pytest.approx(k["share"] * s["before"] * s["volume"] / 1000, rel=5e-5)
+        assert r["Share of portfolio footprint (%)"] == pytest.approx(100 * k["share"], abs=0.005)
+    cell = card.set_index("Supplier").loc["Example Cell Co."]
+    # the cell supplier's intensity is per kWh of cell capacity (the BOM's unit of "cells")
+    assert cell["Unit of scored part"] == "kilowatt hour"
+    assert cell["Intensity / benchmark (ratio)"] == pytest.approx(
+        cell["Intensity (kg CO2e per unit of part)"]
+        / cell["Database benchmark (kg CO2e per unit of part)"],
+        abs=0.01,
+    )
+    assert card.set_index("Supplier").loc["Example Housing Co.", "Unit of scored part"] == (
+        "kilogram"
+    )
+    assert "Best lever cost (EUR per t CO2e abated)" in card.columns
+    text = (out / "battery-pack-scorecard.csv").read_text()
+    assert "30032100.747" not in text and "0.582924495" not in text  # no raw floats
     hot = pd.read_csv(out / "battery-pack-hotspots.csv")
     for by, t in hot[hot.breakdown != "path"].groupby("breakdown"):
         assert t["value"].sum() == pytest.approx(s["before"], rel=1e-9), by

@@ -121,9 +121,14 @@ def footprint(
     if changed is not None:
         shown = ", ".join(f"{k}={v}" for k, v in changed.values.items())
         con.print(f"  with {shown}: {changed.delta:+.6g} vs the stored {changed.baseline:.6g}")
+
+    def _part(k: str) -> str:
+        # a figure no dataset in the chain assesses is unknown, never printed as 0
+        return "not assessed" if k in res.not_assessed else f"{getattr(res, k):.6g}"
+
     con.print(
-        f"  fossil {res.fossil:.6g}  biogenic {res.biogenic:.6g}  "
-        f"land use {res.land_use:.6g}  ({res.split_source})"
+        f"  fossil {res.fossil:.6g}  biogenic {_part('biogenic')}  "
+        f"land use {_part('land_use')}  ({res.split_source})"
     )
     for title, items in (("stage", res.by_stage), ("gas", res.by_gas)):
         t = Table(title=f"by {title}")

@@ -106,7 +106,10 @@ def pact(
     eng, res = _footprint(st, product, method, out)
     normalize_lang(lang)  # checked, like every report's; the document is language-neutral
     # data quality computed from the inventory's pedigree (supply_chain.data_quality)
-    doc = pact_for(eng, res, section(_meta(meta, res), "declaration"), pact_version)
+    m = _meta(meta, res)
+    # crossSectoralStandards from the study's conformity table (reports.pact.standards); no
+    # Monte Carlo here, so the ISO 14067 uncertainty clause counts as not met
+    doc = pact_for(eng, res, section(m, "declaration"), pact_version, study=m.get("study"))
     docs = {}
     if previous is not None:
         prior = read_product_footprint(previous).to_json()

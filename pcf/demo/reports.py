@@ -193,7 +193,14 @@ def write_demo_reports(
     result = engine.footprint(product_key, method)
     out = Path(out_dir)
     code = result.product[1]
-    pact = pact_for(engine, result, section(pact_meta, "declaration"), 3)
+    pact = pact_for(
+        engine,
+        result,
+        section(pact_meta, "declaration"),
+        3,
+        study=section(pact_meta, "study"),
+        uncertainty=uncertainty,
+    )
     decl = (
         battery_declaration_for(engine, product_key, meta["battery"], method)
         if meta.get("battery")

@@ -69,7 +69,7 @@ from supply_chain.levers import (
 from supply_chain.levers.changes import LeverChange
 from supply_chain.model import SupplyChainModel
 from supply_chain.model_plans import ShippedValues, model_problem
-from supply_chain.scoring import background_benchmarks, supplier_scores
+from supply_chain.scoring import background_benchmarks, scorecard_table, supplier_scores
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,10 @@ PACK_SCENARIOS = BOM_DIR / "battery-pack-scenarios.yaml"
 #: The stated target of the demo: a 30 % cut of the pack footprint with levers in place by 2030.
 PACK_TARGET = "30%"
 PACK_YEAR = 2030
+#: The period of the pack volume (``battery-pack-baseline.csv``: 10,000 packs per year) and the
+#: currency of the lever costs (EUR per year), both ILLUSTRATIVE (``inventories/bom/README.md``).
+PACK_VOLUME_PERIOD = "per year"
+PACK_COST_UNIT = "EUR"
 #: Study date for supplier-PCF validity (fixed, so the demo gives the same answer every day).
 STUDY_DATE = dt.date(2026, 1, 1)
 
@@ -286,8 +290,17 @@ def _demo_supply_chain(engine, out: Path, method, target, year, progress) -> dic
         data_quality=quality,
         problem=problem,
     )
+    # readable headers with units, rounded (issue 10 item 8); the raw figures stay in the
+    # summary JSON's "scorecard" and in the input CSVs ``pcf suppliers score`` reads
+    table = scorecard_table(
+        card,
+        part_units=_part_units(base, PACK_SUPPLIERS),
+        emissions_unit=base.unit,
+        period=PACK_VOLUME_PERIOD,
+        cost_unit=PACK_COST_UNIT,
+    )
     texts = {
-        "battery-pack-scorecard.csv": card.to_csv(index=False),
+        "battery-pack-scorecard.csv": table.to_csv(index=False),
         **_supplier_input_texts(contributions, intensity, benchmark, quality),
     }
     files.update(
@@ -391,6 +404,18 @@ def _shipped_current(problem: ReductionProblem, shipped: ShippedValues, rel: flo
         if not close(shipped.deltas.get(lv.id, {}).get(p, float("nan")), d)
     ]
     return {"baseline": base_ok, "levers": not stale, "stale_levers": stale}
+
+
+def _part_units(base, suppliers_csv) -> dict[str, str]:
+    """Supplier -> the unit of the part its intensity is per (the ``part`` column of the
+    suppliers file, the part's unit in the rolled-up BOM)."""
+    units = {}
+    with open(suppliers_csv, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            part = (row.get("part") or "").strip()
+            if part and part in base.table.index:
+                units[(row.get("supplier") or "").strip()] = str(base.table.loc[part, "unit"])
+    return units
 
 
 def _supplier_input_texts(contributions, intensity, benchmark, quality) -> dict[str, str]:

@@ -23,8 +23,11 @@ Computed, never declared (``quality``, :func:`supply_chain.data_quality.assess`)
 ``primaryDataShare``, ``aircraftGhgEmissions``, and the proxies and grid factor the ``comment``
 names. ``exemptedEmissionsPercent`` = ``100 * sum(estimates) / (pcfExcludingBiogenicUptake +
 sum(estimates))`` over ``declaration.cut_offs`` (each estimate in kg CO2e for the declared
-amount, with its basis); items without an estimate are listed as not quantified, and a document
-with such items cannot claim a PACT methodology in ``crossSectoralStandards``.
+amount, with its basis); items without an estimate are listed as not quantified (the percent is
+then a stated lower bound, rule S13), and a document with such items cannot claim a PACT
+methodology in ``crossSectoralStandards``. Given the ISO 14067 study (``pact_for(...,
+study=, uncertainty=)``), ``crossSectoralStandards`` lists only the declared standards the ISO
+report's conformity table meets (:mod:`reports.pact.standards`).
 
 Not assessed is never written as a measured 0: biogenic and land-use fields are left out of v3
 when ``biogenic_reporting`` is ``not_assessed`` (the spec's "blank if unknown"); the fields a
@@ -61,6 +64,7 @@ from .fields import (
     parts,
     unit_factor,
 )
+from .standards import qualitative_uncertainty, standards_met
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,7 @@ def pact_footprint(
     now: dt.datetime | None = None,
     *,
     quality: DataQualityAssessment | None = None,
+    conformity: list[dict] | None = None,
 ) -> dict:
     """A validated PACT ProductFootprint (v3, or v2.3 with ``version=2``) for ``result``.
 
@@ -98,17 +103,34 @@ def pact_footprint(
         The footprint's data quality (:func:`supply_chain.data_quality.assess` of the same
         result): ``dqi``, ``primaryDataShare``, aircraft emissions, proxies and grid factor in
         the comment. Without it those fields are left out and the comment says so.
+    conformity
+        The ISO 14067 report's conformity rows for the same study
+        (:func:`reports.iso14067.conformity`): ``crossSectoralStandards`` then lists only the
+        declared standards those rows meet (:func:`reports.pact.standards.standards_met`), and
+        the comment gives a qualitative uncertainty statement when no uncertainty analysis was
+        run. Without it the declared list is taken as it is.
 
     Raises
     ------
     InvalidDeclaration
-        Naming the metadata field (or the result figure) at fault.
+        Naming the metadata field (or the result figure) at fault; no declared standard met.
     PactValidationError
         Naming the document field that breaks the PACT data model.
     """
     decl = Declaration.parse(decl) if not isinstance(decl, Declaration) else decl.check()
     if version not in (2, 3):
         raise InvalidDeclaration("pact_version", version, "must be 3 or 2")
+    if getattr(result, "not_assessed", None) and not decl.not_assessed_biogenic:
+        # the datasets of the supply chain publish no biogenic / land-use split
+        # (lca.footprint: FootprintResult.not_assessed): the model's 0.0 is not an assessment,
+        # whatever the declaration says, so the fields are left out and the comment says so
+        decl = decl.model_copy(update={"biogenic_reporting": "not_assessed"})
+    if conformity is not None:
+        met = standards_met(decl.cross_sectoral_standards, conformity)
+        dropped = [s for s in decl.cross_sectoral_standards if s not in met]
+        if dropped:
+            log.info("PACT crossSectoralStandards: %s not met, left out", ", ".join(dropped))
+        decl = decl.model_copy(update={"cross_sectoral_standards": met})
     _standards_met(decl, quality)
     unit_name, amount = _declared(result, decl, version)
     scale = 1.0 if version == 3 else 1.0 / amount  # v2 figures are per one declared unit
@@ -122,6 +144,8 @@ def pact_footprint(
     ipcc = ipcc_factors(result.method, decl)
     exempted, exempted_text = exempted_emissions(decl, p["excluding_uptake"])
     doc = _header(result, decl, version, now, quality, exempted_text)
+    if conformity is not None and (statement := qualitative_uncertainty(conformity)):
+        doc["comment"] += " " + statement
     common = {
         "boundary": decl.boundary_processes_description or boundary_description(result),
         "geo": geography_fields(decl.geography, version),
@@ -146,12 +170,27 @@ def pact_footprint(
 
 
 def pact_for(
-    engine, result, decl: Declaration | dict, version: int = 3, now: dt.datetime | None = None
+    engine,
+    result,
+    decl: Declaration | dict,
+    version: int = 3,
+    now: dt.datetime | None = None,
+    *,
+    study=None,
+    uncertainty: dict | None = None,
+    conformity: list[dict] | None = None,
 ) -> dict:
     """:func:`pact_footprint` with the data quality computed from the engine's inventory
     (:func:`supply_chain.data_quality.assess` for the declared geography): what ``pcf report
     pact`` and ``pcf demo`` call, so every document we issue carries computed DQRs, primary
     data share, aircraft emissions, proxies and grid factor.
+
+    ``study`` (the ISO 14067 study info, :class:`reports.iso14067.StudyInfo` or its dict) and
+    ``uncertainty`` (the Monte Carlo summary the ISO report shows, ``None`` when none was run)
+    give the conformity rows of the ISO report for the same study
+    (:func:`reports.iso14067.conformity`; its sensitivity rows are the study's scenarios, which
+    the report recomputes one row each), so ``crossSectoralStandards`` lists only what that
+    table says is met; ``conformity`` gives the rows directly.
 
     Raises
     ------
@@ -161,8 +200,16 @@ def pact_for(
         An unreadable pedigree or ``primary_data`` record in the inventory.
     """
     decl = Declaration.parse(decl) if not isinstance(decl, Declaration) else decl.check()
+    if conformity is None and study is not None:
+        # imported here: reports.iso14067 imports this package (Declaration), and it owns the
+        # conformity table, so the PACT document and the ISO report read the same assessment
+        from ..iso14067 import StudyInfo
+        from ..iso14067 import conformity as iso_conformity
+
+        info = study if isinstance(study, StudyInfo) else StudyInfo.parse(study)
+        conformity = iso_conformity(info, decl, uncertainty, list(info.sensitivity))
     quality = assess(engine, result, decl.geography)
-    return pact_footprint(result, decl, version, now, quality=quality)
+    return pact_footprint(result, decl, version, now, quality=quality, conformity=conformity)
 
 
 def _standards_met(decl: Declaration, quality) -> None:
@@ -191,12 +238,27 @@ def exempted_emissions(decl: Declaration, pcf_excluding: float) -> tuple[float, 
     Percent = ``100 * E / (pcf_excluding + E)`` with ``E`` the sum of the quantified estimates
     (kg CO2e for the declared amount): the share of the footprint with the exempted items added
     back that they would be. Items without an estimate are named as not quantified.
+
+    Why a number at all when items are not quantified: PACT v3 requires the field (a decimal
+    string, no "unknown") and states no way to leave it open, and inventing an estimate is not an
+    option. So the percent is the share of the *quantified* items, and the description opens
+    with "Lower bound" and names each unquantified item: the document never reads as "nothing
+    exempted". The semantic validator checks this (rule S13, :mod:`supply_chain.pact_spec.rules`:
+    a 0 % with exempted items named in the description must say they are not quantified), and a
+    PACT methodology is not claimed while any item is unquantified (:func:`_standards_met`).
     """
     quantified = [c for c in decl.cut_offs if c.estimate is not None]
     est = sum(c.estimate for c in quantified)
     base = pcf_excluding + est
     pct = 100.0 * est / base if est and base > 0 else 0.0
     parts = []
+    unquantified = decl.unquantified_cut_offs
+    if unquantified:
+        parts.append(
+            f"Lower bound: {pct:.3g} % covers the quantified exempted items only; "
+            f"{len(unquantified)} further item(s) are left out and not quantified, so the "
+            "exempted share is higher by an unknown amount."
+        )
     if quantified:
         items = "; ".join(
             f"{c.item}: {c.estimate:.4g} kg CO2e ({c.basis}"
@@ -208,12 +270,9 @@ def exempted_emissions(decl: Declaration, pcf_excluding: float) -> tuple[float, 
             f"Exempted and quantified: {items}. Basis of the percentage: "
             f"{est:.4g} / ({pcf_excluding:.4g} + {est:.4g}) kg CO2e = {pct:.3g} %."
         )
-    if decl.unquantified_cut_offs:
+    if unquantified:
         parts.append(
-            "Left out and not quantified (no sourced estimate): "
-            + "; ".join(decl.unquantified_cut_offs)
-            + ". exemptedEmissionsPercent covers the quantified items only; the share of the "
-            "unquantified items is unknown."
+            "Left out and not quantified (no sourced estimate): " + "; ".join(unquantified) + "."
         )
     return pct, " ".join(parts)
 
@@ -314,7 +373,9 @@ def _v3_pcf(
         "pcfExcludingBiogenicUptake": excl,
         # exact in decimal arithmetic, so the PACT identity holds to the last digit
         "pcfIncludingBiogenicUptake": decimal_string(Decimal(excl) + Decimal(uptake)),
-        # required by v3: 0 when not assessed, and the comment says so
+        # v3 lists it in CarbonFootprint.required (x-rule SHALL) as a PositiveOrZeroDecimal
+        # string: no null, no "unknown", not omissible. Not assessed, it is 0 and the comment
+        # says "fossil carbon content ... not a measured zero" (the spec's only place for it)
         "fossilCarbonContent": decimal_string(decl.fossil_carbon_content or 0),
         "fossilGhgEmissions": dec(p["fossil"], "fossilGhgEmissions"),
     }

@@ -178,7 +178,7 @@ def rule_errors(doc: Mapping, major: str) -> tuple[list[tuple[str, str]], list[t
 
 
 def semantic_errors(doc: Mapping, major: str) -> list[tuple[str, str]]:
-    """The semantic rules S1-S12 (reports/pact/RULES.md) for ``doc``: ``[(field, message)]``.
+    """The semantic rules S1-S13 (reports/pact/RULES.md) for ``doc``: ``[(field, message)]``.
 
     :func:`supply_chain.pact_spec.validate_pact` makes them errors for the documents we issue
     (``issued=True``) and logs them as warnings otherwise.
@@ -382,7 +382,7 @@ MASSLESS_UNITS = ("kilowatt hour", "megajoule", "ton kilometer", "hour", "megabi
 
 
 def semantic_findings(c: _Check, doc: Mapping, major: str) -> None:
-    """The semantic rules (S1..S12 of reports/pact/RULES.md), appended as consistency findings:
+    """The semantic rules (S1..S13 of reports/pact/RULES.md), appended as consistency findings:
     errors for what we issue, warnings for what we read."""
     find = c.consistency.append
     for name in ("companyIds", "productIds", "productClassifications"):
@@ -472,6 +472,39 @@ def _cpc_findings(doc: Mapping, major: str, find) -> None:
             )
 
 
+#: A description saying nothing was exempted (S13 has nothing to check).
+_NONE_EXEMPTED = re.compile(r"^\W*(none|no|nothing)\b[^.]*\b(exempt|exclu|cut)", re.IGNORECASE)
+
+
+def _exempted_zero(exempted, description, find) -> None:
+    """S13: ``exemptedEmissionsPercent`` 0 while ``exemptedEmissionsDescription`` describes items
+    that were left out reads as "nothing exempted" unless the description says those items are
+    not quantified (then the 0 covers the quantified items only, a lower bound). A silent 0
+    beside a list of cut-offs is refused for the documents we issue.
+
+    >>> out = []
+    >>> _exempted_zero(0, "Packaging of the pack; inbound transport.", out.append)
+    >>> _exempted_zero(0, "Lower bound: ... Left out and not quantified: packaging.", out.append)
+    >>> _exempted_zero(0, "None exempted.", out.append); _exempted_zero(0, "", out.append)
+    >>> [f for f, _ in out]
+    ['pcf.exemptedEmissionsPercent']
+    """
+    text = str(description or "").strip()
+    if exempted is None or exempted != 0 or not text or _NONE_EXEMPTED.match(text):
+        return
+    if "not quantified" not in text.lower():
+        find(
+            (
+                "pcf.exemptedEmissionsPercent",
+                (
+                    "is 0 while exemptedEmissionsDescription describes exempted items: give "
+                    "their estimated share, or say in the description that they are not "
+                    "quantified (the 0 is then a lower bound), never a silent 0 (S13)"
+                ),
+            )
+        )
+
+
 def _pcf_semantics(c: _Check, doc: Mapping, pcf: Mapping, major: str, find) -> None:
     unit = pcf.get("declaredUnitOfMeasurement" if major == "3" else "declaredUnit")
     mass = _dec(pcf.get("productMassPerDeclaredUnit"))
@@ -504,6 +537,7 @@ def _pcf_semantics(c: _Check, doc: Mapping, pcf: Mapping, major: str, find) -> N
                 ),
             )
         )
+    _exempted_zero(exempted, pcf.get("exemptedEmissionsDescription"), find)
     _validity(doc, pcf, find)
     excl = _dec(pcf.get("pcfExcludingBiogenicUptake" if major == "3" else "pCfExcludingBiogenic"))
     for name in ("aircraftGhgEmissions", "packagingGhgEmissions"):
