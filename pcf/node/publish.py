@@ -64,8 +64,11 @@ def pact_documents(engine, results: Iterable, meta: Meta = None, version: int = 
 
     docs = []
     for result in results:
-        decl = section(_meta_for(meta, tuple(result.product)), "declaration")
-        docs.append(pact_for(engine, result, decl, version))
+        m = _meta_for(meta, tuple(result.product))
+        # as `pcf report pact`: crossSectoralStandards from the study's conformity table
+        docs.append(
+            pact_for(engine, result, section(m, "declaration"), version, study=m.get("study"))
+        )
     return docs
 
 
