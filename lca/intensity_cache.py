@@ -81,11 +81,23 @@ def deferred() -> Iterator[None]:
     held = _pending.get()
     _pending.reset(token)
     outer = _pending.get()
-    for path, data, databases in held:
+    for item in held:
         if outer is not None:
-            outer.append((path, data, databases))
+            outer.append(item)
+        elif callable(item):
+            item()
         else:
-            _write(path, data, databases)
+            _write(*item)
+
+
+def defer(write) -> None:
+    """Run ``write()`` (another cache's write, e.g. :mod:`lca.units`' known factors) when the
+    enclosing :func:`deferred` block ends without an exception, or now outside one."""
+    held = _pending.get()
+    if held is None:
+        write()
+    else:
+        held.append(write)
 
 
 @dataclass

@@ -250,10 +250,18 @@ def _remember(known: dict) -> None:
     if path is None:
         return
     text = json.dumps({"key": _factors_key(), "factors": known}, indent=0, sort_keys=True)
-    try:
-        write_atomic(path, text)
-    except (PCFError, OSError) as exc:  # a cache: the conversion does not depend on it
-        log.warning("unit factors not kept (%s)", exc)
+
+    def write() -> None:
+        try:
+            write_atomic(path, text)
+        except (PCFError, OSError) as exc:  # a cache: the conversion does not depend on it
+            log.warning("unit factors not kept (%s)", exc)
+
+    # inside a command's lca.intensity_cache.deferred() block: written only if it succeeds (a
+    # failed command leaves the data directory as it was)
+    from .intensity_cache import defer
+
+    defer(write)
 
 
 @functools.cache
