@@ -244,6 +244,8 @@ def test_battery_pdf_shows_total_and_each_stage(demo_files, eu, meta):
         if v is not None:
             assert render.num(v) in text
     assert "End of life and recycling not modelled" in flat  # a stage row, never "0"
+    # a partial declaration never calls its per-kWh figure "all stages"
+    assert "(modelled stages only)" in flat and "(all stages)" not in flat
     # the partial-declaration note is visible, and the document never calls itself complete
     assert "Partial declaration" in flat and "for demonstration only" in flat
     assert "PARTIAL — not a complete declaration under Annex II" in flat
