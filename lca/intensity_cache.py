@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 import io
 import json
@@ -50,9 +51,14 @@ __all__ = [
     "CachedIntensities",
     "Fingerprint",
     "cache_path",
+    "database_stamps",
+    "defer",
     "deferred",
+    "file_stamp",
     "fingerprint",
     "lookup",
+    "method_stamp",
+    "package_versions",
     "store",
 ]
 
@@ -80,19 +86,14 @@ def deferred() -> Iterator[None]:
         raise
     held = _pending.get()
     _pending.reset(token)
-    outer = _pending.get()
-    for item in held:
-        if outer is not None:
-            outer.append(item)
-        elif callable(item):
-            item()
-        else:
-            _write(*item)
+    for write in held:
+        defer(write)  # to the enclosing block, or now
 
 
 def defer(write) -> None:
-    """Run ``write()`` (another cache's write, e.g. :mod:`lca.units`' known factors) when the
-    enclosing :func:`deferred` block ends without an exception, or now outside one."""
+    """Run ``write()`` (an entry of :func:`store`, or another cache's write, e.g.
+    :mod:`lca.units`' known factors) when the enclosing :func:`deferred` block ends without an
+    exception, or now outside one."""
     held = _pending.get()
     if held is None:
         write()
@@ -142,24 +143,54 @@ class CachedIntensities:
         return self._pos.get((str(key[0]), str(key[1]))) if got is None else got
 
 
-def _versions() -> dict:
+def package_versions(*dists: str) -> dict:
+    """``{distribution: installed version or None}``: part of a cache entry's fingerprint."""
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
-    for dist in ("bw2calc", "bw2data"):
+    for dist in dists:
         try:
             out[dist] = version(dist)
-        except PackageNotFoundError:  # pragma: no cover - both are dependencies
+        except PackageNotFoundError:
             out[dist] = None
     return out
 
 
-def _stat(path: Path) -> list | None:
+def file_stamp(path) -> list | None:
+    """Size, modification time (ns) and inode of ``path``; None when it is not there."""
     try:
-        st = path.stat()
+        st = Path(path).stat()
     except OSError:
         return None
     return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def database_stamps(engine, names) -> list:
+    """Per database of ``names`` (in order): name, bw2data's ``modified`` / ``processed``
+    stamps (:meth:`~lca.footprint.FootprintEngine.stamp` processes an edited database first,
+    as a build would), its number of activities and :func:`file_stamp` of its processed
+    datapackage, the file bw2calc builds the matrices from."""
+    bd = engine.project.bd
+    out = []
+    for (name, modified, processed), d in zip(engine.stamp(names), names):
+        db = bd.Database(d)
+        dp = Path(db.dirpath_processed()) / db.filename_processed()
+        out.append([name, modified, processed, bd.databases[d].get("number"), file_stamp(dp)])
+    return out
+
+
+def method_stamp(engine, method: tuple) -> list:
+    """``method``, its metadata and :func:`file_stamp` of its processed datapackage and of
+    the intermediate file its characterisation factors are read from."""
+    bd = engine.project.bd
+    m = bd.Method(method)
+    inter = Path(bd.projects.dir) / "intermediate" / f"{m.filename}.pickle"
+    return [
+        list(method),
+        bd.methods[method],
+        file_stamp(m.filepath_processed()),
+        file_stamp(inter),
+    ]
 
 
 def cache_path(project, databases: frozenset, method: tuple) -> Path:
@@ -178,21 +209,12 @@ def fingerprint(engine, databases: frozenset, method: tuple) -> Fingerprint | No
         return None
     bio = engine.project.biosphere
     every = sorted(set(databases) | ({bio} if bio in bd.databases else set()))
-    stamps = engine.stamp(every)  # processes edited databases first, as a build would
-    dbs = []
-    for (name, modified, processed), d in zip(stamps, every):
-        meta = bd.databases[d]
-        dp = Path(bd.Database(d).dirpath_processed()) / bd.Database(d).filename_processed()
-        dbs.append([name, modified, processed, meta.get("number"), _stat(dp)])
-    m = bd.Method(method)
-    meta = bd.methods[method]
-    inter = Path(bd.projects.dir) / "intermediate" / f"{m.filename}.pickle"
     text = json.dumps(
         {
             "version": CACHE_VERSION,
-            "packages": _versions(),
-            "databases": dbs,
-            "method": [list(method), meta, _stat(Path(m.filepath_processed())), _stat(inter)],
+            "packages": package_versions("bw2calc", "bw2data"),
+            "databases": database_stamps(engine, every),
+            "method": method_stamp(engine, method),
         },
         sort_keys=True,
         default=str,
@@ -244,15 +266,15 @@ def lookup(fp: Fingerprint) -> CachedIntensities | None:
     return got
 
 
-def store(fp: Fingerprint, sysm, lam: np.ndarray, e: np.ndarray) -> Path | None:
+def store(fp: Fingerprint, sysm, lam: np.ndarray, e: np.ndarray) -> None:
     """Write the entry of ``fp`` from system ``sysm`` (built from what ``fp`` describes; the
     fingerprint is taken before the build, so a database changed meanwhile leaves an entry
-    that no later read accepts) and its ``lam``, ``e``. Returns the file, or None when the
-    project folder cannot be written (logged; the roll-up does not depend on it). Inside
-    :func:`deferred`, the file is written when the block ends without an error."""
+    that no later read accepts) and its ``lam``, ``e``. A project folder that cannot be
+    written is logged (the roll-up does not depend on it). Inside :func:`deferred`, the file
+    is written when the block ends without an error."""
 
     if frozenset(sysm.databases) != fp.databases:
-        return None  # a larger system (from the engine's memory): another layout
+        return  # a larger system (from the engine's memory): another layout
     names = sorted({k[0] for k in sysm.keys})
     idx = {d: i for i, d in enumerate(names)}
     ids = np.asarray(sysm.activity_ids, dtype=np.int64)
@@ -270,11 +292,7 @@ def store(fp: Fingerprint, sysm, lam: np.ndarray, e: np.ndarray) -> Path | None:
     }
     buf = io.BytesIO()
     np.savez(buf, **arrays)
-    held = _pending.get()
-    if held is not None:
-        held.append((fp.path, buf.getvalue(), fp.databases))
-        return fp.path
-    return _write(fp.path, buf.getvalue(), fp.databases)
+    defer(functools.partial(_write, fp.path, buf.getvalue(), fp.databases))
 
 
 def _write(path: Path, data: bytes, databases) -> Path | None:

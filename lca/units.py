@@ -197,12 +197,9 @@ _FACTORS_VERSION = 1
 
 
 def _factors_key() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from .intensity_cache import package_versions
 
-    try:
-        pint_version = version("pint")
-    except PackageNotFoundError:  # pragma: no cover - pint is a dependency
-        pint_version = None
+    pint_version = package_versions("pint")["pint"]
     text = json.dumps([_FACTORS_VERSION, pint_version, sorted(UNITS.items()), _DEFINITIONS])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -17,6 +17,7 @@ from lca import methods
 from lca.files import write_files_atomically
 from lca.footprint import FootprintEngine
 from lca.imports import shipped_inventories
+from lca.intensity_cache import database_stamps, method_stamp, package_versions
 from lca.project import Project, cache_key, cached
 from lca.workflows import Progress, ensure_inventories, shipped_product_keys, uncertainty
 
@@ -112,51 +113,32 @@ def cached_uncertainty(
 def _code_digest() -> str:
     """SHA-256 of the engine's source (every module of :mod:`lca`: the draws, the solver, the
     matrices) and of the versions of the libraries that read and solve the matrices."""
-    from importlib.metadata import PackageNotFoundError, version
-
     import lca
 
     h = hashlib.sha256()
     root = Path(lca.__file__).resolve().parent
     for f in sorted(root.rglob("*.py")):
         h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
-    for pkg in ("numpy", "scipy", "bw2calc", "bw2data", "bw_processing", "matrix_utils",
-                "stats_arrays", "pypardiso"):  # fmt: skip
-        try:
-            h.update(f"{pkg}={version(pkg)};".encode())
-        except PackageNotFoundError:
-            h.update(f"{pkg}=none;".encode())
+    libraries = package_versions("numpy", "scipy", "bw2calc", "bw2data", "bw_processing",
+                                 "matrix_utils", "stats_arrays", "pypardiso")  # fmt: skip
+    h.update(json.dumps(libraries, sort_keys=True).encode())
     return h.hexdigest()
 
 
 def _draws_fingerprint(engine: FootprintEngine, keys, method, iterations, seed) -> str:
     """What the Monte Carlo draws of ``keys`` depend on, as text: the engine's code and
-    libraries (:func:`_code_digest`), every database of the project (bw2data's ``modified`` /
-    ``processed`` stamps, its size, and the size, time (ns) and inode of its processed
-    datapackage, the file the draws' distributions are read from), the method (its metadata
-    and processed datapackage), the products (keys and node ids), the draws and the seed."""
+    libraries (:func:`_code_digest`), every database of the project and the method as the
+    background-intensity cache stamps them (:func:`lca.intensity_cache.database_stamps`,
+    :func:`~lca.intensity_cache.method_stamp`: bw2data's stamps and the processed files the
+    draws' distributions and factors are read from), the products (keys and node ids), the
+    draws and the seed."""
     bd = engine.project.bd
-    m = methods.resolve(method)
-
-    def stat(path) -> list | None:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        return [st.st_size, st.st_mtime_ns, st.st_ino]
-
-    dbs = []
-    for name, modified, processed in engine.stamp(sorted(bd.databases)):
-        db = bd.Database(name)
-        dp = Path(db.dirpath_processed()) / db.filename_processed()
-        dbs.append([name, modified, processed, bd.databases[name].get("number"), stat(dp)])
-    meth = bd.Method(m)
     return json.dumps(
         {
             "code": _code_digest(),
             "project": [engine.project.name, str(engine.project.base_dir)],
-            "databases": dbs,
-            "method": [list(m), bd.methods[m], stat(meth.filepath_processed())],
+            "databases": database_stamps(engine, sorted(bd.databases)),
+            "method": method_stamp(engine, methods.resolve(method)),
             "products": [[list(k), engine.node(k).id] for k in keys],
             "iterations": iterations,
             "seed": seed,
