@@ -45,6 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .project import file_stamp, package_versions
+
 __all__ = [
     "CACHE_VERSION",
     "FOLDER",
@@ -54,11 +56,9 @@ __all__ = [
     "database_stamps",
     "defer",
     "deferred",
-    "file_stamp",
     "fingerprint",
     "lookup",
     "method_stamp",
-    "package_versions",
     "store",
 ]
 
@@ -141,28 +141,6 @@ class CachedIntensities:
             }
         got = self._pos.get(key)  # keys as read from a BOM: two strings
         return self._pos.get((str(key[0]), str(key[1]))) if got is None else got
-
-
-def package_versions(*dists: str) -> dict:
-    """``{distribution: installed version or None}``: part of a cache entry's fingerprint."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for dist in dists:
-        try:
-            out[dist] = version(dist)
-        except PackageNotFoundError:
-            out[dist] = None
-    return out
-
-
-def file_stamp(path) -> list | None:
-    """Size, modification time (ns) and inode of ``path``; None when it is not there."""
-    try:
-        st = Path(path).stat()
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def database_stamps(engine, names) -> list:

@@ -69,11 +69,13 @@ __all__ = [
     "check_setup",
     "detect_biosphere",
     "ensure_setup",
+    "file_stamp",
     "gc_frozen",
     "global_data_dir",
     "interrupted_writes",
     "missing_setup",
     "open_project",
+    "package_versions",
     "repair_project",
     "resolve_data_dir",
 ]
@@ -128,6 +130,28 @@ def cache_key(*parts: str | bytes) -> str:
         h.update(part if isinstance(part, bytes) else part.encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()
+
+
+def package_versions(*dists: str) -> dict:
+    """``{distribution: installed version or None}``: part of a cache entry's fingerprint."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for dist in dists:
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+def file_stamp(path) -> list | None:
+    """Size, modification time (ns) and inode of ``path``; None when it is not there."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def cached(kind: str, key: str, suffix: str, make, use: bool = True) -> bytes:

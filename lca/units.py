@@ -197,7 +197,7 @@ _FACTORS_VERSION = 1
 
 
 def _factors_key() -> str:
-    from .intensity_cache import package_versions
+    from .project import package_versions
 
     pint_version = package_versions("pint")["pint"]
     text = json.dumps([_FACTORS_VERSION, pint_version, sorted(UNITS.items()), _DEFINITIONS])

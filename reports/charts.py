@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lca.project import cache_key, cached
+from lca.project import cache_key, cached, file_stamp, package_versions
 
 from .chart_data import Flow, waterfall_steps
 from .render import cjk_font, num
@@ -55,21 +55,14 @@ def _drawing_code() -> str:
     """What a chart also depends on besides its arguments: the drawing code (this module, the
     chart data, the number formats in :mod:`reports.render`, the plant sheet's charts), the
     drawing libraries' versions and the CJK font (file, size, time)."""
-    from importlib.metadata import PackageNotFoundError, version
-
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for name in ("charts.py", "chart_data.py", "render.py", "plant.py"):
         h.update((here / name).read_bytes())
-    for pkg in ("matplotlib", "plotly", "numpy"):
-        try:
-            h.update(f"{pkg}={version(pkg)};".encode())
-        except PackageNotFoundError:
-            h.update(f"{pkg}=none;".encode())
+    h.update(json.dumps(package_versions("matplotlib", "plotly", "numpy")).encode())
     font = cjk_font()
     if font is not None:
-        st = os.stat(font)
-        h.update(f"{os.path.realpath(font)}|{st.st_size}|{st.st_mtime_ns}".encode())
+        h.update(json.dumps([os.path.realpath(font), file_stamp(font)]).encode())
     return h.hexdigest()
 
 

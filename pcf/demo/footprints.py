@@ -17,8 +17,8 @@ from lca import methods
 from lca.files import write_files_atomically
 from lca.footprint import FootprintEngine
 from lca.imports import shipped_inventories
-from lca.intensity_cache import database_stamps, method_stamp, package_versions
-from lca.project import Project, cache_key, cached
+from lca.intensity_cache import database_stamps, method_stamp
+from lca.project import Project, cache_key, cached, package_versions
 from lca.workflows import Progress, ensure_inventories, shipped_product_keys, uncertainty
 
 from .preflight import check_draws
