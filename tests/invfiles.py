@@ -125,3 +125,19 @@ def products(db="t-prod", bg="t-bg"):
             stage="distribution",
         ),
     )
+
+
+def assert_stages_sources_uncertainty(engine, db, markers=("Source:", "bookkeeping")):
+    """Every activity of shipped database ``db`` has a life-cycle stage, and every input
+    exchange a comment naming its source (one of ``markers``) and an uncertainty (lognormal or
+    uniform): the per-product check of the files under inventories/products/."""
+    from lca.footprint import STAGES
+
+    for act in engine.project.bd.Database(db):
+        assert act.get("stage") in STAGES, act["code"]
+        for exc in act.exchanges():
+            if exc["type"] == "production":
+                continue
+            c = exc.get("comment", "")
+            assert any(m in c for m in markers), (act["code"], c)
+            assert exc.get("uncertainty type") in (2, 4), (act["code"], exc.input)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from invfiles import assert_stages_sources_uncertainty
 
 DB = "pcf-products-aluminium-cn"
 AL = (DB, "aluminium-primary-cn")
-STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
 
 # Background factors (pcf-background, IPCC 2021 GWP100 in the engine)
 GRID = 0.5777 + 0.0327  # MEE/NBS/NEA 2024 national grid at the consumer, incl. T&D with losses
@@ -159,16 +159,13 @@ def test_sourced_boundary_stays_below_the_cradle_to_gate_studies(engine):
 
 
 def test_every_activity_has_a_stage_sources_and_uncertainty(engine):
-    for db in (DB, "pcf-background-aluminium"):
-        for act in engine.project.bd.Database(db):
-            if db == DB:
-                assert act.get("stage") in STAGES, act["code"]
-            else:
-                assert act.get("boundary") == "cradle-to-gate", act["code"]
-                assert act.get("gwp_basis") == "unstated", act["code"]
-            for exc in act.exchanges():
-                if exc["type"] == "production":
-                    continue
-                c = exc.get("comment", "")
-                assert "Source:" in c or "bookkeeping" in c, (act["code"], c)
-                assert exc.get("uncertainty type") in (2, 4), (act["code"], exc.input)
+    assert_stages_sources_uncertainty(engine, DB)
+    for act in engine.project.bd.Database("pcf-background-aluminium"):
+        assert act.get("boundary") == "cradle-to-gate", act["code"]
+        assert act.get("gwp_basis") == "unstated", act["code"]
+        for exc in act.exchanges():
+            if exc["type"] == "production":
+                continue
+            c = exc.get("comment", "")
+            assert "Source:" in c or "bookkeeping" in c, (act["code"], c)
+            assert exc.get("uncertainty type") in (2, 4), (act["code"], exc.input)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from invfiles import assert_stages_sources_uncertainty
 
 DB = "pcf-products-cement-cn"
 CEMENT = (DB, "cement-cem1-cn")
@@ -62,11 +63,4 @@ def test_parameters_move_the_result_by_hand(engine, values, expected):
 
 
 def test_every_activity_has_a_stage_sources_and_uncertainty(engine):
-    for act in engine.project.bd.Database(DB):
-        assert act.get("stage") in STAGES, act["code"]
-        for exc in act.exchanges():
-            if exc["type"] == "production":
-                continue
-            c = exc.get("comment", "")
-            assert "Source:" in c or "bookkeeping" in c, (act["code"], c)
-            assert exc.get("uncertainty type") in (2, 4), (act["code"], exc.input)
+    assert_stages_sources_uncertainty(engine, DB)

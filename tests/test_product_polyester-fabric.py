@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from invfiles import assert_stages_sources_uncertainty
 
 DB = "pcf-products-polyester-fabric"
 FABRIC = (DB, "polyester-fabric-knitted-dyed-cn")
@@ -68,14 +69,7 @@ def test_filament_background_dataset_is_the_cpcd_value(engine):
 
 
 def test_every_activity_has_a_stage_sources_and_uncertainty(engine):
-    for act in engine.project.bd.Database(DB):
-        assert act.get("stage") in STAGES, act["code"]
-        for exc in act.exchanges():
-            if exc["type"] == "production":
-                continue
-            c = exc.get("comment", "")
-            assert "Source:" in c or "bookkeeping" in c or "[derived]" in c, (act["code"], c)
-            assert exc.get("uncertainty type") in (2, 4), (act["code"], exc.input)
+    assert_stages_sources_uncertainty(engine, DB, ("Source:", "bookkeeping", "[derived]"))
 
 
 def test_grid_parameter(engine):

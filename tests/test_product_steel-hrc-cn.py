@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from invfiles import assert_stages_sources_uncertainty
 
 DB = "pcf-products-steel-hrc-cn"
 HRC_BOF = (DB, "steel-hrc-bof-cn")
@@ -132,14 +133,7 @@ def test_parameters_move_the_result_by_hand(engine, key, values, expected):
 
 
 def test_every_activity_has_a_stage_sources_and_uncertainty(engine):
-    for act in engine.project.bd.Database(DB):
-        assert act.get("stage") in STAGES, act["code"]
-        for exc in act.exchanges():
-            if exc["type"] == "production":
-                continue
-            c = exc.get("comment", "")
-            assert "Source:" in c or "bookkeeping" in c, (act["code"], c)
-            assert exc.get("uncertainty type") in (2, 4), (act["code"], exc.input)
+    assert_stages_sources_uncertainty(engine, DB)
 
 
 def test_coal_background_dataset_has_metadata(engine):
