@@ -98,18 +98,16 @@ def pact(
     PACT is a data exchange format whose id is derived from its content, so one footprint has
     one document (and one id); its free text is the meta file's own."""
     from lca.files import staged
-    from reports.meta import section
-    from reports.pact import pact_for, read_product_footprint, reissue, write_pact
+    from reports.pact import pact_from_meta, read_product_footprint, reissue, write_pact
     from reports.render import normalize_lang
 
     st = state(ctx)
     eng, res = _footprint(st, product, method, out)
     normalize_lang(lang)  # checked, like every report's; the document is language-neutral
     # data quality computed from the inventory's pedigree (supply_chain.data_quality)
-    m = _meta(meta, res)
     # crossSectoralStandards from the study's conformity table (reports.pact.standards); no
     # Monte Carlo here, so the ISO 14067 uncertainty clause counts as not met
-    doc = pact_for(eng, res, section(m, "declaration"), pact_version, study=m.get("study"))
+    doc = pact_from_meta(eng, res, _meta(meta, res), pact_version)
     docs = {}
     if previous is not None:
         prior = read_product_footprint(previous).to_json()

@@ -20,7 +20,7 @@ from pathlib import Path
 from lca.files import staged
 from lca.methods import DEFAULT as DEFAULT_METHOD
 from reports import (
-    pact_for,
+    pact_from_meta,
     read_meta,
     supplier_workbook,
     write_battery_declaration,
@@ -193,14 +193,7 @@ def write_demo_reports(
     result = engine.footprint(product_key, method)
     out = Path(out_dir)
     code = result.product[1]
-    pact = pact_for(
-        engine,
-        result,
-        section(pact_meta, "declaration"),
-        3,
-        study=section(pact_meta, "study"),
-        uncertainty=uncertainty,
-    )
+    pact = pact_from_meta(engine, result, pact_meta, 3, uncertainty=uncertainty)
     decl = (
         battery_declaration_for(engine, product_key, meta["battery"], method)
         if meta.get("battery")

@@ -59,16 +59,11 @@ def pact_documents(engine, results: Iterable, meta: Meta = None, version: int = 
         As ``pcf report pact`` (a meta file without a valid declaration, a document that
         fails validation).
     """
-    from reports.meta import section
-    from reports.pact import pact_for
+    from reports.pact import pact_from_meta
 
     docs = []
     for result in results:
-        m = _meta_for(meta, tuple(result.product))
-        # as `pcf report pact`: crossSectoralStandards from the study's conformity table
-        docs.append(
-            pact_for(engine, result, section(m, "declaration"), version, study=m.get("study"))
-        )
+        docs.append(pact_from_meta(engine, result, _meta_for(meta, tuple(result.product)), version))
     return docs
 
 

@@ -35,7 +35,7 @@ from .fields import (
     geography_fields,
     unit_factor,
 )
-from .footprint import exempted_emissions, pact_comment, pact_footprint, pact_for
+from .footprint import exempted_emissions, pact_comment, pact_footprint, pact_for, pact_from_meta
 from .lifecycle import reissue
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "pact_comment",
     "pact_footprint",
     "pact_for",
+    "pact_from_meta",
     "parse_model",
     "read_product_footprint",
     "reissue",

@@ -212,6 +212,31 @@ def pact_for(
     return pact_footprint(result, decl, version, now, quality=quality, conformity=conformity)
 
 
+def pact_from_meta(
+    engine, result, meta: dict, version: int = 3, *, uncertainty: dict | None = None
+) -> dict:
+    """:func:`pact_for` from a report meta file's content: its ``declaration`` and, for the
+    conformity that decides ``crossSectoralStandards``, its ``study``. ``pcf report pact``,
+    ``pcf publish`` and ``pcf demo`` all build their documents here, so the same footprint
+    and meta give one document (and one id) whichever command issued it.
+
+    Raises
+    ------
+    InvalidDeclaration
+        A meta without a ``declaration`` section; else as :func:`pact_for`.
+    """
+    from ..meta import section
+
+    return pact_for(
+        engine,
+        result,
+        section(meta, "declaration"),
+        version,
+        study=meta.get("study"),
+        uncertainty=uncertainty,
+    )
+
+
 def _standards_met(decl: Declaration, quality) -> None:
     """A PACT methodology is claimed only when its checkable requirements are met: every
     exempted item quantified (Methodology 3.3.1.2) and the data quality computed (primary data
