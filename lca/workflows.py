@@ -153,6 +153,21 @@ def shipped_product_keys(proj: Project, databases: Sequence[str]) -> list[tuple[
     return keys
 
 
+def stochastic_system(ids: Sequence[int], method, seed: int | None = None):
+    """The stats_arrays distributions of the system that supplies Brightway node ``ids``
+    under ``method``, read through bw2calc (``use_distributions=True``) as a
+    :class:`lca.montecarlo.StochasticSystem` (:func:`lca.montecarlo.from_bw2calc`)."""
+    import bw2calc as bc  # lazy on purpose: heavy (~1.9 s); `pcf --help` must stay fast
+
+    m = methods.resolve(method)
+    with quiet(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "No valid biosphere flows", UserWarning)
+        lca = bc.LCA({int(i): 1.0 for i in ids}, m, use_distributions=True, seed_override=seed)
+        lca.lci()
+        lca.lcia()
+    return from_bw2calc(lca)
+
+
 def uncertainty_scores(
     project: Project,
     ids: Sequence[int],
@@ -181,20 +196,12 @@ def uncertainty_scores(
         raise UncertaintyError(
             f"iterations: {iterations!r} is too few: a standard deviation needs at least 2 draws"
         )
-    import bw2calc as bc  # lazy on purpose: heavy (~1.9 s); `pcf --help` must stay fast
-
-    m = methods.resolve(method)
     ids = [int(i) for i in ids]
-    with quiet(), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "No valid biosphere flows", UserWarning)
-        lca = bc.LCA({i: 1.0 for i in ids}, m, use_distributions=True, seed_override=seed)
-        lca.lci()
-        lca.lcia()
-    system = from_bw2calc(lca)
+    system = stochastic_system(ids, method, seed)
     rows = [system.products[i] for i in ids]
     F = sp.csc_matrix(
         (np.ones(len(ids)), (rows, np.arange(len(ids)))),
-        shape=(lca.technosphere_matrix.shape[0], len(ids)),
+        shape=(system.technosphere.shape[0], len(ids)),
     )
     result = monte_carlo(
         system.technosphere,

@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -237,23 +236,13 @@ class PlanUncertainty:
 
 def _stochastic(model, sysm):
     """The background's uncertain matrices, read through bw2calc, in ``sysm``'s rows/columns."""
-    import bw2calc as bc  # lazy on purpose: heavy (~1.9 s)
-
-    from lca._quiet import quiet
-    from lca.montecarlo import from_bw2calc
+    from lca.workflows import stochastic_system
 
     # one activity of every database of the system: bw2calc then holds all of them
     first: dict[str, int] = {}
     for j, k in enumerate(sysm.keys):
         first.setdefault(k[0], int(sysm.activity_ids[j]))
-    with quiet(), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "No valid biosphere flows", UserWarning)
-        lca = bc.LCA(
-            {i: 1.0 for i in first.values()}, model.method, use_distributions=True, seed_override=0
-        )
-        lca.lci()
-        lca.lcia()
-    ss = from_bw2calc(lca)
+    ss = stochastic_system(list(first.values()), model.method, 0)
     flow_row = {int(f): i for i, f in enumerate(sysm.flow_ids)}
 
     def remap(idx: np.ndarray, fwd: Mapping, ours: Mapping, what: str) -> np.ndarray:
