@@ -397,3 +397,21 @@ def test_demo_step_failing_leaves_no_partial_step(engine, tmp_path, monkeypatch)
     with pytest.raises(RuntimeError, match="scoring failed"):
         demo_mod.demo_supply_chain(engine, out)
     assert not out.exists() or not list(out.iterdir())
+
+
+@pytest.mark.parametrize(
+    "name", ["illustrative-supplier-pcf.json", "battery-pack-cathode-pcf.json"]
+)
+def test_shipped_supplier_pcfs_pass_every_semantic_rule(name, caplog):
+    """The PACT documents we ship as examples raise no warning of the semantic validator (the
+    illustrative electricity PCF once had a validity end past referencePeriodEnd + 3 years,
+    rule S10, and every ``pcf demo`` printed it)."""
+    import logging
+
+    from supply_chain.pcfs import read_pact
+
+    with caplog.at_level(logging.WARNING):
+        (pcf,) = read_pact(ROOT / "inventories" / "bom" / name)
+    assert [r.getMessage() for r in caplog.records] == []
+    end = pcf.reference_period[1]
+    assert pcf.validity_period[1] <= end.replace(year=end.year + 3)
