@@ -318,19 +318,44 @@ def static_trajectory(traj: list[dict], labels: dict, lang: str) -> str:
             x - w / 2, loc, marker="_", s=400, color="#333333", zorder=3, label=labels["location"]
         )
         ax.bar(x + w / 2, off, w, color=NEG, label=labels["offsets"])
-        top = max(float(np.max(loc)), float(np.max(s1 + s2)), 1e-9)
+        top = max(float(np.max(loc)), float(np.max(s1 + s2)), float(np.max(off)), 1e-9)
         for i, r in enumerate(traj):
+            # each value beside what it measures: the residual (and its change) inside the top
+            # of its bar, the location-based total above its marker, offsets above their bar
+            # (a single label above the marker once read as the marker's value)
             txt = tonnes(r["residual"])
             if r["change_vs_previous_pct"] is not None:
                 txt += f"\n{r['change_vs_previous_pct']:+.1%}"
+            height = s1[i] + s2[i]
+            inside = height >= 0.3 * top
             ax.text(
                 x[i] - w / 2,
-                max(s1[i] + s2[i], loc[i]) + 0.02 * top,
+                height - 0.03 * top if inside else height + 0.02 * top,
                 txt,
                 ha="center",
-                va="bottom",
+                va="top" if inside else "bottom",
                 fontsize=7,
+                color="white" if inside else "#333333",
             )
+            above = loc[i] >= height  # else the marker lies on the bar: its value to the left
+            ax.text(
+                x[i] - w / 2 if above else x[i] - w,
+                loc[i] + 0.03 * top if above else loc[i],
+                tonnes(r["scope1_2_location"]),
+                ha="center" if above else "right",
+                va="bottom" if above else "center",
+                fontsize=7,
+                color="#333333",
+            )
+            if off[i] > 0:
+                ax.text(
+                    x[i] + w / 2,
+                    off[i] + 0.02 * top,
+                    tonnes(r["offsets_retired"]),
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                )
         ax.set_ylim(0, top * 1.3)
         ax.set_xticks(x, [r["period"] for r in traj])
         ax.set_ylabel(labels["axis"])
