@@ -296,3 +296,49 @@ def test_out_below_a_file_is_an_output_error(pcf, tmp_path, cmd):
     r = pcf(cmd, "--out", f / "out", code=1)
     assert r.stderr.strip() == f"error: cannot write {f / 'out'}: {f} is a file, not a folder"
     assert f.read_text() == "x"
+
+
+def test_demo_table_reads_at_80_columns():
+    """The demo's footprint table at 80 columns: every product code whole on one line (rich
+    once folded 'nmc811-pack-eu-per-kwh-delivered' mid-word), the unit as a symbol, no line
+    wider than the terminal; the fossil column only where it says something."""
+    from rich.console import Console
+
+    from pcf.commands.demo import print_demo
+
+    codes = ["nmc811-pack-eu-per-kwh-delivered", "polyester-fabric-knitted-dyed-cn", "cement"]
+    units = ["kilowatt hour", "kilogram", "kilogram"]
+    na = ["biogenic", "land_use"]
+    products = [
+        {
+            "product": ("db", c, ""),
+            "amount": 1.0,
+            "product_unit": u,
+            "total": 0.145,
+            "fossil": 0.145,
+            "biogenic": 0.0,
+            "land_use": 0.0,
+            "by_stage": {"raw_material_acquisition": 0.1, "production": 0.045},
+            "uncertainty": {"p2_5": 0.1155, "p97_5": 0.1684},
+            "not_assessed": na,
+        }
+        for c, u in zip(codes, units)
+    ]
+    summary = {"unit": "kg CO2-Eq", "method_alias": "gwp100", "products": products}
+    summary |= {"files": ["footprints.json"], "seconds": 1.0}
+    con = Console(width=80, record=True, force_terminal=False)
+    print_demo(con, summary, "m")
+    text = con.export_text()
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for c in codes:
+        assert any(c in line for line in lines), c
+    assert "1 kWh" in text and "1 kg" in text
+    assert "fossil = total for every product (biogenic, land use: not assessed)" in text
+    assert "largest stage" not in text  # left to wider terminals
+    products[0]["fossil"] = 0.1  # a product with a non-fossil part: the column is shown
+    con = Console(width=120, record=True, force_terminal=False)
+    print_demo(con, summary, "m")
+    text = con.export_text()
+    assert "fossil" in text.splitlines()[2] and "largest stage" in text
+    assert "materials" in text

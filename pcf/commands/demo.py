@@ -75,6 +75,18 @@ def demo(
     print_demo(st.console(), summary, method)
 
 
+#: Brightway unit names as the symbols a reader expects in a narrow table
+UNIT_SYMBOLS = {
+    "kilowatt hour": "kWh",
+    "kilogram": "kg",
+    "kilowatt": "kW",
+    "square meter": "m²",
+    "megajoule": "MJ",
+    "ton kilometer": "tkm",
+    "cubic meter": "m³",
+}
+
+
 def print_demo(con, summary: dict, method: str) -> None:
     """The demo's summary: a table of footprints and one line per other part."""
     unit = summary["unit"]
@@ -88,10 +100,24 @@ def print_demo(con, summary: dict, method: str) -> None:
     ]
     # the 95 % interval only with Monte Carlo (--iterations 0 has none)
     interval = ("95% interval",) if any(p.get("uncertainty") for p in products) else ()
-    table.add_column("product (code, per unit)", min_width=26, overflow="fold")
-    for col in ("total", "fossil", *(h for _, h in parts), *interval):
+    # fossil only when it differs from the total somewhere; else one caption says so
+    fossil = any(abs(p["fossil"] - p["total"]) > 1e-9 * abs(p["total"]) for p in products)
+    if not fossil:
+        unassessed = all(
+            {"biogenic", "land_use"} <= set(p.get("not_assessed") or ()) for p in products
+        )
+        table.caption = "fossil = total for every product" + (
+            " (biogenic, land use: not assessed)" if unassessed else ""
+        )
+    # at 80 columns every code fits whole (the longest is 32 characters) once the largest
+    # stage, the widest optional column, is left to wider terminals and --json
+    stages = con.width >= 100
+    table.add_column("product (code)", min_width=26, overflow="fold")
+    table.add_column("per", no_wrap=True)
+    for col in ("total", *(("fossil",) if fossil else ()), *(h for _, h in parts), *interval):
         table.add_column(col, justify="right", no_wrap=True)
-    table.add_column("largest stage")
+    if stages:
+        table.add_column("largest stage")
     short = {"raw_material_acquisition": "materials", "end_of_life": "end of life"}
     for p in products:
         mc = p.get("uncertainty") or {}
@@ -99,12 +125,13 @@ def print_demo(con, summary: dict, method: str) -> None:
         cells = [f"{mc['p2_5']:.4g}–{mc['p97_5']:.4g}" if mc else ""] if interval else []
         # the code is short and unique; the full names are in footprints.csv/json
         table.add_row(
-            f"{p['product'][1]} [{p['amount']:g} {p['product_unit']}]",
+            p["product"][1],
+            f"{p['amount']:g} {UNIT_SYMBOLS.get(p['product_unit'], p['product_unit'])}",
             f"{p['total']:.4g}",
-            f"{p['fossil']:.4g}",
+            *((f"{p['fossil']:.4g}",) if fossil else ()),
             *(f"{p[k]:.3g}" for k, _ in parts),
             *cells,
-            short.get(stage, stage.replace("_", " ")),
+            *((short.get(stage, stage.replace("_", " ")),) if stages else ()),
         )
     con.print(table)
     sc = summary.get("supply_chain") or {}
