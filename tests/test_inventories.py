@@ -295,3 +295,18 @@ def test_every_background_dataset_names_its_source():
     missing = ours[~ours["comment"].str.contains("Source:")]
     assert missing.empty, list(missing["code"])
     assert not ours["location"].eq("").any()
+
+
+def test_shipped_inventories_import_the_core_background_first(tmp_path):
+    """``pcf-background.csv`` before every other file: other background files link to its
+    datasets, and by name ``pcf-background-x.csv`` would sort before it."""
+    from lca.imports import shipped_inventories
+
+    for sub in ("background", "products"):
+        (tmp_path / sub).mkdir()
+    for name in ("pcf-background-aaa.csv", "pcf-background.csv", "pcf-factory.csv"):
+        (tmp_path / "background" / name).write_text("")
+    (tmp_path / "products" / "a.csv").write_text("")
+    names = [p.name for p in shipped_inventories(tmp_path)]
+    assert names == ["pcf-background.csv", "pcf-background-aaa.csv", "pcf-factory.csv", "a.csv"]
+    assert shipped_inventories()[0].name == "pcf-background.csv"

@@ -365,9 +365,13 @@ def pending_inventory(
 
 
 def shipped_inventories(root: str | os.PathLike | None = None) -> list[Path]:
-    """The inventory files shipped in ``inventories/``: background first, then products."""
+    """The inventory files shipped in ``inventories/``: background first, then products.
+
+    In each folder ``pcf-background.csv`` comes first: the other background files link to its
+    datasets (electricity, fuels), and ``pcf-background-*.csv`` sorts before it by name."""
     root = Path(root) if root else inventories_dir()
     files = []
     for sub in ("background", "products"):
-        files += sorted((root / sub).glob("*.csv")) + sorted((root / sub).glob("*.xlsx"))
+        found = sorted((root / sub).glob("*.csv")) + sorted((root / sub).glob("*.xlsx"))
+        files += sorted(found, key=lambda p: p.name != "pcf-background.csv")  # stable
     return files
