@@ -34,7 +34,7 @@ GRID_KEY = ("pcf-background", "electricity-cn-2024-footprint-consumer")
 #: the cell-factory dataset of each pack (main product production)
 FACTORY_KEY = {
     "lfp": ("pcf-products-lfp-pack", "lfp-pack-cell-manufacturing-cn"),
-    "nmc811": ("pcf-products-nmc811", "nmc811-cell-manufacturing-cn"),
+    "nmc811": ("pcf-products-nmc811", "nmc811-pack-cell-manufacturing-cn"),
 }
 # stored: 41.79 (pcf-background greet2024-lfp-battery-materials), 49.9744227617603 (nmc811)
 GREET_LFP, GREET_NMC811 = 41.79, 49.9744227617603

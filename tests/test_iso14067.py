@@ -169,7 +169,7 @@ def test_inputs_of_the_products_own_processes(shipped):
     greet = [r for r in lfp if r["input_key"].endswith("greet2024-lfp-battery-materials")]
     assert len(greet) == 3 and sum(r["amount"] for r in greet) == pytest.approx(1.0, abs=1e-6)
     nmc = foreground_inputs(shipped, eng.footprint(("pcf-products-nmc811", "nmc811-pack-per-kwh")))
-    (cell,) = [r for r in nmc if r["key"].endswith("nmc811-cell-manufacturing-cn")]
+    (cell,) = [r for r in nmc if r["key"].endswith("nmc811-pack-cell-manufacturing-cn")]
     assert cell["amount"] == pytest.approx((20.3 + 37.5) / 2, abs=0.05)  # 28.9
     assert (cell["minimum"], cell["maximum"]) == (20.3, 37.5)
     assert "midpoint" in cell["note"] and "not read" in cell["note"]

@@ -1,7 +1,9 @@
-"""NMC811 EV battery pack (inventories/products/nmc811-battery.csv): per kWh of pack capacity and the
-EU Battery Regulation variant per kWh delivered. The total equals the hand calculation from the
-sourced amounts x background factors, the cell-factory energy carries Degen et al. 2023's range as
-its uncertainty, and each parameter moves the result by the hand-computed amount.
+"""NMC811 EV battery, cell -> module -> pack (inventories/products/nmc811-battery.csv): per kWh of
+pack capacity and the EU Battery Regulation variant per kWh delivered. The cell, the module and the
+pack each equal the hand calculation from the sourced amounts x background factors, the GREET 2024
+pack materials are split by the BatPaC 5 masses and add up to the whole, the cell-factory energy
+carries Degen et al. 2023's range as its uncertainty, and each parameter moves the result by the
+hand-computed amount.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS_YAML = ROOT / "inventories" / "products" / "nmc811-battery.params.yaml"
 DB = "pcf-products-nmc811"
+CELL, MODULE = (DB, "nmc811-pack-cell"), (DB, "nmc811-pack-module")
 PACK, DELIVERED = (DB, "nmc811-pack-per-kwh"), (DB, "nmc811-pack-per-kwh-delivered")
+FACTORY = (DB, "nmc811-pack-cell-manufacturing-cn")
+STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
 
 # Validation band 74-105 (Peiseler 2024 74; Ecobalyse/Base Empreinte China 105) is in
 # tests/test_products.py (STUDIES); the model is below it (a finding, xfail strict there).
@@ -28,7 +33,24 @@ GRID_CN = 0.5777 + 0.0327
 DEGEN_LOW, DEGEN_HIGH = 20.3, 37.5
 ELEC = (DEGEN_LOW + DEGEN_HIGH) / 2  # 28.9 [derived]
 KURLAND = 57.5  # Kurland 2020, midpoint of 50-65: the former value, a parameter choice
-PACK_TOTAL = MATERIALS + ELEC * GRID_CN  # 49.9744 + 17.6406 = 67.615
+
+# Split of the GREET aggregate by BatPaC 5 masses (jbaars/Batt_Sust_Model notebook @65b7a81,
+# printed outputs): Example 3 design 6, NMC811-G, 288 cells x 0.901 kg of a 452 kg pack; the
+# module / pack hardware of the NMC622 design of the same 12-module layout (Example 1: module
+# 25.46 kg of 24 cells x 0.956 kg, battery 468.9 kg)
+CELL_SHARE = 288 * 0.901 / 452  # 0.574088
+MOD_HW = 12 * (25.46 - 24 * 0.956)  # 30.192 kg
+PACK_HW = 468.9 - 12 * 25.46  # 163.38 kg
+MOD_SHARE = (1 - CELL_SHARE) * MOD_HW / (MOD_HW + PACK_HW)  # 0.066431
+PACK_SHARE = (1 - CELL_SHARE) * PACK_HW / (MOD_HW + PACK_HW)  # 0.359481
+
+CELL_MAT = MATERIALS * CELL_SHARE  # 28.6897
+CELL_MFG = ELEC * GRID_CN  # 17.6406
+MODULE_PARTS = MATERIALS * MOD_SHARE  # 3.3198
+PACK_PARTS = MATERIALS * PACK_SHARE  # 17.9648
+CELL_TOTAL = CELL_MAT + CELL_MFG  # 46.3303
+MODULE_TOTAL = CELL_TOTAL + MODULE_PARTS  # 49.6501
+PACK_TOTAL = MODULE_TOTAL + PACK_PARTS  # = MATERIALS + ELEC * GRID_CN = 67.615
 LIFE_KWH = 60 * 8  # FEqC per year x years (draft delegated act; warranty)
 
 
@@ -39,23 +61,93 @@ def engine(shipped):
     return FootprintEngine(shipped)
 
 
+def _greet_share(engine, code):
+    """Amount of GREET NMC811 pack materials in the imported activity ``code`` (kWh-eq/kWh)."""
+    act = engine.project.bd.get_activity((DB, code))
+    (amount,) = [
+        e["amount"] for e in act.technosphere() if e.input["code"] == "nmc811-pack-materials"
+    ]
+    return amount
+
+
+def test_shipped_shares_equal_the_batpac_mass_split(engine):
+    cell = _greet_share(engine, "nmc811-pack-cell-materials")
+    module = _greet_share(engine, "nmc811-pack-module-parts")
+    pack = _greet_share(engine, "nmc811-pack-pack-parts")
+    # BatPaC 5 (Baars notebook @65b7a81): 288 cells x 0.901 kg / 452 kg NMC811 pack = 0.574088
+    assert cell == pytest.approx(288 * 0.901 / 452, rel=1e-9)
+    assert cell == pytest.approx(0.57408850, abs=5e-9)
+    # non-cell 0.425912 split by the NMC622 design's module hardware 12 x (25.46 - 24 x 0.956)
+    # = 30.192 kg against pack hardware 468.9 - 12 x 25.46 = 163.38 kg
+    assert module == pytest.approx((1 - 288 * 0.901 / 452) * 30.192 / (30.192 + 163.38), rel=1e-9)
+    assert module == pytest.approx(0.06643068, abs=5e-9)
+    assert pack == pytest.approx((1 - 288 * 0.901 / 452) * 163.38 / (30.192 + 163.38), rel=1e-9)
+    assert pack == pytest.approx(0.35948082, abs=5e-9)
+    # the three parts split the whole GREET pack aggregate, nothing more or less
+    assert cell + module + pack == pytest.approx(1.0, rel=1e-12)
+
+
 def test_pack_equals_hand_calculation(engine):
     r = engine.footprint(PACK, "gwp100")
+    # the split moves no total: 49.9744 + 28.9 x 0.6104 = 49.9744 + 17.6406 = 67.615, as before
     assert r.total == pytest.approx(67.615, abs=1e-3)
     assert r.total == pytest.approx(PACK_TOTAL, rel=1e-6)
+    assert r.total == pytest.approx(MATERIALS + ELEC * GRID_CN, rel=1e-6)
     assert r.by_stage["raw_material_acquisition"] == pytest.approx(MATERIALS, rel=1e-6)
     assert r.by_stage["production"] == pytest.approx(28.9 * 0.6104, rel=1e-6)  # 17.6406
     assert math.isclose(sum(r.by_stage.values()), r.total, rel_tol=1e-9)
+    assert set(r.by_stage) <= STAGES
+
+
+def test_cell_and_module_equal_hand_calculation(engine):
+    cell = engine.footprint(CELL, "gwp100")
+    # 0.574088 x 49.9744 + 28.9 x 0.6104 = 28.6897 + 17.6406 = 46.3303
+    assert cell.total == pytest.approx(CELL_TOTAL, rel=1e-6)
+    assert cell.total == pytest.approx(46.3303, abs=1e-4)
+    assert cell.by_stage["raw_material_acquisition"] == pytest.approx(CELL_MAT, rel=1e-6)
+    assert cell.by_stage["production"] == pytest.approx(CELL_MFG, rel=1e-6)
+    module = engine.footprint(MODULE, "gwp100")
+    # + 0.066431 x 49.9744 = 3.3198 of module parts: 49.6501
+    assert module.total == pytest.approx(MODULE_TOTAL, rel=1e-6)
+    assert module.total == pytest.approx(49.6501, abs=1e-4)
+    pack = engine.footprint(PACK, "gwp100")
+    # the cell is a cell, below its module and pack (the pack parts add 17.9648)
+    assert cell.total < module.total < pack.total
+    assert pack.total - module.total == pytest.approx(PACK_PARTS, rel=1e-5)
 
 
 def test_delivered_is_pack_over_lifetime_energy(engine):
     r = engine.footprint(DELIVERED, "gwp100")
     assert r.total == pytest.approx(PACK_TOTAL / LIFE_KWH, rel=1e-6)  # 0.140865
     assert r.total == pytest.approx(0.140865, abs=1e-6)
+    assert math.isclose(sum(r.by_stage.values()), r.total, rel_tol=1e-9)
+
+
+def test_chain_cell_module_pack_each_its_own_activity_with_a_stage(engine):
+    bd = engine.project.bd
+    acts = {a["code"]: a for a in bd.Database(DB)}
+    for act in acts.values():
+        assert act.get("stage") in STAGES, act["code"]
+    inputs = {code: {e.input["code"] for e in a.technosphere()} for code, a in acts.items()}
+    assert inputs["nmc811-pack-cell"] == {
+        "nmc811-pack-cell-materials",
+        "nmc811-pack-cell-manufacturing-cn",
+    }
+    assert inputs["nmc811-pack-module"] == {"nmc811-pack-cell", "nmc811-pack-module-parts"}
+    assert inputs["nmc811-pack-per-kwh"] == {"nmc811-pack-module", "nmc811-pack-pack-parts"}
+    assert inputs["nmc811-pack-per-kwh-delivered"] == {"nmc811-pack-per-kwh"}
+    for code in ("nmc811-pack-cell", "nmc811-pack-module", "nmc811-pack-per-kwh"):
+        assert acts[code]["stage"] == "production"
+    for code in (
+        "nmc811-pack-cell-materials",
+        "nmc811-pack-module-parts",
+        "nmc811-pack-pack-parts",
+    ):
+        assert acts[code]["stage"] == "raw_material_acquisition"
 
 
 def test_factory_energy_is_uniform_over_degens_range(engine):
-    act = engine.project.bd.get_activity((DB, "nmc811-cell-manufacturing-cn"))
+    act = engine.project.bd.get_activity(FACTORY)
     (exc,) = [e for e in act.technosphere() if e.input["code"].startswith("electricity-cn")]
     assert exc.input["code"] == "electricity-cn-2024-footprint-consumer"
     assert exc["uncertainty type"] == 4
@@ -72,6 +164,8 @@ def test_factory_energy_is_uniform_over_degens_range(engine):
         (PACK, {"factory_electricity": KURLAND}, MATERIALS + KURLAND * GRID_CN),
         # Degen's top value (LFP): 49.9744 + 37.5 x 0.6104 = 72.86, still below the band's 74
         (PACK, {"factory_electricity": DEGEN_HIGH}, MATERIALS + DEGEN_HIGH * GRID_CN),
+        # the cell carries all of the factory energy: 46.3303 + (37.5 - 28.9) x 0.6104
+        (CELL, {"factory_electricity": DEGEN_HIGH}, CELL_MAT + DEGEN_HIGH * GRID_CN),
         (DELIVERED, {"service_life_years": 10}, PACK_TOTAL / (60 * 10)),
     ],
 )
@@ -80,10 +174,10 @@ def test_parameters_move_the_result_by_the_hand_computed_amount(engine, key, val
 
     params = load_parameters(PARAMS_YAML)
     r = footprint_with(engine, key, values, "gwp100", params=params)
-    base = PACK_TOTAL if key == PACK else PACK_TOTAL / LIFE_KWH
+    base = {PACK: PACK_TOTAL, CELL: CELL_TOTAL, DELIVERED: PACK_TOTAL / LIFE_KWH}[key]
     assert r.baseline == pytest.approx(base, rel=1e-6)
     assert r.total == pytest.approx(expected, rel=1e-6)
-    if values.get("factory_electricity") == KURLAND:
+    if key == PACK and values.get("factory_electricity") == KURLAND:
         assert r.total == pytest.approx(85.0725, abs=1e-3)
-    if values.get("factory_electricity") == DEGEN_HIGH:
+    if key == PACK and values.get("factory_electricity") == DEGEN_HIGH:
         assert r.total == pytest.approx(72.8644, abs=1e-3) and r.total < 74.0
