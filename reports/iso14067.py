@@ -44,6 +44,7 @@ from supply_chain.data_quality import DataQualityAssessment, assess
 from . import chart_data, charts, render
 from .errors import InvalidDeclaration
 from .pact import Declaration, parse_model
+from .pact.footprint import with_carbon_content
 
 log = logging.getLogger(__name__)
 
@@ -535,6 +536,9 @@ def write_iso14067_report(
             "a Monte Carlo summary needs at least 2 draws (1 draw has no spread)",
         )
     decl = decl if isinstance(decl, Declaration) else Declaration.parse(decl)
+    # the carbon contents the product's composition gives where the declaration gives none
+    # (inventories/carbon-content.csv): the figures the PACT document states, or not assessed
+    decl = with_carbon_content(decl, result)
     study = study if isinstance(study, StudyInfo) else StudyInfo.parse(study)
     project = project or (engine.project if engine is not None else None)
     sources = data_sources(project, result) if project is not None else None

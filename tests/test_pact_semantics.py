@@ -1,4 +1,4 @@
-"""The semantic PACT rules (reports/pact/RULES.md, S1-S13): beyond the JSON schema, run by the one
+"""The semantic PACT rules (reports/pact/RULES.md, S1-S14): beyond the JSON schema, run by the one
 validator (supply_chain.pact_spec.validate_pact) on every document we write (errors) and read
 (warnings: another company's document is read, its faults logged)."""
 
@@ -102,6 +102,13 @@ CASES = [
     ({"top": {"validityPeriodEnd": "2028-06-01T00:00:00Z"}}, "validityPeriodEnd", "S10"),
     # S11 a part is not larger than the whole
     ({"aircraftGhgEmissions": "12.5"}, "pcf.aircraftGhgEmissions", "S11"),
+    # S14 the carbon of the product is part of its mass ("1" kg declared: 1.5 at most, rounded)
+    (
+        {"fossilCarbonContent": "1.3", "biogenicCarbonContent": "0.4"},
+        "pcf.fossilCarbonContent",
+        "S14",
+    ),
+    ({"fossilCarbonContent": "1.7"}, "pcf.fossilCarbonContent", "S14"),
     # S12 a PACT methodology claim needs its SHALL fields
     (
         {"crossSectoralStandards": ["PACT-3.0"], "primaryDataShare": None},
@@ -134,6 +141,22 @@ def test_s13_zero_with_unquantified_items_stated_or_nothing_exempted_passes(desc
     d = doc(exemptedEmissionsDescription=description)
     assert pact_spec.semantic_errors(d, "3") == []
     assert pact_spec.validate_pact(d, issued=True) == "3"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"fossilCarbonContent": "0.8562771797", "biogenicCarbonContent": "0"},  # 1 kg of PP
+        {"fossilCarbonContent": "1.5"},  # within the rounding of a mass stated as "1"
+        {
+            "fossilCarbonContent": "5",
+            "productMassPerDeclaredUnit": "0",
+            "declaredUnitOfMeasurement": "kilowatt hour",
+        },  # no mass stated: not checked
+    ],
+)
+def test_s14_carbon_within_the_mass_passes(changes):
+    assert pact_spec.semantic_errors(doc(**changes), "3") == []
 
 
 @pytest.mark.parametrize("changes, field, rule", CASES, ids=[f"{c[2]}-{c[1]}" for c in CASES])

@@ -13,6 +13,8 @@ import pytest
 
 from lca.errors import ProjectError
 
+ROOT = Path(__file__).resolve().parent.parent
+
 EI_BIO = "ecoinvent-3.10-biosphere"
 CO2_FOSSIL = "349b29d1-3e58-4c66-98b9-9d1a076efd2e"  # biosphere3 / ecoinvent code
 GWP100 = ("IPCC 2021", "climate change", "global warming potential (GWP100)")
@@ -226,3 +228,24 @@ def test_leftovers_of_killed_imports_are_cleaned_on_open(bw_dir, reopen, caplog)
     from lca import _health
 
     assert not _health.leftovers(open_project(bw_dir, project="leftovers", setup=False))
+
+
+@pytest.mark.parametrize("package", ["inventories", "pcf/demo", "reports"])
+def test_every_data_file_the_code_reads_is_package_data(package):
+    """What an installed wheel needs (the shipped inventories, the demo's meta files, the report
+    templates) matches a [tool.setuptools.package-data] glob of its package: the demo's NMC811
+    meta files once were not listed, so ``pcf demo`` from a wheel could not find them."""
+    import fnmatch
+    import tomllib
+
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = conf["tool"]["setuptools"]["package-data"][package.replace("/", ".")]
+    base = ROOT / package
+    files = [
+        p.relative_to(base).as_posix()
+        for p in base.rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    ]
+    assert files
+    missing = [f for f in files if not any(fnmatch.fnmatchcase(f, g) for g in globs)]
+    assert missing == [], f"not in the wheel (pyproject package-data {package}): {missing}"

@@ -617,6 +617,91 @@ def test_not_assessed_is_said_never_a_silent_zero(official, version):
         assert "biogenicCarbonContent is required by v2: its 0 is not a measured zero" in comment
 
 
+# -- carbon content from the product's composition (RULES.md B10) -----------------------------------
+PP_KEY = ("pcf-products-polypropylene", "polypropylene-resin-us")
+PP_C = 3 * 12.011 / (3 * 12.011 + 6 * 1.008)  # (C3H6)n, IUPAC abridged atomic weights
+
+
+def _pp_result(amount: float = 2.0, unit: str = "kilogram") -> FootprintResult:
+    return result(product=PP_KEY, product_name="polypropylene", product_unit=unit, amount=amount)
+
+
+@needs_spec
+@pytest.mark.parametrize("version", [3, 2])
+def test_computed_carbon_content_is_stated_per_declared_unit(official, version):
+    """2 kg of resin: v3 states the content of the declared amount (2 kg), v2 per one kg; the
+    company gives no carbon content, the composition does, so neither is 'not assessed'."""
+    decl = {
+        **DECL,
+        "fossil_carbon_content": None,
+        "biogenic_carbon_content": None,
+        "product_mass_per_declared_unit": 2.0,
+    }
+    doc = pact.pact_footprint(_pp_result(2.0), decl, version)
+    assert not list(official[version].iter_errors(doc))
+    p, comment = doc["pcf"], doc["comment"]
+    per_declared = 2.0 * PP_C if version == 3 else PP_C
+    assert float(p["fossilCarbonContent"]) == pytest.approx(per_declared, rel=1e-6)
+    assert p["biogenicCarbonContent"] == "0"
+    assert "is a required field: its 0 is not a measured zero" not in comment
+    assert "is required by v2: its 0 is not a measured zero" not in comment
+    assert "36.033 / 42.081 = 0.8562771797 kg C/kg [derived]" in comment
+
+
+def test_declared_carbon_content_wins_and_a_product_without_a_row_is_not_assessed():
+    decl = {**DECL, "product_mass_per_declared_unit": 2.0}  # fossil 0.4, biogenic 0.0 declared
+    p = pact.pact_footprint(_pp_result(2.0), decl, 3)["pcf"]
+    assert (p["fossilCarbonContent"], p["biogenicCarbonContent"]) == ("0.4", "0")
+    none = {**DECL, "fossil_carbon_content": None, "biogenic_carbon_content": None}
+    doc = pact.pact_footprint(result(), none, 3)  # ("db", "cell"): not in the table
+    assert doc["pcf"]["fossilCarbonContent"] == "0"
+    assert "fossilCarbonContent is a required field: its 0 is not a measured zero" in doc["comment"]
+
+
+def test_carbon_content_is_resolved_once_for_both_documents():
+    """with_carbon_content (what the PACT document and the ISO 14067 report call) fills the
+    declaration's missing contents from the table, leaves the caller's copy alone, and a
+    resolved declaration is not resolved again."""
+    from reports.pact.footprint import with_carbon_content
+
+    d = pact.Declaration.parse(
+        {**DECL, "fossil_carbon_content": None, "biogenic_carbon_content": None}
+    )
+    once = with_carbon_content(d, _pp_result(1.0))
+    assert once.fossil_carbon_content == pytest.approx(PP_C, rel=1e-6)
+    assert once.biogenic_carbon_content == 0.0
+    assert d.fossil_carbon_content is None  # the caller's declaration is not changed
+    again = with_carbon_content(once, _pp_result(3.0))
+    assert again.fossil_carbon_content == once.fossil_carbon_content
+
+
+def test_a_table_unit_other_than_the_products_is_refused():
+    decl = {**DECL, "fossil_carbon_content": None, "biogenic_carbon_content": None}
+    with pytest.raises(InvalidDeclaration) as e:
+        pact.pact_footprint(_pp_result(1000.0, "gram"), decl, 3)
+    assert e.value.field == (
+        "inventories/carbon-content.csv: pcf-products-polypropylene|polypropylene-resin-us.unit"
+    )
+    assert "is not the product's unit 'gram'" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"fossil_carbon_content": 5.0, "biogenic_carbon_content": 0.3},  # 5.3 kg C > 5.2 kg
+        {"fossil_carbon_content": 5.3},
+    ],
+)
+def test_carbon_content_above_the_product_mass_is_refused(change):
+    with pytest.raises(InvalidDeclaration, match="exceeds the product mass 5.2 kg") as e:
+        pact.pact_footprint(result(), {**DECL, **change}, 3)
+    assert e.value.field == "declaration.fossil_carbon_content"
+    # the composition's figure is checked too: 1 kg of resin declared with 0.5 kg of mass
+    decl = {**DECL, "fossil_carbon_content": None, "product_mass_per_declared_unit": 0.5}
+    with pytest.raises(InvalidDeclaration, match="0.856277 kg C exceeds the product mass 0.5"):
+        pact.pact_footprint(_pp_result(1.0), decl, 3)
+
+
 def test_energy_product_may_have_no_mass():
     decl = {**DECL, "product_mass_per_declared_unit": None, "energy_product": True}
     assert pact.pact_footprint(result(), decl, 3)["pcf"]["productMassPerDeclaredUnit"] == "0"

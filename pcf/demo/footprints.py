@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lca import methods
+from lca.carbon_content import carbon_content
 from lca.files import write_files_atomically
 from lca.footprint import FootprintEngine
 from lca.imports import shipped_inventories
@@ -56,6 +57,10 @@ def footprint_shipped(
     products = []
     for i, r in enumerate(results):
         d = r.to_dict()
+        # the product's carbon content from its composition (inventories/carbon-content.csv):
+        # kg C for the footprint's amount, or "not assessed" (figures null), never a silent 0
+        cc = carbon_content(r.product)
+        d["carbon_content"] = cc.to_dict(r.amount) if cc is not None else None
         if mc:
             d["uncertainty"] = {k: v for k, v in mc[i].items() if k != "samples"}
         products.append(d)

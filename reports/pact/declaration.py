@@ -124,8 +124,10 @@ class Declaration(BaseModel):
     geography: str | None = None  # None/"GLO": global; region name; ISO 3166-1 or -2 code
     packaging_emissions_included: bool = False
     packaging_ghg_emissions: float | None = Field(default=None, ge=0)
-    # kg C per declared amount; None = not assessed (PACT v3 requires the field: the document
-    # then states 0 and its comment says it was not assessed)
+    # kg C per declared amount; None = the company gives none: the figure of the product's
+    # composition (inventories/carbon-content.csv, lca.carbon_content) where one is computed,
+    # else not assessed (PACT v3 requires the field: the document then states 0 and its comment
+    # says it was not assessed). A value given here wins over the table.
     fossil_carbon_content: float | None = Field(default=None, ge=0)
     biogenic_carbon_content: float | None = Field(default=None, ge=0)
     # "computed": the model's biogenic and land-use figures are an assessment (the inventory
@@ -151,6 +153,9 @@ class Declaration(BaseModel):
     created: dt.datetime | None = None
     version: int = Field(default=1, ge=0)  # PACT v2 only
     _computed_pds: float | None = PrivateAttr(default=None)
+    # how the carbon contents were resolved (reports.pact.footprint.with_carbon_content): None
+    # not yet; () nothing from the product's composition table; (row, fields) the fields it gave
+    _carbon_basis: tuple | None = PrivateAttr(default=None)
 
     @field_validator("company_ids", "product_ids", "product_classifications")
     @classmethod

@@ -34,6 +34,12 @@ when ``biogenic_reporting`` is ``not_assessed`` (the spec's "blank if unknown");
 version requires although nothing was assessed (v3 ``fossilCarbonContent``, v2
 ``biogenicCarbonContent``) carry 0 and the ``comment`` says "not assessed" for each.
 
+Carbon contents (``fossilCarbonContent``, ``biogenicCarbonContent``; kg C for the declared
+amount): the declaration's own figures, else the product's composition where it gives one
+(:func:`with_carbon_content`: ``inventories/carbon-content.csv`` per unit of product, times the
+result's amount; the ``comment`` gives the derivation), else not assessed as above. Rule B10:
+their sum never exceeds ``productMassPerDeclaredUnit``.
+
 The ``id`` is stable (:func:`supply_chain.pact_spec.footprint_id`): the same product, period and
 figures give the same id on every run; a changed footprint gets a new id (re-issue it with
 :func:`reports.pact.reissue`).
@@ -47,6 +53,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from lca.carbon_content import carbon_content
 from supply_chain import pact_spec
 from supply_chain.data_quality import DataQualityAssessment, assess
 
@@ -76,6 +83,12 @@ _V2_STANDARDS_USED = {
 }
 
 Dec = Callable[[float, str], str]
+
+#: Declaration field -> the PACT field that states it (both versions use the same names).
+_CARBON_FIELDS = {
+    "fossil_carbon_content": "fossilCarbonContent",
+    "biogenic_carbon_content": "biogenicCarbonContent",
+}
 
 
 def pact_footprint(
@@ -120,6 +133,7 @@ def pact_footprint(
     decl = Declaration.parse(decl) if not isinstance(decl, Declaration) else decl.check()
     if version not in (2, 3):
         raise InvalidDeclaration("pact_version", version, "must be 3 or 2")
+    decl = with_carbon_content(decl, result)
     if getattr(result, "not_assessed", None) and not decl.not_assessed_biogenic:
         # the datasets of the supply chain publish no biogenic / land-use split
         # (lca.footprint: FootprintResult.not_assessed): the model's 0.0 is not an assessment,
@@ -200,6 +214,7 @@ def pact_for(
         An unreadable pedigree or ``primary_data`` record in the inventory.
     """
     decl = Declaration.parse(decl) if not isinstance(decl, Declaration) else decl.check()
+    decl = with_carbon_content(decl, result)
     if conformity is None and study is not None:
         # imported here: reports.iso14067 imports this package (Declaration), and it owns the
         # conformity table, so the PACT document and the ISO report read the same assessment
@@ -235,6 +250,62 @@ def pact_from_meta(
         study=meta.get("study"),
         uncertainty=uncertainty,
     )
+
+
+def with_carbon_content(decl: Declaration, result) -> Declaration:
+    """``decl`` with the carbon contents the product's composition gives, where the company
+    gives none: the row of ``result.product`` in ``inventories/carbon-content.csv``
+    (:func:`lca.carbon_content.carbon_content`), per unit of the product, times
+    ``result.amount`` (the declaration's contents are for the declared amount). A value of the
+    declaration (the meta file's ``fossil_carbon_content`` / ``biogenic_carbon_content``) wins;
+    a product without a computed row keeps ``None`` (not assessed: the documents state the
+    spec-required 0 and say so). The ISO 14067 report and the PACT document call this, so both
+    state the same figure.
+
+    Raises
+    ------
+    InvalidDeclaration
+        The table's unit for the product is not the result's (the figure cannot be scaled), or
+        the carbon content exceeds the product mass (rule B10: kg C per declared amount <=
+        ``product_mass_per_declared_unit``).
+    """
+    if getattr(decl, "_carbon_basis", None) is not None:
+        return decl  # resolved already (pact_for, then pact_footprint)
+    row = carbon_content(tuple(result.product))
+    update: dict[str, float | None] = {}
+    if row is not None and row.assessed:
+        if row.unit != result.product_unit:
+            raise InvalidDeclaration(
+                f"inventories/carbon-content.csv: {row.label}.unit",
+                row.unit,
+                f"is not the product's unit {result.product_unit!r}: the carbon content per "
+                "unit cannot be scaled to the declared amount; correct the table",
+            )
+        fossil, biogenic = row.for_amount(result.amount)
+        if decl.fossil_carbon_content is None:
+            update["fossil_carbon_content"] = fossil
+        if decl.biogenic_carbon_content is None:
+            update["biogenic_carbon_content"] = biogenic
+    out = decl.model_copy(update=update) if update else decl.model_copy()
+    out._carbon_basis = (row, tuple(update)) if update else ()
+    _check_carbon_mass(out)
+    return out
+
+
+def _check_carbon_mass(decl: Declaration) -> None:
+    """Rule B10: the carbon of a product is part of its mass, so fossil + biogenic carbon
+    content (kg C per declared amount) cannot exceed the product mass (kg per declared amount).
+    Energy and service products (no mass given) are not checked."""
+    mass = decl.product_mass_per_declared_unit
+    carbon = (decl.fossil_carbon_content or 0.0) + (decl.biogenic_carbon_content or 0.0)
+    if mass and carbon > mass:
+        raise InvalidDeclaration(
+            "declaration.fossil_carbon_content",
+            carbon,
+            f"fossil + biogenic carbon content {carbon:.6g} kg C exceeds the product mass "
+            f"{mass:.6g} kg per declared amount (product_mass_per_declared_unit): carbon is part "
+            "of the product's mass",
+        )
 
 
 def _standards_met(decl: Declaration, quality) -> None:
@@ -399,8 +470,9 @@ def _v3_pcf(
         # exact in decimal arithmetic, so the PACT identity holds to the last digit
         "pcfIncludingBiogenicUptake": decimal_string(Decimal(excl) + Decimal(uptake)),
         # v3 lists it in CarbonFootprint.required (x-rule SHALL) as a PositiveOrZeroDecimal
-        # string: no null, no "unknown", not omissible. Not assessed, it is 0 and the comment
-        # says "fossil carbon content ... not a measured zero" (the spec's only place for it)
+        # string: no null, no "unknown", not omissible. The declaration's figure or the one the
+        # product's composition gives (with_carbon_content); not assessed, it is 0 and the
+        # comment says "fossil carbon content ... not a measured zero" (the spec's only place)
         "fossilCarbonContent": decimal_string(decl.fossil_carbon_content or 0),
         "fossilGhgEmissions": dec(p["fossil"], "fossilGhgEmissions"),
     }
@@ -575,6 +647,14 @@ def pact_comment(result, decl: Declaration, version: int, quality, exempted_text
         parts.append(
             "Not assessed: data quality ratings, primary data share and aircraft emissions "
             "(no inventory assessment given)."
+        )
+    basis = getattr(decl, "_carbon_basis", None)
+    if basis:
+        row, fields = basis
+        names = " and ".join(_CARBON_FIELDS[f] for f in fields)
+        parts.append(
+            f"{names} computed from the product's composition (inventories/carbon-content.csv, "
+            f"{row.label}, per {row.unit} of product): {row.derivation}"
         )
     not_assessed = []
     if decl.not_assessed_biogenic:

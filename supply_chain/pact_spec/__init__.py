@@ -190,7 +190,7 @@ def validate_pact(
         Fields of consistency rules that are errors even when not ``strict`` (the supplier-PCF
         reader refuses :data:`BIOGENIC_IDENTITY`: it cannot tell which figure is wrong).
     issued
-        The document is one we issue: the semantic rules (S1-S13 of ``reports/pact/RULES.md``:
+        The document is one we issue: the semantic rules (S1-S14 of ``reports/pact/RULES.md``:
         recognised id namespaces and check digits, the CPC class, the mass, packaging,
         exemption, validity and lifecycle rules) are errors. Otherwise they are logged as
         warnings (a partner's document, or WBCSD's examples, which use

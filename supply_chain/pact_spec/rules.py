@@ -178,7 +178,7 @@ def rule_errors(doc: Mapping, major: str) -> tuple[list[tuple[str, str]], list[t
 
 
 def semantic_errors(doc: Mapping, major: str) -> list[tuple[str, str]]:
-    """The semantic rules S1-S13 (reports/pact/RULES.md) for ``doc``: ``[(field, message)]``.
+    """The semantic rules S1-S14 (reports/pact/RULES.md) for ``doc``: ``[(field, message)]``.
 
     :func:`supply_chain.pact_spec.validate_pact` makes them errors for the documents we issue
     (``issued=True``) and logs them as warnings otherwise.
@@ -382,7 +382,7 @@ MASSLESS_UNITS = ("kilowatt hour", "megajoule", "ton kilometer", "hour", "megabi
 
 
 def semantic_findings(c: _Check, doc: Mapping, major: str) -> None:
-    """The semantic rules (S1..S13 of reports/pact/RULES.md), appended as consistency findings:
+    """The semantic rules (S1..S14 of reports/pact/RULES.md), appended as consistency findings:
     errors for what we issue, warnings for what we read."""
     find = c.consistency.append
     for name in ("companyIds", "productIds", "productClassifications"):
@@ -544,6 +544,7 @@ def _pcf_semantics(c: _Check, doc: Mapping, pcf: Mapping, major: str, find) -> N
         part = _dec(pcf.get(name))
         if part is not None and excl is not None and part > excl + rounding_tolerance(part, excl):
             find((f"pcf.{name}", f"{part} exceeds the footprint {excl} it is part of (S11)"))
+    _carbon_within_mass(pcf, mass, find)
     if major == "3":
         pds = _dec(pcf.get("primaryDataShare"))
         std = pcf.get("crossSectoralStandards") or []
@@ -594,6 +595,28 @@ def _validity(doc: Mapping, pcf: Mapping, find) -> None:
                 continue
             if bad(d):
                 find((name, f"{doc[name]} is {why} (PACT v3 validity period) (S10)"))
+
+
+def _carbon_within_mass(pcf: Mapping, mass: Decimal | None, find) -> None:
+    """S14: the carbon of a product is part of its mass, so fossil + biogenic carbon content
+    (kg C, for the same declared unit as productMassPerDeclaredUnit in both versions) is not
+    larger than the mass (kg). Not checked without a mass (energy, services)."""
+    contents = [_dec(pcf.get(n)) for n in ("fossilCarbonContent", "biogenicCarbonContent")]
+    stated = [c for c in contents if c is not None]
+    if not stated or mass is None or mass <= 0:
+        return
+    carbon = sum(stated, Decimal(0))
+    if carbon > mass + rounding_tolerance(*stated, mass):
+        find(
+            (
+                "pcf.fossilCarbonContent",
+                (
+                    f"fossil + biogenic carbon content {carbon} kg C exceeds the product mass "
+                    f"{mass} kg (productMassPerDeclaredUnit): carbon is part of the product's "
+                    "mass (S14)"
+                ),
+            )
+        )
 
 
 def _dec(v) -> Decimal | None:
