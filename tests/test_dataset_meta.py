@@ -139,10 +139,10 @@ def test_no_product_links_the_scope2_grid_factor():
         for row in csv.reader(path.read_text(encoding="utf-8").splitlines()):
             assert not row or row[0] != old, path.name
             used += bool(row) and row[0] == new
-    # lfp cell, nmc811, lfp pack, laptop: 1 each; PV module 7; T-shirt 3; polyester fabric 2;
+    # lfp cell, nmc811, lfp pack, laptop: 1 each; PV module 9; T-shirt 3; polyester fabric 2;
     # primary aluminium 1 (its smelter power mix); steel 6 (coke, sinter, BF-BOF, EAF, two hot
     # rolling activities)
-    assert used == 23
+    assert used == 25
 
 
 def test_grid_parameters_default_to_the_consumer_grid():
