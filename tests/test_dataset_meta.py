@@ -142,7 +142,7 @@ def test_no_product_links_the_scope2_grid_factor():
     # lfp cell, nmc811, lfp pack, laptop: 1 each; PV module 9; T-shirt 3; polyester fabric 2;
     # primary aluminium 1 (its smelter power mix); steel 6 (coke, sinter, BF-BOF, EAF, two hot
     # rolling activities)
-    assert used == 25
+    assert used == 28
 
 
 def test_grid_parameters_default_to_the_consumer_grid():

@@ -48,7 +48,7 @@ PV_XFAIL = (
     "FINDING: 462.3 kg CO2e/kWp (100.8 per m2) is above the 2023-vintage band 310-427.98 even "
     "after the update to 2023 production (PV_ICE 2023 masses, ITRPV 2024 efficiency 21.8 %, IPCC "
     "Tier-1 MG-Si process CO2, 2023 granular-silicon share 14.0 % at GCL's 14.8 kWh/kg); 439.9 "
-    "without the sea freight to the EU, 433.6 with the project's own China aluminium for the frame. "
+    "without the sea freight to the EU, 438.2 with the project's own China aluminium for the frame. "
     "Likely causes: the Siemens, ingot and cell energies per kg are the newest readable but older "
     "than 2023 (polysilicon 70 kWh/kg CPIA 2019, Cz ingot 38.4 Mueller 2021, cell 29 IEA PVPS "
     "2020; all electricity 51 % of the total) and the frame is all primary Chinese aluminium at "
@@ -56,17 +56,13 @@ PV_XFAIL = (
     "source feeds the model"
 )
 AL_XFAIL = (
-    "FINDING: the sourced cradle-to-gate model (14.95 kg CO2e/kg) is below both studies: bauxite "
-    "mining, calcined-coke and pitch production, ingot casting, transport and the supply chains "
-    "of coal and gas (combustion-only datasets) are not modelled (not sourced); the refinery's "
-    "electricity is inside its coal-equivalent energy and the captive coal power is booked at the "
-    "national coal-fleet factor"
-)
-PP_XFAIL = (
-    "FINDING: the USLCI polypropylene (0.92 kg CO2e/kg) is below both cradle-to-gate values: USLCI "
-    "cuts off the production of the propylene feedstocks (crude oil and gas extraction, refining, "
-    "gas processing: 'CUTOFF' flows of about 1.19 kg per kg propylene) and the fuels' supply chains; "
-    "only the olefins plant's and the polymerisation plant's own energy and emissions are modelled"
+    "FINDING: the sourced cradle-to-gate model (15.77 kg CO2e/kg ingot, 14.95 before bauxite "
+    "mining, the USLCI anode coke materials, ingot casting and the CPCD coal and gas supply were "
+    "added, inventories/research-notes.md K2) is still below both studies: bauxite and alumina "
+    "transport, calcining fuel, the bake furnace's pitch-volatile and packing-coke CO2, "
+    "cryolite/AlF3 and cathodes are not modelled (not sourced); the refinery's electricity is "
+    "inside its coal-equivalent energy and the captive coal power is booked at the national "
+    "coal-fleet factor"
 )
 STUDIES = {
     ("pcf-products-steel-hrc-cn", "steel-liquid-bof-cn"): (
@@ -100,9 +96,11 @@ STUDIES = {
         (
             "PP resin c2g: CPCD core 34740F0042021C 聚丙烯 1.587 kg CO2e/kg (China, 2021); "
             "PlasticsEurope eco-profiles 2008a, 2.0 t CO2-e/t (EU), Hopewell, Dvorak & Kosior 2009 "
-            "Phil. Trans. R. Soc. B 364:2115, Table 3. Model: USLCI / ACC-Franklin 2011 (US)"
+            "Phil. Trans. R. Soc. B 364:2115, Table 3. Model: USLCI / ACC-Franklin 2011 (US) with "
+            "the feedstock and fuel supply chains (inventories/research-notes.md K1); neither study "
+            "used"
         ),
-        PP_XFAIL,
+        None,
     ),
     ("pcf-products-nmc811", "nmc811-pack-per-kwh"): (
         74.0,
@@ -260,18 +258,6 @@ def _an(gj, n2o):
     return _NH3_N * gj * GAS + _HNO3_N * n2o / 1000 * 273 + _AN_N * 0.5 * GAS
 
 
-# Primary aluminium, China (aluminium-cn.csv): alumina 1.955 kg x (382 kgce/t x 29.3076 MJ/kgce
-# as coal + 0.1 kg NaOH x 1.59 + 0.05 kg lime x 1.3039, CPCD literature) + 12.875 kWh x (0.35 x
-# grid + 0.65 x MEE 2024 coal power 0.924) + baked anode 1.6 x 12/44 kg x 2.26 MJ natural gas +
-# anode CO2 1.6 + PFC 0.034 g CF4 x 7380 + 0.0034 g C2F6 x 12400 (China ETS defaults, AR6).
-_AL = (
-    1.955 * (382 * 29.3076 / 1000 * COAL + 0.1 * 1.59 + 0.05 * 1.3039)
-    + 12.875 * (0.35 * GRID_CN + 0.65 * 0.924)
-    + round(1.6 * 12 / 44, 6) * 2.26 * GAS
-    + 1.6
-    + 0.034e-3 * 7380
-    + 0.0034e-3 * 12400
-)
 # Steel (steel-hrc-cn.csv): IPCC Tier 1 + He et al. 2017 flows per kg liquid steel; IEAGHG 2013
 # rolling (105.3 kWh + 468.33 kWh heat as gas per t HRC); CPCD coal 0.08 kg CO2e/kg.
 _COKE = 0.2736 + 1.2485 * (1811.8 / 28.435 / 1248.5)
@@ -283,16 +269,6 @@ _LS_BOF = (
     + (_COKE * 447.3 / 337.3 + 5130.5 / 26.33727 / 1000) * 0.08
 )
 _ROLL = 0.1053 * GRID_CN + 468.33 * 3.6 / 1000 * GAS
-# Polypropylene (polypropylene.csv): USLCI unit processes, US eGRID2022, cogen 7.20 MJ gas per kWh.
-_US = (823.1 + 0.066 * 29.8 + 0.009 * 273) * 0.45359237 / 1000
-_PROPYLENE = 0.1098 * (6.06557306 + 3.602e-05 * (29.8 + 273)) + 0.10193 * _US + 0.047119 * 7.2 * GAS
-_POLYMERISATION = (
-    0.16314 * _US
-    + (0.15079 * 7.2 + 0.019352 * 7.2 / 0.1875) * GAS
-    + 0.01929
-    + 5e-06 * 273
-    + 0.004339 * (3.262 + 1.2784e-04 * 29.8 + 1.4205e-05 * 273)
-)
 _NO_PAIR = "no two independent same-boundary studies found (inventories/research-notes.md {})"
 HAND = {
     ("pcf-products-steel-hrc-cn", "steel-hrc-bof-cn"): (
@@ -308,10 +284,6 @@ HAND = {
         1.0863 * (0.08 + 0.474 * GRID_CN + 0.15 * GAS) + _ROLL,
         _NO_PAIR.format("G1: no Chinese scrap-EAF study; CPCD EAF 3030 is hot-metal EAF")
         + "; Worrell 2007 474 kWh + 0.15 MJ gas + IPCC 0.08, IEAGHG rolling",
-    ),
-    ("pcf-products-polypropylene", "polypropylene-resin-us"): (
-        0.996 * _PROPYLENE + _POLYMERISATION,
-        "USLCI propylene (hydrocracker fuel, electricity) + polymerisation (also STUDIES, xfail)",
     ),
     ("pcf-products", "lfp-cell-per-kwh"): (
         _LFP_CELL,
@@ -373,14 +345,6 @@ HAND = {
         _an(35.2, 7.5),
         _NO_PAIR.format("G3: European references describe abated plants")
         + "; Yara EU-average NH3 energy, unabated nitric acid",
-    ),
-    ("pcf-products-aluminium-cn", "aluminium-primary-cn"): (
-        _AL,
-        (
-            "alumina 1.955 x (382 kgce x 29.3076 MJ coal + 0.1 NaOH + 0.05 lime) + 12.875 kWh x "
-            "(0.35 grid + 0.65 coal power) + anode 1.6 CO2 + baking 0.43636 x 2.26 MJ gas + PFC "
-            "(also a STUDIES band)"
-        ),
     ),
     ("pcf-products-cement-cn", "cement-cem1-cn"): (
         0.95 * (0.52 + 3.519 * COAL),
