@@ -342,3 +342,30 @@ def test_demo_table_reads_at_80_columns():
     text = con.export_text()
     assert "fossil" in text.splitlines()[2] and "largest stage" in text
     assert "materials" in text
+
+
+def test_iso_report_meta_is_checked_before_the_draws(pcf, tmp_path, monkeypatch):
+    """``--meta demo_meta.zh.yaml`` (the translation overlay, not a meta file) is refused at
+    once, naming the main file and --lang; a meta file without a required field fails before
+    any Monte Carlo draw (an auditor once waited 1,000 draws for 'company_ids: Field
+    required'). Nothing is written either way."""
+    import yaml
+
+    from lca import workflows
+
+    def no_draws(*a, **k):
+        raise AssertionError("Monte Carlo ran before the meta file was checked")
+
+    monkeypatch.setattr(workflows, "uncertainty", no_draws)
+    key = "pcf-products-lfp-pack|lfp-pack-per-kwh"
+    out = tmp_path / "out"
+    zh = ROOT / "pcf" / "demo" / "demo_meta.zh.yaml"
+    r = pcf("report", "iso14067", key, "--meta", zh, "--lang", "zh", "--out", out, code=1)
+    assert "translation of demo_meta.yaml" in r.stderr and "--lang zh" in r.stderr
+    meta = yaml.safe_load((ROOT / "pcf" / "demo" / "demo_meta.yaml").read_text("utf-8"))
+    del meta["declaration"]["company_ids"]
+    bad = tmp_path / "meta.yaml"
+    bad.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    r = pcf("report", "iso14067", key, "--meta", bad, "--out", out, code=1)
+    assert "company_ids" in r.stderr
+    assert not out.exists() or not any(out.iterdir())

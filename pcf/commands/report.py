@@ -185,13 +185,19 @@ def iso14067(
     st = state(ctx)
     eng, res = _footprint(st, product, method, out)
     m = _meta(meta, res, lang)
+    # the meta file is checked before the Monte Carlo draws, not after them
+    from reports.iso14067 import StudyInfo
+    from reports.pact import Declaration
+
+    decl = Declaration.parse(section(m, "declaration"))
+    study = StudyInfo.parse(section(m, "study"))
     unc = workflows.uncertainty(eng, [res.product], method, iterations, seed)[0]
     if not as_json:
         st.console().print(f"Monte Carlo: {unc['iterations']} draws (seed {seed})")
     files = write_iso14067_report(
         res,
-        section(m, "declaration"),
-        section(m, "study"),
+        decl,
+        study,
         out,
         lang=lang,
         uncertainty=unc,

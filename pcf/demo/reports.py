@@ -104,6 +104,18 @@ def load_meta(path: str | os.PathLike | None = None, product=None, lang: str = "
                 f"no declaration metadata for {product!r}: pass a YAML/JSON file "
                 "with sections declaration, battery, study (see pcf/demo/demo_meta.yaml)",
             )
+    stem = Path(path).stem
+    main = Path(path).with_name(f"{stem.rsplit('.', 1)[0]}{Path(path).suffix}")
+    tail = stem.rsplit(".", 1)[-1]
+    if "." in stem and len(tail) == 2 and tail.isalpha() and tail.islower() and main.is_file():
+        # demo_meta.zh.yaml beside demo_meta.yaml: a translation overlay, not a meta file (it
+        # has no ids or numbers, so it would fail later with a missing-field error)
+        raise InvalidDeclaration(
+            "--meta",
+            None,
+            f"{path} is the {tail!r} translation of {main.name}: pass "
+            f"--meta {main} --lang {tail} (the translation is read with it)",
+        )
     meta = read_meta(path)
     lang = normalize_lang(lang)
     overlay = Path(path).with_name(f"{Path(path).stem}.{lang}.yaml")
