@@ -369,3 +369,26 @@ def test_iso_report_meta_is_checked_before_the_draws(pcf, tmp_path, monkeypatch)
     r = pcf("report", "iso14067", key, "--meta", bad, "--out", out, code=1)
     assert "company_ids" in r.stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_monte_carlo_interval_does_not_depend_on_the_other_products(pcf, tmp_path):
+    """One product's Monte Carlo statistics for a project and seed are the same whether it is
+    drawn alone (``pcf footprint KEY``, the ISO report) or with products of other databases
+    (``pcf footprint --products``, ``pcf demo``): the draws sample the whole project. They
+    once differed (an auditor re-running the stated command got another interval)."""
+    import pandas as pd
+
+    key = "pcf-products-lfp-pack|lfp-pack-per-kwh"
+    args = ("--iterations", 40, "--seed", 5)
+    alone = json.loads(pcf("footprint", key, *args, "--json").stdout)["uncertainty"]
+    src = tmp_path / "p.csv"
+    src.write_text(
+        f"product,amount\npcf-products-tshirt|tshirt-cotton-cn,1\n{key},1\n"
+        "pcf-products-polypropylene|polypropylene-resin-us,1\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "mc.csv"
+    pcf("footprint", "--products", src, "--out", out, *args)
+    row = pd.read_csv(out).iloc[1]
+    for field in ("mean", "median", "std", "p2_5", "p97_5"):
+        assert row[field] == pytest.approx(alone[field], rel=1e-7), field
