@@ -15,8 +15,11 @@ Hand calculations (figures of the shipped inventories; IPCC 2021 GWP100):
   1000 / 197.7 = 5.058169 kg/kWh, GREET 2024) / 1000 x DESNZ 2024 container ship well-to-wheel
   0.01612 + 0.00365 = 0.01977 kg CO2e/tkm.
 - Functional unit: 60 full equivalent cycles per year x 8 years = 480 kWh per kWh of capacity.
-- End of life and recycling: not modelled (no complete sourced inventory; see the comment of
-  pack-battery-regulation.csv), so the declarations are partial and never called complete.
+- End of life and recycling: not modelled (no complete sourced inventory and no readable source
+  of the Circular Footprint Formula terms for EV batteries, not even the battery PEFCR's own
+  end-of-life section; see the comment of pack-battery-regulation.csv and
+  inventories/research-notes.md F1, I1, N1), so the declarations are partial and never called
+  complete.
 """
 
 from __future__ import annotations
