@@ -107,7 +107,8 @@ class FootprintResult:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
 
     def to_frame(self):
-        """Long table: one row per (breakdown, item) with value and share of the total.
+        """Long table: one row per (breakdown, item) with value and share of the total, in
+        ``unit`` per ``per`` (the declared unit, e.g. ``1 kilowatt hour``).
 
         A split figure the datasets do not assess (:attr:`not_assessed`) has an empty value and
         share (NaN; an empty cell in CSV) and ``True`` in the column ``not_assessed``."""
@@ -126,6 +127,9 @@ class FootprintResult:
         df["share"] = df["value"] / self.total if self.total else np.nan
         df.insert(0, "product", f"{self.product[0]}|{self.product[1]}")
         df.insert(1, "method", "|".join(self.method))
+        # a value means nothing without its unit and the declared unit it is per
+        df.insert(2, "unit", self.unit)
+        df.insert(3, "per", f"{self.amount:g} {self.product_unit}")
         df["not_assessed"] = [b == "split" and i in self.not_assessed for b, i, _ in rows]
         return df
 

@@ -56,7 +56,14 @@ def test_demo_writes_json_and_csv(demo_run):
     import pandas as pd
 
     df = pd.read_csv(out / "footprints.csv")
-    assert set(df.breakdown) >= {"total", "stage", "gas", "process", "split"}
+    assert set(df.breakdown) >= {"total", "stage", "gas", "process", "split", "uncertainty"}
+    # every value with its unit and declared unit; the Monte Carlo interval in the same table
+    assert set(df.unit) == {"kg CO2-Eq"} and df.per.notna().all()
+    lfp = df[df["product"] == "pcf-products-lfp-pack|lfp-pack-per-kwh"]
+    assert set(lfp.per) == {"1 kilowatt hour"}
+    p975 = lfp[lfp["item"] == "p97_5 (200 draws, seed 42)"]["value"]
+    u = next(p["uncertainty"] for p in summary["products"] if p["product"][1] == "lfp-pack-per-kwh")
+    assert p975.tolist() == [pytest.approx(u["p97_5"], rel=1e-12)]
 
 
 def test_footprint_json_matches_demo(pcf, demo_run):

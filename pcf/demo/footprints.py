@@ -73,7 +73,17 @@ def footprint_shipped(
         "products": products,
     }
     out = Path(out)
-    frame = pd.concat([r.to_frame() for r in results], ignore_index=True) if results else None
+    frames = [r.to_frame() for r in results]
+    for j, u in enumerate(mc):  # the Monte Carlo statistics, in the same long table
+        f = frames[j]
+        stats = [k for k in ("mean", "median", "std", "p2_5", "p97_5") if k in u]
+        rows = f.iloc[[0] * len(stats)].copy()
+        rows["breakdown"], rows["item"] = "uncertainty", stats
+        rows["value"] = [u[k] for k in stats]
+        rows["share"], rows["not_assessed"] = np.nan, False
+        rows["item"] += f" ({u['iterations']} draws, seed {u['seed']})"
+        frames[j] = pd.concat([f, rows], ignore_index=True)
+    frame = pd.concat(frames, ignore_index=True) if frames else None
     files = {"footprints.json": json.dumps(summary, ensure_ascii=False, indent=2)}
     if mc:  # every draw, one column per product, for researchers and the report's histogram
         draws = pd.DataFrame({f"{k[0]}|{k[1]}": u["samples"] for k, u in zip(keys, mc)})
