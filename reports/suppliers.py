@@ -6,7 +6,8 @@ reduction plan) gives one row per supplier:
 
 - the parts it supplies (from the BOM ``supplier`` column), their quantity per unit of product
   and per year (the product's annual volume from the baseline file), and the spend where the BOM
-  gives ``unit_price_usd``;
+  gives ``unit_price_usd`` (the price and spend columns are left out when no part has a price,
+  and say "not given" where some parts have one and others not);
 - its contribution to the product footprint (kg CO2e per unit of product, share, t CO2e/yr);
 - the supplier's declared PCF (the PACT document or PCF-table row the roll-up used) beside the
   database (background) value of the same material (the supplier file's ``benchmark`` dataset)
@@ -22,8 +23,14 @@ reduction plan) gives one row per supplier:
 Sheets: Summary, Suppliers, Parts, Plan (the least-cost plan chosen by the MILP, with costs),
 MACC (table and a native Excel chart of the marginal abatement cost curve: bar widths are the
 abatement, heights the cost per tonne), Hotspots (processes of the footprinted product), Rating
-rule, Notes (where every sheet's figures come from). Every header carries its unit; every sheet
-prints landscape, fitted to the page width, with the header row repeated.
+rule, Notes (where every sheet's figures come from). Every header carries its unit; shares are
+stored as fractions and shown as percentages (0.6 → 60.0 %); costs name their currency (the
+caller's, or a ``currency`` column of the levers file; otherwise the header says it is not
+stated) and the marginal cost is currency per t CO2e abated (cost per year over abatement per
+year). The Summary says what the product footprint and the supply-chain footprint are, and
+whether the bill of materials models the footprinted product. Every sheet prints landscape,
+fitted to the page width, with the header row repeated; the file's properties name its title,
+subject, creator (pcf-engine) and creation time.
 
 Without a supply chain the workbook holds the footprint's own sheets and says on the Suppliers
 sheet that no supplier data was given (callers that have one always pass it: ``pcf report
@@ -225,9 +232,32 @@ def _next_action(row: dict) -> str:
     return "monitor"
 
 
+#: Written where a row has no figure for a column that other rows fill (a blank cell reads as
+#: zero or as a forgotten value).
+NOT_GIVEN = "not given"
+PRICE = "Unit price (USD per unit)"
+#: The roll-up's share for the part with everything that goes into it (so a supplier's part can
+#: carry the primary data of its own suppliers); the Suppliers sheet's share is over the
+#: supplier's own emissions only.
+PART_PRIMARY = "Primary-data share of the part's footprint, inputs included (%)"
+SPEND = "Annual spend (USD per year)"
+
+
+def _unit_price(model, part: str, unit: str) -> float | None:
+    """USD per unit of ``part``: the BOM's ``unit_price_usd``, or 1 for a part counted in USD
+    (as the spend-based roll-up reads it); None when the BOM gives no price."""
+    if str(unit).strip().lower() == "usd":
+        return 1.0
+    return _f(model.G.nodes[part].get("unit_price_usd")) if part in model.G else None
+
+
 def parts_frame(model, volume: float):
     """One row per BOM part with a supplier: quantity per unit of product and per year, the
-    source the roll-up used, its footprint per unit and its own contribution."""
+    source the roll-up used, its footprint per unit and its own contribution; the primary-data
+    share as a fraction (the roll-up's percent / 100, the workbook shows it as a percentage).
+
+    The price columns (``unit_price_usd``, or parts counted in USD) are left out when no part has
+    a price; where some parts have one, the others say :data:`NOT_GIVEN`."""
     import pandas as pd
 
     tab = model.base.table
@@ -236,7 +266,8 @@ def parts_frame(model, volume: float):
         if part == model.product or not isinstance(r["supplier"], str) or not r["supplier"]:
             continue
         m = float(model.m[model.base.index[part]])
-        price = _f(model.G.nodes[part].get("unit_price_usd")) if part in model.G else None
+        price = _unit_price(model, part, r["unit"])
+        pds = _f(r["primary_data_share"])
         rows.append(
             {
                 "Supplier": r["supplier"],
@@ -245,16 +276,39 @@ def parts_frame(model, volume: float):
                 "Unit": r["unit"],
                 "Quantity (units per unit of product)": m,
                 "Annual quantity (units per year)": m * volume,
-                "Unit price (USD per unit)": price,
-                "Annual spend (USD per year)": None if price is None else price * m * volume,
+                PRICE: NOT_GIVEN if price is None else price,
+                SPEND: NOT_GIVEN if price is None else price * m * volume,
                 "Source used": r["source"],
                 "Source reference": r["source_ref"] or "",
                 "Footprint (kg CO2e per unit of part)": float(r["footprint"]),
                 "Own emissions (kg CO2e per unit of product)": float(r["own"]) * m,
-                "Primary-data share (%)": _f(r["primary_data_share"]),
+                PART_PRIMARY: None if pds is None else pds / 100.0,
             }
         )
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    if len(df) and (df[PRICE] == NOT_GIVEN).all():
+        df = df.drop(columns=[PRICE, SPEND])
+    return df
+
+
+def _supplier_spend(model, parts, supplier: str):
+    """USD per year bought from ``supplier``: the spend on its parts that no part of its own goes
+    into (a housing's aluminium is in the housing's price); None when no BOM row has a price,
+    :data:`NOT_GIVEN` when one of those parts has none."""
+    if SPEND not in parts.columns:
+        return None
+    tab = model.base.table
+    mine = parts[parts["Supplier"] == supplier]
+    bought = [
+        (p, v)
+        for p, v in zip(mine["Part"], mine[SPEND])
+        if not any(
+            q in tab.index and tab.loc[q, "supplier"] == supplier for q in model.G.predecessors(p)
+        )
+    ]
+    if not bought or any(v == NOT_GIVEN for _, v in bought):
+        return NOT_GIVEN
+    return float(sum(v for _, v in bought))
 
 
 def supply_chain_book(
@@ -268,11 +322,16 @@ def supply_chain_book(
     target: str,
     year: int | None,
     on: dt.date,
+    currency: str | None = None,
 ) -> SupplyChainBook:
     """Roll up ``bom`` with the supplier ``pcfs`` (:class:`~supply_chain.pcfs.SupplierPCF`),
     score the suppliers of ``suppliers_csv``, solve the least-cost plan for ``target`` by
     ``year`` (verified against the exact footprint, :func:`supply_chain.levers.solve_verified`)
     and the MACC of the levers: the content of the workbook's supplier sheets.
+
+    ``currency``: the currency of the lever costs (e.g. ``"EUR"``), when the caller knows it;
+    otherwise a ``currency`` column of ``levers_csv`` names it (:func:`levers_currency`), and
+    without either the workbook says the currency is not stated.
 
     Raises the ``supply_chain`` errors (naming file and row) for bad input files.
     """
@@ -286,6 +345,7 @@ def supply_chain_book(
 
     model = SupplyChainModel(read_bom(bom), engine, method, list(pcfs), on)
     problem, changes, _shipped = model_problem(model, levers_csv, baseline_csv)
+    cur = levers_currency(levers_csv, currency)  # after the levers file has been checked
     effects = {lv.id: lv.effects.get(model.product, 0.0) for lv in problem.levers}
     tgt = parse_target(target, year=year)
     verified = solve_verified(
@@ -331,11 +391,7 @@ def supply_chain_book(
                     mine["Part"], mine["Annual quantity (units per year)"], mine["Unit"]
                 )
             ),
-            "annual_spend_usd": (
-                float(mine["Annual spend (USD per year)"].sum())
-                if mine["Annual spend (USD per year)"].notna().any()
-                else None
-            ),
+            "annual_spend_usd": _supplier_spend(model, parts, s),
             "contribution": float(sc["contribution"]) / volume,
             "share": _f(sc["share"]),
             "annual_t": float(sc["contribution"]) / 1000.0,
@@ -345,7 +401,9 @@ def supply_chain_book(
             "pcf_id": pcf.id if pcf is not None else "",
             "intensity": _f(intensity.get(s)),
             "benchmark": _f(benchmark.get(s)),
-            "benchmark_dataset": "|".join(bench_keys[s]) if s in bench_keys else "",
+            "benchmark_dataset": (
+                "|".join(bench_keys[s]) if s in bench_keys else "none named in the supplier file"
+            ),
             "ratio": _f(sc["intensity_ratio"]),
             "primary_share": _f(q.get("primary_share")),
             "ter": _f(dqrs[0]),
@@ -374,10 +432,18 @@ def supply_chain_book(
     pf = plan_frame(problem, plan)
     pf["year"] = [getattr(lever_info[k], "year", None) for k in pf["lever"]]
     curve = macc(problem)
+    root = model.G.nodes[model.product] if model.product in model.G else {}
+    activity = root.get("activity")
     info = {
         "product": model.product,
         "product_name": str(tab.loc[model.product, "name"]),
-        "unit": model.base.unit,
+        "product_unit": str(tab.loc[model.product, "unit"]),
+        # the Brightway dataset the BOM's root part stands for, if it names one
+        "product_activity": (
+            tuple(activity) if isinstance(activity, (tuple, list)) else activity or None
+        ),
+        "unit": _co2e(model.base.unit),
+        "currency": cur,
         "footprint": model.total,
         "volume": volume,
         "study_date": on.isoformat(),
@@ -388,6 +454,7 @@ def supply_chain_book(
         "plan_cost": plan.cost,
         "footprint_after_exact": ver["footprint_exact"],
         "target_met_exact": ver["target_met_exact"],
+        "cap_per_unit": verified.cap_per_unit,
         "bom": Path(bom).name,
         "suppliers_file": Path(suppliers_csv).name,
         "levers_file": Path(levers_csv).name,
@@ -422,15 +489,78 @@ def _supplier_file(path) -> dict[str, dict]:
     return out
 
 
+def levers_currency(path, given: str | None = None) -> str | None:
+    """The currency of the lever costs: ``given`` (the caller knows it) or the ``currency``
+    column of the levers file (one value for the whole file; blank cells are fine), or None when
+    neither names one.
+
+    Raises
+    ------
+    supply_chain.errors.LeverError
+        Two currencies in the file, or a file currency other than ``given`` (naming the file,
+        line and lever).
+    """
+    from lca.files import open_text
+    from supply_chain.errors import LeverError
+
+    given = (given or "").strip() or None
+    name = Path(path).name
+    first = None  # (value, line)
+    with open_text(path) as fh:
+        reader = csv.DictReader(fh)
+        if "currency" not in (reader.fieldnames or []):
+            return given
+        for n, row in enumerate(reader, start=2):
+            v = (row.get("currency") or "").strip()
+            if not v:
+                continue
+            lever = (row.get("lever") or "").strip()
+            if first is None:
+                first = (v, n)
+                if given is not None and v != given:
+                    raise LeverError(
+                        f"{name}:{n} (lever {lever!r}): currency {v!r} differs from the "
+                        f"currency {given!r} given for the lever costs",
+                        lever=lever,
+                    )
+            elif v != first[0]:
+                raise LeverError(
+                    f"{name}:{n} (lever {lever!r}): currency {v!r} differs from {first[0]!r} "
+                    f"on line {first[1]} (one currency per levers file)",
+                    lever=lever,
+                )
+    return given or (first[0] if first else None)
+
+
+def _co2e(unit: str | None) -> str:
+    """The method's ``kg CO2-Eq`` written as the rest of the workbook writes it (kg CO2e)."""
+    u = (unit or "").strip() or "kg CO2e"
+    return "kg CO2e" if u.replace(" ", "").lower() in ("kgco2-eq", "kgco2eq") else u
+
+
 def num_text(x) -> str:
     """``60.0`` → ``'60'``, ``600000.0`` → ``'600,000'`` (4 significant digits)."""
     return num(x).rstrip("0").rstrip(".") if "." in num(x) else num(x)
 
 
+def _supplier_table(book: SupplyChainBook):
+    """``book.suppliers`` without the spend column when no supplier has a spend (no BOM row
+    gives a price); a supplier without one there says :data:`NOT_GIVEN`."""
+    df = book.suppliers.copy()
+    spend = [
+        None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+        for v in df["annual_spend_usd"]
+    ]
+    if all(v is None or v == NOT_GIVEN for v in spend):
+        return df.drop(columns=["annual_spend_usd"])
+    df["annual_spend_usd"] = [NOT_GIVEN if v is None else v for v in spend]
+    return df
+
+
 def scorecard_csv_text(book: SupplyChainBook) -> str:
     """The Suppliers sheet as CSV: readable headers with units, shares and ratios as numbers
-    (shares in %), dates ISO."""
-    df = book.suppliers.copy()
+    (shares in %), dates ISO; the spend column only when the BOM gives prices."""
+    df = _supplier_table(book)
     for col in ("share", "primary_share"):
         df[col] = [None if _f(v) is None else round(100 * v, 6) for v in df[col]]
     df = df.rename(columns=SUPPLIER_COLUMNS)
@@ -459,7 +589,7 @@ def hotspots_frame(result, threshold: float = 0.8):
         rows.append([r.name, r.location or "", f"{r.key[0]}|{r.key[1]}", r.value, r.share, cum])
         if cum >= threshold:
             break
-    u = result.unit or "kg CO2e"
+    u = _co2e(result.unit)
     return _frame(
         rows,
         [
@@ -473,26 +603,124 @@ def hotspots_frame(result, threshold: float = 0.8):
     )
 
 
+def _money(label: str, per: str, info: dict) -> str:
+    """A cost header naming the currency of the lever costs, or saying it is not stated:
+    ``Cost (EUR per year)``, ``Cost per year (currency as given in levers.csv, not stated)``."""
+    cur = info.get("currency")
+    if cur:
+        return f"{label} ({cur} {per})"
+    return f"{label} {per} (currency as given in {info['levers_file']}, not stated)"
+
+
+def _plan_status(i: dict) -> str:
+    """The plan's outcome in words: met / not met (the exact footprint after the plan against
+    the stated cap per unit where the target gives one), and what the solver found."""
+    exact, cap = i.get("target_met_exact"), _f(i.get("cap_per_unit"))
+    met = bool(i.get("plan_met")) if exact is None else bool(exact)
+    if exact is not None and cap is not None:
+        how = (
+            f"footprint after the plan, recalculated exactly: {i['footprint_after_exact']:,.3f} "
+            f"{i['unit']} per {i.get('product_unit') or 'unit'}; target: at most {cap:,.3f}"
+        )
+    else:
+        how = "by the plan's linear model; the target gives no cap per unit to check exactly"
+    found = {
+        "optimal": "least-cost plan",
+        "infeasible": "the target is out of reach: the plan shown comes closest",
+    }.get(str(i.get("plan_status")), f"solver status: {i.get('plan_status')}")
+    return f"{'met' if met else 'not met'} ({how}); {found}"
+
+
+def _same_product(result, i: dict) -> bool:
+    """Is the BOM's product the footprinted one? Its part id or its ``activity`` names the
+    footprinted dataset."""
+    key = tuple(result.product)
+    act = i.get("product_activity")
+    if isinstance(act, str) and "|" in act:
+        act = tuple(act.split("|", 1))
+    return act == key or i.get("product") in (key[1], f"{key[0]}|{key[1]}")
+
+
+def _relation(result, i: dict) -> str:
+    """How the product footprint and the supply-chain footprint relate, from the data: the same
+    product (and then their difference) or two products whose figures are not expected to
+    agree (said plainly when the BOM labels its product illustrative)."""
+    key = f"{result.product[0]}|{result.product[1]}"
+    if not _same_product(result, i):
+        what = (
+            "the bill of materials is an illustrative example"
+            if "illustrative" in i["product_name"].lower()
+            else f"the bill of materials models another product ({i['product']!r})"
+        )
+        return (
+            f"{what}, not a model of the footprinted product ({key}); the two figures are "
+            "not expected to agree"
+        )
+    if i.get("product_unit") == result.product_unit and result.amount:
+        per_unit = result.total / result.amount
+        if per_unit:
+            d = i["footprint"] / per_unit - 1.0
+            return (
+                f"the same product ({key}): the supply-chain roll-up differs from the product "
+                f"footprint by {d:+.1%}"
+            )
+    return (
+        f"the same product ({key}), counted per {i.get('product_unit')} in the bill of "
+        f"materials and per {result.amount:g} {result.product_unit} in the footprint"
+    )
+
+
+def _whole(x):
+    """``10000.0`` → ``10000`` (written with the integer format), other values unchanged."""
+    v = _f(x)
+    return int(v) if v is not None and v.is_integer() and abs(v) < 2**53 else x
+
+
 def _summary_rows(result, book: SupplyChainBook | None) -> list[list]:
-    u = result.unit or "kg CO2e"
+    u = _co2e(result.unit)
+    key = f"{result.product[0]}|{result.product[1]}"
     rows = [
-        ["Footprinted product", f"{result.product_name} ({result.product[0]}|{result.product[1]})"],
+        ["Footprinted product", f"{result.product_name} ({key})"],
         ["Declared unit", f"{result.amount:g} {result.product_unit}"],
         ["Method", " | ".join(result.method)],
         [f"Product footprint ({u} per declared unit)", result.total],
+        [
+            "What the product footprint is",
+            (
+                f"the footprint of the product system {key} (its datasets in the Brightway "
+                f"project), per {result.amount:g} {result.product_unit}"
+            ),
+        ],
     ]
     if book is not None:
         i = book.info
+        pu, p = i.get("product_unit") or "unit", i["product"]
         rows += [
             ["Supply chain (bill of materials)", f"{i['product_name']} ({i['bom']})"],
-            [f"Supply-chain footprint ({i['unit']} per unit of {i['product']})", i["footprint"]],
-            [f"Annual volume (units of {i['product']} per year)", i["volume"]],
+            [f"Supply-chain footprint ({i['unit']} per {pu} of {p})", i["footprint"]],
+            [
+                "What the supply-chain footprint is",
+                (
+                    f"the roll-up of the bill of materials {i['bom']} for its product part "
+                    f"{p!r} per {pu}: supplier PCFs where the supplier files give one, database "
+                    "datasets otherwise"
+                ),
+            ],
+            ["How the two footprints relate", _relation(result, i)],
+            [f"Annual volume ({pu} of {p} per year)", _whole(i["volume"])],
             ["Annual emissions (t CO2e per year)", i["footprint"] * i["volume"] / 1000.0],
             ["Study date (supplier PCF validity)", i["study_date"]],
             ["Reduction target", f"{i['target']} by {i['year']}" if i["year"] else i["target"]],
-            ["Plan status", f"{i['plan_status']}; target met (exact): {i['target_met_exact']}"],
-            ["Plan cost (currency of the levers file per year)", i["plan_cost"]],
-            [f"Footprint after the plan, exact ({i['unit']} per unit)", i["footprint_after_exact"]],
+            ["Plan status", _plan_status(i)],
+            [
+                "Currency of the lever costs",
+                i.get("currency") or f"not stated in {i['levers_file']}",
+            ],
+            [_money("Plan cost", "per year", i), i["plan_cost"]],
+            [
+                f"Footprint after the plan, exact ({i['unit']} per {pu} of {p})",
+                i["footprint_after_exact"],
+            ],
             ["Suppliers rated red / amber / green", _rating_counts(book)],
         ]
     return rows
@@ -547,7 +775,7 @@ def _write_table(ws, df, formats, row0: int = 0, widths: dict | None = None) -> 
                 ws.write_datetime(r, c, dt.datetime.combine(v, dt.time()), formats["date"])
             elif isinstance(v, (int, float)):
                 fmt = formats["pct"] if "(%)" in low or "share" in low else formats["num"]
-                if "rank" in low or "year" == low.split(" ")[0]:
+                if "rank" in low or "year" == low.split(" ")[0] or type(v) is int:
                     fmt = formats["int"]
                 ws.write_number(r, c, float(v), fmt)
             elif col.startswith("Rating (") and str(v) in formats:
@@ -564,20 +792,22 @@ def _write_table(ws, df, formats, row0: int = 0, widths: dict | None = None) -> 
     _print_setup(ws, row0)
 
 
-def _macc_sheet(wb, ws, curve, formats, cost_unit: str) -> None:
+def _macc_sheet(wb, ws, curve, formats, info: dict) -> None:
     """The MACC table and its chart: one scatter series per lever drawn as a closed step
     (x from the cumulative abatement before it to after it, y its cost per t CO2e), so bar
-    width = abatement and height = marginal cost, as a MACC is read."""
+    width = abatement and height = marginal cost, as a MACC is read. The marginal cost is the
+    cost per year over the abatement per year: currency per t CO2e abated."""
     import pandas as pd
 
+    mac_header = _money("Marginal cost", "per t CO2e abated", info)
     df = pd.DataFrame(
         {
             "Lever": curve["lever"],
             "Actor": curve["actor"],
             "Kind": curve["kind"],
-            f"Cost ({cost_unit})": curve["cost"],
+            _money("Cost", "per year", info): curve["cost"],
             "Abatement (t CO2e per year)": curve["abatement"] / 1000.0,
-            f"Marginal cost ({cost_unit} per t CO2e)": curve["mac"] * 1000.0,
+            mac_header: curve["mac"] * 1000.0,
             "Cumulative abatement (t CO2e per year)": curve["cumulative_abatement"] / 1000.0,
         }
     )
@@ -587,7 +817,9 @@ def _macc_sheet(wb, ws, curve, formats, cost_unit: str) -> None:
     # chart data: 4 points per lever, to the right of the table
     c0 = len(df.columns) + 1
     ws.write(0, c0, "chart x (t CO2e per year)", formats["header"])
-    ws.write(0, c0 + 1, f"chart y ({cost_unit} per t CO2e)", formats["header"])
+    ws.write(
+        0, c0 + 1, _money("chart y: marginal cost", "per t CO2e abated", info), formats["header"]
+    )
     chart = wb.add_chart({"type": "scatter", "subtype": "straight"})
     left = 0.0
     for k, (lever, a, mac) in enumerate(
@@ -610,10 +842,19 @@ def _macc_sheet(wb, ws, curve, formats, cost_unit: str) -> None:
         left += a
     chart.set_title({"name": "Marginal abatement cost curve"})
     chart.set_x_axis({"name": "Cumulative abatement (t CO2e per year)", "min": 0})
-    chart.set_y_axis({"name": f"Marginal cost ({cost_unit} per t CO2e)", "min": 0})
+    chart.set_y_axis({"name": mac_header, "min": 0})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 900, "height": 460})
     ws.insert_chart(len(df) + 3, 0, chart)
+
+
+def _created() -> dt.datetime:
+    """The workbook's creation time (UTC, whole seconds); ``SOURCE_DATE_EPOCH`` when set, for
+    reproducible builds (the reproducible-builds.org convention)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def supplier_workbook(
@@ -639,6 +880,19 @@ def supplier_workbook(
     fm = _formats(wb)
     product = f"{result.product[0]}|{result.product[1]}"
     origin = f"pcf-engine footprint of {product} ({result.amount:g} {result.product_unit})"
+    wb.set_properties(
+        {
+            "title": f"Supplier workbook: {result.product_name}",
+            "subject": (
+                f"Suppliers, reduction plan and marginal abatement cost curve; product footprint "
+                f"of {product} per {result.amount:g} {result.product_unit}"
+            ),
+            "author": "pcf-engine",
+            "company": "pcf-engine",
+            "keywords": "product carbon footprint, suppliers, PACT, MACC",
+            "created": _created(),
+        }
+    )
     notes = []
 
     ws = wb.add_worksheet("Summary")
@@ -648,7 +902,7 @@ def supplier_workbook(
 
     ws = wb.add_worksheet("Suppliers")
     if book is not None:
-        df = book.suppliers.copy()
+        df = _supplier_table(book)
         for col in ("share", "primary_share"):  # shares as fractions, shown as %
             df[col] = [_f(v) for v in df[col]]
         df = df.rename(columns=SUPPLIER_COLUMNS)
@@ -669,16 +923,27 @@ def supplier_workbook(
         )
         ws = wb.add_worksheet("Parts")
         _write_table(ws, book.parts, fm)
-        notes.append(("Parts", f"the BOM {i['bom']} with the source the roll-up used per part."))
+        notes.append(
+            (
+                "Parts",
+                (
+                    f"the BOM {i['bom']} with the source the roll-up used per part. A part's "
+                    "primary-data share includes its inputs (the primary data of the parts that "
+                    "go into it); the Suppliers sheet's share is over the "
+                    "supplier's own emissions. Prices: the BOM's unit_price_usd (the columns are "
+                    "left out when no part has one)."
+                ),
+            )
+        )
         ws = wb.add_worksheet("Plan")
-        cost_unit = "currency of the levers file per year"
+        cost = _money("Cost", "per year", i)
         plan = book.plan.assign(abatement=book.plan["abatement"] / 1000.0).rename(
             columns={
                 "lever": "Lever",
                 "node": "Where (BOM part or dataset)",
                 "actor": "Actor (who pays)",
                 "kind": "Kind",
-                "cost": f"Cost ({cost_unit})",
+                "cost": cost,
                 "abatement": "Abatement (t CO2e per year, all units)",
                 "year": "Year in effect (calendar year)",
             }
@@ -686,7 +951,7 @@ def supplier_workbook(
         if len(plan):
             total = {c: None for c in plan.columns}
             total["Lever"] = "Total"
-            total[f"Cost ({cost_unit})"] = float(book.plan["cost"].sum())
+            total[cost] = float(book.plan["cost"].sum())
             total["Abatement (t CO2e per year, all units)"] = float(plan.iloc[:, 5].sum())
             plan = pd.concat([plan, pd.DataFrame([total])], ignore_index=True)
         _write_table(ws, plan, fm)
@@ -697,12 +962,13 @@ def supplier_workbook(
                     f"least-cost plan for the target {i['target']} by {i['year']} (MILP, "
                     "re-solved until the exact footprint meets it; "
                     f"supply_chain.levers.solve_verified) on {i['levers_file']}; status "
-                    f"{i['plan_status']}."
+                    f"{i['plan_status']}; costs per year in "
+                    f"{i.get('currency') or 'a currency the levers file does not state'}."
                 ),
             )
         )
         ws = wb.add_worksheet("MACC")
-        _macc_sheet(wb, ws, book.macc, fm, "currency of the levers file per year")
+        _macc_sheet(wb, ws, book.macc, fm, i)
         notes.append(
             (
                 "MACC",

@@ -17,14 +17,12 @@ BOM = Path(__file__).resolve().parent.parent / "inventories" / "bom"
 
 
 @pytest.fixture(scope="module")
-def engine(project):
+def engine(shipped):
+    """Every shipped inventory: the pack BOM links the cell chain (``pcf-products``) and the
+    background datasets of its parts."""
     from lca.footprint import FootprintEngine
-    from lca.imports import shipped_inventories
-    from lca.workflows import ensure_inventories
 
-    paths = [p for p in shipped_inventories() if p.name in ("pcf-background.csv", "lfp-pack.csv")]
-    ensure_inventories(project, sorted(paths, key=lambda p: p.parent.name))  # background first
-    return FootprintEngine(project)
+    return FootprintEngine(shipped)
 
 
 def cli(*args, code: int = 0):
@@ -164,10 +162,18 @@ def test_ratings_follow_the_written_rule(wb):
     assert all(r["Rule"] for r in rule)
 
 
+def header(ws, start: str) -> str:
+    """The one header of ``ws`` that starts with ``start``."""
+    found = [h for h in next(ws.iter_rows(values_only=True)) if h and h.startswith(start)]
+    assert len(found) == 1, (ws.title, start, found)
+    return found[0]
+
+
 def test_plan_and_macc(wb, out):
     levers = {r["lever"]: r for r in read_csv(BOM / "battery-pack-levers.csv")}
     plan = rows(wb["Plan"])
-    cost = "Cost (currency of the levers file per year)"
+    cost = header(wb["Plan"], "Cost")
+    assert "per year" in cost  # the levers file's costs are per year (its descriptions say so)
     chosen = [r for r in plan if r["Lever"] != "Total"]
     assert chosen, "the plan sheet is empty"
     for r in chosen:
@@ -183,14 +189,12 @@ def test_plan_and_macc(wb, out):
     levers_in_macc = [r["Lever"] for r in macc if r["Lever"]]
     assert set(levers_in_macc) == set(levers)
     mac = [r for r in macc if r["Lever"]]
-    for r in mac:  # cost per tonne = cost / abatement
-        unit = "currency of the levers file per year"
-        assert r[f"Marginal cost ({unit} per t CO2e)"] == pytest.approx(
-            r[f"Cost ({unit})"] / r["Abatement (t CO2e per year)"]
-        )
-    assert [r["Marginal cost (currency of the levers file per year per t CO2e)"] for r in mac] == (
-        sorted(r["Marginal cost (currency of the levers file per year per t CO2e)"] for r in mac)
-    )
+    # cost per year / t CO2e per year: currency per t CO2e abated, "per year" cancels
+    mac_h, cost_h = header(wb["MACC"], "Marginal cost"), header(wb["MACC"], "Cost")
+    assert "per t CO2e abated" in mac_h and "per year" not in mac_h
+    for r in mac:
+        assert r[mac_h] == pytest.approx(r[cost_h] / r["Abatement (t CO2e per year)"])
+    assert [r[mac_h] for r in mac] == sorted(r[mac_h] for r in mac)
     with zipfile.ZipFile(out / "suppliers-lfp-pack-per-kwh.xlsx") as z:  # a native Excel chart
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) == 1
@@ -219,7 +223,8 @@ def test_scorecard_csv_has_units_and_the_same_rows(wb, out):
     from reports.suppliers import SUPPLIER_COLUMNS
 
     got = read_csv(out / "suppliers-lfp-pack-per-kwh.csv")
-    assert list(got[0]) == list(SUPPLIER_COLUMNS.values())
+    # the illustrative BOM gives no prices: no spend column (rather than an empty one)
+    assert list(got[0]) == [v for k, v in SUPPLIER_COLUMNS.items() if k != "annual_spend_usd"]
     s = by_supplier(wb)
     for r in got:
         x = s[r["Supplier"]]
@@ -272,3 +277,201 @@ def test_explicit_files_and_refusals(engine, tmp_path):
         code=1,
     )
     assert "--suppliers" in r.output
+
+
+def test_every_percentage_column_holds_fractions(wb):
+    """A cell shown with a % format holds a fraction (Excel shows 0.6 as 60.0 %, 60 as
+    6000 %), and every column whose header says (%) is shown as a percentage, on every sheet."""
+    seen = 0
+    for ws in wb.worksheets:
+        head = next(ws.iter_rows(values_only=True))
+        for row in ws.iter_rows(min_row=2):
+            for h, c in zip(head, row):
+                if not isinstance(c.value, (int, float)) or isinstance(c.value, bool):
+                    continue
+                if "%" in c.number_format:
+                    seen += 1
+                    assert 0.0 <= c.value <= 1.0, (ws.title, h, c.coordinate, c.value)
+                if h and "(%)" in h:
+                    assert "%" in c.number_format, (ws.title, h, c.coordinate, c.number_format)
+    assert seen >= 20  # shares on Suppliers, Parts and Hotspots
+    # the supplier files' primary-data shares (percent) on both sheets, as fractions
+    table = {r["id"]: r for r in read_csv(BOM / "battery-pack-supplier-pcfs.csv")}
+    parts = {r["Part"]: r for r in rows(wb["Parts"])}
+    share = header(wb["Parts"], "Primary-data share")
+    assert parts["bms"][share] == pytest.approx(
+        float(table["bms-example-a"]["primary_data_share"]) / 100
+    )
+    pact = json.loads((BOM / "battery-pack-cathode-pcf.json").read_text(encoding="utf-8"))
+    assert parts["cathode-material"][share] == pytest.approx(
+        float(pact["pcf"]["primaryDataShare"]) / 100
+    )
+
+
+def test_summary_reads_as_words(wb):
+    import datetime as dt
+
+    ws = wb["Summary"]
+    cells = {r[0].value: r[1] for r in ws.iter_rows(min_row=2)}
+    summary = {k: c.value for k, c in cells.items()}
+    before = next(v for k, v in summary.items() if k.startswith("Supply-chain footprint"))
+    after = next(v for k, v in summary.items() if k.startswith("Footprint after the plan"))
+    # the demo's target: -30 % (pcf.demo.supply_chain.PACK_TARGET); met when after <= 0.7 before
+    assert after <= 0.7 * before
+    unit = {r["part"]: r for r in read_csv(BOM / "battery-pack-bom.csv")}["battery-pack"]["unit"]
+    assert summary["Plan status"] == (
+        f"met (footprint after the plan, recalculated exactly: {after:,.3f} kg CO2e per "
+        f"{unit}; target: at most {0.7 * before:,.3f}); least-cost plan"
+    )
+    volume = next(k for k in summary if k.startswith("Annual volume"))
+    baseline = read_csv(BOM / "battery-pack-baseline.csv")[0]
+    assert summary[volume] == int(baseline["volume"]) and cells[volume].number_format == "#,##0"
+    # the two footprints are said to be of different products (the BOM's root is not the
+    # footprinted dataset, and its name calls it illustrative)
+    rel = summary["How the two footprints relate"]
+    assert rel.startswith("the bill of materials is an illustrative example")
+    assert "|".join(KEY) in rel and rel.endswith("the two figures are not expected to agree")
+    p = wb.properties
+    assert p.creator == "pcf-engine"
+    assert p.title and "battery pack" in p.title and "|".join(KEY) in p.subject
+    assert abs((dt.datetime.now() - p.created).total_seconds()) < 3600  # openpyxl: naive UTC
+
+
+def _copy_csv(src: Path, dst: Path, edit) -> Path:
+    """``src`` with each row passed through ``edit(row) -> row`` (new keys become columns)."""
+    got = [edit(dict(r)) for r in read_csv(src)]
+    fields = list(dict.fromkeys(k for r in got for k in r))
+    with open(dst, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows(got)
+    return dst
+
+
+def _explicit(bom, levers) -> list:
+    return [
+        "--bom",
+        bom,
+        "--suppliers",
+        BOM / "battery-pack-suppliers.csv",
+        "--pcf",
+        BOM / "battery-pack-cathode-pcf.json",
+        "--pcf",
+        BOM / "battery-pack-supplier-pcfs.csv",
+        "--levers",
+        levers,
+        "--baseline",
+        BOM / "battery-pack-baseline.csv",
+        "--on",
+        "2026-01-01",
+    ]
+
+
+def test_prices_currency_and_another_product(engine, tmp_path):
+    """A BOM with prices on some parts and a levers file naming its currency: the spend by
+    hand, 'not given' where a part has no price, the currency in every cost header; a BOM whose
+    product is another (not labelled illustrative) is said to be another product."""
+    import openpyxl
+
+    prices = {"bms": "150", "housing": "200", "housing-aluminium": "3"}  # USD per unit
+
+    def bom_row(r):
+        r["unit_price_usd"] = prices.get(r["part"], "")
+        if r["part"] == "battery-pack":
+            r["name"] = "battery pack, LFP, 60 kWh"
+        return r
+
+    bom = _copy_csv(BOM / "battery-pack-bom.csv", tmp_path / "bom.csv", bom_row)
+    levers = _copy_csv(
+        BOM / "battery-pack-levers.csv", tmp_path / "levers.csv", lambda r: {**r, "currency": "EUR"}
+    )
+    cli("report", "suppliers", "|".join(KEY), "--out", tmp_path / "o", *_explicit(bom, levers))
+    wb = openpyxl.load_workbook(tmp_path / "o" / "suppliers-lfp-pack-per-kwh.xlsx")
+    volume = float(read_csv(BOM / "battery-pack-baseline.csv")[0]["volume"])
+    parts = {r["Part"]: r for r in rows(wb["Parts"])}
+    assert parts["bms"]["Unit price (USD per unit)"] == 150.0
+    assert parts["bms"]["Annual spend (USD per year)"] == 150.0 * 1 * volume
+    assert parts["cells"]["Unit price (USD per unit)"] == "not given"
+    assert parts["cells"]["Annual spend (USD per year)"] == "not given"
+    s = by_supplier(wb)
+    spend = "Annual spend (USD per year)"
+    assert s["Example BMS Co. A"][spend] == 150.0 * volume
+    # 40 kg of housing per pack at 200 USD/kg; its aluminium is in that price, not added again
+    assert s["Example Housing Co."][spend] == pytest.approx(200.0 * 40 * volume)
+    assert s["Example Cell Co."][spend] == "not given"
+    got = read_csv(tmp_path / "o" / "suppliers-lfp-pack-per-kwh.csv")
+    assert {r["Supplier"]: r[spend] for r in got}["Example Cell Co."] == "not given"
+    # the currency named in the levers file, in every cost header
+    assert header(wb["Plan"], "Cost") == "Cost (EUR per year)"
+    assert header(wb["MACC"], "Cost") == "Cost (EUR per year)"
+    assert header(wb["MACC"], "Marginal cost") == "Marginal cost (EUR per t CO2e abated)"
+    summary = {r["Item"]: r["Value"] for r in rows(wb["Summary"])}
+    assert summary["Currency of the lever costs"] == "EUR"
+    assert "Plan cost (EUR per year)" in summary
+    assert summary["How the two footprints relate"].startswith(
+        "the bill of materials models another product ('battery-pack')"
+    )
+    # without a currency column the headers say the currency is not stated; a target out of
+    # reach (-90 %: all the levers together abate less) is "not met"
+    bare = tmp_path / "o2"
+    cli(
+        "report",
+        "suppliers",
+        "|".join(KEY),
+        "--out",
+        bare,
+        *_explicit(bom, BOM / "battery-pack-levers.csv"),
+        "--target",
+        "90%",
+    )
+    wb2 = openpyxl.load_workbook(bare / "suppliers-lfp-pack-per-kwh.xlsx")
+    assert header(wb2["Plan"], "Cost") == (
+        "Cost per year (currency as given in battery-pack-levers.csv, not stated)"
+    )
+    summary = {r["Item"]: r["Value"] for r in rows(wb2["Summary"])}
+    assert summary["Currency of the lever costs"] == "not stated in battery-pack-levers.csv"
+    before = next(v for k, v in summary.items() if k.startswith("Supply-chain footprint"))
+    status = summary["Plan status"]
+    assert status.startswith("not met (footprint after the plan, recalculated exactly: ")
+    assert f"target: at most {0.1 * before:,.3f}); the target is out of reach" in status
+    # two currencies in one levers file: refused, naming the file, line and lever
+    mixed = _copy_csv(
+        BOM / "battery-pack-levers.csv",
+        tmp_path / "mixed.csv",
+        lambda r: {**r, "currency": "USD" if r["lever"] == "pack-solar" else "EUR"},
+    )
+    r = cli(
+        "report",
+        "suppliers",
+        "|".join(KEY),
+        "--out",
+        tmp_path / "o3",
+        *_explicit(bom, mixed),
+        code=1,
+    )
+    line = 2 + [x["lever"] for x in read_csv(mixed)].index("pack-solar")
+    assert f"mixed.csv:{line} (lever 'pack-solar'): currency 'USD' differs from 'EUR'" in r.output
+    assert not (tmp_path / "o3").exists()
+
+
+def test_same_product_relation_by_hand():
+    """When the BOM's product is the footprinted dataset, the two per-unit figures are compared."""
+    from types import SimpleNamespace
+
+    from reports.suppliers import _relation
+
+    res = SimpleNamespace(product=KEY, product_unit="kilowatt hour", amount=1.0, total=60.0)
+    info = {
+        "product": "pack",
+        "product_name": "pack",
+        "product_unit": "kilowatt hour",
+        "product_activity": KEY,  # the BOM's root part names the footprinted dataset
+        "footprint": 66.0,
+    }
+    assert _relation(res, info) == (
+        f"the same product ({'|'.join(KEY)}): the supply-chain roll-up differs from the "
+        "product footprint by +10.0%"  # 66 / 60 - 1
+    )
+    info["product_activity"] = None
+    info["product"] = KEY[1]  # the part id names the dataset
+    assert "+10.0%" in _relation(res, info)

@@ -242,6 +242,13 @@ def suppliers(
         2030
     ),
     on: DateOpt = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            help="Currency of the levers file's costs (e.g. EUR), if its rows do not say "
+            "(a 'currency' column); stated in every cost header."
+        ),
+    ] = None,
     from_store: FromStoreOpt = False,
     db: StoreDbOpt = None,
     lang: LangOpt = "en",
@@ -289,8 +296,9 @@ def suppliers(
         pcfs += store_pcfs(st, from_store, db)  # supplier PCFs received into the footprint store
         day = dt.date.fromisoformat(on) if on else dt.date.today()
         book = supply_chain_book(
-            eng, method, bom, supplier_file, pcfs, levers, baseline, target, year, day
-        )
+            eng, method, bom, supplier_file, pcfs, levers, baseline, target, year, day,
+            currency=currency,
+        )  # fmt: skip
     code = res.product[1]
     with staged(out):  # the workbook and its CSV together, or neither
         files = [

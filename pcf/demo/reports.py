@@ -160,6 +160,7 @@ def demo_supply_chain_book(engine, method: str = DEFAULT_METHOD) -> SupplyChainB
         sc.PACK_TARGET,
         sc.PACK_YEAR,
         sc.STUDY_DATE,
+        currency=sc.PACK_COST_UNIT,
     )
 
 
