@@ -247,7 +247,7 @@ def _instruments(
         else:
             s2.notes.append(
                 f"row {rec.row}: {rec.item} {kwh / 1000:g} MWh does not meet the "
-                f"Scope 2 quality criteria ({'; '.join(reasons)}); not counted"
+                f"Scope 2 quality criteria: {'; '.join(reasons)}; not counted"
             )
     return qualifying
 

@@ -101,10 +101,10 @@ MESSAGES_ZH = [
     ),
     (
         (
-            r"row (\d+): (\S+) ([\d.e+]+) MWh does not meet the Scope 2 quality criteria "
-            r"\((.*)\); not counted"
+            r"row (\d+): (\S+) ([\d.e+]+) MWh does not meet the Scope 2 quality criteria: "
+            r"(.*); not counted"
         ),
-        "第 {0} 行：{1} {2} MWh 不满足范围二质量准则（{3}）；不计入",
+        "第 {0} 行：{1} {2} MWh 不满足范围二质量准则：{3}；不计入",
     ),
     (r"row (\d+): offset (.+) not retired; not counted", "第 {0} 行：抵消 {1} 未注销；不计入"),
     (
@@ -181,6 +181,39 @@ def _rows_by(lines, *fields) -> list[dict]:
     return list(out.values())
 
 
+def _scope2_factors(lines) -> list[dict]:
+    """The emission factor of each scope-2 dataset the sheet's figures come from (kg CO2e per
+    unit = the lines' kg / amount, not a new figure) with the gases its source covers (the
+    dataset's ``gases`` metadata, e.g. the MEE 2023 grid factors are CO2 only)."""
+    out: dict[str, dict] = {}
+    for ln in lines:
+        f = out.setdefault(
+            ln.dataset,
+            {"dataset": ln.dataset, "unit": ln.unit, "amount": 0.0, "kg": 0.0, "link": ln.link},
+        )
+        f["amount"] += ln.amount
+        f["kg"] += ln.total
+    rows = []
+    for f in out.values():
+        if not f["amount"]:
+            continue
+        gases = ""
+        try:
+            import bw2data as bd
+
+            gases = bd.get_node(database=f["link"][0], code=f["link"][1]).get("gases", "")
+        except Exception:  # noqa: BLE001 - a sheet without the project's metadata omits it
+            log.info("no gas coverage for %s", f["dataset"])
+        rows.append({**f, "factor": f["kg"] / f["amount"], "gases": gases})
+    return rows
+
+
+def _dataset_label(f: dict, lang: str) -> str:
+    """A scope-2 dataset's name in ``lang`` (the ``ds.`` translations), else its own name."""
+    k = f"ds.{f['link'][0]}|{f['link'][1]}"
+    return render.translate(k, lang) if k in render.translations() else f["dataset"]
+
+
 _LEVER = [
     (re.compile(r"^baseline$"), "lever.baseline"),
     (re.compile(r"^all levers$"), "lever.all"),
@@ -247,6 +280,10 @@ def sheet_context(
     for scope in ("2-location", "2-market"):
         for r in _rows_by([ln for ln in inv.lines if ln.scope == scope], "category", "item"):
             scope2_rows.append({**r, "scope": scope, "category_label": cat(r["category"])})
+    factors = [
+        {**f, "dataset": _dataset_label(f, lang)}
+        for f in _scope2_factors([ln for ln in inv.lines if ln.scope.startswith("2")])
+    ]
     chart_labels = {
         "scope1": t("field.scope1"),
         "scope2": t("field.scope2_market"),
@@ -275,6 +312,7 @@ def sheet_context(
         ],
         "scope1_gas": sorted(s1.items(), key=lambda kv: -abs(kv[1])),
         "scope2_rows": scope2_rows,
+        "scope2_factors": factors,
         "scope3_rows": _rows_by([ln for ln in inv.lines if ln.scope == "3"], "item"),
         "e": inv.electricity,
         "instruments": inv.instruments,

@@ -273,3 +273,17 @@ def test_cli_outputs_that_cannot_be_written(proj, plant_file, tmp_path):
         assert "Traceback" not in p.stderr
         assert f"cannot write {f}" in p.stderr and "is a file, not a folder" in p.stderr
     assert f.read_text() == "x"
+
+
+def test_sheet_states_the_scope2_factors_and_their_gases(plant, en_files):
+    """Every scope-2 figure's factor is on the sheet (kg CO2e per kWh = its emissions over its
+    kWh, MEE 2023 Jiangsu 0.5827) with the gases its source covers (the MEE 2023 grid factors
+    are CO2 only): an auditor could not tell which factor made the t CO2e figures."""
+    inv = plant.latest()
+    text = " ".join(pdf_text(en_files[".pdf"]).split())
+    assert "Emission factors used" in text
+    assert "electricity, Jiangsu provincial grid average, MEE 2023: 0.5827 kg CO2e/kWh" in text
+    assert "gases covered by the source: CO2)" in text
+    loc = [ln for ln in inv.lines if ln.scope == "2-location"]
+    assert sum(ln.total for ln in loc) / sum(ln.amount for ln in loc) == pytest.approx(0.5827)
+    assert "(allowed: 0))" not in text  # the rejection reason is not double-bracketed
