@@ -202,7 +202,11 @@ class BatteryInfo(BaseModel):
     battery_model: str = Field(min_length=1)
     battery_category: str | None = None
     plant: str = Field(min_length=1)
+    #: this carbon footprint declaration's own id (document control)
     declaration_id: str = Field(min_length=1)
+    #: the identifier of the battery's EU declaration of conformity (Annex II point 1 asks for
+    #: it), a different document; shown as "not given" when the meta file does not state it
+    conformity_declaration_id: str | None = None
     declaration_version: str | None = None
     declaration_date: dt.date | None = None
     study_url: str = Field(min_length=1)
@@ -267,6 +271,8 @@ class BatteryDeclaration:
     delivered_product: str | None = None
     delivered_product_name: str | None = None
     delivered_total: float | None = None
+    #: the battery's EU declaration of conformity id (not this document's id), if given
+    conformity_declaration_id: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -340,6 +346,7 @@ def battery_declaration(
         battery_category=info.battery_category,
         plant=info.plant,
         declaration_id=info.declaration_id,
+        conformity_declaration_id=info.conformity_declaration_id,
         declaration_version=info.declaration_version,
         declaration_date=info.declaration_date.isoformat() if info.declaration_date else None,
         study_url=info.study_url,

@@ -195,3 +195,23 @@ def test_cli_battery_refuses_to_call_partial_complete(engine, tmp_path):
     html = (tmp_path / "battery-declaration-lfp-pack-eu-per-kwh.en.html").read_text()
     (check,) = [p for p in html.split("<p") if "Checked:" in p]
     assert name in check and f"{num(decl['delivered_total'])} kg CO2-Eq/kWh" in check
+
+
+@pytest.mark.parametrize("chem", ["lfp", "nmc811"])
+def test_declaration_is_one_page_with_both_ids(demo, chem):
+    """The declaration fits one page (the product system it was computed from is a labelled
+    row, not a stray line that spilled onto page 2), and the document's own id is not
+    labelled as the battery's EU declaration of conformity id: that is its own row, 'not
+    given' when the meta file does not state it."""
+    from pdfminer.high_level import extract_pages, extract_text
+
+    pdf = demo / "reports" / f"battery-declaration-{chem}-pack-eu-per-kwh.en.pdf"
+    assert len(list(extract_pages(str(pdf)))) == 1
+    text = " ".join(extract_text(str(pdf)).split())
+    code = "LFP" if chem == "lfp" else "NMC811"
+    assert f"Carbon footprint declaration identifier DEMO-CFD-{code}-0001" in text
+    assert "EU declaration of conformity identifier not given" in text
+    assert "Product system modelled battery pack" in text
+    assert f"pcf-products-battery-regulation|{chem}-pack-eu-per-kwh" not in text
+    doc = json.loads((pdf.with_suffix("").with_suffix(".json")).read_text())
+    assert doc["conformity_declaration_id"] is None and doc["declaration_id"].startswith("DEMO")
