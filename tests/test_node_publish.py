@@ -84,7 +84,10 @@ def test_a_changed_footprint_is_a_new_version_and_the_old_one_deprecated(pcf, db
     db = db_url
     first = json.loads(pcf("publish", KEY, "--db", db, "--json").stdout)["published"][0]
     meta = yaml.safe_load((ROOT / "pcf/demo/demo_meta.yaml").read_text(encoding="utf-8"))
-    meta["declaration"]["comment"] = "Second issue: comment changed."
+    # a changed value (a PACT figure; the id is made of identity and values, not of the comment,
+    # supply_chain.pact_spec.ids): the product mass per declared unit
+    meta["declaration"]["product_mass_per_declared_unit"] = 6.9
+    meta["declaration"]["comment"] = "Second issue: product mass corrected."
     changed = tmp_path / "meta.yaml"
     changed.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
     out = json.loads(pcf("publish", KEY, "--meta", changed, "--db", db, "--json").stdout)
@@ -96,7 +99,8 @@ def test_a_changed_footprint_is_a_new_version_and_the_old_one_deprecated(pcf, db
         new = json.loads(store.get_issued(second["id"], "3"))
     assert old["status"] == "Deprecated" and new["status"] == "Active"
     assert new["precedingPfIds"] == [first["id"]]
-    assert new["comment"].startswith("Second issue: comment changed.")
+    assert new["comment"].startswith("Second issue: product mass corrected.")
+    assert new["pcf"]["productMassPerDeclaredUnit"] == "6.9"
 
 
 def test_publish_refuses_bad_input_and_stores_nothing(pcf, db, tmp_path):

@@ -145,10 +145,25 @@ def store(db_url):
 
 
 def changed(doc: dict, comment: str) -> dict:
-    """``doc`` with a different ``pcf.boundaryProcessesDescription``: a changed footprint."""
+    """``doc`` as a changed footprint: another ``pcf.exemptedEmissionsPercent`` (a value, one per
+    label) and ``pcf.boundaryProcessesDescription``. Free text alone is not a change: the id and
+    the store's comparison are made of the footprint's identity and values
+    (:func:`supply_chain.pact_spec.identity_fields`)."""
+    import zlib
+
     new = copy.deepcopy(doc)
     new["pcf"]["boundaryProcessesDescription"] = comment
+    new["pcf"]["exemptedEmissionsPercent"] = f"{1 + zlib.crc32(comment.encode()) % 400 / 100:g}"
     return new
+
+
+def test_a_comment_only_change_is_not_a_new_version(store):
+    first = store.publish(example(1))
+    reworded = copy.deepcopy(example(1))
+    reworded["comment"] = "reworded"
+    again = store.publish(reworded)
+    assert (first.action, again.action) == ("new", "unchanged")
+    assert again.pf_id == first.pf_id
 
 
 def test_publishing_the_same_footprint_keeps_its_id(store):

@@ -183,16 +183,19 @@ def test_invalid_spec_example_names_the_field():
 @pytest.mark.parametrize("version", [3, 2])
 def test_written_document_validates_against_official_spec(official, version):
     r = result()
-    doc = pact.pact_footprint(r, DECL, version, quality=quality())
+    doc = pact.pact_footprint(r, DECL, version, quality=quality(), boundaries={})
     assert not list(official[version].iter_errors(doc))
     p = doc["pcf"]
     if version == 3:
         assert doc["specVersion"].startswith("3.")
-        assert Decimal(p["pcfExcludingBiogenicUptake"]) == Decimal("72.54950157")  # total+bio CO2
+        # 7 significant digits of the largest figure, 72.54950: the 5th decimal place for all
+        # (72.299501568079 + 0.25 = 72.549501568079 -> 72.54950)
+        assert p["pcfExcludingBiogenicUptake"] == "72.5495"  # total + biogenic CO2
+        assert p["pcfIncludingBiogenicUptake"] == "69.5495"  # 72.5495 - 3
         assert Decimal(p["pcfIncludingBiogenicUptake"]) == Decimal(
             p["pcfExcludingBiogenicUptake"]
         ) + Decimal(p["biogenicCO2Uptake"])
-        assert p["fossilGhgEmissions"] == "70.29950157"
+        assert p["fossilGhgEmissions"] == "70.2995"
         assert p["landUseChangeGhgEmissions"] == "0.5"
         assert p["biogenicNonCO2Emissions"] == "1.5"
         assert p["biogenicCO2Uptake"] == "-3"
@@ -206,10 +209,12 @@ def test_written_document_validates_against_official_spec(official, version):
             "temporalDQR": "1",
         }
         assert p["primaryDataShare"] == "12.5"
-        assert p["aircraftGhgEmissions"] == "0"  # computed: the whole system was searched
+        # computed: no input from an aggregated dataset, so the name search saw every transport
+        assert p["aircraftGhgEmissions"] == "0"
     else:
-        assert p["pCfExcludingBiogenic"] == "72.29950157"
-        assert Decimal(p["pCfIncludingBiogenic"]) == Decimal("69.54950157")
+        assert p["pCfExcludingBiogenic"] == "72.2995"
+        assert p["pCfIncludingBiogenic"] == "69.5495"  # 72.2995 + 0.25 - 3
+        assert p["aircraftGhgEmissions"] == "0"
         assert p["characterizationFactors"] == "AR6"
         assert "dqi" not in p  # v2.3 rates 1-3: the 1-5 ratings are in the comment
         assert "TeR 2.54, GeR 2.63, TiR 1.00" in doc["comment"]
@@ -293,10 +298,15 @@ def test_document_variants_validate_against_official_spec(official, version, cha
         p = doc["pcf"]
         if version == 3:  # figures for declaredUnitAmount MJ: the same kg as for 1 kWh
             assert (p["declaredUnitOfMeasurement"], p["declaredUnitAmount"]) == ("megajoule", "3.6")
-            assert p["pcfExcludingBiogenicUptake"] == "72.54950157"
-        else:  # figures per one MJ: 72.299501568079 / 3.6
+            assert p["pcfExcludingBiogenicUptake"] == "72.5495"
+        else:  # figures per one MJ, each part rounded to the 5th decimal place and then summed:
+            # 70.299501568079 / 3.6 = 19.52764, 1.5 / 3.6 = 0.41667, 0.5 / 3.6 = 0.13889, so
+            # pCfExcludingBiogenic = 20.0832 (20.08320), not 72.299501568079 / 3.6 = 20.08319
+            # rounded on its own: the stated parts add up to the stated total
             assert (p["declaredUnit"], p["unitaryProductAmount"]) == ("megajoule", "3.6")
-            assert p["pCfExcludingBiogenic"] == "20.08319488"
+            assert p["fossilGhgEmissions"] == "19.52764"
+            assert (p["otherBiogenicGhgEmissions"], p["dLucGhgEmissions"]) == ("0.41667", "0.13889")
+            assert p["pCfExcludingBiogenic"] == "20.0832"
 
 
 def test_declared_unit_override_converts_the_amount():
@@ -314,7 +324,8 @@ def test_declared_unit_override_converts_the_amount():
     v3 = pact.pact_footprint(r, {**DECL, "declared_unit": "megajoule"}, 3)["pcf"]
     assert (v3["declaredUnitAmount"], v3["pcfExcludingBiogenicUptake"]) == ("7.2", "10")
     v2 = pact.pact_footprint(r, {**DECL, "declared_unit": "megajoule"}, 2)["pcf"]
-    assert (v2["unitaryProductAmount"], v2["pCfExcludingBiogenic"]) == ("7.2", "1.388888889")
+    # 10 / 7.2 = 1.3888888..., 7 significant digits
+    assert (v2["unitaryProductAmount"], v2["pCfExcludingBiogenic"]) == ("7.2", "1.388889")
     # Brightway's "ton" is the metric tonne: 0.5 t declared in kilogram is 500 kg
     t = result(product_unit="ton", amount=0.5)
     doc = pact.pact_footprint(t, {**DECL, "declared_unit": "kilogram"}, 3)["pcf"]
@@ -551,10 +562,9 @@ def test_exempted_emissions_are_the_quantified_cut_offs():
     ]
     doc = pact.pact_footprint(result(), {**DECL, "cut_offs": cut_offs}, 3)
     p = doc["pcf"]
-    # by hand: 2.0 / (72.299501568079 + 0.25 + 2.0) = 2.0 / 74.549501568079 = 2.6827809...%
-    assert Decimal(p["exemptedEmissionsPercent"]) == pytest.approx(
-        Decimal(200) / Decimal("74.549501568079"), rel=Decimal("1e-9")
-    )
+    # by hand: 2.0 / (72.299501568079 + 0.25 + 2.0) = 2.0 / 74.549501568079 = 2.6827811...%,
+    # stated with 7 significant digits
+    assert p["exemptedEmissionsPercent"] == "2.682781"
     assert (
         "packaging: 1.5 kg CO2e (0.3 kg board x 5 kg CO2e/kg; source: S)"
         in (p["exemptedEmissionsDescription"])
@@ -891,3 +901,315 @@ def test_a_result_that_does_not_assess_biogenic_leaves_the_fields_out():
     for f in ("landUseChangeGhgEmissions", "biogenicCO2Uptake", "biogenicNonCO2Emissions"):
         assert f not in doc["pcf"]
     assert "Not assessed: biogenic emissions and removals and land-use change" in doc["comment"]
+
+
+# -- the id: identity and values, never free text (RULES.md B1) ---------------------------------------
+def test_the_id_depends_on_identity_and_values_not_on_free_text_or_timestamps():
+    """An auditor found two Active ids for one footprint: the documents differed only in the
+    comment. The id is made of the footprint's identity and values (supply_chain.pact_spec.ids)."""
+    from supply_chain.pact_spec.ids import identity_fields
+
+    def doc(decl=None, res=None, version=3, **kw):
+        return pact.pact_footprint(res or result(), {**DECL, **(decl or {})}, version, **kw)
+
+    base = doc()
+    assert base["id"] == pact_spec.footprint_id(base)
+    assert "comment" not in identity_fields(base) and "created" not in identity_fields(base)
+    reworded = doc(
+        {
+            "comment": "Reworded by the company.",
+            "company_name": "Example Company Ltd.",
+            "product_name": "LFP cell",
+            "product_description": "Another description",
+            "boundary_processes_description": "Cradle to gate, described in other words.",
+            "allocation_rules_description": "None.",
+            "validity_period_start": "2024-01-01",
+            "validity_period_end": "2026-12-31",
+        },
+        now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+        uncertainty=UNC,  # a Monte Carlo statement in the comment: free text
+    )
+    assert reworded["comment"] != base["comment"] and reworded["created"] != base["created"]
+    assert reworded["id"] == base["id"]
+    changed = {
+        "a figure": doc(res=result(total=70.0, fossil=68.0)),
+        "the product ids": doc({"product_ids": ["urn:example:product:cell-2"]}),
+        "the company ids": doc({"company_ids": ["urn:example:company:2"]}),
+        "the classification": doc({"product_classifications": ["urn:unspsc:26111700"]}),
+        "the declared unit": doc({"declared_unit": "megajoule"}),
+        "the declared amount": doc(res=result(amount=2.0)),
+        "the reference period": doc({"reference_period_end": "2024-06-30"}),
+        "the geography": doc({"geography": "DE"}),
+        "the product mass": doc({"product_mass_per_declared_unit": 5.3}),
+        "the spec version": doc(version=2),
+    }
+    for what, d in changed.items():
+        assert d["id"] != base["id"], what
+
+
+def test_the_comment_states_the_monte_carlo_result_or_the_qualitative_statement():
+    """Whichever command wrote it, the comment says what is known about uncertainty."""
+    unc = {**UNC, "seed": 42, "deterministic": 72.2995}
+    mc = pact.pact_footprint(result(), DECL, 3, uncertainty=unc)
+    assert (
+        "Uncertainty: Monte Carlo, 1000 draws (seed 42) over the distributions the inventory "
+        "records for its exchanges: median 72, 95 % interval 60 to 85, mean 72 kg CO2e for the "
+        "declared amount; the figures stated are the deterministic result (72.3)."
+    ) in mc["comment"]
+    without = pact.pact_footprint(result(), DECL, 3)
+    assert (
+        "Uncertainty not quantified (no Monte Carlo run for this document); qualitative "
+        "statement:" in without["comment"]
+    )
+    assert "Monte Carlo, 1000 draws" not in without["comment"]
+    assert mc["id"] == without["id"]
+    # v2 figures are per one declared unit: 2 kWh declared, so half of each draw statistic
+    v2 = pact.pact_footprint(result(amount=2.0), DECL, 2, uncertainty=unc)
+    assert (
+        "median 36, 95 % interval 30 to 42.5, mean 36 kg CO2e for one declared unit"
+        in (v2["comment"])
+    )
+
+
+def test_a_declared_standard_left_out_is_named_with_the_rows_that_keep_it_out():
+    from reports.iso14067 import conformity
+
+    d = pact.Declaration.parse(DECL)
+    rows = conformity(_study(), d, None, [{"scenario": "grid"}])
+    doc = pact.pact_footprint(result(), d, 3, quality=quality(), conformity=rows)
+    assert doc["pcf"]["crossSectoralStandards"] == ["GHGP-Product"]
+    assert (
+        "Declared but not listed in crossSectoralStandards: ISO14067, not met by the ISO 14067 "
+        "study's conformity table (clause 7 'Uncertainty of the result' not met)."
+    ) in doc["comment"]
+    cut = pact.Declaration.parse(
+        {
+            **DECL,
+            "cut_offs": [{"item": "heat"}],
+            "cross_sectoral_standards": ["ISO14067", "GHGP-Product", "PEF"],
+        }
+    )
+    rows = conformity(_study(), cut, UNC, [{"scenario": "grid"}])
+    doc = pact.pact_footprint(result(), cut, 3, conformity=rows, uncertainty=UNC)
+    assert (
+        "Declared but not listed in crossSectoralStandards: ISO14067, not met by the ISO 14067 "
+        "study's conformity table (clause 6.3 'Cut-off criteria and the significance of what is "
+        "left out' partly met); PEF, which the engine does not check (no conformity rows for "
+        "it)."
+    ) in doc["comment"]
+    everything = conformity(_study(), d, UNC, [{"scenario": "grid"}])
+    met = pact.pact_footprint(result(), d, 3, conformity=everything, uncertainty=UNC)
+    assert "Declared but not listed" not in met["comment"]
+
+
+def _rating(key, name, share, location="US"):
+    from supply_chain.data_quality import CRITERIA, InputRating
+
+    return InputRating(
+        key=key,
+        name=name,
+        location=location,
+        flow="Carbon dioxide, fossil",
+        contribution=share * 72.299501568079,
+        share=share,
+        own=None,
+        use=None,
+        rating=dict.fromkeys(CRITERIA, 1.0),
+        primary=False,
+    )
+
+
+AIR = "transport, freight, aircraft, long haul"
+
+
+@pytest.mark.parametrize("version", [3, 2])
+def test_aircraft_emissions_only_where_the_model_computes_them(official, version):
+    """PACT v3.0.3 / v2.3: aircraftGhgEmissions is optional ("If present"). An aggregated dataset
+    (cradle-to-gate, life-cycle ...) hides its upstream transport modes from the name search, and
+    a dataset without a recorded boundary is not known to be a single process."""
+    inputs = (
+        _rating(("bg", "greet"), "battery materials, GREET 2024 aggregate", 0.646),
+        _rating(("db", "a"), "cell factory", 0.354, "CN"),
+    )
+    q = quality(inputs=inputs)
+    factory = {("db", "a"): "gate-to-gate"}
+    greet = {("bg", "greet"): "cradle-to-gate"}
+    hidden = pact.pact_footprint(
+        result(), DECL, version, quality=q, boundaries={**greet, **factory}
+    )
+    assert "aircraftGhgEmissions" not in hidden["pcf"]
+    assert not list(official[version].iter_errors(hidden))
+    assert (
+        "Aircraft emissions (aircraftGhgEmissions, optional) not assessed and left out: 64.6 % of "
+        "the PCF comes from aggregated datasets (or datasets without a recorded boundary) whose "
+        "figures may include upstream transport by modes that cannot be separated (battery "
+        "materials, GREET 2024 aggregate [US], cradle-to-gate, 64.6 %); the name search of the 7 "
+        "supplying activities sees only transport modelled as activities (no activity named as "
+        "aircraft transport was found)."
+    ) in hidden["comment"]
+    # no boundary recorded for the factory either: 100 % unseen, the largest named first
+    unrecorded = pact.pact_footprint(result(), DECL, version, quality=q, boundaries=greet)
+    assert "aircraftGhgEmissions" not in unrecorded["pcf"]
+    assert (
+        "100.0 % of the PCF comes from aggregated datasets (or datasets without a recorded "
+        "boundary) whose figures may include upstream transport by modes that cannot be "
+        "separated (battery materials, GREET 2024 aggregate [US], cradle-to-gate, 64.6 %; cell "
+        "factory [CN], boundary not recorded, 35.4 %)"
+    ) in unrecorded["comment"]
+    # datasets of one process's own emissions: their transport inputs are activities of the model
+    direct = pact.pact_footprint(
+        result(),
+        DECL,
+        version,
+        quality=q,
+        boundaries={("bg", "greet"): "direct-only", **factory},
+    )
+    assert direct["pcf"]["aircraftGhgEmissions"] == "0"  # a computed zero
+    assert (
+        "Aircraft emissions: 0 kg CO2e, computed: every input comes from a single-process"
+        in (direct["comment"])
+    )
+    # aircraft transport found by name, itself a well-to-wheel dataset: counted, not hidden;
+    # rounded to the place of the footprint's 7th digit (72.5495 -> 0.00001)
+    air_q = quality(
+        inputs=(*inputs[1:], _rating(("bg", "air"), AIR, 0.0002)),
+        aircraft_emissions=0.0144599003,
+        aircraft_activities=(AIR,),
+    )
+    air = pact.pact_footprint(
+        result(), DECL, 3, quality=air_q, boundaries={("bg", "air"): "well-to-wheel", **factory}
+    )
+    assert air["pcf"]["aircraftGhgEmissions"] == "0.01446"
+    # the datasets' boundaries not read: nothing can be told apart, so nothing is stated
+    unread = pact.pact_footprint(result(), DECL, version, quality=q)
+    assert "aircraftGhgEmissions" not in unread["pcf"]
+    assert "the datasets' boundaries were not read" in unread["comment"]
+    assert hidden["id"] == unread["id"] != direct["id"]
+
+
+@pytest.mark.parametrize("version", [3, 2])
+def test_figures_have_seven_significant_digits_and_the_parts_add_up(official, version):
+    """Brightway's float32 data carry ~7.2 significant digits: 64.68 comes back as 64.6800011.
+    Each part is rounded to the place of the 7th significant digit of the largest figure
+    (here the 5th decimal) and the totals are the sums of the rounded parts."""
+    f32 = result(
+        total=64.68000110626221,
+        fossil=64.68000110626221,
+        biogenic=0.0,
+        land_use=0.0,
+        biogenic_co2_emissions=0.0,
+        biogenic_co2_removals=0.0,
+    )
+    p = pact.pact_footprint(f32, DECL, version)["pcf"]
+    key = "pcfExcludingBiogenicUptake" if version == 3 else "pCfExcludingBiogenic"
+    assert p[key] == p["fossilGhgEmissions"] == "64.68"
+    # 60.123456789 + 7.2 + 0.291527051 = 67.61498384; biogenic CO2 0.0123456789, uptake
+    # -1.98765432. Rounded: 60.12346, 7.20000, 0.29153, 0.01235, -1.98765
+    r = result(
+        total=67.61498384,
+        fossil=60.123456789,
+        biogenic=7.2,
+        land_use=0.291527051,
+        biogenic_co2_emissions=0.0123456789,
+        biogenic_co2_removals=-1.98765432,
+    )
+    doc = pact.pact_footprint(r, DECL, version)
+    assert not list(official[version].iter_errors(doc))
+    p = doc["pcf"]
+    if version == 3:
+        assert (p["fossilGhgEmissions"], p["biogenicNonCO2Emissions"]) == ("60.12346", "7.2")
+        assert (p["landUseChangeGhgEmissions"], p["biogenicCO2Uptake"]) == ("0.29153", "-1.98765")
+        # 60.12346 + 7.2 + 0.29153 + 0.01235 = 67.62734 (67.62732952 rounded alone: 67.62733)
+        assert p["pcfExcludingBiogenicUptake"] == "67.62734"
+        assert p["pcfIncludingBiogenicUptake"] == "65.63969"  # 67.62734 - 1.98765, exactly
+        assert Decimal(p["pcfIncludingBiogenicUptake"]) == Decimal(
+            p["pcfExcludingBiogenicUptake"]
+        ) + Decimal(p["biogenicCO2Uptake"])
+    else:
+        assert p["pCfExcludingBiogenic"] == "67.61499"  # 60.12346 + 7.2 + 0.29153
+        assert p["pCfIncludingBiogenic"] == "65.63969"  # + 0.01235 - 1.98765
+        assert Decimal(p["pCfExcludingBiogenic"]) == sum(
+            Decimal(p[k])
+            for k in ("fossilGhgEmissions", "otherBiogenicGhgEmissions", "dLucGhgEmissions")
+        )
+    # a figure the company typed is exact: stated as typed, never cut to 7 digits
+    exact = pact.pact_footprint(
+        result(), {**DECL, "product_mass_per_declared_unit": 6.86341234567}, 3
+    )
+    assert exact["pcf"]["productMassPerDeclaredUnit"] == "6.86341234567"
+
+
+# -- through pcf: one footprint, one id, whichever command wrote it ---------------------------------
+DEMO_KEY = "pcf-products-lfp-pack|lfp-pack-per-kwh"
+
+
+@pytest.fixture
+def pcf_cli(shipped, bw_dir):
+    """``pcf --data-dir <the session's directory> ARGS`` in-process (tests/conftest.py)."""
+    from typer.testing import CliRunner
+
+    from pcf.app import app
+
+    def run(*args, code: int = 0):
+        r = CliRunner().invoke(app, ["--data-dir", str(bw_dir), *map(str, args)])
+        assert r.exit_code == code, (r.stdout, r.stderr, r.exception)
+        return r
+
+    return run
+
+
+def test_demo_and_report_pact_issue_one_id_and_a_changed_value_a_new_one(pcf_cli, tmp_path):
+    import yaml
+
+    from pcf.demo.reports import DEMO_META
+
+    name = "pact-v3-lfp-pack-per-kwh.json"
+    pcf_cli("demo", "--out", tmp_path / "demo", "--iterations", "20", "--json")
+    demo = json.loads((tmp_path / "demo" / "reports" / name).read_text(encoding="utf-8"))
+    pcf_cli("report", "pact", DEMO_KEY, "--out", tmp_path / "report", "--json")
+    report = json.loads((tmp_path / "report" / name).read_text(encoding="utf-8"))
+    assert report["id"] == demo["id"]
+    # the same document but for when it was made and what each run knows about uncertainty
+    assert {k: v for k, v in demo.items() if k not in ("created", "comment")} == {
+        k: v for k, v in report.items() if k not in ("created", "comment")
+    }
+    assert "Uncertainty: Monte Carlo, 20 draws (seed 42)" in demo["comment"]
+    assert "Uncertainty not quantified (no Monte Carlo run for this document)" in report["comment"]
+    for doc in (demo, report):
+        # ISO 14067 declared in the meta, not met (cut-offs not quantified): said, not silent
+        assert doc["pcf"]["crossSectoralStandards"] == ["GHGP-Product"]
+        assert "Declared but not listed in crossSectoralStandards: ISO14067" in doc["comment"]
+        # the GREET pack-materials aggregate hides its transport modes: no aircraft figure
+        assert "aircraftGhgEmissions" not in doc["pcf"]
+        assert re.search(
+            r"not assessed and left out: 100\.0 % of the PCF comes from aggregated datasets "
+            r"[^;]*GREET 2024 aggregate \[US\], cradle-to-gate, 64\.6 %",
+            doc["comment"],
+        )
+        # no float32 residue: at most 7 significant digits
+        excl = Decimal(doc["pcf"]["pcfExcludingBiogenicUptake"])
+        assert len(excl.normalize().as_tuple().digits) <= 7
+    total = json.loads((tmp_path / "demo" / "footprints.json").read_text(encoding="utf-8"))
+    (pack,) = [p for p in total["products"] if "|".join(p["product"]) == DEMO_KEY]
+    assert float(excl) == pytest.approx(pack["total"], rel=5e-7)
+
+    # a changed value (the product mass per declared unit) is a new footprint: re-issued
+    previous = tmp_path / "report" / name
+    meta = yaml.safe_load(Path(DEMO_META).read_text(encoding="utf-8"))
+    meta["declaration"]["product_mass_per_declared_unit"] = 6.9
+    changed = tmp_path / "meta.yaml"
+    changed.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "reissued"
+    pcf_cli("report", "pact", DEMO_KEY, "--meta", changed, "--previous", previous, "--out", out)
+    new = json.loads((out / name).read_text(encoding="utf-8"))
+    old = json.loads((out / f"{report['id']}.json").read_text(encoding="utf-8"))
+    assert new["id"] != report["id"] and new["precedingPfIds"] == [report["id"]]
+    assert old["status"] == "Deprecated"
+    assert {k: v for k, v in old.items() if k != "status"} == {
+        k: v for k, v in report.items() if k != "status"
+    }
+    # the unchanged footprint given as --previous: the same id, nothing deprecated
+    same = tmp_path / "same"
+    pcf_cli("report", "pact", DEMO_KEY, "--previous", previous, "--out", same)
+    assert [p.name for p in same.iterdir()] == [name]
+    assert json.loads((same / name).read_text(encoding="utf-8"))["id"] == report["id"]

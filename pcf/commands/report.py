@@ -95,7 +95,7 @@ def pact(
     """PACT ProductFootprint JSON (validated against the PACT schema).
 
     ``--lang`` is accepted as for every report, and the document is the same in every language:
-    PACT is a data exchange format whose id is derived from its content, so one footprint has
+    PACT is a data exchange format whose id is derived from its identity and values, so one footprint has
     one document (and one id); its free text is the meta file's own."""
     from lca.files import staged
     from reports.pact import pact_from_meta, read_product_footprint, reissue, write_pact

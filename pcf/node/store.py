@@ -58,6 +58,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from supply_chain import pact_spec
 from supply_chain.pact_spec import BIOGENIC_IDENTITY, parse_datetime, validate_pact
 
 from .errors import StoreError, UnknownClient
@@ -93,8 +94,6 @@ DB_FILE = "pact-node.sqlite"
 ENV_DB_URL = "PCF_DB_URL"
 #: The head revision of ``pcf/node/migrations/versions``.
 HEAD = "0004"
-#: Fields that do not make two footprints different (identity, lifecycle, timestamps).
-VOLATILE = frozenset({"id", "status", "statusComment", "created", "updated", "precedingPfIds"})
 #: Key kinds of :class:`~pcf.node.models.FootprintKey` and the document fields they index.
 GEOGRAPHY_FIELDS = ("geographyCountry", "geographyRegionOrSubregion", "geographyCountrySubdivision")
 #: scrypt parameters of client secrets (RFC 7914's interactive-login setting: N=2^14, r=8, p=1).
@@ -143,15 +142,17 @@ def _canonical(obj) -> str:
 
 
 def content_hash(doc: Mapping) -> str:
-    """SHA-256 of the document without :data:`VOLATILE` fields: equal figures, equal hash.
+    """:func:`supply_chain.pact_spec.content_hash`: SHA-256 of the footprint's identity and
+    values (what its PACT id is made of); free text (the comment), time stamps, the id and
+    the status left out, so a comment-only change is not a new version.
 
     >>> a = {"id": "1", "status": "Active", "pcf": {"x": "1"}}
     >>> content_hash(a) == content_hash({**a, "id": "2", "status": "Deprecated"})
     True
+    >>> content_hash(a) == content_hash({**a, "comment": "reworded"})
+    True
     """
-    return hashlib.sha256(
-        _canonical({k: v for k, v in doc.items() if k not in VOLATILE}).encode()
-    ).hexdigest()
+    return pact_spec.content_hash(doc)
 
 
 def _lower_list(values) -> list[str]:

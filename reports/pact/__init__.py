@@ -13,11 +13,13 @@
 - :func:`reissue` deprecates a footprint and issues its successor (new id, ``precedingPfIds``),
   only our own (the two share a company id).
 - The ``id`` of a footprint is stable (:func:`supply_chain.pact_spec.footprint_id`: uuid5 of
-  its content); data quality is computed (:func:`supply_chain.data_quality.assess`, passed as
+  its identity and values, never of free text or time stamps); computed figures are stated with
+  7 significant digits (Brightway's float32 data; ``RULES.md`` B11); data quality is computed (:func:`supply_chain.data_quality.assess`, passed as
   ``pact_footprint(..., quality=...)``), never declared. ``RULES.md`` beside this package lists
   every rule the validator checks.
 """
 
+from .aircraft import aircraft_emissions, dataset_boundaries
 from .declaration import COMPUTED_KEYS, CutOff, DataQuality, Declaration, parse_model
 from .document import (
     ProductFootprint,
@@ -47,6 +49,8 @@ __all__ = [
     "DataQuality",
     "Declaration",
     "ProductFootprint",
+    "aircraft_emissions",
+    "dataset_boundaries",
     "decimal_string",
     "declared_unit",
     "exempted_emissions",

@@ -21,7 +21,16 @@ from ..errors import InvalidDeclaration, UnsupportedUnit
 from .declaration import Declaration
 
 SPEC_VERSION = {3: "3.0.3", 2: "2.3.0"}
-SIGNIFICANT_DIGITS = 10
+#: Significant digits of a computed figure. Brightway 2.5 keeps every exchange amount and
+#: characterisation factor as a float32 (bw_processing ``utils.resolve_dict_iterator``: dtype
+#: ``("amount", np.float32)``): a 24-bit significand, log10(2**24) = 7.2 decimal digits. A result
+#: built from those numbers is known to about 7 significant digits, whatever float64 arithmetic
+#: adds after them (64.68 stored as float32 comes back as 64.6800011 at 10 digits), so PACT
+#: documents state computed figures with 7.
+SIGNIFICANT_DIGITS = 7
+#: Significant digits of an exact figure (typed by the company, a unit conversion, a count):
+#: the 15 a float64 holds for any decimal, so a declared 6.8634 stays 6.8634, never 6.863400.
+EXACT_DIGITS = 15
 
 #: Brightway unit name -> (PACT declared unit, factor from the Brightway unit to it).
 UNITS: dict[str, tuple[str, float]] = {
@@ -47,22 +56,54 @@ UNITS: dict[str, tuple[str, float]] = {
 }
 
 
-def decimal_string(x: float | Decimal, where: str = "value") -> str:
-    """A PACT decimal string: plain notation, ``SIGNIFICANT_DIGITS`` significant digits.
+def decimal_string(x: float | Decimal, where: str = "value", *, exact: bool = False) -> str:
+    """A PACT decimal string: plain notation, :data:`SIGNIFICANT_DIGITS` (7) significant digits
+    for a computed figure, :data:`EXACT_DIGITS` (15: as typed) with ``exact=True`` for a figure
+    that did not go through Brightway's float32 matrices (declared masses and contents, unit
+    conversions). A :class:`~decimal.Decimal` is written as it is (already rounded).
 
-    >>> decimal_string(72.299501568079), decimal_string(1e-7), decimal_string(-0.0)
-    ('72.29950157', '0.0000001', '0')
+    >>> decimal_string(72.299501568079), decimal_string(64.6800011), decimal_string(1e-7)
+    ('72.2995', '64.68', '0.0000001')
+    >>> decimal_string(6.8634, exact=True), decimal_string(-0.0)
+    ('6.8634', '0')
     """
     if isinstance(x, Decimal):
         d = x
     else:
         if not (isinstance(x, (int, float)) and math.isfinite(x)):
             raise InvalidDeclaration(where, x, "must be a finite number")
-        d = Decimal(f"{float(x):.{SIGNIFICANT_DIGITS}g}")
+        digits = EXACT_DIGITS if exact else SIGNIFICANT_DIGITS
+        d = Decimal(f"{float(x):.{digits}g}")
     if d == 0:
         return "0"
-    s = format(d.normalize(), "f")
-    return s
+    return format(d.normalize(), "f")
+
+
+def common_quantum(*figures: float) -> Decimal:
+    """The decimal place to which a set of figures that add up is rounded: the unit of the
+    :data:`SIGNIFICANT_DIGITS`-th significant digit of the largest of them. Rounding every part
+    to one place makes sums of rounded parts exact in decimal (rule D11), and no part claims
+    more precision than the float32 inputs of the total give.
+
+    >>> common_quantum(64.6800011, 0.0), common_quantum(0.25, 72.3, -3.0), common_quantum(0.0)
+    (Decimal('0.00001'), Decimal('0.00001'), Decimal('1'))
+    """
+    top = max((abs(f) for f in figures if math.isfinite(f)), default=0.0)
+    if top == 0:
+        return Decimal(1)
+    exponent = Decimal(f"{top:.{SIGNIFICANT_DIGITS - 1}e}").adjusted()
+    return Decimal(1).scaleb(exponent - SIGNIFICANT_DIGITS + 1)
+
+
+def quantize(x: float, quantum: Decimal, where: str = "value") -> Decimal:
+    """``x`` rounded (half even) to ``quantum`` (:func:`common_quantum`), as a Decimal.
+
+    >>> quantize(64.6800011, Decimal("0.00001")), quantize(-2.999999999, Decimal("0.00001"))
+    (Decimal('64.68000'), Decimal('-3.00000'))
+    """
+    if not (isinstance(x, (int, float)) and math.isfinite(x)):
+        raise InvalidDeclaration(where, x, "must be a finite number")
+    return Decimal(repr(float(x))).quantize(quantum)
 
 
 def format_datetime(d: dt.datetime) -> str:

@@ -18,16 +18,26 @@ v2 uses ``pCfExcludingBiogenic = total`` (biogenic CO2 excluded),
 ``pCfIncludingBiogenic = total + biogenic CO2 emissions + removals``, ``dLucGhgEmissions``,
 ``otherBiogenicGhgEmissions`` and ``biogenicCarbonWithdrawal``.
 
+Numbers (rule B11, :func:`rounded_figures`): Brightway keeps its data as float32 (about 7
+significant digits), so each part is rounded to the place of the 7th significant digit of the
+largest figure and the totals above are the sums of the rounded parts, exact in decimal; exact
+figures (declared mass and contents, the declared amount) are stated as given.
+
 Computed, never declared (``quality``, :func:`supply_chain.data_quality.assess`): ``dqi``
 (v3; v2.3 rates 1–3, so v2 documents state the 1–5 ratings in ``comment`` instead),
-``primaryDataShare``, ``aircraftGhgEmissions``, and the proxies and grid factor the ``comment``
-names. ``exemptedEmissionsPercent`` = ``100 * sum(estimates) / (pcfExcludingBiogenicUptake +
+``primaryDataShare``, and the proxies and grid factor the ``comment`` names;
+``aircraftGhgEmissions`` only where every input comes from a single-process dataset, so that the
+name search sees every transport (:mod:`reports.pact.aircraft`), else left out and said.
+``exemptedEmissionsPercent`` = ``100 * sum(estimates) / (pcfExcludingBiogenicUptake +
 sum(estimates))`` over ``declaration.cut_offs`` (each estimate in kg CO2e for the declared
 amount, with its basis); items without an estimate are listed as not quantified (the percent is
 then a stated lower bound, rule S13), and a document with such items cannot claim a PACT
 methodology in ``crossSectoralStandards``. Given the ISO 14067 study (``pact_for(...,
 study=, uncertainty=)``), ``crossSectoralStandards`` lists only the declared standards the ISO
-report's conformity table meets (:mod:`reports.pact.standards`).
+report's conformity table meets (:mod:`reports.pact.standards`), and the ``comment`` names each
+declared standard left out with the rows that keep it out. The ``comment`` always states
+uncertainty: the Monte Carlo result when one was run (``uncertainty=``), else a qualitative
+statement.
 
 Not assessed is never written as a measured 0: biogenic and land-use fields are left out of v3
 when ``biogenic_reporting`` is ``not_assessed`` (the spec's "blank if unknown"); the fields a
@@ -40,16 +50,16 @@ amount): the declaration's own figures, else the product's composition where it 
 result's amount; the ``comment`` gives the derivation), else not assessed as above. Rule B10:
 their sum never exceeds ``productMassPerDeclaredUnit``.
 
-The ``id`` is stable (:func:`supply_chain.pact_spec.footprint_id`): the same product, period and
-figures give the same id on every run; a changed footprint gets a new id (re-issue it with
-:func:`reports.pact.reissue`).
+The ``id`` is stable (:func:`supply_chain.pact_spec.footprint_id`): made of the footprint's
+identity and values (ids, declared unit and amount, period, geography, figures, spec version),
+never of free text or time stamps, so the same footprint has the same id from every command and
+run; a changed value gives a new id (re-issue it with :func:`reports.pact.reissue`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -58,20 +68,23 @@ from supply_chain import pact_spec
 from supply_chain.data_quality import DataQualityAssessment, assess
 
 from ..errors import InvalidDeclaration
+from .aircraft import aircraft_emissions, dataset_boundaries
 from .declaration import Declaration
 from .document import validate_footprint
 from .fields import (
     SPEC_VERSION,
     boundary_description,
+    common_quantum,
     decimal_string,
     declared_unit,
     format_datetime,
     geography_fields,
     ipcc_factors,
     parts,
+    quantize,
     unit_factor,
 )
-from .standards import qualitative_uncertainty, standards_met
+from .standards import dropped_statement, standards_met, uncertainty_statement
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +95,7 @@ _V2_STANDARDS_USED = {
     "ISO14040-44": "ISO Standard 14044",
 }
 
-Dec = Callable[[float, str], str]
+Figures = dict[str, Decimal]
 
 #: Declaration field -> the PACT field that states it (both versions use the same names).
 _CARBON_FIELDS = {
@@ -99,6 +112,8 @@ def pact_footprint(
     *,
     quality: DataQualityAssessment | None = None,
     conformity: list[dict] | None = None,
+    uncertainty: dict | None = None,
+    boundaries: dict | None = None,
 ) -> dict:
     """A validated PACT ProductFootprint (v3, or v2.3 with ``version=2``) for ``result``.
 
@@ -120,8 +135,18 @@ def pact_footprint(
         The ISO 14067 report's conformity rows for the same study
         (:func:`reports.iso14067.conformity`): ``crossSectoralStandards`` then lists only the
         declared standards those rows meet (:func:`reports.pact.standards.standards_met`), and
-        the comment gives a qualitative uncertainty statement when no uncertainty analysis was
-        run. Without it the declared list is taken as it is.
+        the comment names each declared standard left out and the rows that keep it out.
+        Without it the declared list is taken as it is.
+    uncertainty
+        The Monte Carlo summary of the same footprint (:func:`lca.workflows.uncertainty`),
+        ``None`` when none was run: the comment states its draws and interval, else a
+        qualitative uncertainty statement (:func:`reports.pact.standards.uncertainty_statement`).
+        Free text: it is not part of the id.
+    boundaries
+        The ``boundary`` metadata of the datasets behind ``quality``'s inputs
+        (:func:`reports.pact.aircraft.dataset_boundaries`): ``aircraftGhgEmissions`` is stated
+        only when every one of them is a single-process dataset (:mod:`reports.pact.aircraft`);
+        otherwise, and without it, the field is left out and the comment says why.
 
     Raises
     ------
@@ -139,27 +164,30 @@ def pact_footprint(
         # (lca.footprint: FootprintResult.not_assessed): the model's 0.0 is not an assessment,
         # whatever the declaration says, so the fields are left out and the comment says so
         decl = decl.model_copy(update={"biogenic_reporting": "not_assessed"})
+    dropped_text = ""
     if conformity is not None:
         met = standards_met(decl.cross_sectoral_standards, conformity)
-        dropped = [s for s in decl.cross_sectoral_standards if s not in met]
-        if dropped:
-            log.info("PACT crossSectoralStandards: %s not met, left out", ", ".join(dropped))
+        dropped_text = dropped_statement(decl.cross_sectoral_standards, met, conformity)
+        if dropped_text:
+            log.info("PACT crossSectoralStandards: %s", dropped_text)
         decl = decl.model_copy(update={"cross_sectoral_standards": met})
     _standards_met(decl, quality)
     unit_name, amount = _declared(result, decl, version)
     scale = 1.0 if version == 3 else 1.0 / amount  # v2 figures are per one declared unit
     p = parts(result)
-    where = f"PACT v{version} figure"
-
-    def dec(x, name):
-        return decimal_string(x * scale, f"{where} {name}")
-
     _check_signs(p)
+    aircraft, aircraft_text = aircraft_emissions(quality, boundaries, scale)
+    figures = rounded_figures(p, scale, aircraft, f"PACT v{version} figure")
     ipcc = ipcc_factors(result.method, decl)
     exempted, exempted_text = exempted_emissions(decl, p["excluding_uptake"])
-    doc = _header(result, decl, version, now, quality, exempted_text)
-    if conformity is not None and (statement := qualitative_uncertainty(conformity)):
-        doc["comment"] += " " + statement
+    basis = "the declared amount" if version == 3 else "one declared unit"
+    tail = [
+        dropped_text,
+        uncertainty_statement(
+            uncertainty, conformity, scale=scale, unit=_unit(result), basis=basis
+        ),
+    ]
+    doc = _header(result, decl, version, now, quality, exempted_text, aircraft_text, tail)
     common = {
         "boundary": decl.boundary_processes_description or boundary_description(result),
         "geo": geography_fields(decl.geography, version),
@@ -172,9 +200,9 @@ def pact_footprint(
         "quality": quality,
     }
     if version == 3:
-        doc["pcf"] = _v3_pcf(decl, p, unit_name, amount, dec, **common)
+        doc["pcf"] = _v3_pcf(decl, figures, unit_name, amount, **common)
     else:
-        doc["pcf"] = _v2_pcf(decl, p, unit_name, amount, scale, dec, **common)
+        doc["pcf"] = _v2_pcf(decl, p, figures, unit_name, amount, scale, **common)
         if not doc["pcf"]["exemptedEmissionsDescription"]:
             doc["pcf"]["exemptedEmissionsDescription"] = "None exempted."
     if decl.id is None:
@@ -195,16 +223,18 @@ def pact_for(
     conformity: list[dict] | None = None,
 ) -> dict:
     """:func:`pact_footprint` with the data quality computed from the engine's inventory
-    (:func:`supply_chain.data_quality.assess` for the declared geography): what ``pcf report
-    pact`` and ``pcf demo`` call, so every document we issue carries computed DQRs, primary
-    data share, aircraft emissions, proxies and grid factor.
+    (:func:`supply_chain.data_quality.assess` for the declared geography) and the boundaries of
+    its datasets (:func:`reports.pact.aircraft.dataset_boundaries`): what ``pcf report pact``
+    and ``pcf demo`` call, so every document we issue carries computed DQRs, primary data share,
+    proxies and grid factor, and aircraft emissions where the model can compute them.
 
     ``study`` (the ISO 14067 study info, :class:`reports.iso14067.StudyInfo` or its dict) and
     ``uncertainty`` (the Monte Carlo summary the ISO report shows, ``None`` when none was run)
     give the conformity rows of the ISO report for the same study
     (:func:`reports.iso14067.conformity`; its sensitivity rows are the study's scenarios, which
     the report recomputes one row each), so ``crossSectoralStandards`` lists only what that
-    table says is met; ``conformity`` gives the rows directly.
+    table says is met; ``conformity`` gives the rows directly. ``uncertainty`` is also stated in
+    the comment (draws and interval; free text, not part of the id).
 
     Raises
     ------
@@ -215,6 +245,12 @@ def pact_for(
     """
     decl = Declaration.parse(decl) if not isinstance(decl, Declaration) else decl.check()
     decl = with_carbon_content(decl, result)
+    if uncertainty is not None and uncertainty.get("iterations", 2) < 2:
+        raise InvalidDeclaration(
+            "uncertainty.iterations",
+            uncertainty.get("iterations"),
+            "a Monte Carlo summary needs at least 2 draws (1 draw has no spread)",
+        )
     if conformity is None and study is not None:
         # imported here: reports.iso14067 imports this package (Declaration), and it owns the
         # conformity table, so the PACT document and the ISO report read the same assessment
@@ -224,7 +260,16 @@ def pact_for(
         info = study if isinstance(study, StudyInfo) else StudyInfo.parse(study)
         conformity = iso_conformity(info, decl, uncertainty, list(info.sensitivity))
     quality = assess(engine, result, decl.geography)
-    return pact_footprint(result, decl, version, now, quality=quality, conformity=conformity)
+    return pact_footprint(
+        result,
+        decl,
+        version,
+        now,
+        quality=quality,
+        conformity=conformity,
+        uncertainty=uncertainty,
+        boundaries=dataset_boundaries(quality),
+    )
 
 
 def pact_from_meta(
@@ -390,6 +435,49 @@ def _declared(result, decl: Declaration, version: int) -> tuple[str, float]:
     return unit_name, amount
 
 
+def rounded_figures(
+    p: dict[str, float], scale: float, aircraft: float | None = None, where: str = "figure"
+) -> Figures:
+    """The document's figures as decimals: the result's parts (``p``, :func:`parts`, times
+    ``scale``) rounded to one decimal place (:func:`reports.pact.fields.common_quantum`: the
+    7th significant digit of the largest, since Brightway's float32 data carry about 7), and the
+    sums derived from the rounded parts, so every identity holds exactly in decimal:
+
+    ``total = fossil + biogenic + land_use`` (v2 ``pCfExcludingBiogenic``),
+    ``excluding_uptake = total + biogenic_co2_emissions`` (v3 ``pcfExcludingBiogenicUptake``),
+    ``including_uptake = excluding_uptake + biogenic_co2_removals`` (v3
+    ``pcfIncludingBiogenicUptake``, rule D11; v2 ``pCfIncludingBiogenic``). ``aircraft`` (a
+    part of the PCF, rule S11) is rounded to the same place.
+
+    >>> f = rounded_figures({"fossil": 64.6800011, "biogenic": 0.0, "land_use": 0.0,
+    ...     "biogenic_co2_emissions": 0.0, "biogenic_co2_removals": 0.0, "total": 64.6800011,
+    ...     "excluding_uptake": 64.6800011}, 1.0)
+    >>> str(f["excluding_uptake"]), str(f["fossil"])
+    ('64.68000', '64.68000')
+    """
+    names = ("fossil", "biogenic", "land_use", "biogenic_co2_emissions", "biogenic_co2_removals")
+    raw = {k: p[k] * scale for k in names}
+    q = common_quantum(
+        *raw.values(),
+        p["total"] * scale,
+        p["excluding_uptake"] * scale,
+        (p["excluding_uptake"] + p["biogenic_co2_removals"]) * scale,
+    )
+    f: Figures = {k: quantize(v, q, f"{where} {k}") for k, v in raw.items()}
+    f["total"] = f["fossil"] + f["biogenic"] + f["land_use"]
+    f["excluding_uptake"] = f["total"] + f["biogenic_co2_emissions"]
+    f["including_uptake"] = f["excluding_uptake"] + f["biogenic_co2_removals"]
+    if aircraft is not None:
+        f["aircraft"] = quantize(aircraft, q, f"{where} aircraft")
+    return f
+
+
+def _unit(result) -> str:
+    """The method's unit as the comment writes it (``kg CO2-Eq`` -> ``kg CO2e``)."""
+    unit = getattr(result, "unit", "") or "kg CO2e"
+    return "kg CO2e" if unit.replace(" ", "").lower() in ("kgco2-eq", "kgco2eq") else unit
+
+
 def _check_signs(p: dict[str, float]) -> None:
     for name, key in (
         ("fossilGhgEmissions", "fossil"),
@@ -403,11 +491,20 @@ def _check_signs(p: dict[str, float]) -> None:
 
 
 def _header(
-    result, decl: Declaration, version: int, now: dt.datetime | None, quality, exempted_text: str
+    result,
+    decl: Declaration,
+    version: int,
+    now: dt.datetime | None,
+    quality,
+    exempted_text: str,
+    aircraft_text: str,
+    tail: list[str],
 ) -> dict[str, Any]:
     """The document fields outside ``pcf`` (the id is set last, from the content)."""
     created = format_datetime(decl.created or now or dt.datetime.now(dt.UTC).replace(microsecond=0))
-    comment = pact_comment(result, decl, version, quality, exempted_text)
+    comment = pact_comment(
+        result, decl, version, quality, exempted_text, aircraft_text=aircraft_text, tail=tail
+    )
     doc: dict[str, Any] = {
         "id": str(decl.id) if decl.id else "",
         "specVersion": SPEC_VERSION[version],
@@ -443,10 +540,9 @@ def _header(
 
 def _v3_pcf(
     decl: Declaration,
-    p: dict,
+    f: Figures,
     unit_name: str,
     amount: float,
-    dec: Dec,
     *,
     boundary: str,
     geo: dict,
@@ -455,38 +551,41 @@ def _v3_pcf(
     exempted: tuple[float, str],
     quality,
 ) -> dict[str, Any]:
-    """The v3 CarbonFootprint: figures for ``declaredUnitAmount`` declared units."""
+    """The v3 CarbonFootprint: figures for ``declaredUnitAmount`` declared units, rounded by
+    :func:`rounded_figures` (computed) or stated as declared (``exact``)."""
     bio_known = not decl.not_assessed_biogenic
-    excl = dec(p["excluding_uptake"], "pcfExcludingBiogenicUptake")
-    uptake = dec(p["biogenic_co2_removals"], "biogenicCO2Uptake") if bio_known else "0"
+    uptake = f["biogenic_co2_removals"] if bio_known else Decimal(0)
     pcf: dict[str, Any] = {
         "declaredUnitOfMeasurement": unit_name,
-        "declaredUnitAmount": decimal_string(amount, "declaredUnitAmount"),
-        "productMassPerDeclaredUnit": decimal_string(decl.product_mass_per_declared_unit or 0),
+        "declaredUnitAmount": decimal_string(amount, "declaredUnitAmount", exact=True),
+        "productMassPerDeclaredUnit": decimal_string(
+            decl.product_mass_per_declared_unit or 0, exact=True
+        ),
         **period,
         **geo,
         "boundaryProcessesDescription": boundary,
-        "pcfExcludingBiogenicUptake": excl,
-        # exact in decimal arithmetic, so the PACT identity holds to the last digit
-        "pcfIncludingBiogenicUptake": decimal_string(Decimal(excl) + Decimal(uptake)),
+        "pcfExcludingBiogenicUptake": decimal_string(f["excluding_uptake"]),
+        # the sum of the rounded figures, exact in decimal: the PACT identity (D11) holds to
+        # the last digit
+        "pcfIncludingBiogenicUptake": decimal_string(f["excluding_uptake"] + uptake),
         # v3 lists it in CarbonFootprint.required (x-rule SHALL) as a PositiveOrZeroDecimal
         # string: no null, no "unknown", not omissible. The declaration's figure or the one the
         # product's composition gives (with_carbon_content); not assessed, it is 0 and the
         # comment says "fossil carbon content ... not a measured zero" (the spec's only place)
-        "fossilCarbonContent": decimal_string(decl.fossil_carbon_content or 0),
-        "fossilGhgEmissions": dec(p["fossil"], "fossilGhgEmissions"),
+        "fossilCarbonContent": decimal_string(decl.fossil_carbon_content or 0, exact=True),
+        "fossilGhgEmissions": decimal_string(f["fossil"]),
     }
     if decl.biogenic_carbon_content is not None:
-        pcf["biogenicCarbonContent"] = decimal_string(decl.biogenic_carbon_content)
+        pcf["biogenicCarbonContent"] = decimal_string(decl.biogenic_carbon_content, exact=True)
     if bio_known:
-        pcf["landUseChangeGhgEmissions"] = dec(p["land_use"], "landUseChangeGhgEmissions")
-        pcf["biogenicCO2Uptake"] = uptake
-        pcf["biogenicNonCO2Emissions"] = dec(p["biogenic"], "biogenicNonCO2Emissions")
-    if quality is not None:
-        pcf["aircraftGhgEmissions"] = dec(quality.aircraft_emissions, "aircraftGhgEmissions")
+        pcf["landUseChangeGhgEmissions"] = decimal_string(f["land_use"])
+        pcf["biogenicCO2Uptake"] = decimal_string(uptake)
+        pcf["biogenicNonCO2Emissions"] = decimal_string(f["biogenic"])
+    if "aircraft" in f:  # only where the model computes it (reports.pact.aircraft)
+        pcf["aircraftGhgEmissions"] = decimal_string(f["aircraft"])
     pcf["packagingEmissionsIncluded"] = decl.packaging_emissions_included
     if decl.packaging_ghg_emissions is not None:
-        pcf["packagingGhgEmissions"] = decimal_string(decl.packaging_ghg_emissions)
+        pcf["packagingGhgEmissions"] = decimal_string(decl.packaging_ghg_emissions, exact=True)
     pcf["ipccCharacterizationFactors"] = ipcc
     pcf["crossSectoralStandards"] = list(decl.cross_sectoral_standards)
     if decl.product_or_sector_specific_rules:
@@ -526,10 +625,10 @@ def _v2_standards(decl: Declaration) -> tuple[list[str], list[str]]:
 def _v2_pcf(
     decl: Declaration,
     p: dict,
+    f: Figures,
     unit_name: str,
     amount: float,
     scale: float,
-    dec: Dec,
     *,
     boundary: str,
     geo: dict,
@@ -539,29 +638,31 @@ def _v2_pcf(
     quality,
 ) -> dict[str, Any]:
     """The v2.3 CarbonFootprint: figures per one declared unit."""
-    total = p["total"]
-    incl = p["total"] + p["biogenic_co2_emissions"] + p["biogenic_co2_removals"]
-    if total < 0:
-        raise InvalidDeclaration("result.total", total, "pCfExcludingBiogenic must be >= 0")
+    if p["total"] < 0:
+        raise InvalidDeclaration("result.total", p["total"], "pCfExcludingBiogenic must be >= 0")
     v2_std, used = _v2_standards(decl)
     mass = (decl.product_mass_per_declared_unit or 0) * scale
     pcf: dict[str, Any] = {
         "declaredUnit": unit_name,
-        "unitaryProductAmount": decimal_string(amount, "unitaryProductAmount"),
-        "productMassPerDeclaredUnit": decimal_string(mass),
-        "pCfExcludingBiogenic": dec(total, "pCfExcludingBiogenic"),
-        "pCfIncludingBiogenic": dec(incl, "pCfIncludingBiogenic"),
-        "fossilGhgEmissions": dec(p["fossil"], "fossilGhgEmissions"),
+        "unitaryProductAmount": decimal_string(amount, "unitaryProductAmount", exact=True),
+        "productMassPerDeclaredUnit": decimal_string(mass, exact=True),
+        # rounded parts and their sums (rounded_figures): total = fossil + other biogenic +
+        # dLUC, including = total + biogenic CO2 emissions + withdrawal, exactly in decimal
+        "pCfExcludingBiogenic": decimal_string(f["total"]),
+        "pCfIncludingBiogenic": decimal_string(f["including_uptake"]),
+        "fossilGhgEmissions": decimal_string(f["fossil"]),
         # both required by v2: 0 when not assessed, and the comment says so
-        "fossilCarbonContent": decimal_string((decl.fossil_carbon_content or 0) * scale),
-        "biogenicCarbonContent": decimal_string((decl.biogenic_carbon_content or 0) * scale),
+        "fossilCarbonContent": decimal_string(
+            (decl.fossil_carbon_content or 0) * scale, exact=True
+        ),
+        "biogenicCarbonContent": decimal_string(
+            (decl.biogenic_carbon_content or 0) * scale, exact=True
+        ),
     }
     if not decl.not_assessed_biogenic:
-        pcf["dLucGhgEmissions"] = dec(p["land_use"], "dLucGhgEmissions")
-        pcf["otherBiogenicGhgEmissions"] = dec(p["biogenic"], "otherBiogenicGhgEmissions")
-        pcf["biogenicCarbonWithdrawal"] = dec(
-            p["biogenic_co2_removals"], "biogenicCarbonWithdrawal"
-        )
+        pcf["dLucGhgEmissions"] = decimal_string(f["land_use"])
+        pcf["otherBiogenicGhgEmissions"] = decimal_string(f["biogenic"])
+        pcf["biogenicCarbonWithdrawal"] = decimal_string(f["biogenic_co2_removals"])
     pcf.update(
         {
             "characterizationFactors": ipcc[-1],
@@ -584,11 +685,13 @@ def _v2_pcf(
         )
     pcf["exemptedEmissionsPercent"] = round(exempted[0], 6)
     pcf["exemptedEmissionsDescription"] = exempted[1]
-    if quality is not None:
-        pcf["aircraftGhgEmissions"] = dec(quality.aircraft_emissions, "aircraftGhgEmissions")
+    if "aircraft" in f:  # only where the model computes it (reports.pact.aircraft)
+        pcf["aircraftGhgEmissions"] = decimal_string(f["aircraft"])
     pcf["packagingEmissionsIncluded"] = decl.packaging_emissions_included
     if decl.packaging_ghg_emissions is not None:
-        pcf["packagingGhgEmissions"] = decimal_string(decl.packaging_ghg_emissions * scale)
+        pcf["packagingGhgEmissions"] = decimal_string(
+            decl.packaging_ghg_emissions * scale, exact=True
+        )
     if decl.allocation_rules_description:
         pcf["allocationRulesDescription"] = decl.allocation_rules_description
     if decl.uncertainty_assessment_description:
@@ -605,10 +708,22 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
-def pact_comment(result, decl: Declaration, version: int, quality, exempted_text: str) -> str:
+def pact_comment(
+    result,
+    decl: Declaration,
+    version: int,
+    quality,
+    exempted_text: str,
+    *,
+    aircraft_text: str | None = None,
+    tail: list[str] | None = None,
+) -> str:
     """The ``comment``: how the footprint was computed, the proxies and grid factor used, the
-    data-quality rule and figures, and what was not assessed (the spec's place for "LUC not
-    included as unable to calculate LUC")."""
+    data-quality rule and figures, aircraft emissions (``aircraft_text``,
+    :func:`reports.pact.aircraft.aircraft_emissions`; by default as without the datasets'
+    boundaries: not assessed), what was not assessed (the spec's place for "LUC not included as
+    unable to calculate LUC"), then ``tail`` (the declared standards left out, the uncertainty
+    statement). Free text: the id does not depend on it (:mod:`supply_chain.pact_spec.ids`)."""
     parts = [decl.comment.strip()] if decl.comment.strip() else []
     parts.append(
         f"Computed with pcf-engine (Brightway 2.5) from {result.product[0]}|{result.product[1]}, "
@@ -639,10 +754,9 @@ def pact_comment(result, decl: Declaration, version: int, quality, exempted_text
             f"share {quality.primary_data_share:.1f} % (inputs recorded primary_data: "
             "supplier-specific)."
         )
-        parts.append(
-            f"Aircraft emissions: {quality.aircraft_emissions:.4g} kg CO2e "
-            f"({quality.activities_searched} supplying activities searched by name)."
-        )
+        if aircraft_text is None:
+            aircraft_text = aircraft_emissions(quality, None)[1]
+        parts.append(aircraft_text)
     else:
         parts.append(
             "Not assessed: data quality ratings, primary data share and aircraft emissions "
@@ -679,4 +793,5 @@ def pact_comment(result, decl: Declaration, version: int, quality, exempted_text
             "Cut-offs not quantified: " + "; ".join(decl.unquantified_cut_offs) + " (see "
             "exemptedEmissionsDescription)."
         )
+    parts += [t for t in tail or () if t]
     return " ".join(parts)

@@ -102,14 +102,108 @@ def standards_met(declared: Sequence[str], rows: Iterable[Mapping]) -> list[str]
     return met
 
 
+#: A status of the conformity table in words.
+_STATUS_WORDS = {"partly": "partly met", "not_met": "not met"}
+
+
+def _label(requirement: str) -> str:
+    """The English label the ISO report prints for a conformity requirement (reports/i18n.yaml);
+    the key itself if it has none."""
+    from ..errors import ReportError
+    from ..render import translate  # imported here: only the comment needs the labels
+
+    try:
+        return translate(requirement, "en")
+    except ReportError:
+        return requirement
+
+
+def dropped_statement(declared: Sequence[str], met: Sequence[str], rows: Iterable[Mapping]) -> str:
+    """The comment's sentence naming each declared standard left out of
+    ``crossSectoralStandards`` and why: the conformity rows (clause, requirement, status) that
+    keep it from being met; ``""`` when none was dropped.
+
+    >>> rows = [{"clause": "6.3", "requirement": "iso.c.cutoff", "status": "partly"}]
+    >>> dropped_statement(["ISO14067", "GHGP-Product"], ["GHGP-Product"], rows)[:86]
+    'Declared but not listed in crossSectoralStandards: ISO14067, not met by the ISO 14067 '
+    """
+    rows = list(rows)
+    parts = []
+    for s in declared:
+        if s in met:
+            continue
+        accepts = ACCEPTS.get(s)
+        if accepts is None:
+            parts.append(f"{s}, which the engine does not check (no conformity rows for it)")
+            continue
+        why = [
+            f"clause {row.get('clause', '?')} '{_label(row['requirement'])}' "
+            f"{_STATUS_WORDS.get(row['status'], row['status'])}"
+            for row in rows
+            if (ok := accepts.get(row["requirement"], _MET)) is not None and row["status"] not in ok
+        ]
+        parts.append(f"{s}, not met by the ISO 14067 study's conformity table ({'; '.join(why)})")
+    if not parts:
+        return ""
+    return "Declared but not listed in crossSectoralStandards: " + "; ".join(parts) + "."
+
+
+def uncertainty_statement(
+    uncertainty: Mapping | None,
+    rows: Iterable[Mapping] | None = None,
+    *,
+    scale: float = 1.0,
+    unit: str = "kg CO2e",
+    basis: str = "the declared amount",
+) -> str:
+    """The comment's uncertainty sentence, whichever command wrote the document: the Monte Carlo
+    result when one was run (``uncertainty``: :func:`lca.workflows.uncertainty`'s summary;
+    ``scale`` converts it to the document's basis), else the qualitative statement (GHG Protocol
+    Product Standard, chapter 10; :func:`qualitative_uncertainty`). Only the conformity
+    ``rows`` saying the study's uncertainty was analysed, without the summary, give a pointer to
+    that study.
+
+    >>> uncertainty_statement({"iterations": 1000, "seed": 42, "median": 64.9, "p2_5": 58.21,
+    ...                        "p97_5": 73.4, "mean": 65.0})[:60]
+    'Uncertainty: Monte Carlo, 1000 draws (seed 42) over the dist'
+    """
+    if uncertainty:
+        seed = uncertainty.get("seed")
+        det = uncertainty.get("deterministic")
+        sc = {k: uncertainty[k] * scale for k in ("median", "p2_5", "p97_5", "mean")}
+        return (
+            f"Uncertainty: Monte Carlo, {uncertainty['iterations']} draws"
+            + (f" (seed {seed})" if seed is not None else "")
+            + " over the distributions the inventory records for its exchanges: median "
+            f"{sc['median']:.4g}, 95 % interval {sc['p2_5']:.4g} to {sc['p97_5']:.4g}, mean "
+            f"{sc['mean']:.4g} {unit} for {basis}"
+            + (
+                f"; the figures stated are the deterministic result ({det * scale:.4g})"
+                if det is not None
+                else "; the figures stated are the deterministic result"
+            )
+            + "."
+        )
+    rows = list(rows or [])
+    if any(r["requirement"] == "iso.c.uncertainty" and r["status"] == "met" for r in rows):
+        return (
+            "Uncertainty: analysed by Monte Carlo in the ISO 14067 study report of this "
+            "footprint (its figures are stated there)."
+        )
+    return _QUALITATIVE
+
+
+_QUALITATIVE = (
+    "Uncertainty not quantified (no Monte Carlo run for this document); qualitative "
+    "statement: the main sources of uncertainty are the proxies and the grid factor "
+    "named above, the data-quality ratings stated, and the cut-offs left out."
+)
+
+
 def qualitative_uncertainty(rows: Iterable[Mapping]) -> str | None:
     """A qualitative uncertainty statement (GHG Protocol Product Standard, chapter 10) when the
     conformity ``rows`` say no uncertainty analysis was run; ``None`` when it was."""
     for row in rows:
         if row["requirement"] == "iso.c.uncertainty" and row["status"] != "met":
-            return (
-                "Uncertainty not quantified (no Monte Carlo run for this document); qualitative "
-                "statement: the main sources of uncertainty are the proxies and the grid factor "
-                "named above, the data-quality ratings stated, and the cut-offs left out."
-            )
+            return _QUALITATIVE
     return None

@@ -38,7 +38,15 @@ from collections.abc import Iterable, Mapping
 from lca.errors import PCFError
 
 from ..errors import InvalidPCF
-from .ids import FOOTPRINT_ID_NAMESPACE, content_hash, footprint_id, gtin_ok, lei_ok
+from .ids import (
+    FOOTPRINT_ID_NAMESPACE,
+    IDENTITY_FIELDS,
+    content_hash,
+    footprint_id,
+    gtin_ok,
+    identity_fields,
+    lei_ok,
+)
 from .model import (
     CROSS_SECTORAL_STANDARDS_USED_V2,
     CROSS_SECTORAL_STANDARDS_V2,
@@ -91,6 +99,7 @@ __all__ = [
     "EXEMPTED_MAX",
     "FOOTPRINT_ID_NAMESPACE",
     "GEOGRAPHY_FIELDS",
+    "IDENTITY_FIELDS",
     "PCF_DATE_TIME_FIELDS",
     "PCF_NESTED_DATE_TIME_FIELDS",
     "PCF_REQUIRED",
@@ -103,6 +112,7 @@ __all__ = [
     "document_major",
     "footprint_id",
     "gtin_ok",
+    "identity_fields",
     "is_uuid",
     "lei_ok",
     "official_validator",

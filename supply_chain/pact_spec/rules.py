@@ -437,8 +437,11 @@ def _urn_finding(urn: str, name: str) -> str | None:
 
 
 def _cpc_of(urn: str) -> str | None:
-    """The CPC code of a classification URN (urn:cpc:<code> as the v3 specification's example,
-    or urn:pact:productclassification:un-cpc:<code> as its OpenAPI example), else None."""
+    """The CPC code of a classification URN, else None: ``urn:cpc:<code>``, the form of the v3.0.3
+    specification text ("Product Classification URNs", Examples: UN Central Product
+    Classification ``"urn:cpc:0151"``), or ``urn:pact:productclassification:un-cpc:<code>``, the
+    form of its OpenAPI ``examples`` (non-normative; not that section's
+    ``urn:pact:<domain-of-issuer>:<type>:<value>``), read as other companies write it."""
     low = urn.lower()
     for prefix in ("urn:cpc:", "urn:pact:productclassification:un-cpc:"):
         if low.startswith(prefix):
