@@ -437,8 +437,11 @@ def write_battery_declaration(
     written = []
     with staged(out_dir) as tmp:
         if "json" in formats:
-            (tmp / f"{stem}.json").write_text(decl.to_json(indent=2) + "\n", encoding="utf-8")
-            written.append(f"{stem}.json")
+            # the free text of the JSON is in ``lang``: a zh file beside the en one keeps its
+            # own name instead of overwriting it (en keeps the plain name)
+            name = f"{stem}.json" if lang == "en" else f"{stem}.{lang}.json"
+            (tmp / name).write_text(decl.to_json(indent=2) + "\n", encoding="utf-8")
+            written.append(name)
         # stages not modelled, by name, for the partial-declaration note
         code = lang
         missing = [render.translate(f"stage.{k}", code) for k in decl.missing_stages]

@@ -360,8 +360,18 @@ def sankey_label_boxes(flows: list[Flow], lang: str) -> list[tuple[str, tuple]]:
         return out
 
 
+#: Sankey geometry in inches (the axis is drawn in inches): node bar, the label lane right of
+#: each node column (no band crosses it, so no label sits on a band), the least gap for bands
+SANKEY_NODE, SANKEY_LANE, SANKEY_GAP, SANKEY_WIDTH = 0.06, 1.05, 0.3, 7.0
+SANKEY_WRAP = 24  # columns of a label line: 24 x ~3 pt at 5.5 pt fits the lane
+
+
 def _sankey_figure(plt, flows: list[Flow]):
-    """The Sankey figure and its label artists (:func:`static_sankey`)."""
+    """The Sankey figure and its label artists (:func:`static_sankey`).
+
+    Columns left to right: suppliers to the product. Each column is a node bar and, right of
+    it, a lane for the nodes' labels; the bands run from the end of the source's lane to the
+    target's bar, so they never pass under a label."""
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MPath
 
@@ -374,38 +384,43 @@ def _sankey_figure(plt, flows: list[Flow]):
             size[f.source] = sum(g.value for g in flows if g.source == f.source)
     n_levels = max(nodes.values()) + 1
     per_level = [[n for n in nodes if nodes[n] == lv] for lv in range(n_levels)]
-    gap = 0.05
     most = max(len(names) for names in per_level)
-    scale = (1 - gap * (most - 1)) / max(sum(size[n] for n in names) for names in per_level)
-    texts = {n: wrap(n, 30) + f"\n{value_label(size[n])}" for n in size}
+    texts = {n: wrap(n, SANKEY_WRAP) + f"\n{value_label(size[n])}" for n in size}
     # figure height: the tallest column of labels must fit (5.5 pt text, 1.3 line spacing)
     need = max(
         sum(texts[n].count("\n") + 1 for n in names) * 5.5 * 1.3 / 72 + 0.06 * len(names)
         for names in per_level
     )
     height = max(0.9 + 0.9 * most, need / 0.92 + 0.3)
-    fig, ax = plt.subplots(figsize=(7.0, height))
+    column_w = SANKEY_NODE + SANKEY_LANE
+    gap_w = max(SANKEY_GAP, (SANKEY_WIDTH - 0.1 - n_levels * column_w) / max(n_levels - 1, 1))
+    width = n_levels * column_w + (n_levels - 1) * gap_w + 0.1
+    fig, ax = plt.subplots(figsize=(width, height))
+    ax.set_position((0, 0, 1, 1))
     ax.axis("off")
-    ax.set_xlim(-0.02, 1.3)
+    ax.set_xlim(0, width)
+    gap = 0.05
+    scale = (1 - gap * (most - 1)) / max(sum(size[n] for n in names) for names in per_level)
     ax.set_ylim(-0.02, 1.02)
     columns: list[list] = []  # per column: [(node, centre, text artist, leader line)]
     pos: dict[str, list[float]] = {}  # node -> [x, out cursor, in cursor]
     for lv, names in enumerate(per_level):
-        x = (n_levels - 1 - lv) / max(n_levels - 1, 1)
+        x = 0.05 + (n_levels - 1 - lv) * (column_w + gap_w)  # the bar's left edge
         y = 1.0
         wanted = []
         for n in sorted(names, key=lambda n: -size[n]):
             h = size[n] * scale
             pos[n] = [x, y - h, y - h]
-            ax.add_patch(plt.Rectangle((x - 0.005, y - h), 0.01, h, color="#333333", zorder=3))
+            ax.add_patch(plt.Rectangle((x, y - h), SANKEY_NODE, h, color="#333333", zorder=3))
             lines = texts[n].count("\n") + 1
             wanted.append((n, y - h / 2, lines * 5.5 * 1.3 / 72 / (height * 1.04) + 0.012))
             y -= h + gap
         column = []
+        tx = x + SANKEY_NODE + 0.05
         for (n, centre, _), yl in zip(wanted, label_positions(wanted)):
-            (leader,) = ax.plot([x + 0.006, x + 0.012], [centre, yl], color="#777777", lw=0.5)
+            (leader,) = ax.plot([x + SANKEY_NODE, tx], [centre, yl], color="#777777", lw=0.5)
             text = ax.text(
-                x + 0.012,
+                tx,
                 yl,
                 texts[n],
                 fontsize=5.5,
@@ -413,11 +428,19 @@ def _sankey_figure(plt, flows: list[Flow]):
                 ha="left",
                 zorder=4,
                 linespacing=1.15,
-                bbox={"facecolor": "white", "alpha": 0.8, "lw": 0, "pad": 0.5},
             )
             column.append((n, centre, text, leader))
         columns.append(column)
     _place_labels(fig, ax, columns)
+    # where each column's lane ends: its widest label as rendered (data units are inches)
+    renderer = fig.canvas.get_renderer()
+    inv = ax.transData.inverted()
+    lane_end: dict[str, float] = {}
+    for column in columns:
+        ends_x = [inv.transform((t.get_window_extent(renderer).x1, 0))[0] for _, _, t, _ in column]
+        end = max([pos[column[0][0]][0] + column_w, *ends_x]) + 0.03 if column else 0.0
+        for n, _, _, _ in column:
+            lane_end[n] = end
     # Stack bands so they do not cross: cursors run bottom-up, so a node's incoming bands
     # go in the order of their sources' heights and its outgoing ones in their targets'.
     centre = {n: p[1] + size[n] * scale / 2 for n, p in pos.items()}
@@ -434,7 +457,8 @@ def _sankey_figure(plt, flows: list[Flow]):
         pos[f.target][2] += f.value * scale
     for i, (k, f) in enumerate(sorted(enumerate(flows), key=lambda kf: -kf[1].value)):
         h = f.value * scale
-        x0, x1 = pos[f.source][0] + 0.005, pos[f.target][0] - 0.005
+        # from the end of the source's label lane to the target's bar
+        x0, x1 = lane_end[f.source], pos[f.target][0]
         y0, y1 = ends[k]
         xm = (x0 + x1) / 2
         verts = [

@@ -25,6 +25,12 @@ specification, the GHGs with the GWP of each gas from the installed method
 (:func:`ghg_list`), allocation and value choices, cut-offs with their quantified significance
 (or "not quantified"), results, data quality per dataset, uncertainty, sensitivity,
 limitations and full bibliographic references.
+
+Every status of the conformity table is decided from the report's content by a written rule
+(:func:`conformity`): e.g. 6.5 (GWP100 of each gas) is partly met by the share of the footprint
+that comes from CO2e aggregates whose GWP set is not the method's (:func:`aggregate_contributions`),
+and the by-gas table shows that part as one "CO2e aggregates" row (:func:`gas_rows`). A
+reduction plan is shown only when it was computed on the report's own product system.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from lca import maths
@@ -288,29 +295,202 @@ CONFORMITY = (
 )
 
 
-def conformity(study, decl, uncertainty, sensitivity_rows) -> list[dict]:
-    """One row per :data:`CONFORMITY` requirement with its status: ``met``, ``partly``
-    (stated but incomplete: cut-offs not quantified, partial CFP, proxies) or ``not_met``."""
-    cutoffs_quantified = all(c.estimate is not None for c in decl.cut_offs)
-    status = {
-        "iso.c.goal": "met" if study.goal and study.intended_application else "partly",
-        "iso.c.scope": "met" if study.reference_flow else "partly",
-        "iso.c.cutoff": "met" if cutoffs_quantified else "partly",
-        "iso.c.data_quality": "met",
-        "iso.c.inventory": "met",
-        "iso.c.allocation": "met"
-        if (study.allocation or decl.allocation_rules_description)
-        else "not_met",
-        "iso.c.electricity": "met" if study.electricity else "not_met",
-        "iso.c.impact": "met",
-        "iso.c.interpretation": "met" if sensitivity_rows else "not_met",
-        "iso.c.results_split": "partly" if decl.not_assessed_biogenic else "met",
-        "iso.c.uncertainty": "met" if uncertainty else "not_met",
-        "iso.c.limitations": "met",
-        "iso.c.review": "partly",  # stated; a review itself is outside the engine
+def aggregate_contributions(engine, result) -> dict:
+    """Where the footprint rests on CO2e aggregates (datasets whose ``gases`` metadata says
+    ``CO2e aggregate``: one CO2e figure booked as 'Carbon dioxide, fossil', :mod:`lca.dataset_meta`).
+
+    Every activity of the product system is counted (``s = A⁻¹ f``; its direct contribution
+    ``eⱼ sⱼ``, the same terms as the result's process contributions). Returns
+    ``{"complete": True, "by_basis": {gwp_basis: kg CO2e}, "by_gas": {gas: kg CO2e},
+    "datasets": [{"key", "name", "basis", "value"}]}``: ``by_basis`` groups the aggregates by
+    the GWP set their source used (``unstated`` where it does not say), ``by_gas`` is the part
+    of each gas row of ``result.by_gas`` that comes from aggregates (so has no real gas split).
+
+    Without ``engine`` the datasets named in the result's ``gwp_basis`` data flag are matched
+    with its top processes only: ``complete`` is False and the figures are lower bounds.
+    """
+    from lca import dataset_meta, maths, methods
+
+    if engine is None:
+        bases = {}
+        for flag in result.data_flags or []:
+            if flag.get("kind") == "gwp_basis":
+                for basis, names in flag.get("bases", {}).items():
+                    for n in names:
+                        bases[n] = basis
+        rows = [
+            {"key": f"{r.key[0]}|{r.key[1]}", "name": r.name, "basis": bases[f"{r.key[0]}|{r.key[1]}"],
+             "value": float(r.value)}
+            for r in result.top_processes
+            if r.key is not None and f"{r.key[0]}|{r.key[1]}" in bases
+        ]  # fmt: skip
+        by_basis: dict[str, float] = {}
+        for r in rows:
+            by_basis[r["basis"]] = by_basis.get(r["basis"], 0.0) + r["value"]
+        # an aggregate is one 'Carbon dioxide, fossil' flow (lca.dataset_meta)
+        agg = sum(r["value"] for r in rows)
+        return {
+            "complete": False,
+            "by_basis": by_basis,
+            "by_gas": {"CO2": agg} if agg else {},
+            "datasets": rows,
+        }
+    node = engine.node(result.product)
+    sysm = engine.system_for([node])
+    c = engine.characterization(sysm, result.method)
+    f = engine.demand_vector(sysm, node, result.amount if result.amount else 1.0)
+    s = maths.supply(sysm.fact, f)
+    s[~maths.supply_chain_mask(sysm.A, f)] = 0.0
+    proc = maths.process_contributions(maths.direct_intensities(c, sysm.B), s)
+    chain = np.flatnonzero(s)
+    column = {tuple(sysm.keys[j]): j for j in chain}
+    B = sysm.B.tocsc()
+    rows, by_basis, by_gas = [], {}, {}
+    for rec in dataset_meta.read_activity_meta(sysm.activity_ids[chain], s[chain]):
+        if "CO2e" not in str(rec.get("gases", "")):
+            continue
+        j = column[tuple(rec["key"])]
+        if proc[j] == 0:
+            continue
+        basis = str(rec.get("gwp_basis") or "unstated")
+        rows.append({"key": "|".join(rec["key"]), "name": rec["name"], "basis": basis,
+                     "value": float(proc[j])})  # fmt: skip
+        by_basis[basis] = by_basis.get(basis, 0.0) + float(proc[j])
+        col = B[:, j]
+        for i, v in zip(col.indices, col.data):
+            if c[i] and v:
+                g = methods.gas_of(sysm.flow_names[i])
+                by_gas[g] = by_gas.get(g, 0.0) + float(c[i] * v * s[j])
+    rows.sort(key=lambda r: -abs(r["value"]))
+    return {"complete": True, "by_basis": by_basis, "by_gas": by_gas, "datasets": rows}
+
+
+def gas_rows(result, aggregates: dict | None) -> list[dict]:
+    """The by-gas table: each gas with the part that comes from CO2e aggregates taken out into
+    its own row ``aggregate=True`` (booked as CO2 but a CO2e figure: its gas split is not
+    available). Rows ``{"gas", "value", "aggregate"}``; they add up to the total."""
+    agg = dict((aggregates or {}).get("by_gas") or {})
+    rows = []
+    for g, v in result.by_gas.items():
+        rest = v - agg.get(g, 0.0)
+        if abs(rest) > 1e-12 * max(1.0, abs(result.total)):
+            rows.append({"gas": g, "value": rest, "aggregate": False})
+    total_agg = sum(agg.values())
+    if total_agg:
+        rows.append({"gas": "CO2e", "value": total_agg, "aggregate": True})
+    return rows
+
+
+#: a :func:`conformity` input the caller did not evaluate
+UNKNOWN = object()
+
+
+def conformity(
+    study,
+    decl,
+    uncertainty,
+    sensitivity_rows,
+    *,
+    quality=UNKNOWN,
+    aggregates=UNKNOWN,
+    method_basis: str | None = None,
+    total: float = 0.0,
+    limitations=UNKNOWN,
+    sources=UNKNOWN,
+) -> list[dict]:
+    """One row per :data:`CONFORMITY` requirement with its ``status`` (``met``, ``partly`` or
+    ``not_met``) and ``why`` (i18n key and its arguments, shown under a status other than met),
+    each decided from what this report contains. The rules:
+
+    - 6.2 goal: met with a goal and an intended application, else partly.
+    - 6.3 scope: met with a reference flow, else partly.
+    - 6.3 cut-off: met when every item left out is quantified, else partly.
+    - 6.3 data quality: not met without a data-quality assessment; partly when the primary data
+      share is 0 % (ISO 14067 6.3.5: site-specific data are collected for the processes under
+      the organisation's financial or operational control); else met.
+    - 6.4 inventory: not met without data sources; partly when items left out of the model are
+      not quantified (the inventory is not shown to be complete); else met.
+    - 6.4 allocation / electricity: met when stated, else not met.
+    - 6.5 impact: partly when CO2e aggregates whose GWP set is not the method's (unstated or
+      another IPCC report) make part of the footprint: the method's GWP100 factors do not apply
+      to them (the share is stated); else met.
+    - 6.6 interpretation: met with recomputed sensitivity scenarios, else not met.
+    - 7 split: partly when biogenic or land-use figures are not assessed, else met.
+    - 7 uncertainty: met with a Monte Carlo summary, else not met.
+    - 7 limitations: met when the study lists its own limitations (beyond the engine's general
+      ones), else partly.
+    - 8 review: partly (the status is stated; a review itself is outside the engine).
+
+    A keyword left at :data:`UNKNOWN` (not evaluated by the caller, e.g. the PACT document's
+    check of its standards) leaves its row as it was decided before these rules: ``met``.
+    The ISO report passes them all.
+    """
+    unquantified = [c for c in decl.cut_offs if c.estimate is None]
+    status: dict[str, tuple[str, tuple | None]] = {}
+
+    def put(key, ok: bool, why=None, fail="partly"):
+        status[key] = ("met", None) if ok else (fail, why)
+
+    put("iso.c.goal", bool(study.goal and study.intended_application), ("why.goal", {}))
+    put("iso.c.scope", bool(study.reference_flow), ("why.scope", {}))
+    put("iso.c.cutoff", not unquantified, ("why.cutoff", {"n": len(unquantified)}))
+    if quality is UNKNOWN:
+        put("iso.c.data_quality", True)
+    elif quality is None:
+        put("iso.c.data_quality", False, ("why.dq_none", {}), "not_met")
+    else:
+        pds = quality.primary_data_share
+        put("iso.c.data_quality", pds > 0, ("why.dq_primary", {"p": f"{pds:.1f} %"}))
+    if sources is UNKNOWN:
+        put("iso.c.inventory", True)
+    elif not sources:
+        put("iso.c.inventory", False, ("why.inventory_none", {}), "not_met")
+    else:
+        put("iso.c.inventory", not unquantified, ("why.inventory", {"n": len(unquantified)}))
+    put(
+        "iso.c.allocation",
+        bool(study.allocation or decl.allocation_rules_description),
+        ("why.not_stated", {}),
+        "not_met",
+    )
+    put("iso.c.electricity", bool(study.electricity), ("why.not_stated", {}), "not_met")
+    aggregates = None if aggregates is UNKNOWN else aggregates
+    off = {
+        b: v
+        for b, v in ((aggregates or {}).get("by_basis") or {}).items()
+        if method_basis is None or b != method_basis
     }
+    off_value = sum(off.values())
+    share = off_value / total if total else 0.0
+    put(
+        "iso.c.impact",
+        not off_value,
+        (
+            "why.impact" if (aggregates or {}).get("complete", True) else "why.impact_at_least",
+            {
+                "p": f"{100 * share:.1f} %",
+                "bases": ", ".join(sorted(off)),
+                "method": method_basis or "?",
+            },
+        ),
+    )
+    put("iso.c.interpretation", bool(sensitivity_rows), ("why.no_sensitivity", {}), "not_met")
+    put("iso.c.results_split", not decl.not_assessed_biogenic, ("why.split", {}))
+    put("iso.c.uncertainty", bool(uncertainty), ("why.no_uncertainty", {}), "not_met")
+    put(
+        "iso.c.limitations",
+        limitations is UNKNOWN or bool(study.limitations),
+        ("why.limitations", {}),
+    )
+    status["iso.c.review"] = ("partly", ("why.review", {}))
     return [
-        {"clause": c, "requirement": k, "section": sec, "status": status[k]}
+        {
+            "clause": c,
+            "requirement": k,
+            "section": sec,
+            "status": status[k][0],
+            "why": status[k][1],
+        }
         for c, k, sec in CONFORMITY
     ]
 
@@ -369,6 +549,8 @@ def report_context(
     ghg: list[dict] | None = None,
     inputs: list[dict] | None = None,
     macc_note: str = "",
+    aggregates: dict | None = None,
+    macc_other: bool = False,
 ) -> dict:
     """Everything the template shows, charts included (static or interactive by ``medium``).
 
@@ -377,8 +559,12 @@ def report_context(
     (:func:`supply_chain.data_quality.assess`, the same one the PACT document states): the
     data-quality table shows its emission-weighted ratings and primary data share; without it
     the table says the quality was not assessed. ``inputs`` is :func:`foreground_inputs`;
-    ``macc_note`` says whose plan ``macc`` is (shown under the plan).
+    ``macc_note`` says whose plan ``macc`` is (shown under the plan); ``macc_other``: a plan
+    was given but not for this product system, so none is shown and the report says so.
+    ``aggregates`` is :func:`aggregate_contributions` (the by-gas table's CO2e-aggregate row
+    and the 6.5 conformity status).
     """
+    from lca.methods import IPCC_REPORT
 
     def t(k, **kw):
         return render.translate(k, lang, **kw)
@@ -455,6 +641,7 @@ def report_context(
             row["product_label"] += f" ({t('field.cradle_to_gate_excl_distribution')})"
         sens_rows.append(row)
     limitations = list(study.limitations) + [t("text.limit_default_1"), t("text.limit_default_2")]
+    method_basis = IPCC_REPORT.get(result.method_alias or "")
     if study.cfp_type == "partial":
         limitations.append(t("text.limit_default_3"))
     dq = quality  # computed from the inventory's pedigree records, never declared
@@ -468,7 +655,16 @@ def report_context(
         "unit": unit,
         "date": dt.date.today().isoformat(),
         "stages": [(k, stage_labels[k], v) for k, v in result.by_stage.items()],
-        "gases": list(result.by_gas.items()),
+        "gases": gas_rows(result, aggregates),
+        "aggregates": aggregates,
+        "mass": (
+            _as_pact(decl.product_mass_per_declared_unit)
+            if decl.product_mass_per_declared_unit
+            else None
+        ),
+        # shares shown to 1 decimal may not add up to exactly 100.0 %: the note says so
+        "stages_rounded": _rounded_off([v for v in result.by_stage.values()], result.total),
+        "processes_rounded": _rounded_off([p.value for p in procs], result.total),
         "processes": list(zip(proc_labels, procs)),
         "has_rest": any(r.key is None for r in procs),
         "sources": sources,
@@ -490,14 +686,62 @@ def report_context(
             {**g, "label": render.translations().get(f"flow.{g['flow']}", {}).get(lang, g["flow"])}
             for g in ghg or []
         ],
-        "conformity": conformity(study, decl, uncertainty, sens_rows),
+        "conformity": _basis_words(
+            conformity(
+                study,
+                decl,
+                uncertainty,
+                sens_rows,
+                quality=quality,
+                aggregates=aggregates,
+                method_basis=method_basis,
+                total=result.total,
+                limitations=limitations,
+                sources=sources,
+            ),
+            lang,
+        ),
         "cutoffs": list(decl.cut_offs),
         "macc": macc_rows,
         "macc_note": macc_note,
+        "macc_other": macc_other,
         "charts": charts_ctx,
         "limitations": limitations,
         "plotly_js": None,
     }
+
+
+def _as_pact(mass: float) -> str:
+    """The declared mass as the PACT document states ``productMassPerDeclaredUnit``: a declared
+    figure, as typed (``decimal_string(..., exact=True)``; 6.8634 stays 6.8634)."""
+    from .pact.fields import decimal_string
+
+    try:
+        return decimal_string(mass, exact=True)
+    except TypeError:  # a decimal_string without ``exact``: its one rule for every figure
+        return decimal_string(mass)
+
+
+def _basis_words(rows: list[dict], lang: str) -> list[dict]:
+    """The GWP bases named in the 6.5 row in ``lang`` (``gwp.<basis>``; AR5, AR6 stay)."""
+    table = render.translations()
+    for row in rows:
+        if row["why"] and "bases" in row["why"][1]:
+            args = dict(row["why"][1])
+            args["bases"] = ", ".join(
+                table.get(f"gwp.{b.strip()}", {}).get(lang, b.strip())
+                for b in args["bases"].split(",")
+            )
+            row["why"] = (row["why"][0], args)
+    return rows
+
+
+def _rounded_off(values, total) -> bool:
+    """True when the shares of ``values`` in ``total``, each shown to 0.1 %, do not add up to
+    the 100.0 % the table's total row shows."""
+    if not total:
+        return False
+    return round(sum(round(1000 * v / total) for v in values)) != 1000
 
 
 def write_iso14067_report(
@@ -514,6 +758,7 @@ def write_iso14067_report(
     formats=("html", "pdf"),
     stem: str | None = None,
     macc_note: str = "",
+    macc_product=None,
 ) -> list[Path]:
     """Write the study report as HTML (interactive charts) and PDF (static charts).
 
@@ -523,7 +768,14 @@ def write_iso14067_report(
     of ``study.sensitivity`` (:func:`sensitivity_scenarios`); ``project`` alone adds the data
     sources, the inputs of the product's own activities (:func:`foreground_inputs`) and the GHG
     list with the method's GWP values (:func:`ghg_list`). ``macc`` (a reduction plan's cost
-    curve) is shown in section 7 with ``macc_note`` (whose plan it is). All files or none.
+    curve) is shown in section 7 with ``macc_note`` (whose plan it is) only when it was computed
+    on this report's own product system: ``macc_product`` (``(db, code)`` or ``"db|code"``)
+    equals ``result.product``; a plan for another model is left out and section 7 says that no
+    plan computed on this product system was supplied. All files or none.
+
+    A Monte Carlo summary without its draws (``samples``) but with its ``seed`` is drawn again
+    with the engine (:func:`lca.workflows.uncertainty`, the same seed gives the same draws,
+    checked against the summary) so the chart is the histogram of the draws.
     """
     lang = render.normalize_lang(lang)
     unknown = set(formats) - {"html", "pdf"}
@@ -553,6 +805,15 @@ def write_iso14067_report(
         sensitivity = sensitivity_scenarios(engine, result, study.sensitivity)
     ghg = ghg_list(project, result.method, result) if project is not None else None
     quality = assess(engine, result, decl.geography) if engine is not None else None
+    aggregates = aggregate_contributions(engine, result)
+    macc_other = False
+    if macc is not None and len(macc):
+        own = macc_product is not None and _key_str(macc_product) == _key_str(result.product)
+        if not own:
+            log.info("reduction plan of %s is not for %s: not shown", macc_product, result.product)
+            macc, macc_note, macc_other = None, "", True
+    if engine is not None and uncertainty is not None and uncertainty.get("samples") is None:
+        uncertainty = _with_samples(engine, result, uncertainty)
     stem = stem or f"iso14067-{result.product[1]}"
     contexts = {
         medium: report_context(
@@ -571,6 +832,8 @@ def write_iso14067_report(
             ghg,
             inputs,
             macc_note,
+            aggregates,
+            macc_other,
         )
         for medium in formats
     }
@@ -578,3 +841,29 @@ def write_iso14067_report(
         written = render.write_documents(tmp, "iso14067.html.j2", contexts, stem, lang)
     log.info("ISO 14067 report written: %s", ", ".join(written))
     return [Path(out_dir) / n for n in written]
+
+
+def _key_str(key) -> str:
+    return "|".join(key) if isinstance(key, (tuple, list)) else str(key)
+
+
+def _with_samples(engine, result, unc: dict) -> dict:
+    """``unc`` with its ``samples``, drawn again with the same seed and number of draws when
+    it states them (a Monte Carlo summary of :func:`lca.workflows.uncertainty` does); the
+    draws are used only if their percentiles reproduce the summary's. Else ``unc`` unchanged."""
+    from lca import workflows
+
+    if unc.get("seed") is None or not unc.get("iterations"):
+        return unc
+    method = unc.get("method") or result.method
+    again = workflows.uncertainty(
+        engine, [result.product], method, int(unc["iterations"]), unc["seed"], keep_samples=True
+    )[0]
+    if all(
+        abs(again[k] - unc[k]) <= 1e-9 * max(1.0, abs(unc[k]))
+        for k in ("p2_5", "median", "p97_5")
+        if k in unc
+    ):
+        return {**unc, "samples": again["samples"]}
+    log.warning("Monte Carlo draws could not be reproduced from seed %s: no histogram", unc["seed"])
+    return unc

@@ -352,10 +352,142 @@ def render(template: str, context: dict, lang: str = "en", medium: str = "html")
             **helpers,
         )
     )
+    # the document's text for its reader: no internal references (source notes are the
+    # inventory's comments), and Chinese without the spaces of folded source lines
+    js = context.get("plotly_js") or ""
+    parts = html.split(js) if js else [html]
+    codes = set(context.get("internal_codes") or ()) | _table_codes()
+    parts = [public_text(p, lang, codes) for p in parts]
+    if lang == "zh":
+        parts = [cjk_spacing(p) for p in parts]
+    html = js.join(parts) if js else parts[0]
     # Source notes may quote Chinese titles in an English report: add the CJK font then too.
     body = html.replace(context.get("plotly_js") or "\0", "")
     embed = _TAGS.sub("", body) if medium == "html" else None
     return html.replace(_FONT_SLOT, font_css(lang, bool(_CJK.search(body)), embed), 1)
+
+
+# -- text for the reader ----------------------------------------------------------------------
+#: a section id of the engine's notes: "1c", "1a/1b", "A3/A4", "C", "G1", "C1-C7", "B-IPCC"
+_SEC = r"(?:[A-Z]?\d+[a-z]?|[A-Z](?:-[A-Z]+)?)(?:[-/][A-Z]?\d+[a-z]?)?(?![\w-])"
+_SECS = rf"{_SEC}(?:(?:\s*,\s*|\s+and\s+){_SEC})*"
+_Q = r"(?:'|&#39;|&#x27;)"
+#: internal references of the source notes: the developers' fact sheets (FACTS-*.md and their
+#: section), research notes (file and section, also in Chinese: 研究笔记 L1 节), files of the
+#: engine's inventories/ folder and Brightway keys (database|code)
+_REF = (
+    rf"FACTS-[A-Za-z]+\.md(?:\s+{_SECS})?(?:\s+{_Q}[^'&<]{{1,30}}{_Q})?"
+    rf"|(?<![\w/])(?:inventories/)?research[- ]notes(?:\.md)?(?:\s+{_SECS})?"
+    r"|(?<![\w/])inventories/[\w./-]*[\w/]"
+    rf"|研究笔记\s*{_SECS}\s*节?"
+)
+_REF_RE = re.compile(_REF)
+_KEY_RE = re.compile(r"\bpcf-[a-z0-9-]+\|[a-z0-9][a-z0-9-]*")
+_PAREN = re.compile(r"\s*([(（])([^()（）<>]*)([)）])")
+_SEP = re.compile(r"(\s*[;,；，、]\s*|\s*及\s*|\s+and\s+)")
+_HELD = re.compile(
+    r"(?:(?:see|cf\.|(?:as )?transcribed in)\s+|见|详见|参见)?\0\d+\0", re.IGNORECASE
+)
+_HELD_COLON = re.compile(r"\0\d+\0\s*:\s*")
+#: outside parentheses: ", FACTS-energy.md 1c" / "; transcribed in ..." / "; research notes M1"
+_TAIL = re.compile(rf"\s*[,;]\s*(?:(?:as\s+)?transcribed in\s+|see\s+)?(?:{_REF})(?=[\s.;)<]|$)")
+#: a sentence that is only a reference: " inventories/research-notes.md L1."
+_SENTENCE = re.compile(rf"(?<=[.。])\s*(?:see\s+)?(?:{_REF})\s*[.。]")
+
+
+def _table_codes() -> set[str]:
+    """Dataset codes the translation table names (``ds.<db>|<code>``)."""
+    return {k.split("|", 1)[1] for k in translations() if k.startswith("ds.") and "|" in k}
+
+
+def public_text(text: str, lang: str = "en", codes=()) -> str:
+    """``text`` without the engine's internal references, for a document that leaves it.
+
+    Source notes are the inventory's comments, written for the developers: they cite fact
+    sheets (``FACTS-energy.md 1c``), research notes (``inventories/research-notes.md L1``,
+    ``研究笔记 L1 节``), files of the ``inventories/`` folder and dataset codes
+    (``nmc811-pack-cell-materials``, ``database|code``). A reader can follow none of them; the
+    public bibliographic citation beside them stays. The rules:
+
+    - in parentheses, each item (parts split by ``;`` ``,`` ``、`` ``及`` ``and``) that is such a
+      reference (with a leading "see" or a trailing ":"), or a listed code or key, is dropped;
+      parentheses left empty are dropped with the space before them;
+    - outside parentheses, a reference after ``,`` or ``;`` is dropped with its separator, and a
+      sentence that is only a reference is dropped;
+    - any reference still in running text is replaced by a phrase
+      (``text.inventory_file`` for a file, ``text.internal_notes`` for notes).
+
+    ``codes``: dataset codes to drop from parenthesised lists (those with a hyphen only).
+
+    >>> public_text("medium-high (copy; CPCD agrees), FACTS-energy.md 1c. GWP set")
+    'medium-high (copy; CPCD agrees). GWP set'
+    >>> public_text("mass (inventories/research-notes.md G1; medium) and (see inventories/README.md).")
+    'mass (medium) and.'
+    >>> public_text("cell materials (nmc811-pack-cell-materials, 0.574088)", codes={"nmc811-pack-cell-materials"})
+    'cell materials (0.574088)'
+    """
+    if not any(m in text for m in ("FACTS-", "research", "inventories/", "研究笔记", "|", "-")):
+        return text
+    codes = {c for c in codes if "-" in c}
+
+    def paren(m: re.Match) -> str:
+        inner = m.group(2)
+        if not (_REF_RE.search(inner) or _KEY_RE.search(inner) or any(c in inner for c in codes)):
+            return m.group(0)
+        refs: list[str] = []
+
+        def hold(r: re.Match) -> str:  # a reference is one item, whatever commas it holds
+            refs.append(r.group(0))
+            return f"\0{len(refs) - 1}\0"
+
+        pieces = _SEP.split(_REF_RE.sub(hold, inner))  # item, sep, item, sep, ...
+        kept: list[str] = []
+        for i in range(0, len(pieces), 2):
+            item = pieces[i]
+            core = item.strip()
+            lead = _HELD_COLON.match(core)
+            if lead:  # "inventories/x.csv: 0.6 of it" -> "0.6 of it"
+                item = core[lead.end() :]
+            elif _HELD.fullmatch(core) or core in codes or _KEY_RE.fullmatch(core):
+                continue
+            if kept:
+                kept.append(pieces[i - 1])
+            kept.append(item)
+        if not kept:
+            return ""
+        body = re.sub("\0(\\d+)\0", lambda h: refs[int(h.group(1))], "".join(kept).strip())
+        space = m.group(0)[: len(m.group(0)) - len(m.group(0).lstrip())]
+        return f"{space}{m.group(1)}{body}{m.group(3)}"
+
+    out = _PAREN.sub(paren, text)
+    out = _TAIL.sub("", out)
+    out = _SENTENCE.sub("", out)
+    if _REF_RE.search(out):
+
+        def phrase(m: re.Match) -> str:
+            file = "inventories/" in m.group(0) and "research" not in m.group(0)
+            return translate("text.inventory_file" if file else "text.internal_notes", lang)
+
+        out = _REF_RE.sub(phrase, out)
+    return out
+
+
+_CJK_CHAR = (
+    "\u2e80-\u2fdf\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u201c\u201d"
+)
+_CJK_GAP = re.compile(rf"(?<=[{_CJK_CHAR}])[ \t\r\n]+(?=[{_CJK_CHAR}])")
+
+
+def cjk_spacing(text: str) -> str:
+    """Chinese text without the ASCII spaces and line breaks between two CJK characters or
+    CJK punctuation marks (left by folded YAML lines: "草案 （2024" -> "草案（2024"); spaces
+    between Chinese and Latin letters or digits stay.
+
+    >>> cjk_spacing("向公众传达的 碳足迹； 以 1 kWh 为单位")
+    '向公众传达的碳足迹；以 1 kWh 为单位'
+    """
+    return _CJK_GAP.sub("", text)
 
 
 _FONT_SLOT = "/*pcf-fonts*/"

@@ -249,7 +249,8 @@ def test_battery_pdf_shows_total_and_each_stage(demo_files, eu, meta):
     # the partial-declaration note is visible, and the document never calls itself complete
     assert "Partial declaration" in flat and "for demonstration only" in flat
     assert "PARTIAL — not a complete declaration under Annex II" in flat
-    assert "requires all four life-cycle stages" in flat
+    # (the PDF's text breaks "life-cycle" at its hyphen when the line wraps there)
+    assert "requires all four life-cycle stages" in flat.replace("life- cycle", "life-cycle")
     assert "not modelled here: End of life and recycling." in flat
     assert (
         "electric vehicle battery" in flat
@@ -509,19 +510,20 @@ def test_sankey_labels_never_overlap_as_rendered():
             assert apart, (lang, a, b)
 
 
-def test_demo_iso_report_shows_the_demo_plan(demo_files, engine, tmp_path):
-    """The demo computed a reduction plan for its illustrative supplier model of an LFP pack:
-    the LFP pack's ISO report shows that plan's cost curve, labelled as that model's, and
-    never says that no plan was supplied; the NMC811 report (no plan of its own) says so."""
+def test_demo_iso_report_leaves_out_another_models_plan(demo_files, engine, tmp_path):
+    """The demo's reduction plan is computed on its illustrative supplier BOM (5,152 kg CO2e per
+    pack), not on the LFP pack's product system (64.68 kg CO2e per kWh): the ISO report leaves
+    it out (the demo passes none) and says no plan was supplied; none of that plan's levers
+    appears. A plan of another product passed to the report is refused
+    (``test_iso_report_leaves_out_a_plan_of_another_product``)."""
     from pcf.demo.reports import demo_supply_chain_book
 
     html = demo_files["iso14067-" + STEM + ".en.html"].read_text(encoding="utf-8")
-    assert render.translate("text.no_macc", "en") not in html
+    assert render.translate("text.no_macc", "en") in html
     book = demo_supply_chain_book(engine)
     for lever in book.macc["lever"]:
-        assert f"<td>{lever}</td>" in html
-    assert "illustrative supplier model of an LFP battery pack" in html
-    assert f"{book.info['volume']:,.0f} packs a year" in html
+        assert f"<td>{lever}</td>" not in html
+    assert "illustrative supplier model" not in html
     nmc = write_demo_reports(
         engine, ("pcf-products-nmc811", "nmc811-pack-per-kwh"), tmp_path, workbook=False
     )
@@ -544,6 +546,7 @@ def test_iso_report_zh_and_macc(res, meta, tmp_path, uncertainty):
         tmp_path,
         lang="zh",
         macc=macc,
+        macc_product=res.product,  # a plan computed on the report's own product system
         uncertainty=uncertainty,
         formats=("html",),
     )
@@ -554,6 +557,26 @@ def test_iso_report_zh_and_macc(res, meta, tmp_path, uncertainty):
     assert render.translate("sec.macc", "zh") in html and "Sichuan grid" in html
     assert render.translate("text.no_sources", "zh") in html  # no project given
     assert "Plotly.newPlot" in html
+
+
+def test_iso_report_leaves_out_a_plan_of_another_product(res, meta, tmp_path):
+    """A reduction plan computed on another product system (``macc_product`` not the report's
+    product, or not said) is not shown: the report says no plan computed on its product
+    system was supplied, and none of that plan's levers appears."""
+    macc = pd.DataFrame({"lever": ["Sichuan grid"], "abatement": [20.0], "cost": [-40.0]})
+    for other in (("pcf-products", "some-other-product"), None):
+        (html,) = write_iso14067_report(
+            res,
+            meta["declaration"],
+            meta["study"],
+            tmp_path / str(other),
+            macc=macc,
+            macc_product=other,
+            formats=("html",),
+        )
+        text = html.read_text(encoding="utf-8")
+        assert render.translate("text.no_macc_own", "en") in text
+        assert "Sichuan grid" not in text
 
 
 def test_translation_table_is_complete():
@@ -626,7 +649,8 @@ def test_demo_writes_one_of_each(demo_files, res):
         "suppliers-" + STEM + ".csv",
     } <= names
     doc = json.loads(demo_files["pact-v3-" + STEM + ".json"].read_text())
-    assert float(doc["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(res.total, rel=1e-9)
+    # 7 significant digits (reports/pact/RULES.md B11)
+    assert float(doc["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(res.total, rel=5e-7)
     assert all(p.exists() for p in demo_files.values())
 
 
@@ -638,6 +662,20 @@ def test_meta_required_for_other_products():
     assert e.value.field == "meta"
 
 
+def other_mass_meta(tmp_path) -> str:
+    """The demo's meta file with another product mass per kWh (7.0 instead of 6.8634): the
+    footprint of an earlier document that a re-issue with the shipped meta replaces. (A
+    comment or a time stamp alone is not a new footprint: the PACT id is made of the
+    footprint's identity and values.)"""
+    import yaml
+
+    meta = yaml.safe_load((ROOT / "pcf" / "demo" / "demo_meta.yaml").read_text("utf-8"))
+    meta["declaration"]["product_mass_per_declared_unit"] = 7.0
+    path = tmp_path / "earlier-meta.yaml"
+    path.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
 def test_cli_report_commands(engine, tmp_path):
     from typer.testing import CliRunner
 
@@ -645,9 +683,11 @@ def test_cli_report_commands(engine, tmp_path):
 
     runner = CliRunner()
     product = "|".join(KEY)
-    # the earlier footprint: another value (GWP20), so the re-issue below is a new version
+    # the earlier footprint: another value (the pack's mass per kWh, a value of the footprint's
+    # identity), so the re-issue below is a new version
+    earlier = other_mass_meta(tmp_path)
     for args in (
-        ["pact", product, "--out", str(tmp_path), "--pact-version", "2", "--method", "gwp20"],
+        ["pact", product, "--out", str(tmp_path), "--pact-version", "2", "--meta", earlier],
         ["suppliers", product, "--out", str(tmp_path), "--lang", "zh"],
     ):
         r = runner.invoke(root, ["report", *args])
@@ -749,7 +789,8 @@ def test_cli_pact_reissue_is_one_set(engine, tmp_path, monkeypatch):
 
     runner = CliRunner()
     product = "|".join(KEY)
-    args = ["report", "pact", product, "--out", str(tmp_path), "--method", "gwp20"]
+    earlier = other_mass_meta(tmp_path)
+    args = ["report", "pact", product, "--out", str(tmp_path), "--meta", earlier]
     assert runner.invoke(root, args).exit_code == 0  # another value: the re-issue is a change
     first = tmp_path / f"pact-v3-{STEM}.json"
     out = tmp_path / "re"

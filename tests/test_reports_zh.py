@@ -265,6 +265,7 @@ def test_every_report_takes_lang_zh(zh_out):
     assert {
         f"pact-v3-{STEM}.json",
         f"{BATTERY}.zh.pdf",
+        f"{BATTERY}.zh.json",
         f"{BATTERY}.zh.html",
         f"iso14067-{STEM}.zh.pdf",
         f"iso14067-{STEM}.zh.html",
@@ -277,7 +278,8 @@ def test_every_report_takes_lang_zh(zh_out):
     en = json.loads((zh_out / "en" / f"pact-v3-{STEM}.json").read_text("utf-8"))
     assert zh["id"] == en["id"] and zh["productNameCompany"] == en["productNameCompany"]
     # the battery declaration's company data comes from the meta file's Chinese translation
-    decl = json.loads((zh_out / f"{BATTERY}.json").read_text(encoding="utf-8"))
+    # its JSON keeps a name of its own beside the English one (zh free text)
+    decl = json.loads((zh_out / f"{BATTERY}.zh.json").read_text(encoding="utf-8"))
     assert "示例电池有限公司（演示用，虚构）" in json.dumps(decl, ensure_ascii=False)
 
 

@@ -191,7 +191,7 @@ def iso14067(
 
     decl = Declaration.parse(section(m, "declaration"))
     study = StudyInfo.parse(section(m, "study"))
-    unc = workflows.uncertainty(eng, [res.product], method, iterations, seed)[0]
+    unc = workflows.uncertainty(eng, [res.product], method, iterations, seed, keep_samples=True)[0]
     if not as_json:
         st.console().print(f"Monte Carlo: {unc['iterations']} draws (seed {seed})")
     files = write_iso14067_report(

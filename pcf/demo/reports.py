@@ -30,7 +30,7 @@ from reports import (
 from reports.battery import battery_declaration_for
 from reports.errors import InvalidDeclaration
 from reports.meta import section
-from reports.render import normalize_lang, translate
+from reports.render import normalize_lang
 from reports.suppliers import SupplyChainBook, supply_chain_book, write_scorecard_csv
 
 log = logging.getLogger(__name__)
@@ -164,20 +164,6 @@ def demo_supply_chain_book(engine, method: str = DEFAULT_METHOD) -> SupplyChainB
     )
 
 
-def _macc_note(book: SupplyChainBook, lang: str) -> str:
-    """Whose plan the ISO report's section 7 shows: the illustrative supplier model's (its
-    per-pack footprint, volume and target from the book), not the report's product system."""
-    i = book.info
-    return translate(
-        "text.macc_illustrative",
-        lang,
-        footprint=f"{float(i['footprint']):,.0f}",
-        volume=f"{float(i['volume']):,.0f}",
-        target=i["target"],
-        year=i["year"],
-    )
-
-
 def write_demo_reports(
     engine,
     product_key=DEMO_PRODUCT,
@@ -193,8 +179,8 @@ def write_demo_reports(
     footprint; the battery declaration from the meta's Annex II product system
     (:func:`reports.battery.battery_declaration_for`, checked against its per-kWh-delivered
     product); the workbook and its scorecard CSV hold the suppliers of the shipped illustrative
-    battery pack (:func:`demo_supply_chain_book`), and with the workbook the ISO report's
-    section 7 shows that model's reduction plan (its MACC, labelled as the illustrative model's).
+    battery pack (:func:`demo_supply_chain_book`); the ISO report shows no reduction plan (the
+    illustrative pack's plan was computed on another product system).
 
     The language and the metadata are checked first, and the documents appear together at the
     end, all or none (:func:`lca.files.staged`)."""
@@ -225,9 +211,7 @@ def write_demo_reports(
             lang=lang,
             uncertainty=uncertainty,
             engine=engine,
-            macc=book.macc if book is not None else None,
-            macc_note=_macc_note(book, lang) if book is not None else "",
-        )
+        )  # no reduction plan: the illustrative pack's plan is not this product system's
         if book is not None:
             written.append(supplier_workbook(result, out / f"suppliers-{code}.xlsx", book))
             written.append(write_scorecard_csv(book, out / f"suppliers-{code}.csv"))
