@@ -153,7 +153,9 @@ def shipped_product_keys(proj: Project, databases: Sequence[str]) -> list[tuple[
     return keys
 
 
-def stochastic_system(ids: Sequence[int], method, seed: int | None = None):
+def stochastic_system(
+    ids: Sequence[int], method, seed: int | None = None, *, whole_project: bool = True
+):
     """The stats_arrays distributions of the project's inventories, for scoring Brightway
     node ``ids`` under ``method``, read through bw2calc (``use_distributions=True``) as a
     :class:`lca.montecarlo.StochasticSystem` (:func:`lca.montecarlo.from_bw2calc`).
@@ -166,7 +168,8 @@ def stochastic_system(ids: Sequence[int], method, seed: int | None = None):
     customer's auditor re-running the stated command could not reproduce the stated
     interval.) A project database bw2calc cannot read with the others (e.g. one linked to a
     database that is not there) is left out and logged; the products' own dependencies are
-    always read."""
+    always read. ``whole_project=False``: only the databases ``ids`` depend on (bw2calc's own
+    choice), for a caller that maps the draws onto a system of its own."""
     import bw2calc as bc  # lazy on purpose: heavy (~1.9 s); `pcf --help` must stay fast
     import bw2data as bd
 
@@ -174,23 +177,32 @@ def stochastic_system(ids: Sequence[int], method, seed: int | None = None):
     demand = {int(i): 1.0 for i in ids}
     with quiet(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", "No valid biosphere flows", UserWarning)
-        # every database in name order, then the method: the same list for any ``ids``
-        every = []
-        for name in sorted(bd.databases):
-            try:
-                every.append(bd.Database(name).datapackage())
-            except Exception as exc:  # noqa: BLE001 - an unreadable database is left out, logged
-                log.info("Monte Carlo: database %r left out of the sampled system: %s", name, exc)
-        every.append(bd.Method(m).datapackage())
-        try:
-            lca = bc.LCA(demand, data_objs=every, use_distributions=True, seed_override=seed)
-            lca.lci()
-        except Exception as exc:  # noqa: BLE001 - e.g. another database does not solve
-            log.info("Monte Carlo: sampling only the products' dependencies (%s)", exc)
+        lca = _whole_project_lca(bd, bc, demand, m, seed) if whole_project else None
+        if lca is None:  # the products' own dependencies (bw2calc's choice)
             lca = bc.LCA(demand, m, use_distributions=True, seed_override=seed)
             lca.lci()
         lca.lcia()
     return from_bw2calc(lca)
+
+
+def _whole_project_lca(bd, bc, demand: dict, method, seed):
+    """bw2calc's stochastic LCA of ``demand`` over every database of the project, in name
+    order, then the method (the same list for any demand); None when bw2calc cannot solve
+    them together (logged), so the caller falls back to the demand's own dependencies."""
+    every = []
+    for name in sorted(bd.databases):
+        try:
+            every.append(bd.Database(name).datapackage())
+        except Exception as exc:  # noqa: BLE001 - an unreadable database is left out, logged
+            log.info("Monte Carlo: database %r left out of the sampled system: %s", name, exc)
+    every.append(bd.Method(method).datapackage())
+    try:
+        lca = bc.LCA(demand, data_objs=every, use_distributions=True, seed_override=seed)
+        lca.lci()
+    except Exception as exc:  # noqa: BLE001 - e.g. another database does not solve
+        log.info("Monte Carlo: sampling only the products' dependencies (%s)", exc)
+        return None
+    return lca
 
 
 def uncertainty_scores(
