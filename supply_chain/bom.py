@@ -64,7 +64,7 @@ import logging
 import math
 import os
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -369,10 +369,22 @@ def read_bom(path: str | os.PathLike, sheet: str | int = 0, root=None) -> nx.DiG
 
 def read_bom_arrays(path: str | os.PathLike, sheet: str | int = 0, root=None) -> BOMArrays:
     """:func:`read_bom` without the graph: the BOM as :class:`BOMArrays` (same checks, same
-    errors; ``.graph`` builds the ``networkx`` graph when a caller needs one)."""
+    errors; ``.graph`` builds the ``networkx`` graph when a caller needs one).
+
+    A CSV in the usual shape (no padded cells, parents before their components) is read by
+    the fast path (:func:`supply_chain.bom_read.read_fast`: typed columns, part ids hashed as
+    words, every rule checked on whole arrays); any other file, or one that breaks a rule, by
+    the careful reader below, which names the first error's file, row and field."""
     import pyarrow as pa
 
+    from .bom_read import read_fast
+
     path = Path(path)
+    bom = read_fast(path, path.name)  # the common case, valid: straight into arrays
+    if bom is not None:
+        bom = bom.select_root(root, source=str(path))
+        bom.source = str(path)
+        return bom
     # the file's buffers from the system allocator, so they go back to the system when freed
     # (mimalloc, pyarrow's default, keeps freed pages for reuse: ~0.1 GB on a million rows);
     # process-wide while reading, restored after (buffers remember the pool they came from)
@@ -623,6 +635,61 @@ def roots(G: nx.DiGraph) -> list:
 NUMERIC_NODE_FIELDS = ("direct", "unit_price_usd")
 
 
+class LazyColumns(MutableMapping):
+    """``{name: array}`` where an array may be given as a function making it, called when the
+    array is first read (a reader's column that a roll-up never reads costs nothing).
+    :meth:`origin` is what was given for a name (the function, or the array)."""
+
+    def __init__(self, items: Mapping):
+        self._items = dict(items)
+        self._origin = dict(items)
+
+    def __getitem__(self, k):
+        v = self._items[k]
+        if callable(v):
+            v = self._items[k] = v()
+        return v
+
+    def __setitem__(self, k, v) -> None:
+        self._items[k] = self._origin[k] = v
+
+    def __delitem__(self, k) -> None:
+        del self._items[k], self._origin[k]
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def origin(self, k):
+        return self._origin.get(k)
+
+    def made(self, k) -> bool:
+        """Whether the array of ``k`` exists (was given, or made when read)."""
+        return not callable(self._items.get(k))
+
+    def __repr__(self) -> str:
+        return f"LazyColumns({list(self._items)})"
+
+
+class CodedColumn:
+    """A node attribute held as ``values[codes]`` (code -1: the last value, None): what a
+    :class:`LazyColumns` entry calls to make the object array (read-only) when it is read,
+    and :meth:`take` reads for some parts without making it."""
+
+    def __init__(self, values: np.ndarray, codes: np.ndarray):
+        self.values, self.codes = values, codes
+
+    def __call__(self) -> np.ndarray:
+        out = self.values[self.codes]
+        out.flags.writeable = False
+        return out
+
+    def take(self, order: np.ndarray) -> np.ndarray:
+        return self.values[self.codes[order]]
+
+
 @dataclass(eq=False)
 class BOMArrays:
     """A BOM held as arrays: what :func:`read_bom_arrays` reads and :func:`supply_chain.rollup`
@@ -635,10 +702,11 @@ class BOMArrays:
     there too. Edge ``k`` is ``parent[k] -> child[k]`` (indices into ``parts``) and ``edge``
     maps ``quantity``, ``unit``, ``loss``, ``yield``, ``q``, ``sigma`` (NaN: not given) and
     ``comment`` (None: not given) to arrays over the edges. ``graph`` is the same BOM as a
-    ``networkx.DiGraph`` (built on first use, then kept).
+    ``networkx.DiGraph`` (built on first use, then kept). ``parts`` may be given as None with
+    ``_parts_text``: its Python strings are then made when first asked for.
     """
 
-    parts: np.ndarray
+    _parts: np.ndarray | None
     node: dict
     parent: np.ndarray
     child: np.ndarray
@@ -655,6 +723,40 @@ class BOMArrays:
     _node_text: dict = field(default_factory=dict, repr=False)
     #: :func:`~supply_chain.bom_math.bom_levels` of the parts, when the reader has them
     _levels: np.ndarray | None = field(default=None, repr=False)
+    #: ``(column, rows)``: the part ids as rows of a pyarrow string column (the reader's),
+    #: taken into ``_parts_text`` when first needed
+    _ids: tuple | None = field(default=None, repr=False)
+
+    def ids(self):
+        """The part ids in node order as a pyarrow string array (None if not kept as text)."""
+        if self._parts_text is None and self._ids is not None:
+            import pyarrow as pa
+
+            col, rows = self._ids
+            self._parts_text = col.take(pa.array(rows))
+            self._ids = None
+        return self._parts_text
+
+    def id_at(self, j: int):
+        """The id of node ``j``, made into a Python object alone."""
+        if self._parts is not None:
+            return self._parts[j]
+        if self._parts_text is not None:
+            return self._parts_text[int(j)].as_py()
+        col, rows = self._ids
+        return col[int(rows[j])].as_py()
+
+    @property
+    def parts(self) -> np.ndarray:
+        """The part ids in node order (an object array, read-only)."""
+        if self._parts is None:
+            self._parts = self.ids().to_numpy(zero_copy_only=False)
+            self._parts.flags.writeable = False
+        return self._parts
+
+    @parts.setter
+    def parts(self, value: np.ndarray) -> None:
+        self._parts = value
 
     def text(self, attr: str | None, order: np.ndarray):
         """Node attribute ``attr`` (None: the part ids) of the parts ``order`` as a pyarrow
@@ -662,18 +764,48 @@ class BOMArrays:
         import pyarrow as pa
 
         if attr is None:
-            t = self._parts_text
-            if t is None or len(t) != len(self.parts):
+            t = self.ids()
+            if t is None or len(t) != len(self):
                 return None
             return t.take(pa.array(order))
         got = self._node_text.get(attr)
-        if got is None or got[0] is not self.node.get(attr):
+        if got is None or got[0] is not self._node_origin(attr):
             return None
         codes = got[2][order]
         return got[1].take(pa.array(codes, mask=codes < 0))
 
+    def has_text(self, attr: str) -> bool:
+        """Whether node attribute ``attr`` is kept as text by the reader (:meth:`text`)."""
+        got = self._node_text.get(attr)
+        return got is not None and got[0] is self._node_origin(attr)
+
+    def node_column(self, attr: str, order: np.ndarray) -> np.ndarray:
+        """``node[attr][order]``, without making the whole column when the reader keeps it
+        as codes (:class:`CodedColumn`)."""
+        origin = self._node_origin(attr)
+        if isinstance(origin, CodedColumn) and not self.node.made(attr):
+            return origin.take(order)
+        return self.node[attr][order]
+
+    def _node_origin(self, attr: str):
+        node = self.node
+        return node.origin(attr) if isinstance(node, LazyColumns) else node.get(attr)
+
+    def text_codes(self, attr: str, order: np.ndarray):
+        """Text node attribute ``attr`` of the parts ``order`` as ``(codes, values)``:
+        ``values[codes[i]]`` (a list; code -1: not given); codes -1 throughout when no part
+        has the attribute; None when the reader did not keep it as text."""
+        if attr not in self.node:
+            return np.full(len(order), -1, dtype=np.int64), []
+        if not self.has_text(attr):
+            return None
+        got = self._node_text[attr]
+        return got[2][order], got[1].to_pylist()
+
     def __len__(self) -> int:
-        return len(self.parts)
+        if self._parts is not None:
+            return len(self._parts)
+        return len(self._parts_text) if self._parts_text is not None else len(self._ids[1])
 
     @property
     def graph(self) -> nx.DiGraph:

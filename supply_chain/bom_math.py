@@ -7,25 +7,31 @@ in and arrays out (the graph-level roll-up is :func:`supply_chain.roll_up.rollup
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve_triangular
 
 try:  # the C++ kernels behind scipy.sparse's row indexing and mat-vec products
+    from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
     from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
     from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
     from scipy.sparse._sparsetools import csr_row_index as _csr_row_index
 except ImportError:  # pragma: no cover - private module moved: same maths in numpy below
-    _csr_matvec = _csr_matvecs = _csr_row_index = None
+    _csc_matvec = _csr_matvec = _csr_matvecs = _csr_row_index = None
 
 from .errors import BOMCycle
 
 __all__ = [
     "bom_levels",
+    "level_bounds",
     "rollup_csr",
     "rollup_edges",
+    "rollup_levels",
     "rollup_vector",
+    "supply_levels",
     "supply_vector",
     "topological_order",
 ]
@@ -104,11 +110,14 @@ def _csr_rows(indptr, indices, data, rowlen, rows):
     return ptr, kids, vals
 
 
-def bom_levels(parent: np.ndarray, child: np.ndarray, n: int, max_passes: int = 5000) -> np.ndarray:
+def bom_levels(
+    parent: np.ndarray, child: np.ndarray, n: int, max_passes: int = 5000, grouped: bool = False
+) -> np.ndarray:
     """Level of every node: the length of the longest path to it from a root (roots are 0).
 
     ``parent[k] → child[k]`` are the edges of a graph on nodes ``0..n-1``; every component has
-    a higher level than each of its parents. Vectorised Kahn: each numpy pass releases all nodes
+    a higher level than each of its parents. ``grouped``: the edges are sorted by parent (the
+    arrays are then the graph's adjacency, not built again). Vectorised Kahn: each numpy pass releases all nodes
     whose parents are done, so the number of passes is the BOM's depth and each costs only the
     edges it touches. Past ``max_passes`` levels (a long chain) networkx levels the rest.
 
@@ -122,9 +131,15 @@ def bom_levels(parent: np.ndarray, child: np.ndarray, n: int, max_passes: int = 
     """
     parent = np.asarray(parent, dtype=np.int64)
     child = np.asarray(child, dtype=np.int64)
-    adj = sp.csr_matrix((np.ones(len(parent), dtype=np.int8), (parent, child)), shape=(n, n))
-    # duplicate edges are kept as stored entries only once; that does not change levels
-    levels, _done = _kahn(adj.indptr, adj.indices, n, max_passes)
+    if grouped:  # the edges come by parent: their CSR adjacency is the arrays as they are
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(parent, minlength=n), out=indptr[1:])
+        indices = child
+    else:
+        adj = sp.csr_matrix((np.ones(len(parent), dtype=np.int8), (parent, child)), shape=(n, n))
+        # duplicate edges are kept as stored entries only once; that does not change levels
+        indptr, indices = adj.indptr, adj.indices
+    levels, _done = _kahn(indptr, indices, n, max_passes)
     level = np.full(n, -1, dtype=np.int64)
     for depth, frontier in enumerate(levels):
         level[frontier] = depth
@@ -246,6 +261,89 @@ def rollup_csr(
             _csr_matvecs(len(rows), n, k, ptr, kids, vals, xv.ravel(), y.ravel())
         xv[rows] = y
     return x
+
+
+#: More levels than this: the level sweeps below hand over to :func:`rollup_csr` (a long
+#: chain: one kernel call per level would be a Python loop over the parts)
+MAX_LEVEL_SWEEPS = 5000
+
+
+def level_bounds(levels: np.ndarray) -> np.ndarray | None:
+    """Where the levels of parts sorted by level (:func:`bom_levels`, ``np.sort``-ed) change:
+    ``bounds[k]:bounds[k + 1]`` are the positions of one level; None past
+    :data:`MAX_LEVEL_SWEEPS` levels.
+
+    >>> level_bounds(np.array([0, 1, 1, 2])).tolist()
+    [0, 1, 3, 4]
+    """
+    n = len(levels)
+    if n and int(levels[-1]) - int(levels[0]) >= MAX_LEVEL_SWEEPS:
+        return None
+    return np.r_[0, np.flatnonzero(levels[1:] != levels[:-1]) + 1, n].astype(np.int64)
+
+
+def rollup_levels(
+    Q: sp.csr_matrix, d: np.ndarray, bounds: np.ndarray | None, overwrite: bool = False
+) -> np.ndarray:
+    """:func:`rollup_csr` for parts in topological order by level: ``bounds`` are the level
+    boundaries (:func:`level_bounds`; every component of a part is in a deeper level, so
+    each level is a block of rows of ``Q`` and its parts' components come after it).
+
+    The sweep from the deepest level up is :func:`rollup_csr`'s, on blocks of rows that need
+    no gathering and no Kahn pass: each part's sum runs over its components in the same
+    order, so the result is the same to the last bit. ``bounds`` None: :func:`rollup_csr`.
+
+    >>> Q = sp.csr_matrix(([2.0, 1.0, 3.0], ([0, 0, 1], [1, 2, 2])), shape=(3, 3))
+    >>> rollup_levels(Q, np.array([1.0, 0.0, 0.5]), np.array([0, 1, 2, 3])).tolist()
+    [4.5, 1.5, 0.5]
+    """
+    if bounds is None or _csr_matvec is None:
+        return rollup_csr(Q, d, overwrite=overwrite)
+    Q = sp.csr_matrix(Q)
+    x = np.array(d, dtype=np.float64, order="C", copy=None if overwrite else True)
+    n = x.shape[0]
+    k = int(np.prod(x.shape[1:], dtype=np.int64))
+    if not k or not Q.nnz:
+        return x
+    xv = x.reshape(n, k)
+    flat = xv.reshape(-1)
+    indptr, indices = Q.indptr, Q.indices
+    data = Q.data.astype(np.float64, copy=False)
+    for lo, hi in reversed(list(itertools.pairwise(bounds.tolist()))):  # the deepest first
+        if indptr[lo] == indptr[hi]:  # no part of the level has components
+            continue
+        y = xv[lo:hi].reshape(-1)  # a view: summed into in place
+        if k == 1:
+            _csr_matvec(hi - lo, n, indptr[lo : hi + 1], indices, data, flat, y)
+        else:
+            _csr_matvecs(hi - lo, n, k, indptr[lo : hi + 1], indices, data, flat, y)
+    return x
+
+
+def supply_levels(Q: sp.csr_matrix, f: np.ndarray, bounds: np.ndarray | None) -> np.ndarray:
+    """:func:`supply_vector` for parts in topological order by level (``bounds``: see
+    :func:`rollup_levels`): ``m = f + Qᵀ m`` swept from the top level down, each level's
+    amounts final before they pass to the components, with no transpose of ``Q``. A part's
+    amount adds its parents' shares in the order of their positions, as the transposed
+    roll-up does: the same result to the last bit. ``bounds`` None: :func:`supply_vector`.
+
+    >>> Q = sp.csr_matrix([[0, 2.0, 0], [0, 0, 3.0], [0, 0, 0]])
+    >>> supply_levels(Q, np.array([1.0, 0, 0]), np.array([0, 1, 2, 3])).tolist()
+    [1.0, 2.0, 6.0]
+    """
+    if bounds is None or _csc_matvec is None:
+        return supply_vector(Q, f)
+    Q = sp.csr_matrix(Q)
+    m = np.array(f, dtype=np.float64)
+    n = len(m)
+    indptr, indices = Q.indptr, Q.indices
+    data = Q.data.astype(np.float64, copy=False)
+    for lo, hi in itertools.pairwise(bounds.tolist()):
+        if indptr[lo] == indptr[hi]:
+            continue
+        # the level's rows of Q as columns of Qᵀ: m[c] += Q[p, c] m[p]
+        _csc_matvec(n, hi - lo, indptr[lo : hi + 1], indices, data, m[lo:hi].copy(), m)
+    return m
 
 
 def rollup_edges(parent: np.ndarray, child: np.ndarray, q: np.ndarray, d: np.ndarray) -> np.ndarray:

@@ -32,8 +32,7 @@ from lca import maths
 from lca.files import jsonable, write_files_atomically
 from lca.footprint import UNASSIGNED
 
-from .bom import release_freed_memory
-from .bom_math import rollup_csr, supply_vector
+from .bom_math import rollup_csr, rollup_levels, supply_levels, supply_vector
 from .errors import UnknownPart
 from .paths import bom_paths
 from .roll_up import RollupResult
@@ -55,15 +54,15 @@ def _part(result: RollupResult, part):
 
 def bom_technosphere(result: RollupResult) -> sp.csr_matrix:
     """The BOM as a technosphere: ``A = I − Qᵀ`` (components x parents)."""
-    n = len(result.nodes)
+    n = len(result.x)
     return sp.csr_matrix(sp.identity(n) - result.Q.T)
 
 
 def part_amounts(result: RollupResult, part=None) -> np.ndarray:
     """``m``: units of every part in one unit of ``part`` (``m = (I − Qᵀ)⁻¹ e_part``)."""
-    f = np.zeros(len(result.nodes))
+    f = np.zeros(len(result.x))
     f[result.index[_part(result, part)]] = 1.0
-    return supply_vector(result.Q, f)
+    return supply_levels(result.Q, f, result._bounds)
 
 
 def _table(items, values, total: float, top: int):
@@ -87,14 +86,19 @@ def _group_sum(values: np.ndarray, column, blank: str) -> dict:
     """:func:`lca.maths.group_sum` of ``values`` by a table column whose empty cells (None,
     NaN, ``""``, anything not a string) count as ``blank``: the same sums (``np.bincount`` in
     row order) and group order (first appearance), from the column's codes, without turning a
-    million cells into Python strings."""
+    million cells into Python strings. ``column`` may also be given as its ``(codes,
+    values)`` (:meth:`~supply_chain.roll_up.RollupResult.codes`; code -1: not given)."""
     import pandas as pd
 
     values = np.asarray(values, dtype=np.float64)
     if not len(values):
         return {}
-    codes, uniq = pd.factorize(column, use_na_sentinel=True)  # NA: -1
-    names = [v if isinstance(v, str) and v else blank for v in uniq.tolist()] + [blank]
+    if isinstance(column, tuple):
+        codes, uniq = column
+    else:
+        codes, uniq = pd.factorize(column, use_na_sentinel=True)  # NA: -1
+        uniq = uniq.tolist()
+    names = [v if isinstance(v, str) and v else blank for v in uniq] + [blank]
     gid_of, group = {}, []
     for name in names:
         group.append(gid_of.setdefault(name, len(gid_of)))
@@ -105,6 +109,16 @@ def _group_sum(values: np.ndarray, column, blank: str) -> dict:
     seen = np.flatnonzero(first < len(gid))
     labels = list(gid_of)
     return {labels[k]: float(sums[k]) for k in seen[np.argsort(first[seen])].tolist()}
+
+
+class _Prefixed:
+    """``[first, *rest]`` read by index, without copying ``rest``."""
+
+    def __init__(self, first, rest):
+        self.first, self.rest = first, rest
+
+    def __getitem__(self, i):
+        return self.first if i == 0 else self.rest[i - 1]
 
 
 def contributions(result: RollupResult, part=None, by: str = "node", top: int = 10):
@@ -136,45 +150,64 @@ def contributions(result: RollupResult, part=None, by: str = "node", top: int = 
     return _contributions(result, _part(result, part), by, top)
 
 
-def _contributions(result: RollupResult, part, by: str, top: int, m=None):
-    """:func:`contributions` of a checked ``part``, with its amounts ``m`` if known."""
+def _contributions(result: RollupResult, part, by: str, top: int, m=None, c=None):
+    """:func:`contributions` of a checked ``part``, with its amounts ``m`` and their
+    contributions ``c`` if known."""
     total = result.footprint(part)
     if m is None:
         m = part_amounts(result, part)
-    c = maths.process_contributions(result.own, m)
-    tab = result.table
+    if c is None:
+        c = maths.process_contributions(result.own, m)
     if by == "node":
-        return _table(result.nodes, c, total, top)
+        return _table(result.labels, c, total, top)
     if by in ("supplier", "country"):
         blank = NO_SUPPLIER if by == "supplier" else NO_COUNTRY
-        g = _group_sum(c, tab[by], blank)
+        col = result.codes(by)
+        g = _group_sum(c, result.table[by] if col is None else col, blank)
         return _table(list(g), list(g.values()), total, top)
     if by == "first_tier":
         j = result.index[part]
         # maths.first_tier on A = I − Qᵀ, whose column j off the diagonal is −Q[j, :]: read
         # from Q's row j, without building A (a million-part transpose)
         Q = sp.csr_matrix(result.Q)
-        row = np.zeros(Q.shape[1])
         a, b = Q.indptr[j], Q.indptr[j + 1]
-        np.add.at(row, Q.indices[a:b], -Q.data[a:b])  # A[i, j] = −Q[j, i], i ≠ j
-        row[j] = 0.0
-        direct, upstream = float(result.own[j] * m[j]), -row * m[j] * result.x
-        items = [DIRECT, *result.nodes]
-        return _table(items, np.r_[direct, upstream], total, top)
+        kids, at = np.unique(Q.indices[a:b], return_inverse=True)  # the components of j
+        row = np.zeros(len(kids))
+        np.add.at(row, at, -Q.data[a:b])  # A[i, j] = −Q[j, i], i ≠ j
+        row[kids == j] = 0.0
+        # [own, upstream of every part]: zero but at the components of j (computed there)
+        values = np.zeros(len(result.x) + 1)
+        values[0] = float(result.own[j] * m[j])
+        values[1 + kids] = -row * m[j] * result.x[kids]
+        return _table(_Prefixed(DIRECT, result.labels), values, total, top)
     if by == "stage":
-        f = np.zeros(len(result.nodes))
+        f = np.zeros(len(result.x))
         f[result.index[part]] = 1.0
-        col = tab["stage"]
-        # a stage is a non-empty string (what the reader lets through); anything else: none
-        named = col.notna().to_numpy() & (col.astype(object).to_numpy() != "")
+        col = result.codes("stage")
+        if col is None:
+            col = result.table["stage"]
+            # a stage is a non-empty string (what the reader lets through); anything else: none
+            named = col.notna().to_numpy() & (col.astype(object).to_numpy() != "")
+            stages = col
+        else:
+            codes, values = col
+            ok = np.array([isinstance(v, str) and v != "" for v in values] + [False], dtype=bool)
+            named = ok[codes]
+            stages = None
         if not named.any():
             # no part has a stage: maths.tag_contributions has no tagged activity, so its
             # answer is {None: 0.0 + λᵁ·f} with λᵁ the roll-up of the whole BOM (U is every
             # part, in order): the same sum, without its per-part masks and copies
-            lam_u = rollup_csr(sp.csr_matrix(result.Q), np.asarray(result.own, dtype=np.float64))
+            lam_u = rollup_levels(
+                result.Q, np.asarray(result.own, dtype=np.float64), result._bounds
+            )
             raw = {None: 0.0 + float(lam_u @ f)} if np.any(f != 0) else {}
         else:
-            stages = np.array([s if isinstance(s, str) and s else None for s in col], dtype=object)
+            if stages is None:
+                stages = [values[k] if k >= 0 else None for k in codes.tolist()]
+            stages = np.array(
+                [s if isinstance(s, str) and s else None for s in stages], dtype=object
+            )
             # λᵁ = e_U (I − Qᵀ)_UU⁻¹ is the roll-up of the untagged sub-BOM: no factorisation
             U = np.flatnonzero(np.array([t is None for t in stages], dtype=bool))
             Q = sp.csr_matrix(result.Q)
@@ -191,14 +224,8 @@ def hotspots(result: RollupResult, part=None, top: int = 10) -> dict:
     """Every breakdown of :data:`BREAKDOWNS` for ``part``: ``{by: DataFrame}``."""
     part = _part(result, part)
     m = part_amounts(result, part)  # once for every breakdown
-    out = {}
-    for by in BREAKDOWNS:
-        out[by] = _contributions(result, part, by, top, m)
-    # the breakdowns' temporaries (a million parts: ~0.1 GB each) back to the system, once:
-    # between breakdowns the heap reuses them (trimming there only lowers the resident
-    # memory for the next breakdown to fault the same pages in again)
-    release_freed_memory()
-    return out
+    c = maths.process_contributions(result.own, m)
+    return {by: _contributions(result, part, by, top, m, c) for by in BREAKDOWNS}
 
 
 def edge_sensitivities(result: RollupResult, part=None):

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -57,20 +57,25 @@ from lca.units import conversion_factor
 
 from ._sources import (
     MISSING,
-    SOURCES,  # noqa: F401 - the table's source names, documented here
+    SOURCES,
     SPEND,
     PartSources,
     choose_sources,
     link_background,
 )
-from .bom import BOMArrays, release_freed_memory
-from .bom_math import rollup_csr, topological_order
+from .bom import BOMArrays
+from .bom_math import bom_levels, level_bounds, rollup_levels
 from .errors import BOMCycle, MissingFootprint, UnknownPart
 from .paths import path_exchange
 from .pcf_selection import pcf_index
 from .pcfs import DQR_FIELDS, SupplierPCF
 
 log = logging.getLogger(__name__)
+
+try:  # scipy's kernel converting coordinates to rows (what csr_matrix((q, (r, c))) calls)
+    from scipy.sparse._sparsetools import coo_tocsr as _coo_tocsr
+except ImportError:  # pragma: no cover - private module moved
+    _coo_tocsr = None
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -107,29 +112,66 @@ class RollupResult:
     ``bom`` is the BOM rolled up (:class:`~supply_chain.bom.BOMArrays`); ``graph`` the same as
     a ``networkx.DiGraph`` (the graph given to :func:`rollup`, or built from the arrays when
     first asked for). ``links`` maps the index of each part linked to a Brightway activity to
-    ``(product row, unit factor)``.
+    ``(product row, unit factor)``. ``labels`` are the part ids by position (``nodes`` as a
+    list); ``source`` (codes into :data:`SOURCES`), ``pds``, ``dqr`` and ``coverage`` are the
+    table's columns of the same names as arrays.
 
     Columns of ``table``: ``name``, ``unit``, ``source`` (one of :data:`SOURCES`), ``source_ref``
     (PCF id, ``database|code``, sector), ``direct`` (own direct emissions per unit), ``own``
     (``d``: direct + outside source, per unit), ``footprint`` (``x``, per unit, cradle to gate),
     ``primary_data_share`` (percent), ``dqr_technological``, ``dqr_geographical``,
     ``dqr_temporal``, ``dqr_coverage`` (share of the footprint with a known DQR), ``supplier``,
-    ``country``, ``stage``, ``note`` (why a source was skipped).
+    ``country``, ``stage``, ``note`` (why a source was skipped). A million parts make a large
+    table: it is built when first asked for (the summary and the hotspots need none).
     """
 
     bom: BOMArrays
     method: tuple | None
     unit: str
-    nodes: list
-    index: dict
+    labels: Sequence
+    index: Mapping
     Q: sp.csr_matrix  # quantities actually rolled up (shadowed edges removed), topological order
     own: np.ndarray
     x: np.ndarray
-    table: object  # pandas DataFrame
+    source: np.ndarray
+    pds: np.ndarray
+    dqr: dict
+    coverage: np.ndarray
     missing: dict = field(default_factory=dict)
     shadowed: list = field(default_factory=list)
     background: Background | None = None
     links: Mapping = field(default_factory=dict)  # node index -> (product row, factor)
+    _make_table: Callable | None = field(default=None, repr=False)
+    _table: object = field(default=None, repr=False)
+    _nodes: list | None = field(default=None, repr=False)
+    _texts: Callable | None = field(default=None, repr=False)
+    #: level boundaries of the positions (:func:`~supply_chain.bom_math.level_bounds`)
+    _bounds: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def table(self):
+        """The parts table (pandas DataFrame; see the class doc), built on first use."""
+        if self._table is None:
+            self._table = self._make_table()
+            self._make_table = None
+        return self._table
+
+    @property
+    def nodes(self) -> list:
+        """The part ids by position, as a list."""
+        if self._nodes is None:
+            self._nodes = list(
+                self.labels.tolist() if hasattr(self.labels, "tolist") else self.labels
+            )
+        return self._nodes
+
+    def codes(self, attr: str):
+        """Node attribute ``attr`` (``supplier``, ``country``, ``stage``) by position as
+        ``(codes, values)``: ``values[codes[i]]`` (code -1: not given), or None when the
+        BOM keeps no such codes (read from the table then)."""
+        if self._table is not None or self._texts is None:
+            return None
+        return self._texts(attr)
 
     @property
     def graph(self) -> nx.DiGraph:
@@ -153,26 +195,107 @@ class RollupResult:
 
     def summary(self, part=None) -> dict:
         """Plain dict: part, footprint, unit, sources used, primary-data share, DQRs, missing."""
+        import pandas as pd
+
         part = self.root if part is None else part
         if part not in self.index:
             raise UnknownPart(part, "the rolled-up BOM")
-        row = self.table.iloc[self.index[part]]  # no hash table over a million part ids
+        i = self.index[part]  # no hash table over a million part ids
+        # the counts as the table's value_counts gives them (order included), from the codes
+        counts = pd.Series(self.source, copy=False).value_counts()
         return {
             "part": part,
-            "footprint": float(row["footprint"]),
+            "footprint": float(self.x[i]),
             "unit": self.unit,
-            "per": row["unit"],
+            "per": self._unit_of(i),
             "method": list(self.method) if self.method else None,
-            "primary_data_share": _f(row["primary_data_share"]),
-            "dqr": {k: _f(row[f"dqr_{k}"]) for k in DQR_FIELDS},
-            "dqr_coverage": _f(row["dqr_coverage"]),
-            "sources": {k: int(v) for k, v in self.table["source"].value_counts().items()},
+            "primary_data_share": _f(self.pds[i]),
+            "dqr": {k: _f(self.dqr[k][i]) for k in DQR_FIELDS},
+            "dqr_coverage": _f(self.coverage[i]),
+            "sources": {SOURCES[int(k)]: int(v) for k, v in counts.items()},
             "missing": {str(k): v for k, v in self.missing.items()},
         }
 
+    def _unit_of(self, i: int):
+        """The table's ``unit`` of position ``i`` (NaN where the part has none, as pandas)."""
+        if self._table is not None or self._texts is None:
+            return self.table["unit"].iloc[i]
+        got = self._texts("unit")
+        if got is None:
+            return self.table["unit"].iloc[i]
+        codes, values = got
+        v = values[codes[i]] if codes[i] >= 0 else None
+        return float("nan") if v is None else v
+
+
+class Labels(Sequence):
+    """The part ids of a BOM by position (``order``: the part of each position), made into
+    Python objects only when asked for: one id at a time, or all at once (:meth:`tolist`).
+
+    A million ids as Python strings cost ~0.1 GB; the roll-up asks for a few (the root, the
+    hotspots), and a file's ids stay in the reader's Arrow array until then."""
+
+    def __init__(self, bom: BOMArrays, order: np.ndarray, pos: np.ndarray):
+        self._bom, self._order, self._pos = bom, order, pos
+        self._array: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return self.array()[i].tolist()
+        if self._array is not None:
+            return self._array[i]
+        return self._bom.id_at(self._order[i])
+
+    def array(self) -> np.ndarray:
+        """The ids as an object array (made once)."""
+        if self._array is None:
+            if self._bom._parts is None:
+                import pyarrow as pa
+
+                got = self._bom.ids().take(pa.array(self._order))
+                self._array = got.to_numpy(zero_copy_only=False)
+            else:
+                self._array = self._bom.parts[self._order]
+        return self._array
+
+    def tolist(self) -> list:
+        return self.array().tolist()
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (Labels, list, tuple)):
+            return self.tolist() == list(other)
+        return NotImplemented
+
+    __hash__ = None
+
+    def find(self, part) -> int | None:
+        """The position of ``part`` (None: not a part), by one scan of the ids."""
+        bom = self._bom
+        if self._array is None and bom._parts is None:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            if not isinstance(part, str):
+                return None
+            ids = bom.ids()
+            j = pc.index(ids, pa.scalar(part, type=ids.type)).as_py()
+            return None if j < 0 else int(self._pos[j])
+        hit = np.flatnonzero(self.array() == part)
+        return int(hit[0]) if len(hit) else None
+
+    def __repr__(self) -> str:
+        return f"Labels({len(self)} parts)"
+
 
 class PartIndex(Mapping):
-    """``{part: position}`` over ``labels`` (an object array of distinct part ids).
+    """``{part: position}`` over ``labels`` (:class:`Labels`, or an object array of distinct
+    part ids).
 
     A few look-ups (the root, a part asked for) scan the array, each part once; the dict
     (tens of MB for a million parts) is built only once the parts asked for become many."""
@@ -195,8 +318,11 @@ class PartIndex(Mapping):
                 return 0
             if self._scans < self._SCANS:
                 self._scans += 1
-                hit = np.flatnonzero(self.labels == part)
-                self._seen[part] = int(hit[0]) if len(hit) else None
+                if isinstance(self.labels, Labels):
+                    self._seen[part] = self.labels.find(part)
+                else:
+                    hit = np.flatnonzero(self.labels == part)
+                    self._seen[part] = int(hit[0]) if len(hit) else None
                 return self._seen[part]
         if self._dict is None:
             self._dict = dict(zip(self.labels.tolist(), range(len(self.labels))))
@@ -411,68 +537,101 @@ def rollup(
     >>> r.summary()["primary_data_share"]   # (2 x 100 + 8 x 50) / 10
     60.0
     """
-    import pandas as pd
 
     bom = G if isinstance(G, BOMArrays) else BOMArrays.from_graph(G)
     method = methods.resolve(method) if (engine is not None or method is not None) else None
-    order, pos, has_children = _topological(bom)
-    labels = bom.parts[order]
-    nodes = labels.tolist()
+    order, pos, has_children, bounds = _topological(bom)
+    labels = Labels(bom, order, pos)  # part ids made into Python strings only when asked for
     index = PartIndex(labels)  # a million-entry dict only if many parts are looked up
     # text columns the reader kept as text go to the table from there (no Python strings)
-    texts = {k: bom.text(k, order) for k in _TEXT_COLUMNS}
-    texts = {k: v for k, v in texts.items() if v is not None}
-    label_text = bom.text(None, order)
-    cols = {k: v[order] for k, v in bom.node.items() if k not in texts or k not in _TABLE_ONLY}
+    kept = {k for k in _TEXT_COLUMNS if bom.has_text(k)}
+    cols = {k: bom.node_column(k, order) for k in bom.node if k not in kept or k not in _TABLE_ONLY}
     src = choose_sources(
-        nodes, cols, has_children, pcf_index(pcfs), on, engine is not None, spend_factors
+        labels, cols, has_children, pcf_index(pcfs), on, engine is not None, spend_factors
     )
     background = None
     links: Mapping = {}
     if len(src.bw_keys):
-        background = _background(bom, engine, nodes, src, method, exchange)
-        links = link_background(src, background, engine, nodes, cols)
-    missing = _missing(nodes, src, strict)
+        background = _background(bom, engine, labels, src, method, exchange)
+        links = link_background(src, background, engine, labels, cols)
+    missing = _missing(labels, src, strict)
 
     # -- matrix and own values ---------------------------------------------------------------
     Q, shadowed = _rolled_edges(bom, pos, labels, src.source)
-    direct = cols["direct"] if "direct" in cols else np.zeros(len(nodes))
-    direct = np.nan_to_num(np.asarray(direct, dtype=np.float64), nan=0.0)
+    direct = cols.pop("direct", None)  # the roll-up's own copy: NaN -> 0 in place
+    direct = np.zeros(len(labels)) if direct is None else np.asarray(direct, dtype=np.float64)
+    direct = np.nan_to_num(direct, nan=0.0, copy=False)
     own = direct + src.ext
-    x, pds, dqr, coverage = _solve(Q, cols, direct, own, src)
+    x, pds, dqr, coverage = _solve(Q, cols, direct, own, src, bounds)
     # what the table does not need: gone before it is built (a million parts: ~0.1 GB)
-    del order, pos, has_children
-    src.ext_dqr = src.ext_pds = None
-    release_freed_memory()  # the solve's right-hand sides, before the table is built
+    del pos, has_children
+    src.ext = src.ext_dqr = src.ext_pds = None
+    for k in ("pcf", "activity", "spend_sector", "unit_price_usd"):
+        cols.pop(k, None)
 
-    n = len(nodes)
+    def texts(attr: str):
+        """``(codes, values)`` of a text node attribute by position, or None."""
+        return bom.text_codes(attr, order)
+
+    def make_table():
+        return _table(bom, order, labels, cols, kept, src, direct, own, x, pds, dqr, coverage)
+
+    unit = (engine.method_unit(method) if engine is not None and method else "") or "kg CO2e"
+    return RollupResult(
+        bom,
+        method,
+        unit,
+        labels,
+        index,
+        Q,
+        own,
+        x,
+        src.source,
+        pds,
+        {f: dqr[f] for f in DQR_FIELDS},
+        coverage,
+        missing,
+        shadowed,
+        background,
+        links,
+        _make_table=make_table,
+        _texts=texts,
+        _bounds=bounds,
+    )
+
+
+def _table(bom: BOMArrays, order, labels, cols, kept, src, direct, own, x, pds, dqr, coverage):
+    """The parts table of :class:`RollupResult` (columns: see there)."""
+    import pandas as pd
+
+    n = len(order)
 
     def text(k):
-        """Column ``k`` as pandas text; its object array is let go once converted."""
-        v = cols.pop(k, None)
-        if k in texts:
-            return _arrow_text(texts.pop(k), n)
+        """Column ``k`` as pandas text."""
+        if k in kept:
+            return _arrow_text(bom.text(k, order), n)
+        v = cols.get(k)
         return np.full(n, None, dtype=object) if v is None else _text(v)
 
-    if label_text is not None and ("name" in texts or "name" not in bom.node):
+    label_text = bom.text(None, order)
+    if label_text is not None and ("name" in kept or "name" not in bom.node):
         import pyarrow.compute as pc
 
-        got = texts.pop("name", None)
+        got = bom.text("name", order) if "name" in kept else None
         name = _arrow_text(label_text if got is None else pc.coalesce(got, label_text), n)
     else:
-        name = cols.pop("name", None)
+        name = cols.get("name")
         name = np.full(n, None, dtype=object) if name is None else name.copy()
         no_name = np.flatnonzero(pd.isna(name))
-        fill = labels[no_name]
+        fill = labels.array()[no_name]
         if pd.api.types.infer_dtype(fill, skipna=False) != "string":
             fill = np.array([str(p) for p in fill.tolist()], dtype=object)
         name[no_name] = fill
         name = _text(name)
     unit_col, supplier, country, stage = (text(k) for k in ("unit", "supplier", "country", "stage"))
     source, ref, note = (_arrow_text(src.column(k), n) for k in ("source", "ref", "note"))
-    del src
     # copy=False: the columns as they are, not stacked into blocks (a second copy of each)
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "name": name,
             "unit": unit_col,
@@ -482,7 +641,7 @@ def rollup(
             "own": own,
             "footprint": x,
             "primary_data_share": pds,
-            **{f"dqr_{f}": dqr[f] for f in DQR_FIELDS},
+            **{f"dqr_{f}": np.array(dqr[f]) for f in DQR_FIELDS},  # a NaN view: an array
             "dqr_coverage": coverage,
             "supplier": supplier,
             "country": country,
@@ -490,16 +649,11 @@ def rollup(
             "note": note,
         },
         index=pd.Index(
-            _text(labels) if label_text is None else _arrow_text(label_text, n),
+            _text(labels.array()) if label_text is None else _arrow_text(label_text, n),
             name="part",
             copy=False,
         ),
         copy=False,
-    )
-    unit = (engine.method_unit(method) if engine is not None and method else "") or "kg CO2e"
-    release_freed_memory()  # the roll-up's temporaries: back to the system
-    return RollupResult(
-        bom, method, unit, nodes, index, Q, own, x, table, missing, shadowed, background, links
     )
 
 
@@ -537,22 +691,32 @@ def _text(values: np.ndarray):
     return pd.array(arr, dtype="str")
 
 
-def _topological(bom: BOMArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The topological order of the parts (parents first), each part's position in it, and
-    which positions have components."""
-    n = len(bom.parts)
+def _topological(bom: BOMArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The topological order of the parts (parents first, level by level), each part's
+    position in it, which positions have components, and the level boundaries
+    (:func:`~supply_chain.bom_math.level_bounds`)."""
+    n = len(bom)
     try:
         if bom._levels is not None and len(bom._levels) == n:  # the reader's
-            order = np.argsort(bom._levels, kind="stable")
+            levels = bom._levels
         else:
-            order = topological_order(bom.parent, bom.child, n)
+            levels = bom_levels(bom.parent, bom.child, n)
     except BOMCycle as exc:
         raise BOMCycle([bom.parts[i] for i in exc.cycle]) from None
+    order = _stable_argsort(levels)
     pos = np.empty(n, dtype=np.int64)
     pos[order] = np.arange(n)
     has_children = np.zeros(n, dtype=bool)
     has_children[pos[bom.parent]] = True  # a parent has components
-    return order, pos, has_children
+    return order, pos, has_children, level_bounds(levels[order])
+
+
+def _stable_argsort(levels: np.ndarray) -> np.ndarray:
+    """``np.argsort(levels, kind="stable")``; as 16-bit integers when they fit (numpy sorts
+    those by radix, in linear time)."""
+    if len(levels) and 0 <= int(levels.min()) and int(levels.max()) < 1 << 16:
+        return np.argsort(levels.astype(np.uint16), kind="stable")
+    return np.argsort(levels, kind="stable")
 
 
 def _background(bom: BOMArrays, engine, nodes, src: PartSources, method, exchange) -> Background:
@@ -569,7 +733,7 @@ def _background(bom: BOMArrays, engine, nodes, src: PartSources, method, exchang
         ) from None
 
 
-def _missing(nodes: list, src: PartSources, strict: bool) -> dict:
+def _missing(nodes: Sequence, src: PartSources, strict: bool) -> dict:
     """``{part: why}`` for the parts with no footprint source (an error when ``strict``)."""
     missing = {
         nodes[i]: (src.note(i) or "no footprint source")
@@ -587,37 +751,54 @@ def _missing(nodes: list, src: PartSources, strict: bool) -> dict:
 
 
 def _rolled_edges(bom: BOMArrays, pos, labels, source: np.ndarray) -> tuple[sp.csr_matrix, list]:
-    """``Q`` without the edges inside parts with an outside source (returned as ``shadowed``)."""
+    """``Q`` without the edges inside parts with an outside source (returned as ``shadowed``).
+
+    Built as ``scipy.sparse.csr_matrix((q, (rows, cols)))`` builds it (rows bucketed in edge
+    order, then each row sorted by column: the same arrays), without its checks and copies
+    of the coordinates (a million edges: ~50 MB less)."""
     n = len(labels)
     external = source <= SPEND  # supplier PCF, Brightway, spend (codes of SOURCES)
+    idx = np.int32 if n < 2**31 - 1 and len(bom.parent) < 2**31 - 1 else np.int64
+    pos = pos.astype(idx, copy=False)
     rows, cols = pos[bom.parent], pos[bom.child]
     inside = external[rows]
-    shadowed = list(zip(labels[rows[inside]].tolist(), labels[cols[inside]].tolist()))
-    if shadowed:
+    q = np.asarray(bom.edge["q"], dtype=np.float64)
+    shadowed = []
+    if inside.any():
+        ids = labels.array() if isinstance(labels, Labels) else np.asarray(labels, dtype=object)
+        shadowed = list(zip(ids[rows[inside]].tolist(), ids[cols[inside]].tolist()))
         log.info(
             "%d BOM edge(s) inside parts with a supplier/background footprint are not "
             "counted again",
             len(shadowed),
         )
-    keep = ~inside
-    q = np.asarray(bom.edge["q"], dtype=np.float64)
-    Q = sp.csr_matrix((q[keep], (rows[keep], cols[keep])), shape=(n, n))
+        keep = ~inside
+        rows, cols, q = rows[keep], cols[keep], q[keep]
+    del inside
+    if _coo_tocsr is None or idx is np.int64:  # pragma: no cover
+        return sp.csr_matrix((q, (rows, cols)), shape=(n, n)), shadowed
+    nnz = len(q)
+    indptr = np.zeros(n + 1, dtype=idx)
+    indices = np.empty(nnz, dtype=idx)
+    data = np.empty(nnz)
+    _coo_tocsr(n, n, nnz, rows, cols, q, indptr, indices, data)
+    del rows, cols
+    Q = sp.csr_matrix((data, indices, indptr), shape=(n, n), copy=False)
+    Q.sum_duplicates()  # each row sorted by column, as the coordinate form's conversion does
     return Q, shadowed
 
 
-def _solve(Q, cols: Mapping, direct, own, src: PartSources):
+def _solve(Q, cols: Mapping, direct, own, src: PartSources, bounds=None):
     """``x``, the primary-data share, the DQRs and their coverage: one roll-up, several
-    right-hand sides (:func:`~supply_chain.bom_math.rollup_csr`)."""
+    right-hand sides (:func:`~supply_chain.bom_math.rollup_levels`)."""
     n = len(own)
     ext, ext_dqr = src.ext, src.ext_dqr
     share = cols.get("direct_primary_share")
     direct_pds = (
-        np.full(n, 100.0)
+        100.0  # the same products as an array of 100s, without the array
         if share is None
         else np.array([100.0 if v is None else float(v) for v in share.tolist()])
     )
-    # right-hand sides: d, d*pds, and for each DQR d*known*dqr and d*known
-    pds_d = np.where(np.isnan(src.ext_pds), 0.0, src.ext_pds) * ext + direct_pds * direct
     dq_col = cols.get("dqr")
     direct_dqr = None
     if dq_col is not None:
@@ -633,8 +814,18 @@ def _solve(Q, cols: Mapping, direct, own, src: PartSources):
         if (ext_dqr is not None and (~np.isnan(ext_dqr[:, k])).any())
         or (direct_dqr is not None and (~np.isnan(direct_dqr[:, k])).any())
     ]
+    # right-hand sides: d, d*pds, and for each DQR d*known*dqr and d*known. The parts'
+    # arrays the roll-up lets go of after this (ext_pds, and ext for x) hold intermediate
+    # values: a million parts, a few arrays of 8 MB less to fault in
     rhs = np.empty((n, 2 + 2 * len(known)))  # one block: no list of columns to stack
-    rhs[:, 0], rhs[:, 1] = own, pds_d
+    rhs[:, 0] = own
+    ep = src.ext_pds
+    pds_d = rhs[:, 1]  # = where(isnan(ext_pds), 0, ext_pds) x ext + direct_pds x direct
+    np.copyto(pds_d, ep)
+    pds_d[np.isnan(ep)] = 0.0
+    pds_d *= ext
+    np.multiply(direct_pds, direct, out=ep)
+    pds_d += ep
     for j, k in enumerate(known):
         known_d = ~np.isnan(direct_dqr[:, k]) if direct_dqr is not None else None
         if ext_dqr is None:  # no supplier PCF states a DQR
@@ -650,20 +841,26 @@ def _solve(Q, cols: Mapping, direct, own, src: PartSources):
             col += 0.0
             w += 0.0
         rhs[:, 2 + 2 * j], rhs[:, 3 + 2 * j] = col, w
-    X = rollup_csr(Q, rhs, overwrite=True)
+    X = rollup_levels(Q, rhs, bounds, overwrite=True)
     del rhs
-    x = X[:, 0].copy()  # not a view keeping all of X alive
-    zero = np.zeros(n)
+    x = ext  # x in ext's memory (let go of by the roll-up): not a view keeping X alive
+    np.copyto(x, X[:, 0])
     num = {k: X[:, 2 + 2 * j] for j, k in enumerate(known)}
     den = {k: X[:, 3 + 2 * j] for j, k in enumerate(known)}
+    unknown = np.broadcast_to(np.nan, n)  # a DQR known nowhere: NaN throughout, no array
+    zero = x == 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        pds = np.where(x != 0, X[:, 1] / x, np.nan)
+        # the share and the coverage in X's first two columns, done with
+        pds = np.divide(X[:, 1], x, out=X[:, 1])
+        pds[zero] = np.nan
         dqr = {
-            f: (np.where(den[k] != 0, num[k] / den[k], np.nan) if k in den else np.full(n, np.nan))
+            f: (np.where(den[k] != 0, num[k] / den[k], np.nan) if k in den else unknown)
             for k, f in enumerate(DQR_FIELDS)
         }
-        # same coverage for the three DQRs (the first field's known emissions)
-        coverage = np.where(x != 0, den.get(0, zero) / x, np.nan)
+        # same coverage for the three DQRs (the first field's known emissions); with none
+        # known, 0 / x: 0 where x is not 0, NaN where it is
+        coverage = np.divide(den.get(0, 0.0), x, out=X[:, 0])
+        coverage[zero] = np.nan
     return x, pds, dqr, coverage
 
 

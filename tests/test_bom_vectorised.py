@@ -277,3 +277,148 @@ def test_supply_vector_is_the_inverse_transpose():
     ref = np.linalg.solve(np.eye(n) - Q.toarray().T, f)
     assert np.allclose(m, ref, rtol=1e-12, atol=0)
     assert math.isclose(m[perm[0]], 1.0)
+
+
+# -- the fast path (supply_chain.bom_read): a clean file straight into arrays ---------------------
+def clean_rows(n: int, seed: int) -> list[dict]:
+    """:func:`random_rows` without the padded cells (the fast reader's shape)."""
+    return [{k: v.strip() for k, v in r.items()} for r in random_rows(n, seed)]
+
+
+def careful(f, monkeypatch, root=None):
+    """The careful reader alone on ``f`` (the fast one declines)."""
+    from supply_chain import bom_read
+
+    with monkeypatch.context() as mp:
+        mp.setattr(bom_read, "read_fast", lambda *a: None)
+        return read_bom_arrays(f, root=root)
+
+
+def same_arrays(a, b):
+    """Two BOMArrays hold the same BOM, array for array."""
+    assert a.parts.tolist() == b.parts.tolist()
+    assert list(a.node) == list(b.node) and list(a.edge) == list(b.edge)
+    for got, ref in ((a.node, b.node), (a.edge, b.edge)):
+        for k in ref:
+            x, y = got[k], ref[k]
+            if y.dtype.kind == "f":
+                assert np.array_equal(x, y, equal_nan=True), k
+            else:
+                assert x.tolist() == y.tolist(), k
+    assert a.parent.tolist() == b.parent.tolist() and a.child.tolist() == b.child.tolist()
+    assert (a.roots, a.root_rows, a.source) == (b.roots, b.root_rows, b.source)
+    assert np.array_equal(a._levels, b._levels)
+    every = np.arange(len(a))
+    for k in [None, *b._node_text]:
+        ta, tb = a.text(k, every), b.text(k, every)
+        assert (ta is None) == (tb is None), k
+        assert ta is None or ta.to_pylist() == tb.to_pylist(), k
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_fast_reader_reads_a_clean_file_as_the_careful_one(tmp_path, monkeypatch, seed):
+    from supply_chain.bom_read import read_fast
+
+    f = write(tmp_path, clean_rows(150, seed))
+    assert read_fast(f, f.name) is not None  # the shape of the fast path: taken
+    same_arrays(read_bom_arrays(f), careful(f, monkeypatch))
+    same_graph(read_bom(f), reference(f))
+
+
+@pytest.mark.parametrize("width", [3, 12, 16, 40])
+def test_ids_of_any_length_are_told_apart(tmp_path, monkeypatch, width):
+    """Ids up to 8 bytes are one 64-bit word, up to 16 two, longer ones go to Arrow's hash
+    table; ids that share their first 8 or 16 bytes stay apart."""
+    from supply_chain.bom_read import read_fast
+
+    rows = clean_rows(120, 7)
+    names = {r["part"]: r["part"].rjust(width, "x") for r in rows}  # 'xxxxxxxxxP17'
+    for r in rows:
+        r["part"] = names[r["part"]]
+        if r.get("parent"):
+            r["parent"] = names[r["parent"]]
+    f = write(tmp_path, rows)
+    assert read_fast(f, f.name) is not None
+    same_arrays(read_bom_arrays(f), careful(f, monkeypatch))
+    same_graph(read_bom(f), reference(f))
+
+
+def test_a_root_row_after_its_lines_and_several_roots(tmp_path, monkeypatch):
+    """Root rows count first wherever they are (the row-by-row reader adds roots first)."""
+    from supply_chain.bom_read import read_fast
+
+    f = tmp_path / "bom.csv"
+    f.write_text(
+        "part,parent,quantity,unit,supplier\n"
+        "A,P,2,kg,Acme\nB,A,500,g,Bolt\nR,,,piece,\nC,R,1,kg,\nP,,,piece,Own\nB,R,1,kg,Bolt\n"
+    )
+    assert read_fast(f, f.name) is not None
+    same_arrays(read_bom_arrays(f, root="P"), careful(f, monkeypatch, root="P"))
+    same_graph(read_bom(f, root="R"), select_root_ref(f, "R"))
+    assert read_bom_arrays(f, root="P").parts.tolist() == ["P", "A", "B"]
+
+
+def select_root_ref(f, root):
+    from supply_chain.bom import select_root
+
+    return select_root(reference(f), root)
+
+
+# Files the fast reader declines (another shape, or a broken rule): the careful reader reads
+# them, with its result or its error.
+DECLINED = {
+    "parent-after-component": "part,parent,quantity,unit\nP,,,piece\nB,A,1,kg\nA,P,1,kg\n",
+    "padded": "part,parent,quantity,unit\nP,,,piece\nA, P,1,kg\n",
+    "unicode-space": "part,parent,quantity,unit\nP,,,piece\nA\u3000,P,1,kg\n",
+    "nan-quantity": "part,parent,quantity,unit\nP,,,piece\nA,P,nan,kg\n",
+    "nan-loss": "part,parent,quantity,unit,loss\nP,,,piece,\nA,P,1,kg,NaN\n",
+    "conflicting-direct": "part,parent,quantity,unit,direct\nP,,,piece,\nA,P,1,kg,2\n"
+    "B,P,1,kg,\nA,B,1,kg,3\n",
+    "minus-zero-direct": "part,parent,quantity,unit,direct\nP,,,piece,\nA,P,1,kg,0\n"
+    "B,P,1,kg,\nA,B,1,kg,-0\n",
+    "cycle": "part,parent,quantity,unit\nP,,,piece\nA,P,1,kg\nB,A,1,kg\nA,B,1,kg\n",
+    "blank-unit-on-a-line": "part,parent,quantity,unit\nP,,,piece\nA,P,1,\n",
+    "no-unit-column": "part,parent,quantity\nP,,\nA,P,1\n",
+    "nul-byte": "part,parent,quantity,unit\nP,,,piece\nA\x00,P,1,kg\n",
+    "repeated-column": "part,parent,quantity,unit,unit\nP,,,piece,piece\nA,P,1,kg,kg\n",
+}
+
+
+@pytest.mark.parametrize("case", list(DECLINED), ids=list(DECLINED))
+def test_files_the_fast_reader_declines_read_as_before(tmp_path, monkeypatch, case):
+    from supply_chain.bom_read import read_fast
+
+    f = tmp_path / "bom.csv"
+    f.write_text(DECLINED[case], encoding="utf-8")
+    assert read_fast(f, f.name) is None
+    try:
+        want = careful(f, monkeypatch)
+    except PCFError as exc:
+        with pytest.raises(type(exc)) as got:
+            read_bom_arrays(f)
+        assert str(got.value) == str(exc)
+        return
+    same_arrays(read_bom_arrays(f), want)
+
+
+def test_rollup_and_hotspots_of_the_fast_arrays_equal_the_graphs(tmp_path):
+    """The roll-up reads the fast reader's arrays without the parts table or the part ids
+    as Python strings; what it reports is the graph's, table and hotspots included."""
+    from supply_chain import hotspots
+
+    f = write(tmp_path, clean_rows(200, 5))
+    pcfs = [
+        SupplierPCF(f"pcf-{k}", 1.0 + k, "kilogram", primary_data_share=20.0 * k) for k in (0, 2)
+    ]
+    kw = {"pcfs": pcfs, "spend_factors": {"332710": 0.4}}
+    a = rollup(read_bom_arrays(f), **kw)
+    b = rollup(reference(f), **kw)
+    assert a._table is None and a.bom._parts is None  # nothing made yet
+    assert a.summary() == b.summary()
+    ha, hb = hotspots(a, top=5), hotspots(b, top=5)
+    assert list(ha) == list(hb)
+    for k in ha:
+        assert ha[k].equals(hb[k]), k
+    assert a.nodes == b.nodes
+    assert a.table.equals(b.table)
+    assert (a.Q != b.Q).nnz == 0 and np.array_equal(a.x, b.x)
