@@ -153,56 +153,25 @@ def shipped_product_keys(proj: Project, databases: Sequence[str]) -> list[tuple[
     return keys
 
 
-def stochastic_system(
-    ids: Sequence[int], method, seed: int | None = None, *, whole_project: bool = True
-):
-    """The stats_arrays distributions of the project's inventories, for scoring Brightway
-    node ``ids`` under ``method``, read through bw2calc (``use_distributions=True``) as a
+def stochastic_system(ids: Sequence[int], method, seed: int | None = None):
+    """The stats_arrays distributions of the system that supplies Brightway node ``ids``
+    under ``method``, read through bw2calc (``use_distributions=True``) as a
     :class:`lca.montecarlo.StochasticSystem` (:func:`lca.montecarlo.from_bw2calc`).
 
-    Every database of the project is read, not only those ``ids`` depend on: the draws are
-    then the same whichever products are asked for, so one product's Monte Carlo interval is
-    the same number in ``pcf demo`` (24 products drawn at once), ``pcf footprint`` and the
-    ISO 14067 report for the same project and seed. (With bw2calc's own choice, the
-    dependencies of the demand, each set of products sampled a different system, and a
-    customer's auditor re-running the stated command could not reproduce the stated
-    interval.) A project database bw2calc cannot read with the others (e.g. one linked to a
-    database that is not there) is left out and logged; the products' own dependencies are
-    always read. ``whole_project=False``: only the databases ``ids`` depend on (bw2calc's own
-    choice), for a caller that maps the draws onto a system of its own."""
+    The draws depend on that system (the databases ``ids`` depend on): products of other
+    databases drawn together sample a larger system, so one product's interval can differ
+    from its interval drawn alone by sampling noise. Documents that state a product's
+    interval draw that product alone (``pcf demo``, ``pcf footprint``, the ISO 14067 report
+    agree for a seed); a portfolio draws its products together."""
     import bw2calc as bc  # lazy on purpose: heavy (~1.9 s); `pcf --help` must stay fast
-    import bw2data as bd
 
     m = methods.resolve(method)
-    demand = {int(i): 1.0 for i in ids}
     with quiet(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", "No valid biosphere flows", UserWarning)
-        lca = _whole_project_lca(bd, bc, demand, m, seed) if whole_project else None
-        if lca is None:  # the products' own dependencies (bw2calc's choice)
-            lca = bc.LCA(demand, m, use_distributions=True, seed_override=seed)
-            lca.lci()
+        lca = bc.LCA({int(i): 1.0 for i in ids}, m, use_distributions=True, seed_override=seed)
+        lca.lci()
         lca.lcia()
     return from_bw2calc(lca)
-
-
-def _whole_project_lca(bd, bc, demand: dict, method, seed):
-    """bw2calc's stochastic LCA of ``demand`` over every database of the project, in name
-    order, then the method (the same list for any demand); None when bw2calc cannot solve
-    them together (logged), so the caller falls back to the demand's own dependencies."""
-    every = []
-    for name in sorted(bd.databases):
-        try:
-            every.append(bd.Database(name).datapackage())
-        except Exception as exc:  # noqa: BLE001 - an unreadable database is left out, logged
-            log.info("Monte Carlo: database %r left out of the sampled system: %s", name, exc)
-    every.append(bd.Method(method).datapackage())
-    try:
-        lca = bc.LCA(demand, data_objs=every, use_distributions=True, seed_override=seed)
-        lca.lci()
-    except Exception as exc:  # noqa: BLE001 - e.g. another database does not solve
-        log.info("Monte Carlo: sampling only the products' dependencies (%s)", exc)
-        return None
-    return lca
 
 
 def uncertainty_scores(

@@ -242,9 +242,7 @@ def _stochastic(model, sysm):
     first: dict[str, int] = {}
     for j, k in enumerate(sysm.keys):
         first.setdefault(k[0], int(sysm.activity_ids[j]))
-    # the model's own system (its databases), not the whole project: the draws are mapped
-    # onto the model's rows and columns below
-    ss = stochastic_system(list(first.values()), model.method, 0, whole_project=False)
+    ss = stochastic_system(list(first.values()), model.method, 0)
     flow_row = {int(f): i for i, f in enumerate(sysm.flow_ids)}
 
     def remap(idx: np.ndarray, fwd: Mapping, ours: Mapping, what: str) -> np.ndarray:

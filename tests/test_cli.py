@@ -378,24 +378,16 @@ def test_iso_report_meta_is_checked_before_the_draws(pcf, tmp_path, monkeypatch)
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_monte_carlo_interval_does_not_depend_on_the_other_products(pcf, tmp_path):
-    """One product's Monte Carlo statistics for a project and seed are the same whether it is
-    drawn alone (``pcf footprint KEY``, the ISO report) or with products of other databases
-    (``pcf footprint --products``, ``pcf demo``): the draws sample the whole project. They
-    once differed (an auditor re-running the stated command got another interval)."""
-    import pandas as pd
-
+def test_demo_interval_is_the_one_pcf_footprint_reproduces(demo_run, pcf):
+    """The Monte Carlo interval the demo states for a product (footprints.json, the ISO
+    report) is the one ``pcf footprint KEY --iterations N --seed S`` gives: each product is
+    drawn alone. Drawn together with the other 23 products, it once differed, and an auditor
+    re-running the stated command could not reproduce the stated interval."""
+    _, r = demo_run
+    summary = json.loads(r.stdout)
     key = "pcf-products-lfp-pack|lfp-pack-per-kwh"
-    args = ("--iterations", 40, "--seed", 5)
-    alone = json.loads(pcf("footprint", key, *args, "--json").stdout)["uncertainty"]
-    src = tmp_path / "p.csv"
-    src.write_text(
-        f"product,amount\npcf-products-tshirt|tshirt-cotton-cn,1\n{key},1\n"
-        "pcf-products-polypropylene|polypropylene-resin-us,1\n",
-        encoding="utf-8",
-    )
-    out = tmp_path / "mc.csv"
-    pcf("footprint", "--products", src, "--out", out, *args)
-    row = pd.read_csv(out).iloc[1]
+    (stated,) = [p["uncertainty"] for p in summary["products"] if "|".join(p["product"]) == key]
+    args = ("--iterations", stated["iterations"], "--seed", stated["seed"], "--json")
+    alone = json.loads(pcf("footprint", key, *args).stdout)["uncertainty"]
     for field in ("mean", "median", "std", "p2_5", "p97_5"):
-        assert row[field] == pytest.approx(alone[field], rel=1e-7), field
+        assert stated[field] == pytest.approx(alone[field], rel=1e-7), field
