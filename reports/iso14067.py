@@ -533,6 +533,27 @@ def aircraft_search(result, engine=None) -> dict:
     }
 
 
+def _aircraft_as_pact_states_it(aircraft: dict, quality) -> dict:
+    """The name search's finding, unless the PACT rule (:mod:`reports.pact.aircraft`, B3) says
+    aircraft emissions cannot be assessed: part of the footprint comes from aggregated datasets
+    (or datasets without a recorded boundary) whose transport modes no name search sees. The
+    report then says "not assessed" with that share, as the PACT document of the same
+    footprint leaves the field out; never a 0 the search could not establish."""
+    from .pact.aircraft import SINGLE_PROCESS_BOUNDARIES, aircraft_emissions, dataset_boundaries
+
+    boundaries = dataset_boundaries(quality)
+    value, _ = aircraft_emissions(quality, boundaries)
+    if value is not None:
+        return aircraft
+    names = set(quality.aircraft_activities)
+    hidden = sum(
+        r.share
+        for r in quality.inputs
+        if r.name not in names and boundaries.get(tuple(r.key)) not in SINGLE_PROCESS_BOUNDARIES
+    )
+    return {**aircraft, "key": "part.aircraft_aggregated", "hidden_share": hidden}
+
+
 def report_context(
     result,
     decl: Declaration,
@@ -805,6 +826,8 @@ def write_iso14067_report(
         sensitivity = sensitivity_scenarios(engine, result, study.sensitivity)
     ghg = ghg_list(project, result.method, result) if project is not None else None
     quality = assess(engine, result, decl.geography) if engine is not None else None
+    if quality is not None:
+        aircraft = _aircraft_as_pact_states_it(aircraft, quality)
     aggregates = aggregate_contributions(engine, result)
     macc_other = False
     if macc is not None and len(macc):
