@@ -11,10 +11,12 @@ activity fields (metadata rows of the Brightway CSV, kept by the importer as act
     ``cradle-to-gate``, ``gate-to-gate``, ``life-cycle``, ``well-to-wheel``, ``upstream-only``,
     ``manufacture (embodied)``, ``direct-only``, ``combustion-only`` or ``unstated``.
 ``gases``
-    ``CO2``, ``CO2,CH4,N2O`` (masses of each gas), ``CO2e aggregate`` (one CO2e figure booked as
-    ``Carbon dioxide, fossil``) or ``none``.
+    ``CO2``, ``CO2,CH4,N2O`` (masses of each gas), a longer list of the gases booked (e.g.
+    ``CO2,CH4,N2O,CF4,C2F6,biogenic CO2,land-use CO2`` for the GREET battery materials),
+    ``CO2e aggregate`` (one CO2e figure booked as ``Carbon dioxide, fossil``) or ``none``.
 ``biogenic``
-    ``not assessed`` where the source publishes no fossil / biogenic / land-use split.
+    ``not assessed`` where the source publishes no fossil / biogenic / land-use split; else how
+    the published biogenic figure is booked.
 
 Optional: ``rf_uplift_kgco2e_per_tkm`` (air freight: the radiative-forcing uplift, never part of
 GWP100) with ``rf_uplift_source``, and ``meta_note``.

@@ -836,7 +836,11 @@ def test_reimport_of_shipped_background_keeps_products_working(data_dir, work):
     assert_clean(q)
     assert q.returncode == 0, q.stderr
     assert json.loads(q.stdout)["total"] == pytest.approx(
-        0.6226019417475729 * 41.79 + 37.5 * (0.5777 + 0.0327), rel=1e-6
+        0.6226019417475729
+        * (4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917)
+        / 142.9
+        + 37.5 * (0.5777 + 0.0327),
+        rel=1e-6,
     )
 
 

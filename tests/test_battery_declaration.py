@@ -8,8 +8,8 @@ Hand calculations (figures of the shipped inventories; IPCC 2021 GWP100):
   cells x China grid at the consumer 0.5777 + 0.0327 = 0.6104 kg CO2e/kWh, MEE/NBS/NEA 2024).
   Read from the inventory, not typed here: the factory energy is sourced in the pack files, and
   the declaration must follow whatever they state.
-- LFP pack = GREET 2024 LFP materials 41.79 + factory; the cell carries the cells' BatPaC 5.0 mass
-  share of the materials, 288 x 1.336 / 618 = 0.622602: 0.622602 x 41.79 + factory.
+- LFP pack = GREET 2024 LFP materials 42.5048 + factory; the cell carries the cells' BatPaC 5.0 mass
+  share of the materials, 288 x 1.336 / 618 = 0.622602: 0.622602 x 42.5048 + factory.
 - Distribution: sea leg Shanghai-Rotterdam 10,600 nmi x 1.852 = 19,631.2 km (Notteboom, Pallis
   and Rodrigue 2022) x pack mass (LFP 1000 / 145.7 Wh/kg = 6.863418 kg/kWh, BatPaC 5.0; NMC811
   1000 / 197.7 = 5.058169 kg/kWh, GREET 2024) / 1000 x DESNZ 2024 container ship well-to-wheel
@@ -39,8 +39,16 @@ FACTORY_KEY = {
     "lfp": ("pcf-products-lfp-pack", "lfp-pack-cell-manufacturing-cn"),
     "nmc811": ("pcf-products-nmc811", "nmc811-pack-cell-manufacturing-cn"),
 }
-# stored: 41.79 (pcf-background greet2024-lfp-battery-materials), 49.9744227617603 (nmc811)
-GREET_LFP, GREET_NMC811 = 41.79, 49.9744227617603
+# GREET 2024 pack materials per kWh, booked as its gases (Inputs/LIB_upstream_GHG.csv @984aa083,
+# CAR / 300mile rows, g per kg battery over Wh/kg) with IPCC 2021 GWP100 (CH4 29.8, N2O 273, CF4
+# 7380, C2F6 12400, land-use CO2 1; the net biogenic uptake is not characterised): 42.5048 (LFP,
+# pcf-background greet2024-lfp-battery-materials), 50.7895 (NMC811, nmc811-pack-materials)
+GREET_LFP = (
+    4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917
+) / 142.9
+GREET_NMC811 = (
+    8548.8 + 46.6846 * 29.8 + 0.2551 * 273 + 0.0033755 * 7380 + 0.0005264 * 12400 + 0.0024093
+) / 197.7
 CELL_SHARE = 288 * 1.336 / 618
 SEA_TKM_PER_KG = 10600 * 1.852 / 1000
 SHIP = 0.01612 + 0.00365

@@ -37,6 +37,15 @@ FLOWS = {
     "CO2": {"Carbon dioxide, fossil"},
     "CO2e aggregate": {"Carbon dioxide, fossil"},
     "CO2,CH4,N2O": {"Carbon dioxide, fossil", "Methane, fossil", "Dinitrogen monoxide"},
+    "CO2,CH4,N2O,CF4,C2F6,biogenic CO2,land-use CO2": {
+        "Carbon dioxide, fossil",
+        "Methane, fossil",
+        "Dinitrogen monoxide",
+        "Methane, tetrafluoro-, R-14",
+        "Ethane, hexafluoro-, HFC-116",
+        "Carbon dioxide, from soil or biomass stock",
+        "Carbon dioxide, in air",
+    },
     "none": set(),
 }
 # MEE/NBS/NEA 2024 electricity carbon-footprint factors (shared/reference/grid/…2024….txt):

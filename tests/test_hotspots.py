@@ -159,10 +159,16 @@ def test_demo_bom_summary(project, tmp_path):
     ensure_inventories(project, shipped_inventories())
     s = demo_bom_summary(FootprintEngine(project), tmp_path)
     assert s["total"] == pytest.approx(s["product_system_total"], rel=1e-12)
-    # the cell share (BatPaC 5.0 masses: 288 x 1.336 / 618 = 0.622602) of the 41.79 GREET LFP
-    # materials + 37.5 kWh (Degen et al. 2023, LFP) x China grid at consumer (0.5777 + 0.0327,
-    # MEE 2024) = 26.0185 + 22.89 = 48.9085
-    materials = 0.6226019417475729 * 41.79
+    # the cell share (BatPaC 5.0 masses: 288 x 1.336 / 618 = 0.622602) of the 42.5048 GREET LFP
+    # materials (GREET 2024 gases per kg battery / 142.9 Wh/kg, IPCC 2021 GWP100: CO2 4960, CH4
+    # 34.562 x 29.8, N2O 0.1887 x 273, CF4 0.003487 x 7380, C2F6 0.0005438 x 12400, land-use CO2
+    # 0.002917 g/kg) + 37.5 kWh (Degen et al. 2023, LFP) x China grid at consumer (0.5777 + 0.0327,
+    # MEE 2024) = 26.4636 + 22.89 = 49.3536
+    materials = (
+        0.6226019417475729
+        * (4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917)
+        / 142.9
+    )
     factory = 37.5 * (0.5777 + 0.0327)
     assert s["total"] == pytest.approx(materials + factory, rel=1e-6)
     assert s["sources"] == {"bom": 3, "brightway": 2}

@@ -4,13 +4,13 @@ per dataset, "not assessed" rows, document control, the clause-by-clause conform
 Monte Carlo by default.
 
 Hand calculations (shipped inventories, IPCC 2021 GWP100): the LFP pack is GREET 2024 LFP
-materials 41.79 + 37.5 kWh (Degen et al. 2023, LFP cells) x the China grid at the consumer 0.6104
-(0.5777 + 0.0327) = 64.68 kg CO2e per kWh of capacity. The sensitivity scenarios change one input
-and solve again: grid without T&D 41.79 + 37.5 x 0.5777; MEE 2023 CO2-only grid
-41.79 + 37.5 x 0.5306; the published spread of the cell-factory energy, Degen et al. 2023's lowest
-current LIB cell 41.79 + 20.3 x 0.6104 and Kurland 2020's midpoint 41.79 + 57.5 x 0.6104; GREET
-2024 LIB assembly instead of the cell-factory electricity 41.79 + 1 kWh of greet2024-lib-assembly
-(its own footprint); 10 instead of 8 years of service life per kWh delivered 64.68 / (60 x 10).
+materials 42.5048 + 37.5 kWh (Degen et al. 2023, LFP cells) x the China grid at the consumer 0.6104
+(0.5777 + 0.0327) = 65.39 kg CO2e per kWh of capacity. The sensitivity scenarios change one input
+and solve again: grid without T&D 42.5048 + 37.5 x 0.5777; MEE 2023 CO2-only grid
+42.5048 + 37.5 x 0.5306; the published spread of the cell-factory energy, Degen et al. 2023's lowest
+current LIB cell 42.5048 + 20.3 x 0.6104 and Kurland 2020's midpoint 42.5048 + 57.5 x 0.6104; GREET
+2024 LIB assembly instead of the cell-factory electricity 42.5048 + 1 kWh of greet2024-lib-assembly
+(its own footprint); 10 instead of 8 years of service life per kWh delivered 65.39 / (60 x 10).
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ import re
 import pytest
 
 KEY = "pcf-products-lfp-pack|lfp-pack-per-kwh"
-GREET, GRID, GRID_GEN, GRID_2023 = 41.79, 0.5777 + 0.0327, 0.5777, 0.5306
+# GREET 2024 LFP pack materials per kWh, booked as its gases (Inputs/LIB_upstream_GHG.csv
+# @984aa083, CAR / 300mile / LFP, g per kg battery over 142.9 Wh/kg) with IPCC 2021 GWP100
+# (CH4 29.8, N2O 273, CF4 7380, C2F6 12400, land-use CO2 1; biogenic uptake 0) = 42.5048
+GREET = (
+    4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917
+) / 142.9
+GRID, GRID_GEN, GRID_2023 = 0.5777 + 0.0327, 0.5777, 0.5306
 FACTORY = 37.5  # kWh per kWh of LFP cell, Degen et al. 2023 (lfp-pack.csv)
 
 
@@ -63,12 +69,12 @@ def test_sensitivity_is_recomputed(engine):
     got = [r["total"] for r in rows]
     assembly = engine.footprint(("pcf-background", "greet2024-lib-assembly")).total
     want = [
-        GREET + FACTORY * GRID_GEN,  # 63.454
-        GREET + FACTORY * GRID_2023,  # 61.688
-        GREET + 20.3 * GRID,  # 54.181, Degen et al. 2023's lowest current LIB cell (NMC900)
-        GREET + 57.5 * GRID,  # 76.888, Kurland 2020's midpoint of 50-65
+        GREET + FACTORY * GRID_GEN,  # 64.169
+        GREET + FACTORY * GRID_2023,  # 62.402
+        GREET + 20.3 * GRID,  # 54.896, Degen et al. 2023's lowest current LIB cell (NMC900)
+        GREET + 57.5 * GRID,  # 77.603, Kurland 2020's midpoint of 50-65
         GREET + assembly,  # the GREET LIB assembly proxy
-        (GREET + FACTORY * GRID) / (60 * 10),  # 0.1078 per kWh delivered
+        (GREET + FACTORY * GRID) / (60 * 10),  # 0.1090 per kWh delivered
     ]
     assert got == pytest.approx(want, rel=1e-5)
     for r in rows:
@@ -131,7 +137,7 @@ def test_report_sections(report):
     # uncertainty with the number of draws; sensitivity recomputed, not a multiplier
     assert "(30 draws)" in text
     assert "Each scenario is recomputed" in text and "±10 %" not in text
-    assert "63.45" in text and "54.18" in text and "76.89" in text and "0.1078" in text
+    assert "64.17" in text and "54.90" in text and "77.60" in text and "0.1090" in text
 
 
 def test_iso_report_needs_draws(shipped, tmp_path):
@@ -234,9 +240,10 @@ def status_of(html: str, requirement: str) -> str:
 
 
 def test_conformity_statuses_follow_the_content(report, engine):
-    """Hand figures: the LFP pack is GREET 2024 materials 41.79 (gwp_basis unstated) + MEE 2024
-    grid 21.66 + T&D 1.226 (both unstated): every kg CO2e comes from a CO2e aggregate whose GWP
-    set is not stated, so 6.5 is partly met with 100.0 %; the primary data share is 0 % (all
+    """Hand figures: the LFP pack is GREET 2024 materials 42.5048 (booked as its gases, so the
+    method's GWP100 applies) + MEE 2024 grid 21.66 + T&D 1.226 (CO2e aggregates, GWP set unstated):
+    22.89 of 65.39 kg CO2e = 35.0 % comes from CO2e aggregates whose GWP set is not stated, so 6.5
+    is partly met with 35.0 %; the primary data share is 0 % (all
     secondary datasets), so 6.3 data quality is partly met naming ISO 14067 6.3.5; 4 cut-offs
     are not quantified, so 6.4 inventory is partly met."""
     from reports.iso14067 import aggregate_contributions
@@ -244,7 +251,8 @@ def test_conformity_statuses_follow_the_content(report, engine):
     out, _ = report
     html = html_body(out / "iso14067-lfp-pack-per-kwh.en.html")
     impact = status_of(html, "iso.c.impact")
-    assert impact.startswith("partly met") and "100.0 % of the footprint" in impact
+    share = 100 * FACTORY * GRID / (GREET + FACTORY * GRID)  # 35.0
+    assert impact.startswith("partly met") and f"{share:.1f} % of the footprint" in impact
     assert "GWP set is not stated by its source, not the method&#39;s AR6" in impact
     dq = status_of(html, "iso.c.data_quality")
     assert dq.startswith("partly met") and "Primary data share 0.0 %" in dq and "6.3.5" in dq
@@ -253,12 +261,22 @@ def test_conformity_statuses_follow_the_content(report, engine):
     assert status_of(html, "iso.c.limitations") == "met"  # the study lists its own
     res = engine.footprint(tuple(KEY.split("|")))
     agg = aggregate_contributions(engine, res)
-    assert agg["by_basis"] == {"unstated": pytest.approx(GREET + FACTORY * GRID, rel=1e-4)}
-    assert sum(agg["by_gas"].values()) == pytest.approx(res.total, rel=1e-9)
-    # the gas table: one row for the aggregates, no "CO2 100 %" artefact
-    assert '<td>CO2e aggregates: gas split not available</td><td class="n">64.68</td>' in html
+    assert agg["by_basis"] == {"unstated": pytest.approx(FACTORY * GRID, rel=1e-4)}
+    # the aggregates' part of the gas rows is the grid's CO2e, the rest of the total is real gases
+    assert sum(agg["by_gas"].values()) == pytest.approx(FACTORY * GRID, rel=1e-4)
+    # the gas table: GREET's gases per kg battery / 142.9 Wh/kg x IPCC 2021 GWP100, and one row
+    # for the grid's aggregates (their CO2e is not counted as CO2: no "CO2" artefact)
     gas_table = html.split(">By greenhouse gas<", 1)[1].split("</table>", 1)[0]
-    assert "<td>CO2</td>" not in gas_table and gas_table.count("<tr>") == 2  # header + 1 row
+    for gas, kg in (
+        ("CO2", (4960 + 0.002917) / 142.9),  # fossil + land-use CO2: 34.71
+        ("CH4", 34.562 * 29.8 / 142.9),  # 7.207
+        ("N2O", 0.1887 * 273 / 142.9),  # 0.3605
+        ("R-14", 0.003487 * 7380 / 142.9),  # CF4, 0.1801
+        ("HFC-116", 0.0005438 * 12400 / 142.9),  # C2F6, 0.04719
+        ("CO2e aggregates: gas split not available", FACTORY * GRID),  # 22.89
+    ):
+        assert f'<td>{gas}</td><td class="n">{kg:.4g}</td>' in gas_table, gas
+    assert gas_table.count("<tr>") == 7  # header + 6 rows
 
 
 def test_conformity_rules_by_hand():
@@ -407,16 +425,16 @@ def test_zh_has_no_spaces_between_chinese_characters(shipped, tmp_path):
 
 
 def test_sankey_node_is_the_whole_dataset_or_says_part(engine):
-    """The GREET 2024 LFP materials enter the pack through the cell materials (26.02), module
-    parts (2.460) and pack parts (13.31): together its whole 41.79 (the results table's
-    figure); each of its three nodes says which part of 41.8 it is."""
+    """The GREET 2024 LFP materials enter the pack through the cell materials (26.46), module
+    parts (2.502) and pack parts (13.54): together its whole 42.50 (the results table's
+    figure); each of its three nodes says which part of 42.5 it is."""
     from reports.chart_data import supply_chain_flows
 
     res = engine.footprint(tuple(KEY.split("|")))
     flows = supply_chain_flows(engine, res)
     greet = [f for f in flows if f.source.startswith("battery materials, LFP, for 1 kWh")]
     assert sum(f.value for f in greet) == pytest.approx(GREET, abs=0.01)
-    assert len(greet) == 3 and all("of 41.8 in total)" in f.source for f in greet)
+    assert len(greet) == 3 and all("of 42.5 in total)" in f.source for f in greet)
     # every other node's value is its whole contribution: no other node says "part"
     assert all("in total)" not in f.source for f in flows if f not in greet)
 
@@ -445,8 +463,8 @@ def test_sankey_labels_are_not_on_bands(engine):
 
 def test_rounded_shares_are_said_to_be_rounded():
     """Three equal thirds show 33.3 % each, 99.9 % together beside a total row of 100.0 %: the
-    table says its shares are rounded; 64.6 % + 35.4 % (the LFP pack's stages) needs no note."""
+    table says its shares are rounded; 65.0 % + 35.0 % (the LFP pack's stages) needs no note."""
     from reports.iso14067 import _rounded_off
 
     assert _rounded_off([1.0, 1.0, 1.0], 3.0)
-    assert not _rounded_off([41.79, 22.89], 64.68)
+    assert not _rounded_off([42.5048, 22.89], 65.3948)

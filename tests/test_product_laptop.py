@@ -30,7 +30,13 @@ CPU_DIE_F, CPU_BASE = 1.97, 9.14
 RAM_DIE_F, RAM_BASE = 2.20, 5.22
 SSD_DIE_F, SSD_BASE = 2.20, 6.34
 MAINBOARD, ASSEMBLY = 66.1, 6.68
-NMC622, LFP = 50.528, 41.79
+# GREET 2024 LFP pack materials booked as its gases (Inputs/LIB_upstream_GHG.csv @984aa083, CAR /
+# 300mile / LFP, g per kg battery over 142.9 Wh/kg) with IPCC 2021 GWP100 (CH4 29.8, N2O 273, CF4
+# 7380, C2F6 12400, land-use CO2 1; the net biogenic uptake is not characterised) = 42.5048
+NMC622, LFP = (
+    50.528,
+    (4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917) / 142.9,
+)
 CN_MEE, EU27 = 0.5306, 0.21302
 CN_GRID = 0.5777 + 0.0327
 ARCHETYPE_GWP = 181.0  # BoaviztAPI factors.yml @067c8c05, LAPTOP gwp pro (NegaOctet)

@@ -220,10 +220,15 @@ def test_reduce_verifies_with_bom_scenarios_and_suppliers(shipped, bw_dir, tmp_p
     )
     assert len(scen_csv.read_text().splitlines()) == len(rows) + 1
     by = {r["scenario"]: r for r in rows}
-    # the cell: the cells' BatPaC mass share 288 x 1.336 / 618 of GREET 41.79 + the factory's
-    # 37.5 kWh (Degen et al. 2023, LFP) x China grid at the consumer (0.5777 + 0.0327)
+    # the cell: the cells' BatPaC mass share 288 x 1.336 / 618 of GREET 42.5048 (its gases per kg
+    # battery / 142.9 Wh/kg, IPCC 2021 GWP100) + the factory's 37.5 kWh (Degen et al. 2023, LFP) x
+    # China grid at the consumer (0.5777 + 0.0327)
     assert by["baseline"]["score"] == pytest.approx(
-        0.6226019417475729 * 41.79 + 37.5 * (0.5777 + 0.0327), rel=1e-6
+        0.6226019417475729
+        * (4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917)
+        / 142.9
+        + 37.5 * (0.5777 + 0.0327),
+        rel=1e-6,
     )
     assert by["cell-factory-wind-100"]["delta"] == pytest.approx(
         -37.5 * (0.5777 + 0.0327 - 0.0324), rel=1e-6
