@@ -341,7 +341,7 @@ def test_demo_table_reads_at_80_columns():
     for c in codes:
         assert any(c in line for line in lines), c
     assert "1 kWh" in text and "1 kg" in text
-    assert "fossil = total for every product (biogenic, land use: not assessed)" in text
+    assert "fossil = total as shown; biogenic, land use not assessed" in text
     assert "largest stage" not in text  # left to wider terminals
     products[0]["fossil"] = 0.1  # a product with a non-fossil part: the column is shown
     con = Console(width=120, record=True, force_terminal=False)
