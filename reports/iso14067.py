@@ -539,19 +539,13 @@ def _aircraft_as_pact_states_it(aircraft: dict, quality) -> dict:
     (or datasets without a recorded boundary) whose transport modes no name search sees. The
     report then says "not assessed" with that share, as the PACT document of the same
     footprint leaves the field out; never a 0 the search could not establish."""
-    from .pact.aircraft import SINGLE_PROCESS_BOUNDARIES, aircraft_emissions, dataset_boundaries
+    from .pact.aircraft import dataset_boundaries, hidden_datasets
 
-    boundaries = dataset_boundaries(quality)
-    value, _ = aircraft_emissions(quality, boundaries)
-    if value is not None:
+    hidden = hidden_datasets(quality, dataset_boundaries(quality))
+    if not hidden:
         return aircraft
-    names = set(quality.aircraft_activities)
-    hidden = sum(
-        r.share
-        for r in quality.inputs
-        if r.name not in names and boundaries.get(tuple(r.key)) not in SINGLE_PROCESS_BOUNDARIES
-    )
-    return {**aircraft, "key": "part.aircraft_aggregated", "hidden_share": hidden}
+    share = sum(d["share"] for d in hidden)
+    return {**aircraft, "key": "part.aircraft_aggregated", "hidden_share": share}
 
 
 def report_context(

@@ -65,6 +65,23 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
+def hidden_datasets(quality, boundaries: Mapping[tuple[str, str], str]) -> list[dict]:
+    """The inputs whose transport modes no name search sees (module doc): every dataset that
+    is neither named as aircraft transport nor a single-process dataset, with its share of the
+    footprint, largest first; empty when the search covers the whole system."""
+    names = set(quality.aircraft_activities)
+    hidden: dict[tuple, dict] = defaultdict(lambda: {"share": 0.0})
+    for r in quality.inputs:
+        key = tuple(r.key)
+        boundary = boundaries.get(key)
+        if r.name in names or boundary in SINGLE_PROCESS_BOUNDARIES:
+            continue
+        row = hidden[key]
+        row.update(name=r.name, location=r.location, boundary=boundary or "boundary not recorded")
+        row["share"] += r.share
+    return sorted(hidden.values(), key=lambda d: -d["share"])
+
+
 def aircraft_emissions(
     quality, boundaries: Mapping[tuple[str, str], str] | None, scale: float = 1.0
 ) -> tuple[float | None, str]:
@@ -90,22 +107,13 @@ def aircraft_emissions(
             f"datasets' boundaries were not read, so aggregated datasets cannot be told apart "
             f"({searched}: {by_name})."
         )
-    hidden: dict[tuple, dict] = defaultdict(lambda: {"share": 0.0})
-    for r in quality.inputs:
-        key = tuple(r.key)
-        boundary = boundaries.get(key)
-        if r.name in names or boundary in SINGLE_PROCESS_BOUNDARIES:
-            continue
-        row = hidden[key]
-        row.update(name=r.name, location=r.location, boundary=boundary or "boundary not recorded")
-        row["share"] += r.share
-    if not hidden:
+    rows = hidden_datasets(quality, boundaries)
+    if not rows:
         return found, (
             f"Aircraft emissions: {found:.4g} kg CO2e, computed: every input comes from a "
             "single-process dataset (direct, combustion or gate-to-gate emissions), so every "
             f"transport is an activity of the model and {searched} covers them all ({by_name})."
         )
-    rows = sorted(hidden.values(), key=lambda d: -d["share"])
     share = sum(d["share"] for d in rows)
     largest = "; ".join(
         f"{d['name']} [{d['location']}], {d['boundary']}, {_pct(d['share'])}" for d in rows[:3]
