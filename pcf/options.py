@@ -165,20 +165,33 @@ OutFileOpt = Annotated[
     Path | None,
     typer.Option("--out", dir_okay=False, help="Output file; .csv or .parquet chooses the format."),
 ]
-SchedulerOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--scheduler",
-        envvar="PCF_DASK_SCHEDULER",
-        metavar="tcp://HOST:PORT",
-        help="Run the Monte Carlo draws on this dask scheduler's workers.",
-    ),
-]
-WorkersOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--workers",
-        min=1,
-        help="Run the Monte Carlo draws on a local dask cluster of N processes (127.0.0.1).",
-    ),
-]
+
+
+def scheduler_option(what: str, note: str = ""):
+    """``--scheduler`` (or ``PCF_DASK_SCHEDULER``): ``what`` runs on an existing dask cluster.
+    One definition for every command that scales out; only the help's subject differs."""
+    return Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            envvar="PCF_DASK_SCHEDULER",
+            metavar="tcp://HOST:PORT",
+            help=f"{what} on this dask scheduler's workers{note}.",
+        ),
+    ]
+
+
+def workers_option(what: str):
+    """``--workers N``: ``what`` runs on a local dask cluster of N processes."""
+    return Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help=f"{what} on a local dask cluster of N processes (127.0.0.1).",
+        ),
+    ]
+
+
+SchedulerOpt = scheduler_option("Run the Monte Carlo draws")
+WorkersOpt = workers_option("Run the Monte Carlo draws")

@@ -10,28 +10,21 @@ import typer
 from rich.table import Table
 
 from pcf.context import PcfTyper, show_frame, state
-from pcf.options import DEFAULT_METHOD, CsvOutOpt, JsonOpt, MethodOpt, in_file_arg
+from pcf.options import (
+    DEFAULT_METHOD,
+    CsvOutOpt,
+    JsonOpt,
+    MethodOpt,
+    in_file_arg,
+    scheduler_option,
+    workers_option,
+)
 
 __all__ = ["scenario_app", "scenario_run_cmd"]
 
-# as pcf.options' SchedulerOpt / WorkersOpt, with help saying what runs on the cluster
-ScenarioSchedulerOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--scheduler",
-        envvar="PCF_DASK_SCHEDULER",
-        metavar="tcp://HOST:PORT",
-        help="Score the scenarios on this dask scheduler's workers (one task per scenario).",
-    ),
-]
-ScenarioWorkersOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--workers",
-        min=1,
-        help="Score the scenarios on a local dask cluster of N processes (127.0.0.1).",
-    ),
-]
+# the dask options of pcf.options, with help saying what runs on the cluster
+ScenarioSchedulerOpt = scheduler_option("Score the scenarios", " (one task per scenario)")
+ScenarioWorkersOpt = workers_option("Score the scenarios")
 
 scenario_app = PcfTyper(
     help="Scenario studies on copies of the technosphere.", no_args_is_help=True

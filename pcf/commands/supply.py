@@ -26,6 +26,8 @@ from pcf.options import (
     SeedOpt,
     in_file,
     positive,
+    scheduler_option,
+    workers_option,
 )
 
 # as pcf.options' IterationsOpt / SchedulerOpt / WorkersOpt, with help saying what is drawn;
@@ -38,23 +40,8 @@ PlanIterationsOpt = Annotated[
         "reports the chance that the plan meets the target per unit.",
     ),
 ]
-PlanSchedulerOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--scheduler",
-        envvar="PCF_DASK_SCHEDULER",
-        metavar="tcp://HOST:PORT",
-        help="Compute the --iterations draws on this dask scheduler's workers.",
-    ),
-]
-PlanWorkersOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--workers",
-        min=1,
-        help="Compute the --iterations draws on a local dask cluster of N processes.",
-    ),
-]
+PlanSchedulerOpt = scheduler_option("Compute the --iterations draws")
+PlanWorkersOpt = workers_option("Compute the --iterations draws")
 
 __all__ = ["macc_cmd", "reduce_cmd"]
 
