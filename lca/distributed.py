@@ -36,11 +36,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
 from .errors import PCFError
 
-__all__ = ["ENV_SCHEDULER", "ClusterError", "DaskExecutor", "cluster"]
+__all__ = ["ENV_SCHEDULER", "ClusterError", "DaskExecutor", "WorkerCache", "cluster"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,28 @@ log = logging.getLogger(__name__)
 ENV_SCHEDULER = "PCF_DASK_SCHEDULER"
 #: Seconds to wait for a scheduler (or a local cluster) before giving up.
 CONNECT_TIMEOUT = 30.0
+
+
+class WorkerCache:
+    """What a cluster worker process builds once per run (a factorised job) and reuses for every
+    later task of that run, by the run's token; the last ``keep`` runs are kept. Hold ``lock``
+    around :meth:`get` and the use of what it returns: one task at a time per process (a job's
+    samplers and factorisation are not shared between threads)."""
+
+    def __init__(self, keep: int = 2):
+        self.keep = keep
+        self.lock = threading.Lock()
+        self._items: OrderedDict[str, object] = OrderedDict()
+
+    def get(self, token: str, build: Callable[[], object]):
+        """The object of ``token``, built by ``build()`` the first time."""
+        item = self._items.get(token)
+        if item is None:
+            item = self._items[token] = build()
+            while len(self._items) > self.keep:
+                self._items.popitem(last=False)
+        self._items.move_to_end(token)
+        return item
 
 
 #: dask's environment for the worker processes a nanny starts.

@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -39,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from lca import maths
+from lca.distributed import WorkerCache
 from lca.errors import SingularTechnosphere
 from lca.montecarlo import BIOSPHERE, CHUNK, TECHNOSPHERE, UncertainMatrix
 from lca.montecarlo._matrix import _Pattern  # the CSR pattern lca.montecarlo draws into
@@ -163,8 +162,7 @@ def _lambda(A: sp.csr_matrix, B: sp.csr_matrix, c: np.ndarray, draw: int) -> np.
 
 
 #: Workers a cluster process has built, by :meth:`PlanDraws.token`; the last two kept.
-_WORKERS: OrderedDict[str, _Worker] = OrderedDict()
-_LOCK = threading.Lock()
+_WORKERS = WorkerCache(keep=2)
 
 
 def run_draws(spec: PlanDraws, token: str, item: tuple[int, int]):
@@ -172,14 +170,8 @@ def run_draws(spec: PlanDraws, token: str, item: tuple[int, int]):
     ``(lo, before, after)`` of draws ``item = (lo, hi)``. Errors come back as
     ``("error", message)`` (the project's errors do not round-trip through pickle)."""
     try:
-        with _LOCK:
-            w = _WORKERS.get(token)
-            if w is None:
-                w = _WORKERS[token] = _Worker(spec)
-                while len(_WORKERS) > 2:
-                    _WORKERS.popitem(last=False)
-            _WORKERS.move_to_end(token)
-            return w.draws(*item)
+        with _WORKERS.lock:
+            return _WORKERS.get(token, lambda: _Worker(spec)).draws(*item)
     except LeverError as exc:
         return ("error", str(exc))
 

@@ -6,14 +6,13 @@ import contextlib
 import hashlib
 import logging
 import multiprocessing
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
+from ..distributed import WorkerCache
 from ..errors import NonSquareTechnosphere, PCFError, SingularTechnosphere, UncertaintyError
 from ..solver import Factorization, factorize
 from ._iterative import gmres, refine
@@ -449,8 +448,7 @@ def _run_job(blocks: list) -> list | tuple:
 
 
 #: Jobs a cluster worker has built (factorised), by :meth:`JobSpec.token`; the last two kept.
-_WORKER_JOBS: OrderedDict[str, _Job] = OrderedDict()
-_WORKER_LOCK = threading.Lock()
+_WORKER_JOBS = WorkerCache(keep=2)
 
 
 def run_task(spec: JobSpec, token: str, blocks: list) -> list | tuple:
@@ -463,13 +461,8 @@ def run_task(spec: JobSpec, token: str, blocks: list) -> list | tuple:
     try:
         # one task at a time per worker process: a job's samplers and factorisation are not
         # shared between threads (SuperLU solves on one core: run 1 thread per worker process)
-        with _WORKER_LOCK:
-            job = _WORKER_JOBS.get(token)
-            if job is None:
-                job = _WORKER_JOBS[token] = _Job(spec)
-                while len(_WORKER_JOBS) > 2:
-                    _WORKER_JOBS.popitem(last=False)
-            _WORKER_JOBS.move_to_end(token)
+        with _WORKER_JOBS.lock:
+            job = _WORKER_JOBS.get(token, lambda: _Job(spec))
             with _one_blas_thread():
                 return job.run_blocks(blocks)
     except PCFError as exc:
