@@ -1408,6 +1408,23 @@ def _processing_times(pcode, par, line, root_pos, n: int, m: int):
     return time, tpart, level
 
 
+def _text_value(attr: str, v: str):
+    """A text cell's value as the BOM keeps it, and whether it is valid: blank -> None;
+    ``activity`` -> its ``(database, code)`` key; ``stage`` one of :data:`STAGES`; other
+    columns as written. One rule for both readers (the careful one names the bad row, the
+    fast one, :mod:`supply_chain.bom_read`, hands the file to the careful one)."""
+    if not v:
+        return None, True
+    if attr == "activity":
+        try:
+            return _activity_key(v, ""), True
+        except BOMFormatError:
+            return None, False
+    if attr == "stage" and v not in STAGES:
+        return None, False
+    return v, True
+
+
 def _node_column(
     col, blank, k: str, attr: str, node_of, m, where, found, rank_: int, parts, time, once
 ):
@@ -1431,19 +1448,9 @@ def _node_column(
         clean = []
         bad = np.zeros(len(uniq) + 1, dtype=bool)
         for j, v in enumerate(uniq):
-            if not v:
-                clean.append(None)
-            elif attr == "activity":
-                try:
-                    clean.append(_activity_key(v, ""))
-                except BOMFormatError:
-                    clean.append(None)
-                    bad[j] = True
-            elif attr == "stage" and v not in STAGES:
-                clean.append(None)
-                bad[j] = True
-            else:
-                clean.append(v)
+            value, ok = _text_value(attr, v)
+            clean.append(value)
+            bad[j] = not ok
         badrow = given & bad[codes]
         if badrow.any():
             i = int(np.argmax(badrow))

@@ -39,10 +39,9 @@ import numpy as np
 
 from lca.errors import PCFError
 from lca.files import MAX_ABS
-from lca.footprint import STAGES
 from lca.units import canonical, conversion_factor
 
-from .errors import BOMCycle, BOMFormatError
+from .errors import BOMCycle
 
 log = logging.getLogger(__name__)
 
@@ -365,7 +364,7 @@ def _read(raw, source: str):
         BOMArrays,
         CodedColumn,
         LazyColumns,
-        _activity_key,
+        _text_value,
     )
     from .bom_math import bom_levels
 
@@ -528,17 +527,10 @@ def _read(raw, source: str):
         codes, uniq = _coded(cols.pop(k))
         clean: list = []
         for v in uniq:
-            if not v:
-                clean.append(None)
-            elif attr == "activity":
-                try:
-                    clean.append(_activity_key(v, ""))
-                except BOMFormatError:
-                    raise _NotFast("a bad activity") from None
-            elif attr == "stage" and v not in STAGES:
-                raise _NotFast("a bad stage")
-            else:
-                clean.append(v)
+            value, ok = _text_value(attr, v)
+            if not ok:
+                raise _NotFast(f"a bad {attr}")
+            clean.append(value)
         same: dict = {}  # equal cleaned values, one code ('db | x' and 'db|x')
         ccode = np.array([same.setdefault(c, len(same)) for c in clean], dtype=np.int32)
         rep = np.zeros(len(same), dtype=np.int32)  # a text code of each cleaned value
