@@ -217,6 +217,10 @@ _GREET_LFP = (
 _GREET_NMC811 = (
     8548.8 + 46.6846 * 29.8 + 0.2551 * 273 + 0.0033755 * 7380 + 0.0005264 * 12400 + 0.0024093
 ) / 197.7
+# NMC622 (pcf-background-electronics, the laptop's battery): same file, row CAR / 300mile / NMC622
+_GREET_NMC622 = (
+    8178.8 + 44.3182 * 29.8 + 0.2416 * 273 + 0.0033588 * 7380 + 0.0005238 * 12400 + 0.0048295
+) / 187
 # LFP cell: the cell share of the GREET 2024 LFP pack materials (BatPaC 5 LFP-G: 288 cells x
 # 1.336 kg of a 618 kg pack, lfp-pack.csv) + Degen et al. 2023 LFP 37.5 kWh x grid
 # (li-ion-cell.csv links the pack chain's cell materials).
@@ -254,7 +258,7 @@ _LAPTOP_MFG = (
     + 256 / 48.5 * 2.20
     + 6.34
     + 66.1
-    + 0.063 * 50.528
+    + 0.063 * _GREET_NMC622
     + 0.063 * 28.9 * GRID_CN
     + 6.68
 )
