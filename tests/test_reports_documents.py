@@ -828,3 +828,33 @@ def test_cli_pact_unknown_country_is_refused_before_writing(engine, tmp_path):
     assert r.exit_code == 1, (r.output, r.exception)
     assert "declaration.geography" in r.output and "'XX'" in r.output
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_cli_pact_states_the_monte_carlo_of_pcf_footprint(engine, tmp_path):
+    """``pcf report pact --iterations N --seed S`` states the interval that ``pcf footprint
+    PRODUCT --iterations N --seed S`` prints (the same draws), keeps the document's id (the
+    comment is free text) and meets the ISO 14067 uncertainty clause only with the draws."""
+    from typer.testing import CliRunner
+
+    from pcf.app import app as root
+
+    runner = CliRunner()
+    product = "|".join(KEY)
+
+    def pact(*extra):
+        out = tmp_path / f"out{len(extra)}"
+        r = runner.invoke(root, ["report", "pact", product, "--out", str(out), *extra])
+        assert r.exit_code == 0, (r.output, r.exception)
+        return json.loads((out / f"pact-v3-{STEM}.json").read_text())
+
+    plain, drawn = pact(), pact("--iterations", "40", "--seed", "7")
+    r = runner.invoke(root, ["footprint", product, "--iterations", "40", "--seed", "7", "--json"])
+    assert r.exit_code == 0, (r.output, r.exception)
+    unc = json.loads(r.stdout)["uncertainty"]
+    assert unc["iterations"] == 40
+    interval = f"95 % interval {unc['p2_5']:.4g} to {unc['p97_5']:.4g}"
+    assert "Monte Carlo, 40 draws (seed 7)" in drawn["comment"] and interval in drawn["comment"]
+    assert "no Monte Carlo run for this document" in plain["comment"]
+    assert "draws" not in plain["comment"]
+    assert drawn["id"] == plain["id"]
+    assert drawn["pcf"]["pcfExcludingBiogenicUptake"] == plain["pcf"]["pcfExcludingBiogenicUptake"]

@@ -90,24 +90,44 @@ def pact(
         ),
     ] = None,
     lang: LangOpt = "en",
+    iterations: IterationsOpt = 0,
+    seed: SeedOpt = 42,
     as_json: JsonFilesOpt = False,
 ) -> None:
     """PACT ProductFootprint JSON (validated against the PACT schema).
 
-    ``--lang`` is accepted as for every report, and the document is the same in every language:
-    PACT is a data exchange format whose id is derived from its identity and values, so one footprint has
-    one document (and one id); its free text is the meta file's own."""
+    With ``--iterations N`` the footprint's uncertainty is analysed by Monte Carlo (the draws
+    of ``pcf footprint PRODUCT --iterations N --seed S``) and the comment states the result;
+    without it the comment gives a qualitative statement and the ISO 14067 uncertainty clause
+    counts as not met. ``--lang`` is accepted as for every report, and the document is the
+    same in every language: its id is derived from its identity and values (not the comment),
+    so one footprint has one document and one id."""
+    from lca import workflows
     from lca.files import staged
-    from reports.pact import pact_from_meta, read_product_footprint, reissue, write_pact
+    from reports.meta import section
+    from reports.pact import (
+        Declaration,
+        pact_from_meta,
+        read_product_footprint,
+        reissue,
+        write_pact,
+    )
     from reports.render import normalize_lang
 
     st = state(ctx)
     eng, res = _footprint(st, product, method, out)
     normalize_lang(lang)  # checked, like every report's; the document is language-neutral
-    # data quality computed from the inventory's pedigree (supply_chain.data_quality)
-    # crossSectoralStandards from the study's conformity table (reports.pact.standards); no
-    # Monte Carlo here, so the ISO 14067 uncertainty clause counts as not met
-    doc = pact_from_meta(eng, res, _meta(meta, res), pact_version)
+    m = _meta(meta, res)
+    Declaration.parse(section(m, "declaration"))  # the meta is checked before the draws
+    unc = None
+    if iterations:
+        unc = workflows.uncertainty(eng, [res.product], method, iterations, seed)[0]
+        if not as_json:
+            st.console().print(f"Monte Carlo: {unc['iterations']} draws (seed {seed})")
+    # data quality computed from the inventory's pedigree (supply_chain.data_quality);
+    # crossSectoralStandards from the study's conformity table (reports.pact.standards), whose
+    # uncertainty clause is met only when the draws above were made
+    doc = pact_from_meta(eng, res, m, pact_version, uncertainty=unc)
     docs = {}
     if previous is not None:
         prior = read_product_footprint(previous).to_json()
