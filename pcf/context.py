@@ -20,6 +20,7 @@ with ``print`` and HiGHS writes straight to file descriptor 1. So:
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import sys
 from collections.abc import Callable
@@ -161,10 +162,40 @@ class PcfCommand(TyperCommand):
             return super().invoke(ctx)
 
 
+def help_text(doc: str | None) -> str | None:
+    r"""A command's ``--help`` text from its docstring, as it reads in a terminal: each paragraph
+    one line for rich to wrap at the terminal's width (Typer keeps the docstring's own line
+    breaks after the first paragraph, so an 80-column terminal showed every source line broken
+    in two), list items kept on their own lines, and the reStructuredText literal marks of the
+    docstring (````--x````) dropped.
+
+    >>> help_text("Title.\n\n    Uses ``--x`` to do\n    one thing.\n\n    - a\n    - b\n    ")
+    'Title.\n\nUses --x to do one thing.\n\n- a\n- b'
+    """
+    if not doc:
+        return doc
+    paragraphs = []
+    for para in inspect.cleandoc(doc).split("\n\n"):
+        lines = [line.strip() for line in para.splitlines() if line.strip()]
+        if any(line.startswith(("- ", "* ", "\b")) for line in lines):
+            paragraphs.append("\n".join(lines))
+        else:
+            paragraphs.append(" ".join(lines))
+    return "\n\n".join(p for p in paragraphs if p).replace("``", "")
+
+
 class PcfTyper(typer.Typer):
-    """:class:`typer.Typer` whose commands are :class:`PcfCommand` s."""
+    """:class:`typer.Typer` whose commands are :class:`PcfCommand` s, their help from the
+    docstring as :func:`help_text` makes it."""
 
     def command(
         self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
     ) -> Any:
-        return super().command(name, cls=cls or PcfCommand, **kwargs)
+        register = super().command
+        if kwargs.get("help") is not None:
+            return register(name, cls=cls or PcfCommand, **kwargs)
+
+        def decorator(f: Callable) -> Callable:
+            return register(name, cls=cls or PcfCommand, help=help_text(f.__doc__), **kwargs)(f)
+
+        return decorator
