@@ -548,3 +548,33 @@ def test_cpcd_one_level_factors_come_through(engine, code, expected):
     """CPCD core-database rows (leo21468/CarbonCalculator data/core.csv @bebed06), c2g per kg."""
     r = engine.footprint(("pcf-background-cpcd", code), "gwp100")
     assert r.total == pytest.approx(expected, rel=1e-6)
+
+
+def test_a_total_stated_in_a_comment_is_the_result(engine):
+    """An activity comment that states its own result ("Result 49.35 kg CO2e/kWh [derived]",
+    "Total 68.430 …", "…: total 140.47 kg CO2e") states the engine's total to the digits it
+    prints: a comment left behind by a change of an input (the laptop said 141.23 after the
+    cell-factory energy moved it to 140.42) is caught here."""
+    import re
+
+    from lca.inventory_docs import database_of
+
+    stated = re.compile(r"\b(?:Result|Total|total) (\d+(?:\.\d+)?) kg CO2e")
+    checked = []
+    for path in shipped_inventories():
+        if path.parent.name != "products":
+            continue
+        for act in engine.project.bd.Database(database_of(path)):
+            m = stated.search(str(act.get("comment", "")))
+            if m is None:
+                continue
+            digits = len(m.group(1).partition(".")[2])
+            total = engine.footprint(act.key, "gwp100").total
+            assert abs(float(m.group(1)) - total) <= 0.5 * 10**-digits + 1e-12, (
+                act.key,
+                m.group(0),
+                total,
+            )
+            checked.append(act.key)
+    # the shipped statements (laptop 3, LFP cell/pack 3, NMC811 cell/module/pack 3)
+    assert len(checked) >= 9, checked
