@@ -140,14 +140,16 @@ def print_demo(con, summary: dict, method: str) -> None:
         hot = [h["part"] for h in sc.get("top_hotspots", []) if h.get("part") != "rest"]
         con.print(
             f"[bold]Supply chain[/] {Path(str(sc.get('bom'))).name}: "
-            f"{sc.get('total', 0):.4g} {sc.get('unit', '')}; hotspots: {', '.join(hot)}"
+            f"{sc.get('total', 0):.4g} {sc.get('unit', '')} per {sc.get('per', '')}; "
+            f"hotspots: {', '.join(hot)}"
         )
     pack = summary.get("supply_chain_pack") or {}
     plan = pack.get("plan") or {}
     if plan:
         con.print(
             f"[bold]Reduction plan[/] ({'met' if plan.get('met') else 'not met'}): "
-            f"{', '.join(plan.get('chosen', []))}; cost {plan.get('cost', 0):,.0f}"
+            f"{', '.join(plan.get('chosen', []))}; cost {plan.get('cost', 0):,.0f} "
+            f"{plan.get('cost_unit', '')}"
         )
     fac = summary.get("factory") or {}
     if fac:

@@ -331,6 +331,7 @@ def _demo_supply_chain(engine, out: Path, method, target, year, progress) -> dic
             "met": plan.met,
             "chosen": plan.chosen,
             "cost": plan.cost,
+            "cost_unit": f"{PACK_COST_UNIT} {PACK_VOLUME_PERIOD}",
             "cost_by_actor": plan.cost_by_actor,
             "reduction_per_unit": plan.reduction.get(model.product),
             "portfolio_reduction": plan.portfolio_reduction,
