@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,6 +225,12 @@ class FactorResolver:
             if tuple(fl.get("categories") or ()) == ("air",) and cf.get(fl.id):
                 flows[fl["name"].lower()] = (fl.key, methods.gas_of(fl["name"]), cf[fl.id])
                 labels[methods.gas_of(fl["name"]).lower()].append(fl)
+                # the trade name ends the biosphere name ("Methane, tetrafluoro-, R-14"): also a
+                # label, as a plant's records may name a PFC by it rather than its formula (CF4)
+                tail = fl["name"].rsplit(",", 1)[-1].strip()
+                label = methods.gas_of(fl["name"])
+                if re.match(r"^(HFC|CFC|HCFC|PFC|R)-\w", tail) and tail != label:
+                    labels[tail.lower()].append(fl)
         for label, fls in labels.items():
             if len(fls) > 1:  # CO2, CH4: the fossil flow (process emissions are fossil)
                 fls = [f for f in fls if f["name"].lower().endswith(", fossil")]

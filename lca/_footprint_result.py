@@ -35,6 +35,10 @@ STAGES = {
     "end_of_life": "End of life and recycling",
 }
 UNASSIGNED = "unassigned"
+#: The ``by_gas`` row of the part of a footprint that comes from CO2e aggregates: datasets that
+#: publish one CO2e figure (booked as 'Carbon dioxide, fossil', :mod:`lca.dataset_meta`), whose
+#: gas split is not available; counting it as CO2 would state a split nobody published.
+AGGREGATE_GAS = "CO2e aggregates"
 
 #: The figures of a footprint that only a dataset publishing the fossil / biogenic / land-use
 #: split can give: without it they are unknown, not zero.
@@ -60,7 +64,7 @@ class FootprintResult:
     """A product's carbon footprint under one method. All values in the method's unit.
 
     ``by_stage``, ``by_gas`` and ``top_processes`` (with its last "rest" row) each sum to
-    ``total``; so does ``fossil + biogenic + land_use``. ``data_flags`` says what the datasets
+    ``total`` (``by_gas`` keeps the CO2e aggregates' part in its own row :data:`AGGREGATE_GAS`); so does ``fossil + biogenic + land_use``. ``data_flags`` says what the datasets
     behind the total do not cover (see :mod:`lca.dataset_meta`).
     """
 

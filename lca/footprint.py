@@ -29,6 +29,7 @@ import scipy.sparse as sp
 
 from . import dataset_meta, maths, methods
 from ._footprint_result import (
+    AGGREGATE_GAS,
     STAGES,
     UNASSIGNED,
     FootprintResult,
@@ -43,7 +44,15 @@ from .errors import InvalidAmount, UnknownMethod, UnknownProduct
 from .files import MAX_ABS
 from .project import Project
 
-__all__ = ["STAGES", "UNASSIGNED", "FootprintEngine", "FootprintResult", "ProcessRow", "System"]
+__all__ = [
+    "AGGREGATE_GAS",
+    "STAGES",
+    "UNASSIGNED",
+    "FootprintEngine",
+    "FootprintResult",
+    "ProcessRow",
+    "System",
+]
 
 # bw2calc and bw2data are imported inside the functions that need them, on purpose: they are
 # heavy (~1.4-1.9 s) and `pcf --help` must stay under 1 s.
@@ -250,6 +259,7 @@ class FootprintEngine:
         chain = np.flatnonzero(s)
         chain_meta = dataset_meta.read_activity_meta(sysm.activity_ids[chain], s[chain])
         flags = dataset_meta.data_flags(chain_meta)
+        by_gas = _aggregates_apart(by_gas, sysm, c, s, chain, chain_meta, total)
         return FootprintResult(
             product=node.key,
             product_name=node["name"],
@@ -301,3 +311,33 @@ class FootprintEngine:
         cols = [methods.alias_of(m) or "|".join(m) for m in method_list]
         index = [f"{n['database']}|{n['code']}" for n in nodes]
         return pd.DataFrame(np.asarray(H).T, index=index, columns=cols)
+
+
+def _aggregates_apart(by_gas: dict, sysm, c, s, chain, chain_meta, total: float) -> dict:
+    """``by_gas`` with the part that comes from CO2e aggregates in a row of its own
+    (:data:`AGGREGATE_GAS`): a dataset whose ``gases`` metadata says ``CO2e aggregate`` books one
+    CO2e figure as 'Carbon dioxide, fossil' (:mod:`lca.dataset_meta`), so counting it as CO2
+    would state a gas split its source never published. Each aggregate's characterised flows
+    (``c_i B_ij s_j``) leave their gas rows for that row; the rows still add up to the total."""
+    aggregate = {tuple(r["key"]) for r in chain_meta if "CO2e" in str(r.get("gases", ""))}
+    agg_cols = [int(j) for j in chain if tuple(sysm.keys[j]) in aggregate]
+    if not agg_cols:
+        return by_gas
+    B = sysm.B.tocsc()
+    moved: dict[str, float] = {}
+    for j in agg_cols:
+        lo, hi = B.indptr[j], B.indptr[j + 1]
+        for i, v in zip(B.indices[lo:hi], B.data[lo:hi]):
+            if c[i] and v:
+                g = methods.gas_of(sysm.flow_names[i])
+                moved[g] = moved.get(g, 0.0) + float(c[i] * v * s[j])
+    if not any(moved.values()):
+        return by_gas
+    tiny = 1e-12 * max(1.0, abs(total))
+    out = {}
+    for g, v in by_gas.items():
+        rest = v - moved.get(g, 0.0)
+        if abs(rest) > tiny:
+            out[g] = rest
+    out[AGGREGATE_GAS] = sum(moved.values())
+    return dict(sorted(out.items(), key=lambda kv: -abs(kv[1])))

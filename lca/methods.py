@@ -130,12 +130,30 @@ def bundled_parts(method: Method) -> dict[str, Method] | None:
     return _BUNDLED_PARTS.get(tuple(method))
 
 
+#: Biosphere names of the perfluorocarbons (ecoinvent / biosphere3) -> their formula.
+_PFC_FORMULAS = {
+    "methane, tetrafluoro-": "CF4",
+    "ethane, hexafluoro-": "C2F6",
+    "propane, perfluoro-": "C3F8",
+}
+
+
 def gas_of(flow_name: str) -> str:
     """A short gas label for a characterised flow ("Methane, fossil" → "CH4").
 
+    Perfluorocarbons take their formula, as IPCC AR6 Table 7.SM.7 and GHG inventories name them
+    (the biosphere's trade-name tails "R-14" and "HFC-116" are not what a reader knows them by,
+    and C2F6 is no HFC); other halocarbons keep their trade name.
+
     >>> gas_of("Dinitrogen monoxide"), gas_of("Ethane, 1,1,1,2-tetrafluoro-, HFC-134a")
     ('N2O', 'HFC-134a')
+    >>> gas_of("Methane, tetrafluoro-, R-14"), gas_of("Ethane, hexafluoro-, HFC-116")
+    ('CF4', 'C2F6')
     """
+    low = flow_name.lower()
+    for prefix, formula in _PFC_FORMULAS.items():
+        if low.startswith(prefix):
+            return formula
     head, _, rest = flow_name.partition(",")
     rest = rest.strip()
     common = {

@@ -368,7 +368,20 @@ def aggregate_contributions(engine, result) -> dict:
 def gas_rows(result, aggregates: dict | None) -> list[dict]:
     """The by-gas table: each gas with the part that comes from CO2e aggregates taken out into
     its own row ``aggregate=True`` (booked as CO2 but a CO2e figure: its gas split is not
-    available). Rows ``{"gas", "value", "aggregate"}``; they add up to the total."""
+    available). Rows ``{"gas", "value", "aggregate"}``; they add up to the total.
+
+    The engine's results keep that part apart already (``by_gas[AGGREGATE_GAS]``,
+    :mod:`lca.footprint`); for a result without that row (built by hand or by an older engine),
+    ``aggregates["by_gas"]`` (:func:`aggregate_contributions`) is taken out of the gas rows."""
+    from lca.footprint import AGGREGATE_GAS
+
+    if AGGREGATE_GAS in result.by_gas:
+        rows = [
+            {"gas": g, "value": v, "aggregate": False}
+            for g, v in result.by_gas.items()
+            if g != AGGREGATE_GAS
+        ]
+        return rows + [{"gas": "CO2e", "value": result.by_gas[AGGREGATE_GAS], "aggregate": True}]
     agg = dict((aggregates or {}).get("by_gas") or {})
     rows = []
     for g, v in result.by_gas.items():

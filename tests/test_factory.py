@@ -382,3 +382,18 @@ def test_month_periods_and_yes_no_spellings_are_read(tmp_path):
     data = factory.read_plant(plant_csv(tmp_path, body))
     assert data.periods == ["2024-03"]
     assert [r.retired for r in data.records if r.section == "certificate"] == ["y"]
+
+
+def test_a_pfc_is_named_by_its_formula_or_its_trade_name(proj, tmp_path):
+    """An aluminium smelter's anode-effect CF4 and C2F6 (IPCC 2021 AR6 GWP100: 7380 and 12,400)
+    may be recorded by formula or by the biosphere's trade name (R-14, HFC-116): one flow each,
+    and the gas table says CF4 / C2F6."""
+    body = (
+        "2024,process,CF4,2,kg,,,,,anode effects\n"
+        "2024,process,R-14,1,kg,,,,,anode effects (trade name)\n"
+        "2024,process,C2F6,0.5,kg,,,,,anode effects\n"
+        "2024,process,HFC-116,0.5,kg,,,,,anode effects (trade name)\n"
+    )
+    inv = factory.plant_inventory(proj, plant_csv(tmp_path, body)).get("2024")
+    assert inv.scope1 == pytest.approx(3 * 7380 + 1 * 12400, rel=1e-6)
+    assert inv.by("1") == pytest.approx({"CF4": 3 * 7380, "C2F6": 1 * 12400}, rel=1e-6)

@@ -192,3 +192,23 @@ def test_parameters_move_the_result_by_the_hand_computed_amount(engine, key, val
     base = PACK_TOTAL if key == PACK else PACK_TOTAL / LIFE_KWH
     assert r.baseline == pytest.approx(base, rel=1e-6)
     assert r.total == pytest.approx(expected, rel=1e-6)
+
+
+def test_gases_are_greets_and_the_grid_aggregate_is_its_own_row(engine):
+    """By gas: GREET's published gases (per kg battery / 142.9 Wh/kg x IPCC 2021 GWP100) and one
+    row for the China grid's CO2e aggregates (37.5 kWh x 0.6104), not counted as CO2."""
+    from lca.footprint import AGGREGATE_GAS
+
+    r = engine.footprint((DB, "lfp-pack-per-kwh"), "gwp100")
+    assert r.by_gas == pytest.approx(
+        {
+            "CO2": (4960 + 0.002917) / 142.9,  # fossil + land-use CO2
+            "CH4": 34.562 * 29.8 / 142.9,
+            "N2O": 0.1887 * 273 / 142.9,
+            "CF4": 0.003487 * 7380 / 142.9,
+            "C2F6": 0.0005438 * 12400 / 142.9,
+            AGGREGATE_GAS: CELL_MFG,
+        },
+        rel=1e-6,
+    )
+    assert sum(r.by_gas.values()) == pytest.approx(r.total, rel=1e-12)

@@ -142,6 +142,8 @@ def footprint(
     for c in ("process", "location", "value", "share"):
         t.add_column(c, justify="right" if c in ("value", "share") else "left")
     for r in res.top_processes:
+        if r.key is None and r.value == 0:  # no "rest": the processes shown are all there is
+            continue
         t.add_row(r.name, r.location or "", f"{r.value:.6g}", f"{r.share:.1%}")
     con.print(t)
     from rich.markup import escape
