@@ -21,7 +21,8 @@ total, last digits) and the carbon content of each product in footprints.json; t
 gas rows); then the laptop battery's GREET NMC622 materials booked as their gases the same way
 (laptop manufacture 140.4232 -> 140.4730; 12 new gas rows); then the gas breakdowns keep the
 part of CO2e aggregates in a row of its own ('CO2e aggregates', no longer counted as CO2) and
-name the perfluorocarbons by formula (CF4, C2F6 for R-14, HFC-116): no total moved. Left out:
+name the perfluorocarbons by formula (CF4, C2F6 for R-14, HFC-116): no total moved; then the
+plan and MACC CSVs' headers carry their units (the marginal cost per tonne, x 1000). Left out:
 identifiers, timestamps, paths, run times and Monte Carlo draws (not reproducible across
 processes before that commit: issue 9). Two cold projects order their matrices differently, so sums round
 differently in the last bits: numbers are compared to 1e-9 relative (1e-12 absolute for values

@@ -274,7 +274,12 @@ def _demo_supply_chain(engine, out: Path, method, target, year, progress) -> dic
     step(3, "Writing the MACC and the greedy comparison")
     curve = macc(problem)
     files.update(
-        written(_write(out, {"battery-pack-macc.csv": curve.to_csv(index=False)}), ("macc_csv",))
+        written(
+            _write(
+                out, {"battery-pack-macc.csv": _with_units(curve, base.unit).to_csv(index=False)}
+            ),
+            ("macc_csv",),
+        )
     )
     greedy = greedy_plan(problem, tgt)
 
@@ -369,7 +374,7 @@ def _demo_supply_chain(engine, out: Path, method, target, year, progress) -> dic
     _write(
         out,
         {
-            "battery-pack-plan.csv": pf.to_csv(index=False),
+            "battery-pack-plan.csv": _with_units(pf, base.unit).to_csv(index=False),
             "battery-pack-summary.json": json.dumps(
                 result, indent=2, ensure_ascii=False, allow_nan=False
             ),
@@ -477,3 +482,26 @@ if __name__ == "__main__":  # pragma: no cover
     import sys
 
     raise SystemExit(main(out=sys.stdout))
+
+
+def _with_units(df, emissions_unit: str):
+    """A lever table (``plan_frame`` / ``macc``) as the CSV a reader opens: each figure's header
+    says its unit (the costs in :data:`PACK_COST_UNIT` per year, the abatement over the pack
+    volume's year in ``emissions_unit``, the marginal cost per tonne, as the workbook states it);
+    the summary JSON keeps the machine names."""
+    per_year = f"{emissions_unit} {PACK_VOLUME_PERIOD}"
+    cost = f"{PACK_COST_UNIT} {PACK_VOLUME_PERIOD}"
+    df = df.copy()
+    names = {
+        "cost": f"cost ({cost})",
+        "abatement": f"abatement ({per_year})",
+        "cumulative_abatement": f"cumulative abatement ({per_year})",
+        "cumulative_cost": f"cumulative cost ({cost})",
+    }
+    if "mac" in df:
+        # cost per kg abated x 1000: per tonne (the workbook's unit; kg CO2-Eq -> t CO2-Eq)
+        df["mac"] = df["mac"] * 1000
+        names["mac"] = (
+            f"marginal cost ({PACK_COST_UNIT} per t {emissions_unit.removeprefix('kg ')})"
+        )
+    return df.rename(columns=names)
