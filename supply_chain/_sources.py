@@ -100,10 +100,32 @@ class PartSources:
         }
 
 
-def _given(col: np.ndarray | None, n: int) -> np.ndarray:
+class CodedValues:
+    """A text node attribute over the parts as ``values[codes]`` (code -1: the last value,
+    None: not given): what the BOM reader keeps (:class:`~supply_chain.bom.CodedColumn`), read
+    here without making a million-cell object array. The parts given and the distinct values
+    of some of them are found from the integer codes (:func:`_factorize_at`), not by hashing a
+    Python object per part; codes holding equal values are merged there."""
+
+    def __init__(self, values: np.ndarray, codes: np.ndarray):
+        self.values, self.codes = values, codes
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, i):
+        """The value of part ``i`` (an index), or the values of parts ``i`` (an array)."""
+        return self.values[self.codes[i]]  # code -1: the last value, None
+
+
+def _given(col, n: int) -> np.ndarray:
     """Where an object column holds a value (None and NaN are 'not given')."""
     if col is None:
         return np.zeros(n, dtype=bool)
+    if isinstance(col, CodedValues):  # each distinct value looked at once
+        import pandas as pd
+
+        return (~pd.isna(col.values))[col.codes]
     if col.dtype.kind == "f":
         return ~np.isnan(col)
     import pandas as pd
@@ -118,17 +140,47 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, list]:
     return codes.astype(np.int64), list(uniq)
 
 
+def _factorize_at(col, idx: np.ndarray, blank=None) -> tuple[np.ndarray, list]:
+    """:func:`_factorize` of ``col[idx]`` (``blank`` for a part without a value, when given):
+    the codes in order of first appearance and the distinct values. From the integer codes of
+    a :class:`CodedValues`, then merged by value (codes that hold equal values, or a blank and
+    ``blank``, are one value): the same result, without hashing a Python object per part."""
+    if not isinstance(col, CodedValues):
+        vals = col[idx]
+        if blank is not None:
+            vals = np.where(_given(vals, len(idx)), vals, blank).astype(object)
+        return _factorize(vals)
+    import pandas as pd
+
+    codes, uniq = pd.factorize(col.codes[idx])  # ints: -1 (none) is a value as the others
+    given = _given(CodedValues(col.values, uniq), len(uniq))
+    vals = [col.values[u] if g else blank for u, g in zip(uniq.tolist(), given.tolist())]
+    merged: dict = {}
+    same = np.array([merged.setdefault(v, len(merged)) for v in vals], dtype=np.int64)
+    return same[codes], list(merged)
+
+
 def _join_at(notes: dict, idx: np.ndarray, text: str) -> None:
     for i in idx.tolist():
         notes[i] = f"{notes[i]}; {text}" if i in notes else text
 
 
-def _units_at(unit: np.ndarray | None, idx: np.ndarray) -> np.ndarray:
+def _units_at(unit, idx: np.ndarray) -> np.ndarray:
     """The parts' units at ``idx`` (``piece`` where none is given), as objects."""
     if unit is None:
         return np.full(len(idx), "piece", dtype=object)
+    if isinstance(unit, CodedValues):
+        at = CodedValues(unit.values, unit.codes[idx])
+        return np.where(_given(at, len(idx)), at[slice(None)], "piece").astype(object)
     u = unit[idx]
     return np.where(_given(u, len(idx)), u, "piece").astype(object)
+
+
+def _unit_codes_at(unit, idx: np.ndarray) -> tuple[np.ndarray, list]:
+    """:func:`_factorize` of :func:`_units_at` (the parts' units at ``idx``)."""
+    if unit is None or not isinstance(unit, CodedValues):
+        return _factorize(_units_at(unit, idx))
+    return _factorize_at(unit, idx, blank="piece")
 
 
 def choose_sources(
@@ -154,8 +206,8 @@ def choose_sources(
     pcf = cols.get("pcf")
     idx = np.flatnonzero(_given(pcf, n))
     if len(idx):
-        pcode, pids = _factorize(pcf[idx])
-        ucode, units = _factorize(_units_at(unit, idx))
+        pcode, pids = _factorize_at(pcf, idx)
+        ucode, units = _unit_codes_at(unit, idx)
         usable = {}
         for j, pid in enumerate(pids):
             p = pool.get(pid)
@@ -179,12 +231,16 @@ def choose_sources(
         upair, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
         inverse = inverse.ravel()
         value = np.full(len(upair), np.nan)
+        factors: dict = {}  # one conversion per (part unit, PCF unit) of the pairs
         for j, (pr, k) in enumerate(zip(upair.tolist(), first.tolist())):
             pj, u = divmod(pr, len(units))
             p = usable.get(pj)
             if p is not None:
-                where = f"part {nodes[idx[k]]!r} (PCF {p.id})"
-                value[j] = p.value * conversion_factor(units[u], p.unit, where)
+                f = factors.get((units[u], p.unit))
+                if f is None:
+                    where = f"part {nodes[idx[k]]!r} (PCF {p.id})"  # the first part it fails
+                    f = factors[units[u], p.unit] = conversion_factor(units[u], p.unit, where)
+                value[j] = p.value * f
         use = ~bad[pcode]
         rows, pu, inv = idx[use], pcode[use], inverse[use]
         if len(rows):
@@ -212,7 +268,7 @@ def choose_sources(
             # the keys (tuples) hashed as they are; keys of one 'database|code' text (one
             # spelled with a '|' inside a part) are one key, the first met, as they were
             try:
-                code, keys = _factorize(act[idx])
+                code, keys = _factorize_at(act, idx)
             except TypeError:  # keys given as lists (a graph built by hand): as text
                 code, keys = _factorize(np.array([f"{a[0]}|{a[1]}" for a in act[idx]], object))
             text = [k if isinstance(k, str) else f"{k[0]}|{k[1]}" for k in keys]
@@ -238,7 +294,7 @@ def choose_sources(
                 else np.asarray(price, dtype=np.float64)[idx]
             )
             price = np.where(_units_at(unit, idx) == "usd", 1.0, price)
-            scode, sectors = _factorize(sector[idx])
+            scode, sectors = _factorize_at(sector, idx)
             for j, sec in enumerate(sectors):
                 at = np.flatnonzero(scode == j)
                 rows = idx[at]
@@ -304,7 +360,7 @@ def link_background(s: PartSources, background, engine, nodes: list, cols: Mappi
     kcode, act_units = _factorize(
         np.array([background.units[k] or "unit" for k in s.bw_keys], dtype=object)
     )
-    ucode, units = _factorize(_units_at(cols.get("unit"), idx))
+    ucode, units = _unit_codes_at(cols.get("unit"), idx)
     # one conversion per (part unit, activity unit); an error names the first part it hits
     au_code = kcode[code]
     upair, first, inverse = np.unique(

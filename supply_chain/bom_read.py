@@ -16,16 +16,18 @@ attribute). For a file with no error none of that changes the result in the comm
 
 Such a file is mapped (not copied) and read with pyarrow's CSV reader with column types
 (numbers parsed as float64, the short text columns dictionary-encoded while reading, on every
-core), part ids hashed once as 64-bit words (:func:`_id_codes`), and every rule of the module
-doc of :mod:`supply_chain.bom` checked as array operations; the text columns stay codes
-(:class:`~supply_chain.bom.CodedColumn`) until something reads them as objects. Anything else (another shape, or a rule broken anywhere) returns
-None, and the careful reader reads the file again: it names the file, row and field of the
-first error exactly as before. The result is the careful reader's, array for array
+core), part ids read once as 64-bit words and coded by sorting them (:func:`_id_codes`), and
+every rule of the module doc of :mod:`supply_chain.bom` checked as array operations; the text
+columns stay codes (:class:`~supply_chain.bom.CodedColumn`) until something reads them as
+objects. Anything else (another shape, or a rule broken anywhere) returns None, and the
+careful reader reads the file again: it names the file, row and field of the first error
+exactly as before. The result is the careful reader's, array for array
 (``tests/test_bom_vectorised.py`` compares the two).
 
-pandas (``pandas.factorize``) is the hash table: it keeps first-appearance order, which the
-node order of the row-by-row reader is made of; Arrow's ``dictionary_encode`` (used for ids
-longer than 16 bytes) took about three times as long on the benchmark's million 8-byte ids.
+The ids are coded in order of first appearance, which the node order of the row-by-row reader
+is made of, by a sort (:func:`_first_codes`: what ``pandas.factorize`` returns, without its
+hash table's cache misses); Arrow's ``dictionary_encode`` (used for ids longer than 16 bytes)
+took about three times as long as ``pandas.factorize`` on the benchmark's million 8-byte ids.
 """
 
 from __future__ import annotations
@@ -154,6 +156,9 @@ def _table(raw, names: list[str]):
         c: pa.float64() if c in NUMBER_COLUMNS else coded if c in CODED_COLUMNS else pa.string()
         for c in names
     }
+    # a file of ASCII bytes is valid UTF-8 throughout: one look at its bytes (a few ms on the
+    # benchmark's 54 MB) spares the reader its check of every text cell (~0.02 s of CPU)
+    ascii = len(raw) == 0 or int(np.frombuffer(raw, dtype=np.uint8).max()) < 128
     try:
         return pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(raw)),  # the mapped file, not a copy
@@ -164,6 +169,7 @@ def _table(raw, names: list[str]):
                 null_values=[""],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
+                check_utf8=not ascii,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
@@ -254,11 +260,62 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h
 
 
+def _first_codes(h: np.ndarray) -> tuple[np.ndarray, int]:
+    """``pandas.factorize(h)[0]`` of 64-bit words (codes 0..k-1 in order of first appearance)
+    and ``k``, by sorting instead of hashing. The codes are written over ``h`` (int64).
+
+    A hash table of a million words is a million cache misses: ``pandas.factorize`` of the
+    benchmark's two million id words took 0.13-0.16 s, its parts' million plus a look-up of
+    the parents 0.15-0.20 s. Sorted, equal words are side by side, and each run's first row
+    ranks the runs by first appearance. The words (mixed: :func:`_mix`) are sorted with their
+    row in the low bits of the same word, one numpy sort of plain integers (SIMD, 0.01 s),
+    each run then in row order; if two different words share the bits kept (unlikely, and
+    checked), numpy's argsort of the words does it (0.05 s more)."""
+    size = len(h)
+    if not size:
+        return np.zeros(0, dtype=np.int64), 0
+    bits = np.uint64(max(1, (size - 1).bit_length()))
+    key = h >> bits
+    key <<= bits
+    key |= np.arange(size, dtype=np.uint64)
+    key.sort()
+    idx = np.int32 if size < 2**31 else np.intp  # half the memory of the rows, when they fit
+    rows = (key & np.uint64((1 << int(bits)) - 1)).astype(idx)
+    key >>= bits
+    new = np.empty(size, dtype=bool)
+    new[0] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    hs = np.take(h, rows, out=key)  # the words in sorted order, in the keys' memory
+    # a run of equal high bits whose words differ: two words met in the bits kept
+    if (np.equal(hs[1:], hs[:-1]) == new[1:]).any():
+        rows = np.argsort(h)
+        np.take(h, rows, out=hs)
+        np.not_equal(hs[1:], hs[:-1], out=new[1:])
+        starts = np.flatnonzero(new)
+        first = np.minimum.reduceat(rows, starts)  # each run's first row
+    else:
+        starts = np.flatnonzero(new)
+        first = rows[starts]  # a run's rows are in order
+    del hs, key, new
+    is_first = np.zeros(size, dtype=bool)
+    is_first[first] = True
+    # a run's code: how many runs appear first at or before its first row, less one
+    code = np.cumsum(is_first, dtype=idx)[first]
+    del is_first, first
+    code -= 1
+    out = h.view(np.int64)  # the codes in the words' memory (fresh memory is page faults)
+    out[rows] = np.repeat(code, np.diff(np.append(starts, size)))
+    return out, len(code)
+
+
 def _id_codes(part, parent, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Codes of the part ids (0..m-1, first appearance) and of the parents in the same codes
     (-1: blank; -2: no part): ids of up to 16 bytes as one or two 64-bit words (:data:`_MIX`)
-    in pandas' hash table, longer ones in Arrow's."""
-    import pandas as pd
+    coded by :func:`_first_codes`, longer ones by Arrow's hash table.
+
+    The parts and the parents are coded together, parts first: the parts' codes are their
+    first appearance among the parts, and a parent that is no part gets a code past them. A
+    blank parent is the word 0, which no part is (a part is not blank and holds no NUL)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -276,19 +333,19 @@ def _id_codes(part, parent, n: int) -> tuple[np.ndarray, np.ndarray]:
         _put_words(parent, qlen, as_bytes[n:])
         if width == 1:
             h = _mix(words.reshape(-1))
-        else:  # a pair of words: each word's codes combined, hashed again
-            c0 = pd.factorize(_mix(np.ascontiguousarray(words[:, 0])))[0]
-            c1 = pd.factorize(_mix(np.ascontiguousarray(words[:, 1])))[0]
+        else:  # a pair of words: each word's codes combined, coded again
+            c0 = _first_codes(_mix(np.ascontiguousarray(words[:, 0])))[0]
+            c1, k1 = _first_codes(_mix(np.ascontiguousarray(words[:, 1])))
             del words, as_bytes
-            c0 *= int(c1.max()) + 1
+            c0 *= k1
             c0 += c1
             del c1
             h = _mix(c0.view(np.uint64))
-        # the parts hashed (first appearance), the parents looked up among them: a table of
-        # the parts' size, not of both columns'
-        pcode, uniq = pd.factorize(h[:n])
-        par = pd.Index(uniq, copy=False).get_indexer(h[n:])
-        par[par < 0] = -2  # no part
+        codes = _first_codes(h)[0]
+        del h
+        pcode, par = codes[:n], codes[n:]
+        m = int(pcode.max()) + 1
+        par[par >= m] = -2  # no part
         par[qlen == 0] = -1
         return pcode, par
     enc = pc.dictionary_encode(pa.chunked_array(_chunks(part) + _chunks(parent)))
@@ -315,43 +372,71 @@ def _stable_order(keys: np.ndarray, size: int) -> np.ndarray:
     return order
 
 
-def _per_part(codes: np.ndarray, lut, node: np.ndarray, multi, mnode, m: int, what: str):
-    """Each part's one value code among ``lut[codes]`` (a row's code, -1: not given; ``node``:
-    the row's part), -1 where none. A part of one row takes that row's; the rows ``multi`` of
-    parts with several (``mnode``: their parts) must agree where they give one, else not
-    fast (a conflict: the careful reader names it)."""
-    raw = np.empty(m, dtype=codes.dtype)
-    raw[node] = codes
-    out = lut[raw]
-    if len(multi):
-        sub = lut[codes[multi]]
+def _activity_keys(values: list) -> list:
+    """:func:`~supply_chain.bom._text_value` of the distinct cells of the ``activity`` column
+    (blank: None, else the ``(database, code)`` key, as ``bom._activity_key`` splits it), in
+    one loop without a function call per value: a BOM linking 20,000 activities has as many.
+    A cell that is no key: not fast (the careful reader names it)."""
+    out: list = []
+    add = out.append
+    for v in values:
+        if not v:
+            add(None)
+            continue
+        db, bar, code = v.partition("|")
+        db, code = db.strip(), code.strip()
+        if not (bar and db and code):
+            raise _NotFast("a bad activity")
+        add((db, code))
+    return out
+
+
+def _per_part(codes: np.ndarray, lut, src_row: np.ndarray, multi: tuple, what: str):
+    """Each part's one value code among ``lut[codes]`` (a row's code, -1: not given;
+    ``src_row``: the row creating each part), -1 where none. A part of one row takes that
+    row's (gathered from it: no scatter of every row); the rows of parts with several
+    (``multi``: :func:`_by_part`) must agree where they give one, else not fast (a conflict:
+    the careful reader names it)."""
+    out = lut[codes[src_row]]  # each part's creating row: its only one, unless in multi
+    rows, starts, parts = multi
+    if len(rows):
+        sub = lut[codes[rows]]
         big = np.iinfo(sub.dtype).max
-        hi = np.full(m, -1, dtype=sub.dtype)
-        np.maximum.at(hi, mnode, sub)
-        lo = np.full(m, big, dtype=sub.dtype)
-        np.minimum.at(lo, mnode, np.where(sub < 0, big, sub))
+        hi = np.maximum.reduceat(sub, starts)
+        lo = np.minimum.reduceat(np.where(sub < 0, big, sub), starts)
         if ((hi >= 0) & (lo != hi)).any():
             raise _NotFast(f"conflicting {what}")
-        out[mnode] = hi[mnode]
+        out[parts] = hi
     return out
 
 
-def _per_part_number(vals: np.ndarray, node: np.ndarray, multi, mnode, m: int, what: str):
+def _per_part_number(vals: np.ndarray, src_row: np.ndarray, multi: tuple, what: str):
     """:func:`_per_part` of numbers (NaN: not given, and none)."""
-    out = np.empty(m)
-    out[node] = vals
-    if len(multi):
-        sub = vals[multi]
+    out = vals[src_row]
+    rows, starts, parts = multi
+    if len(rows):
+        sub = vals[rows]
         if ((sub == 0) & np.signbit(sub)).any():
             raise _NotFast(f"a -0 {what}")  # equal to 0, printed apart: the first row decides
-        hi = np.full(m, np.nan)
-        np.fmax.at(hi, mnode, sub)
-        lo = np.full(m, np.nan)
-        np.fmin.at(lo, mnode, sub)
+        hi = np.fmax.reduceat(sub, starts)
+        lo = np.fmin.reduceat(sub, starts)
         if (lo != hi)[~np.isnan(hi)].any():
             raise _NotFast(f"conflicting {what}")
-        out[mnode] = hi[mnode]
+        out[parts] = hi
     return out
+
+
+def _by_part(multi: np.ndarray, mnode: np.ndarray) -> tuple:
+    """The rows ``multi`` of parts with several rows (``mnode``: their parts) grouped by part,
+    once for every attribute: ``(rows, starts, parts)``, the rows of ``parts[k]`` being
+    ``rows[starts[k]:starts[k + 1]]``. Each attribute then takes a maximum and a minimum per
+    part by ``reduceat`` (in order), not by ``ufunc.at`` into arrays over every part."""
+    order = np.argsort(mnode, kind="stable")
+    rows, by = multi[order], mnode[order]
+    if not len(rows):
+        return rows, np.zeros(0, dtype=np.intp), by
+    starts = np.flatnonzero(np.r_[True, by[1:] != by[:-1]])
+    return rows, starts, by[starts]
 
 
 def _read(raw, source: str):
@@ -392,8 +477,15 @@ def _read(raw, source: str):
     row = np.arange(n)
     # the lines: a slice when the root rows come first (the usual file), else their rows
     line = slice(nr, n) if roots[-1] == nr - 1 else np.flatnonzero(par >= 0)
-    first = np.full(m, n, dtype=np.int64)  # the first row of each part
-    np.minimum.at(first, pcode, row)
+    # the first row of each part: the codes count the parts in order of first appearance, so
+    # a part's first row is where its code passes every code before it
+    seen = np.maximum.accumulate(pcode)
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.greater(pcode[1:], seen[:-1], out=new[1:])
+    del seen
+    first = np.flatnonzero(new).astype(np.int64, copy=False)
+    del new
     root_part = np.zeros(m, dtype=bool)
     root_part[rc] = True
     pl = par[line]
@@ -428,7 +520,8 @@ def _read(raw, source: str):
     if pd.Series(par[mline] * m + pcode[mline]).duplicated().any():
         raise _NotFast("a line listed twice")
     del mline
-    mnode = node_of[multi]
+    grouped = _by_part(multi, node_of[multi])
+    del multi
 
     def number(k, ok, rows=eline):
         """Column ``k`` on the edges (NaN: blank); a value ``ok`` rejects: not fast."""
@@ -522,22 +615,25 @@ def _read(raw, source: str):
                     ok &= ~(vals < 0)
             if not ok.all():
                 raise _NotFast(f"a bad {k}")
-            node[attr] = _per_part_number(vals, node_of, multi, mnode, m, k)
+            node[attr] = _per_part_number(vals, src_row, grouped, k)
             continue
         codes, uniq = _coded(cols.pop(k))
-        clean: list = []
-        for v in uniq:
-            value, ok = _text_value(attr, v)
-            if not ok:
-                raise _NotFast(f"a bad {attr}")
-            clean.append(value)
+        if attr == "activity":
+            clean = _activity_keys(uniq)
+        else:
+            clean = []
+            for v in uniq:
+                value, ok = _text_value(attr, v)
+                if not ok:
+                    raise _NotFast(f"a bad {attr}")
+                clean.append(value)
         same: dict = {}  # equal cleaned values, one code ('db | x' and 'db|x')
         ccode = np.array([same.setdefault(c, len(same)) for c in clean], dtype=np.int32)
         rep = np.zeros(len(same), dtype=np.int32)  # a text code of each cleaned value
         rep[ccode[::-1]] = np.arange(len(clean), dtype=np.int32)[::-1]
         if None in same:
             ccode[ccode == same[None]] = -1  # not given
-        cc = _per_part(codes, ccode, node_of, multi, mnode, m, attr)
+        cc = _per_part(codes, ccode, src_row, grouped, attr)
         node_code = np.append(rep, np.int32(-1))[cc]  # cleaned -> a text code (-1: none)
         carr = np.empty(len(clean) + 1, dtype=object)
         carr[:-1] = clean  # code -1: the None at the end

@@ -59,11 +59,12 @@ from ._sources import (
     MISSING,
     SOURCES,
     SPEND,
+    CodedValues,
     PartSources,
     choose_sources,
     link_background,
 )
-from .bom import BOMArrays
+from .bom import BOMArrays, CodedColumn
 from .bom_math import bom_levels, level_bounds, rollup_levels
 from .errors import BOMCycle, MissingFootprint, UnknownPart
 from .paths import path_exchange
@@ -545,7 +546,11 @@ def rollup(
     index = PartIndex(labels)  # a million-entry dict only if many parts are looked up
     # text columns the reader kept as text go to the table from there (no Python strings)
     kept = {k for k in _TEXT_COLUMNS if bom.has_text(k)}
-    cols = {k: bom.node_column(k, order) for k in bom.node if k not in kept or k not in _TABLE_ONLY}
+    cols = {
+        k: _node_column(bom, k, order, kept)
+        for k in bom.node
+        if k not in kept or k not in _TABLE_ONLY
+    }
     src = choose_sources(
         labels, cols, has_children, pcf_index(pcfs), on, engine is not None, spend_factors
     )
@@ -661,6 +666,26 @@ def _table(bom: BOMArrays, order, labels, cols, kept, src, direct, own, x, pds, 
 #: are not gathered as objects when the reader kept them as text.
 _TEXT_COLUMNS = ("name", "unit", "supplier", "country", "stage")
 _TABLE_ONLY = ("name", "supplier", "country", "stage")
+
+
+#: Node attributes only the choice of sources reads (gone before the table is built): given
+#: to it as the reader's codes (:class:`~supply_chain._sources.CodedValues`), as is the unit
+#: when the table takes it from the reader's text
+_SOURCE_COLUMNS = ("pcf", "activity", "spend_sector")
+
+
+def _node_column(bom: BOMArrays, k: str, order: np.ndarray, kept: set):
+    """Node attribute ``k`` of the parts ``order``: the reader's codes for the columns of
+    :data:`_SOURCE_COLUMNS` (a million-part BOM: no object array made and hashed again),
+    else :meth:`~supply_chain.bom.BOMArrays.node_column`."""
+    origin = bom._node_origin(k)
+    if (
+        isinstance(origin, CodedColumn)
+        and not bom.node.made(k)
+        and (k in _SOURCE_COLUMNS or (k == "unit" and k in kept))
+    ):
+        return CodedValues(origin.values, origin.codes[order])
+    return bom.node_column(k, order)
 
 
 def _arrow_text(arr, n: int):

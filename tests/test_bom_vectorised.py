@@ -237,6 +237,40 @@ def test_hand_calculated_rollup_through_pcf(tmp_path, project, bw_dir):
     assert out["sources"] == {"bom": 2, "supplier_pcf": 1, "direct": 1}
 
 
+def test_rollup_runs_without_huge_pages_and_puts_numpy_s_setting_back(
+    tmp_path, project, bw_dir, monkeypatch
+):
+    """``pcf bom rollup`` turns numpy's request for transparent huge pages off while it reads
+    and rolls up (pcf.commands.bom._small_pages) and puts it back after, also on an error."""
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    from pcf.app import app
+    from supply_chain import bom
+
+    seen = []
+    read = bom.read_bom_arrays
+
+    def spy(*a, **k):
+        was = _set_madvise_hugepage(False)  # the setting in force, left as it was
+        seen.append(was)
+        return read(*a, **k)
+
+    monkeypatch.setattr(bom, "read_bom_arrays", spy)
+    f = tmp_path / "b.csv"
+    f.write_text("part,parent,quantity,unit,direct\nP,,,piece,\nA,P,2,kg,1.5\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("part,parent,quantity,unit\nP,,,piece\nA,P,0,kg\n")
+    before = _set_madvise_hugepage(True)
+    try:
+        for path, code in ((f, 0), (bad, 1)):
+            r = CliRunner().invoke(app, ["--data-dir", str(bw_dir), "bom", "rollup", str(path)])
+            assert r.exit_code == code, (r.stdout, r.stderr, r.exception)
+            assert _set_madvise_hugepage(True) is True  # back on after the command
+    finally:
+        _set_madvise_hugepage(before)
+    assert seen == [False, False]
+
+
 def test_terminal_lists_the_largest_parts_of_a_large_bom(tmp_path, project, bw_dir):
     from pcf.app import app
 
@@ -323,6 +357,96 @@ def test_the_fast_reader_reads_a_clean_file_as_the_careful_one(tmp_path, monkeyp
     assert read_fast(f, f.name) is not None  # the shape of the fast path: taken
     same_arrays(read_bom_arrays(f), careful(f, monkeypatch))
     same_graph(read_bom(f), reference(f))
+
+
+def test_codes_by_sorting_are_those_of_a_hash_table():
+    """The id words are coded by sorting (:func:`supply_chain.bom_read._first_codes`): the
+    codes ``pandas.factorize`` gives (first appearance), on words with many repeats, on
+    distinct ones, on one word repeated, on the word 0 (a blank parent) and the largest.
+    Small words differ only in the low bits the sort keeps for the row: those take the
+    argsort path (the first and last cases), the others the sort of packed words."""
+    import pandas as pd
+
+    from supply_chain.bom_read import _first_codes
+
+    rng = np.random.default_rng(5)
+    big = np.iinfo(np.uint64).max
+    for h in (
+        rng.integers(0, 50, 1000).astype(np.uint64),
+        rng.permutation(2000).astype(np.uint64) * np.uint64(2**40),
+        np.full(7, 3, dtype=np.uint64),
+        np.array([0, big, 0, 5, big, 5, 1], dtype=np.uint64),
+        rng.integers(0, 2**60, 3000).astype(np.uint64)[rng.integers(0, 3000, 5000)],
+        np.array([5, 4, 5, 6, 4], dtype=np.uint64),
+    ):
+        codes, k = _first_codes(h.copy())  # written over
+        ref, uniq = pd.factorize(h)
+        assert codes.tolist() == ref.tolist() and k == len(uniq)
+    assert _first_codes(np.zeros(0, dtype=np.uint64))[1] == 0
+
+
+def test_activity_cells_read_as_the_careful_reader_reads_them():
+    """The fast reader's loop over the distinct ``activity`` cells gives the key the careful
+    reader's rule gives (:func:`supply_chain.bom._text_value`), and declines a cell that rule
+    refuses."""
+    from supply_chain.bom import _text_value
+    from supply_chain.bom_read import _activity_keys, _NotFast
+
+    good = ["db|code", "db | code", "db|a|b", "db |a | b", "x|y ", ""]
+    assert _activity_keys(good) == [_text_value("activity", v)[0] for v in good]
+    assert _activity_keys(good)[:3] == [("db", "code"), ("db", "code"), ("db", "a|b")]
+    for bad in ("dbcode", "db|", "|code", " | ", "db| "):
+        assert not _text_value("activity", bad)[1]
+        with pytest.raises(_NotFast):
+            _activity_keys(["db|code", bad])
+
+
+def test_sources_chosen_from_codes_are_those_chosen_from_objects():
+    """The roll-up hands the reader's codes of ``pcf``, ``activity``, ``spend_sector`` and
+    ``unit`` to the source choice (:class:`supply_chain._sources.CodedValues`): the same
+    sources, references, values, notes and Brightway keys as the same columns as objects,
+    where two codes hold one value (a unit's two spellings made one; a None under a code),
+    a part has none, and the unit is 'piece' given or by default."""
+    from supply_chain._sources import CodedValues, choose_sources
+
+    def coded(values, codes):
+        v = np.empty(len(values) + 1, dtype=object)
+        v[:-1] = values  # code -1: the None at the end
+        return CodedValues(v, np.asarray(codes, dtype=np.int64))
+
+    cols = {
+        "unit": coded(
+            ["kilogram", "gram", "kilogram", "piece", None], [0, 1, 2, 3, -1, 4, 0, 2, 1, 3, -1, 0]
+        ),
+        "pcf": coded(["s1", "s2", "gone", None], [0, -1, 1, 2, 2, -1, 3, -1, 1, -1, -1, 0]),
+        "activity": coded(
+            [("db", "a"), ("db", "b"), ("db", "a")], [-1, 0, -1, -1, -1, 1, 2, 0, -1, 2, -1, -1]
+        ),
+        "spend_sector": coded(["332710", "999"], [-1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 1]),
+        "unit_price_usd": np.array([np.nan] * 10 + [2.0, np.nan]),
+        "direct": np.array([0.0, 1.5, np.nan, 2.0] + [np.nan] * 8),
+    }
+    objects = {k: (np.asarray(v[slice(None)], dtype=object) if isinstance(v, CodedValues) else v)
+               for k, v in cols.items()}  # fmt: skip
+    has_children = np.array([True, False] * 6)
+    pool = {
+        "s1": SupplierPCF("s1", 2.0, "kilogram", primary_data_share=40.0),
+        "s2": SupplierPCF("s2", 3.0, "gram"),
+    }
+    nodes = [f"P{k}" for k in range(12)]
+    for have_engine in (True, False):
+        for spend in (None, {"332710": 0.4}):
+            a = choose_sources(nodes, cols, has_children, pool, None, have_engine, spend)
+            b = choose_sources(nodes, objects, has_children, pool, None, have_engine, spend)
+            assert a.source.tolist() == b.source.tolist()
+            assert np.array_equal(a.ext, b.ext) and np.array_equal(a.ext_pds, b.ext_pds, True)
+            assert [a.refs[i] if i >= 0 else None for i in a.ref.tolist()] == [
+                b.refs[i] if i >= 0 else None for i in b.ref.tolist()
+            ]
+            assert a.notes == b.notes and a.want_bw == b.want_bw and a.bw_keys == b.bw_keys
+    # s2 (3 kg CO2e per gram) on a part counted in kilograms (P2, the unit's second code for
+    # 'kilogram'): 1000 g x 3 = 3000 per kilogram; on one counted in grams (P8): 3
+    assert a.ext[2] == 3000.0 and a.ext[8] == 3.0 and a.ext[0] == 2.0
 
 
 @pytest.mark.parametrize("width", [3, 12, 16, 40])

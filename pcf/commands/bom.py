@@ -3,6 +3,7 @@ its bill of materials (BOM layout: ``inventories/bom/README.md``) or by supply-c
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from pathlib import Path
@@ -149,9 +150,34 @@ def rollup_cmd(
     from lca.intensity_cache import deferred
 
     # the background intensities computed here are cached only if the command succeeds
-    with deferred():
+    with deferred(), _small_pages():
         _rollup(ctx, path, pcf, useeio, method, on, out, top, as_json, root, pcf_rule,
                 from_store, db)  # fmt: skip
+
+
+@contextlib.contextmanager
+def _small_pages():
+    """numpy's large arrays without its request for transparent huge pages while a BOM is
+    read and rolled up.
+
+    numpy asks the kernel to back every array of 4 MB or more with 2 MB pages
+    (``madvise(MADV_HUGEPAGE)``). Where the kernel then compacts memory to find such pages
+    when they are first touched (``/sys/kernel/mm/transparent_hugepage/defrag`` set to
+    ``madvise``, the kernel's default), a fragmented machine stalls there: on the benchmark's
+    million-row BOM (bench ``bom-e2e``, three runs each) the command took 0.64, 1.49 and
+    1.53 s with them, 0.71 to 0.80 s without. The command's arrays live a second, too short
+    for larger pages to pay back. The setting is numpy's own switch (what
+    ``NUMPY_MADVISE_HUGEPAGE=0`` sets), put back afterwards."""
+    try:
+        from numpy._core.multiarray import _set_madvise_hugepage
+    except ImportError:  # pragma: no cover - numpy without the switch
+        yield
+        return
+    was = _set_madvise_hugepage(False)
+    try:
+        yield
+    finally:
+        _set_madvise_hugepage(was)
 
 
 def _rollup(ctx, path, pcf, useeio, method, on, out, top, as_json, root, pcf_rule, from_store, db):
