@@ -482,3 +482,19 @@ def test_a_header_only_contributions_file_exits_1(data_dir, tmp_path):
         pcf("suppliers", "score", f, data_dir=data_dir, check=False),
         r"contrib\.csv: no rows \(only a header\)",
     )
+
+
+def test_rollup_console_says_units_and_sources_in_words(shipped, bw_dir):
+    """What a purchasing user reads at 80 columns: the footprint per unit of the product, the
+    parts counted by source in words (no Python dict), each table's unit, no empty 'rest' row."""
+    r = runner.invoke(
+        app, ["--data-dir", str(bw_dir), "bom", "rollup", str(CELL_BOM)], terminal_width=80
+    )
+    assert r.exit_code == 0, (r.output, r.exception)
+    out = " ".join(r.stdout.split())  # rich wraps at 80 columns
+    # 0.622602 x 42.5048 (GREET cell share) + 37.5 kWh x 0.6104 = 26.4636 + 22.89
+    assert "lfp-cell: 49.3536 kg CO2-Eq per kilowatt hour" in out
+    assert "parts by source: BOM roll-up 3, background dataset 2;" in out
+    assert "{" not in out
+    assert "kg CO2-Eq per unit" in out and "kg CO2-Eq per kilowatt hour" in out
+    assert not any(line.split()[1:3] == ["rest", "│"] for line in r.stdout.splitlines() if line)

@@ -48,6 +48,15 @@ PcfRuleOpt = Annotated[
 
 #: Parts listed on the terminal; a larger BOM shows the largest footprints (all: ``--out``).
 SHOWN_PARTS = 50
+#: How the summary line names each source of a part's footprint (supply_chain._sources.SOURCES)
+SOURCE_WORDS = {
+    "supplier_pcf": "supplier PCF",
+    "brightway": "background dataset",
+    "spend": "spend-based (USEEIO)",
+    "bom": "BOM roll-up",
+    "direct": "own direct emissions only",
+    "missing": "MISSING",
+}
 
 bom_app = PcfTyper(
     help="Bills of materials: roll-up with supplier PCFs, hotspots.", no_args_is_help=True
@@ -205,9 +214,10 @@ def _rollup(ctx, path, pcf, useeio, method, on, out, top, as_json, root, pcf_rul
         st.out(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
         return
     con = st.console()
+    sources = ", ".join(f"{SOURCE_WORDS.get(k, k)} {n:,}" for k, n in summary["sources"].items())
     con.print(
         f"[bold]{summary['part']}[/]: {summary['footprint']:.6g} {summary['unit']} "
-        f"per {summary['per']}; sources {summary['sources']}; primary data "
+        f"per {summary['per']}; parts by source: {sources}; primary data "
         f"{summary['primary_data_share'] or 0:.1f} %"
     )
     tab = result.table
@@ -219,18 +229,20 @@ def _rollup(ctx, path, pcf, useeio, method, on, out, top, as_json, root, pcf_rul
             "unit" + ("" if files else " (--out DIR writes every part)")
         )
     t = Table(title=title)
-    for c in ("part", "source", "footprint", "unit"):
-        t.add_column(c, justify="right" if c == "footprint" else "left")
+    for c in ("part", "source", f"{summary['unit']} per unit", "unit"):
+        t.add_column(c, justify="left" if c in ("part", "source", "unit") else "right")
     for part, src, fp, unit in zip(
         tab.index.tolist(), tab["source"].tolist(), tab["footprint"].tolist(), tab["unit"].tolist()
     ):
         t.add_row(str(part), str(src), f"{fp:.6g}", str(unit))
     con.print(t)
     for kind, df in hotspots(result, top=top).items():
-        t = Table(title=f"hotspots by {kind}")
-        for c in ("item", "value", "share"):
+        t = Table(title=f"hotspots by {kind.replace('_', ' ')}")
+        for c in ("item", f"{summary['unit']} per {summary['per']}", "share"):
             t.add_column(c, justify="left" if c == "item" else "right")
         for _, row in df.iterrows():
+            if row["item"] == "rest" and row["value"] == 0:  # nothing beyond the rows shown
+                continue
             t.add_row(str(row["item"]), f"{row['value']:.6g}", f"{row['share']:.1%}")
         con.print(t)
     if files:
