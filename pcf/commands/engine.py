@@ -126,9 +126,13 @@ def footprint(
         # a figure no dataset in the chain assesses is unknown, never printed as 0
         return "not assessed" if k in res.not_assessed else f"{getattr(res, k):.6g}"
 
+    how = {
+        "bundled": "split by the method's own fossil / biogenic / land-use parts",
+        "derived": "split by flow names",
+    }.get(res.split_source, res.split_source)
     con.print(
         f"  fossil {res.fossil:.6g}  biogenic {_part('biogenic')}  "
-        f"land use {_part('land_use')}  ({res.split_source})"
+        f"land use {_part('land_use')}  ({how})"
     )
     for title, items in (("stage", res.by_stage), ("gas", res.by_gas)):
         t = Table(title=f"by {title}")
