@@ -498,3 +498,17 @@ def test_rollup_console_says_units_and_sources_in_words(shipped, bw_dir):
     assert "{" not in out
     assert "kg CO2-Eq per unit" in out and "kg CO2-Eq per kilowatt hour" in out
     assert not any(line.split()[1:3] == ["rest", "│"] for line in r.stdout.splitlines() if line)
+
+
+def test_reduce_console_reads_at_80_columns(data_dir):
+    """The plan as a purchasing user reads it: whole lever ids, figures with thousands
+    separators and no exponent (the levers' costs 1,200,000 + 500,000 + 350,000)."""
+    args = ["--data-dir", str(data_dir), "reduce", "--levers", str(LEVERS)]
+    args += ["--baseline", str(BASELINE), "--target", "30%"]
+    r = runner.invoke(app, args, terminal_width=80)
+    assert r.exit_code == 0, (r.output, r.exception)
+    assert "cost 2,050,000;" in r.stdout
+    for lever in ("cell-wind-50", "cathode-green", "housing-recycled-50"):
+        assert lever in r.stdout
+    assert "e+0" not in r.stdout and "…" not in r.stdout
+    assert max(len(line) for line in r.stdout.splitlines()) <= 80

@@ -193,9 +193,9 @@ def reduce_cmd(
         "time_limit": "[yellow]time limit[/]: best plan found",
     }.get(plan.status, plan.status)
     con.print(
-        f"{head}: {len(plan.chosen)} lever(s), cost {plan.cost:,.6g}; portfolio "
-        f"{plan.portfolio_baseline:,.6g} → {plan.portfolio_footprint:,.6g} "
-        f"(−{plan.portfolio_reduction:,.6g}"
+        f"{head}: {len(plan.chosen)} lever(s), cost {_num(plan.cost)}; portfolio "
+        f"{_num(plan.portfolio_baseline)} → {_num(plan.portfolio_footprint)} "
+        f"(−{_num(plan.portfolio_reduction)}"
         + (
             f", −{plan.portfolio_reduction / plan.portfolio_baseline:.1%}"
             if plan.portfolio_baseline
@@ -205,21 +205,22 @@ def reduce_cmd(
     )
     if plan.target_value is not None:
         con.print(
-            f"target: portfolio ≤ {plan.target_value:,.6g}"
+            f"target: portfolio ≤ {_num(plan.target_value)}"
             + (f" by {year}" if year else "")
-            + ("" if plan.met else f"; shortfall {plan.shortfall:,.6g}")
+            + ("" if plan.met else f"; shortfall {_num(plan.shortfall)}")
         )
     t = Table(title="plan")
-    for c in ("lever", "node", "actor", "kind", "cost", "abatement"):
-        t.add_column(c, justify="right" if c in ("cost", "abatement") else "left")
+    # lever ids whole (a reader looks them up in the levers file), node and kind beneath
+    t.add_column("lever (node · kind)", overflow="fold")
+    t.add_column("actor")
+    for c in ("cost", "abatement"):
+        t.add_column(c, justify="right")
     for _, r in pf.iterrows():
         t.add_row(
-            str(r["lever"]),
-            str(r["node"]),
+            f"{r['lever']}\n[dim]{r['node']} · {r['kind']}[/]",
             str(r["actor"]),
-            str(r["kind"]),
-            f"{r['cost']:,.6g}",
-            f"{r['abatement']:,.6g}",
+            _num(r["cost"]),
+            _num(r["abatement"]),
         )
     con.print(t)
     t = Table(title="products (per unit)")
@@ -228,11 +229,11 @@ def reduce_cmd(
     for _, r in plan.to_frame().iterrows():
         t.add_row(
             str(r["product"]),
-            f"{r['volume']:g}",
-            f"{r['baseline']:.6g}",
-            f"{r['reduction']:.6g}",
-            f"{r['footprint']:.6g}",
-            "" if r["target"] != r["target"] else f"{r['target']:.6g}",
+            _num(r["volume"]),
+            f"{r['baseline']:,.6g}",
+            f"{r['reduction']:,.6g}",
+            f"{r['footprint']:,.6g}",
+            "" if r["target"] != r["target"] else f"{r['target']:,.6g}",
         )
     con.print(t)
     if plan.binding:
@@ -365,3 +366,9 @@ def macc_cmd(
         con.print("left out (no abatement): " + ", ".join(curve.attrs["left_out"]))
     if csv_out is not None:
         con.print(f"Written: {csv_out}")
+
+
+def _num(v: float) -> str:
+    """A figure as a reader takes it in at a glance: thousands separated and no exponent from
+    1,000 up (2,050,000, not 2.05e+06), six significant digits below."""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.6g}"
