@@ -512,3 +512,22 @@ def test_reduce_console_reads_at_80_columns(data_dir):
         assert lever in r.stdout
     assert "e+0" not in r.stdout and "…" not in r.stdout
     assert max(len(line) for line in r.stdout.splitlines()) <= 80
+
+
+def test_macc_console_reads_at_80_columns(data_dir):
+    """The curve at 80 columns: whole lever ids, no exponent, no cut cell; cathode-green first
+    (cost 500,000 over 6,936,000 abated: 0.07209 per unit, the cheapest lever)."""
+    args = ["--data-dir", str(data_dir), "macc", "--levers", str(LEVERS)]
+    r = runner.invoke(app, [*args, "--baseline", str(BASELINE)], terminal_width=80)
+    assert r.exit_code == 0, (r.output, r.exception)
+    rows = [line for line in r.stdout.splitlines() if line.startswith("│ ")]
+    assert rows[0].split("│")[1:5] == [
+        " cathode-green               ",
+        "   500,000 ",
+        "  6,936,000 ",
+        "  0.07209 ",
+    ]
+    for lever in ("housing-recycled-50", "cell-wind-50", "housing-recycled-80"):
+        assert any(f"│ {lever} " in row for row in rows), lever
+    assert "e+0" not in r.stdout and "…" not in r.stdout
+    assert max(len(line) for line in r.stdout.splitlines()) <= 80

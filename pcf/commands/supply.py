@@ -337,28 +337,23 @@ def macc_cmd(
             }
         )
         return
-    t = Table(title="marginal abatement cost curve")
-    for c in (
-        "lever",
-        "actor",
-        "kind",
-        "cost",
-        "abatement",
-        "cost/unit",
-        "cum. abatement",
-        "cum. cost",
-    ):
-        t.add_column(c, justify="left" if c in ("lever", "actor", "kind") else "right")
+    t = Table(
+        title="marginal abatement cost curve",
+        caption="cost and abatement in the units of the levers and baseline files "
+        "(abatement: footprint per unit x volume); per unit: cost / abatement; cumulative: "
+        "abatement of this lever and those above it",
+    )
+    # lever ids whole (a reader looks them up in the levers file), actor and kind beneath
+    t.add_column("lever (actor · kind)", overflow="fold", min_width=24, ratio=1)
+    for c in ("cost", "abatement", "per unit", "cumulative"):
+        t.add_column(c, justify="right", no_wrap=True)
     for _, r in curve.iterrows():
         t.add_row(
-            str(r["lever"]),
-            str(r["actor"]),
-            str(r["kind"]),
-            f"{r['cost']:,.6g}",
-            f"{r['abatement']:,.6g}",
-            f"{r['mac']:.6g}",
-            f"{r['cumulative_abatement']:,.6g}",
-            f"{r['cumulative_cost']:,.6g}",
+            f"{r['lever']}\n[dim]{r['actor']} · {str(r['kind']).replace('_', ' ')}[/]",
+            _num(r["cost"]),
+            _num(r["abatement"]),
+            f"{r['mac']:.4g}",
+            _num(r["cumulative_abatement"]),
         )
     con = st.console()
     con.print(t)
