@@ -11,7 +11,8 @@ from .results import PlantInventory
 
 
 def trajectory(plant: PlantInventory) -> list[dict]:
-    """Every period side by side: scopes, green share, residual, offsets, gap, change vs previous.
+    """Every period side by side: scopes, green share, residual, offsets, gap, change vs previous;
+    ``scope1_sources`` counts the period's scope-1 lines (0: no source reported).
 
     ``residual`` = scope 1 + market-based scope 2 (after green power); ``gap_to_zero`` =
     max(residual − retired offsets, 0). Offsets are reported beside, never inside a footprint.
@@ -24,6 +25,9 @@ def trajectory(plant: PlantInventory) -> list[dict]:
         row = {
             "period": p,
             "scope1": inv.scope1,
+            # how many scope-1 lines the plant reported: 0 means none reported (the sheet and
+            # the CLI say so), not a measured zero
+            "scope1_sources": sum(1 for ln in inv.lines if ln.scope == "1"),
             "scope2_location": inv.scope2_location,
             "scope2_market": inv.scope2_market,
             "scope1_2_location": inv.scope1 + inv.scope2_location,

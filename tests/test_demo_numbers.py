@@ -1,7 +1,7 @@
 """Every number ``pcf demo`` writes stays what it was when its snapshot was last written.
 
 ``tests/data/demo-numbers.json`` holds every numeric field of the demo's JSON and CSV outputs
-(2,337 numbers: footprints, stage/gas/process tables, both supply chains, hotspots, the
+(2,341 numbers: footprints, stage/gas/process tables, both supply chains, hotspots, the
 reduction plan, the factory gap, the PACT and battery documents), written by
 ``pcf demo --iterations 0``. First written at commit 80c84cb (before the layout refactor of
 issue 12, which moved no number); rewritten on 2026-12-05 for the intended changes of issues 10
@@ -22,7 +22,8 @@ gas rows); then the laptop battery's GREET NMC622 materials booked as their gase
 (laptop manufacture 140.4232 -> 140.4730; 12 new gas rows); then the gas breakdowns keep the
 part of CO2e aggregates in a row of its own ('CO2e aggregates', no longer counted as CO2) and
 name the perfluorocarbons by formula (CF4, C2F6 for R-14, HFC-116): no total moved; then the
-plan and MACC CSVs' headers carry their units (the marginal cost per tonne, x 1000). Left out:
+plan and MACC CSVs' headers carry their units (the marginal cost per tonne, x 1000), and the
+plant trajectory counts its scope-1 lines (scope1_sources; 0 = none reported). Left out:
 identifiers, timestamps, paths, run times and Monte Carlo draws (not reproducible across
 processes before that commit: issue 9). Two cold projects order their matrices differently, so sums round
 differently in the last bits: numbers are compared to 1e-9 relative (1e-12 absolute for values

@@ -397,3 +397,24 @@ def test_a_pfc_is_named_by_its_formula_or_its_trade_name(proj, tmp_path):
     inv = factory.plant_inventory(proj, plant_csv(tmp_path, body)).get("2024")
     assert inv.scope1 == pytest.approx(3 * 7380 + 1 * 12400, rel=1e-6)
     assert inv.by("1") == pytest.approx({"CF4": 3 * 7380, "C2F6": 1 * 12400}, rel=1e-6)
+
+
+def test_gap_console_reads_at_80_columns_and_says_none_reported(proj):
+    """``pcf factory gap`` of the example plant: a column per period with whole figures (the
+    2023 location-based scope 2 is 450,000 MWh x 0.5827 = 262,215 t) and scope 1 'none
+    reported' (the plant file has no fuel or process line), never a 0."""
+    from typer.testing import CliRunner
+
+    from pcf.app import app
+
+    args = ["--data-dir", str(proj.base_dir), "factory", "gap", str(factory.EXAMPLE_PLANT)]
+    r = CliRunner().invoke(app, args, terminal_width=80)
+    assert r.exit_code == 0, (r.output, r.exception)
+    rows = {
+        cells[1].strip(): [c.strip() for c in cells[2:-1]]
+        for cells in (line.split("│") for line in r.stdout.splitlines())
+        if len(cells) > 3
+    }
+    assert rows["scope 1"] == ["none reported", "none reported"]
+    assert rows["scope 2, location-based"][0] == "262,215"
+    assert "…" not in r.stdout and max(len(x) for x in r.stdout.splitlines()) <= 80

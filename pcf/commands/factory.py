@@ -224,32 +224,33 @@ def gap(
         _dump(st, d)
         return
     con = st.console()
+    # one column per period, one row per figure (as a financial statement reads): a row of
+    # nine figures per period did not fit 80 columns and rich cut the numbers short
     t = Table(title=f"{d['plant']}: trajectory (t CO2e)")
-    for c in (
-        "period",
-        "scope 1",
-        "scope 2 loc",
-        "scope 2 mkt",
-        "green",
-        "residual",
-        "offsets",
-        "gap to zero",
-        "vs previous",
-    ):
-        t.add_column(c, justify="right")
-    for r in d["trajectory"]:
-        chg = "" if r["change_vs_previous_pct"] is None else f"{r['change_vs_previous_pct']:+.1%}"
-        t.add_row(
-            r["period"],
-            _t(r["scope1"]),
-            _t(r["scope2_location"]),
-            _t(r["scope2_market"]),
-            f"{r['green_share']:.1%}",
-            _t(r["residual"]),
-            _t(r["offsets_retired"]),
-            _t(r["gap_to_zero"]),
-            chg,
-        )
+    t.add_column("")
+    traj = d["trajectory"]
+    for r in traj:
+        t.add_column(str(r["period"]), justify="right", no_wrap=True)
+    rows = (
+        (
+            "scope 1",
+            lambda r: _t(r["scope1"]) if r.get("scope1_sources", 1) else "none reported",
+        ),
+        ("scope 2, location-based", lambda r: _t(r["scope2_location"])),
+        ("scope 2, market-based", lambda r: _t(r["scope2_market"])),
+        ("green power share", lambda r: f"{r['green_share']:.1%}"),
+        ("residual", lambda r: _t(r["residual"])),
+        ("offsets retired (beside)", lambda r: _t(r["offsets_retired"])),
+        ("gap to zero", lambda r: _t(r["gap_to_zero"])),
+        (
+            "residual vs previous",
+            lambda r: (
+                "" if r["change_vs_previous_pct"] is None else f"{r['change_vs_previous_pct']:+.1%}"
+            ),
+        ),
+    )
+    for label, cell in rows:
+        t.add_row(label, *(cell(r) for r in traj))
     con.print(t)
     if len(d["levers"]) > 1:
         t = Table(title=f"What-if levers, {d['period']} (t CO2e)")
