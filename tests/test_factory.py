@@ -416,5 +416,9 @@ def test_gap_console_reads_at_80_columns_and_says_none_reported(proj):
         if len(cells) > 3
     }
     assert rows["scope 1"] == ["none reported", "none reported"]
+    args[3] = "inventory"
+    r = CliRunner().invoke(app, args, terminal_width=80)
+    assert r.exit_code == 0, (r.output, r.exception)
+    assert r.stdout.count("│ scope 1 ") == 2 and r.stdout.count("none reported") == 2
     assert rows["scope 2, location-based"][0] == "262,215"
     assert "…" not in r.stdout and max(len(x) for x in r.stdout.splitlines()) <= 80

@@ -114,7 +114,9 @@ def inventory(
         t = Table(title=f"{plant.plant} {p} (t CO2e; {inv.unit} / 1000)")
         t.add_column("item")
         t.add_column("value", justify="right")
-        rows = [("scope 1", s["scope1"])]
+        # no scope-1 line in the file: none reported, not a measured 0
+        reported = any(ln.scope == "1" for ln in inv.lines)
+        rows = [("scope 1", s["scope1"] if reported else "none reported")]
         rows += [(f"  {k}", v) for k, v in s["scope1_by_gas"].items()]
         rows += [
             ("scope 2 location-based", s["scope2_location"]),
@@ -127,7 +129,7 @@ def inventory(
             ("scope 1+2 market", s["scope1_2_market"]),
         ]
         for k, v in rows:
-            t.add_row(k, _t(v))
+            t.add_row(k, v if isinstance(v, str) else _t(v))
         t.add_row("green-power share", f"{s['green_share']:.1%}")
         t.add_row("offsets retired (outside footprints)", _t(s["offsets_retired"]))
         con.print(t)
