@@ -34,7 +34,10 @@ scenario_app = PcfTyper(
 @scenario_app.command("run")
 def scenario_run_cmd(
     ctx: typer.Context,
-    path: Annotated[Path, in_file_arg("Scenarios YAML/JSON (supply_chain/scenarios.py).")],
+    path: Annotated[
+        Path,
+        in_file_arg("Scenarios YAML/JSON (example: inventories/bom/battery-pack-scenarios.yaml)."),
+    ],
     products: Annotated[list[str], typer.Argument(help="Products: database|code (one or more).")],
     method: MethodOpt = DEFAULT_METHOD,
     csv_out: CsvOutOpt = None,

@@ -48,7 +48,7 @@ def suppliers_score_cmd(
     csv_out: CsvOutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Rank suppliers: push whom, on what, first (supply_chain/scoring.py)."""
+    """Rank suppliers: push whom, on what, first."""
     # heavy: keeps --help fast (supply_chain imports pandas, networkx, HiGHS; lca Brightway)
     from lca.errors import PCFError
     from supply_chain import read_contributions, read_supplier_data

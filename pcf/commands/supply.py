@@ -85,7 +85,12 @@ def _finite_positive(value: float | None) -> float | None:
 
 def reduce_cmd(
     ctx: typer.Context,
-    levers: Annotated[Path, in_file("Levers CSV (supply_chain/levers/io.py layout).")],
+    levers: Annotated[
+        Path,
+        in_file(
+            "Levers CSV (example and layout: inventories/bom/battery-pack-levers.csv, README there)."
+        ),
+    ],
     baseline: Annotated[Path, in_file("Baselines CSV: product,footprint[,volume].")],
     target: Annotated[
         str | None, typer.Option(help="Target: '30%' (cut) or an absolute cap, e.g. '120'.")
@@ -312,7 +317,12 @@ def _uncertainty_table(u: dict) -> Table:
 
 def macc_cmd(
     ctx: typer.Context,
-    levers: Annotated[Path, in_file("Levers CSV (supply_chain/levers/io.py layout).")],
+    levers: Annotated[
+        Path,
+        in_file(
+            "Levers CSV (example and layout: inventories/bom/battery-pack-levers.csv, README there)."
+        ),
+    ],
     baseline: Annotated[Path, in_file("Baselines CSV: product,footprint[,volume].")],
     product: Annotated[
         list[str] | None, typer.Option(help="Count abatement for these products only.")
