@@ -129,6 +129,12 @@ def test_report_sections(report):
         assert f'<td>{row}</td><td class="n" colspan="2">not assessed</td>' in html, row
     # data quality per dataset, with the rule and the unrated share
     assert "<th>Dataset</th><th>Location</th>" in html and "TiR</th>" in html
+    # each dataset's P beside its TeR/GeR/TiR, as the DQR = (TeR + GeR + TiR + P) / 4 above uses
+    assert '<th class="n">TiR</th><th class="n">P</th></tr>' in html
+    greet = re.search(
+        r"GREET 2024 aggregate</td><td>US</td>((?:<td class=\"n\">[^<]*</td>){5})", html
+    )
+    assert greet and greet.group(1).count("<td") == 5, "share, TeR, GeR, TiR, P"
     assert "battery materials, LFP, for 1 kWh BEV pack capacity" in text
     assert "weighted average of all inputs" in text
     assert re.search(r"without a pedigree record \(scored 5\): 0\.0 %", text)
