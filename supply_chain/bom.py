@@ -846,35 +846,50 @@ class BOMArrays:
 
     @classmethod
     def from_graph(cls, G: nx.DiGraph) -> BOMArrays:
-        """The arrays of a BOM graph (:func:`new_bom`, :func:`add_part`, :func:`read_bom`)."""
-        parts = np.empty(G.number_of_nodes(), dtype=object)
-        parts[:] = list(G.nodes)
-        data = [d for _, d in G.nodes(data=True)]
+        """The arrays of a BOM graph (:func:`new_bom`, :func:`add_part`, :func:`read_bom`).
+
+        Read from the graph's own dicts (``G._node``, ``G._succ``: the data structures
+        networkx documents for subclasses), not through its per-item views: on a million-part
+        graph the views' per-edge tuples cost more than the whole roll-up (bench ``bom``).
+        Nodes and edges come in the graph's order, as ``G.nodes`` / ``G.edges`` give them."""
+        node_data = G._node  # {part: attributes}, insertion order = G.nodes
+        succ = G._succ  # {part: {component: edge attributes}}, the order of G.edges
+        n = len(node_data)
+        parts = np.empty(n, dtype=object)
+        parts[:] = list(node_data)
+        data = list(node_data.values())
         keys = dict.fromkeys(k for d in data for k in d)
         node = {}
         for k in keys:
             if k in NUMERIC_NODE_FIELDS:
-                node[k] = np.array([_num_or_nan(d.get(k)) for d in data], dtype=np.float64)
+                node[k] = _numbers_of(data, k, None, np.nan)
             else:
-                col = np.empty(len(data), dtype=object)
-                col[:] = [d.get(k) for d in data]
+                col = np.empty(n, dtype=object)
+                col[:] = list(map(dict.get, data, itertools.repeat(k)))
                 node[k] = col
-        idx = {p: i for i, p in enumerate(parts.tolist())}
-        m = G.number_of_edges()
-        parent = np.fromiter((idx[u] for u, _ in G.edges), dtype=np.int64, count=m)
-        child = np.fromiter((idx[v] for _, v in G.edges), dtype=np.int64, count=m)
-        edata = [d for *_, d in G.edges(data=True)]
-        edge = {
-            "q": np.array([d.get("q", d.get("quantity", 0.0)) for d in edata], dtype=np.float64),
-            "sigma": np.array([_num_or_nan(d.get("sigma")) for d in edata], dtype=np.float64),
-        }
+        nbrs = list(succ.values())
+        counts = np.fromiter(map(len, nbrs), dtype=np.int64, count=n)
+        parent = np.repeat(np.arange(n, dtype=np.int64), counts)
+        # components looked up in one hashed pass (pandas' C hash table)
+        import pandas as pd
+
+        child = pd.Index(parts, dtype=object, copy=False).get_indexer(
+            list(itertools.chain.from_iterable(nbrs))
+        )
+        child = child.astype(np.int64, copy=False)
+        edata = list(itertools.chain.from_iterable(nb.values() for nb in nbrs))
+        edge = {"q": _numbers_of(edata, "q", "quantity", 0.0),
+                "sigma": _numbers_of(edata, "sigma", None, np.nan)}  # fmt: skip
+        has_parent = np.zeros(n, dtype=bool)
+        has_parent[child] = True
+        given = G.graph.get("roots")
         return cls(
             parts,
             node,
             parent,
             child,
             edge,
-            roots(G),
+            list(given) if given else parts[~has_parent].tolist(),
             dict(G.graph.get("root_rows") or {}),
             G.graph.get("source", "BOM"),
             G,
@@ -923,8 +938,20 @@ class BOMArrays:
         )
 
 
-def _num_or_nan(v) -> float:
-    return np.nan if v is None else float(v)
+def _numbers_of(edata: list, key: str, alias: str | None, missing: float) -> np.ndarray:
+    """Attribute ``key`` (else ``alias``, else ``missing``; None counts as missing) of each
+    node's or edge's attribute dict, as float64, in one C-level conversion (None becomes NaN there);
+    only the edges without a number under ``key`` are looked at again."""
+    vals = list(map(dict.get, edata, itertools.repeat(key)))  # a C loop: no bytecode per item
+    try:
+        arr = np.array(vals, dtype=np.float64)
+    except (TypeError, ValueError):  # something float() would refuse: the per-value rule
+        arr = np.array([np.nan if v is None else float(v) for v in vals], dtype=np.float64)
+    for i in np.flatnonzero(np.isnan(arr)).tolist():
+        if vals[i] is None:  # not given (a NaN given stays NaN)
+            a = edata[i].get(alias) if alias is not None else None
+            arr[i] = missing if a is None else float(a)
+    return arr
 
 
 class _Located:

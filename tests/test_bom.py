@@ -198,3 +198,32 @@ def test_cycle_in_a_file_names_the_file(tmp_path):
     f.write_text(HEADER + "P,,,piece,,,,,\na,P,1,kg,,,,,\nb,a,1,kg,,,,,\na,b,1,kg,,,,,\n")
     with pytest.raises(BOMCycle, match=r"bom.csv: The bill of materials has a cycle"):
         read_bom(f)
+
+
+def test_arrays_from_a_graph_read_its_dicts_as_the_views_give_them():
+    """BOMArrays.from_graph reads networkx's own dicts (bench bom): the same parts, edges and
+    attributes in the graph's order as G.nodes / G.edges, 'quantity' when 'q' is absent, a
+    missing or None number NaN (q: 0.0), roots without a parent unless the graph names them."""
+    import networkx as nx
+    import numpy as np
+
+    from supply_chain.bom import BOMArrays
+
+    G = nx.DiGraph()
+    G.add_node("P", direct=None)
+    G.add_node("A", direct="1.5")
+    G.add_node("B", direct=2)
+    G.add_node("X")
+    G.add_edge("P", "A", q=2.0, sigma=0.1)
+    G.add_edge("P", "B", quantity=3)
+    G.add_edge("A", "B", sigma=None)
+    G.add_edge("X", "B", q=float("nan"))
+    b = BOMArrays.from_graph(G)
+    assert b.parts.tolist() == list(G.nodes)
+    assert [(b.parts[u], b.parts[v]) for u, v in zip(b.parent, b.child)] == list(G.edges)
+    np.testing.assert_array_equal(b.edge["q"], [2.0, 3.0, 0.0, np.nan])
+    np.testing.assert_array_equal(b.edge["sigma"], [0.1, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(b.node["direct"], [np.nan, 1.5, 2.0, np.nan])
+    assert b.roots == ["P", "X"]
+    G.graph["roots"] = ["P"]
+    assert BOMArrays.from_graph(G).roots == ["P"]
