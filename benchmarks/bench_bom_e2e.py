@@ -224,9 +224,14 @@ STEPS = (
     ("supply_chain.bom", "read_bom_arrays", "read BOM"),
     ("supply_chain.bom_read", "_table", "CSV parse"),
     ("supply_chain.bom_read", "_id_codes", "part ids"),
+    ("supply_chain.bom_math", "bom_levels", "levels"),
+    ("supply_chain", "read_pcf_table", "PCF table"),
+    ("supply_chain", "select_pcfs", "PCF choice"),
     ("lca.project", "open_project", "open project"),
     ("supply_chain.roll_up", "choose_sources", "sources"),
     ("supply_chain.roll_up", "_background", "background"),
+    ("supply_chain.roll_up", "_rolled_edges", "edges"),
+    ("supply_chain.roll_up", "_solve", "solve"),
     ("supply_chain", "rollup", "roll-up"),
     ("supply_chain", "hotspots", "hotspots"),
 )
@@ -348,7 +353,8 @@ def main(rows: int = ROWS) -> dict:
         f"{rss_before:.2f} GiB); pandas.read_csv {base_t:.3f} s (all columns as text, as the "
         f"old reader did: {as_text:.3f} s); load average {load:.1f} on {os.cpu_count()} CPUs"
     )
-    inner = ("CSV parse", "part ids", "sources", "background")  # inside read BOM / roll-up
+    # inside read BOM / roll-up
+    inner = ("CSV parse", "part ids", "levels", "sources", "background", "edges", "solve")
     rest = ours - sum(v for k, v in steps.items() if k not in inner)
     print(
         "bom-e2e: breakdown of ours (wall s): "

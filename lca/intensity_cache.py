@@ -131,16 +131,27 @@ class CachedIntensities:
     e: np.ndarray
     _pos: dict | None = field(default=None, repr=False)
 
+    def _index(self) -> dict:
+        """``{(database, code): column position}``, built on first use: one dict from the
+        entry's arrays at once (zip, no loop of Python statements per activity)."""
+        if self._pos is None:
+            names = np.asarray(self.db_names, dtype=object)[self.db_index].tolist()
+            self._pos = dict(zip(zip(names, self.codes.tolist()), range(len(names))))
+        return self._pos
+
     def position(self, key) -> int | None:
         """The column position of activity ``key`` in the entry, or None."""
-        if self._pos is None:
-            dbs = self.db_names
-            self._pos = {
-                (dbs[d], c): j
-                for j, (d, c) in enumerate(zip(self.db_index.tolist(), self.codes.tolist()))
-            }
-        got = self._pos.get(key)  # keys as read from a BOM: two strings
-        return self._pos.get((str(key[0]), str(key[1]))) if got is None else got
+        pos = self._index()
+        got = pos.get(key)  # keys as read from a BOM: two strings
+        return pos.get((str(key[0]), str(key[1]))) if got is None else got
+
+    def positions(self, keys) -> list:
+        """:meth:`position` of each of ``keys``, in one pass (None for a key not in the
+        entry)."""
+        got = list(map(self._index().get, keys))
+        if None in got:  # keys of other types (e.g. a code given as a number)
+            got = [self.position(k) if j is None else j for k, j in zip(keys, got)]
+        return got
 
 
 def database_stamps(engine, names) -> list:

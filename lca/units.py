@@ -1,4 +1,4 @@
-"""Unit conversion through one explicit table of unit names (pint underneath).
+"""Unit conversion through one explicit table of unit names (exact sizes; pint underneath).
 
 Only the names in :data:`UNITS` are accepted: Brightway's unit names (``kilogram``,
 ``kilowatt hour``, ``ton kilometer``...), PACT's declared units (``liter``, ``piece``,
@@ -7,6 +7,14 @@ pint expression chosen by hand, because pint's own guesses are wrong for LCA dat
 is the US short ton (907.18474 kg), whereas Brightway's and PACT's ``ton`` is the metric tonne
 (1000 kg). Counts (``piece``, ``unit``) and money (``USD``) are dimensions of their own, so a
 piece never converts to a kilogram by accident.
+
+Every unit of the table also has its exact size in its dimension's base unit (:data:`SIZES`:
+SI prefixes and the units' legal definitions, e.g. the short ton's 2000 lb of 0.45359237 kg);
+a factor between two of them is the exact ratio of their sizes, rounded as pint's answer is
+(15 significant digits), and is pint's factor bit for bit (tests/test_units.py compares every
+pair with pint). So a conversion needs neither pint's import nor its registry (~0.3 s, paid by
+a fresh ``pcf`` process at its first conversion); pint is asked only for a unit that has no
+size in :data:`SIZES`.
 
 This is the engine's one unit table: the bill of materials and supplier PCFs
 (:mod:`supply_chain`), plant activity data (:mod:`factory`) and PACT declared units
@@ -30,6 +38,7 @@ import functools
 import hashlib
 import json
 import logging
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +46,7 @@ from .errors import PCFError, UnitMismatch
 
 __all__ = [
     "BRIGHTWAY_UNITS",
+    "SIZES",
     "UNITS",
     "UnknownUnit",
     "brightway_unit",
@@ -120,6 +130,40 @@ BRIGHTWAY_UNITS: dict[str, str] = {
 }
 
 
+#: Pint expression of :data:`UNITS` -> (its dimension, its size in the base unit of that
+#: dimension as an exact decimal). Base units: kilogram, joule, kilogram metre (transport),
+#: piece metre (person transport), cubic metre, square metre, metre, second, and the engine's
+#: own piece, usd and megabit_second (:data:`_DEFINITIONS`). Sources: the SI prefixes; the
+#: hour = 3600 s, the litre = 1 dm3 and the tonne = 1000 kg (SI Brochure, 9th ed., BIPM 2019,
+#: table 8), so a kilowatt hour is 1000 W x 3600 s = 3.6 MJ; the short ton = 2000 pounds of
+#: exactly 0.45359237 kg (the international avoirdupois pound of 1959; pint's definitions
+#: too). tests/test_units.py checks every factor against pint's.
+SIZES: dict[str, tuple[str, str]] = {
+    "kilogram": ("mass", "1"),
+    "gram": ("mass", "0.001"),
+    "tonne": ("mass", "1000"),
+    "short_ton": ("mass", "907.18474"),
+    "kilowatt_hour": ("energy", "3.6e6"),
+    "megawatt_hour": ("energy", "3.6e9"),
+    "gigawatt_hour": ("energy", "3.6e12"),
+    "megajoule": ("energy", "1e6"),
+    "gigajoule": ("energy", "1e9"),
+    "terajoule": ("energy", "1e12"),
+    "tonne * kilometer": ("mass * length", "1e6"),
+    "kilogram * kilometer": ("mass * length", "1e3"),
+    "piece * kilometer": ("count * length", "1e3"),
+    "meter ** 3": ("volume", "1"),
+    "liter": ("volume", "0.001"),
+    "meter ** 2": ("area", "1"),
+    "meter": ("length", "1"),
+    "kilometer": ("length", "1000"),
+    "hour": ("time", "3600"),
+    "megabit_second": ("data transfer", "1"),
+    "piece": ("count", "1"),
+    "usd": ("currency", "1"),
+}
+
+
 class UnknownUnit(PCFError, ValueError):
     """A unit name that is not in the explicit unit table (:data:`lca.units.UNITS`)."""
 
@@ -187,12 +231,22 @@ def brightway_unit(unit: str) -> str | None:
     return BRIGHTWAY_UNITS.get(pint_name(unit) or "")
 
 
+@functools.cache
+def _size_factor(a: str, b: str) -> float | None:
+    """The factor from pint expression ``a`` to ``b`` (both in :data:`SIZES`) from their exact
+    sizes, rounded as :func:`_pint_factor` rounds pint's (None: different dimensions)."""
+    (dim_a, size_a), (dim_b, size_b) = SIZES[a], SIZES[b]
+    if dim_a != dim_b:
+        return None
+    return float(f"{float(Fraction(size_a) / Fraction(size_b)):.15g}")
+
+
 # -- pint's answers, kept between processes -------------------------------------------------
-# Importing pint and building its registry costs ~0.4 s, paid by every `pcf` call that converts
-# anything (a BOM line in grams under a part counted in kilograms). Each factor pint computed is
-# kept in the engine's cache folder (lca.project.cache_dir("units")), keyed by pint's version,
-# the unit table and the definitions above: a later process reads pint's answer for a known
-# pair instead of asking pint again; pint stays the only source of every factor.
+# For a unit without a size in SIZES. Importing pint and building its registry costs ~0.4 s,
+# paid by every `pcf` call that converts such a unit. Each factor pint computed is kept in the
+# engine's cache folder (lca.project.cache_dir("units")), keyed by pint's version, the unit
+# table and the definitions above: a later process reads pint's answer for a known pair instead
+# of asking pint again.
 _FACTORS_VERSION = 1
 
 
@@ -295,9 +349,10 @@ def conversion_factor(from_unit: str, to_unit: str, where: str = "") -> float:
         The two units measure different things (e.g. ``piece`` and ``kilogram``).
     """
     src, dst = canonical(from_unit, where), canonical(to_unit, where)
-    if src == dst or UNITS[src] == UNITS[dst]:
+    a, b = UNITS[src], UNITS[dst]
+    if src == dst or a == b:
         return 1.0
-    f = _factor(src, dst)
+    f = _size_factor(a, b) if a in SIZES and b in SIZES else _factor(src, dst)
     if f is None:
         raise UnitMismatch(to_unit, from_unit, where)
     return f

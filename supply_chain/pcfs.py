@@ -76,7 +76,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from lca.errors import PCFError
-from lca.files import open_text, parse_number, read_text
+from lca.files import MAX_ABS, open_text, parse_number, read_text
 from lca.units import canonical
 
 from .errors import InvalidPCF
@@ -429,6 +429,12 @@ TABLE_COLUMNS = (
 )
 
 
+#: Status names by their lower case (statuses are matched ignoring case).
+_STATUS_BY_LOWER = {s.lower(): s for s in STATUSES}
+#: The DQR columns of the table with the rating each fills.
+_DQR_COLUMNS = tuple((k, f"{k}_dqr") for k in DQR_FIELDS)
+
+
 def read_pcf_table(path: str | os.PathLike) -> list[SupplierPCF]:
     """Supplier PCFs from a CSV table with the columns :data:`TABLE_COLUMNS`.
 
@@ -441,71 +447,112 @@ def read_pcf_table(path: str | os.PathLike) -> list[SupplierPCF]:
         Naming the file, the row (1-based, header is row 1) and the column.
     """
     out = []
+    # csv.reader and a dict per row of the table's own columns, read as csv.DictReader reads
+    # them (blank lines skipped, rows counted without them, missing cells absent) without its
+    # per-row overhead; a unit cell's table name is looked up once per distinct text (a table
+    # of thousands of PCFs repeats a few); every other cell is checked on every row
+    units: dict = {}
     with open_text(path) as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in TABLE_COLUMNS[:3] if c not in (reader.fieldnames or ())]
+        reader = csv.reader(fh)
+        fields = next(reader, None)
+        missing = [c for c in TABLE_COLUMNS[:3] if c not in (fields or ())]
         if missing:
             raise InvalidPCF(str(path), missing[0], "required column is missing")
-        for rowno, row in enumerate(reader, start=2):
-            out.append(_from_row(row, f"{path}, row {rowno}"))
+        index = {c: i for i, c in enumerate(fields)}  # a repeated name: its last column
+        cols = [(c, index[c]) for c in TABLE_COLUMNS if c in index]
+        rowno = 1
+        for cells in reader:
+            if not cells:
+                continue
+            rowno += 1
+            n = len(cells)
+            row = {c: cells[i] for c, i in cols if i < n}
+            out.append(_from_row(row, f"{path}, row {rowno}", units))
     if not out:
         raise InvalidPCF(str(path), "(table)", "no rows: the file holds a header only")
     return out
 
 
-def _from_row(row: Mapping, where: str) -> SupplierPCF:
-    def number(col, lo=None, hi=None):
-        raw = (row.get(col) or "").strip()
-        if not raw:
-            return None
-        try:
-            return parse_number(raw, lo=lo, hi=hi)
-        except ValueError as exc:
-            if str(exc) == "not a number":
-                why = "is not a number"
-            elif lo is not None and hi is not None:
-                why = f"is not within {lo}..{hi}"
-            else:  # "must be a finite number >= 0", "... is too large ..."
-                why = f"is refused: {exc}"
-            raise InvalidPCF(where, col, f"{raw!r} {why}") from None
+def _number(raw, col: str, where: str, lo=None, hi=None) -> float | None:
+    """The number in cell ``raw`` of column ``col`` (None when empty), within ``lo..hi``."""
+    raw = raw.strip() if raw else ""
+    if not raw:
+        return None
+    # a good number at once, by parse_number's own test (finite, within lo..hi and MAX_ABS:
+    # NaN and inf fail the first comparison) without the message parse_number formats on
+    # every call; any other cell goes through parse_number, the one rule, for what is wrong
+    try:
+        v = float(raw)
+    except ValueError:
+        v = None
+    if v is not None and abs(v) <= MAX_ABS and (lo is None or v >= lo) and (hi is None or v <= hi):
+        return v
+    try:
+        return parse_number(raw, lo=lo, hi=hi)
+    except ValueError as exc:
+        if str(exc) == "not a number":
+            why = "is not a number"
+        elif lo is not None and hi is not None:
+            why = f"is not within {lo}..{hi}"
+        else:  # "must be a finite number >= 0", "... is too large ..."
+            why = f"is refused: {exc}"
+        raise InvalidPCF(where, col, f"{raw!r} {why}") from None
 
-    if not (row.get("id") or "").strip():
+
+def _from_row(row: Mapping, where: str, units: dict | None = None) -> SupplierPCF:
+    """One table row (column -> cell) as a :class:`SupplierPCF`; ``units`` keeps the table
+    names of the unit cells already checked (cell -> name), for the next rows."""
+    get = row.get
+    ident = (get("id") or "").strip()
+    if not ident:
         raise InvalidPCF(where, "id", "empty")
-    value = number("value", 0)  # on the engine's boundary (no removals credited): never < 0
+    value = _number(get("value"), "value", where, 0)  # engine's boundary: never < 0
     if value is None:
         raise InvalidPCF(where, "value", "empty")
-    try:
-        unit = canonical(row.get("unit"), where)
-    except PCFError as exc:
-        raise InvalidPCF(where, "unit", str(exc)) from None
-    dqr = {k: number(f"{k}_dqr", 1, 5) for k in DQR_FIELDS}
-    try:
-        period = (
-            _date((row.get("reference_period_start") or "").strip()),
-            _date((row.get("reference_period_end") or "").strip()),
-        )
-    except ValueError as exc:
-        raise InvalidPCF(where, "reference_period", str(exc)) from None
-    start, end = period
-    if start is not None and end is not None and _aware(end) <= _aware(start):
-        raise InvalidPCF(
-            where,
-            "reference_period_start",
-            f"{start.isoformat()} is not before reference_period_end {end.isoformat()}",
-        )
-    status = (row.get("status") or "Active").strip()
-    known = {s.lower(): s for s in STATUSES}
-    if status.lower() not in known:
+    raw_unit = get("unit")
+    unit = units.get(raw_unit) if units is not None else None
+    if unit is None:
+        try:
+            unit = canonical(raw_unit, where)
+        except PCFError as exc:
+            raise InvalidPCF(where, "unit", str(exc)) from None
+        if units is not None:
+            units[raw_unit] = unit
+    dqr = {}
+    for k, col in _DQR_COLUMNS:
+        raw = get(col)
+        if raw:
+            v = _number(raw, col, where, 1, 5)
+            if v is not None:
+                dqr[k] = v
+    raw_start, raw_end = get("reference_period_start"), get("reference_period_end")
+    if raw_start or raw_end:
+        try:
+            period = (_date((raw_start or "").strip()), _date((raw_end or "").strip()))
+        except ValueError as exc:
+            raise InvalidPCF(where, "reference_period", str(exc)) from None
+        start, end = period
+        if start is not None and end is not None and _aware(end) <= _aware(start):
+            raise InvalidPCF(
+                where,
+                "reference_period_start",
+                f"{start.isoformat()} is not before reference_period_end {end.isoformat()}",
+            )
+    else:
+        period = (None, None)
+    status = (get("status") or "Active").strip()
+    known = _STATUS_BY_LOWER.get(status.lower())
+    if known is None:
         raise InvalidPCF(where, "status", f"{status!r} is not one of {list(STATUSES)}")
     return SupplierPCF(
-        id=row["id"].strip(),
+        id=ident,
         value=value,
         unit=unit,
-        product=(row.get("product") or "").strip(),
-        company=(row.get("company") or "").strip(),
-        primary_data_share=number("primary_data_share", 0, 100),
-        dqr={k: v for k, v in dqr.items() if v is not None},
+        product=(get("product") or "").strip(),
+        company=(get("company") or "").strip(),
+        primary_data_share=_number(get("primary_data_share"), "primary_data_share", where, 0, 100),
+        dqr=dqr,
         reference_period=period,
-        status=known[status.lower()],
+        status=known,
         source=where,
     )

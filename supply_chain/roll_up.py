@@ -423,7 +423,7 @@ def _from_cache(engine, hit, keys: list, method) -> Background | None:
     """A :class:`Background` from a cache entry, or None if a key is not in it (the build
     then names the key's problem). Its system is built when first asked for, and must have
     the entry's layout (unchanged databases)."""
-    pos = [hit.position(k) for k in keys]
+    pos = hit.positions(keys)
     if None in pos:
         return None
     js = np.array(pos, dtype=np.int64)
@@ -441,7 +441,7 @@ def _from_cache(engine, hit, keys: list, method) -> Background | None:
         ids = np.asarray(sysm.activity_ids)
         if not np.array_equal(ids, hit.activity_ids) or any(
             sysm.product_index.get(int(hit.activity_ids[j])) != r
-            for j, r in zip(map(hit.position, keys), rows.values())
+            for j, r in zip(hit.positions(keys), rows.values())
         ):
             raise PCFError(
                 f"the databases {', '.join(sorted(hit.databases))} changed since the roll-up "
