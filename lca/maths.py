@@ -48,6 +48,39 @@ def supply_chain_mask(A: sp.spmatrix, f: np.ndarray) -> np.ndarray:
     return mask
 
 
+def reaches(A: sp.spmatrix, targets: np.ndarray) -> np.ndarray:
+    """The activities whose supply chain contains one of ``targets`` (a boolean mask): the
+    activities that reach a target through the inputs of ``A`` (the reverse of
+    :func:`supply_chain_mask`; a target reaches itself). One breadth-first search from a node
+    joined to every target, over the edges ``i -> j`` when ``j`` uses ``i``.
+
+    >>> import numpy as np, scipy.sparse as sp
+    >>> A = sp.csr_matrix([[1.0, 0.0, 0.0], [-2.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    >>> reaches(A, np.array([False, True, False])).tolist()  # 0 uses 1
+    [True, True, False]
+    """
+    from scipy.sparse.csgraph import breadth_first_order
+
+    targets = np.asarray(targets, dtype=bool)
+    n = targets.size
+    if not targets.any():
+        return np.zeros(n, dtype=bool)
+    E = sp.coo_matrix(A)
+    keep = E.row != E.col
+    t = np.flatnonzero(targets)
+    # edge i -> j when j uses i (A_ij != 0), and the extra node n -> every target
+    G = sp.csr_matrix(
+        (
+            np.ones(int(keep.sum()) + t.size, dtype=np.int8),
+            (np.r_[E.row[keep], np.full(t.size, n)], np.r_[E.col[keep], t]),
+        ),
+        shape=(n + 1, n + 1),
+    )
+    out = np.zeros(n + 1, dtype=bool)
+    out[breadth_first_order(G, n, directed=True, return_predecessors=False)] = True
+    return out[:n]
+
+
 def supply(A_or_fact: MatrixOrFactorization, f: np.ndarray) -> np.ndarray:
     """Supply (scaling) vector ``s = A⁻¹ f`` (solved, never inverted).
 

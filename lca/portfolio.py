@@ -295,6 +295,12 @@ def portfolio_footprints(
             **{k: H[1 + i] for i, k in enumerate(methods.PARTS)},
         }
     )
+    # a split the supply chain's datasets do not assess is unknown, never 0 (as
+    # FootprintResult.not_assessed): the rows whose product reaches such a dataset leave it blank
+    unknown = _not_assessed(sysm)[rows]
+    if unknown.any():
+        for k in ("biogenic", "land_use"):
+            df.loc[unknown, k] = np.nan
     log.info("portfolio: %d rows scored in %.2f s", len(pf), time.perf_counter() - t0)
     if iterations:
         from .workflows import uncertainty_scores
@@ -315,3 +321,21 @@ def portfolio_footprints(
         for k, v in stats.items():
             df[k] = pf.amounts * v[inverse]
     return df
+
+
+def _not_assessed(sysm) -> np.ndarray:
+    """Per activity of ``sysm``: whether its supply chain holds a dataset recording
+    ``biogenic: not assessed`` (:func:`lca._footprint_result.not_assessed_parts`, the rule of a
+    single footprint), found by one reverse reachability search (:func:`lca.maths.reaches`)."""
+    from . import dataset_meta
+    from ._footprint_result import _NOT_ASSESSED
+
+    ids = np.asarray(sysm.activity_ids)
+    meta = dataset_meta.read_activity_meta(ids, np.ones(len(ids)))
+    flagged = {
+        tuple(r["key"]) for r in meta if str(r.get("biogenic", "")).strip().lower() == _NOT_ASSESSED
+    }
+    if not flagged:
+        return np.zeros(len(ids), dtype=bool)
+    targets = np.fromiter((tuple(k) in flagged for k in sysm.keys), bool, len(ids))
+    return maths.reaches(sysm.A, targets)

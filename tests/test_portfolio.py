@@ -126,3 +126,27 @@ def test_bad_output_and_option_combinations(pf_db, tmp_path):
     run(pf_db, "footprint", "--products", src, "--top", 3, "--out", tmp_path / "y.csv", code=2)
     run(pf_db, "footprint", f"{DB}|elec", "--out", tmp_path / "y.csv", code=2)
     assert not (tmp_path / "y.csv").exists()
+
+
+def test_portfolio_leaves_a_split_blank_where_the_single_footprint_says_not_assessed(
+    shipped, bw_dir, tmp_path
+):
+    """The laptop's chain holds CO2e aggregates publishing no biogenic / land-use split: the
+    single footprint says 'not assessed' (null), so the portfolio's cells are blank, not 0 or a
+    partial value; cement (IPCC process CO2, coal, grid with its gases) assesses them: 0.0."""
+    keys = ["pcf-products-laptop|laptop-manufacture", "pcf-products-cement-cn|cement-cem1-cn"]
+    src = write(tmp_path / "p.csv", "product,amount\n" + "".join(f"{k},1\n" for k in keys))
+    out = tmp_path / "scores.csv"
+    r = run(bw_dir, "footprint", "--products", src, "--out", out)
+    # a unit of laptop and a kg of cement do not add up: no sum is printed
+    assert "products in 2 units (kilogram, unit): no sum" in " ".join(r.stdout.split())
+    df = pd.read_csv(out, keep_default_na=False)
+    for key, (_, row) in zip(keys, df.iterrows()):
+        one = json.loads(run(bw_dir, "footprint", key, "--json").stdout)
+        assert row["total"] == pytest.approx(one["total"], rel=1e-12)
+        for field in ("biogenic", "land_use"):
+            if one[field] is None:
+                assert row[field] == "", (key, field)
+            else:
+                assert float(row[field]) == pytest.approx(one[field], abs=1e-12), (key, field)
+    assert df["biogenic"].tolist()[0] == "" and df["land_use"].tolist()[1] != ""

@@ -440,8 +440,18 @@ def _portfolio(
         return
     from rich.markup import escape
 
+    # a sum means something only over one declared unit (kg of steel and kWh of battery do not add)
+    units = sorted(set(df["product_unit"].astype(str)))
+    total = (
+        f"sum of totals {summary['total']:,.6g} {escape(summary['unit'])} "
+        f"for {df['amount'].sum():,.6g} {escape(units[0])}"
+        if len(units) == 1
+        else f"products in {len(units)} units ({escape(', '.join(units[:4]))}"
+        + (", ..." if len(units) > 4 else "")
+        + "): no sum"
+    )
     st.console().print(
         escape(f"{len(df):,} products from {products} -> {out} [{summary['method']}] ")
-        + f"in {seconds:.1f} s; sum of totals {summary['total']:.6g} {escape(summary['unit'])}"
+        + f"in {seconds:.1f} s; {total}"
         + (f"; Monte Carlo {iterations} draws, seed {seed}" if iterations else "")
     )
