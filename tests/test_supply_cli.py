@@ -531,3 +531,17 @@ def test_macc_console_reads_at_80_columns(data_dir):
         assert any(f"│ {lever} " in row for row in rows), lever
     assert "e+0" not in r.stdout and "…" not in r.stdout
     assert max(len(line) for line in r.stdout.splitlines()) <= 80
+
+
+def test_rollup_console_says_a_total_with_a_missing_part_is_incomplete(shipped, bw_dir):
+    """The pack with only the supplier-PCF table: its cathode material's PCF is in another file,
+    so the part counts as 0; the total line says INCOMPLETE and the next names the part (it
+    was only a log warning on stderr)."""
+    args = ["--data-dir", str(bw_dir), "bom", "rollup", str(PACK_BOM)]
+    r = runner.invoke(app, [*args, "--pcf", str(BOM / "battery-pack-supplier-pcfs.csv")])
+    assert r.exit_code == 0, (r.output, r.exception)
+    out = " ".join(r.stdout.split())
+    assert "kg CO2-Eq per piece (INCOMPLETE: see below)" in out
+    assert (
+        "1 part(s) without a footprint source, counted as 0 in the total: cathode-material" in out
+    )

@@ -215,11 +215,21 @@ def _rollup(ctx, path, pcf, useeio, method, on, out, top, as_json, root, pcf_rul
         return
     con = st.console()
     sources = ", ".join(f"{SOURCE_WORDS.get(k, k)} {n:,}" for k, n in summary["sources"].items())
+    missing = summary.get("missing") or {}
     con.print(
         f"[bold]{summary['part']}[/]: {summary['footprint']:.6g} {summary['unit']} "
-        f"per {summary['per']}; parts by source: {sources}; primary data "
-        f"{summary['primary_data_share'] or 0:.1f} %"
+        f"per {summary['per']}"
+        + (" [red](INCOMPLETE: see below)[/]" if missing else "")
+        + f"; parts by source: {sources}; primary data {summary['primary_data_share'] or 0:.1f} %"
     )
+    if missing:  # the total leaves them out: say so where the total is read, not only in a log
+        from rich.markup import escape
+
+        shown = "; ".join(f"{k} ({v})" for k, v in list(missing.items())[:5])
+        con.print(
+            f"[red]{len(missing):,} part(s) without a footprint source, counted as 0 in the "
+            f"total[/]: {escape(shown)}" + (" ..." if len(missing) > 5 else "")
+        )
     tab = result.table
     title = "parts"
     if len(tab) > SHOWN_PARTS:  # the largest footprints per unit; every part with --out
