@@ -35,7 +35,9 @@ class UnknownProduct(PCFError, KeyErrorMessage):
 
     def __init__(self, key, hint: str = ""):
         self.key = key
-        super().__init__(f"Unknown product {key!r}" + (f": {hint}" if hint else ""))
+        # a (database, code) key is shown as the CLI takes it: 'database|code'
+        shown = "|".join(map(str, key)) if isinstance(key, tuple) and len(key) == 2 else key
+        super().__init__(f"Unknown product {shown!r}" + (f": {hint}" if hint else ""))
 
 
 class UnknownMethod(PCFError, KeyErrorMessage):

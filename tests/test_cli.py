@@ -98,7 +98,7 @@ def test_errors_are_one_line_with_exit_1(pcf):
 def test_parameters_of_an_unknown_product_is_an_error(pcf):
     """Corpus opt:parameters:unknown product: was an empty table and exit 0."""
     r = pcf("parameters", "x|y", code=1)
-    assert "Unknown product ('x', 'y')" in r.stderr and r.stdout == ""
+    assert "Unknown product 'x|y'" in r.stderr and r.stdout == ""  # as the CLI takes it
     rows = json.loads(pcf("parameters", "pcf-products|lfp-cell-per-kwh", "--json").stdout)
     assert "factory_electricity" in {row["name"] for row in rows}
     none = pcf("parameters", "pcf-background-textile|cotton-yarn-conventional-base-impacts")
