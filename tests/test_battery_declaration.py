@@ -197,6 +197,12 @@ def test_cli_battery_refuses_to_call_partial_complete(engine, tmp_path):
     assert r.exit_code == 0, (r.output, r.exception)
     decl = json.loads((tmp_path / "battery-declaration-lfp-pack-eu-per-kwh.json").read_text())
     assert decl["status"] == "partial" and decl["stages"]["end_of_life"] is None
+    # the console says what the files declare and that it is partial, not only where they are
+    r = cli("report", "battery", key, "--out", tmp_path / "shown")
+    said = " ".join(r.stdout.split())
+    assert "(pcf-products-battery-regulation|lfp-pack-eu-per-kwh)" in said
+    assert f"{decl['total']:.4g} kg CO2-Eq/kWh over the modelled stages" in said
+    assert "PARTIAL declaration: not modelled: end of life and recycling" in said
     # the consistency check names the per-kWh-delivered product and gives the value with its unit
     name = decl["delivered_product_name"]
     assert name.startswith("battery pack, LFP, per kWh delivered over service life")

@@ -172,7 +172,24 @@ def battery(
         method,
         require_complete=require_complete,
     )
-    _done(st, write_battery_declaration(decl, out, lang=lang), as_json)
+    files = write_battery_declaration(decl, out, lang=lang)
+    if not as_json:  # what the files declare, before where they are
+        from rich.markup import escape
+
+        con = st.console()
+        con.print(
+            f"{escape(decl.product_name)} ({escape('|'.join(decl.product))}): "
+            f"{decl.total:.4g} {escape(decl.unit)} over the modelled stages"
+        )
+        if decl.status != "complete":
+            from lca.footprint import STAGES
+
+            con.print(
+                "[red]PARTIAL declaration[/]: not modelled: "
+                + escape(", ".join(STAGES.get(k, k).lower() for k in decl.missing_stages))
+                + " (the documents say so; --require-complete refuses it)"
+            )
+    _done(st, files, as_json)
 
 
 @app.command()
