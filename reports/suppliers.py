@@ -91,7 +91,7 @@ RATING_RULE = [
 
 #: Readable column names with units (the CSV and the Suppliers sheet use the same ones).
 SUPPLIER_COLUMNS = {
-    "rank": "Rank (by contribution)",
+    "rank": "Rank (1 = push first, by score)",
     "supplier": "Supplier",
     "rating": "Rating (traffic light)",
     "rating_reason": "Rating reason",

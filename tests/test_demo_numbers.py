@@ -23,7 +23,8 @@ gas rows); then the laptop battery's GREET NMC622 materials booked as their gase
 part of CO2e aggregates in a row of its own ('CO2e aggregates', no longer counted as CO2) and
 name the perfluorocarbons by formula (CF4, C2F6 for R-14, HFC-116): no total moved; then the
 plan and MACC CSVs' headers carry their units (the marginal cost per tonne, x 1000), and the
-plant trajectory counts its scope-1 lines (scope1_sources; 0 = none reported). Left out:
+plant trajectory counts its scope-1 lines (scope1_sources; 0 = none reported); the supplier
+report's rank column is named for what it ranks by (score). Left out:
 identifiers, timestamps, paths, run times and Monte Carlo draws (not reproducible across
 processes before that commit: issue 9). Two cold projects order their matrices differently, so sums round
 differently in the last bits: numbers are compared to 1e-9 relative (1e-12 absolute for values
