@@ -391,3 +391,16 @@ def test_demo_interval_is_the_one_pcf_footprint_reproduces(demo_run, pcf):
     alone = json.loads(pcf("footprint", key, *args).stdout)["uncertainty"]
     for field in ("mean", "median", "std", "p2_5", "p97_5"):
         assert stated[field] == pytest.approx(alone[field], rel=1e-7), field
+
+
+def test_parameters_read_at_80_columns(shipped, bw_dir):
+    """Each parameter's name and default whole (what --set takes), its description beneath:
+    the five-column table cut them at 80 columns ('factory_elect…', 'pcf-backgroun…')."""
+    args = ["--data-dir", str(bw_dir), "parameters", "pcf-products-lfp-pack|lfp-pack-per-kwh"]
+    r = runner.invoke(app, args, terminal_width=80)
+    assert r.exit_code == 0, (r.output, r.exception)
+    assert "…" not in r.stdout and max(map(len, r.stdout.splitlines())) <= 80
+    lines = r.stdout.splitlines()
+    assert "grid (supplier): default pcf-background|electricity-cn-2024-footprint-consumer" in lines
+    # Degen et al. 2023's 37.5 kWh per kWh for LFP cells (inventories/products/lfp-pack.csv)
+    assert any(line.startswith("factory_electricity (scale): default 37.5 kWh") for line in lines)

@@ -357,12 +357,20 @@ def parameters(
     if as_json:
         st.out(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    t = Table(title=f"Parameters of {product}")
-    for c in ("name", "kind", "default", "unit", "description"):
-        t.add_column(c)
+    # one block per parameter, the name and default whole (they are what --set takes) and the
+    # description as a paragraph: a five-column table cut both at 80 columns
+    from rich.markup import escape
+    from rich.padding import Padding
+
+    con = st.console()
+    con.print(f"[bold]Parameters of {escape(product)}[/] (pcf footprint PRODUCT --set NAME=VALUE)")
     for r in rows:
-        t.add_row(r["name"], r["kind"], str(r["default"]), r["unit"], r["description"])
-    st.console().print(t)
+        unit = f" {r['unit']}" if r.get("unit") else ""
+        con.print(
+            f"\n[bold]{escape(r['name'])}[/] ({escape(str(r['kind']))}): default "
+            f"{escape(str(r['default']))}{escape(unit)}"
+        )
+        con.print(Padding(escape(str(r["description"] or "")), (0, 0, 0, 2)))
 
 
 @contextlib.contextmanager
