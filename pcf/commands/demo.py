@@ -202,32 +202,51 @@ def supply_demo_cmd(
 
 
 def print_supply_demo(con, summary: dict) -> None:
-    """The supply-chain demo's summary as tables."""
+    """The supply-chain demo's summary as tables: the parts by source in words (as
+    ``pcf bom rollup``), every figure with its unit, the exact re-solve's agreement in words."""
+    from pcf.commands.bom import SOURCE_WORDS
+
     s, v, p = summary, summary["verification"], summary["plan"]
+    per = f"{s['unit']} per {s['per']}"
+    cost_unit = p.get("cost_unit")
+    if not cost_unit:  # a summary written before the plan carried its unit
+        from pcf.demo.supply_chain import PACK_COST_UNIT, PACK_VOLUME_PERIOD
+
+        cost_unit = f"{PACK_COST_UNIT} {PACK_VOLUME_PERIOD}"
+    sources = ", ".join(f"{SOURCE_WORDS.get(k, k)} {n:,}" for k, n in s["sources"].items())
     con.print(
-        f"[bold]{s['product']}[/] (ILLUSTRATIVE EXAMPLE): {s['before']:.6g} {s['unit']} "
-        f"per {s['per']}; sources {s['sources']}; primary data "
-        f"{s['primary_data_share'] or 0:.1f} %"
+        f"[bold]{s['product']}[/] (ILLUSTRATIVE EXAMPLE): {s['before']:,.6g} {per}; "
+        f"parts by source: {sources}; primary data {s['primary_data_share'] or 0:.1f} %"
     )
     con.print(
         f"target {s['target']['text']} by {s['target']['year']}: ≤ "
-        f"{s['target']['cap_per_unit']:.6g} per {s['per']} → plan {', '.join(p['chosen'])}"
-        f" at {p['cost']:,.0f}/yr ({p['status']}); greedy MACC would cost "
-        f"{s['greedy']['cost']:,.0f}"
+        f"{s['target']['cap_per_unit']:,.6g} {per} → plan {', '.join(p['chosen'])}"
+        f" at {p['cost']:,.0f} {cost_unit} ({p['status']}); greedy MACC would cost "
+        f"{s['greedy']['cost']:,.0f} {cost_unit}"
     )
     met = {True: "met", False: "[red]missed[/]", None: "not checked"}[v["target_met_exact"]]
-    con.print(
-        f"after: linear {s['after']['linear']:.6g}, exact re-solve "
-        f"{s['after']['exact']:.6g} (error {v['error']:.3g}); target {met}"
-    )
+    if abs(v["error"]) < 1e-6:  # kg per unit: below any digit shown
+        after = f"{s['after']['exact']:,.6g} {per}, target {met}; the exact re-solve agrees"
+    else:
+        after = (
+            f"{s['after']['exact']:,.6g} {per} by the exact re-solve, "
+            f"{s['after']['linear']:,.6g} by the linear estimate (they differ by "
+            f"{v['error']:.3g}); target {met}"
+        )
+    con.print(f"after the plan: {after}")
     if s["target"].get("tightening_per_unit"):
         con.print(
             f"re-solved {v.get('solves', 1)} times with the cap tightened by "
-            f"{s['target']['tightening_per_unit']:.6g} to "
-            f"{s['target']['solved_cap_per_unit']:.6g} per {s['per']} (the linear "
+            f"{s['target']['tightening_per_unit']:,.6g} to "
+            f"{s['target']['solved_cap_per_unit']:,.6g} {per} (the linear "
             f"estimate overstated the cut); checked against the stated cap"
         )
-    t = Table(title="supplier scorecard")
+    t = Table(
+        title="supplier scorecard",
+        caption=f"share: of the {s['product']} footprint; score 0-1, higher = push sooner; "
+        "every column: " + s["files"].get("scorecard_csv", "the scorecard CSV"),
+        caption_justify="left",
+    )
     for c in ("rank", "supplier", "share", "score", "push on"):
         t.add_column(c, justify="right" if c in ("rank", "share", "score") else "left")
     for r in s["scorecard"]:

@@ -3,10 +3,14 @@ the technosphere (:mod:`supply_chain.scenarios`)."""
 
 from __future__ import annotations
 
+import math
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Group
+from rich.markup import escape
 from rich.table import Table
 
 from pcf.context import PcfTyper, show_frame, state
@@ -50,6 +54,7 @@ def scenario_run_cmd(
     With --workers N or --scheduler the scenarios are scored on a dask cluster (each worker
     factorises the baseline once; the scores equal those of a run without it)."""
     # heavy: keeps --help fast (Brightway, scipy, pandas)
+    from lca import methods
     from lca.distributed import cluster
     from lca.footprint import FootprintEngine
     from supply_chain.scenarios import load_scenarios, run_scenarios
@@ -69,20 +74,64 @@ def scenario_run_cmd(
             progress.update(task, completed=done, total=total)
 
         df = run_scenarios(eng, products, scenarios, method, executor=executor, progress=advance)
-    show_frame(st, df, _table, csv_out=csv_out, as_json=as_json)
+        unit = eng.method_unit(methods.resolve(method)) or "score"
+        products_of = {}  # db|code -> (name, unit) for the tables' titles
+        for key in dict.fromkeys(df["product"]):
+            node = eng.node(key)
+            products_of[key] = (node.get("name") or key, node.get("unit") or "unit")
+    show_frame(
+        st,
+        df,
+        partial(_tables, unit=unit, products=products_of),
+        csv_out=csv_out,
+        as_json=as_json,
+    )
 
 
-def _table(df) -> Table:
-    t = Table(title="scenarios")
-    for c in ("product", "scenario", "score", "baseline", "delta", "delta %"):
-        t.add_column(c, justify="left" if c in ("product", "scenario") else "right")
-    for _, r in df.iterrows():
-        t.add_row(
-            str(r["product"]),
-            str(r["scenario"]),
-            f"{r['score']:.6g}",
-            f"{r['baseline']:.6g}",
-            f"{r['delta']:+.6g}",
-            "" if r["delta_pct"] != r["delta_pct"] else f"{r['delta_pct']:+.1f}",
+def _tables(df, *, unit: str, products: dict[str, tuple[str, str]]) -> Group:
+    """One table per product: its key and name in the title (never cut), its scenarios whole
+    in rows (a long name folds), the unit in the column headers, and a caption naming the scenarios that leave it unchanged (delta exactly
+    0: the score equals the baseline's), rather than an unexplained +0."""
+    out = []
+    for key, rows in df.groupby("product", sort=False):
+        name, per = products.get(key, (key, "unit"))
+        base = rows["baseline"].iloc[0]
+        t = Table(
+            title=f"{escape(key)}\n{escape(name)}",
+            caption_justify="left",
         )
-    return t
+        t.add_column("scenario", overflow="fold")
+        t.add_column(f"{unit}\nper {escape(per)}", justify="right", no_wrap=True)
+        t.add_column(f"change\n{unit}", justify="right", no_wrap=True)
+        t.add_column("change\n%", justify="right", no_wrap=True)
+        same = []
+        for _, r in rows.iterrows():
+            if r["scenario"] == "baseline":
+                t.add_row("baseline", _num(r["score"]), "", "")
+                continue
+            if r["delta"] == 0:
+                same.append(str(r["scenario"]))
+            pct = r["delta_pct"]
+            t.add_row(
+                escape(str(r["scenario"])),
+                _num(r["score"]),
+                "0" if r["delta"] == 0 else _signed(r["delta"]),
+                "" if math.isnan(pct) else ("0" if r["delta"] == 0 else f"{pct:+.1f} %"),
+            )
+        if same:
+            t.caption = (
+                f"{', '.join(same)}: {'leaves' if len(same) == 1 else 'leave'} this product "
+                f"unchanged (score equal to the baseline {_num(base)})"
+            )
+        out.append(t)
+    return Group(*out)
+
+
+def _num(v: float) -> str:
+    """A score as a reader takes it in: thousands separated and no exponent from 1,000 up,
+    six significant digits below (49.3536, as ``pcf footprint``)."""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.6g}"
+
+
+def _signed(v: float) -> str:
+    return ("+" if v > 0 else "-") + _num(abs(v))

@@ -8,10 +8,13 @@ Inputs: contributions ``supplier,product,contribution``; supplier data
 
 from __future__ import annotations
 
+import math
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from pcf.context import PcfTyper, show_frame, state
@@ -45,6 +48,12 @@ def suppliers_score_cmd(
     weight: Annotated[
         list[str] | None, typer.Option(help="Weight override, e.g. contribution=0.5 (repeatable).")
     ] = None,
+    period: Annotated[
+        str,
+        typer.Option(
+            help="The period of the --baseline volumes, for the headers (e.g. 'per quarter')."
+        ),
+    ] = "per year",
     csv_out: CsvOutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -85,40 +94,106 @@ def suppliers_score_cmd(
         problem=problem,
         weights=weights,
     )
-    show_frame(st, card, _table, csv_out=csv_out, as_json=as_json)
+    table = partial(
+        _table,
+        per=period if volumes else None,
+        of="portfolio footprint" if totals else "suppliers' total",
+        levers=problem is not None,
+    )
+    show_frame(st, card, table, csv_out=csv_out, as_json=as_json)
 
 
-def _table(card) -> Table:
+def _table(card, *, per: str | None = None, of: str = "suppliers' total", levers=False) -> Table:
+    """The scorecard at 80 columns: the figures a buyer ranks by in columns (in the units and
+    wording of the demo's exported scorecard, :data:`supply_chain.scoring.SCORECARD_HEADERS`),
+    what to push on and the data-quality fields on the supplier's second and third lines.
+
+    ``per``: the period of the volumes (contributions × volumes are then t CO2e per period;
+    without volumes they stay kg CO2e per unit of product); ``of``: what ``share`` is a share
+    of; ``levers``: a levers file was given (a supplier without a potential has no lever)."""
     import pandas as pd  # heavy: keeps --help fast
 
-    def f(v, fmt):
-        return "" if v is None or pd.isna(v) else format(v, fmt)
+    def known(v) -> bool:
+        return v is not None and not pd.isna(v)
 
-    t = Table(title="supplier scorecard (1 = push first)")
-    for c in (
-        "rank",
-        "supplier",
-        "contribution",
-        "share",
-        "intensity/bench",
-        "primary",
-        "DQR",
-        "potential",
-        "score",
-        "push on",
-    ):
-        t.add_column(c, justify="left" if c in ("supplier", "push on") else "right")
-    for _, r in card.iterrows():
-        t.add_row(
-            str(r["rank"]),
-            str(r["supplier"]),
-            f(r["contribution"], ",.6g"),
-            f(r["share"], ".1%"),
-            f(r["intensity_ratio"], ".2f"),
-            f(r["primary_share"], ".0%"),
-            f(r["dqr"], ".2f"),
-            f(r["reduction_potential"], ",.6g"),
-            f(r["score"], ".3f"),
-            str(r["push_on"]),
+    # contributions are kg CO2e per unit of product; × volumes: t CO2e per period, as the CSV
+    scale, unit = (1000.0, f"t CO2e {per}") if per else (1.0, "kg CO2e per unit of product")
+    caption = [
+        ("emissions attributed" + (" and reduction potential" if levers else "") + f" in {unit}")
+        + (" (the baseline's volumes × kg CO2e per unit, in t)" if per else ""),
+        f"share: of the {of}",
+        "score 0-1, higher = push sooner",
+    ]
+    if levers:
+        caption.append(
+            "reduction potential: the supplier's levers, the best of each exclusive group (an upper "
+            "bound); no lever: none of the levers cuts its emissions"
         )
+    if card["primary_share"].notna().any():
+        caption.append(
+            "primary data: the share of primary data in the supplier's emissions, as the "
+            "suppliers file gives it (0% = all secondary data)"
+        )
+    if card["dqr"].notna().any():
+        caption.append("DQR: PEF (TeR+GeR+TiR+P)/4, 1 best - 5 worst")
+    caption.append("every column: --csv or --json")
+    t = Table(
+        title="supplier scorecard (1 = push first)",
+        caption="; ".join(caption),
+        caption_justify="left",
+    )
+    t.add_column("#", justify="right", no_wrap=True)
+    # names and lever ids whole (a reader looks them up in the input files)
+    quality_known = card[["intensity_ratio", "primary_share", "dqr"]].notna().to_numpy().any()
+    t.add_column(
+        "supplier\n[dim]push on" + ("\ndata quality" if quality_known else "") + "[/]",
+        overflow="fold",
+    )
+    # the unit on lines of its own: the figures' columns stay as narrow as the figures
+    head = f"t CO2e\n{per}" if per else "kg CO2e\nper unit of\nproduct"
+    t.add_column(f"emissions\nattributed\n{head}", justify="right", no_wrap=True)
+    t.add_column("share", justify="right", no_wrap=True)
+    if levers:
+        t.add_column(f"reduction\npotential\n{head}", justify="right", no_wrap=True)
+    t.add_column("score", justify="right", no_wrap=True)
+    for _, r in card.iterrows():
+        push = str(r["push_on"])
+        quality = []
+        if known(r["intensity_ratio"]):
+            quality.append(f"intensity {r['intensity_ratio']:.2f}× benchmark")
+        if not push.startswith("primary data"):  # else push_on names them already
+            if known(r["primary_share"]):
+                quality.append(f"primary data {r['primary_share']:.0%}")
+            if known(r["dqr"]):
+                quality.append(f"DQR {r['dqr']:.2f}")
+        cell = escape(str(r["supplier"])) + f"\n[dim]push on: {escape(push)}[/]"
+        if quality:
+            cell += f"\n[dim]{', '.join(quality)}[/]"
+        row = [
+            str(r["rank"]),
+            cell,
+            _figure(r["contribution"] / scale),
+            f"{r['share']:.1%}" if known(r["share"]) else "",
+        ]
+        if levers:
+            pot = r["reduction_potential"]
+            row.append(
+                _figure(pot / scale)
+                if known(pot) and (pot > 0 or known(r["best_lever"]))
+                else "no lever"
+            )
+        row.append(f"{r['score']:.3f}" if known(r["score"]) else "")
+        t.add_row(*row)
     return t
+
+
+def _figure(v: float) -> str:
+    """An amount of CO2e as a reader takes it in: thousands separated and no exponent from
+    1,000 up (30,311), five significant digits below (732.48), as the exported scorecard."""
+    if math.isnan(v):
+        return ""
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if v == 0 or abs(v) >= 1e-4:
+        return f"{v:.5g}"
+    return "< 0.0001"
