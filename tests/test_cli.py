@@ -404,3 +404,16 @@ def test_parameters_read_at_80_columns(shipped, bw_dir):
     assert "grid (supplier): default pcf-background|electricity-cn-2024-footprint-consumer" in lines
     # Degen et al. 2023's 37.5 kWh per kWh for LFP cells (inventories/products/lfp-pack.csv)
     assert any(line.startswith("factory_electricity (scale): default 37.5 kWh") for line in lines)
+
+
+def test_products_read_at_80_columns(shipped, bw_dir):
+    """The key whole (what every command takes), its name, unit and location beneath: five
+    columns left the key alone at 80 columns and blanked the others."""
+    r = runner.invoke(app, ["--data-dir", str(bw_dir), "products"], terminal_width=80)
+    assert r.exit_code == 0, (r.output, r.exception)
+    lines = [line.strip("│ ").rstrip() for line in r.stdout.splitlines()]
+    i = lines.index("pcf-products-lfp-pack|lfp-pack-per-kwh-delivered")
+    assert lines[i + 1].startswith("battery pack, LFP, per kWh delivered") and "kilowatt hour" in (
+        lines[i + 1] + lines[i + 2]
+    )
+    assert max(map(len, r.stdout.splitlines())) <= 80

@@ -317,12 +317,17 @@ def products(
     if as_json:
         st.out(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    t = Table(title="Products")
-    t.add_column("key", no_wrap=True)
-    for c in ("name", "unit", "location", "stage"):
-        t.add_column(c)
+    # the key (what every command takes) whole on its line, the name, unit, location and
+    # stage beneath: five columns left the key alone at 80 columns, the others empty
+    t = Table(title="Products", caption="key, then name · per unit · location · stage")
+    t.add_column("product", overflow="fold")
+    from rich.markup import escape
+
     for r in rows:
-        t.add_row(r["key"], r["name"], r["unit"] or "", r["location"] or "", r["stage"] or "")
+        detail = " · ".join(
+            x for x in (r["name"], r["unit"] or "", r["location"] or "", r["stage"] or "") if x
+        )
+        t.add_row(f"{escape(r['key'])}\n[dim]{escape(detail)}[/]")
     st.console().print(t)
 
 
