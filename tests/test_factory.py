@@ -420,5 +420,10 @@ def test_gap_console_reads_at_80_columns_and_says_none_reported(proj):
     r = CliRunner().invoke(app, args, terminal_width=80)
     assert r.exit_code == 0, (r.output, r.exception)
     assert r.stdout.count("│ scope 1 ") == 2 and r.stdout.count("none reported") == 2
+    # allocation by capacity: 7 GWh of EV cells of 10 GWh made in 2024 (the plant file)
+    args[3] = "allocate"
+    r = CliRunner().invoke(app, args, terminal_width=80)
+    assert r.exit_code == 0, (r.output, r.exception)
+    assert "7,000,000" in r.stdout and "70.0%" in r.stdout and "e+0" not in r.stdout
     assert rows["scope 2, location-based"][0] == "262,215"
     assert "…" not in r.stdout and max(len(x) for x in r.stdout.splitlines()) <= 80

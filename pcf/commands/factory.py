@@ -84,7 +84,11 @@ def _dump(st: State, obj) -> None:
 
 
 def _n(v, digits: int = 6) -> str:
-    return "" if v is None else f"{v:,.{digits}g}"
+    """A figure with thousands separators and no exponent from 1,000 up (7,000,000, not
+    7e+06), ``digits`` significant digits below."""
+    if v is None:
+        return ""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.{digits}g}"
 
 
 def _t(kg) -> str:
@@ -187,7 +191,7 @@ def allocate(
         t.add_row(
             p.product,
             f"{_n(p.amount)} {p.unit}",
-            f"{p.share:.4g}",
+            f"{p.share:.1%}",
             _t(p.total_kg),
             _n(p.per_unit),
             _t(p.offsets_beside_kg),
