@@ -178,19 +178,13 @@ def allocate(
         title=f"{res.plant} {res.period}: gate-to-gate per product "
         f"(scope 1 + scope 2 {scope2}-based)"
     )
-    for c in (
-        "product",
-        "amount",
-        "share",
-        "total t CO2e",
-        f"{res.unit} per unit",
-        "offsets beside t CO2e",
-    ):
-        t.add_column(c, justify="left" if c == "product" else "right")
+    # the product's name whole with its amount beneath; the figures never cut
+    t.add_column("product\n(amount)", no_wrap=True)
+    for c in ("share", "total t CO2e", f"{res.unit} per unit", "offsets beside t CO2e"):
+        t.add_column(c, justify="right")
     for p in res.products:
         t.add_row(
-            p.product,
-            f"{_n(p.amount)} {p.unit}",
+            f"{p.product}\n{_n(p.amount)} {p.unit}",
             f"{p.share:.1%}",
             _t(p.total_kg),
             _n(p.per_unit),
