@@ -67,7 +67,7 @@ def footprint(
     # heavy: keeps --help fast (every command here imports Brightway, scipy or pandas lazily)
     from lca import workflows
     from lca.files import MAX_ABS
-    from lca.footprint import FootprintEngine
+    from lca.footprint import STAGES, FootprintEngine
     from supply_chain.parameters import (
         footprint_with,
         load_parameters,
@@ -137,14 +137,16 @@ def footprint(
     for title, items in (("stage", res.by_stage), ("gas", res.by_gas)):
         t = Table(title=f"by {title}")
         t.add_column(title)
-        t.add_column("value", justify="right")
+        t.add_column(res.unit, justify="right")
         t.add_column("share", justify="right")
         for k, v in items.items():
-            t.add_row(k, f"{v:.6g}", f"{v / res.total:.1%}" if res.total else "")
+            # stages by their GHG Protocol / Annex II names, not the internal tags
+            label = STAGES.get(k, k) if title == "stage" else k
+            t.add_row(label, f"{v:.6g}", f"{v / res.total:.1%}" if res.total else "")
         con.print(t)
     t = Table(title="top processes")
-    for c in ("process", "location", "value", "share"):
-        t.add_column(c, justify="right" if c in ("value", "share") else "left")
+    for c in ("process", "location", res.unit, "share"):
+        t.add_column(c, justify="right" if c in (res.unit, "share") else "left")
     for r in res.top_processes:
         if r.key is None and r.value == 0:  # no "rest": the processes shown are all there is
             continue
@@ -158,7 +160,8 @@ def footprint(
         u = d["uncertainty"]
         con.print(
             f"Monte Carlo ({u['iterations']} draws, seed {seed}): mean {u['mean']:.6g}, "
-            f"median {u['median']:.6g}, 95% interval {u['p2_5']:.6g} – {u['p97_5']:.6g}"
+            f"median {u['median']:.6g}, 95% interval {u['p2_5']:.6g} – {u['p97_5']:.6g} "
+            f"{res.unit}"
         )
 
 
