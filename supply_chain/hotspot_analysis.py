@@ -339,8 +339,8 @@ def write_hotspots(
     """Write the roll-up and its hotspots for ``part`` into ``out_dir``.
 
     Files: ``<prefix>-rollup.csv`` (one row per part), ``<prefix>-hotspots.csv`` (long table:
-    ``breakdown, item, value, share``, every breakdown with its "rest" row; plus the top supply
-    paths), ``<prefix>-sensitivities.csv`` and ``<prefix>-hotspots.json`` (all of it, plus the
+    ``breakdown, item, value, share, unit, per``, every breakdown with its "rest" row; plus the
+    top supply paths), ``<prefix>-sensitivities.csv`` and ``<prefix>-hotspots.json`` (all of it, plus the
     summary and the path coverage). Every file is built in memory first and the four are
     written together, all or none (:func:`lca.files.write_files_atomically`). Returns
     ``{kind: path}``.
@@ -361,9 +361,14 @@ def write_hotspots(
         ],
         ignore_index=True,
     )[["breakdown", "item", "value", "share"]]
+    # each value's unit and what it is per, as footprints.csv states them (columns added at the
+    # end: readers of the four first columns are unaffected)
+    summary = result.summary(part)
+    long["unit"] = summary["unit"]
+    long["per"] = f"1 {summary['per']} of {summary['part']}"
     sens = edge_sensitivities(result, part)
     doc = {
-        "summary": result.summary(part),
+        "summary": summary,
         "hotspots": {by: t.to_dict("records") for by, t in tables.items()},
         "paths": {
             "coverage": spa.coverage,

@@ -194,3 +194,6 @@ def test_demo_bom_summary(project, tmp_path):
     assert stage["raw_material_acquisition"] == pytest.approx(materials, rel=1e-6)
     assert stage["production"] == pytest.approx(factory, rel=1e-6)
     assert np.isfinite(long["value"]).all()
+    # every value says its unit and what it is per (as footprints.csv)
+    assert set(long["unit"]) == {"kg CO2-Eq"}
+    assert set(long["per"]) == {"1 kilowatt hour of lfp-cell"}
