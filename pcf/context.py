@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import json
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,6 +161,24 @@ class PcfCommand(TyperCommand):
         ctx.ensure_object(State)  # binds the output stream before stdout is redirected
         with contextlib.redirect_stdout(sys.stderr):
             return super().invoke(ctx)
+
+
+def figure(v, digits: int = 6) -> str:
+    """A figure as a reader takes it in at a glance, the one rule of every table the CLI
+    prints: thousands separated and no exponent from 1,000 up (2,050,000, not 2.05e+06),
+    ``digits`` significant digits below, "< 0.0001" for a tiny non-zero value (no exponent
+    there either), "" for None or NaN.
+
+    >>> figure(2050000.0), figure(49.35360096), figure(732.48, 5), figure(3e-7), figure(None)
+    ('2,050,000', '49.3536', '732.48', '< 0.0001', '')
+    """
+    if v is None or math.isnan(v):
+        return ""
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if v == 0 or abs(v) >= 1e-4:
+        return f"{v:.{digits}g}"
+    return "< 0.0001" if v > 0 else "> -0.0001"
 
 
 def help_text(doc: str | None) -> str | None:

@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 import typer
 from rich.table import Table
 
-from pcf.context import PcfTyper, State, state, write_csv
+from pcf.context import PcfTyper, State, figure, state, write_csv
 from pcf.options import (
     DEFAULT_METHOD,
     CsvOutOpt,
@@ -81,14 +81,6 @@ def _dump(st: State, obj) -> None:
     from lca.files import jsonable
 
     st.out(json.dumps(obj, ensure_ascii=False, indent=2, default=jsonable))
-
-
-def _n(v, digits: int = 6) -> str:
-    """A figure with thousands separators and no exponent from 1,000 up (7,000,000, not
-    7e+06), ``digits`` significant digits below."""
-    if v is None:
-        return ""
-    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.{digits}g}"
 
 
 def _t(kg) -> str:
@@ -184,10 +176,10 @@ def allocate(
         t.add_column(c, justify="right")
     for p in res.products:
         t.add_row(
-            f"{p.product}\n{_n(p.amount)} {p.unit}",
+            f"{p.product}\n{figure(p.amount)} {p.unit}",
             f"{p.share:.1%}",
             _t(p.total_kg),
-            _n(p.per_unit),
+            figure(p.per_unit),
             _t(p.offsets_beside_kg),
         )
     con.print(t)

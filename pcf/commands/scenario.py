@@ -13,7 +13,7 @@ from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
 
-from pcf.context import PcfTyper, show_frame, state
+from pcf.context import PcfTyper, figure, show_frame, state
 from pcf.options import (
     DEFAULT_METHOD,
     CsvOutOpt,
@@ -107,31 +107,25 @@ def _tables(df, *, unit: str, products: dict[str, tuple[str, str]]) -> Group:
         same = []
         for _, r in rows.iterrows():
             if r["scenario"] == "baseline":
-                t.add_row("baseline", _num(r["score"]), "", "")
+                t.add_row("baseline", figure(r["score"]), "", "")
                 continue
             if r["delta"] == 0:
                 same.append(str(r["scenario"]))
             pct = r["delta_pct"]
             t.add_row(
                 escape(str(r["scenario"])),
-                _num(r["score"]),
+                figure(r["score"]),
                 "0" if r["delta"] == 0 else _signed(r["delta"]),
                 "" if math.isnan(pct) else ("0" if r["delta"] == 0 else f"{pct:+.1f} %"),
             )
         if same:
             t.caption = (
                 f"{', '.join(same)}: {'leaves' if len(same) == 1 else 'leave'} this product "
-                f"unchanged (score equal to the baseline {_num(base)})"
+                f"unchanged (score equal to the baseline {figure(base)})"
             )
         out.append(t)
     return Group(*out)
 
 
-def _num(v: float) -> str:
-    """A score as a reader takes it in: thousands separated and no exponent from 1,000 up,
-    six significant digits below (49.3536, as ``pcf footprint``)."""
-    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.6g}"
-
-
 def _signed(v: float) -> str:
-    return ("+" if v > 0 else "-") + _num(abs(v))
+    return ("+" if v > 0 else "-") + figure(abs(v))

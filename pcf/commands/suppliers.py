@@ -8,7 +8,6 @@ Inputs: contributions ``supplier,product,contribution``; supplier data
 
 from __future__ import annotations
 
-import math
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pcf.context import PcfTyper, show_frame, state
+from pcf.context import PcfTyper, figure, show_frame, state
 from pcf.options import CsvOutOpt, JsonOpt, in_file, in_file_arg
 
 __all__ = ["suppliers_app", "suppliers_score_cmd"]
@@ -172,28 +171,16 @@ def _table(card, *, per: str | None = None, of: str = "suppliers' total", levers
         row = [
             str(r["rank"]),
             cell,
-            _figure(r["contribution"] / scale),
+            figure(r["contribution"] / scale, 5),
             f"{r['share']:.1%}" if known(r["share"]) else "",
         ]
         if levers:
             pot = r["reduction_potential"]
             row.append(
-                _figure(pot / scale)
+                figure(pot / scale, 5)
                 if known(pot) and (pot > 0 or known(r["best_lever"]))
                 else "no lever"
             )
         row.append(f"{r['score']:.3f}" if known(r["score"]) else "")
         t.add_row(*row)
     return t
-
-
-def _figure(v: float) -> str:
-    """An amount of CO2e as a reader takes it in: thousands separated and no exponent from
-    1,000 up (30,311), five significant digits below (732.48), as the exported scorecard."""
-    if math.isnan(v):
-        return ""
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    if v == 0 or abs(v) >= 1e-4:
-        return f"{v:.5g}"
-    return "< 0.0001"

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from pcf.commands.bom import PcfRuleOpt, supplier_pcfs
-from pcf.context import State, state, write_csv
+from pcf.context import State, figure, state, write_csv
 from pcf.options import (
     DEFAULT_METHOD,
     CsvOutOpt,
@@ -198,9 +198,9 @@ def reduce_cmd(
         "time_limit": "[yellow]time limit[/]: best plan found",
     }.get(plan.status, plan.status)
     con.print(
-        f"{head}: {len(plan.chosen)} lever(s), cost {_num(plan.cost)}; portfolio "
-        f"{_num(plan.portfolio_baseline)} → {_num(plan.portfolio_footprint)} "
-        f"(−{_num(plan.portfolio_reduction)}"
+        f"{head}: {len(plan.chosen)} lever(s), cost {figure(plan.cost)}; portfolio "
+        f"{figure(plan.portfolio_baseline)} → {figure(plan.portfolio_footprint)} "
+        f"(−{figure(plan.portfolio_reduction)}"
         + (
             f", −{plan.portfolio_reduction / plan.portfolio_baseline:.1%}"
             if plan.portfolio_baseline
@@ -210,9 +210,9 @@ def reduce_cmd(
     )
     if plan.target_value is not None:
         con.print(
-            f"target: portfolio ≤ {_num(plan.target_value)}"
+            f"target: portfolio ≤ {figure(plan.target_value)}"
             + (f" by {year}" if year else "")
-            + ("" if plan.met else f"; shortfall {_num(plan.shortfall)}")
+            + ("" if plan.met else f"; shortfall {figure(plan.shortfall)}")
         )
     t = Table(title="plan")
     # lever ids whole (a reader looks them up in the levers file), node and kind beneath
@@ -224,8 +224,8 @@ def reduce_cmd(
         t.add_row(
             f"{r['lever']}\n[dim]{r['node']} · {r['kind']}[/]",
             str(r["actor"]),
-            _num(r["cost"]),
-            _num(r["abatement"]),
+            figure(r["cost"]),
+            figure(r["abatement"]),
         )
     con.print(t)
     t = Table(title="products (per unit)")
@@ -234,7 +234,7 @@ def reduce_cmd(
     for _, r in plan.to_frame().iterrows():
         t.add_row(
             str(r["product"]),
-            _num(r["volume"]),
+            figure(r["volume"]),
             f"{r['baseline']:,.6g}",
             f"{r['reduction']:,.6g}",
             f"{r['footprint']:,.6g}",
@@ -360,10 +360,10 @@ def macc_cmd(
     for _, r in curve.iterrows():
         t.add_row(
             f"{r['lever']}\n[dim]{r['actor']} · {str(r['kind']).replace('_', ' ')}[/]",
-            _num(r["cost"]),
-            _num(r["abatement"]),
+            figure(r["cost"]),
+            figure(r["abatement"]),
             f"{r['mac']:.4g}",
-            _num(r["cumulative_abatement"]),
+            figure(r["cumulative_abatement"]),
         )
     con = st.console()
     con.print(t)
@@ -371,9 +371,3 @@ def macc_cmd(
         con.print("left out (no abatement): " + ", ".join(curve.attrs["left_out"]))
     if csv_out is not None:
         con.print(f"Written: {csv_out}")
-
-
-def _num(v: float) -> str:
-    """A figure as a reader takes it in at a glance: thousands separated and no exponent from
-    1,000 up (2,050,000, not 2.05e+06), six significant digits below."""
-    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.6g}"
