@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_METHOD",
     "AmountOpt",
     "CsvOutOpt",
+    "CurrencyOpt",
     "CutoffOpt",
     "DateOpt",
     "IterationsOpt",
@@ -86,6 +87,15 @@ JsonOpt = Annotated[
 #: ``--json`` of the commands that write files: the JSON lists them.
 JsonFilesOpt = Annotated[bool, typer.Option("--json", help="Print the written files as JSON.")]
 MethodOpt = Annotated[str, typer.Option("--method", help="Method alias (pcf methods) or A|B|C.")]
+#: The currency of a levers file's costs, for the headers (a 'currency' column of the file says
+#: it too; reports.suppliers.levers_currency checks the two agree)
+CurrencyOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Currency of the levers file's costs (e.g. EUR), if its rows do not say "
+        "(a 'currency' column); stated in every cost header."
+    ),
+]
 LangOpt = Annotated[Literal["en", "zh"], typer.Option("--lang", help="Report language.")]
 ProductArg = Annotated[str, typer.Argument(help="database|code, or a unique activity name.")]
 

@@ -545,3 +545,24 @@ def test_rollup_console_says_a_total_with_a_missing_part_is_incomplete(shipped, 
     assert (
         "1 part(s) without a footprint source, counted as 0 in the total: cathode-material" in out
     )
+
+
+def test_reduce_and_macc_name_the_currency_given(data_dir, tmp_path):
+    """--currency (or a 'currency' column of the levers file) names the costs' currency in the
+    headline, the headers and the JSON; two different ones are refused, naming the line."""
+    base = ["--data-dir", str(data_dir)]
+    files = ["--levers", str(LEVERS), "--baseline", str(BASELINE)]
+    r = runner.invoke(app, [*base, "reduce", *files, "--target", "30%", "--currency", "EUR"])
+    assert r.exit_code == 0, (r.output, r.exception)
+    assert "cost 2,050,000 EUR;" in r.stdout and "cost (EUR)" in r.stdout
+    r = runner.invoke(app, [*base, "macc", *files, "--currency", "EUR", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["currency"] == "EUR"
+    text = LEVERS.read_text().splitlines()
+    with_col = [text[0] + ",currency"] + [line + ",USD" for line in text[1:] if line]
+    usd = tmp_path / "levers-usd.csv"
+    usd.write_text("\n".join(with_col) + "\n")
+    r = runner.invoke(app, [*base, "macc", "--levers", str(usd), "--baseline", str(BASELINE)])
+    assert r.exit_code == 0 and "cost (USD)" in r.stdout, (r.output, r.exception)
+    args = [*base, "reduce", "--levers", str(usd), "--baseline", str(BASELINE), "--target", "30%"]
+    r = runner.invoke(app, [*args, "--currency", "EUR"])
+    assert r.exit_code == 1 and "levers-usd.csv:2" in r.stderr, (r.output, r.exception)

@@ -20,6 +20,7 @@ from pcf.commands.bom import FromStoreOpt, StoreDbOpt, store_pcfs
 from pcf.context import PcfTyper, State, state
 from pcf.options import (
     DEFAULT_METHOD,
+    CurrencyOpt,
     DateOpt,
     IterationsOpt,
     JsonFilesOpt,
@@ -279,13 +280,7 @@ def suppliers(
         2030
     ),
     on: DateOpt = None,
-    currency: Annotated[
-        str | None,
-        typer.Option(
-            help="Currency of the levers file's costs (e.g. EUR), if its rows do not say "
-            "(a 'currency' column); stated in every cost header."
-        ),
-    ] = None,
+    currency: CurrencyOpt = None,
     from_store: FromStoreOpt = False,
     db: StoreDbOpt = None,
     lang: LangOpt = "en",

@@ -20,6 +20,7 @@ from pcf.context import State, figure, state, write_csv
 from pcf.options import (
     DEFAULT_METHOD,
     CsvOutOpt,
+    CurrencyOpt,
     DateOpt,
     JsonOpt,
     MethodOpt,
@@ -132,6 +133,7 @@ def reduce_cmd(
     seed: SeedOpt = 0,
     scheduler: PlanSchedulerOpt = None,
     workers: PlanWorkersOpt = None,
+    currency: CurrencyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Cheapest set of levers that meets a target (or most cut for a budget), MILP/HiGHS.
@@ -162,6 +164,7 @@ def reduce_cmd(
     with st.progress() as progress:
         task = progress.add_task("Reading levers", total=3)
         problem = _problem(levers, baseline, budgets)
+        cur = _currency(levers, currency)
         progress.update(task, advance=1, description="Solving (MILP)")
         if target is not None:
             t = parse_target(
@@ -187,6 +190,7 @@ def reduce_cmd(
         d["levers"] = pf.to_dict(orient="records")
         d["products"] = plan.to_frame().to_dict(orient="records")
         d["verification"] = verification
+        d["currency"] = cur
         if uncertain is not None:
             d["plan_uncertainty"] = uncertain.to_dict()
         st.out_json(d)
@@ -198,7 +202,9 @@ def reduce_cmd(
         "time_limit": "[yellow]time limit[/]: best plan found",
     }.get(plan.status, plan.status)
     con.print(
-        f"{head}: {len(plan.chosen)} lever(s), cost {figure(plan.cost)}; portfolio "
+        f"{head}: {len(plan.chosen)} lever(s), cost {figure(plan.cost)}"
+        + (f" {cur}" if cur else "")
+        + "; portfolio "
         f"{figure(plan.portfolio_baseline)} → {figure(plan.portfolio_footprint)} "
         f"(−{figure(plan.portfolio_reduction)}"
         + (
@@ -218,7 +224,7 @@ def reduce_cmd(
     # lever ids whole (a reader looks them up in the levers file), node and kind beneath
     t.add_column("lever (node · kind)", overflow="fold")
     t.add_column("actor")
-    for c in ("cost", "abatement"):
+    for c in (f"cost ({cur})" if cur else "cost", "abatement"):
         t.add_column(c, justify="right")
     for _, r in pf.iterrows():
         t.add_row(
@@ -328,6 +334,7 @@ def macc_cmd(
         list[str] | None, typer.Option(help="Count abatement for these products only.")
     ] = None,
     csv_out: CsvOutOpt = None,
+    currency: CurrencyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Marginal abatement cost curve: levers by cost per unit abated (volume-weighted)."""
@@ -335,6 +342,7 @@ def macc_cmd(
 
     st = state(ctx)
     problem = _problem(levers, baseline, None)
+    cur = _currency(levers, currency)
     curve = macc(problem, products=product)
     if csv_out is not None:
         write_csv(csv_out, curve.to_csv(index=False))
@@ -342,6 +350,7 @@ def macc_cmd(
         st.out_json(
             {
                 "levers": curve.to_dict(orient="records"),
+                "currency": cur,
                 "left_out": curve.attrs.get("left_out", []),
                 "csv": str(csv_out) if csv_out else None,
             }
@@ -355,7 +364,7 @@ def macc_cmd(
     )
     # lever ids whole (a reader looks them up in the levers file), actor and kind beneath
     t.add_column("lever (actor · kind)", overflow="fold", min_width=24, ratio=1)
-    for c in ("cost", "abatement", "per unit", "cumulative"):
+    for c in (f"cost ({cur})" if cur else "cost", "abatement", "per unit", "cumulative"):
         t.add_column(c, justify="right", no_wrap=True)
     for _, r in curve.iterrows():
         t.add_row(
@@ -371,3 +380,11 @@ def macc_cmd(
         con.print("left out (no abatement): " + ", ".join(curve.attrs["left_out"]))
     if csv_out is not None:
         con.print(f"Written: {csv_out}")
+
+
+def _currency(levers: Path, given: str | None) -> str | None:
+    """The currency of the levers' costs: ``--currency`` or the file's ``currency`` column
+    (:func:`reports.suppliers.levers_currency`, which refuses two that differ), else None."""
+    from reports.suppliers import levers_currency
+
+    return levers_currency(levers, given)
