@@ -38,6 +38,7 @@ __all__ = [
     "FIELDS",
     "INCOMPLETE_BOUNDARIES",
     "data_flags",
+    "is_co2e_aggregate",
     "read_activity_meta",
 ]
 
@@ -59,6 +60,16 @@ _MISSING = {
         "upstream may be missing"
     ),
 }
+
+
+def is_co2e_aggregate(act: Mapping) -> bool:
+    """Whether a dataset's metadata says it publishes one CO2e figure (``gases: CO2e
+    aggregate``, booked as 'Carbon dioxide, fossil'), so its gas split is not available.
+
+    >>> is_co2e_aggregate({"gases": "CO2e aggregate"}), is_co2e_aggregate({"gases": "CO2,CH4"})
+    (True, False)
+    """
+    return "CO2e" in str(act.get("gases", ""))
 
 
 def _label(key) -> str:
@@ -98,7 +109,7 @@ def data_flags(activities: Iterable[Mapping]) -> list[dict]:
                     "message": f"{label} ({boundary}): {_MISSING[boundary]}",
                 }
             )
-        if "CO2e" in str(act.get("gases", "")):
+        if is_co2e_aggregate(act):
             basis = str(act.get("gwp_basis") or "unstated")
             bases.setdefault(basis, []).append(label)
         rf = act.get(RF_FIELD)

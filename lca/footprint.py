@@ -52,6 +52,7 @@ __all__ = [
     "FootprintResult",
     "ProcessRow",
     "System",
+    "gas_contributions",
 ]
 
 # bw2calc and bw2data are imported inside the functions that need them, on purpose: they are
@@ -319,18 +320,9 @@ def _aggregates_apart(by_gas: dict, sysm, c, s, chain, chain_meta, total: float)
     CO2e figure as 'Carbon dioxide, fossil' (:mod:`lca.dataset_meta`), so counting it as CO2
     would state a gas split its source never published. Each aggregate's characterised flows
     (``c_i B_ij s_j``) leave their gas rows for that row; the rows still add up to the total."""
-    aggregate = {tuple(r["key"]) for r in chain_meta if "CO2e" in str(r.get("gases", ""))}
+    aggregate = {tuple(r["key"]) for r in chain_meta if dataset_meta.is_co2e_aggregate(r)}
     agg_cols = [int(j) for j in chain if tuple(sysm.keys[j]) in aggregate]
-    if not agg_cols:
-        return by_gas
-    B = sysm.B.tocsc()
-    moved: dict[str, float] = {}
-    for j in agg_cols:
-        lo, hi = B.indptr[j], B.indptr[j + 1]
-        for i, v in zip(B.indices[lo:hi], B.data[lo:hi]):
-            if c[i] and v:
-                g = methods.gas_of(sysm.flow_names[i])
-                moved[g] = moved.get(g, 0.0) + float(c[i] * v * s[j])
+    moved = gas_contributions(sysm, c, s, agg_cols)
     if not any(moved.values()):
         return by_gas
     tiny = 1e-12 * max(1.0, abs(total))
@@ -341,3 +333,18 @@ def _aggregates_apart(by_gas: dict, sysm, c, s, chain, chain_meta, total: float)
             out[g] = rest
     out[AGGREGATE_GAS] = sum(moved.values())
     return dict(sorted(out.items(), key=lambda kv: -abs(kv[1])))
+
+
+def gas_contributions(sysm: System, c: np.ndarray, s: np.ndarray, columns) -> dict[str, float]:
+    """``{gas: sum_i c_i B_ij s_j}`` over the activities ``columns`` (positions in ``sysm``):
+    what their direct emissions add to each gas row of a footprint (``c`` the method's factors,
+    ``s`` the supply; gases labelled by :func:`lca.methods.gas_of`)."""
+    B = sysm.B.tocsc()
+    out: dict[str, float] = {}
+    for j in columns:
+        lo, hi = B.indptr[j], B.indptr[j + 1]
+        for i, v in zip(B.indices[lo:hi], B.data[lo:hi]):
+            if c[i] and v:
+                g = methods.gas_of(sysm.flow_names[i])
+                out[g] = out.get(g, 0.0) + float(c[i] * v * s[j])
+    return out

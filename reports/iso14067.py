@@ -309,7 +309,8 @@ def aggregate_contributions(engine, result) -> dict:
     Without ``engine`` the datasets named in the result's ``gwp_basis`` data flag are matched
     with its top processes only: ``complete`` is False and the figures are lower bounds.
     """
-    from lca import dataset_meta, maths, methods
+    from lca import dataset_meta, maths
+    from lca.footprint import gas_contributions
 
     if engine is None:
         bases = {}
@@ -344,10 +345,9 @@ def aggregate_contributions(engine, result) -> dict:
     proc = maths.process_contributions(maths.direct_intensities(c, sysm.B), s)
     chain = np.flatnonzero(s)
     column = {tuple(sysm.keys[j]): j for j in chain}
-    B = sysm.B.tocsc()
-    rows, by_basis, by_gas = [], {}, {}
+    rows, by_basis, cols = [], {}, []
     for rec in dataset_meta.read_activity_meta(sysm.activity_ids[chain], s[chain]):
-        if "CO2e" not in str(rec.get("gases", "")):
+        if not dataset_meta.is_co2e_aggregate(rec):
             continue
         j = column[tuple(rec["key"])]
         if proc[j] == 0:
@@ -356,12 +356,9 @@ def aggregate_contributions(engine, result) -> dict:
         rows.append({"key": "|".join(rec["key"]), "name": rec["name"], "basis": basis,
                      "value": float(proc[j])})  # fmt: skip
         by_basis[basis] = by_basis.get(basis, 0.0) + float(proc[j])
-        col = B[:, j]
-        for i, v in zip(col.indices, col.data):
-            if c[i] and v:
-                g = methods.gas_of(sysm.flow_names[i])
-                by_gas[g] = by_gas.get(g, 0.0) + float(c[i] * v * s[j])
+        cols.append(j)
     rows.sort(key=lambda r: -abs(r["value"]))
+    by_gas = gas_contributions(sysm, c, s, cols)
     return {"complete": True, "by_basis": by_basis, "by_gas": by_gas, "datasets": rows}
 
 
