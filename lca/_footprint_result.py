@@ -157,9 +157,15 @@ def not_assessed_parts(activities: Iterable[Mapping]) -> list[str]:
     []
     """
     for act in activities:
-        if str(act.get("biogenic", "")).strip().lower() == _NOT_ASSESSED and act.get("amount", 1.0):
+        if leaves_split_unassessed(act) and act.get("amount", 1.0):
             return list(NOT_ASSESSED_PARTS)
     return []
+
+
+def leaves_split_unassessed(act: Mapping) -> bool:
+    """Whether a dataset records ``biogenic: not assessed`` (its source gives no fossil /
+    biogenic / land-use split): the rule of :func:`not_assessed_parts` for one dataset."""
+    return str(act.get("biogenic", "")).strip().lower() == _NOT_ASSESSED
 
 
 def share(v: float, total: float) -> float:

@@ -328,13 +328,11 @@ def _not_assessed(sysm) -> np.ndarray:
     ``biogenic: not assessed`` (:func:`lca._footprint_result.not_assessed_parts`, the rule of a
     single footprint), found by one reverse reachability search (:func:`lca.maths.reaches`)."""
     from . import dataset_meta
-    from ._footprint_result import _NOT_ASSESSED
+    from ._footprint_result import leaves_split_unassessed
 
     ids = np.asarray(sysm.activity_ids)
     meta = dataset_meta.read_activity_meta(ids, np.ones(len(ids)))
-    flagged = {
-        tuple(r["key"]) for r in meta if str(r.get("biogenic", "")).strip().lower() == _NOT_ASSESSED
-    }
+    flagged = {tuple(r["key"]) for r in meta if leaves_split_unassessed(r)}
     if not flagged:
         return np.zeros(len(ids), dtype=bool)
     targets = np.fromiter((tuple(k) in flagged for k in sysm.keys), bool, len(ids))
