@@ -25,9 +25,7 @@ def trajectory(plant: PlantInventory) -> list[dict]:
         row = {
             "period": p,
             "scope1": inv.scope1,
-            # how many scope-1 lines the plant reported: 0 means none reported (the sheet and
-            # the CLI say so), not a measured zero
-            "scope1_sources": sum(1 for ln in inv.lines if ln.scope == "1"),
+            "scope1_sources": inv.scope1_sources,
             "scope2_location": inv.scope2_location,
             "scope2_market": inv.scope2_market,
             "scope1_2_location": inv.scope1 + inv.scope2_location,

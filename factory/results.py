@@ -77,6 +77,12 @@ class PeriodInventory:
         return self.scope_total("1")
 
     @property
+    def scope1_sources(self) -> int:
+        """How many scope-1 lines the plant reported: 0 means none reported, not a measured
+        zero (the sheet and the CLI say so)."""
+        return sum(1 for ln in self.lines if ln.scope == "1")
+
+    @property
     def scope2_location(self) -> float:
         return self.scope_total("2-location")
 

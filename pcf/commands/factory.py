@@ -111,8 +111,7 @@ def inventory(
         t.add_column("item")
         t.add_column("value", justify="right")
         # no scope-1 line in the file: none reported, not a measured 0
-        reported = any(ln.scope == "1" for ln in inv.lines)
-        rows = [("scope 1", s["scope1"] if reported else "none reported")]
+        rows = [("scope 1", s["scope1"] if inv.scope1_sources else "none reported")]
         rows += [(f"  {k}", v) for k, v in s["scope1_by_gas"].items()]
         rows += [
             ("scope 2 location-based", s["scope2_location"]),
