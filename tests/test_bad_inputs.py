@@ -40,6 +40,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.greet import LFP_G_PER_KG
+
 ROOT = Path(__file__).resolve().parent.parent
 INV = ROOT / "inventories"
 BOM_DIR = INV / "bom"
@@ -836,10 +838,7 @@ def test_reimport_of_shipped_background_keeps_products_working(data_dir, work):
     assert_clean(q)
     assert q.returncode == 0, q.stderr
     assert json.loads(q.stdout)["total"] == pytest.approx(
-        0.6226019417475729
-        * (4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917)
-        / 142.9
-        + 37.5 * (0.5777 + 0.0327),
+        0.6226019417475729 * LFP_G_PER_KG / 142.9 + 37.5 * (0.5777 + 0.0327),
         rel=1e-6,
     )
 

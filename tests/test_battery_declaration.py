@@ -30,6 +30,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.greet import GREET_LFP, GREET_NMC811
+
 ROOT = Path(__file__).resolve().parent.parent
 
 GRID = 0.5777 + 0.0327  # China grid at the consumer incl. T&D, MEE/NBS/NEA 2024
@@ -43,12 +45,6 @@ FACTORY_KEY = {
 # CAR / 300mile rows, g per kg battery over Wh/kg) with IPCC 2021 GWP100 (CH4 29.8, N2O 273, CF4
 # 7380, C2F6 12400, land-use CO2 1; the net biogenic uptake is not characterised): 42.5048 (LFP,
 # pcf-background greet2024-lfp-battery-materials), 50.7895 (NMC811, nmc811-pack-materials)
-GREET_LFP = (
-    4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917
-) / 142.9
-GREET_NMC811 = (
-    8548.8 + 46.6846 * 29.8 + 0.2551 * 273 + 0.0033755 * 7380 + 0.0005264 * 12400 + 0.0024093
-) / 197.7
 CELL_SHARE = 288 * 1.336 / 618
 SEA_TKM_PER_KG = 10600 * 1.852 / 1000
 SHIP = 0.01612 + 0.00365

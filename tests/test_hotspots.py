@@ -15,6 +15,7 @@ from supply_chain.hotspot_analysis import (
 )
 from supply_chain.paths import activity_paths, bom_paths
 from supply_chain.roll_up import rollup
+from tests.greet import LFP_G_PER_KG
 from tests.test_rollup import PCFS, hand_bom
 
 
@@ -164,11 +165,7 @@ def test_demo_bom_summary(project, tmp_path):
     # 34.562 x 29.8, N2O 0.1887 x 273, CF4 0.003487 x 7380, C2F6 0.0005438 x 12400, land-use CO2
     # 0.002917 g/kg) + 37.5 kWh (Degen et al. 2023, LFP) x China grid at consumer (0.5777 + 0.0327,
     # MEE 2024) = 26.4636 + 22.89 = 49.3536
-    materials = (
-        0.6226019417475729
-        * (4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917)
-        / 142.9
-    )
+    materials = 0.6226019417475729 * LFP_G_PER_KG / 142.9
     factory = 37.5 * (0.5777 + 0.0327)
     assert s["total"] == pytest.approx(materials + factory, rel=1e-6)
     assert s["sources"] == {"bom": 3, "brightway": 2}

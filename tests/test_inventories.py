@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.greet import LFP_G_PER_KG
+
 ROOT = Path(__file__).resolve().parents[1]
 BACKGROUND_CSV = ROOT / "inventories" / "background" / "pcf-background.csv"
 PRODUCTS_CSV = ROOT / "inventories" / "products" / "li-ion-cell.csv"
@@ -233,11 +235,7 @@ def test_cell_footprint_by_hand_is_in_published_range(bw, gwp100_factors):
     # national average + Table 3 T&D) = 26.4636 + 22.89 = 49.3536
     assert math.isclose(
         by_stage["raw_material_acquisition"],
-        288
-        * 1.336
-        / 618
-        * (4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917)
-        / 142.9,
+        288 * 1.336 / 618 * LFP_G_PER_KG / 142.9,
         rel_tol=1e-6,
     )
     assert math.isclose(by_stage["production"], 37.5 * (0.5777 + 0.0327), rel_tol=1e-9)

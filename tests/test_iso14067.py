@@ -19,13 +19,13 @@ import re
 
 import pytest
 
+from tests.greet import GREET_LFP
+
 KEY = "pcf-products-lfp-pack|lfp-pack-per-kwh"
 # GREET 2024 LFP pack materials per kWh, booked as its gases (Inputs/LIB_upstream_GHG.csv
 # @984aa083, CAR / 300mile / LFP, g per kg battery over 142.9 Wh/kg) with IPCC 2021 GWP100
 # (CH4 29.8, N2O 273, CF4 7380, C2F6 12400, land-use CO2 1; biogenic uptake 0) = 42.5048
-GREET = (
-    4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917
-) / 142.9
+GREET = GREET_LFP
 GRID, GRID_GEN, GRID_2023 = 0.5777 + 0.0327, 0.5777, 0.5306
 FACTORY = 37.5  # kWh per kWh of LFP cell, Degen et al. 2023 (lfp-pack.csv)
 

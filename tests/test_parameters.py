@@ -23,12 +23,12 @@ import numpy as np
 import pytest
 import yaml
 
+from tests.greet import GREET_NMC811
+
 ROOT = Path(__file__).resolve().parents[1]
 PACK = ("pcf-products-nmc811", "nmc811-pack-per-kwh")
 DELIVERED = ("pcf-products-nmc811", "nmc811-pack-per-kwh-delivered")
-MATERIALS = (
-    8548.8 + 46.6846 * 29.8 + 0.2551 * 273 + 0.0033755 * 7380 + 0.0005264 * 12400 + 0.0024093
-) / 197.7
+MATERIALS = GREET_NMC811
 FACTORY = 28.9  # kWh per kWh of capacity, the stored factory_electricity (nmc811-battery.csv)
 F32 = lambda x: float(np.float32(x))
 # China grid at consumer (MEE 2024 footprint 0.5777 + T&D with losses 0.0327), each float32-stored

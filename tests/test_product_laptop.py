@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.greet import GREET_LFP, GREET_NMC622
+
 ROOT = Path(__file__).resolve().parents[1]
 LAPTOP_CSV = ROOT / "inventories" / "products" / "laptop.csv"
 PARAMS = ROOT / "inventories" / "products" / "laptop.params.yaml"
@@ -34,11 +36,7 @@ MAINBOARD, ASSEMBLY = 66.1, 6.68
 # @984aa083, CAR / 300mile / NMC622 and LFP, g per kg battery over 187 and 142.9 Wh/kg) with IPCC
 # 2021 GWP100 (CH4 29.8, N2O 273, CF4 7380, C2F6 12400, land-use CO2 1; the net biogenic uptake is
 # not characterised) = 51.3194 and 42.5048
-NMC622, LFP = (
-    (8178.8 + 44.3182 * 29.8 + 0.2416 * 273 + 0.0033588 * 7380 + 0.0005238 * 12400 + 0.0048295)
-    / 187,
-    (4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917) / 142.9,
-)
+NMC622, LFP = GREET_NMC622, GREET_LFP
 CN_MEE, EU27 = 0.5306, 0.21302
 CN_GRID = 0.5777 + 0.0327
 ARCHETYPE_GWP = 181.0  # BoaviztAPI factors.yml @067c8c05, LAPTOP gwp pro (NegaOctet)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.greet import GREET_LFP
+
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS_YAML = ROOT / "inventories" / "products" / "lfp-pack.params.yaml"
 DB = "pcf-products-lfp-pack"
@@ -30,9 +32,6 @@ STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_
 # @984aa083, CAR / 300mile / LFP, g per kg battery over 142.9 Wh/kg, with IPCC 2021 GWP100 (CH4
 # 29.8, N2O 273, CF4 7380, C2F6 12400, land-use CO2 1; the net biogenic uptake 69.6 g/kg is a
 # removal, not characterised) = 42.5048 (GREET's own netted AR6 total: 41.7905)
-GREET_LFP = (
-    4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917
-) / 142.9
 # China national grid at the consumer: MEE/NBS/NEA 2024 Table 1 0.5777 + Table 3 T&D incl. line
 # losses 0.0327 (electricity-cn-2024-footprint-consumer); Jiangsu: MEE 2023 Table 3 (a parameter choice)
 GRID_CN, GRID_JS = 0.5777 + 0.0327, 0.5827

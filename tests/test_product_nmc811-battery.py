@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.greet import GREET_NMC811
+
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS_YAML = ROOT / "inventories" / "products" / "nmc811-battery.params.yaml"
 DB = "pcf-products-nmc811"
@@ -28,9 +30,7 @@ STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_
 # @984aa083, CAR / 300mile / NMC811, g per kg battery over 197.7 Wh/kg, with IPCC 2021 GWP100 (CH4
 # 29.8, N2O 273, CF4 7380, C2F6 12400, land-use CO2 1; the net biogenic uptake 129.7 g/kg is a
 # removal, not characterised) = 50.7895 (GREET's own netted AR6 total: 49.9744)
-MATERIALS = (
-    8548.8 + 46.6846 * 29.8 + 0.2551 * 273 + 0.0033755 * 7380 + 0.0005264 * 12400 + 0.0024093
-) / 197.7
+MATERIALS = GREET_NMC811
 # China national grid at the consumer: MEE/NBS/NEA 2024 Table 1 0.5777 + Table 3 T&D 0.0327
 GRID_CN = 0.5777 + 0.0327
 # Degen et al. 2023 (Nature Energy 8:1284): current LIB cells need 20.3 (NMC900, the lowest) to

@@ -10,6 +10,7 @@ import math
 import pytest
 
 from lca.imports import shipped_inventories
+from tests.greet import GREET_LFP, GREET_NMC622, GREET_NMC811
 
 STAGES = {"raw_material_acquisition", "production", "distribution", "use", "end_of_life"}
 
@@ -208,29 +209,17 @@ CHECKS = {
 }
 
 # Hand calculations (inputs as sourced in each product file's comments).
-# GREET 2024 pack materials per kWh, booked as its gases (Inputs/LIB_upstream_GHG.csv @984aa083,
-# CAR / 300mile rows, g per kg battery over Wh/kg) with IPCC 2021 GWP100 (CH4 29.8, N2O 273, CF4
-# 7380, C2F6 12400, land-use CO2 1; the net biogenic uptake is a removal, not characterised).
-_GREET_LFP = (
-    4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917
-) / 142.9
-_GREET_NMC811 = (
-    8548.8 + 46.6846 * 29.8 + 0.2551 * 273 + 0.0033755 * 7380 + 0.0005264 * 12400 + 0.0024093
-) / 197.7
-# NMC622 (pcf-background-electronics, the laptop's battery): same file, row CAR / 300mile / NMC622
-_GREET_NMC622 = (
-    8178.8 + 44.3182 * 29.8 + 0.2416 * 273 + 0.0033588 * 7380 + 0.0005238 * 12400 + 0.0048295
-) / 187
+# GREET 2024 pack materials per kWh, booked as their gases: tests/greet.py (the source rows).
 # LFP cell: the cell share of the GREET 2024 LFP pack materials (BatPaC 5 LFP-G: 288 cells x
 # 1.336 kg of a 618 kg pack, lfp-pack.csv) + Degen et al. 2023 LFP 37.5 kWh x grid
 # (li-ion-cell.csv links the pack chain's cell materials).
-_LFP_CELL = _GREET_LFP * 288 * 1.336 / 618 + 37.5 * GRID_CN
+_LFP_CELL = GREET_LFP * 288 * 1.336 / 618 + 37.5 * GRID_CN
 # EU Battery Regulation systems (pack-battery-regulation.csv): pack + sea leg Shanghai-Rotterdam
 # (10,600 nmi x 1.852 km, DESNZ 2024 container ship WTW 0.01612 + 0.00365 kg CO2e/tkm), pack mass
 # 1000/145.7 kg/kWh (BatPaC LFP-G) or 1000/197.7 (GREET NMC811), over 480 kWh delivered per kWh.
 _SEA = 10600 * 1.852 * (0.01612 + 0.00365) / 1000
-_LFP_PACK = _GREET_LFP + 37.5 * GRID_CN
-_NMC_PACK = _GREET_NMC811 + 28.9 * GRID_CN
+_LFP_PACK = GREET_LFP + 37.5 * GRID_CN
+_NMC_PACK = GREET_NMC811 + 28.9 * GRID_CN
 _TS_FABRIC = 0.17 / 0.85
 _TSHIRT = (
     _TS_FABRIC / (1 - 0.0576) / (1 - 0.201201) * 16.3699
@@ -258,7 +247,7 @@ _LAPTOP_MFG = (
     + 256 / 48.5 * 2.20
     + 6.34
     + 66.1
-    + 0.063 * _GREET_NMC622
+    + 0.063 * GREET_NMC622
     + 0.063 * 28.9 * GRID_CN
     + 6.68
 )
@@ -483,7 +472,7 @@ def test_nmc811_pack_adds_up_from_its_sources(engine):
     # 20.3-37.5 kWh per kWh cell) x 0.6104 (China grid at the consumer: MEE/NBS/NEA 2024 Table 1
     # 0.5777 + Table 3 T&D incl. line losses 0.0327) = 50.7895 + 17.6406 = 68.430; with Kurland
     # 2020's 57.5 it is 85.8875.
-    assert r.by_stage["raw_material_acquisition"] == pytest.approx(_GREET_NMC811, rel=1e-6)
+    assert r.by_stage["raw_material_acquisition"] == pytest.approx(GREET_NMC811, rel=1e-6)
     assert r.by_stage["production"] == pytest.approx(28.9 * (0.5777 + 0.0327), rel=1e-6)
     assert r.total == pytest.approx(68.430, abs=1e-3)
 

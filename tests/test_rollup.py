@@ -14,18 +14,13 @@ from supply_chain.bom_math import rollup_edges, topological_order
 from supply_chain.errors import BOMCycle, BOMUnitMismatch, MissingFootprint
 from supply_chain.pcfs import SupplierPCF
 from supply_chain.roll_up import background_intensities, recursive_rollup, rollup
+from tests.greet import LFP_G_PER_KG
 
 # the cell's materials: the cell share (BatPaC 5 LFP-G: 288 cells x 1.336 kg of a 618 kg pack) of
 # the GREET 2024 LFP materials 42.5048 kg CO2e per kWh (pcf-products-lfp-pack|lfp-pack-cell-materials):
 # GREET's gases per kg battery (Inputs/LIB_upstream_GHG.csv @984aa083, CAR / 300mile / LFP) over
 # 142.9 Wh/kg, IPCC 2021 GWP100 (CH4 29.8, N2O 273, CF4 7380, C2F6 12400; biogenic uptake 0)
-GREET = (
-    288
-    * 1.336
-    / 618
-    * (4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917)
-    / 142.9
-)
+GREET = 288 * 1.336 / 618 * LFP_G_PER_KG / 142.9
 GRID = 0.5777 + 0.0327  # kg CO2e/kWh, China at the consumer, MEE/NBS/NEA 2024 (Tables 1 and 3)
 SICHUAN = 0.1564  # the illustrative supplier PCF's value (MEE 2023 Sichuan factor)
 FACTORY = 37.5  # kWh per kWh of LFP cell, Degen et al. 2023 (lfp-cell-bom.csv, li-ion-cell.csv)

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pcf.app import app
+from tests.greet import LFP_G_PER_KG
 
 ROOT = Path(__file__).resolve().parent.parent
 BOM = ROOT / "inventories" / "bom"
@@ -224,10 +225,7 @@ def test_reduce_verifies_with_bom_scenarios_and_suppliers(shipped, bw_dir, tmp_p
     # battery / 142.9 Wh/kg, IPCC 2021 GWP100) + the factory's 37.5 kWh (Degen et al. 2023, LFP) x
     # China grid at the consumer (0.5777 + 0.0327)
     assert by["baseline"]["score"] == pytest.approx(
-        0.6226019417475729
-        * (4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917)
-        / 142.9
-        + 37.5 * (0.5777 + 0.0327),
+        0.6226019417475729 * LFP_G_PER_KG / 142.9 + 37.5 * (0.5777 + 0.0327),
         rel=1e-6,
     )
     assert by["cell-factory-wind-100"]["delta"] == pytest.approx(

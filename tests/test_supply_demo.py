@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.greet import GREET_LFP
+
 ROOT = Path(__file__).resolve().parent.parent
 # kg CO2e per kWh of LFP battery materials (pcf-background greet2024-lfp-battery-materials): GREET
 # 2024's gases per kg battery (Inputs/LIB_upstream_GHG.csv @984aa083, CAR / 300mile / LFP) over
 # 142.9 Wh/kg, IPCC 2021 GWP100: CO2 + CH4 x 29.8 + N2O x 273 + CF4 x 7380 + C2F6 x 12400 + land-use
 # CO2 (the 69.6 g/kg biogenic uptake is not characterised) = 42.5048
-GREET = (
-    4960 + 34.562 * 29.8 + 0.1887 * 273 + 0.003487 * 7380 + 0.0005438 * 12400 + 0.002917
-) / 142.9
+GREET = GREET_LFP
 GRID = 0.5777 + 0.0327  # China grid at consumer: MEE 2024 footprint + T&D with losses, kg CO2e/kWh
 ALU = 20.0  # primary aluminium, China
 WIND = 0.0324
