@@ -165,17 +165,17 @@ def parse_number(
         v = float(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError):
         raise ValueError("not a number") from None
-    bounds = []
-    if lo is not None:
-        bounds.append(f"{'>' if lo_open else '>='} {lo:g}")
-    if hi is not None:
-        bounds.append(f"{'<' if hi_open else '<='} {hi:g}")
     bad = (
         not math.isfinite(v)
         or (lo is not None and (v <= lo if lo_open else v < lo))
         or (hi is not None and (v >= hi if hi_open else v > hi))
     )
-    if bad:
+    if bad:  # the message is formatted only for a refused cell (readers call this per cell)
+        bounds = []
+        if lo is not None:
+            bounds.append(f"{'>' if lo_open else '>='} {lo:g}")
+        if hi is not None:
+            bounds.append(f"{'<' if hi_open else '<='} {hi:g}")
         raise ValueError("must be a finite number" + (" " + " and ".join(bounds) if bounds else ""))
     if abs(v) > max_abs:
         raise ValueError(

@@ -76,7 +76,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from lca.errors import PCFError
-from lca.files import MAX_ABS, open_text, parse_number, read_text
+from lca.files import open_text, parse_number, read_text
 from lca.units import canonical
 
 from .errors import InvalidPCF
@@ -478,15 +478,6 @@ def _number(raw, col: str, where: str, lo=None, hi=None) -> float | None:
     raw = raw.strip() if raw else ""
     if not raw:
         return None
-    # a good number at once, by parse_number's own test (finite, within lo..hi and MAX_ABS:
-    # NaN and inf fail the first comparison) without the message parse_number formats on
-    # every call; any other cell goes through parse_number, the one rule, for what is wrong
-    try:
-        v = float(raw)
-    except ValueError:
-        v = None
-    if v is not None and abs(v) <= MAX_ABS and (lo is None or v >= lo) and (hi is None or v <= hi):
-        return v
     try:
         return parse_number(raw, lo=lo, hi=hi)
     except ValueError as exc:
