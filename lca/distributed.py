@@ -93,6 +93,25 @@ def _worker_environ() -> dict:
     return env
 
 
+#: The local cluster's worker settings beside :func:`_worker_environ`. dask's statistical
+#: profiler samples the task thread's stack every 10 ms for the dashboard's profile page, and
+#: its memory monitor reads the process's memory every 100 ms; each wakes the worker's event
+#: loop, which must take the GIL from the task running. ``BENCH dask-mc`` at 800 draws,
+#: alternating, two runs each: 16.6 and 17.1 s as dask ships; 15.0 and 15.0 s without the
+#: profiler; 14.6 and 14.3 s with the monitor at 1 s as well (forked workers: 11.2-12.4 s).
+#: A worker still pauses or is restarted past its memory limits, within a second.
+LOCAL_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
+def _local_worker_config() -> dict:
+    """The dask configuration a local cluster's workers start with (see
+    :data:`LOCAL_WORKER_CONFIG`); the nanny hands the configuration to its worker."""
+    return {PRE_SPAWN: _worker_environ(), **LOCAL_WORKER_CONFIG}
+
+
 @contextlib.contextmanager
 def _dask_logs_follow_ours() -> Iterator[None]:
     """dask gives its ``distributed`` logger a handler of its own at INFO (every worker start
@@ -113,10 +132,10 @@ class ClusterError(PCFError, RuntimeError):
 class DaskExecutor:
     """Runs the blocks of a Monte Carlo run on a ``distributed.Client``'s workers.
 
-    ``run(spec, tasks, progress, meanwhile)`` scatters ``spec`` to every worker once, submits
-    one task per list of block indices, calls ``meanwhile()`` (the caller's own work while the
-    cluster computes), then ``progress(done, total)`` as tasks finish (in the order the cluster
-    finishes them, ``distributed.as_completed``) and returns the blocks' parts.
+    ``run(spec, tasks, progress)`` scatters ``spec`` to every worker once, submits one task per
+    list of block indices, calls ``progress(done, total)`` as tasks finish (in the order the
+    cluster finishes them, ``distributed.as_completed``) and returns the blocks' parts and the
+    static scores (:func:`lca.montecarlo.collect_parts`).
     """
 
     def __init__(self, client) -> None:
@@ -131,8 +150,7 @@ class DaskExecutor:
         spec,
         tasks: list[list[int]],
         progress: Callable | None = None,
-        meanwhile: Callable | None = None,
-    ) -> list:
+    ) -> tuple:
         from distributed import as_completed  # lazy: heavy (~0.5 s), needed only here
 
         from .montecarlo import collect_parts, run_task
@@ -145,8 +163,6 @@ class DaskExecutor:
         ]
         results = []
         try:
-            if meanwhile is not None:
-                meanwhile()
             for done, fut in enumerate(as_completed(futures), start=1):
                 results.append(fut.result())
                 if progress is not None:
@@ -236,7 +252,7 @@ def cluster(
             if int(workers) < 1:
                 raise ClusterError(f"--workers {workers}: give at least 1 worker")
             try:
-                stack.enter_context(dask.config.set({PRE_SPAWN: _worker_environ()}))
+                stack.enter_context(dask.config.set(_local_worker_config()))
                 local = stack.enter_context(
                     LocalCluster(
                         n_workers=int(workers),

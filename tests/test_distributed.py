@@ -158,3 +158,29 @@ def test_cli_workers_and_scheduler_equal_one_process(dist_db, dask_client, monke
     assert footprint_mc(dist_db) == one
     err = footprint_mc(dist_db, "--workers", 2, code=1)  # the variable and --workers: which?
     assert "give one of them" in " ".join(err.split())
+
+
+def _worker_settings() -> dict:
+    import os
+
+    import dask
+
+    return {
+        "trim": os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+        "blas": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "profile": dask.config.get("distributed.worker.profile.enabled"),
+        "monitor": dask.config.get("distributed.worker.memory.monitor-interval"),
+    }
+
+
+def test_local_cluster_workers_start_without_the_settings_that_slow_blocks():
+    """``--workers``' cluster: no ``MALLOC_TRIM_THRESHOLD_`` (each block's arrays would be
+    mapped afresh), one BLAS thread, no statistical profiler and the memory monitor once a
+    second (each wakes the worker's event loop while a block holds the GIL)."""
+    pytest.importorskip("distributed")
+    from lca.distributed import cluster
+
+    with cluster(workers=1) as ex:
+        ex.client.wait_for_workers(1, timeout=TIMEOUT)
+        [got] = ex.client.run(_worker_settings).values()
+    assert got == {"trim": None, "blas": "1", "profile": False, "monitor": "1s"}

@@ -88,11 +88,11 @@ def monte_carlo(
         (:func:`lca.montecarlo.sample_blocks`), so results do not depend on ``workers``.
     executor
         Runs the blocks elsewhere instead, e.g. on a dask cluster
-        (:class:`lca.distributed.DaskExecutor`): ``executor.run(spec, tasks, progress,
-        meanwhile)`` with ``tasks`` lists of block indices returns their parts (see
-        :func:`run_task`), calling ``meanwhile()`` here while the tasks run. The
-        blocks and their draws are the same, so the scores are bit-identical to a run in this
-        process (on workers with the same CPU and numerical libraries).
+        (:class:`lca.distributed.DaskExecutor`): ``executor.run(spec, tasks, progress)`` with
+        ``tasks`` lists of block indices returns their parts and the static scores (see
+        :func:`run_task` and :func:`collect_parts`). The blocks and their draws are the same,
+        so the scores are bit-identical to a run in this process (on workers with the same
+        CPU and numerical libraries).
     progress
         ``progress(done, total)`` after each block of draws (each finished task with
         ``executor``; once at the end with forked ``workers``).
@@ -128,12 +128,11 @@ def monte_carlo(
         bw2calc_seeds=bw2calc_seeds,
     )
     if executor is not None:
-        # the workers solve the draws; this process builds the static solution meanwhile
-        built: list[_Job] = []
-        parts = executor.run(
-            spec, spec.tasks(), progress, meanwhile=lambda: built.append(_Job(spec, factorization))
-        )
-        job = built[0] if built else _Job(spec, factorization)
+        # the workers solve the draws and bring back the static scores with them: each has
+        # factorised the static technosphere for its first task anyway. Building it here as
+        # well (a factorisation, ~1 s on the 20,000-activity bench) would take a core from
+        # the workers of a local cluster while they run.
+        parts, deterministic = executor.run(spec, spec.tasks(), progress)
     else:
         job = _Job(spec, factorization)
         n_blocks = len(job.starts)
@@ -148,9 +147,10 @@ def monte_carlo(
                 parts = _dispatch(job, workers)
                 if progress is not None:
                     progress(n_blocks, n_blocks)
+        deterministic = job.deterministic
     scores, its, fallbacks = _collect(parts, iterations, C.shape[0], F.shape[1])
     return MonteCarloResult(
-        scores, job.deterministic, seed, direction, its, fallbacks, time.perf_counter() - t0
+        scores, deterministic, seed, direction, its, fallbacks, time.perf_counter() - t0
     )
 
 
@@ -451,12 +451,15 @@ def _run_job(blocks: list) -> list | tuple:
 _WORKER_JOBS = WorkerCache(keep=2)
 
 
-def run_task(spec: JobSpec, token: str, blocks: list) -> list | tuple:
-    """What a cluster worker runs for one task: the parts of ``blocks``.
+def run_task(spec: JobSpec, token: str, blocks: list) -> dict | tuple:
+    """What a cluster worker runs for one task: ``{"parts": the parts of blocks,
+    "deterministic": the static scores}``.
 
     The worker builds (and factorises) the job once per ``token`` and reuses it for every later
-    task of the run. Errors come back as ``("error", kind, message)``: the project's errors
-    do not round-trip through pickle. Use :func:`collect_parts` on the results.
+    task of the run; the static scores come with each task (methods x demands: a few numbers),
+    so the caller need not factorise too. Errors come back as ``("error", kind, message)``:
+    the project's errors do not round-trip through pickle. Use :func:`collect_parts` on the
+    results.
     """
     try:
         # one task at a time per worker process: a job's samplers and factorisation are not
@@ -464,11 +467,13 @@ def run_task(spec: JobSpec, token: str, blocks: list) -> list | tuple:
         with _WORKER_JOBS.lock:
             job = _WORKER_JOBS.get(token, lambda: _Job(spec))
             with _one_blas_thread():
-                return job.run_blocks(blocks)
+                return {"parts": job.run_blocks(blocks), "deterministic": job.deterministic}
     except PCFError as exc:
         return ("error", type(exc).__name__, str(exc))
 
 
-def collect_parts(results: list) -> list:
-    """The parts of :func:`run_task` results, re-raising the first error one returned."""
-    return _parts(results)
+def collect_parts(results: list) -> tuple[list, np.ndarray]:
+    """The parts of :func:`run_task` results and the static scores they carry, re-raising
+    the first error one returned."""
+    parts = _parts([r if isinstance(r, tuple) else r["parts"] for r in results])
+    return parts, results[0]["deterministic"]
