@@ -359,6 +359,28 @@ def test_the_fast_reader_reads_a_clean_file_as_the_careful_one(tmp_path, monkeyp
     same_graph(read_bom(f), reference(f))
 
 
+def test_quoted_cells_with_commas_and_line_breaks_read_as_the_careful_reader(tmp_path, monkeypatch):
+    """A file with a quote byte is read with line breaks allowed inside cells (one without is
+    split at every line break): a comment over two lines and a name with a comma."""
+    from supply_chain.bom_read import read_fast
+
+    f = tmp_path / "bom.csv"
+    # 3 MB: the reader works in blocks of 1 MiB, each split at a line break
+    lines = [f'C{k},A,1,kg,screw,"lot {k}\nchecked"\n' for k in range(100_000)]
+    f.write_text(
+        "part,parent,quantity,unit,name,comment\n"
+        'P,,,piece,"lamp, desk",\n'
+        'A,P,2,kg,housing,"cast in\ntwo halves"\n' + "".join(lines),
+        encoding="utf-8",
+    )
+    assert read_fast(f, f.name) is not None  # the fast path takes it
+    got = read_bom_arrays(f)
+    same_arrays(got, careful(f, monkeypatch))
+    assert got.edge["comment"][:2].tolist() == ["cast in\ntwo halves", "lot 0\nchecked"]
+    assert got.edge["comment"][-1] == "lot 99999\nchecked"
+    assert len(got) == 100_002
+
+
 def test_codes_by_sorting_are_those_of_a_hash_table():
     """The id words are coded by sorting (:func:`supply_chain.bom_read._first_codes`): the
     codes ``pandas.factorize`` gives (first appearance), on words with many repeats, on
