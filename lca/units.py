@@ -35,11 +35,7 @@ lca.errors.UnitMismatch: Unit mismatch: expected 'kilogram', got 'piece'
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
-import logging
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import PCFError, UnitMismatch
@@ -61,7 +57,6 @@ __all__ = [
 if TYPE_CHECKING:
     import pint
 
-log = logging.getLogger(__name__)
 
 #: Accepted unit names (lower case) -> pint expression. Extend here, never by guessing.
 UNITS: dict[str, str] = {
@@ -241,95 +236,10 @@ def _size_factor(a: str, b: str) -> float | None:
     return float(f"{float(Fraction(size_a) / Fraction(size_b)):.15g}")
 
 
-# -- pint's answers, kept between processes -------------------------------------------------
-# For a unit without a size in SIZES. Importing pint and building its registry costs ~0.4 s,
-# paid by every `pcf` call that converts such a unit. Each factor pint computed is kept in the
-# engine's cache folder (lca.project.cache_dir("units")), keyed by pint's version, the unit
-# table and the definitions above: a later process reads pint's answer for a known pair instead
-# of asking pint again.
-_FACTORS_VERSION = 1
-
-
-def _factors_key() -> str:
-    from .project import package_versions
-
-    pint_version = package_versions("pint")["pint"]
-    text = json.dumps([_FACTORS_VERSION, pint_version, sorted(UNITS.items()), _DEFINITIONS])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _factors_path() -> Path | None:
-    """The file of known factors, or None (nothing kept) before any engine directory was
-    opened and without ``$PCF_CACHE_DIR``: a library call writes nothing in the working
-    directory."""
-    from .project import cache_dir
-
-    folder = cache_dir("units")
-    return folder / "factors.json" if folder.is_absolute() else None
-
-
-@functools.cache
-def _known() -> dict:
-    """``{"src -> dst": factor or None}`` read from :func:`_factors_path` (empty when there is
-    none, it is for another pint or unit table, or unreadable: logged)."""
-    path = _factors_path()
-    if path is None:
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable unit factors %s (%s)", path, exc)
-        return {}
-    if not isinstance(data, dict) or data.get("key") != _factors_key():
-        return {}
-    got = data.get("factors")
-    if not isinstance(got, dict) or not all(
-        isinstance(v, float) or v is None for v in got.values()
-    ):
-        log.warning("ignoring unit factors %s: not a table of factors", path)
-        return {}
-    return dict(got)
-
-
-def _remember(known: dict) -> None:
-    from ._outputs import write_atomic
-    from .errors import PCFError
-
-    path = _factors_path()
-    if path is None:
-        return
-    text = json.dumps({"key": _factors_key(), "factors": known}, indent=0, sort_keys=True)
-
-    def write() -> None:
-        try:
-            write_atomic(path, text)
-        except (PCFError, OSError) as exc:  # a cache: the conversion does not depend on it
-            log.warning("unit factors not kept (%s)", exc)
-
-    # inside a command's lca.intensity_cache.deferred() block: written only if it succeeds (a
-    # failed command leaves the data directory as it was)
-    from .intensity_cache import defer
-
-    defer(write)
-
-
-@functools.cache
-def _factor(src: str, dst: str) -> float | None:
-    """pint's factor from table unit ``src`` to ``dst`` (None: different dimensions), asked
-    once per pair and kept (see above)."""
-    known = _known()
-    pair = f"{src} -> {dst}"
-    if pair in known:
-        return known[pair]
-    f = _pint_factor(src, dst)
-    known[pair] = f
-    _remember(known)
-    return f
-
-
 def _pint_factor(src: str, dst: str) -> float | None:
+    """pint's factor from table unit ``src`` to ``dst`` (None: different dimensions), for a
+    unit without a size in :data:`SIZES` (every unit of :data:`UNITS` has one today, which
+    ``tests/test_units.py`` keeps so: importing pint and building its registry costs ~0.4 s)."""
     ureg = registry()
     a, b = ureg.Quantity(1.0, UNITS[src]), ureg.Quantity(1.0, UNITS[dst])
     if a.dimensionality != b.dimensionality:
@@ -352,7 +262,7 @@ def conversion_factor(from_unit: str, to_unit: str, where: str = "") -> float:
     a, b = UNITS[src], UNITS[dst]
     if src == dst or a == b:
         return 1.0
-    f = _size_factor(a, b) if a in SIZES and b in SIZES else _factor(src, dst)
+    f = _size_factor(a, b) if a in SIZES and b in SIZES else _pint_factor(src, dst)
     if f is None:
         raise UnitMismatch(to_unit, from_unit, where)
     return f

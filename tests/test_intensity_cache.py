@@ -204,29 +204,3 @@ def test_failed_command_leaves_no_cache(background, bw_dir, bom, tmp_path):
     assert not f.exists()
     assert rollup(bw_dir, bom) == pytest.approx(6.6, rel=1e-6)  # the next success writes it
     assert f.exists()
-
-
-def test_unit_factors_are_kept_only_when_the_command_succeeds(tmp_path, monkeypatch):
-    """pint's factors (lca.units) wait for the enclosing deferred() block like the intensities:
-    a command that fails after converting a unit leaves the data directory as it was."""
-    from lca import units
-    from lca.intensity_cache import deferred
-
-    kept = tmp_path / "units" / "factors.json"
-    monkeypatch.setattr(units, "_factors_path", lambda: kept)
-    units._known.cache_clear()
-    units._factor.cache_clear()
-    try:
-        with pytest.raises(RuntimeError), deferred():
-            assert units._factor("gram", "kilogram") == pytest.approx(1e-3)
-            raise RuntimeError("the command fails after converting")
-        assert not kept.exists()
-        units._known.cache_clear()
-        units._factor.cache_clear()
-        with deferred():
-            assert units._factor("gram", "kilogram") == pytest.approx(1e-3)
-            assert not kept.exists()  # written when the block ends, not before
-        assert json.loads(kept.read_text())["factors"]["gram -> kilogram"] == pytest.approx(1e-3)
-    finally:
-        units._known.cache_clear()
-        units._factor.cache_clear()
