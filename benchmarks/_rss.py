@@ -31,7 +31,7 @@ def fresh_start() -> float:
     benchmark's leftovers; returns the resident memory it starts from (GiB)."""
     import gc
 
-    from supply_chain.bom import release_freed_memory
+    from supply_chain.bom_careful import release_freed_memory
 
     global _start
     gc.collect()

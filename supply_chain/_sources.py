@@ -102,7 +102,7 @@ class PartSources:
 
 class CodedValues:
     """A text node attribute over the parts as ``values[codes]`` (code -1: the last value,
-    None: not given): what the BOM reader keeps (:class:`~supply_chain.bom.CodedColumn`), read
+    None: not given): what the BOM reader keeps (:class:`~supply_chain.bom_arrays.CodedColumn`), read
     here without making a million-cell object array. The parts given and the distinct values
     of some of them are found from the integer codes (:func:`_factorize_at`), not by hashing a
     Python object per part; codes holding equal values are merged there."""

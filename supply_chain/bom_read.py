@@ -1,7 +1,7 @@
 """The fast path of :func:`supply_chain.bom.read_bom_arrays`: a valid BOM CSV in the common
-shape read straight into :class:`~supply_chain.bom.BOMArrays`, with no per-row Python object.
+shape read straight into :class:`~supply_chain.bom_arrays.BOMArrays`, with no per-row Python object.
 
-The careful reader (:func:`supply_chain.bom._bom_from_columns`) reproduces the row-by-row
+The careful reader (:func:`supply_chain.bom_careful._bom_from_columns`) reproduces the row-by-row
 reader (:func:`~supply_chain.bom.bom_from_records`) exactly, errors included: which error of a
 file with several is reported depends on the order the row-by-row reader met the rows, so it
 works out that order (passes over unordered rows, processing times, the first row giving each
@@ -18,7 +18,7 @@ Such a file is mapped (not copied) and read with pyarrow's CSV reader with colum
 (numbers parsed as float64, the short text columns dictionary-encoded while reading, on every
 core), part ids read once as 64-bit words and coded by sorting them (:func:`_id_codes`), and
 every rule of the module doc of :mod:`supply_chain.bom` checked as array operations; the text
-columns stay codes (:class:`~supply_chain.bom.CodedColumn`) until something reads them as
+columns stay codes (:class:`~supply_chain.bom_arrays.CodedColumn`) until something reads them as
 objects. Anything else (another shape, or a rule broken anywhere) returns None, and the
 careful reader reads the file again: it names the file, row and field of the first error
 exactly as before. The result is the careful reader's, array for array
@@ -64,7 +64,7 @@ class _NotFast(Exception):
 
 
 def read_fast(path: Path, source: str):
-    """The BOM in ``path`` as :class:`~supply_chain.bom.BOMArrays` (``source`` names it, as the
+    """The BOM in ``path`` as :class:`~supply_chain.bom_arrays.BOMArrays` (``source`` names it, as the
     careful reader's), or None when the careful reader must read it (see module doc).
 
     The file is mapped, not read: its bytes stay in the system's file cache, not in this
@@ -377,7 +377,7 @@ def _stable_order(keys: np.ndarray, size: int) -> np.ndarray:
 
 
 def _activity_keys(values: list) -> list:
-    """:func:`~supply_chain.bom._text_value` of the distinct cells of the ``activity`` column
+    """:func:`~supply_chain.bom_careful._text_value` of the distinct cells of the ``activity`` column
     (blank: None, else the ``(database, code)`` key, as ``bom._activity_key`` splits it), in
     one loop without a function call per value: a BOM linking 20,000 activities has as many.
     A cell that is no key: not fast (the careful reader names it)."""
@@ -447,14 +447,9 @@ def _read(raw, source: str):
     import pandas as pd
     import pyarrow as pa
 
-    from .bom import (
-        NODE_FIELDS,
-        NUMERIC_NODE_FIELDS,
-        BOMArrays,
-        CodedColumn,
-        LazyColumns,
-        _text_value,
-    )
+    from .bom import NODE_FIELDS
+    from .bom_arrays import NUMERIC_NODE_FIELDS, BOMArrays, CodedColumn, LazyColumns
+    from .bom_careful import _text_value
     from .bom_math import bom_levels
 
     names = _header(raw)

@@ -64,7 +64,7 @@ from ._sources import (
     choose_sources,
     link_background,
 )
-from .bom import BOMArrays, CodedColumn
+from .bom_arrays import BOMArrays, CodedColumn
 from .bom_math import bom_levels, level_bounds, rollup_levels
 from .errors import BOMCycle, MissingFootprint, UnknownPart
 from .paths import path_exchange
@@ -110,7 +110,7 @@ class Background:
 class RollupResult:
     """A rolled-up BOM. ``table`` has one row per part (index: part id), in topological order.
 
-    ``bom`` is the BOM rolled up (:class:`~supply_chain.bom.BOMArrays`); ``graph`` the same as
+    ``bom`` is the BOM rolled up (:class:`~supply_chain.bom_arrays.BOMArrays`); ``graph`` the same as
     a ``networkx.DiGraph`` (the graph given to :func:`rollup`, or built from the arrays when
     first asked for). ``links`` maps the index of each part linked to a Brightway activity to
     ``(product row, unit factor)``. ``labels`` are the part ids by position (``nodes`` as a
@@ -677,7 +677,7 @@ _SOURCE_COLUMNS = ("pcf", "activity", "spend_sector")
 def _node_column(bom: BOMArrays, k: str, order: np.ndarray, kept: set):
     """Node attribute ``k`` of the parts ``order``: the reader's codes for the columns of
     :data:`_SOURCE_COLUMNS` (a million-part BOM: no object array made and hashed again),
-    else :meth:`~supply_chain.bom.BOMArrays.node_column`."""
+    else :meth:`~supply_chain.bom_arrays.BOMArrays.node_column`."""
     origin = bom._node_origin(k)
     if (
         isinstance(origin, CodedColumn)

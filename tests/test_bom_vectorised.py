@@ -409,9 +409,9 @@ def test_codes_by_sorting_are_those_of_a_hash_table():
 
 def test_activity_cells_read_as_the_careful_reader_reads_them():
     """The fast reader's loop over the distinct ``activity`` cells gives the key the careful
-    reader's rule gives (:func:`supply_chain.bom._text_value`), and declines a cell that rule
+    reader's rule gives (:func:`supply_chain.bom_careful._text_value`), and declines a cell that rule
     refuses."""
-    from supply_chain.bom import _text_value
+    from supply_chain.bom_careful import _text_value
     from supply_chain.bom_read import _activity_keys, _NotFast
 
     good = ["db|code", "db | code", "db|a|b", "db |a | b", "x|y ", ""]
