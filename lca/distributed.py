@@ -10,7 +10,7 @@ What travels to the workers: one :class:`lca.montecarlo.JobSpec` per run (the te
 and biosphere entries with their stats_arrays parameters, the characterisation factors and the
 demands; 15 MiB pickled for the 20,000-activity benchmark's 330,000 entries), scattered once
 to every worker; then one small task per block of draws (its block indices) and back the
-block's scores. Each worker
+block's scores with the static scores (the client process does not factorise). Each worker
 factorises the static technosphere once per run (:func:`lca.montecarlo.run_task` keeps it in
 a worker-local cache keyed by a hash of the run's arrays) and reuses it for all its tasks.
 
