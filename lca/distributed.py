@@ -79,7 +79,8 @@ PRE_SPAWN = "distributed.nanny.pre-spawn-environ"
 
 
 def _worker_environ() -> dict:
-    """dask's worker environment without ``MALLOC_TRIM_THRESHOLD_``.
+    """dask's worker environment without ``MALLOC_TRIM_THRESHOLD_`` (see also
+    :func:`_environ_without`).
 
     dask sets it (to 65,536) so that workers return freed memory to the system; it also turns
     off glibc's adaptive mmap threshold, so every block's temporary arrays (tens of MB) are
@@ -89,8 +90,30 @@ def _worker_environ() -> dict:
     import dask
 
     env = dict(dask.config.get(PRE_SPAWN, default={}) or {})
-    env.pop("MALLOC_TRIM_THRESHOLD_", None)
+    env.pop(_TRIM, None)
     return env
+
+
+_TRIM = "MALLOC_TRIM_THRESHOLD_"
+
+
+@contextlib.contextmanager
+def _environ_without(name: str) -> Iterator[None]:
+    """This process's environment without ``name`` while a local cluster starts its workers
+    (they inherit it), put back after.
+
+    A nanny writes its pre-spawn variables into its *parent's* ``os.environ`` and, when it
+    builds them, lets the parent's environment override the configuration. So after any
+    local cluster started with dask's defaults in this process (a test's, a notebook's),
+    ``MALLOC_TRIM_THRESHOLD_`` stays in ``os.environ`` and would reach our workers whatever
+    :func:`_worker_environ` says. A worker a nanny restarts later inherits the environment of
+    that moment."""
+    saved = os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[name] = saved
 
 
 #: The local cluster's worker settings beside :func:`_worker_environ`. dask's statistical
@@ -253,16 +276,17 @@ def cluster(
                 raise ClusterError(f"--workers {workers}: give at least 1 worker")
             try:
                 stack.enter_context(dask.config.set(_local_worker_config()))
-                local = stack.enter_context(
-                    LocalCluster(
-                        n_workers=int(workers),
-                        threads_per_worker=1,
-                        processes=True,
-                        host="127.0.0.1",
-                        dashboard_address="127.0.0.1:0",  # None still binds :8787
-                        timeout=timeout,
+                with _environ_without(_TRIM):
+                    local = stack.enter_context(
+                        LocalCluster(
+                            n_workers=int(workers),
+                            threads_per_worker=1,
+                            processes=True,
+                            host="127.0.0.1",
+                            dashboard_address="127.0.0.1:0",  # None still binds :8787
+                            timeout=timeout,
+                        )
                     )
-                )
                 client = stack.enter_context(Client(local, timeout=timeout))
             except (OSError, TimeoutError, RuntimeError) as exc:
                 raise ClusterError(
