@@ -431,10 +431,30 @@ def select_root(G: nx.DiGraph, root=None, source: str = "BOM") -> nx.DiGraph:
     """
     rs = roots(G)
     rows = G.graph.get("root_rows", {})
+    if _whole(rs, rows, root, source):
+        return G
+    keep = nx.descendants(G, root) | {root}
+    H = G.subgraph(keep).copy()
+    H.graph = {**G.graph, "roots": [root], "root_rows": {root: rows.get(root)}}
+    log.info("%s: rolling up root %r; left out: %s", source, root, [r for r in rs if r != root])
+    return H
+
+
+def _whole(rs: list, rows: dict, root, source: str) -> bool:
+    """Whether a BOM with roots ``rs`` (``rows``: the row of each) stays whole when ``root``
+    is chosen (:func:`select_root` and ``BOMArrays.select_root``); False: keep ``root`` and
+    the parts under it.
+
+    Raises
+    ------
+    BOMFormatError
+        Several roots and ``root`` None (names every root and its row), or ``root`` is not a
+        root.
+    """
     shown = ", ".join(f"{r!r}" + (f" ({_row_of(rows[r])})" if r in rows else "") for r in rs)
     if root is None:
         if len(rs) <= 1:
-            return G
+            return True
         raise BOMFormatError(
             source,
             "parent",
@@ -444,13 +464,7 @@ def select_root(G: nx.DiGraph, root=None, source: str = "BOM") -> nx.DiGraph:
         )
     if root not in rs:
         raise BOMFormatError(source, "root", root, f"is not a root of the BOM; roots: {shown}")
-    if len(rs) == 1:
-        return G
-    keep = nx.descendants(G, root) | {root}
-    H = G.subgraph(keep).copy()
-    H.graph = {**G.graph, "roots": [root], "root_rows": {root: rows.get(root)}}
-    log.info("%s: rolling up root %r; left out: %s", source, root, [r for r in rs if r != root])
-    return H
+    return len(rs) == 1
 
 
 def _row_of(where: str) -> str:

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from .errors import BOMFormatError
-
 log = logging.getLogger(__name__)
 
 
@@ -288,23 +286,10 @@ class BOMArrays:
 
     def select_root(self, root=None, source: str = "BOM") -> BOMArrays:
         """As :func:`select_root`: this BOM with one product ``root`` and the parts under it."""
-        from .bom import _row_of
+        from .bom import _whole
 
         rs, rows = self.roots, self.root_rows
-        shown = ", ".join(f"{r!r}" + (f" ({_row_of(rows[r])})" if r in rows else "") for r in rs)
-        if root is None:
-            if len(rs) <= 1:
-                return self
-            raise BOMFormatError(
-                source,
-                "parent",
-                None,
-                f"{len(rs)} roots (rows with an empty parent): {shown}; a roll-up is of one "
-                "product, choose one (--root PART) or give the others a parent",
-            )
-        if root not in rs:
-            raise BOMFormatError(source, "root", root, f"is not a root of the BOM; roots: {shown}")
-        if len(rs) == 1:
+        if _whole(rs, rows, root, source):
             return self
         import scipy.sparse as sp
         from scipy.sparse.csgraph import breadth_first_order
