@@ -201,11 +201,21 @@ def add_part(
         "unit": unit_c,
         "loss": loss,
         "yield": yld,
-        "q": q * factor / ((1.0 - loss) * yld),
+        "q": effective_quantity(q, factor, loss, yld),
     }
     if sigma is not None:
         edge["sigma"] = _number(sigma, where, "sigma", lo=0.0)
     G.add_edge(parent, part, **edge)
+
+
+def effective_quantity(quantity, factor, loss, yld):
+    """The ``q`` of a BOM line (module doc): ``quantity x factor / ((1 - loss) x yield)``, in
+    the component's unit (``factor``: from the line's unit to the part's); numbers or arrays.
+
+    >>> effective_quantity(250.0, 0.001, 0.1, 1.0)
+    0.2777777777777778
+    """
+    return quantity * factor / ((1.0 - loss) * yld)
 
 
 def _number(value, where: str, name: str, lo: float | None = None) -> float:

@@ -25,7 +25,7 @@ from lca.files import MAX_ABS, parse_number, read_text
 from lca.footprint import STAGES
 from lca.units import canonical, conversion_factor
 
-from .bom import COLUMNS, NODE_FIELDS, _activity_key, _blank
+from .bom import COLUMNS, NODE_FIELDS, _activity_key, _blank, effective_quantity
 from .bom_arrays import NUMERIC_NODE_FIELDS, BOMArrays
 from .errors import BOMCycle, BOMFormatError
 
@@ -602,7 +602,7 @@ def _bom_from_columns(cols: dict, n: int, source: str, unpadded: bool = False) -
         "unit": eu,
         "loss": ll,
         "yield": yl,
-        "q": ql * factor / ((1.0 - ll) * yl),
+        "q": effective_quantity(ql, factor, ll, yl),
         "sigma": sigma[line],
     }
     if "comment" in strip:

@@ -577,7 +577,8 @@ def _read(raw, source: str):
     q = ql * 1.0  # ql x factor: a factor 1 leaves the quantity as it is
     q[other] *= ftab[pair]
     del pair, other
-    if not (callable(ll) and callable(yl)):  # as ql x factor / ((1 - loss) x yield)
+    # bom.effective_quantity in place: no division where no line has a loss or a yield
+    if not (callable(ll) and callable(yl)):
         q /= (1.0 - (0.0 if callable(ll) else ll)) * (1.0 if callable(yl) else yl)
     eu = eu.astype(np.int32, copy=False)
     edge = LazyColumns(
