@@ -76,6 +76,8 @@ class WorkerCache:
 
 #: dask's environment for the worker processes a nanny starts.
 PRE_SPAWN = "distributed.nanny.pre-spawn-environ"
+#: The variable dask sets for its workers that our workers go without (:func:`_worker_environ`).
+_TRIM = "MALLOC_TRIM_THRESHOLD_"
 
 
 def _worker_environ() -> dict:
@@ -92,9 +94,6 @@ def _worker_environ() -> dict:
     env = dict(dask.config.get(PRE_SPAWN, default={}) or {})
     env.pop(_TRIM, None)
     return env
-
-
-_TRIM = "MALLOC_TRIM_THRESHOLD_"
 
 
 @contextlib.contextmanager
